@@ -1,0 +1,204 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
+import { fromRoot } from '../common/paths.js';
+import { COMMON_MIGRATIONS } from '../common/site/context.js';
+import { ConsoleStore } from '../common/store/console-store.js';
+import { PeerStore } from '../common/store/peer-store.js';
+import { openDatabase, runMigrations } from '../common/store/sqlite.js';
+import { hashPassword } from '../common/web/password.js';
+import { randomToken, sha256Hex } from '../common/web/tokens.js';
+import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
+import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
+import type { SiteRole } from '../common/config.js';
+
+interface DemoSite {
+  id: string;
+  role: SiteRole;
+  port: number;
+  url: string;
+  contract?: Record<string, unknown>;
+  user: { username: string; password: string; role: 'operator' | 'manager' };
+  note: string;
+}
+
+export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager' };
+
+export function demoSites(host: string, ports: [number, number, number]): DemoSite[] {
+  const url = (p: number) => `http://${host}:${p}`;
+  return [
+    { id: 'main', role: 'main', port: ports[0], url: url(ports[0]), user: { username: 'operator', password: DEMO_PASSWORDS.operator, role: 'operator' }, note: 'main site' },
+    {
+      id: 'north', role: 'partner', port: ports[1], url: url(ports[1]),
+      contract: { partnershipType: 'content', requiresApproval: false },
+      user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, applies updates at once',
+    },
+    {
+      id: 'south', role: 'partner', port: ports[2], url: url(ports[2]),
+      contract: { partnershipType: 'content', requiresApproval: true },
+      user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, updates wait for approval',
+    },
+  ];
+}
+
+function parsePorts(v: string | undefined): [number, number, number] {
+  if (!v) return [3000, 3001, 3002];
+  const ps = v.split(',').map((s) => Number(s.trim()));
+  if (ps.length !== 3 || ps.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+    throw new Error(`TIEUP_DEMO_PORTS must be three ports, e.g. 3000,3001,3002 (got "${v}")`);
+  }
+  return ps as [number, number, number];
+}
+
+/**
+ * Prepares the three databases as their operators would after exchanging key
+ * thumbprints out of band: here one person holds all three key sets, so the pins
+ * come straight from the local key files.
+ */
+export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: string, token: string): Promise<void> {
+  const publicKeys = new Map<string, { thumbprint: string; publicJwk: Record<string, unknown> }[]>();
+  const currentKid = new Map<string, string>();
+  for (const s of sites) {
+    await generateSiteKeys(keysDir, s.id);
+    const kr = await loadKeyring(keysDir, s.id);
+    publicKeys.set(s.id, kr.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })));
+    currentKid.set(s.id, kr.current.kid);
+  }
+  const main = sites.find((s) => s.role === 'main')!;
+  for (const s of sites) {
+    const db = openDatabase(join(dataDir, `${s.id}.sqlite`));
+    try {
+      runMigrations(db, [COMMON_MIGRATIONS, s.role === 'main' ? MAIN_MIGRATIONS : PARTNER_MIGRATIONS]);
+      const peers = new PeerStore(db);
+      const others = s.role === 'main' ? sites.filter((x) => x.role === 'partner') : [main];
+      for (const o of others) {
+        const keys = publicKeys.get(o.id)!;
+        const existing = peers.get(o.id);
+        if (!existing) {
+          peers.add({ id: o.id, role: o.role, baseUrl: o.url, contract: o.contract ?? {}, ackedKid: currentKid.get(s.id)!, keys });
+        } else {
+          peers.setBaseUrl(o.id, o.url);
+          peers.repin(o.id, keys);
+          peers.setAckedKid(o.id, currentKid.get(s.id)!);
+          if (o.contract) peers.setContract(o.id, { ...existing.contract, ...o.contract });
+        }
+      }
+      const consoleStore = new ConsoleStore(db);
+      const user = consoleStore.upsertUser(randomToken(12), s.user.username, await hashPassword(s.user.password), s.user.role);
+      consoleStore.replaceToken(user.id, 'demo', sha256Hex(token));
+    } finally {
+      db.close();
+    }
+  }
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    try {
+      const r = await request(`${url}/healthz`, { headersTimeout: 1000 });
+      await r.body.dump();
+      if (r.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`did not answer ${url}/healthz within ${timeoutMs / 1000} s`);
+}
+
+export async function runDemo(): Promise<void> {
+  const host = '127.0.0.1';
+  const ports = parsePorts(process.env.TIEUP_DEMO_PORTS);
+  const dataDir = process.env.TIEUP_DATA_DIR ?? fromRoot('data');
+  const keysDir = process.env.TIEUP_KEYS_DIR ?? fromRoot('keys');
+  const tokenGiven = process.env.TIEUP_DEMO_TOKEN;
+  if (tokenGiven !== undefined && !/^[A-Za-z0-9._~+/=-]{16,512}$/.test(tokenGiven)) {
+    throw new Error('TIEUP_DEMO_TOKEN must be 16-512 characters of letters, digits and ._~+/=-');
+  }
+  const token = tokenGiven ?? randomToken(24);
+  const sites = demoSites(host, ports);
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  console.log('Preparing the demo network (keys, databases, enrolment)...');
+  await prepareDemo(sites, dataDir, keysDir, token);
+
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping the demo network...');
+    await Promise.all(
+      [...children.values()].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    console.log('All three sites stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  for (const s of sites) {
+    const logFile = join(logDir, `${s.id}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const entry = fromRoot(s.role === 'main' ? 'dist/main-site/server.js' : 'dist/partner-site/server.js');
+    const child = spawn(process.execPath, [entry], {
+      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_SITE_ID: s.id, TIEUP_HOST: host, TIEUP_PORT: String(s.port), TIEUP_PUBLIC_URL: s.url, TIEUP_DATA_DIR: dataDir, TIEUP_KEYS_DIR: keysDir, TIEUP_DB_FILE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.on('data', (d: Buffer) => {
+      log.write(d);
+      process.stderr.write(`[${s.id}] ${d.toString()}`);
+    });
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`Site ${s.id} stopped unexpectedly (${signal ?? `exit code ${code}`}); see ${logFile}.`);
+        void stopAll(1);
+      }
+    });
+    children.set(s.id, child);
+  }
+  try {
+    await Promise.all(sites.map((s) => waitHealthy(s.url, children.get(s.id)!, 20_000).catch((err: Error) => { throw new Error(`${s.id}: ${err.message}`); })));
+  } catch (err) {
+    console.error(`The demo network did not start: ${(err as Error).message}. Is a port in use? Set TIEUP_DEMO_PORTS to choose others.`);
+    await stopAll(1);
+    return;
+  }
+
+  const rel = relative(process.cwd(), logDir) || logDir;
+  const lines = [
+    '',
+    'Tieup demo network is running.',
+    '',
+    ...sites.map((s) => {
+      const consolePath = s.role === 'main' ? '/admin' : '/manage';
+      return `  ${s.id.padEnd(6)} ${s.url.padEnd(24)} console ${(s.url + consolePath).padEnd(32)} login ${s.user.username} / ${s.user.password}   (${s.note})`;
+    }),
+    '',
+    `  API bearer token (operator and managers): ${token}${tokenGiven ? '   (from TIEUP_DEMO_TOKEN)' : ''}`,
+    '',
+    'Try:',
+    `  curl -s ${sites[1]!.url}/.well-known/jwks.json`,
+    `  curl -s -X POST ${sites[1]!.url}/s2s/hello          # 401: s2s calls need a signed token`,
+    `  TIEUP_DEMO_TOKEN=${token} npm run tieup -- partners check`,
+    '',
+    `Logs (one JSON line per event): ${rel}/*.log`,
+    'Ctrl-C stops all three sites.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}

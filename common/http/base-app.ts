@@ -1,0 +1,88 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { AppError, errorBody } from '../errors.js';
+import { fromRoot } from '../paths.js';
+import type { SiteContext } from '../site/context.js';
+
+/**
+ * The parts every site shares, in order: security headers, request logging and
+ * metrics, liveness, metrics, the public keys. Site routes go after this;
+ * `finishApp` adds the 404 and error handlers last.
+ */
+export function createBaseApp(ctx: SiteContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('views', fromRoot('common/web/views'));
+  app.set('view engine', 'ejs');
+  // On plain HTTP (the loopback demo, a site behind a TLS proxy configured with
+  // an http public URL) HSTS and upgrade-insecure-requests would break forms.
+  const https = ctx.config.publicUrl.startsWith('https:');
+  app.use(
+    helmet({
+      strictTransportSecurity: https,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+    }),
+  );
+  app.use(ctx.metrics.middleware());
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      ctx.logger.info(
+        { event: 'http', method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
+        'request',
+      );
+    });
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    ctx.db.prepare('SELECT 1').get();
+    res.set('Cache-Control', 'no-store').json({ status: 'ok', site: ctx.config.siteId, role: ctx.config.role, time: new Date().toISOString() });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=60').json(ctx.keyring().jwks());
+  });
+  app.use('/console-assets', express.static(fromRoot('common/web/assets'), { maxAge: '1h' }));
+  return app;
+}
+
+const wantsJson = (req: Request): boolean =>
+  /^\/(s2s|admin\/api|manage\/api)(\/|$)/.test(req.path) || (req.accepts(['html', 'json']) === 'json');
+
+export function finishApp(app: express.Express, ctx: SiteContext): void {
+  app.use((req: Request, res: Response) => {
+    if (wantsJson(req)) {
+      res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.path}`));
+      return;
+    }
+    res.status(404).render('message', { title: 'Not found', siteId: ctx.config.siteId, message: `There is no page at ${req.path}.` });
+  });
+  // Express recognises error handlers by their four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let status = 500;
+    let body = errorBody('internal', 'something went wrong on our side; see the server log');
+    const e = err as { status?: number; type?: string; message?: string };
+    if (err instanceof AppError) {
+      status = err.status;
+      body = err.toJSON();
+    } else if (e?.type === 'entity.too.large') {
+      status = 413;
+      body = errorBody('body_too_large', 'the request body is larger than this endpoint accepts');
+    } else if (e?.type === 'entity.parse.failed') {
+      status = 400;
+      body = errorBody('invalid_json', 'the request body is not valid JSON');
+    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      status = e.status;
+      body = errorBody('bad_request', e.message ?? 'bad request');
+    }
+    if (status >= 500) ctx.logger.error({ event: 'request_failed', method: req.method, path: req.path, err }, 'request failed');
+    if (res.headersSent) return;
+    if (wantsJson(req)) {
+      res.status(status).json(body);
+      return;
+    }
+    res.status(status).render('message', { title: status >= 500 ? 'Something went wrong' : 'Request refused', siteId: ctx.config.siteId, message: body.error.message });
+  });
+}

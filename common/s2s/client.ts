@@ -1,0 +1,189 @@
+import { Agent, request } from 'undici';
+import { AppError } from '../errors.js';
+import type { Keyring } from '../keys/keystore.js';
+import type { Logger } from '../logger.js';
+import type { SiteMetrics } from '../http/metrics.js';
+import type { Peer, PeerStore } from '../store/peer-store.js';
+import { signingKeyFor, resolvePinnedKey } from './middleware.js';
+import { MAX_LIFETIME_S, REQUEST_TYP, RESPONSE_TOKEN_HEADER, RESPONSE_TYP, bodyHash, newJti, nowSeconds, signClaims } from './tokens.js';
+import { S2SAuthError, checkResponseClaims, verifySignedToken, type AuthCode } from './verify.js';
+
+/**
+ * Client-side failure codes. `peer_rejected` means the peer refused our token
+ * (its code is in details.peerCode); the `response_*` codes mean we refused its
+ * answer, which is never passed on as a success.
+ */
+export type S2SClientCode =
+  | 'peer_unknown'
+  | 'peer_suspended'
+  | 'peer_unreachable'
+  | 'peer_rejected'
+  | 'peer_error'
+  | 'response_unsigned'
+  | 'response_malformed'
+  | 'response_bad_signature'
+  | 'response_unbound'
+  | 'response_body_mismatch'
+  | 'response_expired';
+
+export class S2SCallError extends AppError {
+  constructor(
+    readonly clientCode: S2SClientCode,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(502, clientCode, message, details);
+    this.name = 'S2SCallError';
+  }
+}
+
+const RESPONSE_CODE: Partial<Record<AuthCode, S2SClientCode>> = {
+  malformed_token: 'response_malformed',
+  bad_algorithm: 'response_malformed',
+  wrong_type: 'response_malformed',
+  unknown_key: 'response_bad_signature',
+  bad_signature: 'response_bad_signature',
+  wrong_issuer: 'response_unbound',
+  wrong_audience: 'response_unbound',
+  replayed: 'response_unbound',
+  body_hash_mismatch: 'response_body_mismatch',
+  expired: 'response_expired',
+  issued_in_future: 'response_expired',
+  lifetime_too_long: 'response_malformed',
+};
+
+export interface S2SResponse<T> {
+  status: number;
+  body: T;
+  /** Round trip, request sent to response verified. */
+  rttMs: number;
+  sentAt: number;
+  receivedAt: number;
+}
+
+export interface S2SClientDeps {
+  selfId: string;
+  peers: PeerStore;
+  keyring: () => Keyring;
+  metrics?: SiteMetrics;
+  logger?: Logger;
+  timeoutMs?: number;
+}
+
+/** Signs every call to a peer and accepts only answers the peer signed for that very call. */
+export class S2SClient {
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly deps: S2SClientDeps) {
+    this.timeoutMs = deps.timeoutMs ?? 15000;
+    this.agent = new Agent({ keepAliveTimeout: 10_000, connections: 64, connectTimeout: 5000 });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** Calls a peer; throws S2SCallError for every failure, including any non-2xx answer. */
+  async call<T = unknown>(peerId: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<S2SResponse<T>> {
+    const peer = this.deps.peers.get(peerId);
+    if (!peer) throw this.fail(peerId, 'peer_unknown', `"${peerId}" is not an enrolled peer`);
+    if (peer.status !== 'active') throw this.fail(peerId, 'peer_suspended', `peer "${peerId}" is ${peer.status}; calls to it are cut`);
+    return this.callPeer<T>(peer, method, path, body);
+  }
+
+  async callPeer<T>(peer: Peer, method: string, path: string, body?: unknown): Promise<S2SResponse<T>> {
+    const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const iat = nowSeconds();
+    const jti = newJti();
+    const key = signingKeyFor(this.deps.keyring(), peer);
+    const token = await signClaims(key, REQUEST_TYP, {
+      iss: this.deps.selfId,
+      aud: peer.id,
+      iat,
+      exp: iat + MAX_LIFETIME_S,
+      jti,
+      htm: method,
+      htu: path,
+      bh: bodyHash(bytes),
+    });
+    const sentAt = Date.now();
+    let status: number;
+    let respToken: string | undefined;
+    let respBytes: Buffer;
+    try {
+      const res = await request(peer.baseUrl + path, {
+        method,
+        dispatcher: this.agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(bytes ? { 'content-type': 'application/json' } : {}),
+        },
+        body: bytes,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      status = res.statusCode;
+      const h = res.headers[RESPONSE_TOKEN_HEADER];
+      respToken = Array.isArray(h) ? h[0] : h;
+      respBytes = Buffer.from(await res.body.arrayBuffer());
+    } catch (err) {
+      throw this.fail(peer.id, 'peer_unreachable', `cannot reach "${peer.id}" at ${peer.baseUrl}: ${(err as Error).message}`);
+    }
+    const receivedAt = Date.now();
+
+    if (!respToken) {
+      if (status === 401) {
+        const peerCode = errorCodeOf(respBytes);
+        throw this.fail(peer.id, 'peer_rejected', `"${peer.id}" refused our request: ${peerCode ?? 'unauthorized'}`, { peerCode, status });
+      }
+      throw this.fail(peer.id, 'response_unsigned', `"${peer.id}" answered ${status} without a response signature`, { status });
+    }
+    try {
+      const raw = await verifySignedToken(respToken, RESPONSE_TYP, async (iss, kid) => {
+        if (iss !== peer.id) throw new S2SAuthError('wrong_issuer', `the response is signed as "${iss}", expected "${peer.id}"`);
+        return (await resolvePinnedKey(this.deps.peers, iss, kid)).key;
+      });
+      checkResponseClaims(raw, { peerId: peer.id, selfId: this.deps.selfId, requestJti: jti, status, bodyHash: bodyHash(respBytes), now: nowSeconds() });
+    } catch (err) {
+      if (err instanceof S2SAuthError) {
+        const code = RESPONSE_CODE[err.code] ?? 'response_malformed';
+        this.deps.metrics?.s2sAuthFailures.inc({ side: 'client', code });
+        throw this.fail(peer.id, code, `refused the answer of "${peer.id}": ${err.message}`);
+      }
+      throw err;
+    }
+    let parsed: unknown;
+    try {
+      parsed = respBytes.length ? JSON.parse(respBytes.toString('utf8')) : null;
+    } catch {
+      throw this.fail(peer.id, 'response_malformed', `"${peer.id}" answered with a body that is not JSON`);
+    }
+    if (status < 200 || status >= 300) {
+      const peerCode = errorCodeOf(respBytes);
+      throw this.fail(peer.id, 'peer_error', `"${peer.id}" answered ${status}${peerCode ? ` (${peerCode})` : ''}: ${errorMessageOf(parsed) ?? ''}`.trim(), { status, peerCode, body: parsed });
+    }
+    this.deps.metrics?.s2sCalls.inc({ peer: peer.id, outcome: 'ok' });
+    return { status, body: parsed as T, rttMs: receivedAt - sentAt, sentAt, receivedAt };
+  }
+
+  private fail(peerId: string, code: S2SClientCode, message: string, details?: Record<string, unknown>): S2SCallError {
+    this.deps.metrics?.s2sCalls.inc({ peer: peerId, outcome: code });
+    this.deps.logger?.warn({ event: 's2s_call_failed', peer: peerId, code, reason: message }, 's2s call failed');
+    return new S2SCallError(code, message, details);
+  }
+}
+
+function errorCodeOf(bytes: Buffer): string | undefined {
+  try {
+    const v = JSON.parse(bytes.toString('utf8')) as { error?: { code?: unknown } };
+    return typeof v.error?.code === 'string' ? v.error.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessageOf(v: unknown): string | undefined {
+  const m = (v as { error?: { message?: unknown } } | null)?.error?.message;
+  return typeof m === 'string' ? m : undefined;
+}

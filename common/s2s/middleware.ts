@@ -1,0 +1,163 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { AppError, errorBody } from '../errors.js';
+import type { Keyring, SigningKey } from '../keys/keystore.js';
+import { importEd25519, parsePublicJwk } from '../keys/jwk.js';
+import type { Logger } from '../logger.js';
+import type { SiteMetrics } from '../http/metrics.js';
+import type { Peer, PeerStore } from '../store/peer-store.js';
+import type { ReplayStore } from '../store/replay-store.js';
+import { CLOCK_SKEW_S, MAX_LIFETIME_S, REQUEST_TYP, RESPONSE_TOKEN_HEADER, RESPONSE_TYP, bodyHash, newJti, nowSeconds, signClaims, type RequestClaims } from './tokens.js';
+import { S2SAuthError, checkRequestClaims, verifySignedToken } from './verify.js';
+
+export interface S2SRequestContext {
+  peer: Peer;
+  claims: RequestClaims;
+  /** The pinned key the caller signed with (its kid). */
+  callerKid: string;
+  /** The parsed JSON body, or undefined when the body was empty. */
+  body: unknown;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    s2s?: S2SRequestContext;
+  }
+}
+
+export interface S2SServerDeps {
+  selfId: string;
+  peers: PeerStore;
+  replay: ReplayStore;
+  keyring: () => Keyring;
+  metrics: SiteMetrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+/** Our key to sign for a peer: the one it has pinned, until it accepts our newer key. */
+export function signingKeyFor(keyring: Keyring, peer: Peer): SigningKey {
+  return (peer.ackedKid ? keyring.get(peer.ackedKid) : undefined) ?? keyring.current;
+}
+
+/** Resolves (issuer, kid) to a pinned key of an enrolled, active peer, or fails with the stable code. */
+export async function resolvePinnedKey(peers: PeerStore, iss: string, kid: string, now = new Date()) {
+  const peer = peers.get(iss);
+  if (!peer) throw new S2SAuthError('wrong_issuer', `"${iss}" is not an enrolled peer of this site`);
+  if (peer.status !== 'active') throw new S2SAuthError('wrong_issuer', `peer "${iss}" is ${peer.status}`);
+  const pinned = peers.key(iss, kid);
+  if (!pinned) throw new S2SAuthError('unknown_key', `key ${kid} is not pinned for "${iss}"`);
+  if (pinned.validUntil !== null && pinned.validUntil <= now.toISOString()) {
+    throw new S2SAuthError('unknown_key', `key ${kid} of "${iss}" was retired at ${pinned.validUntil}`);
+  }
+  const jwk = parsePublicJwk(pinned.publicJwk);
+  if (!jwk) throw new S2SAuthError('unknown_key', `the pinned key ${kid} of "${iss}" is unusable`);
+  return { peer, key: await importEd25519(jwk) };
+}
+
+/**
+ * The router every /s2s/ route hangs from: raw body (hashed exactly as sent),
+ * then the full token check, then the replay check as the very last step so a
+ * token that fails anything else cannot burn its jti.
+ */
+export function createS2SRouter(deps: S2SServerDeps): express.Router {
+  const router = express.Router();
+  router.use(express.raw({ type: () => true, limit: deps.bodyLimitBytes }));
+  router.use(authenticate(deps));
+  return router;
+}
+
+function authenticate(deps: S2SServerDeps): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const auth = req.get('authorization');
+      if (!auth) throw new S2SAuthError('missing_token', 'an s2s call needs "Authorization: Bearer <JWT>"');
+      const m = /^Bearer ([^\s]+)$/.exec(auth);
+      if (!m) throw new S2SAuthError('malformed_token', 'the Authorization header must be "Bearer <JWT>"');
+      const token = m[1]!;
+      let peer: Peer | undefined;
+      let callerKid = '';
+      const raw = await verifySignedToken(token, REQUEST_TYP, async (iss, kid) => {
+        const r = await resolvePinnedKey(deps.peers, iss, kid);
+        peer = r.peer;
+        callerKid = kid;
+        return r.key;
+      });
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const claims = checkRequestClaims(raw, {
+        selfId: deps.selfId,
+        method: req.method,
+        path: req.originalUrl,
+        bodyHash: bodyHash(body),
+        now: nowSeconds(),
+      });
+      // Kept until the token could no longer pass the expiry check anyway.
+      if (!deps.replay.firstUse(claims.iss, claims.jti, claims.exp + CLOCK_SKEW_S)) {
+        throw new S2SAuthError('replayed', 'this request token was already used');
+      }
+      let parsed: unknown;
+      if (body.length > 0) {
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          res.status(400).json(errorBody('invalid_json', 'the s2s request body is not valid JSON'));
+          return;
+        }
+      }
+      req.s2s = { peer: peer!, claims, callerKid, body: parsed };
+      next();
+    } catch (err) {
+      if (err instanceof S2SAuthError) {
+        deps.metrics.s2sAuthFailures.inc({ side: 'server', code: err.code });
+        deps.logger.warn({ event: 's2s_auth_failed', code: err.code, reason: err.message, path: req.originalUrl, ip: req.ip }, 's2s request refused');
+        res.status(401).json(errorBody(err.code, err.message));
+        return;
+      }
+      next(err);
+    }
+  };
+}
+
+export interface S2SResult {
+  status?: number;
+  body: unknown;
+}
+
+/**
+ * Wraps an s2s handler so that its answer, success or error, is signed and
+ * bound to the request's jti and to the exact response bytes.
+ */
+export function s2sRoute(deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logger'>, handler: (ctx: S2SRequestContext, req: Request) => Promise<S2SResult> | S2SResult): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const ctx = req.s2s;
+    if (!ctx) throw new Error('s2sRoute used outside the s2s router');
+    let status = 200;
+    let body: unknown;
+    try {
+      const result = await handler(ctx, req);
+      status = result.status ?? 200;
+      body = result.body;
+    } catch (err) {
+      if (err instanceof AppError) {
+        status = err.status;
+        body = err.toJSON();
+      } else {
+        deps.logger.error({ event: 's2s_handler_failed', path: req.originalUrl, err }, 's2s handler failed');
+        status = 500;
+        body = errorBody('internal', 'the handler failed; see the server log');
+      }
+    }
+    const bytes = Buffer.from(JSON.stringify(body ?? null));
+    const iat = nowSeconds();
+    const token = await signClaims(signingKeyFor(deps.keyring(), ctx.peer), RESPONSE_TYP, {
+      iss: deps.selfId,
+      aud: ctx.peer.id,
+      iat,
+      exp: iat + MAX_LIFETIME_S,
+      jti: newJti(),
+      rjti: ctx.claims.jti,
+      sts: status,
+      bh: bodyHash(bytes),
+    });
+    res.status(status).set(RESPONSE_TOKEN_HEADER, token).type('application/json').send(bytes);
+  };
+}

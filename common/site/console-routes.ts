@@ -1,0 +1,93 @@
+import express, { type Request, type Response } from 'express';
+import { notFound } from '../errors.js';
+import { ConsoleAuth } from '../web/console-auth.js';
+import { PROTOCOL_VERSION } from '../s2s/tokens.js';
+import type { SiteContext } from './context.js';
+import { describePeer, describeSite } from './enrolment.js';
+import { helloPeer } from './peer-protocol.js';
+
+export interface ConsoleSetup {
+  /** Browser pages, mounted at basePath. */
+  pages: express.Router;
+  /** JSON API behind a bearer token, mounted at basePath + "/api". */
+  api: express.Router;
+  auth: ConsoleAuth;
+}
+
+export interface ConsoleOptions {
+  basePath: '/admin' | '/manage';
+  title: string;
+  peersTitle: string;
+  enrolHint: string;
+  /** Only the main operator suspends and reactivates peers. */
+  canSuspend: boolean;
+}
+
+/** The console both kinds of site share: login, the identity and peers page, and the common API routes. */
+export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup {
+  const auth = new ConsoleAuth({
+    siteId: ctx.config.siteId,
+    basePath: o.basePath,
+    title: o.title,
+    store: ctx.consoleStore,
+    logger: ctx.logger,
+    cookieSecure: ctx.config.cookieSecure,
+    maxFailuresPerAccount: ctx.config.loginMaxFailuresPerAccount,
+    maxFailuresPerIp: ctx.config.loginMaxFailuresPerIp,
+    windowSeconds: ctx.config.loginWindowSeconds,
+  });
+
+  const pages = express.Router();
+  pages.use((_req, res, next) => {
+    // Console pages show live state and per-user tokens: never cache them.
+    res.set('Cache-Control', 'no-store');
+    res.locals.basePath = o.basePath;
+    res.locals.siteId = ctx.config.siteId;
+    next();
+  });
+  pages.use(auth.routes());
+  pages.use(auth.requireSession());
+  pages.get('/', (_req: Request, res: Response) => {
+    res.render('console', {
+      title: o.title,
+      site: describeSite(ctx),
+      protocolVersion: PROTOCOL_VERSION,
+      peers: ctx.peers.list().map((p) => describePeer(ctx, p)),
+      peersTitle: o.peersTitle,
+      enrolHint: o.enrolHint,
+      canSuspend: o.canSuspend,
+      flash: null,
+    });
+  });
+  pages.post('/peers/:id/hello', async (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    if (!ctx.peers.get(id)) throw notFound('peer_not_found', `no peer "${id}"`);
+    await helloPeer(ctx, id);
+    res.redirect(303, `${o.basePath}/`);
+  });
+  if (o.canSuspend) {
+    for (const [action, status] of [['suspend', 'suspended'], ['activate', 'active']] as const) {
+      pages.post(`/peers/:id/${action}`, (req: Request, res: Response) => {
+        setPeerStatus(ctx, String(req.params.id), status, req.consoleUser?.username ?? '?');
+        res.redirect(303, `${o.basePath}/`);
+      });
+    }
+  }
+
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  api.use(auth.requireBearer());
+  api.use(express.json({ limit: '1mb' }));
+  api.get('/site', (_req, res) => {
+    res.json({ ...describeSite(ctx), protocolVersion: PROTOCOL_VERSION });
+  });
+  return { pages, api, auth };
+}
+
+export function setPeerStatus(ctx: SiteContext, id: string, status: 'active' | 'suspended', by: string): void {
+  if (!ctx.peers.setStatus(id, status)) throw notFound('peer_not_found', `no peer "${id}"`);
+  ctx.logger.info({ event: 'peer_status_changed', peer: id, status, by }, `peer ${id} is now ${status}`);
+}

@@ -1,0 +1,60 @@
+import type { SiteConfig } from '../config.js';
+import { loadKeyring, type Keyring } from '../keys/keystore.js';
+import { createLogger, type Logger } from '../logger.js';
+import { SiteMetrics } from '../http/metrics.js';
+import { S2SClient } from '../s2s/client.js';
+import { ConsoleStore } from '../store/console-store.js';
+import { PeerStore } from '../store/peer-store.js';
+import { ReplayStore } from '../store/replay-store.js';
+import { openDatabase, runMigrations, type Db, type MigrationSet } from '../store/sqlite.js';
+import { fromRoot } from '../paths.js';
+
+/** Everything a site's routes and jobs need, built once by the composition root. */
+export interface SiteContext {
+  config: SiteConfig;
+  logger: Logger;
+  db: Db;
+  peers: PeerStore;
+  replay: ReplayStore;
+  consoleStore: ConsoleStore;
+  metrics: SiteMetrics;
+  client: S2SClient;
+  /** Always the keyring in force; replaced in place when keys rotate. */
+  keyring(): Keyring;
+  setKeyring(k: Keyring): void;
+}
+
+export const COMMON_MIGRATIONS: MigrationSet = { namespace: 'common', dir: fromRoot('common/store/migrations') };
+
+export interface ContextOptions {
+  /** The server's own migrations, applied after the shared ones. */
+  migrations: MigrationSet[];
+  logDestination?: NodeJS.WritableStream;
+  /** Tests and benches run several sites in one process; default metrics would clash. */
+  defaultMetrics?: boolean;
+}
+
+export async function createSiteContext(config: SiteConfig, opts: ContextOptions): Promise<SiteContext> {
+  const logger = createLogger(config.siteId, config.logLevel, opts.logDestination);
+  let keyring = await loadKeyring(config.keysDir, config.siteId);
+  const db = openDatabase(config.dbFile);
+  const applied = runMigrations(db, [COMMON_MIGRATIONS, ...opts.migrations]);
+  if (applied.length) logger.info({ event: 'migrations_applied', migrations: applied }, 'database migrated');
+  const peers = new PeerStore(db);
+  const metrics = new SiteMetrics(config.siteId, opts.defaultMetrics ?? true);
+  const ctx: SiteContext = {
+    config,
+    logger,
+    db,
+    peers,
+    replay: new ReplayStore(db),
+    consoleStore: new ConsoleStore(db),
+    metrics,
+    client: new S2SClient({ selfId: config.siteId, peers, keyring: () => keyring, metrics, logger }),
+    keyring: () => keyring,
+    setKeyring: (k) => {
+      keyring = k;
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,117 @@
+import { request } from 'undici';
+import { z } from 'zod';
+import { AppError, badRequest, conflict } from '../errors.js';
+import { parsePublicJwk, thumbprint, type PublicJwk } from '../keys/jwk.js';
+import type { SiteRole } from '../config.js';
+import type { Peer } from '../store/peer-store.js';
+import type { SiteContext } from './context.js';
+
+export const SITE_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
+
+const baseUrl = z
+  .string()
+  .url('baseUrl must be an absolute URL')
+  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https')
+  .refine((u) => !new URL(u).username && !new URL(u).password, 'baseUrl must not carry credentials')
+  .refine((u) => !new URL(u).search && !new URL(u).hash, 'baseUrl must not have a query or fragment')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+export const enrolmentSchema = z
+  .object({
+    id: z.string().regex(SITE_ID_RE, 'id must be 1-32 lowercase letters, digits or "-", starting with a letter'),
+    baseUrl,
+    /** The peer's public key(s), handed over out of band. */
+    keys: z.array(z.unknown()).max(4).optional(),
+    /** RFC 7638 thumbprint given out of band; with no keys, the key is fetched from the peer's JWKS and must match it. */
+    thumbprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'thumbprint must be a base64url SHA-256 JWK thumbprint').optional(),
+    contract: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .refine((v) => (v.keys && v.keys.length > 0) || v.thumbprint, { message: 'give the peer\'s public key (keys) or its thumbprint (thumbprint)' });
+
+export type EnrolmentInput = z.input<typeof enrolmentSchema>;
+
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    throw badRequest('invalid_request', problems.join('; '), { problems });
+  }
+  return r.data;
+}
+
+/**
+ * Works out which keys to pin. Trust comes from the operator (a key file or a
+ * thumbprint read off the other operator's console); the peer's JWKS endpoint is
+ * only a way to fetch the key that thumbprint names.
+ */
+async function keysToPin(input: z.output<typeof enrolmentSchema>): Promise<{ thumbprint: string; publicJwk: PublicJwk }[]> {
+  let candidates: PublicJwk[] = [];
+  if (input.keys && input.keys.length) {
+    for (const k of input.keys) {
+      const jwk = parsePublicJwk(k);
+      if (!jwk) throw badRequest('invalid_key', 'every key must be an Ed25519 public JWK (kty OKP, crv Ed25519, x) without private members');
+      candidates.push(jwk);
+    }
+  } else {
+    candidates = await fetchJwks(input.baseUrl);
+  }
+  const pinned: { thumbprint: string; publicJwk: PublicJwk }[] = [];
+  for (const jwk of candidates) {
+    const tp = await thumbprint(jwk);
+    if (input.thumbprint && tp !== input.thumbprint) continue;
+    pinned.push({ thumbprint: tp, publicJwk: { ...jwk, kid: tp } });
+  }
+  if (pinned.length === 0) {
+    throw badRequest('thumbprint_mismatch', `no key of ${input.baseUrl} has thumbprint ${input.thumbprint}; check the thumbprint with the peer's operator`);
+  }
+  return pinned;
+}
+
+async function fetchJwks(base: string): Promise<PublicJwk[]> {
+  try {
+    const res = await request(`${base}/.well-known/jwks.json`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    const body = (await res.body.json()) as { keys?: unknown[] };
+    if (res.statusCode !== 200 || !Array.isArray(body.keys)) throw new Error(`status ${res.statusCode}`);
+    return body.keys.map(parsePublicJwk).filter((k): k is PublicJwk => k !== null);
+  } catch (err) {
+    throw new AppError(502, 'peer_unreachable', `cannot fetch ${base}/.well-known/jwks.json: ${(err as Error).message}`);
+  }
+}
+
+/** Enrols a peer (a partner on the main site, the main site on a partner). */
+export async function enrolPeer(ctx: SiteContext, role: SiteRole, raw: unknown): Promise<Peer> {
+  const input = parseOrThrow(enrolmentSchema, raw);
+  if (input.id === ctx.config.siteId) throw badRequest('invalid_request', 'a site cannot enrol itself');
+  if (ctx.peers.get(input.id)) throw conflict('peer_exists', `"${input.id}" is already enrolled; remove it first or update it`);
+  const keys = await keysToPin(input);
+  const peer = ctx.peers.add({ id: input.id, role, baseUrl: input.baseUrl, contract: input.contract ?? {}, ackedKid: ctx.keyring().current.kid, keys });
+  ctx.logger.info({ event: 'peer_enrolled', peer: peer.id, role, keys: keys.map((k) => k.thumbprint) }, 'peer enrolled');
+  return peer;
+}
+
+/** The peer as the consoles and the JSON API show it: never a private member, always the pinned thumbprints. */
+export function describePeer(ctx: SiteContext, peer: Peer) {
+  return {
+    id: peer.id,
+    role: peer.role,
+    baseUrl: peer.baseUrl,
+    status: peer.status,
+    contract: peer.contract,
+    keys: ctx.peers.keys(peer.id).map((k) => ({ thumbprint: k.thumbprint, pinnedBy: k.pinnedBy, pinnedAt: k.pinnedAt, validUntil: k.validUntil })),
+    ourKeyPinnedByPeer: peer.ackedKid,
+    lastHello: peer.lastHello,
+    createdAt: peer.createdAt,
+    updatedAt: peer.updatedAt,
+  };
+}
+
+export function describeSite(ctx: SiteContext) {
+  const kr = ctx.keyring();
+  return {
+    id: ctx.config.siteId,
+    role: ctx.config.role,
+    publicUrl: ctx.config.publicUrl,
+    keys: kr.valid().map((k) => ({ kid: k.kid, thumbprint: k.kid, createdAt: k.createdAt, retiresAt: k.retiresAt, current: k.kid === kr.current.kid })),
+  };
+}

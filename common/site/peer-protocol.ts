@@ -1,0 +1,127 @@
+import express from 'express';
+import { CompactSign, compactVerify } from 'jose';
+import { badRequest } from '../errors.js';
+import { importEd25519, parsePublicJwk, thumbprint } from '../keys/jwk.js';
+import { S2SCallError } from '../s2s/client.js';
+import { signingKeyFor, s2sRoute, type S2SServerDeps } from '../s2s/middleware.js';
+import { PROTOCOL_VERSION, nowSeconds } from '../s2s/tokens.js';
+import type { HelloResult, Peer } from '../store/peer-store.js';
+import type { SiteContext } from './context.js';
+
+export interface HelloAnswer {
+  protocolVersion: number;
+  caller: { id: string; kid: string };
+  callee: { id: string; role: string };
+  serverTime: string;
+}
+
+const KEY_PROOF_TYP = 'tieup-key-proof+jwt';
+const PROOF_MAX_AGE_S = 300;
+
+/** The s2s routes both kinds of site answer: hello, hello-back and key announcement. */
+export function mountPeerProtocol(router: express.Router, ctx: SiteContext, deps: S2SServerDeps): void {
+  router.post(
+    '/hello',
+    s2sRoute(deps, (s2s) => ({
+      body: {
+        protocolVersion: PROTOCOL_VERSION,
+        caller: { id: s2s.peer.id, kid: s2s.callerKid },
+        callee: { id: ctx.config.siteId, role: ctx.config.role },
+        serverTime: new Date().toISOString(),
+      } satisfies HelloAnswer,
+    })),
+  );
+
+  // The peer asks us to prove the opposite direction works: we call its /s2s/hello.
+  router.post(
+    '/hello-back',
+    s2sRoute(deps, async (s2s) => ({ body: await helloPeer(ctx, s2s.peer.id) })),
+  );
+
+  router.post(
+    '/keys/announce',
+    s2sRoute(deps, async (s2s) => {
+      const b = (s2s.body ?? {}) as Record<string, unknown>;
+      const jwk = parsePublicJwk(b.key);
+      if (!jwk) throw badRequest('invalid_announcement', 'key must be an Ed25519 public JWK');
+      if (typeof b.proof !== 'string') throw badRequest('invalid_announcement', 'proof (a JWS signed by the new key) is required');
+      if (typeof b.previousValidUntil !== 'string' || Number.isNaN(Date.parse(b.previousValidUntil))) {
+        throw badRequest('invalid_announcement', 'previousValidUntil must be an ISO 8601 time');
+      }
+      const tp = await thumbprint(jwk);
+      // Proof of possession: the new key signs who is announcing it to whom.
+      let proof: Record<string, unknown>;
+      try {
+        const { payload, protectedHeader } = await compactVerify(b.proof, await importEd25519(jwk), { algorithms: ['EdDSA'] });
+        if (protectedHeader.typ !== KEY_PROOF_TYP || protectedHeader.kid !== tp) throw new Error('header');
+        proof = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+      } catch {
+        throw badRequest('invalid_announcement', 'the proof is not signed by the announced key');
+      }
+      const now = nowSeconds();
+      if (proof.iss !== s2s.peer.id || proof.aud !== ctx.config.siteId || proof.kid !== tp || typeof proof.iat !== 'number' || Math.abs(now - proof.iat) > PROOF_MAX_AGE_S) {
+        throw badRequest('invalid_announcement', 'the proof does not name this announcement (iss, aud, kid, iat)');
+      }
+      const cap = Date.now() + ctx.config.maxPeerKeyGraceSeconds * 1000;
+      const until = new Date(Math.max(Date.now(), Math.min(Date.parse(b.previousValidUntil), cap))).toISOString();
+      ctx.peers.acceptAnnouncedKey(s2s.peer.id, tp, { ...jwk, kid: tp }, until);
+      ctx.logger.info({ event: 'peer_key_accepted', peer: s2s.peer.id, kid: tp, previousValidUntil: until }, 'accepted a rotated key from a peer');
+      return { body: { accepted: tp, previousValidUntil: until } };
+    }),
+  );
+}
+
+/** Performs an authenticated hello to a peer, records the outcome on the peer, and returns it. */
+export async function helloPeer(ctx: SiteContext, peerId: string): Promise<HelloResult> {
+  const at = new Date().toISOString();
+  let result: HelloResult;
+  try {
+    const r = await ctx.client.call<HelloAnswer>(peerId, 'POST', '/s2s/hello', {});
+    const serverMs = Date.parse(r.body.serverTime);
+    const skewMs = Math.round(serverMs - (r.sentAt + r.receivedAt) / 2);
+    const identityOk = r.body.callee?.id === peerId && r.body.caller?.id === ctx.config.siteId;
+    result = identityOk
+      ? { at, ok: true, skewMs, rttMs: r.rttMs }
+      : { at, ok: false, code: 'identity_mismatch', message: `the peer answered as ${JSON.stringify(r.body.callee)}`, rttMs: r.rttMs };
+  } catch (err) {
+    if (!(err instanceof S2SCallError)) throw err;
+    const peerCode = err.details?.peerCode;
+    result = { at, ok: false, code: typeof peerCode === 'string' ? `${err.code}:${peerCode}` : err.code, message: err.message };
+  }
+  if (ctx.peers.get(peerId)) ctx.peers.recordHello(peerId, result);
+  return result;
+}
+
+/**
+ * Tells a peer about our current key, in a request signed by the key it already
+ * pins, with a proof signed by the new key. Until the peer accepts, we keep
+ * signing to it with the old key (see signingKeyFor).
+ */
+export async function announceCurrentKey(ctx: SiteContext, peer: Peer): Promise<boolean> {
+  const keyring = ctx.keyring();
+  const current = keyring.current;
+  if (peer.ackedKid === current.kid || peer.status !== 'active') return false;
+  const previous = signingKeyFor(keyring, peer);
+  const proof = await new CompactSign(
+    new TextEncoder().encode(JSON.stringify({ iss: ctx.config.siteId, aud: peer.id, kid: current.kid, iat: nowSeconds() })),
+  )
+    .setProtectedHeader({ alg: 'EdDSA', kid: current.kid, typ: KEY_PROOF_TYP })
+    .sign(current.privateKey);
+  const previousValidUntil = previous.retiresAt ?? new Date(Date.now() + ctx.config.keyGraceSeconds * 1000).toISOString();
+  await ctx.client.call(peer.id, 'POST', '/s2s/keys/announce', { key: current.publicJwk, proof, previousValidUntil });
+  ctx.peers.setAckedKid(peer.id, current.kid);
+  ctx.logger.info({ event: 'key_announced', peer: peer.id, kid: current.kid }, 'peer accepted our new key');
+  return true;
+}
+
+/** Announces to every active peer that does not yet pin our current key; failures are retried later. */
+export async function announceToAll(ctx: SiteContext): Promise<void> {
+  for (const peer of ctx.peers.list()) {
+    if (peer.status !== 'active' || peer.ackedKid === ctx.keyring().current.kid) continue;
+    try {
+      await announceCurrentKey(ctx, peer);
+    } catch (err) {
+      ctx.logger.warn({ event: 'key_announce_failed', peer: peer.id, code: (err as S2SCallError).code, reason: (err as Error).message }, 'could not announce our new key; will retry');
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { Server } from 'node:http';
+import { once } from 'node:events';
+import type { Express } from 'express';
+import chokidar, { type FSWatcher } from 'chokidar';
+import cron, { type ScheduledTask } from 'node-cron';
+import { keysetPath, loadKeyring } from '../keys/keystore.js';
+import { CLOCK_SKEW_S, nowSeconds } from '../s2s/tokens.js';
+import { announceToAll } from './peer-protocol.js';
+import type { SiteContext } from './context.js';
+
+export interface RunningSite {
+  ctx: SiteContext;
+  server: Server;
+  /** The URL the server actually listens on (the port is real even when 0 was asked). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * listen -> scheduled jobs; close() is the graceful shutdown: stop accepting,
+ * let in-flight requests finish (up to the configured timeout), stop jobs and
+ * watchers, close the database.
+ */
+export async function runSite(ctx: SiteContext, app: Express, extraJobs: ScheduledTask[] = []): Promise<RunningSite> {
+  const server = app.listen(ctx.config.port, ctx.config.host);
+  await once(server, 'listening');
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : ctx.config.port;
+  const host = ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host;
+  const url = `http://${host}:${port}`;
+
+  const jobs: ScheduledTask[] = [
+    // Housekeeping: replay ids past any possible use, expired sessions, retired peer keys, and retrying key announcements.
+    cron.schedule('*/30 * * * * *', async () => {
+      ctx.replay.purgeBefore(nowSeconds() - CLOCK_SKEW_S);
+      ctx.consoleStore.purgeSessions();
+      ctx.peers.pruneExpiredKeys();
+      await announceToAll(ctx);
+    }, { name: `${ctx.config.siteId}-housekeeping`, noOverlap: true }),
+    ...extraJobs,
+  ];
+
+  const watcher: FSWatcher = watchKeyset(ctx);
+  void announceToAll(ctx);
+  ctx.logger.info({ event: 'listening', url, publicUrl: ctx.config.publicUrl, role: ctx.config.role }, `${ctx.config.role} site ${ctx.config.siteId} listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ctx.logger.info({ event: 'shutdown_started' }, 'shutting down');
+      for (const j of jobs) await j.destroy();
+      await watcher.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        ctx.logger.warn({ event: 'shutdown_forced' }, 'in-flight requests did not finish in time; closing connections');
+        server.closeAllConnections();
+      }, ctx.config.shutdownTimeoutMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+      await ctx.client.close();
+      ctx.db.close();
+      ctx.logger.info({ event: 'shutdown_complete' }, 'stopped');
+    })();
+    return closing;
+  };
+  return { ctx, server, url, close };
+}
+
+/** Picks up `tieup keys rotate` while the site runs, then announces the new key to every peer. */
+function watchKeyset(ctx: SiteContext): FSWatcher {
+  const file = keysetPath(ctx.config.keysDir, ctx.config.siteId);
+  const watcher = chokidar.watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
+  watcher.on('all', () => {
+    void (async () => {
+      try {
+        const next = await loadKeyring(ctx.config.keysDir, ctx.config.siteId);
+        if (next.current.kid === ctx.keyring().current.kid) return;
+        ctx.setKeyring(next);
+        ctx.logger.info({ event: 'keys_reloaded', current: next.current.kid }, 'our keys changed; announcing the new key to peers');
+        await announceToAll(ctx);
+      } catch (err) {
+        ctx.logger.error({ event: 'keys_reload_failed', reason: (err as Error).message }, 'could not reload our keys; still using the previous ones');
+      }
+    })();
+  });
+  return watcher;
+}
+
+/** For the server entry points: SIGTERM/SIGINT trigger one graceful shutdown, then exit. */
+export function exitOnSignals(site: RunningSite): void {
+  const stop = (signal: string) => {
+    site.ctx.logger.info({ event: 'signal', signal }, `received ${signal}`);
+    site
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        site.ctx.logger.error({ event: 'shutdown_failed', err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,198 @@
+import type { Db } from './sqlite.js';
+import type { SiteRole } from '../config.js';
+
+export type PeerStatus = 'active' | 'suspended';
+
+export interface HelloResult {
+  at: string;
+  ok: boolean;
+  code?: string;
+  message?: string;
+  skewMs?: number;
+  rttMs?: number;
+}
+
+export interface Peer {
+  id: string;
+  role: SiteRole;
+  baseUrl: string;
+  status: PeerStatus;
+  contract: Record<string, unknown>;
+  ackedKid: string | null;
+  lastHello: HelloResult | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PinnedKey {
+  peerId: string;
+  thumbprint: string;
+  publicJwk: Record<string, unknown>;
+  pinnedAt: string;
+  pinnedBy: 'enrolment' | 'announcement';
+  validUntil: string | null;
+}
+
+interface PeerRow {
+  id: string;
+  role: SiteRole;
+  base_url: string;
+  status: PeerStatus;
+  contract_json: string;
+  acked_kid: string | null;
+  last_hello_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface KeyRow {
+  peer_id: string;
+  thumbprint: string;
+  public_jwk: string;
+  pinned_at: string;
+  pinned_by: 'enrolment' | 'announcement';
+  valid_until: string | null;
+}
+
+const toPeer = (r: PeerRow): Peer => ({
+  id: r.id,
+  role: r.role,
+  baseUrl: r.base_url,
+  status: r.status,
+  contract: JSON.parse(r.contract_json) as Record<string, unknown>,
+  ackedKid: r.acked_kid,
+  lastHello: r.last_hello_json ? (JSON.parse(r.last_hello_json) as HelloResult) : null,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toKey = (r: KeyRow): PinnedKey => ({
+  peerId: r.peer_id,
+  thumbprint: r.thumbprint,
+  publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
+  pinnedAt: r.pinned_at,
+  pinnedBy: r.pinned_by,
+  validUntil: r.valid_until,
+});
+
+export interface NewPeer {
+  id: string;
+  role: SiteRole;
+  baseUrl: string;
+  contract?: Record<string, unknown>;
+  ackedKid: string | null;
+  keys: { thumbprint: string; publicJwk: Record<string, unknown> }[];
+}
+
+/**
+ * The enrolled peers and the keys pinned for them. Reads are on the s2s hot
+ * path (every request looks up its issuer), so statements are prepared once.
+ */
+export class PeerStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      get: db.prepare<[string], PeerRow>('SELECT * FROM peers WHERE id = ?'),
+      list: db.prepare<[], PeerRow>('SELECT * FROM peers ORDER BY id'),
+      insert: db.prepare(
+        `INSERT INTO peers (id, role, base_url, status, contract_json, acked_kid, created_at, updated_at)
+         VALUES (@id, @role, @baseUrl, 'active', @contract, @ackedKid, @now, @now)`,
+      ),
+      setStatus: db.prepare('UPDATE peers SET status = ?, updated_at = ? WHERE id = ?'),
+      setBaseUrl: db.prepare('UPDATE peers SET base_url = ?, updated_at = ? WHERE id = ?'),
+      setContract: db.prepare('UPDATE peers SET contract_json = ?, updated_at = ? WHERE id = ?'),
+      setAcked: db.prepare('UPDATE peers SET acked_kid = ?, updated_at = ? WHERE id = ?'),
+      setHello: db.prepare('UPDATE peers SET last_hello_json = ? WHERE id = ?'),
+      remove: db.prepare('DELETE FROM peers WHERE id = ?'),
+      keys: db.prepare<[string], KeyRow>('SELECT * FROM peer_keys WHERE peer_id = ? ORDER BY pinned_at, thumbprint'),
+      key: db.prepare<[string, string], KeyRow>('SELECT * FROM peer_keys WHERE peer_id = ? AND thumbprint = ?'),
+      pin: db.prepare(
+        `INSERT INTO peer_keys (peer_id, thumbprint, public_jwk, pinned_at, pinned_by, valid_until)
+         VALUES (?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (peer_id, thumbprint) DO UPDATE SET valid_until = NULL`,
+      ),
+      retireCurrent: db.prepare(
+        'UPDATE peer_keys SET valid_until = ? WHERE peer_id = ? AND thumbprint <> ? AND (valid_until IS NULL OR valid_until > ?)',
+      ),
+      unpinAll: db.prepare('DELETE FROM peer_keys WHERE peer_id = ?'),
+      pruneExpired: db.prepare('DELETE FROM peer_keys WHERE valid_until IS NOT NULL AND valid_until < ?'),
+    };
+  }
+
+  get(id: string): Peer | undefined {
+    const r = this.q.get.get(id);
+    return r ? toPeer(r) : undefined;
+  }
+
+  list(): Peer[] {
+    return this.q.list.all().map(toPeer);
+  }
+
+  add(p: NewPeer): Peer {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, contract: JSON.stringify(p.contract ?? {}), ackedKid: p.ackedKid, now });
+      for (const k of p.keys) this.q.pin.run(p.id, k.thumbprint, JSON.stringify(k.publicJwk), now, 'enrolment');
+    })();
+    return this.get(p.id)!;
+  }
+
+  /** Replaces every pinned key by the given set (re-enrolment by an operator who holds the keys out of band). */
+  repin(id: string, keys: { thumbprint: string; publicJwk: Record<string, unknown> }[]): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.q.unpinAll.run(id);
+      for (const k of keys) this.q.pin.run(id, k.thumbprint, JSON.stringify(k.publicJwk), now, 'enrolment');
+    })();
+  }
+
+  setStatus(id: string, status: PeerStatus): boolean {
+    return this.q.setStatus.run(status, new Date().toISOString(), id).changes > 0;
+  }
+
+  setBaseUrl(id: string, baseUrl: string): void {
+    this.q.setBaseUrl.run(baseUrl, new Date().toISOString(), id);
+  }
+
+  setContract(id: string, contract: Record<string, unknown>): void {
+    this.q.setContract.run(JSON.stringify(contract), new Date().toISOString(), id);
+  }
+
+  setAckedKid(id: string, kid: string): void {
+    this.q.setAcked.run(kid, new Date().toISOString(), id);
+  }
+
+  recordHello(id: string, result: HelloResult): void {
+    this.q.setHello.run(JSON.stringify(result), id);
+  }
+
+  remove(id: string): boolean {
+    return this.q.remove.run(id).changes > 0;
+  }
+
+  keys(id: string): PinnedKey[] {
+    return this.q.keys.all(id).map(toKey);
+  }
+
+  key(id: string, thumbprint: string): PinnedKey | undefined {
+    const r = this.q.key.get(id, thumbprint);
+    return r ? toKey(r) : undefined;
+  }
+
+  /**
+   * Accepts an announced key: it becomes current and every other still-valid
+   * key of the peer stays valid only until `oldValidUntil`.
+   */
+  acceptAnnouncedKey(id: string, thumbprint: string, publicJwk: Record<string, unknown>, oldValidUntil: string): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.q.retireCurrent.run(oldValidUntil, id, thumbprint, now);
+      this.q.pin.run(id, thumbprint, JSON.stringify(publicJwk), now, 'announcement');
+    })();
+  }
+
+  pruneExpiredKeys(now = new Date()): number {
+    return this.q.pruneExpired.run(now.toISOString()).changes;
+  }
+}

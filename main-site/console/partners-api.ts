@@ -1,0 +1,71 @@
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { notFound } from '../../common/errors.js';
+import type { SiteContext } from '../../common/site/context.js';
+import { describePeer, enrolPeer, parseOrThrow } from '../../common/site/enrolment.js';
+import { setPeerStatus } from '../../common/site/console-routes.js';
+import { helloPeer } from '../../common/site/peer-protocol.js';
+import { checkAllPairs } from './partners-check.js';
+
+const patchSchema = z
+  .object({
+    baseUrl: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https').transform((u) => u.replace(/\/+$/, '')).optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+    contract: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+function partnerOr404(ctx: SiteContext, id: string) {
+  const p = ctx.peers.get(id);
+  if (!p || p.role !== 'partner') throw notFound('partner_not_found', `no partner "${id}"`);
+  return p;
+}
+
+/** /admin/api/partners: enrol, list, update, suspend, remove and check partners. */
+export function partnersApi(ctx: SiteContext): express.Router {
+  const r = express.Router();
+  const user = (req: Request) => req.consoleUser?.username ?? '?';
+
+  r.get('/', (_req, res) => {
+    res.json({ partners: ctx.peers.list().filter((p) => p.role === 'partner').map((p) => describePeer(ctx, p)) });
+  });
+  r.post('/', async (req: Request, res: Response) => {
+    const peer = await enrolPeer(ctx, 'partner', req.body);
+    res.status(201).location(`/admin/api/partners/${peer.id}`).json(describePeer(ctx, peer));
+  });
+  r.post('/check', async (_req, res) => {
+    res.json(await checkAllPairs(ctx));
+  });
+  r.get('/:id', (req, res) => {
+    res.json(describePeer(ctx, partnerOr404(ctx, String(req.params.id))));
+  });
+  r.patch('/:id', (req, res) => {
+    const p = partnerOr404(ctx, String(req.params.id));
+    const body = parseOrThrow(patchSchema, req.body);
+    if (body.baseUrl) ctx.peers.setBaseUrl(p.id, body.baseUrl);
+    if (body.contract) ctx.peers.setContract(p.id, body.contract);
+    if (body.status) setPeerStatus(ctx, p.id, body.status, user(req));
+    res.json(describePeer(ctx, ctx.peers.get(p.id)!));
+  });
+  r.post('/:id/suspend', (req, res) => {
+    const p = partnerOr404(ctx, String(req.params.id));
+    setPeerStatus(ctx, p.id, 'suspended', user(req));
+    res.json(describePeer(ctx, ctx.peers.get(p.id)!));
+  });
+  r.post('/:id/activate', (req, res) => {
+    const p = partnerOr404(ctx, String(req.params.id));
+    setPeerStatus(ctx, p.id, 'active', user(req));
+    res.json(describePeer(ctx, ctx.peers.get(p.id)!));
+  });
+  r.delete('/:id', (req, res) => {
+    const p = partnerOr404(ctx, String(req.params.id));
+    ctx.peers.remove(p.id);
+    ctx.logger.info({ event: 'peer_removed', peer: p.id, by: user(req) }, `partner ${p.id} removed`);
+    res.status(204).end();
+  });
+  r.post('/:id/hello', async (req, res) => {
+    const p = partnerOr404(ctx, String(req.params.id));
+    res.json(await helloPeer(ctx, p.id));
+  });
+  return r;
+}
