@@ -60,6 +60,7 @@ export async function verifySignedToken(token: string, typ: string, resolveKey: 
   if (!COMPACT_RE.test(token)) fail('malformed_token', 'the token is not a compact JWS (three base64url parts)');
   const [h, p] = token.split('.') as [string, string, string];
   const header = decodeJson(h, 'header');
+  if (typeof header.alg !== 'string') fail('malformed_token', 'the token header has no alg');
   if (header.alg !== ALGORITHM) fail('bad_algorithm', `the token algorithm must be ${ALGORITHM}, got ${JSON.stringify(header.alg)}`);
   for (const name of FORBIDDEN_HEADERS) {
     if (name in header) fail('malformed_token', `the token header member "${name}" is not accepted`);
