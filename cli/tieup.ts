@@ -67,8 +67,8 @@ function siteFlag(flags: Flags): string {
 }
 
 const keysDir = (flags: Flags): string => (flags['keys-dir'] as string | undefined) ?? process.env.TIEUP_KEYS_DIR ?? 'keys';
-const urlOf = (flags: Flags): string => (flags.url as string | undefined) ?? DEFAULT_URL;
-const tokenOf = (flags: Flags): string | undefined => (flags.token as string | undefined) ?? process.env.TIEUP_TOKEN ?? process.env.TIEUP_DEMO_TOKEN;
+const urlOf = (flags: Flags): string => (flags.url as string | undefined) || DEFAULT_URL;
+const tokenOf = (flags: Flags): string | undefined => (flags.token as string | undefined) || process.env.TIEUP_TOKEN || process.env.TIEUP_DEMO_TOKEN || undefined;
 
 function peerBody(flags: Flags): Record<string, unknown> {
   const body: Record<string, unknown> = { id: need(flags, 'id'), baseUrl: need(flags, 'base-url') };

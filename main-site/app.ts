@@ -1,5 +1,5 @@
 import type express from 'express';
-import { createBaseApp, finishApp } from '../common/http/base-app.js';
+import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
 import { createS2SRouter } from '../common/s2s/middleware.js';
 import type { SiteContext } from '../common/site/context.js';
 import { createConsole } from '../common/site/console-routes.js';
@@ -29,7 +29,7 @@ export function createMainApp(ctx: SiteContext): express.Express {
     canSuspend: true,
   });
   consoleSetup.api.use('/partners', partnersApi(ctx));
-  app.use('/admin/api', consoleSetup.api);
+  app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`Tieup main site "${ctx.config.siteId}". Console: /admin\n`);

@@ -1,5 +1,5 @@
 import type express from 'express';
-import { createBaseApp, finishApp } from '../common/http/base-app.js';
+import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
 import { createS2SRouter } from '../common/s2s/middleware.js';
 import type { SiteContext } from '../common/site/context.js';
 import { createConsole } from '../common/site/console-routes.js';
@@ -29,7 +29,7 @@ export function createPartnerApp(ctx: SiteContext): express.Express {
     canSuspend: false,
   });
   consoleSetup.api.use('/main', mainApi(ctx));
-  app.use('/manage/api', consoleSetup.api);
+  app.use('/manage/api', consoleSetup.api, apiNotFound);
   app.use('/manage', consoleSetup.pages);
   app.get('/', (_req, res) => {
     res.type('text/plain').send(`Tieup partner site "${ctx.config.siteId}". Console: /manage\n`);

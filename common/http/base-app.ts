@@ -51,6 +51,11 @@ export function createBaseApp(ctx: SiteContext): express.Express {
 const wantsJson = (req: Request): boolean =>
   /^\/(s2s|admin\/api|manage\/api)(\/|$)/.test(req.path) || (req.accepts(['html', 'json']) === 'json');
 
+/** Ends a JSON API mount so an unknown API path is a JSON 404, not a fall-through to the browser pages. */
+export function apiNotFound(req: Request, res: Response): void {
+  res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.originalUrl.split('?')[0]}`));
+}
+
 export function finishApp(app: express.Express, ctx: SiteContext): void {
   app.use((req: Request, res: Response) => {
     if (wantsJson(req)) {

@@ -22,7 +22,12 @@ export interface RunningSite {
  * watchers, close the database.
  */
 export async function runSite(ctx: SiteContext, app: Express, extraJobs: ScheduledTask[] = []): Promise<RunningSite> {
+  let shuttingDown = false;
   const server = app.listen(ctx.config.port, ctx.config.host);
+  // While closing, every answer ends its keep-alive connection, so clients move on at once.
+  server.on('request', (_req, res: import('node:http').ServerResponse) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+  });
   await once(server, 'listening');
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : ctx.config.port;
@@ -47,11 +52,13 @@ export async function runSite(ctx: SiteContext, app: Express, extraJobs: Schedul
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      shuttingDown = true;
       ctx.logger.info({ event: 'shutdown_started' }, 'shutting down');
       for (const j of jobs) await j.destroy();
       await watcher.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // Connections that finish their last request after close() began become idle later; sweep them.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => {
         ctx.logger.warn({ event: 'shutdown_forced' }, 'in-flight requests did not finish in time; closing connections');
         server.closeAllConnections();
@@ -59,6 +66,7 @@ export async function runSite(ctx: SiteContext, app: Express, extraJobs: Schedul
       timer.unref();
       await closed;
       clearTimeout(timer);
+      clearInterval(sweep);
       await ctx.client.close();
       ctx.db.close();
       ctx.logger.info({ event: 'shutdown_complete' }, 'stopped');
