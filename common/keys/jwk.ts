@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 
 export type PublicJwk = { kty: 'OKP'; crv: 'Ed25519'; x: string; kid?: string; alg?: 'EdDSA'; use?: 'sig' };
 export type PrivateJwk = PublicJwk & { d: string };
@@ -36,25 +36,23 @@ export function parsePublicJwk(value: unknown): PublicJwk | null {
   return out;
 }
 
-export type SigningKeyObject = Awaited<ReturnType<typeof importJWK>>;
+export type SigningKeyObject = KeyObject;
 
-const importCache = new Map<string, Promise<SigningKeyObject>>();
+const importCache = new Map<string, KeyObject>();
 
 /**
- * Imports a JWK into a crypto key once and caches it by (x, private or not):
+ * Imports a JWK into a key object once and caches it by (x, private or not):
  * importing on every request would cost more than the signature itself.
  */
-export function importEd25519(jwk: PublicJwk | PrivateJwk): Promise<SigningKeyObject> {
+export function importEd25519(jwk: PublicJwk | PrivateJwk): KeyObject {
   const isPrivate = 'd' in jwk;
   const cacheKey = `${isPrivate ? 'priv' : 'pub'}:${jwk.x}`;
-  let p = importCache.get(cacheKey);
-  if (!p) {
-    const material: JWK = isPrivate
-      ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: (jwk as PrivateJwk).d }
-      : { kty: 'OKP', crv: 'Ed25519', x: jwk.x };
-    p = importJWK(material, 'EdDSA');
-    importCache.set(cacheKey, p);
-    p.catch(() => importCache.delete(cacheKey));
+  let key = importCache.get(cacheKey);
+  if (!key) {
+    key = isPrivate
+      ? createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: (jwk as PrivateJwk).d }, format: 'jwk' })
+      : createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
+    importCache.set(cacheKey, key);
   }
-  return p;
+  return key;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { signCompact } from './jws.js';
 import type { SigningKey } from '../keys/keystore.js';
 
 /** Bumped when the s2s wire protocol changes incompatibly; /s2s/hello reports it. */
@@ -51,10 +51,6 @@ export function bodyHash(body: Uint8Array | undefined): string {
 export const newJti = (): string => randomBytes(16).toString('base64url');
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-const encoder = new TextEncoder();
-
-export function signClaims(key: SigningKey, typ: string, claims: RequestClaims | ResponseClaims): Promise<string> {
-  return new CompactSign(encoder.encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ })
-    .sign(key.privateKey);
+export function signClaims(key: SigningKey, typ: string, claims: RequestClaims | ResponseClaims): string {
+  return signCompact({ alg: ALGORITHM, kid: key.kid, typ }, Buffer.from(JSON.stringify(claims)), key.privateKey);
 }

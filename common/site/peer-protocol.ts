@@ -1,10 +1,11 @@
 import express from 'express';
-import { CompactSign, compactVerify } from 'jose';
+import { signCompact } from '../s2s/jws.js';
 import { badRequest } from '../errors.js';
 import { importEd25519, parsePublicJwk, thumbprint } from '../keys/jwk.js';
 import { S2SCallError } from '../s2s/client.js';
 import { signingKeyFor, s2sRoute, type S2SServerDeps } from '../s2s/middleware.js';
 import { PROTOCOL_VERSION, nowSeconds } from '../s2s/tokens.js';
+import { verifySignedToken } from '../s2s/verify.js';
 import type { HelloResult, Peer } from '../store/peer-store.js';
 import type { SiteContext } from './context.js';
 
@@ -15,22 +16,22 @@ export interface HelloAnswer {
   serverTime: string;
 }
 
+/** The answer to /s2s/hello: who called, who answered, our clock and protocol version. */
+export function helloAnswer(ctx: SiteContext, callerId: string, callerKid: string): HelloAnswer {
+  return {
+    protocolVersion: PROTOCOL_VERSION,
+    caller: { id: callerId, kid: callerKid },
+    callee: { id: ctx.config.siteId, role: ctx.config.role },
+    serverTime: new Date().toISOString(),
+  };
+}
+
 const KEY_PROOF_TYP = 'tieup-key-proof+jwt';
 const PROOF_MAX_AGE_S = 300;
 
 /** The s2s routes both kinds of site answer: hello, hello-back and key announcement. */
 export function mountPeerProtocol(router: express.Router, ctx: SiteContext, deps: S2SServerDeps): void {
-  router.post(
-    '/hello',
-    s2sRoute(deps, (s2s) => ({
-      body: {
-        protocolVersion: PROTOCOL_VERSION,
-        caller: { id: s2s.peer.id, kid: s2s.callerKid },
-        callee: { id: ctx.config.siteId, role: ctx.config.role },
-        serverTime: new Date().toISOString(),
-      } satisfies HelloAnswer,
-    })),
-  );
+  router.post('/hello', s2sRoute(deps, (s2s) => ({ body: helloAnswer(ctx, s2s.peer.id, s2s.callerKid) })));
 
   // The peer asks us to prove the opposite direction works: we call its /s2s/hello.
   router.post(
@@ -52,9 +53,10 @@ export function mountPeerProtocol(router: express.Router, ctx: SiteContext, deps
       // Proof of possession: the new key signs who is announcing it to whom.
       let proof: Record<string, unknown>;
       try {
-        const { payload, protectedHeader } = await compactVerify(b.proof, await importEd25519(jwk), { algorithms: ['EdDSA'] });
-        if (protectedHeader.typ !== KEY_PROOF_TYP || protectedHeader.kid !== tp) throw new Error('header');
-        proof = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+        proof = await verifySignedToken(b.proof, KEY_PROOF_TYP, (_iss, kid) => {
+          if (kid !== tp) throw new Error('the proof names another key');
+          return importEd25519(jwk);
+        });
       } catch {
         throw badRequest('invalid_announcement', 'the proof is not signed by the announced key');
       }
@@ -102,11 +104,11 @@ export async function announceCurrentKey(ctx: SiteContext, peer: Peer): Promise<
   const current = keyring.current;
   if (peer.ackedKid === current.kid || peer.status !== 'active') return false;
   const previous = signingKeyFor(keyring, peer);
-  const proof = await new CompactSign(
-    new TextEncoder().encode(JSON.stringify({ iss: ctx.config.siteId, aud: peer.id, kid: current.kid, iat: nowSeconds() })),
-  )
-    .setProtectedHeader({ alg: 'EdDSA', kid: current.kid, typ: KEY_PROOF_TYP })
-    .sign(current.privateKey);
+  const proof = signCompact(
+    { alg: 'EdDSA', kid: current.kid, typ: KEY_PROOF_TYP },
+    Buffer.from(JSON.stringify({ iss: ctx.config.siteId, aud: peer.id, kid: current.kid, iat: nowSeconds() })),
+    current.privateKey,
+  );
   const previousValidUntil = previous.retiresAt ?? new Date(Date.now() + ctx.config.keyGraceSeconds * 1000).toISOString();
   await ctx.client.call(peer.id, 'POST', '/s2s/keys/announce', { key: current.publicJwk, proof, previousValidUntil });
   ctx.peers.setAckedKid(peer.id, current.kid);

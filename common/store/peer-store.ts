@@ -86,10 +86,19 @@ export interface NewPeer {
 
 /**
  * The enrolled peers and the keys pinned for them. Reads are on the s2s hot
- * path (every request looks up its issuer), so statements are prepared once.
+ * path (every request and every answer looks up its issuer and key), so they
+ * come from an in-memory copy; every write goes through this class and drops
+ * the copy, so a suspension or removal applies to the very next request.
  */
 export class PeerStore {
   private readonly q;
+  private peerCache = new Map<string, Peer | null>();
+  private keyCache = new Map<string, PinnedKey | null>();
+
+  private invalidate(): void {
+    this.peerCache = new Map();
+    this.keyCache = new Map();
+  }
 
   constructor(private readonly db: Db) {
     this.q = {
@@ -121,8 +130,13 @@ export class PeerStore {
   }
 
   get(id: string): Peer | undefined {
-    const r = this.q.get.get(id);
-    return r ? toPeer(r) : undefined;
+    let p = this.peerCache.get(id);
+    if (p === undefined) {
+      const r = this.q.get.get(id);
+      p = r ? toPeer(r) : null;
+      this.peerCache.set(id, p);
+    }
+    return p ?? undefined;
   }
 
   list(): Peer[] {
@@ -130,6 +144,7 @@ export class PeerStore {
   }
 
   add(p: NewPeer): Peer {
+    this.invalidate();
     const now = new Date().toISOString();
     this.db.transaction(() => {
       this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, contract: JSON.stringify(p.contract ?? {}), ackedKid: p.ackedKid, now });
@@ -140,6 +155,7 @@ export class PeerStore {
 
   /** Replaces every pinned key by the given set (re-enrolment by an operator who holds the keys out of band). */
   repin(id: string, keys: { thumbprint: string; publicJwk: Record<string, unknown> }[]): void {
+    this.invalidate();
     const now = new Date().toISOString();
     this.db.transaction(() => {
       this.q.unpinAll.run(id);
@@ -148,26 +164,32 @@ export class PeerStore {
   }
 
   setStatus(id: string, status: PeerStatus): boolean {
+    this.invalidate();
     return this.q.setStatus.run(status, new Date().toISOString(), id).changes > 0;
   }
 
   setBaseUrl(id: string, baseUrl: string): void {
+    this.invalidate();
     this.q.setBaseUrl.run(baseUrl, new Date().toISOString(), id);
   }
 
   setContract(id: string, contract: Record<string, unknown>): void {
+    this.invalidate();
     this.q.setContract.run(JSON.stringify(contract), new Date().toISOString(), id);
   }
 
   setAckedKid(id: string, kid: string): void {
+    this.invalidate();
     this.q.setAcked.run(kid, new Date().toISOString(), id);
   }
 
   recordHello(id: string, result: HelloResult): void {
+    this.invalidate();
     this.q.setHello.run(JSON.stringify(result), id);
   }
 
   remove(id: string): boolean {
+    this.invalidate();
     return this.q.remove.run(id).changes > 0;
   }
 
@@ -176,8 +198,14 @@ export class PeerStore {
   }
 
   key(id: string, thumbprint: string): PinnedKey | undefined {
-    const r = this.q.key.get(id, thumbprint);
-    return r ? toKey(r) : undefined;
+    const cacheKey = `${id} ${thumbprint}`;
+    let k = this.keyCache.get(cacheKey);
+    if (k === undefined) {
+      const r = this.q.key.get(id, thumbprint);
+      k = r ? toKey(r) : null;
+      this.keyCache.set(cacheKey, k);
+    }
+    return k ?? undefined;
   }
 
   /**
@@ -185,6 +213,7 @@ export class PeerStore {
    * key of the peer stays valid only until `oldValidUntil`.
    */
   acceptAnnouncedKey(id: string, thumbprint: string, publicJwk: Record<string, unknown>, oldValidUntil: string): void {
+    this.invalidate();
     const now = new Date().toISOString();
     this.db.transaction(() => {
       this.q.retireCurrent.run(oldValidUntil, id, thumbprint, now);
@@ -193,6 +222,7 @@ export class PeerStore {
   }
 
   pruneExpiredKeys(now = new Date()): number {
+    this.invalidate();
     return this.q.pruneExpired.run(now.toISOString()).changes;
   }
 }

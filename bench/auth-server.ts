@@ -1,0 +1,26 @@
+// Child process of bench/auth.ts: one main site whose /s2s/hello is the real
+// authenticated route, plus /plain/hello answering the same handler without auth.
+import express from 'express';
+import { loadConfig } from '../common/config.js';
+import { createBaseApp, finishApp } from '../common/http/base-app.js';
+import { createS2SRouter } from '../common/s2s/middleware.js';
+import { createSiteContext } from '../common/site/context.js';
+import { helloAnswer, mountPeerProtocol } from '../common/site/peer-protocol.js';
+import { runSite } from '../common/site/runner.js';
+import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
+
+const ctx = await createSiteContext(loadConfig('main'), { migrations: [MAIN_MIGRATIONS], defaultMetrics: false });
+const app = createBaseApp(ctx);
+const deps = { selfId: ctx.config.siteId, peers: ctx.peers, replay: ctx.replay, keyring: ctx.keyring, metrics: ctx.metrics, logger: ctx.logger, bodyLimitBytes: ctx.config.s2sBodyLimitBytes };
+const s2s = createS2SRouter(deps);
+mountPeerProtocol(s2s, ctx, deps);
+app.use('/s2s', s2s);
+// Same body parsing and the same answer, minus token checks and response signing.
+app.post('/plain/hello', express.raw({ type: () => true, limit: ctx.config.s2sBodyLimitBytes }), (req, res) => {
+  if (Buffer.isBuffer(req.body) && req.body.length) JSON.parse(req.body.toString('utf8'));
+  res.json(helloAnswer(ctx, 'north', 'none'));
+});
+finishApp(app, ctx);
+const site = await runSite(ctx, app);
+process.send?.({ url: site.url });
+process.on('SIGTERM', () => void site.close().then(() => process.exit(0)));
