@@ -14,6 +14,7 @@ import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
 import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
 import type { SiteRole } from '../common/config.js';
+import { CliError } from './http.js';
 
 interface DemoSite {
   id: string;
@@ -48,7 +49,7 @@ function parsePorts(v: string | undefined): [number, number, number] {
   if (!v) return [3000, 3001, 3002];
   const ps = v.split(',').map((s) => Number(s.trim()));
   if (ps.length !== 3 || ps.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-    throw new Error(`TIEUP_DEMO_PORTS must be three ports, e.g. 3000,3001,3002 (got "${v}")`);
+    throw new CliError(`TIEUP_DEMO_PORTS must be three ports, e.g. 3000,3001,3002 (got "${v}")`);
   }
   return ps as [number, number, number];
 }
@@ -118,7 +119,7 @@ export async function runDemo(): Promise<void> {
   const keysDir = process.env.TIEUP_KEYS_DIR ?? fromRoot('keys');
   const tokenGiven = process.env.TIEUP_DEMO_TOKEN;
   if (tokenGiven !== undefined && !/^[A-Za-z0-9._~+/=-]{16,512}$/.test(tokenGiven)) {
-    throw new Error('TIEUP_DEMO_TOKEN must be 16-512 characters of letters, digits and ._~+/=-');
+    throw new CliError('TIEUP_DEMO_TOKEN must be 16-512 characters of letters, digits and ._~+/=-');
   }
   const token = tokenGiven ?? randomToken(24);
   const sites = demoSites(host, ports);
