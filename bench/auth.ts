@@ -73,15 +73,25 @@ try {
   console.log(`bench:auth: ${SECONDS} s per measurement, ${CONCURRENCY} requests in flight, server in its own process`);
   await closedLoop(plainOp, CONCURRENCY, 1000);
   await closedLoop(authOp, CONCURRENCY, 1000);
-  // Interleave to spread machine noise over both sides.
-  const half = (SECONDS * 1000) / 2;
-  const p1 = await closedLoop(plainOp, CONCURRENCY, half);
-  const a1 = await closedLoop(authOp, CONCURRENCY, half);
-  const p2 = await closedLoop(plainOp, CONCURRENCY, half);
-  const a2 = await closedLoop(authOp, CONCURRENCY, half);
-  const plainRps = (p1.rps + p2.rps) / 2;
-  const authRps = (a1.rps + a2.rps) / 2;
-  const errors = p1.errors + p2.errors + a1.errors + a2.errors;
+  // Many short alternating rounds, so noise from other work on the machine falls on both sides alike.
+  const ROUNDS = 6;
+  const slice = (SECONDS * 1000) / ROUNDS;
+  let plainCount = 0;
+  let authCount = 0;
+  let plainMs = 0;
+  let authMs = 0;
+  let errors = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const p = await closedLoop(plainOp, CONCURRENCY, slice);
+    const a = await closedLoop(authOp, CONCURRENCY, slice);
+    plainCount += p.count;
+    authCount += a.count;
+    plainMs += (p.count / p.rps) * 1000;
+    authMs += (a.count / a.rps) * 1000;
+    errors += p.errors + a.errors;
+  }
+  const plainRps = plainCount / (plainMs / 1000);
+  const authRps = authCount / (authMs / 1000);
 
   // Token operations as the middleware and client do them, next to the bare Ed25519 operation.
   const claims = () => ({ iss: 'north', aud: 'main', iat: nowSeconds(), exp: nowSeconds() + 60, jti: newJti(), htm: 'POST', htu: '/s2s/hello', bh: bodyHash(body) });
