@@ -13,6 +13,7 @@ import { hashPassword } from '../common/web/password.js';
 import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
 import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
+import { SyncStore } from '../partner-site/store/sync-store.js';
 import type { SiteRole } from '../common/config.js';
 import { CliError } from './http.js';
 
@@ -22,6 +23,8 @@ interface DemoSite {
   port: number;
   url: string;
   contract?: Record<string, unknown>;
+  /** The partner's own look, set once (a manager's later changes are kept). */
+  look?: Record<string, unknown>;
   user: { username: string; password: string; role: 'operator' | 'manager' };
   note: string;
 }
@@ -34,12 +37,14 @@ export function demoSites(host: string, ports: [number, number, number]): DemoSi
     { id: 'main', role: 'main', port: ports[0], url: url(ports[0]), user: { username: 'operator', password: DEMO_PASSWORDS.operator, role: 'operator' }, note: 'main site' },
     {
       id: 'north', role: 'partner', port: ports[1], url: url(ports[1]),
-      contract: { partnershipType: 'content', requiresApproval: false },
+      contract: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *' },
+      look: { siteName: 'North Outfitters', colours: { primary: '#1f7a4d' }, contact: 'North Outfitters · 1 Harbour Road · open daily' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, applies updates at once',
     },
     {
       id: 'south', role: 'partner', port: ports[2], url: url(ports[2]),
-      contract: { partnershipType: 'content', requiresApproval: true },
+      contract: { partnershipType: 'content', requiresApproval: true, emergencyEdit: true, schedule: '*/15 * * * * *' },
+      look: { siteName: 'South Market', colours: { primary: '#c2571a' }, contact: 'South Market · covered market, stall 14' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, updates wait for approval',
     },
   ];
@@ -86,6 +91,10 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
           peers.setAckedKid(o.id, currentKid.get(s.id)!);
           if (o.contract) peers.setContract(o.id, { ...existing.contract, ...o.contract });
         }
+      }
+      if (s.look) {
+        const looks = new SyncStore(db);
+        if (Object.keys(looks.overrides()).length === 0) looks.setOverrides(s.look);
       }
       const consoleStore = new ConsoleStore(db);
       const user = consoleStore.upsertUser(randomToken(12), s.user.username, await hashPassword(s.user.password), s.user.role);
@@ -156,7 +165,7 @@ export async function runDemo(): Promise<void> {
     const log = createWriteStream(logFile, { flags: 'a' });
     const entry = fromRoot(s.role === 'main' ? 'dist/main-site/server.js' : 'dist/partner-site/server.js');
     const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_SITE_ID: s.id, TIEUP_HOST: host, TIEUP_PORT: String(s.port), TIEUP_PUBLIC_URL: s.url, TIEUP_DATA_DIR: dataDir, TIEUP_KEYS_DIR: keysDir, TIEUP_DB_FILE: '' },
+      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_CONTENT_DIR: fromRoot('main-site/demo-content'), TIEUP_TEMPLATES_DIR: fromRoot('templates'), TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original', s.id), TIEUP_SITE_ID: s.id, TIEUP_HOST: host, TIEUP_PORT: String(s.port), TIEUP_PUBLIC_URL: s.url, TIEUP_DATA_DIR: dataDir, TIEUP_KEYS_DIR: keysDir, TIEUP_DB_FILE: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
@@ -191,6 +200,10 @@ export async function runDemo(): Promise<void> {
     }),
     '',
     `  API bearer token (operator and managers): ${token}${tokenGiven ? '   (from TIEUP_DEMO_TOKEN)' : ''}`,
+    '',
+    'Tie-up pages: edit main-site/demo-content/pages/about.md and save. Within 30 seconds',
+    `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
+    `Sync status: ${sites[0]!.url}/admin/sync`,
     '',
     'Try:',
     `  curl -s ${sites[1]!.url}/.well-known/jwks.json`,

@@ -42,6 +42,16 @@ const schema = z.object({
   loginMaxFailuresPerAccount: intFromString(1, 1000).default(5),
   loginMaxFailuresPerIp: intFromString(1, 100000).default(20),
   loginWindowSeconds: intFromString(1, 86400).default(900),
+  contentDir: z.string().min(1).default('content'),
+  templatesDir: z.string().min(1).default('templates'),
+  originalDir: z.string().min(1).default('original'),
+  keepReleases: intFromString(1, 1000).default(5),
+  pushConcurrency: intFromString(1, 256).default(4),
+  pushMaxAttempts: intFromString(1, 100).default(5),
+  pushRetryBaseMs: intFromString(10, 3600_000).default(2000),
+  pushBatchBytes: intFromString(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+  driftCheckCron: z.string().min(1).default('0 */5 * * * *'),
+  watchDebounceMs: intFromString(0, 60_000).default(500),
 });
 
 export type SiteConfigInput = z.input<typeof schema>;
@@ -65,6 +75,20 @@ export interface SiteConfig {
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  /** Main site: the content folder (pages/, assets/, catalog/). */
+  contentDir: string;
+  /** Main site: the brand framework folder. */
+  templatesDir: string;
+  /** Partner: its own original pages. */
+  originalDir: string;
+  /** Partner: how many releases it keeps for rollback. */
+  keepReleases: number;
+  pushConcurrency: number;
+  pushMaxAttempts: number;
+  pushRetryBaseMs: number;
+  pushBatchBytes: number;
+  driftCheckCron: string;
+  watchDebounceMs: number;
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -131,6 +155,9 @@ export function loadConfig(
     role,
     dataDir,
     keysDir: resolve(c.keysDir),
+    contentDir: resolve(c.contentDir),
+    templatesDir: resolve(c.templatesDir),
+    originalDir: resolve(c.originalDir),
     dbFile: resolve(c.dbFile ?? `${dataDir}/${c.siteId}.sqlite`),
     publicUrl: (c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`).replace(/\/+$/, ''),
   };

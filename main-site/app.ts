@@ -1,13 +1,20 @@
 import type express from 'express';
 import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
+import { fromRoot } from '../common/paths.js';
+import { createPageRouter, sitePageNotFound } from '../common/render/page-router.js';
 import { createS2SRouter } from '../common/s2s/middleware.js';
-import type { SiteContext } from '../common/site/context.js';
 import { createConsole } from '../common/site/console-routes.js';
 import { mountPeerProtocol } from '../common/site/peer-protocol.js';
 import { partnersApi } from './console/partners-api.js';
+import type { MainSync } from './sync/main-sync.js';
+import { mountPartnerReports } from './sync/partner-reports.js';
+import { syncApi, syncView } from './sync/sync-api.js';
+import { syncPages } from './sync/sync-pages.js';
 
-export function createMainApp(ctx: SiteContext): express.Express {
+export function createMainApp(m: MainSync): express.Express {
+  const { ctx } = m;
   const app = createBaseApp(ctx);
+  app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
   const s2sDeps = {
     selfId: ctx.config.siteId,
     peers: ctx.peers,
@@ -19,6 +26,7 @@ export function createMainApp(ctx: SiteContext): express.Express {
   };
   const s2s = createS2SRouter(s2sDeps);
   mountPeerProtocol(s2s, ctx, s2sDeps);
+  mountPartnerReports(s2s, m, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {
@@ -27,13 +35,16 @@ export function createMainApp(ctx: SiteContext): express.Express {
     peersTitle: 'Partners',
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
+    nav: [{ href: '/admin/sync', title: 'Tie-up sync' }],
   });
-  consoleSetup.api.use('/partners', partnersApi(ctx));
+  consoleSetup.api.use('/partners', partnersApi(ctx, { describe: (id) => ({ sync: syncView(m, id) }), onChange: () => m.scheduler.reconcile() }));
+  consoleSetup.api.use(syncApi(m));
+  consoleSetup.pages.use(syncPages(m));
   app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send(`Tieup main site "${ctx.config.siteId}". Console: /admin\n`);
-  });
+
+  app.use(createPageRouter(() => m.content.current()));
+  app.use(sitePageNotFound(() => m.content.current()));
   finishApp(app, ctx);
   return app;
 }

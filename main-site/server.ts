@@ -1,16 +1,73 @@
 import { pathToFileURL } from 'node:url';
+import cron from 'node-cron';
 import { ConfigError, loadConfig, type SiteConfig } from '../common/config.js';
 import { createSiteContext, type ContextOptions } from '../common/site/context.js';
 import { exitOnSignals, runSite, type RunningSite } from '../common/site/runner.js';
 import { createMainApp } from './app.js';
 import { MAIN_MIGRATIONS } from './store/migrations.js';
+import { ReleaseStore } from './store/release-store.js';
+import { MainSyncStore } from './store/sync-store.js';
+import { syncTerms } from './sync/contract.js';
+import { MainContent } from './sync/main-content.js';
+import type { MainSync } from './sync/main-sync.js';
+import { publish, watchContent } from './sync/publisher.js';
+import { checkDrift } from './sync/pusher.js';
+import { PushQueue } from './sync/push-queue.js';
+import { PushScheduler } from './sync/scheduler.js';
+
+export interface RunningMain extends RunningSite {
+  sync: MainSync;
+}
+
+export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
+  /** Publish the content folder at start and on every settled edit (default true). */
+  watchContent?: boolean;
+}
 
 /** Composition root: config -> store -> app -> listen -> scheduled jobs. */
-export async function startMainSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningSite> {
+export async function startMainSite(config: SiteConfig, opts: MainOptions = {}): Promise<RunningMain> {
   if (config.role !== 'main') throw new Error('startMainSite needs a main-site configuration');
   const ctx = await createSiteContext(config, { ...opts, migrations: [MAIN_MIGRATIONS] });
-  const app = createMainApp(ctx);
-  return runSite(ctx, app);
+  const releases = new ReleaseStore(ctx.db);
+  const syncStore = new MainSyncStore(ctx.db);
+  const content = new MainContent(ctx, releases);
+  const deps = { ctx, releases, sync: syncStore };
+  const queue = new PushQueue(deps);
+  const scheduler = new PushScheduler(ctx, queue);
+  const m: MainSync = { ...deps, content, queue, scheduler };
+
+  const watch = opts.watchContent ?? true;
+  if (watch) {
+    try {
+      const r = publish(m, 'content at start-up', 'start-up');
+      if (r.created) ctx.logger.info({ event: 'published_at_start', release: r.release.number }, 'published the content folder at start');
+    } catch (err) {
+      ctx.logger.warn({ event: 'publish_at_start_refused', reason: (err as Error).message }, 'the content folder cannot be published yet');
+    }
+  }
+  const watcher = watch ? watchContent(m, () => undefined) : undefined;
+
+  const app = createMainApp(m);
+  const site = await runSite(ctx, app, {
+    jobs: () => {
+      scheduler.reconcile();
+      return [
+        cron.schedule(
+          config.driftCheckCron,
+          async () => {
+            for (const p of ctx.peers.list()) {
+              if (p.role !== 'partner' || p.status !== 'active' || syncTerms(p.contract).partnershipType === 'link') continue;
+              if (syncStore.get(p.id).activeRelease === null) continue;
+              await checkDrift(m, p.id).catch((err: unknown) => ctx.logger.warn({ event: 'drift_check_failed', partner: p.id, reason: (err as Error).message }, 'drift check failed'));
+            }
+          },
+          { name: 'drift-check', noOverlap: true },
+        ),
+      ];
+    },
+    onClose: [() => queue.close(), () => scheduler.close(), async () => watcher?.close()],
+  });
+  return { ...site, sync: m };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,13 +1,18 @@
 import type express from 'express';
 import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
+import { fromRoot } from '../common/paths.js';
+import { createPageRouter, sitePageNotFound } from '../common/render/page-router.js';
 import { createS2SRouter } from '../common/s2s/middleware.js';
-import type { SiteContext } from '../common/site/context.js';
 import { createConsole } from '../common/site/console-routes.js';
 import { mountPeerProtocol } from '../common/site/peer-protocol.js';
 import { mainApi } from './console/main-api.js';
+import { syncApi, syncPages } from './sync/manager-routes.js';
+import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
 
-export function createPartnerApp(ctx: SiteContext): express.Express {
+export function createPartnerApp(p: PartnerSync): express.Express {
+  const { ctx } = p;
   const app = createBaseApp(ctx);
+  app.set('views', [fromRoot('partner-site/views'), fromRoot('common/web/views')]);
   const s2sDeps = {
     selfId: ctx.config.siteId,
     peers: ctx.peers,
@@ -19,6 +24,7 @@ export function createPartnerApp(ctx: SiteContext): express.Express {
   };
   const s2s = createS2SRouter(s2sDeps);
   mountPeerProtocol(s2s, ctx, s2sDeps);
+  mountSyncReceiver(s2s, p, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {
@@ -27,13 +33,17 @@ export function createPartnerApp(ctx: SiteContext): express.Express {
     peersTitle: 'Main site',
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
+    nav: [{ href: '/manage/sync', title: 'Tie-up releases' }],
   });
   consoleSetup.api.use('/main', mainApi(ctx));
+  consoleSetup.api.use(syncApi(p));
+  consoleSetup.pages.use(syncPages(p));
   app.use('/manage/api', consoleSetup.api, apiNotFound);
   app.use('/manage', consoleSetup.pages);
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send(`Tieup partner site "${ctx.config.siteId}". Console: /manage\n`);
-  });
+
+  // Shoppers: tie-up pages from the active release, original pages from the partner's folder.
+  app.use(createPageRouter(() => p.content.current()));
+  app.use(sitePageNotFound(() => p.content.current()));
   finishApp(app, ctx);
   return app;
 }

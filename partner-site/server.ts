@@ -1,16 +1,31 @@
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type SiteConfig } from '../common/config.js';
 import { createSiteContext, type ContextOptions } from '../common/site/context.js';
 import { exitOnSignals, runSite, type RunningSite } from '../common/site/runner.js';
 import { createPartnerApp } from './app.js';
+import { SyncStore } from './store/sync-store.js';
 import { PARTNER_MIGRATIONS } from './store/migrations.js';
+import { BlobFiles } from './sync/blob-files.js';
+import { PartnerContent } from './sync/partner-content.js';
+import type { PartnerSync } from './sync/receiver.js';
+
+export interface RunningPartner extends RunningSite {
+  sync: PartnerSync;
+}
 
 /** Composition root: config -> store -> app -> listen -> scheduled jobs. */
-export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningSite> {
+export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningPartner> {
   if (config.role !== 'partner') throw new Error('startPartnerSite needs a partner-site configuration');
   const ctx = await createSiteContext(config, { ...opts, migrations: [PARTNER_MIGRATIONS] });
-  const app = createPartnerApp(ctx);
-  return runSite(ctx, app);
+  const store = new SyncStore(ctx.db);
+  const blobs = new BlobFiles(join(config.dataDir, `${config.siteId}-blobs`));
+  const content = new PartnerContent(ctx, store, blobs);
+  content.watchOriginals();
+  const sync: PartnerSync = { ctx, store, blobs, content };
+  const app = createPartnerApp(sync);
+  const site = await runSite(ctx, app, { onClose: [() => content.close()] });
+  return { ...site, sync };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -59,6 +59,9 @@ export interface S2SResponse<T> {
   rttMs: number;
   sentAt: number;
   receivedAt: number;
+  /** Body bytes each way (no headers), for transfer accounting. */
+  requestBytes: number;
+  responseBytes: number;
 }
 
 export interface S2SClientDeps {
@@ -93,7 +96,9 @@ export class S2SClient {
   }
 
   async callPeer<T>(peer: Peer, method: string, path: string, body?: unknown): Promise<S2SResponse<T>> {
-    const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    // A Buffer travels as raw bytes (application/octet-stream); anything else as JSON.
+    const binary = Buffer.isBuffer(body);
+    const bytes = body === undefined ? undefined : binary ? (body as Buffer) : Buffer.from(JSON.stringify(body));
     const iat = nowSeconds();
     const jti = newJti();
     const key = signingKeyFor(this.deps.keyring(), peer);
@@ -117,7 +122,7 @@ export class S2SClient {
         dispatcher: this.agent,
         headers: {
           authorization: `Bearer ${token}`,
-          ...(bytes ? { 'content-type': 'application/json' } : {}),
+          ...(bytes ? { 'content-type': binary ? 'application/octet-stream' : 'application/json' } : {}),
         },
         body: bytes,
         headersTimeout: this.timeoutMs,
@@ -164,7 +169,7 @@ export class S2SClient {
       throw this.fail(peer.id, 'peer_error', `"${peer.id}" answered ${status}${peerCode ? ` (${peerCode})` : ''}: ${errorMessageOf(parsed) ?? ''}`.trim(), { status, peerCode, body: parsed });
     }
     this.deps.metrics?.s2sCalls.inc({ peer: peer.id, outcome: 'ok' });
-    return { status, body: parsed as T, rttMs: receivedAt - sentAt, sentAt, receivedAt };
+    return { status, body: parsed as T, rttMs: receivedAt - sentAt, sentAt, receivedAt, requestBytes: bytes?.length ?? 0, responseBytes: respBytes.length };
   }
 
   private fail(peerId: string, code: S2SClientCode, message: string, details?: Record<string, unknown>): S2SCallError {

@@ -14,7 +14,7 @@ export interface S2SRequestContext {
   claims: RequestClaims;
   /** The pinned key the caller signed with (its kid). */
   callerKid: string;
-  /** The parsed JSON body, or undefined when the body was empty. */
+  /** The parsed JSON body, undefined when empty, or the raw bytes for a non-JSON content type. */
   body: unknown;
 }
 
@@ -95,7 +95,11 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         throw new S2SAuthError('replayed', 'this request token was already used');
       }
       let parsed: unknown;
-      if (body.length > 0) {
+      const isJson = /\bjson\b/i.test(req.get('content-type') ?? 'application/json');
+      if (!isJson) {
+        // Binary payloads (blob batches) reach the handler as the exact bytes that were hashed.
+        parsed = body;
+      } else if (body.length > 0) {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {

@@ -21,6 +21,8 @@ export interface ConsoleOptions {
   enrolHint: string;
   /** Only the main operator suspends and reactivates peers. */
   canSuspend: boolean;
+  /** Links in the console header, e.g. to the sync pages. */
+  nav: { href: string; title: string }[];
 }
 
 /** The console both kinds of site share: login, the identity and peers page, and the common API routes. */
@@ -43,6 +45,7 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     res.set('Cache-Control', 'no-store');
     res.locals.basePath = o.basePath;
     res.locals.siteId = ctx.config.siteId;
+    res.locals.consoleNav = [{ href: `${o.basePath}/`, title: 'Site and peers' }, ...o.nav];
     next();
   });
   pages.use(auth.routes());

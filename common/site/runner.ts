@@ -21,7 +21,14 @@ export interface RunningSite {
  * let in-flight requests finish (up to the configured timeout), stop jobs and
  * watchers, close the database.
  */
-export async function runSite(ctx: SiteContext, app: Express, extraJobs: ScheduledTask[] = []): Promise<RunningSite> {
+export interface RunOptions {
+  /** Scheduled jobs started after listen and destroyed at shutdown. */
+  jobs?: (() => ScheduledTask[]) | undefined;
+  /** Closed at shutdown after the server stops accepting, before the database closes. */
+  onClose?: (() => Promise<void> | void)[] | undefined;
+}
+
+export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions = {}): Promise<RunningSite> {
   let shuttingDown = false;
   const server = app.listen(ctx.config.port, ctx.config.host);
   // While closing, every answer ends its keep-alive connection, so clients move on at once.
@@ -42,7 +49,7 @@ export async function runSite(ctx: SiteContext, app: Express, extraJobs: Schedul
       ctx.peers.pruneExpiredKeys();
       await announceToAll(ctx);
     }, { name: `${ctx.config.siteId}-housekeeping`, noOverlap: true }),
-    ...extraJobs,
+    ...(opts.jobs?.() ?? []),
   ];
 
   const watcher: FSWatcher = watchKeyset(ctx);
@@ -67,6 +74,7 @@ export async function runSite(ctx: SiteContext, app: Express, extraJobs: Schedul
       await closed;
       clearTimeout(timer);
       clearInterval(sweep);
+      for (const f of opts.onClose ?? []) await f();
       await ctx.client.close();
       ctx.db.close();
       ctx.logger.info({ event: 'shutdown_complete' }, 'stopped');

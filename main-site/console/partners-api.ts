@@ -21,23 +21,35 @@ function partnerOr404(ctx: SiteContext, id: string) {
   return p;
 }
 
+export interface PartnersApiHooks {
+  /** Extra fields per partner (its sync status). */
+  describe?: (id: string) => Record<string, unknown>;
+  /** Called after any change to partners (schedules are rebuilt). */
+  onChange?: () => void;
+}
+
 /** /admin/api/partners: enrol, list, update, suspend, remove and check partners. */
-export function partnersApi(ctx: SiteContext): express.Router {
+export function partnersApi(ctx: SiteContext, hooks: PartnersApiHooks = {}): express.Router {
   const r = express.Router();
   const user = (req: Request) => req.consoleUser?.username ?? '?';
+  const describe = (p: Parameters<typeof describePeer>[1]) => ({ ...describePeer(ctx, p), ...(hooks.describe?.(p.id) ?? {}) });
+  r.use((req, res, next) => {
+    if (req.method !== 'GET' && hooks.onChange) res.on('finish', () => hooks.onChange!());
+    next();
+  });
 
   r.get('/', (_req, res) => {
-    res.json({ partners: ctx.peers.list().filter((p) => p.role === 'partner').map((p) => describePeer(ctx, p)) });
+    res.json({ partners: ctx.peers.list().filter((p) => p.role === 'partner').map((p) => describe(p)) });
   });
   r.post('/', async (req: Request, res: Response) => {
     const peer = await enrolPeer(ctx, 'partner', req.body);
-    res.status(201).location(`/admin/api/partners/${peer.id}`).json(describePeer(ctx, peer));
+    res.status(201).location(`/admin/api/partners/${peer.id}`).json(describe(peer));
   });
   r.post('/check', async (_req, res) => {
     res.json(await checkAllPairs(ctx));
   });
   r.get('/:id', (req, res) => {
-    res.json(describePeer(ctx, partnerOr404(ctx, String(req.params.id))));
+    res.json(describe(partnerOr404(ctx, String(req.params.id))));
   });
   r.patch('/:id', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
@@ -45,17 +57,17 @@ export function partnersApi(ctx: SiteContext): express.Router {
     if (body.baseUrl) ctx.peers.setBaseUrl(p.id, body.baseUrl);
     if (body.contract) ctx.peers.setContract(p.id, body.contract);
     if (body.status) setPeerStatus(ctx, p.id, body.status, user(req));
-    res.json(describePeer(ctx, ctx.peers.get(p.id)!));
+    res.json(describe(ctx.peers.get(p.id)!));
   });
   r.post('/:id/suspend', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
     setPeerStatus(ctx, p.id, 'suspended', user(req));
-    res.json(describePeer(ctx, ctx.peers.get(p.id)!));
+    res.json(describe(ctx.peers.get(p.id)!));
   });
   r.post('/:id/activate', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
     setPeerStatus(ctx, p.id, 'active', user(req));
-    res.json(describePeer(ctx, ctx.peers.get(p.id)!));
+    res.json(describe(ctx.peers.get(p.id)!));
   });
   r.delete('/:id', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * A release is an immutable manifest (path -> sha256, size, kind) plus blobs
+ * stored by hash. Paths are relative, forward-slash, and live under one of four
+ * top-level folders, which also fixes their kind.
+ */
+export type EntryKind = 'page' | 'template' | 'asset' | 'catalog';
+
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  size: number;
+  kind: EntryKind;
+}
+
+export type Manifest = ManifestEntry[];
+
+export const LIMITS = {
+  maxEntries: 20_000,
+  maxFileBytes: 5 * 1024 * 1024,
+  maxTotalBytes: 512 * 1024 * 1024,
+  maxPathLength: 200,
+  maxDepth: 8,
+};
+
+const KIND_BY_FOLDER: Record<string, EntryKind> = { pages: 'page', templates: 'template', assets: 'asset', catalog: 'catalog' };
+const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const HASH_RE = /^[0-9a-f]{64}$/;
+
+export const sha256Hex = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
+
+/** The kind a path must have, or an explanation of why the path is refused. */
+export function checkPath(path: string): { kind: EntryKind } | { problem: string } {
+  if (typeof path !== 'string' || path.length === 0) return { problem: 'empty path' };
+  if (path.length > LIMITS.maxPathLength) return { problem: `path longer than ${LIMITS.maxPathLength} characters` };
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return { problem: 'absolute path' };
+  if (path.includes('\\')) return { problem: 'backslash in path' };
+  const segments = path.split('/');
+  if (segments.length > LIMITS.maxDepth) return { problem: `more than ${LIMITS.maxDepth} levels deep` };
+  for (const s of segments) {
+    if (s === '..' || s === '.') return { problem: 'relative segment (. or ..) in path' };
+    if (!SEGMENT_RE.test(s)) return { problem: `segment "${s}" has characters outside A-Z a-z 0-9 . _ - or starts with a dot` };
+  }
+  const kind = KIND_BY_FOLDER[segments[0]!];
+  if (!kind || segments.length < 2) return { problem: 'path must be under pages/, templates/, assets/ or catalog/' };
+  return { kind };
+}
+
+export class ManifestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** Validates an untrusted manifest: shape, every path, sizes, counts, duplicates. Returns it sorted by path. */
+export function validateManifest(value: unknown): Manifest {
+  if (!Array.isArray(value)) throw new ManifestError('invalid_manifest', 'the manifest must be an array of entries');
+  if (value.length > LIMITS.maxEntries) throw new ManifestError('too_many_entries', `the manifest has more than ${LIMITS.maxEntries} entries`);
+  const seen = new Set<string>();
+  let total = 0;
+  const out: Manifest = [];
+  for (const raw of value) {
+    const e = raw as Partial<ManifestEntry>;
+    if (!e || typeof e !== 'object') throw new ManifestError('invalid_manifest', 'every manifest entry must be an object');
+    const p = checkPath(e.path as string);
+    if ('problem' in p) throw new ManifestError('bad_path', `refused path ${JSON.stringify(e.path)}: ${p.problem}`);
+    if (e.kind !== p.kind) throw new ManifestError('bad_path', `${e.path} must have kind ${p.kind}`);
+    if (typeof e.sha256 !== 'string' || !HASH_RE.test(e.sha256)) throw new ManifestError('invalid_manifest', `${e.path}: sha256 must be 64 lowercase hex digits`);
+    if (!Number.isSafeInteger(e.size) || (e.size as number) < 0) throw new ManifestError('invalid_manifest', `${e.path}: size must be a non-negative integer`);
+    if ((e.size as number) > LIMITS.maxFileBytes) throw new ManifestError('too_large', `${e.path} is larger than ${LIMITS.maxFileBytes} bytes`);
+    if (seen.has(e.path!)) throw new ManifestError('invalid_manifest', `${e.path} appears twice`);
+    seen.add(e.path!);
+    total += e.size as number;
+    if (total > LIMITS.maxTotalBytes) throw new ManifestError('too_large', `the release is larger than ${LIMITS.maxTotalBytes} bytes`);
+    out.push({ path: e.path!, sha256: e.sha256, size: e.size as number, kind: p.kind });
+  }
+  return sortManifest(out);
+}
+
+export const sortManifest = (m: Manifest): Manifest => [...m].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+/**
+ * The root names a manifest's exact content: SHA-256 over one line per entry
+ * ("path NUL sha256 NUL size NUL kind LF") in path order. Two sites agree on
+ * what is served exactly when their roots match.
+ */
+export function manifestRoot(m: Manifest): string {
+  const h = createHash('sha256');
+  for (const e of sortManifest(m)) h.update(`${e.path}\0${e.sha256}\0${e.size}\0${e.kind}\n`);
+  return h.digest('hex');
+}
+
+export type PartnershipType = 'content' | 'template' | 'link';
+
+/** What a partner of a given partnership type receives of a release. */
+export function filterForPartnership(m: Manifest, type: PartnershipType): Manifest {
+  if (type === 'content') return m;
+  if (type === 'template') return m.filter((e) => e.kind === 'template');
+  return [];
+}
+
+/** "pages/about.md" -> "/about"; "pages/index.md" -> "/"; "pages/docs/index.md" -> "/docs". */
+export function pageUrlPath(entryPath: string): string | null {
+  const m = /^pages\/(.+)\.(md|ejs|html)$/.exec(entryPath);
+  if (!m) return null;
+  const name = m[1]!;
+  if (name === 'index') return '/';
+  return '/' + name.replace(/\/index$/, '');
+}

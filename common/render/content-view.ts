@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { pageUrlPath, type Manifest, type ManifestEntry } from '../release/manifest.js';
+import { parseFrontMatter } from './front-matter.js';
+import { PageRenderer, titleFromPath, type NavItem, type SiteLook } from './page-renderer.js';
+
+export interface ReleaseFiles {
+  number: number;
+  root: string;
+  manifest: Manifest;
+  read(sha256: string): Buffer;
+}
+
+export interface OriginalPage {
+  urlPath: string;
+  file: string;
+  source: string;
+}
+
+export interface ServedPage {
+  html: string;
+  etag: string;
+  kind: 'tie-up' | 'original';
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  ico: 'image/x-icon',
+  json: 'application/json',
+  txt: 'text/plain; charset=utf-8',
+  woff2: 'font/woff2',
+};
+
+/**
+ * Everything one site serves at one moment: a release (or none), the site's
+ * own original pages, and its look. Immutable: a new release or new originals
+ * make a new view, swapped in whole, so a request never mixes two releases.
+ * Pages render on first request and are kept for the life of the view.
+ */
+export class ContentView {
+  readonly nav: NavItem[];
+  readonly etagBase: string;
+  private readonly renderer: PageRenderer;
+  private readonly tieUpPages = new Map<string, ManifestEntry>();
+  private readonly assets = new Map<string, ManifestEntry>();
+  private readonly originals = new Map<string, OriginalPage>();
+  private readonly rendered = new Map<string, ServedPage>();
+  /** Original pages hidden because a tie-up page owns the same path. */
+  readonly shadowed: string[] = [];
+
+  constructor(
+    readonly release: ReleaseFiles | null,
+    originals: OriginalPage[],
+    readonly look: SiteLook,
+  ) {
+    const templates = new Map<string, string>();
+    const navItems: (NavItem & { order: number })[] = [];
+    for (const e of release?.manifest ?? []) {
+      if (e.kind === 'template' && e.path.endsWith('.ejs')) templates.set(e.path.slice('templates/'.length), release!.read(e.sha256).toString('utf8'));
+      else if (e.kind === 'asset') this.assets.set('/' + e.path, e);
+      else if (e.kind === 'page') {
+        const url = pageUrlPath(e.path);
+        if (!url) continue;
+        this.tieUpPages.set(url, e);
+        navItems.push({ href: url, kind: 'tie-up', ...navMeta(url, e.path, release!.read(e.sha256).toString('utf8')) });
+      }
+    }
+    for (const o of originals) {
+      if (this.tieUpPages.has(o.urlPath)) {
+        this.shadowed.push(o.urlPath);
+        continue;
+      }
+      this.originals.set(o.urlPath, o);
+      navItems.push({ href: o.urlPath, kind: 'original', ...navMeta(o.urlPath, o.file, o.source) });
+    }
+    navItems.sort((a, b) => a.order - b.order || (a.href === '/' ? -1 : b.href === '/' ? 1 : a.href.localeCompare(b.href)));
+    this.nav = navItems.map(({ href, title, kind }) => ({ href, title, kind }));
+    this.renderer = new PageRenderer(templates);
+    this.etagBase = createHash('sha256')
+      .update(JSON.stringify([release?.root ?? null, look, originals.map((o) => [o.urlPath, o.source])]))
+      .digest('base64url')
+      .slice(0, 16);
+  }
+
+  hasPage(urlPath: string): boolean {
+    return this.tieUpPages.has(urlPath) || this.originals.has(urlPath);
+  }
+
+  page(urlPath: string): ServedPage | null {
+    const cached = this.rendered.get(urlPath);
+    if (cached) return cached;
+    const tie = this.tieUpPages.get(urlPath);
+    const orig = tie ? undefined : this.originals.get(urlPath);
+    if (!tie && !orig) return null;
+    const source = tie ? this.release!.read(tie.sha256).toString('utf8') : orig!.source;
+    const kind = tie ? 'tie-up' : 'original';
+    const { html } = this.renderer.render({ urlPath, file: tie ? tie.path : orig!.file, source, kind }, this.look, this.nav, this.release?.number ?? null);
+    const page: ServedPage = { html, kind, etag: `"${this.etagBase}-${createHash('sha256').update(urlPath).digest('base64url').slice(0, 10)}"` };
+    this.rendered.set(urlPath, page);
+    return page;
+  }
+
+  /** Renders every page once: a release whose pages do not render is refused before it is served. */
+  renderAll(): { path: string; error: string }[] {
+    const problems: { path: string; error: string }[] = [];
+    for (const url of [...this.tieUpPages.keys(), ...this.originals.keys()]) {
+      try {
+        this.page(url);
+      } catch (err) {
+        problems.push({ path: url, error: (err as Error).message });
+      }
+    }
+    return problems;
+  }
+
+  notFound(urlPath: string): string {
+    return this.renderer.renderMessage(this.look, this.nav, 'Page not found', `There is no page at ${urlPath} on ${this.look.name}.`, this.release?.number ?? null);
+  }
+
+  asset(urlPath: string): { data: Buffer; contentType: string; etag: string } | null {
+    const e = this.assets.get(urlPath);
+    if (!e) return null;
+    const ext = e.path.split('.').pop()!.toLowerCase();
+    return { data: this.release!.read(e.sha256), contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream', etag: `"${e.sha256.slice(0, 24)}"` };
+  }
+
+  tieUpPaths(): string[] {
+    return [...this.tieUpPages.keys()];
+  }
+
+  originalPaths(): string[] {
+    return [...this.originals.keys(), ...this.shadowed];
+  }
+}
+
+function navMeta(url: string, file: string, source: string): { title: string; order: number } {
+  let title = titleFromPath(url);
+  let order = url === '/' ? -1 : 100;
+  if (file.endsWith('.md')) {
+    const a = parseFrontMatter(source).attributes;
+    if (typeof a.title === 'string') title = a.title;
+    if (typeof a.nav === 'number') order = a.nav;
+  } else {
+    const t = /<h1[^>]*>([^<]{1,200})<\/h1>/i.exec(source);
+    if (t) title = t[1]!.trim();
+  }
+  return { title, order };
+}

@@ -1,0 +1,45 @@
+import express, { type Request, type Response } from 'express';
+import type { ContentView } from './content-view.js';
+
+/**
+ * Serves a site's pages and release assets from whatever view is current.
+ * Pages revalidate by ETag (the release root, the look and the path), so a
+ * shopper's browser keeps a page until the next release changes it.
+ */
+export function createPageRouter(currentView: () => ContentView, onServed?: (req: Request, res: Response, kind: 'tie-up' | 'original' | 'asset' | 'missing') => void): express.Router {
+  const r = express.Router();
+  r.get(/^\/assets\/.+/, (req, res, next) => {
+    const view = currentView();
+    const a = view.asset(req.path);
+    if (!a) return next();
+    res.set('ETag', a.etag).set('Cache-Control', 'public, max-age=300');
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.type(a.contentType).send(a.data);
+    onServed?.(req, res, 'asset');
+  });
+  r.get(/.*/, (req, res, next) => {
+    const view = currentView();
+    const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+    if (!view.hasPage(path)) return next();
+    const page = view.page(path)!;
+    res.set('ETag', page.etag).set('Cache-Control', 'no-cache');
+    if (req.fresh) {
+      res.status(304).end();
+    } else {
+      res.type('html').send(page.html);
+    }
+    onServed?.(req, res, page.kind);
+  });
+  return r;
+}
+
+/** The 404 in the site's own look, for browser requests that matched nothing. */
+export function sitePageNotFound(currentView: () => ContentView) {
+  return (req: Request, res: Response, next: express.NextFunction) => {
+    if (req.method !== 'GET' || !req.accepts('html')) return next();
+    res.status(404).type('html').set('Cache-Control', 'no-store').send(currentView().notFound(req.path));
+  };
+}

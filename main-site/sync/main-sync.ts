@@ -1,0 +1,16 @@
+import type { SiteContext } from '../../common/site/context.js';
+import type { ReleaseStore } from '../store/release-store.js';
+import type { MainSyncStore } from '../store/sync-store.js';
+import type { MainContent } from './main-content.js';
+import type { PushQueue } from './push-queue.js';
+import type { PushScheduler } from './scheduler.js';
+
+/** Everything the main site's sync capability is made of, built once by the composition root. */
+export interface MainSync {
+  ctx: SiteContext;
+  releases: ReleaseStore;
+  sync: MainSyncStore;
+  content: MainContent;
+  queue: PushQueue;
+  scheduler: PushScheduler;
+}

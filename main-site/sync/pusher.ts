@@ -1,0 +1,205 @@
+import { encodeBlobFrames } from '../../common/release/blob-frames.js';
+import { manifestDelta } from '../../common/release/diff.js';
+import { S2SCallError } from '../../common/s2s/client.js';
+import type { SiteContext } from '../../common/site/context.js';
+import type { ReleaseStore } from '../store/release-store.js';
+import type { MainSyncStore } from '../store/sync-store.js';
+import { activeFreeze, syncTerms } from './contract.js';
+import { releaseFor } from './publisher.js';
+import { notify } from './webhooks.js';
+
+export type PushTrigger = 'schedule' | 'manual' | 'retry' | 'repair';
+
+export interface PushRequest {
+  partnerId: string;
+  trigger: PushTrigger;
+  overrideFreeze?: boolean;
+  /** Re-send whatever the partner's files lack, even if it already holds the release. */
+  repair?: boolean;
+  attempt?: number;
+}
+
+export interface PushOutcome {
+  partner: string;
+  release: number | null;
+  outcome: 'active' | 'pending' | 'noop' | 'frozen' | 'skipped' | 'failed' | 'superseded';
+  detail: string;
+  blobsSent: number;
+  /** Body bytes both ways, without HTTP headers. */
+  bytesSent: number;
+  bytesReceived: number;
+  deliveryId: number;
+}
+
+export interface PusherDeps {
+  ctx: SiteContext;
+  releases: ReleaseStore;
+  sync: MainSyncStore;
+}
+
+interface SyncAnswer {
+  need?: string[];
+  state?: string;
+  activeRelease?: number | null;
+  activeRoot?: string | null;
+  pendingRelease?: number | null;
+  originalPaths?: string[];
+  alreadyHeld?: boolean;
+  servingRoot?: string | null;
+  expectedRoot?: string | null;
+  emergencyEdits?: number;
+}
+
+/**
+ * One push to one partner, every step recorded: offer the manifest (as a
+ * difference from the release the partner holds), send only the blobs it lacks
+ * in bounded batches, commit. Throws S2SCallError on any failure so the queue
+ * can retry; every outcome, good or bad, lands in the delivery log.
+ */
+export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOutcome> {
+  const { ctx, releases, sync } = d;
+  const peer = ctx.peers.get(req.partnerId);
+  const latest = releases.latest();
+  const terms = syncTerms(peer?.contract ?? {});
+  const freeze = peer ? activeFreeze(terms) : null;
+  const overriding = !!freeze && !!req.overrideFreeze;
+  const deliveryId = sync.startDelivery(req.partnerId, latest?.number ?? null, req.attempt ?? 1, req.trigger, overriding);
+  let blobsSent = 0;
+  let bytesSent = 0;
+  let bytesReceived = 0;
+  const done = (outcome: PushOutcome['outcome'], detail: string, release: number | null = latest?.number ?? null): PushOutcome => {
+    sync.finishDelivery(deliveryId, outcome, detail, blobsSent, bytesSent + bytesReceived, release);
+    if (outcome !== 'noop' && outcome !== 'frozen' && outcome !== 'skipped') {
+      sync.update(req.partnerId, { lastPushAt: new Date().toISOString(), lastPushOutcome: outcome, lastPushDetail: detail });
+    }
+    return { partner: req.partnerId, release, outcome, detail, blobsSent, bytesSent, bytesReceived, deliveryId };
+  };
+
+  if (!peer || peer.role !== 'partner') return done('skipped', 'not an enrolled partner');
+  if (peer.status !== 'active') return done('skipped', `partner is ${peer.status}`);
+  if (freeze && !req.overrideFreeze) return done('frozen', `freeze window in force (${freeze}); the push waits`);
+  if (overriding) ctx.logger.warn({ event: 'freeze_overridden', partner: peer.id, freeze, trigger: req.trigger }, 'manual push overrides a freeze window');
+  if (!latest) return done('noop', 'nothing published yet', null);
+  if (terms.partnershipType === 'link') return done('noop', 'link partnership: no pages are pushed');
+
+  const state = sync.get(peer.id);
+  if (state.stagedState === 'rejected' && state.stagedRelease === latest.number && !req.repair) {
+    return done('skipped', `release ${latest.number} was rejected by the partner (${state.rejectReason ?? 'no reason'}); a later release will supersede it`);
+  }
+  if (state.heldRelease === latest.number && !req.repair && !state.drift) return done('noop', `partner already holds release ${latest.number}`);
+
+  const target = releaseFor(latest, terms.partnershipType);
+  const call = async (method: 'POST', path: string, body: unknown): Promise<SyncAnswer> => {
+    const r = await ctx.client.call<SyncAnswer>(peer.id, method, path, body);
+    bytesSent += r.requestBytes;
+    bytesReceived += r.responseBytes;
+    return r.body;
+  };
+
+  try {
+    const offerBase = {
+      release: latest.number,
+      root: target.root,
+      note: latest.note,
+      requiresApproval: terms.requiresApproval,
+      contract: { requiresApproval: terms.requiresApproval, emergencyEdit: terms.emergencyEdit, partnershipType: terms.partnershipType },
+      ...(req.repair ? { repair: true } : {}),
+    };
+    const base = state.heldRelease !== null && state.heldRelease !== latest.number ? releases.get(state.heldRelease) : undefined;
+    let offer: SyncAnswer;
+    if (base) {
+      const baseView = releaseFor(base, terms.partnershipType);
+      try {
+        offer = await call('POST', '/s2s/sync/offer', { ...offerBase, base: base.number, baseRoot: baseView.root, delta: manifestDelta(baseView.manifest, target.manifest) });
+      } catch (err) {
+        if (!(err instanceof S2SCallError) || err.details?.peerCode !== 'base_unknown') throw err;
+        offer = await call('POST', '/s2s/sync/offer', { ...offerBase, manifest: target.manifest });
+      }
+    } else {
+      offer = await call('POST', '/s2s/sync/offer', { ...offerBase, manifest: target.manifest });
+    }
+
+    const need = [...new Set(offer.need ?? [])];
+    const known = new Set(target.manifest.map((e) => e.sha256));
+    let batch: { sha256: string; data: Buffer }[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (!batch.length) return;
+      await call('POST', `/s2s/sync/blobs/${latest.number}`, encodeBlobFrames(batch));
+      blobsSent += batch.length;
+      batch = [];
+      batchBytes = 0;
+    };
+    for (const sha of need) {
+      if (!known.has(sha)) throw new Error(`the partner asked for ${sha}, which is not in release ${latest.number}`);
+      const data = releases.blob(sha);
+      if (!data) throw new Error(`blob ${sha} of release ${latest.number} is missing from the main site's store`);
+      if (batchBytes + data.length > ctx.config.pushBatchBytes) await flush();
+      batch.push({ sha256: sha, data });
+      batchBytes += data.length;
+    }
+    await flush();
+
+    const commit = await call('POST', '/s2s/sync/commit', { release: latest.number, ...(req.repair ? { repair: true } : {}) });
+    const st = commit.state ?? 'unknown';
+    const patch = {
+      activeRelease: commit.activeRelease ?? null,
+      activeRoot: commit.activeRoot ?? null,
+      originalPaths: commit.originalPaths ?? state.originalPaths,
+      consecutiveFailures: 0,
+      failing: false,
+      nextRetryAt: null,
+    };
+    if (st === 'active' || st === 'pending' || st === 'previous') {
+      sync.update(peer.id, { ...patch, heldRelease: latest.number, stagedRelease: st === 'pending' ? latest.number : null, stagedState: st === 'pending' ? 'pending' : null, rejectReason: null });
+    } else {
+      sync.update(peer.id, patch);
+    }
+    if (commit.servingRoot !== undefined) recordServing(d, peer.id, commit);
+    const what = `${need.length} of ${new Set(target.manifest.map((e) => e.sha256)).size} blobs sent`;
+    if (st === 'pending') return done('pending', `release ${latest.number} staged; waits for the partner's approval (${what})`);
+    if (st === 'active') return done('active', `release ${latest.number} served${offer.alreadyHeld && !req.repair ? ' (already held)' : ''} (${what})`);
+    if (st === 'rejected') {
+      sync.update(peer.id, { stagedRelease: latest.number, stagedState: 'rejected' });
+      return done('skipped', `release ${latest.number} was rejected by the partner`);
+    }
+    return done('superseded', `partner answered ${st}`);
+  } catch (err) {
+    const msg = err instanceof S2SCallError ? `${err.code}${err.details?.peerCode ? ` (${String(err.details.peerCode)})` : ''}: ${err.message}` : (err as Error).message;
+    done('failed', msg);
+    throw err instanceof S2SCallError ? err : new S2SCallError('peer_error', msg);
+  }
+}
+
+/** Compares what the partner really serves with the release it acknowledged; drift raises a notification once. */
+export function recordServing(d: PusherDeps, partnerId: string, s: SyncAnswer): void {
+  const prev = d.sync.get(partnerId);
+  const now = new Date().toISOString();
+  const acked = s.activeRelease != null ? d.releases.get(s.activeRelease) : undefined;
+  const peer = d.ctx.peers.get(partnerId);
+  const expected = acked && peer ? releaseFor(acked, syncTerms(peer.contract).partnershipType).root : null;
+  const edits = s.emergencyEdits ?? 0;
+  const drift = expected !== null && s.servingRoot != null && s.servingRoot !== expected && edits === 0;
+  const detail = drift ? `serving root ${String(s.servingRoot).slice(0, 12)}… differs from release ${s.activeRelease} (${expected!.slice(0, 12)}…)` : null;
+  d.sync.update(partnerId, {
+    servingRoot: s.servingRoot ?? null,
+    servingCheckedAt: now,
+    drift,
+    driftDetail: detail,
+    activeRelease: s.activeRelease ?? prev.activeRelease,
+    ...(s.originalPaths ? { originalPaths: s.originalPaths } : {}),
+    ...(edits > 0 ? {} : { emergencyEditAt: null }),
+  });
+  if (drift && !prev.drift) {
+    d.sync.addEvent(partnerId, 'drift', s.activeRelease ?? null, detail);
+    notify(d.ctx, d.sync, 'drift_detected', partnerId, s.activeRelease ?? null, detail!);
+  } else if (!drift && prev.drift) {
+    d.sync.addEvent(partnerId, 'drift_cleared', s.activeRelease ?? null, 'serving files match the release again');
+  }
+}
+
+/** Asks a partner what it really serves (files re-hashed from disk). */
+export async function checkDrift(d: PusherDeps, partnerId: string): Promise<void> {
+  const r = await d.ctx.client.call<SyncAnswer>(partnerId, 'POST', '/s2s/sync/status', {});
+  recordServing(d, partnerId, r.body);
+}

@@ -1,0 +1,128 @@
+import express, { type Request } from 'express';
+import { z } from 'zod';
+import { badRequest, notFound } from '../../common/errors.js';
+import { S2SCallError } from '../../common/s2s/client.js';
+import { parseOrThrow } from '../../common/site/enrolment.js';
+import { syncTerms } from './contract.js';
+import type { MainSync } from './main-sync.js';
+import { publish } from './publisher.js';
+import { checkDrift, type PushOutcome } from './pusher.js';
+import { WEBHOOK_EVENTS } from './webhooks.js';
+
+/** The sync status of one partner as the console and the API show it. */
+export function syncView(m: MainSync, partnerId: string) {
+  const peer = m.ctx.peers.get(partnerId);
+  const s = m.sync.get(partnerId);
+  const terms = syncTerms(peer?.contract ?? {});
+  const latest = m.releases.latest();
+  return {
+    partnershipType: terms.partnershipType,
+    requiresApproval: terms.requiresApproval,
+    schedule: terms.schedule ?? null,
+    nextScheduledPush: m.scheduler.nextRun(partnerId),
+    latestRelease: latest?.number ?? null,
+    activeRelease: s.activeRelease,
+    heldRelease: s.heldRelease,
+    stagedRelease: s.stagedRelease,
+    stagedState: s.stagedState === 'pending' ? 'waiting approval' : s.stagedState,
+    rejectReason: s.rejectReason,
+    lastPush: s.lastPushAt ? { at: s.lastPushAt, outcome: s.lastPushOutcome, detail: s.lastPushDetail } : null,
+    failing: s.failing,
+    consecutiveFailures: s.consecutiveFailures,
+    nextRetryAt: s.nextRetryAt,
+    drift: s.drift,
+    driftDetail: s.driftDetail,
+    servingCheckedAt: s.servingCheckedAt,
+    emergencyEditAt: s.emergencyEditAt,
+    originalPaths: s.originalPaths,
+    upToDate: latest !== undefined && s.activeRelease === latest.number && !s.drift,
+  };
+}
+
+const pushSchema = z.object({ overrideFreeze: z.boolean().optional(), repair: z.boolean().optional() }).strict();
+const pushManySchema = z
+  .object({ partners: z.array(z.string()).max(1000).optional(), group: z.string().optional(), all: z.boolean().optional(), overrideFreeze: z.boolean().optional() })
+  .strict()
+  .refine((v) => v.partners || v.group || v.all, 'choose partners, a group, or all');
+const webhookSchema = z.object({ url: z.string().url().refine((u) => /^https?:/.test(u), 'url must be http(s)'), events: z.array(z.enum(WEBHOOK_EVENTS)).min(1) }).strict();
+
+async function pushAndReport(m: MainSync, partnerId: string, req: { overrideFreeze?: boolean; repair?: boolean }, trigger: 'manual' | 'repair'): Promise<PushOutcome | { partner: string; outcome: 'failed'; detail: string; willRetry: boolean }> {
+  try {
+    return await m.queue.push({ partnerId, trigger, ...req });
+  } catch (err) {
+    const detail = err instanceof S2SCallError ? `${err.code}: ${err.message}` : (err as Error).message;
+    return { partner: partnerId, outcome: 'failed', detail, willRetry: m.sync.get(partnerId).nextRetryAt !== null };
+  }
+}
+
+/** /admin/api: releases, publish, push now, sync status, deliveries, drift checks and webhooks. */
+export function syncApi(m: MainSync): express.Router {
+  const r = express.Router();
+  const who = (req: Request) => req.consoleUser?.username ?? 'operator';
+  const partner = (id: string) => {
+    const p = m.ctx.peers.get(id);
+    if (!p || p.role !== 'partner') throw notFound('partner_not_found', `no partner "${id}"`);
+    return p;
+  };
+
+  r.get('/releases', (_req, res) => {
+    res.json({ releases: m.releases.list() });
+  });
+  r.post('/releases', (req, res) => {
+    const note = (req.body as { note?: unknown } | undefined)?.note;
+    if (note !== undefined && typeof note !== 'string') throw badRequest('invalid_request', 'note must be a string');
+    const out = publish(m, note ?? '', who(req));
+    const { manifest, ...rel } = out.release;
+    res.status(out.created ? 201 : 200).json({ created: out.created, release: { ...rel, files: manifest.length }, unpublished: out.unpublished, ...(out.created ? {} : { message: 'nothing changed since the latest release' }) });
+  });
+  r.get('/releases/:n', (req, res) => {
+    const rel = m.releases.get(Number(req.params.n));
+    if (!rel) throw notFound('release_not_found', `no release ${req.params.n}`);
+    res.json(rel);
+  });
+  r.get('/sync', (_req, res) => {
+    res.json({ partners: m.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })) });
+  });
+  r.post('/partners/:id/push', async (req, res) => {
+    const p = partner(String(req.params.id));
+    const body = parseOrThrow(pushSchema, req.body ?? {});
+    res.json(await pushAndReport(m, p.id, body, body.repair ? 'repair' : 'manual'));
+  });
+  r.post('/push', async (req, res) => {
+    const body = parseOrThrow(pushManySchema, req.body ?? {});
+    const targets = m.ctx.peers
+      .list()
+      .filter((p) => p.role === 'partner' && p.status === 'active')
+      .filter((p) => body.all || body.partners?.includes(p.id) || (body.group && syncTerms(p.contract).group === body.group));
+    const unknown = (body.partners ?? []).filter((id) => !targets.some((t) => t.id === id));
+    if (unknown.length) throw notFound('partner_not_found', `no active partner ${unknown.join(', ')}`);
+    const results = await Promise.all(targets.map((t) => pushAndReport(m, t.id, { overrideFreeze: body.overrideFreeze ?? false }, 'manual')));
+    res.json({ results });
+  });
+  r.post('/partners/:id/check-drift', async (req, res) => {
+    const p = partner(String(req.params.id));
+    await checkDrift(m, p.id);
+    res.json(syncView(m, p.id));
+  });
+  r.get('/deliveries', (req, res) => {
+    const id = typeof req.query.partner === 'string' ? req.query.partner : null;
+    const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+    res.json({ deliveries: m.sync.deliveries(id, limit) });
+  });
+  r.get('/sync/events', (req, res) => {
+    const id = typeof req.query.partner === 'string' ? req.query.partner : null;
+    res.json({ events: m.sync.events(id, 100) });
+  });
+  r.get('/webhooks', (_req, res) => {
+    res.json({ webhooks: m.sync.webhooks(), events: WEBHOOK_EVENTS });
+  });
+  r.post('/webhooks', (req, res) => {
+    const w = parseOrThrow(webhookSchema, req.body);
+    res.status(201).json(m.sync.addWebhook(w.url, w.events));
+  });
+  r.delete('/webhooks/:id', (req, res) => {
+    if (!m.sync.removeWebhook(Number(req.params.id))) throw notFound('webhook_not_found', `no webhook ${req.params.id}`);
+    res.status(204).end();
+  });
+  return r;
+}

@@ -1,0 +1,114 @@
+import express, { type Request, type Response } from 'express';
+import { badRequest, notFound } from '../../common/errors.js';
+import { pageUrlPath } from '../../common/release/manifest.js';
+import { z } from 'zod';
+import { parseOrThrow } from '../../common/site/enrolment.js';
+import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
+import { syncStatus, type PartnerSync } from './receiver.js';
+
+const num = (v: unknown): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw badRequest('invalid_request', 'release must be a positive integer');
+  return n;
+};
+const who = (req: Request) => req.consoleUser?.username ?? 'unknown';
+
+const overridesSchema = z
+  .object({
+    siteName: z.string().trim().min(1).max(100).optional(),
+    colours: z.object({ primary: z.string().regex(/^#[0-9a-fA-F]{6}$/), background: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(), text: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional() }).partial().strict().optional(),
+    logo: z.string().max(500).regex(/^(\/assets\/|https:\/\/)/, 'logo must be a release asset (/assets/...) or an https URL').optional(),
+    contact: z.string().max(500).optional(),
+    blocks: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), z.string().max(5000)).optional(),
+  })
+  .strict();
+
+/** /manage/api: releases, approvals, rollback, emergency edits and the partner's look. */
+export function syncApi(p: PartnerSync): express.Router {
+  const r = express.Router();
+  r.get('/sync', (_req, res) => {
+    res.json({ ...syncStatus(p), serving: p.content.servingState(), releases: p.store.list().map(({ manifest, ...rest }) => ({ ...rest, files: manifest.length })), log: p.store.recentLog(50), emergencyEdits: p.store.emergencyEdits() });
+  });
+  r.get('/pending', (_req, res) => {
+    res.json({ pending: p.store.withState('pending').map((rel) => describePending(p, rel.number)) });
+  });
+  r.get('/pending/:n', (req, res) => {
+    res.json(describePending(p, num(req.params.n)));
+  });
+  r.post('/pending/:n/approve', async (req, res) => {
+    res.json(await approve(p, num(req.params.n), who(req)));
+  });
+  r.post('/pending/:n/reject', async (req, res) => {
+    res.json(await reject(p, num(req.params.n), who(req), req.body));
+  });
+  r.get('/releases', (_req, res) => {
+    res.json({ activeRelease: p.store.activeNumber(), releases: p.store.list().map(({ manifest, ...rest }) => ({ ...rest, files: manifest.length })) });
+  });
+  r.post('/releases/:n/activate', async (req, res) => {
+    res.json(await rollback(p, num(req.params.n), who(req)));
+  });
+  r.put(/^\/tieup\/(.+)$/, async (req, res) => {
+    res.json(await emergencyEdit(p, String((req.params as Record<string, string>)[0]), who(req), req.body));
+  });
+  r.get('/overrides', (_req, res) => {
+    res.json(p.store.overrides());
+  });
+  r.put('/overrides', (req, res) => {
+    const o = parseOrThrow(overridesSchema, req.body);
+    p.store.setOverrides(o);
+    p.content.refresh();
+    p.store.log('overrides_changed', null, `by ${who(req)}`);
+    res.json(o);
+  });
+  return r;
+}
+
+/** /manage pages: the pending cards with diffs, releases with rollback, and the preview of a staged release. */
+export function syncPages(p: PartnerSync): express.Router {
+  const r = express.Router();
+  r.get('/sync', (req: Request, res: Response) => {
+    res.render('partner-sync', {
+      title: 'Tie-up releases',
+      status: syncStatus(p),
+      serving: p.content.servingState(),
+      pending: p.store.withState('pending').map((rel) => describePending(p, rel.number)),
+      releases: p.store.list(),
+      log: p.store.recentLog(30),
+      edits: p.store.emergencyEdits(),
+      shadowed: p.content.current().shadowed,
+      message: typeof req.query.done === 'string' ? req.query.done : null,
+    });
+  });
+  r.post('/sync/pending/:n/approve', async (req, res) => {
+    const out = await approve(p, num(req.params.n), who(req));
+    res.redirect(303, `/manage/sync?done=${encodeURIComponent(`Release ${out.release} approved and served${out.reported ? '' : ' (the main site could not be told yet)'}.`)}`);
+  });
+  r.post('/sync/pending/:n/reject', async (req, res) => {
+    const out = await reject(p, num(req.params.n), who(req), { reason: (req.body as Record<string, unknown>).reason });
+    res.redirect(303, `/manage/sync?done=${encodeURIComponent(`Release ${out.release} rejected.`)}`);
+  });
+  r.post('/sync/releases/:n/activate', async (req, res) => {
+    const out = await rollback(p, num(req.params.n), who(req));
+    res.redirect(303, `/manage/sync?done=${encodeURIComponent(`Rolled back to release ${out.release}.`)}`);
+  });
+  // The staged release rendered with this partner's look, before anything is served.
+  r.get(/^\/preview\/(\d+)(\/.*)?$/, (req, res) => {
+    const params = req.params as Record<string, string | undefined>;
+    const n = num(params[0]);
+    const rel = p.store.get(n);
+    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw notFound('release_not_found', `release ${n} is not held here`);
+    const view = p.content.build(n);
+    const path = params[1] && params[1] !== '/' ? params[1].replace(/\/+$/, '') : '/';
+    const page = view.page(path);
+    const banner = `<div style="background:#fdf0d9;padding:.5rem 1rem;font:14px system-ui">Preview of release ${n} (${rel.state}); shoppers do not see this yet. <a href="/manage/sync">Back to releases</a></div>`;
+    if (!page) {
+      res.status(404).type('html').send(banner + view.notFound(path));
+      return;
+    }
+    // Links inside the preview stay inside the preview.
+    res.type('html').send(page.html.replace('<body', `${banner}<body`).replace(/href="\/(?!assets\/)/g, `href="/manage/preview/${n}/`));
+  });
+  return r;
+}
+
+export { pageUrlPath };
