@@ -21,10 +21,10 @@ export function siteConfig(role: 'main' | 'partner', siteId: string, dir: string
 }
 
 /** Starts one site on an ephemeral loopback port; the public URL is set to the real port. */
-export async function startSite(role: 'main' | 'partner', siteId: string, dir: string, extra: Partial<SiteConfigInput> = {}): Promise<RunningSite> {
+export async function startSite(role: 'main' | 'partner', siteId: string, dir: string, extra: Partial<SiteConfigInput> = {}, watchContent = false): Promise<RunningSite> {
   await generateSiteKeys(join(dir, 'keys'), siteId);
   const cfg = siteConfig(role, siteId, dir, extra);
-  const site = role === 'main' ? await startMainSite(cfg, { defaultMetrics: false }) : await startPartnerSite(cfg, { defaultMetrics: false });
+  const site = role === 'main' ? await startMainSite(cfg, { defaultMetrics: false, watchContent }) : await startPartnerSite(cfg, { defaultMetrics: false });
   site.ctx.config.publicUrl = site.url;
   const user = site.ctx.consoleStore.upsertUser(`u-${siteId}`, role === 'main' ? 'operator' : 'manager', await hashPassword(TEST_PASSWORD), role === 'main' ? 'operator' : 'manager');
   site.ctx.consoleStore.replaceToken(user.id, 'test', sha256Hex(TEST_TOKEN));

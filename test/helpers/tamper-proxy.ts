@@ -12,13 +12,22 @@ export interface Upstream {
  * A man in the middle on loopback: forwards each request to the real peer and
  * lets a test rewrite the answer, the way a hostile network or proxy could.
  */
-export async function startTamperProxy(target: string, tamper: (u: Upstream) => Upstream | Promise<Upstream>): Promise<{ url: string; close(): Promise<void>; setTamper(f: typeof tamper): void }> {
+export async function startTamperProxy(
+  target: string,
+  tamper: (u: Upstream) => Upstream | Promise<Upstream>,
+  /** Runs before forwarding; answering 'drop' cuts the connection as a crash would. */
+  before?: (url: string) => Promise<'drop' | void> | 'drop' | void,
+): Promise<{ url: string; close(): Promise<void>; setTamper(f: typeof tamper): void }> {
   let current = tamper;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
+        if ((await before?.(req.url ?? '')) === 'drop') {
+          req.socket.destroy();
+          return;
+        }
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
         const up = await request(target + (req.url ?? '/'), { method: req.method as 'POST', headers, body: Buffer.concat(chunks) });
