@@ -23,6 +23,13 @@ Partners (against the main site's API, --url default ${DEFAULT_URL}):
   partners check                            authenticated hello both ways for every partner;
                                             exit 0 only when every pair passes
 
+Publishing and pushing (against the main site):
+  publish [--note <text>]                   build a release from the content folder now
+  push (--partner <id> | --group <g> | --all) [--override-freeze] [--repair]
+                                            push the latest release now; prints each outcome
+  sync status                               per partner: serving, staged, last push, drift
+  deliveries [--partner <id>]               the delivery log
+
 Main site (against a partner's API, --url is the partner):
   main set --id <id> --base-url <url> (--thumbprint <tp> | --jwk <file>)
   main show
@@ -46,6 +53,12 @@ const OPTIONS = {
   thumbprint: { type: 'string' },
   jwk: { type: 'string' },
   contract: { type: 'string' },
+  note: { type: 'string' },
+  partner: { type: 'string' },
+  group: { type: 'string' },
+  all: { type: 'boolean' },
+  'override-freeze': { type: 'boolean' },
+  repair: { type: 'boolean' },
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
@@ -192,6 +205,51 @@ async function run(argv: string[]): Promise<number> {
         }
       });
       return r.ok ? 0 : 1;
+    }
+    case 'publish': {
+      const r = await apiCall<{ created: boolean; release: { number: number; files: number; note: string }; unpublished: string[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/releases', { note: flags.note ?? '' });
+      print(flags, r, () => {
+        console.log(r.created ? `published release ${r.release.number} (${r.release.files} files)` : `nothing changed; the latest release is still ${r.release.number}`);
+        if (r.unpublished.length) console.log(`left out (published: false): ${r.unpublished.join(', ')}`);
+      });
+      return 0;
+    }
+    case 'push': {
+      const base = { overrideFreeze: flags['override-freeze'] === true };
+      type Outcome = { partner: string; outcome: string; detail: string; release?: number | null; blobsSent?: number };
+      let results: Outcome[];
+      if (typeof flags.partner === 'string') {
+        results = [await apiCall<Outcome>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/partners/${encodeURIComponent(flags.partner)}/push`, { ...base, ...(flags.repair ? { repair: true } : {}) })];
+      } else if (flags.group || flags.all) {
+        results = (await apiCall<{ results: Outcome[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/push', { ...base, ...(flags.all ? { all: true } : { group: flags.group }) })).results;
+      } else {
+        throw new CliError('say which partners: --partner <id>, --group <group> or --all', 2);
+      }
+      print(flags, results, () => {
+        for (const r of results) console.log(`${r.partner.padEnd(12)} ${r.outcome.padEnd(10)} ${r.detail}`);
+      });
+      return results.every((r) => r.outcome !== 'failed') ? 0 : 1;
+    }
+    case 'sync status': {
+      type Row = { id: string; status: string; partnershipType: string; activeRelease: number | null; latestRelease: number | null; stagedRelease: number | null; stagedState: string | null; rejectReason: string | null; lastPush: { outcome: string; at: string } | null; drift: boolean; failing: boolean; nextScheduledPush: string | null };
+      const r = await apiCall<{ partners: Row[] }>(urlOf(flags), tokenOf(flags), 'GET', '/admin/api/sync');
+      print(flags, r, () => {
+        console.log(`${'partner'.padEnd(12)} ${'type'.padEnd(9)} ${'serving'.padEnd(8)} ${'staged'.padEnd(26)} ${'last push'.padEnd(10)} ${'integrity'.padEnd(9)} next push`);
+        for (const p of r.partners) {
+          const staged = p.stagedRelease ? `${p.stagedRelease} ${p.stagedState}${p.rejectReason ? `: ${p.rejectReason}` : ''}` : '-';
+          console.log(`${p.id.padEnd(12)} ${p.partnershipType.padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`);
+        }
+      });
+      return 0;
+    }
+    case 'deliveries': {
+      type D = { startedAt: string; partnerId: string; release: number | null; trigger: string; attempt: number; outcome: string | null; detail: string | null };
+      const q = typeof flags.partner === 'string' ? `?partner=${encodeURIComponent(flags.partner)}` : '';
+      const r = await apiCall<{ deliveries: D[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/deliveries${q}`);
+      print(flags, r, () => {
+        for (const d of r.deliveries) console.log(`${d.startedAt}  ${d.partnerId.padEnd(10)} release ${String(d.release ?? '-').padEnd(4)} ${d.trigger.padEnd(8)} #${d.attempt} ${String(d.outcome ?? 'running').padEnd(9)} ${d.detail ?? ''}`);
+      });
+      return 0;
     }
     case 'main set': {
       const p = await apiCall<PeerView>(urlOf(flags), tokenOf(flags), 'PUT', '/manage/api/main', peerBody(flags));

@@ -154,8 +154,8 @@ export class MainSyncStore {
     return this.get(partnerId);
   }
 
-  startDelivery(partnerId: string, release: number | null, attempt: number, trigger: string, freezeOverridden: boolean): number {
-    return Number(this.q.startDelivery.run(partnerId, release, attempt, trigger, new Date().toISOString(), freezeOverridden ? 1 : 0).lastInsertRowid);
+  startDelivery(partnerId: string, release: number | null, attempt: number, trigger: string, freezeOverridden: boolean, startedAt = new Date().toISOString()): number {
+    return Number(this.q.startDelivery.run(partnerId, release, attempt, trigger, startedAt, freezeOverridden ? 1 : 0).lastInsertRowid);
   }
 
   finishDelivery(id: number, outcome: string, detail: string, blobsSent: number, bytesSent: number, release: number | null = null): void {

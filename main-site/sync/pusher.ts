@@ -63,12 +63,19 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
   const terms = syncTerms(peer?.contract ?? {});
   const freeze = peer ? activeFreeze(terms) : null;
   const overriding = !!freeze && !!req.overrideFreeze;
-  const deliveryId = sync.startDelivery(req.partnerId, latest?.number ?? null, req.attempt ?? 1, req.trigger, overriding);
+  let deliveryId = 0;
   let blobsSent = 0;
   let bytesSent = 0;
   let bytesReceived = 0;
+  const startedAt = new Date().toISOString();
   const done = (outcome: PushOutcome['outcome'], detail: string, release: number | null = latest?.number ?? null): PushOutcome => {
-    sync.finishDelivery(deliveryId, outcome, detail, blobsSent, bytesSent + bytesReceived, release);
+    if (deliveryId) {
+      sync.finishDelivery(deliveryId, outcome, detail, blobsSent, bytesSent + bytesReceived, release);
+    } else if (!quietSkip(d, req, outcome)) {
+      // Decided without contacting the partner: one complete row.
+      deliveryId = sync.startDelivery(req.partnerId, release, req.attempt ?? 1, req.trigger, overriding, startedAt);
+      sync.finishDelivery(deliveryId, outcome, detail, 0, 0, release);
+    }
     if (outcome !== 'noop' && outcome !== 'frozen' && outcome !== 'skipped') {
       sync.update(req.partnerId, { lastPushAt: new Date().toISOString(), lastPushOutcome: outcome, lastPushDetail: detail });
     }
@@ -89,6 +96,7 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
   if (state.heldRelease === latest.number && !req.repair && !state.drift) return done('noop', `partner already holds release ${latest.number}`);
 
   const target = releaseFor(latest, terms.partnershipType);
+  deliveryId = sync.startDelivery(req.partnerId, latest.number, req.attempt ?? 1, req.trigger, overriding, startedAt);
   const call = async (method: 'POST', path: string, body: unknown): Promise<SyncAnswer> => {
     const r = await ctx.client.call<SyncAnswer>(peer.id, method, path, body);
     bytesSent += r.requestBytes;
@@ -169,6 +177,18 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
     done('failed', msg);
     throw err instanceof S2SCallError ? err : new S2SCallError('peer_error', msg);
   }
+}
+
+/**
+ * A scheduled push that finds nothing to do is not an attempt and is not
+ * logged (the schedule may fire every few seconds); a freeze is logged once
+ * when it starts holding pushes back, not at every tick.
+ */
+function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcome']): boolean {
+  if (req.trigger !== 'schedule') return false;
+  if (outcome === 'noop' || outcome === 'skipped') return true;
+  if (outcome === 'frozen') return d.sync.deliveries(req.partnerId, 1)[0]?.outcome === 'frozen';
+  return false;
 }
 
 /** Compares what the partner really serves with the release it acknowledged; drift raises a notification once. */
