@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type SiteConfig } from '../common/config.js';
 import { createSiteContext, type ContextOptions } from '../common/site/context.js';
@@ -6,7 +5,7 @@ import { exitOnSignals, runSite, type RunningSite } from '../common/site/runner.
 import { createPartnerApp } from './app.js';
 import { SyncStore } from './store/sync-store.js';
 import { PARTNER_MIGRATIONS } from './store/migrations.js';
-import { BlobFiles } from './sync/blob-files.js';
+import { BlobStore } from './store/blob-store.js';
 import { PartnerContent } from './sync/partner-content.js';
 import type { PartnerSync } from './sync/receiver.js';
 
@@ -19,7 +18,7 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
   if (config.role !== 'partner') throw new Error('startPartnerSite needs a partner-site configuration');
   const ctx = await createSiteContext(config, { ...opts, migrations: [PARTNER_MIGRATIONS] });
   const store = new SyncStore(ctx.db);
-  const blobs = new BlobFiles(join(config.dataDir, `${config.siteId}-blobs`));
+  const blobs = new BlobStore(ctx.db);
   const content = new PartnerContent(ctx, store, blobs);
   content.watchOriginals();
   const sync: PartnerSync = { ctx, store, blobs, content };

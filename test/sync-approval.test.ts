@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, getPage, pageText, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
 
@@ -153,8 +152,10 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const north = net.partners.north!;
     const rel = north.sync.store.get(north.sync.store.activeNumber()!)!;
     const about = rel.manifest.find((e) => e.path === 'pages/about.md')!;
-    const file = join(north.sync.blobs.dir, about.sha256.slice(0, 2), about.sha256);
-    writeFileSync(file, '# Defaced\n');
+    // Another process changes the stored page behind the partner's back.
+    const intruder = new Database(north.ctx.config.dbFile);
+    intruder.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(Buffer.from('# Defaced\n'), about.sha256);
+    intruder.close();
     const checked = await api(main(), 'POST', '/admin/api/partners/north/check-drift');
     assert.equal(checked.body.drift, true);
     assert.match(checked.body.driftDetail, /differs from release/);
@@ -200,10 +201,15 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.equal((await api(main(), 'GET', '/admin/api/partners/north')).body.sync.failing, false);
   });
 
-  it('keeps only the last N releases on the partner, and their blobs', async () => {
-    const kept = net.partners.south!.sync.store.list().filter((r) => r.state === 'previous').length;
-    assert.ok(kept <= 4, `kept ${kept} previous releases`);
-    const dirs = readdirSync(net.partners.south!.sync.blobs.dir);
-    assert.ok(dirs.length > 0);
+  it('keeps only the last N releases on the partner, and only their blobs', async () => {
+    const south = net.partners.south!;
+    const releases = south.sync.store.list();
+    assert.ok(releases.filter((r) => r.state === 'previous').length <= 4);
+    const wanted = new Set(releases.flatMap((r) => r.manifest.map((e) => e.sha256)));
+    const db = new Database(south.ctx.config.dbFile, { readonly: true });
+    const stored = (db.prepare('SELECT sha256 FROM blobs').all() as { sha256: string }[]).map((r) => r.sha256);
+    db.close();
+    assert.ok(stored.length > 0);
+    assert.deepEqual(new Set(stored), wanted);
   });
 });

@@ -68,7 +68,8 @@ export class ContentView {
         const url = pageUrlPath(e.path);
         if (!url) continue;
         this.tieUpPages.set(url, e);
-        navItems.push({ href: url, kind: 'tie-up', ...navMeta(url, e.path, release!.read(e.sha256).toString('utf8')) });
+        const meta = navMeta(url, e.path, release!.read(e.sha256).toString('utf8'));
+        if (meta.inNav) navItems.push({ href: url, kind: 'tie-up', title: meta.title, order: meta.order });
       }
     }
     for (const o of originals) {
@@ -77,7 +78,8 @@ export class ContentView {
         continue;
       }
       this.originals.set(o.urlPath, o);
-      navItems.push({ href: o.urlPath, kind: 'original', ...navMeta(o.urlPath, o.file, o.source) });
+      const meta = navMeta(o.urlPath, o.file, o.source);
+      if (meta.inNav) navItems.push({ href: o.urlPath, kind: 'original', title: meta.title, order: meta.order });
     }
     navItems.sort((a, b) => a.order - b.order || (a.href === '/' ? -1 : b.href === '/' ? 1 : a.href.localeCompare(b.href)));
     this.nav = navItems.map(({ href, title, kind }) => ({ href, title, kind }));
@@ -106,10 +108,24 @@ export class ContentView {
     return page;
   }
 
-  /** Renders every page once: a release whose pages do not render is refused before it is served. */
-  renderAll(): { path: string; error: string }[] {
+  /**
+   * Renders pages once so a release whose pages do not render is refused before
+   * it is served. Given the manifest already served, only what changed is
+   * rendered, unless a template changed, which can break any page.
+   */
+  renderAll(served?: Manifest): { path: string; error: string }[] {
     const problems: { path: string; error: string }[] = [];
-    for (const url of [...this.tieUpPages.keys(), ...this.originals.keys()]) {
+    let urls = [...this.tieUpPages.keys(), ...this.originals.keys()];
+    if (served && this.release) {
+      const before = new Map(served.map((e) => [e.path, e.sha256]));
+      const changed = this.release.manifest.filter((e) => before.get(e.path) !== e.sha256);
+      if (!changed.some((e) => e.kind === 'template')) {
+        const changedPages = new Set(changed.map((e) => pageUrlPath(e.path)).filter((u): u is string => u !== null));
+        urls = urls.filter((u) => changedPages.has(u));
+        if (urls.length === 0 && this.tieUpPages.size > 0) urls = [this.tieUpPages.keys().next().value!];
+      }
+    }
+    for (const url of urls) {
       try {
         this.page(url);
       } catch (err) {
@@ -139,16 +155,24 @@ export class ContentView {
   }
 }
 
-function navMeta(url: string, file: string, source: string): { title: string; order: number } {
+/**
+ * The menu lists the home page and the pages that ask for a place in it with
+ * front matter "nav: <order>"; a site of thousands of pages keeps a short menu.
+ */
+function navMeta(url: string, file: string, source: string): { title: string; order: number; inNav: boolean } {
   let title = titleFromPath(url);
   let order = url === '/' ? -1 : 100;
+  let inNav = url === '/';
   if (file.endsWith('.md')) {
     const a = parseFrontMatter(source).attributes;
     if (typeof a.title === 'string') title = a.title;
-    if (typeof a.nav === 'number') order = a.nav;
+    if (typeof a.nav === 'number') {
+      order = a.nav;
+      inNav = true;
+    }
   } else {
     const t = /<h1[^>]*>([^<]{1,200})<\/h1>/i.exec(source);
     if (t) title = t[1]!.trim();
   }
-  return { title, order };
+  return { title, order, inNav };
 }

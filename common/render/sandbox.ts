@@ -1,7 +1,9 @@
 import vm from 'node:vm';
 import ejs from 'ejs';
 
-const RENDER_TIMEOUT_MS = 250;
+// A guard against runaway template code (an endless loop), not a performance budget:
+// it is wall-clock time, so it must stay well above a GC pause on a busy machine.
+const RENDER_TIMEOUT_MS = 2000;
 const MAX_INCLUDE_DEPTH = 16;
 
 // Runs inside the context. Only strings cross the boundary (input JSON in,

@@ -41,6 +41,13 @@ export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions =
   const host = ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host;
   const url = `http://${host}:${port}`;
 
+  // node-cron's own messages (e.g. a tick missed while the process was busy) become JSON log lines.
+  cron.setLogger({
+    info: (msg) => ctx.logger.debug({ event: 'cron' }, msg),
+    warn: (msg) => ctx.logger.debug({ event: 'cron_warning' }, msg),
+    error: (msg, err) => ctx.logger.error({ event: 'cron_error', err: err ?? msg }, String(msg)),
+    debug: (msg) => ctx.logger.trace({ event: 'cron' }, String(msg)),
+  });
   const jobs: ScheduledTask[] = [
     // Housekeeping: replay ids past any possible use, expired sessions, retired peer keys, and retrying key announcements.
     cron.schedule('*/30 * * * * *', async () => {

@@ -36,7 +36,7 @@ export function publish(d: PublisherDeps, note: string, by: string): PublishResu
   if (!scan.manifest.some((e) => e.kind === 'page')) throw badRequest('invalid_content', `no pages under ${config.contentDir}/pages`);
 
   const preview = new ContentView({ number: 0, root: '', manifest: scan.manifest, read: (h) => scan.blobs.get(h)! }, [], { id: config.siteId, name: 'preview', ...DEFAULT_LOOK });
-  const broken = preview.renderAll();
+  const broken = preview.renderAll(d.releases.latest()?.manifest);
   if (broken.length) throw new AppError(422, 'render_failed', `pages do not render: ${broken.map((b) => `${b.path}: ${b.error.split('\n')[0]}`).join('; ')}`, { pages: broken });
 
   const pagePaths = new Set(scan.manifest.map((e) => pageUrlPath(e.path)).filter((p): p is string => p !== null));

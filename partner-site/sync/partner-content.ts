@@ -6,7 +6,7 @@ import { ContentView, type OriginalPage } from '../../common/render/content-view
 import { DEFAULT_LOOK, type SiteLook } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { SyncStore } from '../store/sync-store.js';
-import type { BlobFiles } from './blob-files.js';
+import type { BlobStore } from '../store/blob-store.js';
 
 const PAGE_RE = /^(.+)\.(md|ejs|html)$/;
 
@@ -60,7 +60,7 @@ export class PartnerContent {
   constructor(
     private readonly ctx: SiteContext,
     private readonly store: SyncStore,
-    private readonly blobs: BlobFiles,
+    private readonly blobs: BlobStore,
   ) {
     this.view = this.build();
   }
@@ -104,12 +104,17 @@ export class PartnerContent {
     return new ContentView(files, readOriginals(this.ctx.config.originalDir), this.look());
   }
 
+  /** Serves a view built for the release just activated (no emergency edits, current originals and look). */
+  install(view: ContentView): void {
+    this.view = view;
+  }
+
   /** Rebuilds from the database and swaps in one assignment. */
   refresh(): void {
     this.view = this.build();
   }
 
-  /** Re-hashes every served file on disk: what the partner really serves. */
+  /** Re-hashes every stored blob that is served: what the partner really serves. */
   servingState(): ServingState {
     const manifest = this.servedManifest();
     if (!manifest) return { activeRelease: null, expectedRoot: null, servingRoot: null, emergencyEdits: 0 };

@@ -7,13 +7,13 @@ import { ContentView } from '../../common/render/content-view.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { SyncStore } from '../store/sync-store.js';
-import type { BlobFiles } from './blob-files.js';
+import type { BlobStore } from '../store/blob-store.js';
 import type { PartnerContent } from './partner-content.js';
 
 export interface PartnerSync {
   ctx: SiteContext;
   store: SyncStore;
-  blobs: BlobFiles;
+  blobs: BlobStore;
   content: PartnerContent;
 }
 
@@ -36,9 +36,10 @@ const releaseNumber = (v: unknown): number => {
 };
 
 /** Activation: one transaction in the database, then one assignment in memory. Keeps the last N releases. */
-export function activateRelease(p: PartnerSync, number: number, event: string, detail: string | null = null): void {
+export function activateRelease(p: PartnerSync, number: number, event: string, detail: string | null = null, view?: ContentView): void {
   p.store.activate(number);
-  p.content.refresh();
+  if (view) p.content.install(view);
+  else p.content.refresh();
   p.store.log(event, number, detail);
   p.ctx.logger.info({ event: 'release_activated', release: number, reason: event }, `release ${number} is now served`);
   prune(p);
@@ -133,12 +134,10 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
         if (size === undefined) throw badRequest('unexpected_blob', `blob ${f.sha256} is not part of release ${number}`);
         if (size !== f.data.length) throw badRequest('size_mismatch', `blob ${f.sha256} is ${f.data.length} bytes, the manifest says ${size}`);
       }
-      for (const f of frames) {
-        try {
-          p.blobs.put(f.sha256, f.data);
-        } catch {
-          throw badRequest('hash_mismatch', `blob data does not hash to ${f.sha256}`);
-        }
+      try {
+        p.blobs.putMany(frames);
+      } catch {
+        throw badRequest('hash_mismatch', 'a blob in the batch does not hash to its name; nothing of the batch was stored');
       }
       return { body: { stored: frames.length } };
     }),
@@ -162,13 +161,15 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       }
       const missing = [...new Set(rel.manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h));
       if (missing.length) throw new AppError(409, 'blobs_missing', `${missing.length} blob(s) of release ${number} have not arrived`, { missing: missing.slice(0, 100) });
-      const preview = new ContentView({ number, root: rel.root, manifest: rel.manifest, read: (h) => p.blobs.read(h) }, [], p.content.look());
-      const broken = preview.renderAll();
+      const active = p.store.activeNumber();
+      // Built exactly as it would be served, so an activation can install this very view.
+      const preview = p.content.build(number);
+      const served = active === null ? undefined : p.store.get(active)?.manifest;
+      const broken = preview.renderAll(served);
       if (broken.length) {
         p.store.log('refused', number, `pages do not render: ${broken.map((x) => x.path).join(', ')}`);
         throw new AppError(422, 'render_failed', `release ${number} has pages that do not render: ${broken.map((x) => `${x.path} (${x.error.split('\n')[0]})`).join('; ')}`);
       }
-      const active = p.store.activeNumber();
       if (active !== null && number < active) {
         p.store.markSuperseded(number);
         return { body: { state: 'superseded', ...syncStatus(p) } };
@@ -179,7 +180,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
         p.ctx.logger.info({ event: 'release_pending', release: number }, `release ${number} waits for approval`);
         return { body: { state: 'pending', ...syncStatus(p), ...p.content.servingState() } };
       }
-      activateRelease(p, number, 'activated', 'applied at once (no approval required)');
+      activateRelease(p, number, 'activated', 'applied at once (no approval required)', preview);
       return { body: { state: 'active', ...syncStatus(p), ...p.content.servingState() } };
     }),
   );
