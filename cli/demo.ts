@@ -165,7 +165,7 @@ export async function runDemo(): Promise<void> {
     const log = createWriteStream(logFile, { flags: 'a' });
     const entry = fromRoot(s.role === 'main' ? 'dist/main-site/server.js' : 'dist/partner-site/server.js');
     const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_CONTENT_DIR: fromRoot('main-site/demo-content'), TIEUP_TEMPLATES_DIR: fromRoot('templates'), TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original', s.id), TIEUP_SITE_ID: s.id, TIEUP_HOST: host, TIEUP_PORT: String(s.port), TIEUP_PUBLIC_URL: s.url, TIEUP_DATA_DIR: dataDir, TIEUP_KEYS_DIR: keysDir, TIEUP_DB_FILE: '' },
+      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_CONTENT_DIR: process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), TIEUP_TEMPLATES_DIR: fromRoot('templates'), TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original', s.id), TIEUP_SITE_ID: s.id, TIEUP_HOST: host, TIEUP_PORT: String(s.port), TIEUP_PUBLIC_URL: s.url, TIEUP_DATA_DIR: dataDir, TIEUP_KEYS_DIR: keysDir, TIEUP_DB_FILE: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
@@ -201,7 +201,7 @@ export async function runDemo(): Promise<void> {
     '',
     `  API bearer token (operator and managers): ${token}${tokenGiven ? '   (from TIEUP_DEMO_TOKEN)' : ''}`,
     '',
-    'Tie-up pages: edit main-site/demo-content/pages/about.md and save. Within 30 seconds',
+    `Tie-up pages: edit ${relative(process.cwd(), join(process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
     `Sync status: ${sites[0]!.url}/admin/sync`,
     '',

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fromRoot } from '../common/paths.js';
 import { tempDir } from './helpers/network.js';
 import { freePorts, runCli, TIEUP_BIN } from './helpers/cli.js';
 
@@ -16,8 +17,9 @@ describe('the demo network (what npm start runs)', function () {
 
   before(async () => {
     ports = await freePorts(3);
+    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
     child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: { ...process.env, TIEUP_DEMO_PORTS: ports.join(','), TIEUP_DATA_DIR: join(dir, 'data'), TIEUP_KEYS_DIR: join(dir, 'keys'), TIEUP_DEMO_TOKEN: token },
+      env: { ...process.env, TIEUP_DEMO_PORTS: ports.join(','), TIEUP_DATA_DIR: join(dir, 'data'), TIEUP_KEYS_DIR: join(dir, 'keys'), TIEUP_DEMO_TOKEN: token, TIEUP_DEMO_CONTENT_DIR: join(dir, 'content') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -56,6 +58,52 @@ describe('the demo network (what npm start runs)', function () {
     const r = await runCli(['partners', 'check', '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal((r.stdout.match(/ OK /g) ?? []).length, 4);
+  });
+
+  const api = async (port: number, method: string, path: string, body?: unknown) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: r.status, body: (await r.json()) as any }; // any: the test reads arbitrary JSON
+  };
+  const until = async (cond: () => Promise<boolean>, ms: number, what: string) => {
+    const end = Date.now() + ms;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms / 1000} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const page = async (port: number, path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+
+  it('serves the demo content on main and north, north\'s original page, and holds it for approval on south', async () => {
+    assert.match(await page(ports[0]!, '/about'), /About us/);
+    await until(async () => /About us/.test(await page(ports[1]!, '/about')), 20000, 'north serving the first release');
+    assert.match(await page(ports[1]!, '/local-news'), /North Outfitters/);
+    await until(async () => (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending.length === 1, 20000, 'south listing the first release');
+    const first = (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending[0].release;
+    assert.equal((await api(ports[2]!, 'POST', `/manage/api/pending/${first}/approve`)).status, 200);
+  });
+
+  it('an edited page reaches north within 10 s of "push now"; south serves it only after approval; a rejection reason reaches the main site', async () => {
+    const file = join(dir, 'content', 'pages', 'about.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('since 1998', 'since 1988, edited in the demo test'));
+    await until(async () => (await api(ports[0]!, 'GET', '/admin/api/releases')).body.releases.length >= 2, 10000, 'the watcher publishing the edit');
+    const started = Date.now();
+    const pushed = await api(ports[0]!, 'POST', '/admin/api/partners/north/push', {});
+    assert.ok(['active', 'noop'].includes(pushed.body.outcome), JSON.stringify(pushed.body));
+    await until(async () => /edited in the demo test/.test(await page(ports[1]!, '/about')), 10000, 'north serving the edit');
+    assert.ok(Date.now() - started < 10000);
+    await api(ports[0]!, 'POST', '/admin/api/partners/south/push', {});
+    const pending = (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending;
+    assert.equal(pending.length, 1);
+    assert.doesNotMatch(await page(ports[2]!, '/about'), /edited in the demo test/);
+    assert.equal((await api(ports[2]!, 'POST', `/manage/api/pending/${pending[0].release}/approve`)).status, 200);
+    assert.match(await page(ports[2]!, '/about'), /edited in the demo test/);
+
+    writeFileSync(file, readFileSync(file, 'utf8').replace('edited in the demo test', 'edited again'));
+    await until(async () => (await api(ports[0]!, 'POST', '/admin/api/partners/south/push', {})).body.outcome === 'pending', 10000, 'south staging the second edit');
+    const second = (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending[0].release;
+    await api(ports[2]!, 'POST', `/manage/api/pending/${second}/reject`, { reason: 'Not before the weekend' });
+    const partners = (await api(ports[0]!, 'GET', '/admin/api/partners')).body.partners;
+    assert.equal(partners.find((p: { id: string }) => p.id === 'south').sync.rejectReason, 'Not before the weekend');
   });
 
   it('stops all three cleanly on Ctrl-C (SIGINT)', async () => {

@@ -123,7 +123,14 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.equal(events[0].kind, 'rollback');
     const bad = await api(net.partners.north!.url, 'POST', `/manage/api/releases/99999/activate`);
     assert.equal(bad.status, 404);
-    void r2;
+    // The main operator can roll back too, to any release the partner kept.
+    const byMain = await api(main(), 'POST', '/admin/api/partners/north/rollback', { release: r2 });
+    assert.equal(byMain.status, 200);
+    assert.equal(byMain.body.activeRelease, r2);
+    assert.match((await getPage(net.partners.north!.url, '/about')).text, /NORTH-B/);
+    const gone = await api(main(), 'POST', '/admin/api/partners/north/rollback', { release: 99999 });
+    assert.equal(gone.status, 502);
+    assert.equal(gone.body.error.details.peerCode, 'release_not_found');
   });
 
   it('emergency edits need the contract right, are served, logged, reported, and undone by the next release', async () => {

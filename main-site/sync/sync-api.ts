@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../common/site/enrolment.js';
 import { syncTerms } from './contract.js';
 import type { MainSync } from './main-sync.js';
 import { publish } from './publisher.js';
-import { checkDrift, type PushOutcome } from './pusher.js';
+import { checkDrift, recordServing, type PushOutcome } from './pusher.js';
 import { WEBHOOK_EVENTS } from './webhooks.js';
 
 /** The sync status of one partner as the console and the API show it. */
@@ -98,6 +98,14 @@ export function syncApi(m: MainSync): express.Router {
     if (unknown.length) throw notFound('partner_not_found', `no active partner ${unknown.join(', ')}`);
     const results = await Promise.all(targets.map((t) => pushAndReport(m, t.id, { overrideFreeze: body.overrideFreeze ?? false }, 'manual')));
     res.json({ results });
+  });
+  r.post('/partners/:id/rollback', async (req, res) => {
+    const p = partner(String(req.params.id));
+    const { release } = parseOrThrow(z.object({ release: z.number().int().positive() }).strict(), req.body ?? {});
+    const r = await m.ctx.client.call<Record<string, unknown>>(p.id, 'POST', '/s2s/sync/rollback', { release, by: who(req) });
+    m.sync.addEvent(p.id, 'rollback', release, `rolled back by the main operator ${who(req)}`);
+    recordServing(m, p.id, r.body);
+    res.json(syncView(m, p.id));
   });
   r.post('/partners/:id/check-drift', async (req, res) => {
     const p = partner(String(req.params.id));

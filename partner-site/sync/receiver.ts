@@ -185,7 +185,22 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
     }),
   );
 
-  // Status: what is really served, re-hashed from disk, for drift detection.
+  // Rollback on the main operator's command: only to a release this partner kept.
+  router.post(
+    '/sync/rollback',
+    s2sRoute(deps, (s2s) => {
+      onlyMain(s2s.peer.role);
+      const b = asObject(s2s.body);
+      const number = releaseNumber(b.release);
+      const rel = p.store.get(number);
+      if (!rel) throw new AppError(404, 'release_not_found', `release ${number} is not kept here`);
+      if (rel.state !== 'previous' && rel.state !== 'active') throw conflict('not_rollback_target', `release ${number} is ${rel.state}; only a previously served release can be rolled back to`);
+      if (rel.state === 'previous') activateRelease(p, number, 'rollback', `rolled back on the main operator's command (${typeof b.by === 'string' ? b.by.slice(0, 100) : 'operator'})`);
+      return { body: { state: 'active', ...syncStatus(p), ...p.content.servingState() } };
+    }),
+  );
+
+  // Status: what is really served, re-hashed from storage, for drift detection.
   router.post(
     '/sync/status',
     s2sRoute(deps, (s2s) => {
