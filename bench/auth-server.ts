@@ -3,18 +3,15 @@
 import express from 'express';
 import { loadConfig } from '../common/config.js';
 import { createBaseApp, finishApp } from '../common/http/base-app.js';
-import { createS2SRouter } from '../common/s2s/middleware.js';
 import { createSiteContext } from '../common/site/context.js';
-import { helloAnswer, mountPeerProtocol } from '../common/site/peer-protocol.js';
+import { helloAnswer } from '../common/site/peer-protocol.js';
+import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { runSite } from '../common/site/runner.js';
 import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
 
 const ctx = await createSiteContext(loadConfig('main'), { migrations: [MAIN_MIGRATIONS], defaultMetrics: false });
 const app = createBaseApp(ctx);
-const deps = { selfId: ctx.config.siteId, peers: ctx.peers, replay: ctx.replay, keyring: ctx.keyring, metrics: ctx.metrics, logger: ctx.logger, bodyLimitBytes: ctx.config.s2sBodyLimitBytes };
-const s2s = createS2SRouter(deps);
-mountPeerProtocol(s2s, ctx, deps);
-app.use('/s2s', s2s);
+app.use('/s2s', createPeerRouter(ctx).router);
 // Same body parsing and the same answer, minus token checks and response signing.
 app.post('/plain/hello', express.raw({ type: () => true, limit: ctx.config.s2sBodyLimitBytes }), (req, res) => {
   if (Buffer.isBuffer(req.body) && req.body.length) JSON.parse(req.body.toString('utf8'));

@@ -2,9 +2,8 @@ import type express from 'express';
 import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
 import { fromRoot } from '../common/paths.js';
 import { createPageRouter, sitePageNotFound } from '../common/render/page-router.js';
-import { createS2SRouter } from '../common/s2s/middleware.js';
 import { createConsole } from '../common/site/console-routes.js';
-import { mountPeerProtocol } from '../common/site/peer-protocol.js';
+import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { partnersApi } from './console/partners-api.js';
 import type { MainSync } from './sync/main-sync.js';
 import { mountPartnerReports } from './sync/partner-reports.js';
@@ -15,17 +14,7 @@ export function createMainApp(m: MainSync): express.Express {
   const { ctx } = m;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
-  const s2sDeps = {
-    selfId: ctx.config.siteId,
-    peers: ctx.peers,
-    replay: ctx.replay,
-    keyring: ctx.keyring,
-    metrics: ctx.metrics,
-    logger: ctx.logger,
-    bodyLimitBytes: ctx.config.s2sBodyLimitBytes,
-  };
-  const s2s = createS2SRouter(s2sDeps);
-  mountPeerProtocol(s2s, ctx, s2sDeps);
+  const { router: s2s, deps: s2sDeps } = createPeerRouter(ctx);
   mountPartnerReports(s2s, m, s2sDeps);
   app.use('/s2s', s2s);
 

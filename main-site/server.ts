@@ -1,8 +1,7 @@
-import { pathToFileURL } from 'node:url';
 import cron from 'node-cron';
-import { ConfigError, loadConfig, type SiteConfig } from '../common/config.js';
+import type { SiteConfig } from '../common/config.js';
 import { createSiteContext, type ContextOptions } from '../common/site/context.js';
-import { exitOnSignals, runSite, type RunningSite } from '../common/site/runner.js';
+import { runAsMain, runSite, type RunningSite } from '../common/site/runner.js';
 import { createMainApp } from './app.js';
 import { MAIN_MIGRATIONS } from './store/migrations.js';
 import { ReleaseStore } from './store/release-store.js';
@@ -70,12 +69,4 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
   return { ...site, sync: m };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    const site = await startMainSite(loadConfig('main'));
-    exitOnSignals(site);
-  } catch (err) {
-    console.error(err instanceof ConfigError ? err.message : `tieup main site failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  }
-}
+await runAsMain(import.meta.url, 'main', (config) => startMainSite(config));

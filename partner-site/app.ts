@@ -2,9 +2,8 @@ import type express from 'express';
 import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
 import { fromRoot } from '../common/paths.js';
 import { createPageRouter, sitePageNotFound } from '../common/render/page-router.js';
-import { createS2SRouter } from '../common/s2s/middleware.js';
 import { createConsole } from '../common/site/console-routes.js';
-import { mountPeerProtocol } from '../common/site/peer-protocol.js';
+import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { mainApi } from './console/main-api.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
@@ -13,17 +12,7 @@ export function createPartnerApp(p: PartnerSync): express.Express {
   const { ctx } = p;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('partner-site/views'), fromRoot('common/web/views')]);
-  const s2sDeps = {
-    selfId: ctx.config.siteId,
-    peers: ctx.peers,
-    replay: ctx.replay,
-    keyring: ctx.keyring,
-    metrics: ctx.metrics,
-    logger: ctx.logger,
-    bodyLimitBytes: ctx.config.s2sBodyLimitBytes,
-  };
-  const s2s = createS2SRouter(s2sDeps);
-  mountPeerProtocol(s2s, ctx, s2sDeps);
+  const { router: s2s, deps: s2sDeps } = createPeerRouter(ctx);
   mountSyncReceiver(s2s, p, s2sDeps);
   app.use('/s2s', s2s);
 

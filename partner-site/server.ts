@@ -1,7 +1,6 @@
-import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type SiteConfig } from '../common/config.js';
+import type { SiteConfig } from '../common/config.js';
 import { createSiteContext, type ContextOptions } from '../common/site/context.js';
-import { exitOnSignals, runSite, type RunningSite } from '../common/site/runner.js';
+import { runAsMain, runSite, type RunningSite } from '../common/site/runner.js';
 import { createPartnerApp } from './app.js';
 import { SyncStore } from './store/sync-store.js';
 import { PARTNER_MIGRATIONS } from './store/migrations.js';
@@ -27,12 +26,4 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
   return { ...site, sync };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    const site = await startPartnerSite(loadConfig('partner'));
-    exitOnSignals(site);
-  } catch (err) {
-    console.error(err instanceof ConfigError ? err.message : `tieup partner site failed to start: ${(err as Error).message}`);
-    process.exit(1);
-  }
-}
+await runAsMain(import.meta.url, 'partner', (config) => startPartnerSite(config));

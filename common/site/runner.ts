@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type SiteConfig, type SiteRole } from '../config.js';
 import { once } from 'node:events';
 import type { Express } from 'express';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -125,4 +127,19 @@ export function exitOnSignals(site: RunningSite): void {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * The entry-point boilerplate of a server: when this module is the process's
+ * main script, load the configuration, start, and stop on signals; a bad
+ * configuration prints one line per problem and exits 1.
+ */
+export async function runAsMain(moduleUrl: string, role: SiteRole, start: (config: SiteConfig) => Promise<RunningSite>): Promise<void> {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
+  try {
+    exitOnSignals(await start(loadConfig(role)));
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `tieup ${role} site failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
