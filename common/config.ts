@@ -52,6 +52,11 @@ const schema = z.object({
   pushBatchBytes: intFromString(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
   driftCheckCron: z.string().min(1).default('0 */5 * * * *'),
   watchDebounceMs: intFromString(0, 60_000).default(500),
+  logFlushMs: intFromString(1, 1000).default(5),
+  logCheckpointMs: intFromString(50, 3600_000).default(1000),
+  logCheckpointEntries: intFromString(1, 1_000_000).default(1024),
+  logShipMs: intFromString(100, 3600_000).default(1000),
+  logShipBatch: intFromString(1, 50_000).default(2000),
 });
 
 export type SiteConfigInput = z.input<typeof schema>;
@@ -89,6 +94,13 @@ export interface SiteConfig {
   pushBatchBytes: number;
   driftCheckCron: string;
   watchDebounceMs: number;
+  /** Access log: group-commit interval. */
+  logFlushMs: number;
+  logCheckpointMs: number;
+  logCheckpointEntries: number;
+  /** Partner: how often new log entries are shipped to the main site. */
+  logShipMs: number;
+  logShipBatch: number;
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];

@@ -32,8 +32,8 @@ export function createMainApp(m: MainSync): express.Express {
   app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);
 
-  app.use(createPageRouter(() => m.content.current()));
-  app.use(sitePageNotFound(() => m.content.current()));
+  app.use(createPageRouter(() => m.content.current(), ctx.log));
+  app.use(sitePageNotFound(() => m.content.current(), ctx.log));
   finishApp(app, ctx);
   return app;
 }

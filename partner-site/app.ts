@@ -31,8 +31,8 @@ export function createPartnerApp(p: PartnerSync): express.Express {
   app.use('/manage', consoleSetup.pages);
 
   // Shoppers: tie-up pages from the active release, original pages from the partner's folder.
-  app.use(createPageRouter(() => p.content.current()));
-  app.use(sitePageNotFound(() => p.content.current()));
+  app.use(createPageRouter(() => p.content.current(), ctx.log));
+  app.use(sitePageNotFound(() => p.content.current(), ctx.log));
   finishApp(app, ctx);
   return app;
 }

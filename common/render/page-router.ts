@@ -1,12 +1,14 @@
 import express, { type Request, type Response } from 'express';
 import type { ContentView } from './content-view.js';
+import { logPageView } from '../logchain/page-log.js';
+import type { SiteLog } from '../logchain/site-log.js';
 
 /**
  * Serves a site's pages and release assets from whatever view is current.
  * Pages revalidate by ETag (the release root, the look and the path), so a
  * shopper's browser keeps a page until the next release changes it.
  */
-export function createPageRouter(currentView: () => ContentView, onServed?: (req: Request, res: Response, kind: 'tie-up' | 'original' | 'asset' | 'missing') => void): express.Router {
+export function createPageRouter(currentView: () => ContentView, log?: SiteLog): express.Router {
   const r = express.Router();
   r.get(/^\/assets\/.+/, (req, res, next) => {
     const view = currentView();
@@ -18,7 +20,7 @@ export function createPageRouter(currentView: () => ContentView, onServed?: (req
       return;
     }
     res.type(a.contentType).send(a.data);
-    onServed?.(req, res, 'asset');
+    if (log) logPageView(log, req, res, 'asset', a.data.length, view.release?.number ?? null);
   });
   r.get(/.*/, (req, res, next) => {
     const view = currentView();
@@ -26,20 +28,25 @@ export function createPageRouter(currentView: () => ContentView, onServed?: (req
     if (!view.hasPage(path)) return next();
     const page = view.page(path)!;
     res.set('ETag', page.etag).set('Cache-Control', 'no-cache');
+    let bytes = 0;
     if (req.fresh) {
       res.status(304).end();
     } else {
       res.type('html').send(page.html);
+      bytes = Buffer.byteLength(page.html);
     }
-    onServed?.(req, res, page.kind);
+    if (log) logPageView(log, req, res, page.kind, bytes, view.release?.number ?? null);
   });
   return r;
 }
 
-/** The 404 in the site's own look, for browser requests that matched nothing. */
-export function sitePageNotFound(currentView: () => ContentView) {
+/** The 404 in the site's own look, for browser requests that matched nothing (logged too). */
+export function sitePageNotFound(currentView: () => ContentView, log?: SiteLog) {
   return (req: Request, res: Response, next: express.NextFunction) => {
     if (req.method !== 'GET' || !req.accepts('html')) return next();
-    res.status(404).type('html').set('Cache-Control', 'no-store').send(currentView().notFound(req.path));
+    const view = currentView();
+    const html = view.notFound(req.path);
+    res.status(404).type('html').set('Cache-Control', 'no-store').send(html);
+    if (log) logPageView(log, req, res, 'none', Buffer.byteLength(html), view.release?.number ?? null);
   };
 }

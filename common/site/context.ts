@@ -8,6 +8,9 @@ import { PeerStore } from '../store/peer-store.js';
 import { ReplayStore } from '../store/replay-store.js';
 import { openDatabase, runMigrations, type Db, type MigrationSet } from '../store/sqlite.js';
 import { fromRoot } from '../paths.js';
+import { SiteLog } from '../logchain/site-log.js';
+import { logOrigin, rawPublicKey, type NoteSigner } from '../logchain/note.js';
+import { LogStore } from '../store/log-store.js';
 
 /** Everything a site's routes and jobs need, built once by the composition root. */
 export interface SiteContext {
@@ -19,6 +22,8 @@ export interface SiteContext {
   consoleStore: ConsoleStore;
   metrics: SiteMetrics;
   client: S2SClient;
+  /** This site's own access log. */
+  log: SiteLog;
   /** Always the keyring in force; replaced in place when keys rotate. */
   keyring(): Keyring;
   setKeyring(k: Keyring): void;
@@ -42,7 +47,18 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
   if (applied.length) logger.info({ event: 'migrations_applied', migrations: applied }, 'database migrated');
   const peers = new PeerStore(db);
   const metrics = new SiteMetrics(config.siteId, opts.defaultMetrics ?? true);
+  const signer = (name: string): NoteSigner => {
+    const k = keyring.current;
+    return { name, key: k.privateKey, publicRaw: rawPublicKey(k.publicJwk.x) };
+  };
+  const log = new SiteLog(new LogStore(db), config.siteId, () => signer(logOrigin(config.siteId)), logger, {
+    flushMs: config.logFlushMs,
+    flushEntries: 512,
+    checkpointMs: config.logCheckpointMs,
+    checkpointEntries: config.logCheckpointEntries,
+  });
   const ctx: SiteContext = {
+    log,
     config,
     logger,
     db,

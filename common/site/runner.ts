@@ -84,6 +84,8 @@ export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions =
       clearTimeout(timer);
       clearInterval(sweep);
       for (const f of opts.onClose ?? []) await f();
+      // Everything appended so far is committed and covered by a signed checkpoint.
+      ctx.log.close();
       await ctx.client.close();
       ctx.db.close();
       ctx.logger.info({ event: 'shutdown_complete' }, 'stopped');
