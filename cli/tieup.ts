@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { generateSiteKeys, readKeyset, rotateSiteKeys } from '../common/keys/keystore.js';
 import { SITE_ID_RE } from '../common/site/enrolment.js';
 import { apiCall, CliError, DEFAULT_URL } from './http.js';
+import { auditExport, auditProve, auditVerify, auditVerifyProof } from './audit.js';
 
 const HELP = `tieup: operate a Tieup main/partner network
 
@@ -29,6 +30,16 @@ Publishing and pushing (against the main site):
                                             push the latest release now; prints each outcome
   sync status                               per partner: serving, staged, last push, drift
   deliveries [--partner <id>]               the delivery log
+
+Audit (export against the main site; the rest offline):
+  audit export --site <id> [--from <ISO>] [--to <ISO>] [--with-contract] --out <file>
+  audit verify <file> [--keys <jwks.json>]...   recompute leaves, chain, roots, signatures;
+                                            exit 0, or 10 altered, 11 missing, 12 reordered,
+                                            13 truncated, 14 fork, 15 bad signature,
+                                            16 unknown key, 17 no checkpoint, 18 malformed
+  audit prove --file <bundle> --index <n> [--size <n>]   inclusion proof (JSON)
+  audit prove --file <bundle> --from <size> [--size <n>] consistency proof (JSON)
+  audit verify-proof <proof.json>
 
 Main site (against a partner's API, --url is the partner):
   main set --id <id> --base-url <url> (--thumbprint <tp> | --jwk <file>)
@@ -59,13 +70,21 @@ const OPTIONS = {
   all: { type: 'boolean' },
   'override-freeze': { type: 'boolean' },
   repair: { type: 'boolean' },
+  out: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'with-contract': { type: 'boolean' },
+  keys: { type: 'string', multiple: true },
+  file: { type: 'string' },
+  index: { type: 'string' },
+  size: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-type Flags = Record<string, string | boolean | undefined>;
+type Flags = Record<string, string | boolean | string[] | undefined>;
 
 function need(flags: Flags, name: string): string {
   const v = flags[name];
@@ -261,6 +280,14 @@ async function run(argv: string[]): Promise<number> {
       print(flags, p, () => printPeer(p));
       return 0;
     }
+    case 'audit export':
+      return auditExport(urlOf(flags), tokenOf(flags), flags);
+    case 'audit verify':
+      return auditVerify(arg, flags);
+    case 'audit prove':
+      return auditProve(flags);
+    case 'audit verify-proof':
+      return auditVerifyProof(arg);
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       await runDemo();

@@ -9,13 +9,17 @@ import type { MainSync } from './sync/main-sync.js';
 import { mountPartnerReports } from './sync/partner-reports.js';
 import { syncApi, syncView } from './sync/sync-api.js';
 import { syncPages } from './sync/sync-pages.js';
+import { logsApi, mountLogShipping } from './logs/logs-api.js';
+import { logsPages } from './logs/logs-pages.js';
+import type { Witness } from './logs/witness.js';
 
-export function createMainApp(m: MainSync): express.Express {
+export function createMainApp(m: MainSync, witness: Witness): express.Express {
   const { ctx } = m;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
   const { router: s2s, deps: s2sDeps } = createPeerRouter(ctx);
   mountPartnerReports(s2s, m, s2sDeps);
+  mountLogShipping(s2s, witness, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {
@@ -24,10 +28,15 @@ export function createMainApp(m: MainSync): express.Express {
     peersTitle: 'Partners',
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
-    nav: [{ href: '/admin/sync', title: 'Tie-up sync' }],
+    nav: [
+      { href: '/admin/sync', title: 'Tie-up sync' },
+      { href: '/admin/logs', title: 'Access logs' },
+    ],
   });
   consoleSetup.api.use('/partners', partnersApi(ctx, { describe: (id) => ({ sync: syncView(m, id) }), onChange: () => m.scheduler.reconcile() }));
   consoleSetup.api.use(syncApi(m));
+  consoleSetup.api.use(logsApi(ctx, witness));
+  consoleSetup.pages.use(logsPages(ctx, witness));
   consoleSetup.pages.use(syncPages(m));
   app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);

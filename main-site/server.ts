@@ -13,9 +13,12 @@ import { publish, watchContent } from './sync/publisher.js';
 import { checkDrift } from './sync/pusher.js';
 import { PushQueue } from './sync/push-queue.js';
 import { PushScheduler } from './sync/scheduler.js';
+import { Witness } from './logs/witness.js';
+import { WitnessStore } from './store/witness-store.js';
 
 export interface RunningMain extends RunningSite {
   sync: MainSync;
+  witness: Witness;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -46,7 +49,8 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
   }
   const watcher = watch ? watchContent(m, () => undefined) : undefined;
 
-  const app = createMainApp(m);
+  const witness = new Witness(ctx, new WitnessStore(ctx.db));
+  const app = createMainApp(m, witness);
   const site = await runSite(ctx, app, {
     jobs: () => {
       scheduler.reconcile();
@@ -66,7 +70,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     },
     onClose: [() => queue.close(), () => scheduler.close(), async () => watcher?.close()],
   });
-  return { ...site, sync: m };
+  return { ...site, sync: m, witness };
 }
 
 await runAsMain(import.meta.url, 'main', (config) => startMainSite(config));

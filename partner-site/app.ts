@@ -5,6 +5,8 @@ import { createPageRouter, sitePageNotFound } from '../common/render/page-router
 import { createConsole } from '../common/site/console-routes.js';
 import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { mainApi } from './console/main-api.js';
+import { ownLogApi } from './logs/logs-api.js';
+import { ownLogPages } from './logs/logs-pages.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
 
@@ -22,10 +24,15 @@ export function createPartnerApp(p: PartnerSync): express.Express {
     peersTitle: 'Main site',
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
-    nav: [{ href: '/manage/sync', title: 'Tie-up releases' }],
+    nav: [
+      { href: '/manage/sync', title: 'Tie-up releases' },
+      { href: '/manage/logs', title: 'Access log' },
+    ],
   });
   consoleSetup.api.use('/main', mainApi(ctx));
   consoleSetup.api.use(syncApi(p));
+  consoleSetup.api.use(ownLogApi(ctx));
+  consoleSetup.pages.use(ownLogPages(ctx));
   consoleSetup.pages.use(syncPages(p));
   app.use('/manage/api', consoleSetup.api, apiNotFound);
   app.use('/manage', consoleSetup.pages);

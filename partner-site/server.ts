@@ -7,6 +7,7 @@ import { PARTNER_MIGRATIONS } from './store/migrations.js';
 import { BlobStore } from './store/blob-store.js';
 import { PartnerContent } from './sync/partner-content.js';
 import type { PartnerSync } from './sync/receiver.js';
+import { shipLog } from './logs/shipper.js';
 
 export interface RunningPartner extends RunningSite {
   sync: PartnerSync;
@@ -22,7 +23,17 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
   content.watchOriginals();
   const sync: PartnerSync = { ctx, store, blobs, content };
   const app = createPartnerApp(sync);
-  const site = await runSite(ctx, app, { onClose: [() => content.close()] });
+  // Ship the log to the main site; never two runs at once, and a failure only waits for the next run.
+  let shipping = false;
+  const shipTimer = setInterval(() => {
+    if (shipping) return;
+    shipping = true;
+    void shipLog(ctx, ctx.logStore).finally(() => {
+      shipping = false;
+    });
+  }, config.logShipMs);
+  shipTimer.unref();
+  const site = await runSite(ctx, app, { onClose: [() => clearInterval(shipTimer), () => content.close()] });
   return { ...site, sync };
 }
 

@@ -54,6 +54,12 @@ export class MerkleTree {
     }
   }
 
+  /** Drops leaves back to `size` (undoing appends that turned out invalid); O(log n). */
+  truncate(size: number): void {
+    this.checkSize(size);
+    for (let k = 0; k < this.levels.length; k++) this.levels[k]!.length = Math.floor(size / 2 ** k);
+  }
+
   leaf(index: number): Buffer {
     const l = this.levels[0]![index];
     if (!l) throw new RangeError(`no leaf ${index} in a tree of ${this.size}`);

@@ -22,8 +22,9 @@ export interface SiteContext {
   consoleStore: ConsoleStore;
   metrics: SiteMetrics;
   client: S2SClient;
-  /** This site's own access log. */
+  /** This site's own access log, and its storage (for shipping and export). */
   log: SiteLog;
+  logStore: LogStore;
   /** Always the keyring in force; replaced in place when keys rotate. */
   keyring(): Keyring;
   setKeyring(k: Keyring): void;
@@ -51,7 +52,8 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
     const k = keyring.current;
     return { name, key: k.privateKey, publicRaw: rawPublicKey(k.publicJwk.x) };
   };
-  const log = new SiteLog(new LogStore(db), config.siteId, () => signer(logOrigin(config.siteId)), logger, {
+  const logStore = new LogStore(db);
+  const log = new SiteLog(logStore, config.siteId, () => signer(logOrigin(config.siteId)), logger, {
     flushMs: config.logFlushMs,
     flushEntries: 512,
     checkpointMs: config.logCheckpointMs,
@@ -59,6 +61,7 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
   });
   const ctx: SiteContext = {
     log,
+    logStore,
     config,
     logger,
     db,

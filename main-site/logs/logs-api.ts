@@ -1,0 +1,76 @@
+import express, { type Request, type Response } from 'express';
+import { AppError, badRequest } from '../../common/errors.js';
+import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import type { SiteContext } from '../../common/site/context.js';
+import { exportBundle } from './bundle.js';
+import type { Witness } from './witness.js';
+
+/** Partners ship their logs here: POST /s2s/logs/ship. */
+export function mountLogShipping(router: express.Router, witness: Witness, deps: S2SServerDeps): void {
+  router.post(
+    '/logs/ship',
+    s2sRoute(deps, (s2s) => {
+      if (s2s.peer.role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners ship logs here');
+      const reported = (s2s.body as { size?: unknown } | undefined)?.size;
+      if (Number.isSafeInteger(reported)) witness.store.setReported(s2s.peer.id, reported as number);
+      return { body: witness.accept(s2s.peer.id, s2s.body) };
+    }),
+  );
+}
+
+/** Per site: the latest accepted and cosigned checkpoint, the backlog, and fork evidence. */
+export function logsOverview(ctx: SiteContext, witness: Witness) {
+  const ownCp = ctx.logStore.latestCheckpoint();
+  const sites = [
+    {
+      site: ctx.config.siteId,
+      own: true,
+      size: ctx.log.size,
+      latestCheckpoint: ownCp ? { size: ownCp.size, root: ownCp.root.toString('hex'), time: ownCp.time } : null,
+      cosigned: false,
+      backlog: ctx.log.size - (ownCp?.size ?? 0),
+      forks: [] as unknown[],
+    },
+  ];
+  for (const p of ctx.peers.list().filter((x) => x.role === 'partner')) {
+    const cp = witness.store.latestCheckpoint(p.id);
+    const rep = witness.store.reported(p.id);
+    sites.push({
+      site: p.id,
+      own: false,
+      size: cp?.size ?? 0,
+      latestCheckpoint: cp ? { size: cp.size, root: cp.root.toString('hex'), time: cp.time } : null,
+      cosigned: !!cp,
+      backlog: Math.max(0, rep.reportedSize - (cp?.size ?? 0)),
+      forks: witness.store.forks(p.id).map((f) => ({ detectedAt: f.detectedAt, reason: f.reason, acceptedNote: f.acceptedNote, conflictingNote: f.conflictingNote })),
+    });
+  }
+  return { sites };
+}
+
+const isoOrNull = (v: unknown, name: string): string | null => {
+  if (v === undefined || v === '') return null;
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw badRequest('invalid_request', `${name} must be an ISO 8601 time`);
+  return new Date(v).toISOString();
+};
+
+/** /admin/api/logs: overview and audit bundles. */
+export function logsApi(ctx: SiteContext, witness: Witness): express.Router {
+  const r = express.Router();
+  r.get('/logs', (_req, res) => {
+    res.json(logsOverview(ctx, witness));
+  });
+  r.get('/logs/:site/bundle', async (req: Request, res: Response) => {
+    const from = isoOrNull(req.query.from, 'from');
+    const to = isoOrNull(req.query.to, 'to');
+    const gen = exportBundle(ctx, witness, String(req.params.site), { from, to, withContract: req.query.withContract === '1' || req.query.withContract === 'true' });
+    const first = await gen.next();
+    res.type('application/x-ndjson').set('Content-Disposition', `attachment; filename="${String(req.params.site)}-audit.jsonl"`);
+    if (!first.done) res.write(first.value);
+    for await (const chunk of gen) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  });
+  return r;
+}

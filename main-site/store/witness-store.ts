@@ -1,0 +1,92 @@
+import type { Db } from '../../common/store/sqlite.js';
+
+export interface WitnessedCheckpoint {
+  site: string;
+  size: number;
+  root: Buffer;
+  time: string;
+  note: string;
+  signerX: string;
+  cosignature: string;
+  acceptedAt: string;
+}
+
+export interface ForkEvidence {
+  id: number;
+  site: string;
+  detectedAt: string;
+  reason: string;
+  acceptedNote: string;
+  conflictingNote: string;
+}
+
+type CpRow = { site: string; size: number; root: Buffer; time: string; note: string; signer_x: string; cosignature: string; accepted_at: string };
+const toCp = (r: CpRow): WitnessedCheckpoint => ({ site: r.site, size: r.size, root: r.root, time: r.time, note: r.note, signerX: r.signer_x, cosignature: r.cosignature, acceptedAt: r.accepted_at });
+
+/** The partners' logs as witnessed by the main site. */
+export class WitnessStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      leaves: db.prepare<[string], { leaf: Buffer }>('SELECT leaf FROM witnessed_entries WHERE site = ? ORDER BY idx'),
+      insertEntry: db.prepare('INSERT INTO witnessed_entries (site, idx, line, leaf) VALUES (?, ?, ?, ?)'),
+      lines: db.prepare<[string, number, number], { idx: number; line: string; leaf: Buffer }>('SELECT idx, line, leaf FROM witnessed_entries WHERE site = ? AND idx >= ? AND idx < ? ORDER BY idx'),
+      insertCp: db.prepare('INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      latestCp: db.prepare<[string], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? ORDER BY size DESC LIMIT 1'),
+      cpAt: db.prepare<[string, number], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? AND size = ?'),
+      cps: db.prepare<[string], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? ORDER BY size'),
+      addFork: db.prepare('INSERT INTO fork_evidence (site, detected_at, reason, accepted_note, conflicting_note) VALUES (?, ?, ?, ?, ?)'),
+      forks: db.prepare<[string, string], { id: number; site: string; detected_at: string; reason: string; accepted_note: string; conflicting_note: string }>("SELECT * FROM fork_evidence WHERE (? = '' OR site = ?) ORDER BY id DESC"),
+      setReported: db.prepare('INSERT INTO witness_state (site, reported_size, last_ship_at) VALUES (?, ?, ?) ON CONFLICT (site) DO UPDATE SET reported_size = MAX(witness_state.reported_size, excluded.reported_size), last_ship_at = excluded.last_ship_at'),
+      reported: db.prepare<[string], { reported_size: number; last_ship_at: string | null }>('SELECT reported_size, last_ship_at FROM witness_state WHERE site = ?'),
+    };
+  }
+
+  leaves(site: string): Buffer[] {
+    return this.q.leaves.all(site).map((r) => r.leaf);
+  }
+
+  entries(site: string, from: number, to: number): { index: number; line: string; leaf: Buffer }[] {
+    return this.q.lines.all(site, from, to).map((r) => ({ index: r.idx, line: r.line, leaf: r.leaf }));
+  }
+
+  /** Entries and the checkpoint they end at, in one transaction. */
+  accept(site: string, entries: { index: number; line: string; leaf: Buffer }[], cp: Omit<WitnessedCheckpoint, 'site' | 'acceptedAt'>): void {
+    this.db.transaction(() => {
+      for (const e of entries) this.q.insertEntry.run(site, e.index, e.line, e.leaf);
+      this.q.insertCp.run(site, cp.size, cp.root, cp.time, cp.note, cp.signerX, cp.cosignature, new Date().toISOString());
+    })();
+  }
+
+  latestCheckpoint(site: string): WitnessedCheckpoint | undefined {
+    const r = this.q.latestCp.get(site);
+    return r ? toCp(r) : undefined;
+  }
+
+  checkpointAt(site: string, size: number): WitnessedCheckpoint | undefined {
+    const r = this.q.cpAt.get(site, size);
+    return r ? toCp(r) : undefined;
+  }
+
+  checkpoints(site: string): WitnessedCheckpoint[] {
+    return this.q.cps.all(site).map(toCp);
+  }
+
+  addFork(site: string, reason: string, acceptedNote: string, conflictingNote: string): void {
+    this.q.addFork.run(site, new Date().toISOString(), reason, acceptedNote, conflictingNote);
+  }
+
+  forks(site: string | null): ForkEvidence[] {
+    return this.q.forks.all(site ?? '', site ?? '').map((r) => ({ id: r.id, site: r.site, detectedAt: r.detected_at, reason: r.reason, acceptedNote: r.accepted_note, conflictingNote: r.conflicting_note }));
+  }
+
+  setReported(site: string, size: number): void {
+    this.q.setReported.run(site, size, new Date().toISOString());
+  }
+
+  reported(site: string): { reportedSize: number; lastShipAt: string | null } {
+    const r = this.q.reported.get(site);
+    return { reportedSize: r?.reported_size ?? 0, lastShipAt: r?.last_ship_at ?? null };
+  }
+}

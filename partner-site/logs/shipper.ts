@@ -1,0 +1,65 @@
+import { S2SCallError } from '../../common/s2s/client.js';
+import type { SiteContext } from '../../common/site/context.js';
+import type { LogStore } from '../../common/store/log-store.js';
+
+export interface ShipResult {
+  shipped: number;
+  acceptedSize: number;
+  error?: string;
+}
+
+/**
+ * Ships new entries of this partner's log to the main site, in batches, each
+ * ending at a signed checkpoint, with a consistency proof from the size the main
+ * site last accepted; stores the main site's cosignature. When the main site is
+ * unreachable nothing is lost: the entries stay here and the next run ships the
+ * backlog from where the main site stands.
+ */
+export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20): Promise<ShipResult> {
+  const main = ctx.peers.list().find((p) => p.role === 'main' && p.status === 'active');
+  let accepted = store.shipping().acceptedSize;
+  if (!main) return { shipped: 0, acceptedSize: accepted };
+  ctx.log.flush();
+  let shipped = 0;
+  for (let n = 0; n < maxBatches; n++) {
+    const size = ctx.log.size;
+    if (size <= accepted) break;
+    const end = Math.min(size, accepted + ctx.config.logShipBatch);
+    const cp = ctx.log.checkpoint(end)!;
+    const body = {
+      from: accepted,
+      entries: store.lines(accepted, end),
+      checkpoint: cp.note,
+      proof: accepted > 0 ? ctx.log.consistencyProof(accepted, end).map((h) => h.toString('hex')) : [],
+      size: ctx.log.size,
+    };
+    try {
+      const r = await ctx.client.call<{ acceptedSize: number; cosignature: string; witness: string }>(main.id, 'POST', '/s2s/logs/ship', body);
+      store.addCosignature(r.body.acceptedSize, r.body.witness, r.body.cosignature);
+      shipped += end - accepted;
+      accepted = r.body.acceptedSize;
+      store.setShipping(accepted, true, null);
+    } catch (err) {
+      const e = err as S2SCallError;
+      const peerBody = (e.details?.body as { error?: { details?: { expected?: unknown } } } | undefined)?.error;
+      if (e.details?.peerCode === 'size_mismatch' && Number.isSafeInteger(peerBody?.details?.expected)) {
+        const expected = peerBody!.details!.expected as number;
+        if (expected <= ctx.log.size) {
+          // The main site stands elsewhere (a lost answer, a restore): continue from there.
+          accepted = expected;
+          store.setShipping(accepted, false, null);
+          continue;
+        }
+        const msg = `the main site has accepted ${expected} entries but this log has only ${ctx.log.size}`;
+        store.setShipping(accepted, false, msg);
+        ctx.logger.error({ event: 'log_ship_failed', reason: msg }, msg);
+        return { shipped, acceptedSize: accepted, error: msg };
+      }
+      const msg = err instanceof S2SCallError ? `${e.code}${e.details?.peerCode ? ` (${String(e.details.peerCode)})` : ''}: ${e.message}` : (err as Error).message;
+      store.setShipping(accepted, false, msg);
+      ctx.logger.warn({ event: 'log_ship_failed', reason: msg, backlog: ctx.log.size - accepted }, 'log shipping failed; will retry');
+      return { shipped, acceptedSize: accepted, error: msg };
+    }
+  }
+  return { shipped, acceptedSize: accepted };
+}
