@@ -6,8 +6,8 @@ import { generateSiteKeys, loadKeyring } from '../../common/keys/keystore.js';
 import type { RunningSite } from '../../common/site/runner.js';
 import { hashPassword } from '../../common/web/password.js';
 import { sha256Hex } from '../../common/web/tokens.js';
-import { startMainSite } from '../../main-site/server.js';
-import { startPartnerSite } from '../../partner-site/server.js';
+import { startMainSite, type RunningMain } from '../../main-site/server.js';
+import { startPartnerSite, type RunningPartner } from '../../partner-site/server.js';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export const TEST_PASSWORD = 'correct horse battery';
@@ -21,7 +21,9 @@ export function siteConfig(role: 'main' | 'partner', siteId: string, dir: string
 }
 
 /** Starts one site on an ephemeral loopback port; the public URL is set to the real port. */
-export async function startSite(role: 'main' | 'partner', siteId: string, dir: string, extra: Partial<SiteConfigInput> = {}, watchContent = false): Promise<RunningSite> {
+export async function startSite(role: 'main', siteId: string, dir: string, extra?: Partial<SiteConfigInput>, watchContent?: boolean): Promise<RunningMain>;
+export async function startSite(role: 'partner', siteId: string, dir: string, extra?: Partial<SiteConfigInput>, watchContent?: boolean): Promise<RunningPartner>;
+export async function startSite(role: 'main' | 'partner', siteId: string, dir: string, extra: Partial<SiteConfigInput> = {}, watchContent = false): Promise<RunningMain | RunningPartner> {
   await generateSiteKeys(join(dir, 'keys'), siteId);
   const cfg = siteConfig(role, siteId, dir, extra);
   const site = role === 'main' ? await startMainSite(cfg, { defaultMetrics: false, watchContent }) : await startPartnerSite(cfg, { defaultMetrics: false });
@@ -44,15 +46,15 @@ export async function enrolPair(dir: string, main: RunningSite, partner: Running
 
 export interface TestNetwork {
   dir: string;
-  main: RunningSite;
-  partners: Record<string, RunningSite>;
+  main: RunningMain;
+  partners: Record<string, RunningPartner>;
   close(): Promise<void>;
 }
 
 export async function startNetwork(partnerIds: string[] = ['north'], extra: Partial<SiteConfigInput> = {}): Promise<TestNetwork> {
   const dir = tempDir();
   const main = await startSite('main', 'main', dir, extra);
-  const partners: Record<string, RunningSite> = {};
+  const partners: Record<string, RunningPartner> = {};
   for (const id of partnerIds) {
     partners[id] = await startSite('partner', id, dir, extra);
     await enrolPair(dir, main, partners[id]!);

@@ -34,13 +34,13 @@ export async function startSyncNetwork(specs: SyncPartnerSpec[], extra: Partial<
   const templatesDir = join(dir, 'templates');
   cpSync(fromRoot('main-site/demo-content'), contentDir, { recursive: true });
   cpSync(fromRoot('templates'), templatesDir, { recursive: true });
-  const main = (await startSite('main', 'main', dir, { contentDir, templatesDir, ...extra })) as RunningMain;
+  const main = await startSite('main', 'main', dir, { contentDir, templatesDir, ...extra });
   const partners: Record<string, RunningPartner> = {};
   const partnerConfig = (id: string) => ({ originalDir: join(dir, 'original', id), ...extra });
   for (const spec of specs) {
     mkdirSync(join(dir, 'original', spec.id), { recursive: true });
     for (const [name, text] of Object.entries(spec.originals ?? {})) writeFileSync(join(dir, 'original', spec.id, name), text);
-    const p = (await startSite('partner', spec.id, dir, partnerConfig(spec.id))) as RunningPartner;
+    const p = await startSite('partner', spec.id, dir, partnerConfig(spec.id));
     await enrolPair(dir, main, p, { partnershipType: 'content', ...(spec.contract ?? {}) });
     if (spec.look) {
       p.sync.store.setOverrides(spec.look);
@@ -63,7 +63,7 @@ export async function startSyncNetwork(specs: SyncPartnerSpec[], extra: Partial<
       const old = partners[id]!;
       const port = Number(new URL(old.url).port);
       await old.close().catch(() => undefined);
-      const p = (await startSite('partner', id, dir, { ...partnerConfig(id), port })) as RunningPartner;
+      const p = await startSite('partner', id, dir, { ...partnerConfig(id), port });
       partners[id] = p;
       return p;
     },
