@@ -52,10 +52,10 @@ function readKeys(files: string[]): VerifyKey[] {
   return keys;
 }
 
-function readBundle(file: string | undefined): string {
+function readBundle(file: string | undefined): Buffer {
   if (!file) throw new CliError('name the bundle file', 2);
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 2);
   }
@@ -106,7 +106,7 @@ export function auditProve(flags: Flags): number {
 export function auditVerifyProof(file: string | undefined): number {
   let p: Record<string, unknown>;
   try {
-    p = JSON.parse(readBundle(file)) as Record<string, unknown>;
+    p = JSON.parse(readBundle(file).toString('utf8')) as Record<string, unknown>;
   } catch {
     throw new CliError('the proof file is not JSON', 2);
   }

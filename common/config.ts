@@ -56,7 +56,7 @@ const schema = z.object({
   logCheckpointMs: intFromString(50, 3600_000).default(1000),
   logCheckpointEntries: intFromString(1, 1_000_000).default(1024),
   logShipMs: intFromString(100, 3600_000).default(1000),
-  logShipBatch: intFromString(1, 50_000).default(2000),
+  logShipBatch: intFromString(1, 5000).default(2000),
 });
 
 export type SiteConfigInput = z.input<typeof schema>;
@@ -157,6 +157,9 @@ export function loadConfig(
       const shown = given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
       problems.push(`${envName(key)}: ${issue.message}${shown}`);
     }
+  }
+  if (result.success && result.data.logCheckpointEntries > result.data.logShipBatch) {
+    problems.push(`TIEUP_LOG_CHECKPOINT_ENTRIES (${result.data.logCheckpointEntries}) must not exceed TIEUP_LOG_SHIP_BATCH (${result.data.logShipBatch}): every shipment ends at a signed checkpoint`);
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 

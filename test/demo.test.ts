@@ -106,6 +106,37 @@ describe('the demo network (what npm start runs)', function () {
     assert.equal(partners.find((p: { id: string }) => p.id === 'south').sync.rejectReason, 'Not before the weekend');
   });
 
+  it('after some browsing, an audit export of north verifies with keys from the two JWKS endpoints; each tampering fails with its own code', async () => {
+    for (let i = 0; i < 30; i++) await page(ports[1]!, i % 2 ? '/about' : '/local-news');
+    const mainUrl = `http://127.0.0.1:${ports[0]}`;
+    await until(async () => (await api(ports[1]!, 'GET', '/manage/api/logs')).body.backlog === 0, 10000, 'north shipping its log');
+    const out = join(dir, 'north.jsonl');
+    const exp = await runCli(['audit', 'export', '--site', 'north', '--out', out, '--url', mainUrl], { TIEUP_DEMO_TOKEN: token });
+    assert.equal(exp.code, 0, exp.stderr);
+    for (const [site, p] of [['north', ports[1]], ['main', ports[0]]] as const) writeFileSync(join(dir, `${site}-jwks.json`), await (await fetch(`http://127.0.0.1:${p}/.well-known/jwks.json`)).text());
+    const keys = ['--keys', join(dir, 'north-jwks.json'), '--keys', join(dir, 'main-jwks.json')];
+    const ok = await runCli(['audit', 'verify', out, ...keys]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const lines = readFileSync(out, 'utf8').split('\n');
+    const first = lines.findIndex((l) => l.startsWith('{"v":1'));
+    const last = lines.length - 2;
+    assert.ok(last - first > 20);
+    const variants: [string, (ls: string[]) => void, number][] = [
+      ['altered', (ls) => (ls[first + 5] = ls[first + 5]!.replace('"path":"/', '"path":"/x')), 10],
+      ['deleted', (ls) => ls.splice(first + 5, 1), 11],
+      ['swapped', (ls) => ([ls[first + 3], ls[first + 4]] = [ls[first + 4]!, ls[first + 3]!]), 12],
+      ['cut', (ls) => ls.splice(last - 3, 4), 13],
+    ];
+    for (const [name, mutate, code] of variants) {
+      const ls = [...lines];
+      mutate(ls);
+      const f = join(dir, `${name}.jsonl`);
+      writeFileSync(f, ls.join('\n'));
+      const r = await runCli(['audit', 'verify', f, ...keys]);
+      assert.equal(r.code, code, `${name}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
   it('stops all three cleanly on Ctrl-C (SIGINT)', async () => {
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number];

@@ -26,7 +26,7 @@ describe('audit bundles: a 10,000-entry log, tampered every way at random places
   let checkpointLines: number[];
 
   before(async () => {
-    net = await startNetwork(['north'], { logShipBatch: 2500, logCheckpointEntries: 1024 });
+    net = await startNetwork(['north'], { logShipBatch: 2500, logCheckpointEntries: 1000 });
     const north = net.partners.north!;
     appendViews(north.ctx, 10000);
     const shipped = await shipLog(north.ctx, north.ctx.logStore);

@@ -14,7 +14,7 @@ describe('log shipping and witnessing at the main site', function () {
   let net: TestNetwork;
   let northSigner: { name: string; key: import('node:crypto').KeyObject; publicRaw: Buffer };
   before(async () => {
-    net = await startNetwork(['north'], { logShipBatch: 300 });
+    net = await startNetwork(['north'], { logShipBatch: 300, logCheckpointEntries: 256 });
     const kr = await loadKeyring(join(net.dir, 'keys'), 'north');
     northSigner = { name: logOrigin('north'), key: kr.current.privateKey, publicRaw: rawPublicKey(kr.current.publicJwk.x) };
   });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { entryHead, ZERO_HASH } from './entry.js';
+import { PREV_END, PREV_START, ZERO_HASH } from './entry.js';
 import { MerkleTree } from './merkle.js';
-import { checkCosignature, checkNoteSignature, parseCheckpoint, parseNote, rawPublicKey, type CheckpointBody, type ParsedNote } from './note.js';
+import { checkCosignature, checkNoteSignature, parseCheckpoint, parseNote, rawPublicKey, type ParsedNote } from './note.js';
 
 /**
  * The audit bundle is JSON Lines, readable text:
@@ -120,15 +120,22 @@ const PREFIX = Buffer.from([0x00]);
  * them; without, the bundle's own keys are used and a warning says they were
  * not independently pinned.
  */
-export function verifyBundle(text: string, keys?: VerifyKey[]): AuditResult {
+export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditResult {
   const warnings: string[] = [];
   const summary: AuditSummary = { site: '', entries: 0, placeholders: 0, checkpoints: 0, cosignatures: 0, largestSignedSize: 0, largestCosignedSize: 0, root: null };
   try {
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
+    // A private copy: hashing writes a prefix byte into it (see hashEntries).
+    const buf = Buffer.from(input as Buffer);
+    const lineStarts: number[] = [];
+    for (let at = 0; at < buf.length; ) {
+      lineStarts.push(at);
+      const nl = buf.indexOf(10, at);
+      at = nl < 0 ? buf.length : nl + 1;
+    }
+    const lines = { length: lineStarts.length, at: (i: number) => buf.toString('utf8', lineStarts[i]!, lineEnd(buf, lineStarts, i)) };
     let header: BundleHeader;
     try {
-      header = JSON.parse(lines[0] ?? '') as BundleHeader;
+      header = JSON.parse(lines.length ? lines.at(0) : '') as BundleHeader;
     } catch {
       throw new Fail('malformed_bundle', 'line 1', 'the first line is not a bundle header');
     }
@@ -146,10 +153,10 @@ export function verifyBundle(text: string, keys?: VerifyKey[]): AuditResult {
 
     // Checkpoints.
     let li = 1;
-    const cps: { size: number; root: Buffer; time: string; cosigned: boolean; body: CheckpointBody; note: string }[] = [];
+    const cps: { size: number; root: Buffer; time: string; cosigned: boolean }[] = [];
     for (; li < lines.length; li++) {
-      const line = lines[li]!;
-      if (!line.startsWith('{"checkpoint"')) break;
+      if (buf.toString('latin1', lineStarts[li]!, lineStarts[li]! + 13) !== '{"checkpoint"') break;
+      const line = lines.at(li);
       let rec: { checkpoint?: unknown; cosignatures?: unknown };
       try {
         rec = JSON.parse(line) as typeof rec;
@@ -176,7 +183,7 @@ export function verifyBundle(text: string, keys?: VerifyKey[]): AuditResult {
           throw new Fail('unknown_key', where, `the cosignature by ${name} is by a key that was not given`);
         }
       }
-      cps.push({ size: body.size, root: body.root, time: body.time, cosigned, body, note: rec.checkpoint as string });
+      cps.push({ size: body.size, root: body.root, time: body.time, cosigned });
     }
     if (cps.length === 0) throw new Fail('no_checkpoint', undefined, 'the bundle has no signed checkpoint, so nothing in it can be verified');
     for (let i = 1; i < cps.length; i++) {
@@ -190,45 +197,9 @@ export function verifyBundle(text: string, keys?: VerifyKey[]): AuditResult {
     summary.largestSignedSize = Math.max(...cps.map((c) => c.size));
     summary.largestCosignedSize = Math.max(0, ...cps.filter((c) => c.cosigned).map((c) => c.size));
 
-    // Entries: a first pass for the positions, then the chain and the leaves.
-    const entryLines = lines.slice(li);
-    const heads = entryLines.map((l) => (l.startsWith('{"index"') ? placeholder(l) : entryHead(l)));
-    const present = new Set<number>();
-    for (const h of heads) if (h) present.add(h.index);
-    const tree = new MerkleTree();
-    let prevHex = ZERO_HASH;
-    for (let p = 0; p < entryLines.length; p++) {
-      const line = entryLines[p]!;
-      const h = heads[p];
-      const expected = p;
-      if (!h) throw new Fail('altered_entry', `entry ${expected}`, 'the line is not a v1 log entry (its bytes were changed)');
-      if ('leaf' in h) {
-        if (h.index !== expected) throw new Fail(present.has(expected) ? 'reordered_entries' : 'missing_entry', `entry ${expected}`, `expected entry ${expected}, found ${h.index}`);
-        tree.append(h.leaf);
-        prevHex = h.leaf.toString('hex');
-        summary.placeholders++;
-        continue;
-      }
-      const chained = h.prev === prevHex;
-      if (h.index !== expected) {
-        if (chained) throw new Fail('altered_entry', `entry ${expected}`, `entry ${expected} carries index ${h.index} but chains to entry ${expected - 1}: its index was changed`);
-        if (h.index < expected || present.has(expected)) throw new Fail('reordered_entries', `entry ${expected}`, `entry ${h.index} stands where entry ${expected} belongs`);
-        throw new Fail('missing_entry', `entry ${expected}`, `entry ${expected} is missing (the next line is entry ${h.index})`);
-      }
-      if (!chained) {
-        // Either the previous entry was changed (its hash moved) or this one's link was.
-        const next = heads[p + 1];
-        const leafHere = createHash('sha256').update(PREFIX).update(line).digest('hex');
-        const thisChanged = next && !('leaf' in next) ? next.prev !== leafHere : true;
-        const bad = thisChanged ? expected : expected - 1;
-        throw new Fail('altered_entry', `entry ${bad}`, `entry ${bad} does not match the hash chain`);
-      }
-      const leaf = createHash('sha256').update(PREFIX).update(line).digest();
-      tree.append(leaf);
-      prevHex = leaf.toString('hex');
-      summary.entries++;
-    }
-
+    // Entries, straight from the bytes: the chain link and index sit at fixed
+    // offsets, and each leaf is hashed in place (see hashEntries).
+    const tree = hashEntries(buf, lineStarts, li, summary);
     // Roots: every checkpoint within the bundle must match; the bundle must reach every signed size.
     for (const c of cps) {
       if (c.size > tree.size) {
@@ -274,4 +245,92 @@ function placeholder(line: string): { index: number; leaf: Buffer } | null {
   } catch {
     return null;
   }
+}
+
+function lineEnd(buf: Buffer, starts: number[], i: number): number {
+  const next = starts[i + 1];
+  const end = next === undefined ? (buf[buf.length - 1] === 10 ? buf.length - 1 : buf.length) : next - 1;
+  return end > starts[i]! && buf[end - 1] === 13 ? end - 1 : end;
+}
+
+const V1_PREFIX = Buffer.from('{"v":1,"prev":"');
+const INDEX_KEY = Buffer.from('","index":');
+
+/** Index of a v1 line read from the bytes, or -1 when the line is not v1. */
+function indexAt(buf: Buffer, s: number, e: number): number {
+  if (e - s < PREV_END + INDEX_KEY.length + 2 || buf.compare(V1_PREFIX, 0, V1_PREFIX.length, s, s + V1_PREFIX.length) !== 0) return -1;
+  if (buf.compare(INDEX_KEY, 0, INDEX_KEY.length, s + PREV_END, s + PREV_END + INDEX_KEY.length) !== 0) return -1;
+  let i = s + PREV_END + INDEX_KEY.length;
+  const start = i;
+  let index = 0;
+  for (; i < e; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) break;
+    index = index * 10 + c;
+  }
+  return i === start || i - start > 15 || buf[i] !== 44 ? -1 : index;
+}
+
+/**
+ * The hot loop of verification: for each entry line, the index and the link to
+ * the previous leaf are read at fixed offsets, and the leaf is hashed without
+ * copying: the byte before each line (its newline) is overwritten with the
+ * RFC 6962 leaf prefix 0x00, so SHA-256 runs once over prefix and line together.
+ */
+function hashEntries(buf: Buffer, starts: number[], first: number, summary: AuditSummary): MerkleTree {
+  const tree = new MerkleTree();
+  let prevHex = ZERO_HASH;
+  const count = starts.length - first;
+  for (let p = 0; p < count; p++) {
+    const li = first + p;
+    const s = starts[li]!;
+    const e = lineEnd(buf, starts, li);
+    if (buf[s] === 123 && buf[s + 2] === 105) {
+      // {"index":n,"leaf":"..."}: an entry outside the exported range, by hash only.
+      const h = placeholder(buf.toString('utf8', s, e));
+      if (!h || h.index !== p) throw positionFailure(buf, starts, first, p, h ? h.index : -1, false);
+      tree.append(h.leaf);
+      prevHex = h.leaf.toString('hex');
+      summary.placeholders++;
+      continue;
+    }
+    const index = indexAt(buf, s, e);
+    if (index < 0) throw new Fail('altered_entry', `entry ${p}`, 'the line is not a v1 log entry (its bytes were changed)');
+    const chained = buf.toString('latin1', s + PREV_START, s + PREV_END) === prevHex;
+    if (index !== p) throw positionFailure(buf, starts, first, p, index, chained);
+    if (!chained) {
+      // Either the previous entry was changed (its hash moved) or this one's link was.
+      const here = leafOf(buf, s, e).toString('hex');
+      const next = li + 1 < starts.length ? starts[li + 1]! : -1;
+      const nextLinks = next >= 0 && indexAt(buf, next, lineEnd(buf, starts, li + 1)) >= 0 ? buf.toString('latin1', next + PREV_START, next + PREV_END) === here : false;
+      const bad = nextLinks ? p - 1 : p;
+      throw new Fail('altered_entry', `entry ${bad}`, `entry ${bad} does not match the hash chain`);
+    }
+    const leaf = leafOf(buf, s, e);
+    tree.append(leaf);
+    prevHex = leaf.toString('hex');
+    summary.entries++;
+  }
+  return tree;
+}
+
+function leafOf(buf: Buffer, s: number, e: number): Buffer {
+  if (s === 0) return createHash('sha256').update(PREFIX).update(buf.subarray(s, e)).digest();
+  buf[s - 1] = 0x00;
+  return createHash('sha256').update(buf.subarray(s - 1, e)).digest();
+}
+
+/** An entry in the wrong place: altered (its index changed), reordered, or missing. */
+function positionFailure(buf: Buffer, starts: number[], first: number, p: number, found: number, chained: boolean): Fail {
+  if (found < 0) return new Fail('altered_entry', `entry ${p}`, 'the line is neither an entry nor a leaf placeholder');
+  if (chained) return new Fail('altered_entry', `entry ${p}`, `entry ${p} carries index ${found} but chains to entry ${p - 1}: its index was changed`);
+  let later = false;
+  for (let q = p + 1; q < starts.length - first && !later; q++) {
+    const s = starts[first + q]!;
+    const e = lineEnd(buf, starts, first + q);
+    const i = buf[s + 2] === 105 ? (placeholder(buf.toString('utf8', s, e))?.index ?? -1) : indexAt(buf, s, e);
+    later = i === p;
+  }
+  if (found < p || later) return new Fail('reordered_entries', `entry ${p}`, `entry ${found} stands where entry ${p} belongs`);
+  return new Fail('missing_entry', `entry ${p}`, `entry ${p} is missing (the next line is entry ${found})`);
 }

@@ -14,8 +14,15 @@ export function leafHash(data: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF).update(data).digest();
 }
 
+// One reused 65-byte buffer: a single update() per interior node costs less than three.
+const scratch = Buffer.alloc(65);
+scratch[0] = 0x01;
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE).update(left).update(right).digest();
+  scratch.set(left, 1);
+  scratch.set(right, 33);
+  return createHash('sha256').update(scratch).digest();
 }
 
 /** The largest power of two strictly smaller than n (n >= 2). */
@@ -26,30 +33,59 @@ function split(n: number): number {
 }
 
 /**
+ * One level of the tree: hashes stored back to back in a growable buffer.
+ * Millions of small Buffer objects would put the garbage collector on the
+ * critical path of verification; one buffer per level does not.
+ */
+class Level {
+  private buf = Buffer.allocUnsafe(32 * 256);
+  n = 0;
+
+  push(h: Uint8Array): void {
+    if ((this.n + 1) * 32 > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.n * 32);
+      this.buf = bigger;
+    }
+    this.buf.set(h, this.n * 32);
+    this.n++;
+  }
+
+  get(i: number): Buffer {
+    return this.buf.subarray(i * 32, i * 32 + 32);
+  }
+
+  /** Hash of the last two entries as children (they are adjacent: one copy). */
+  parentOfLastTwo(): Buffer {
+    this.buf.copy(scratch, 1, (this.n - 2) * 32, this.n * 32);
+    return createHash('sha256').update(scratch).digest();
+  }
+}
+
+/**
  * An append-only tree that keeps every complete subtree hash (about two hashes
  * per leaf), so the root of any size and any proof cost O(log n) hash
  * combinations after the leaves are in.
  */
 export class MerkleTree {
-  /** levels[k][i] covers leaves [i * 2^k, (i + 1) * 2^k). */
-  private readonly levels: Buffer[][] = [[]];
+  /** levels[k] entry i covers leaves [i * 2^k, (i + 1) * 2^k). */
+  private readonly levels: Level[] = [new Level()];
 
-  constructor(leaves: Iterable<Buffer> = []) {
+  constructor(leaves: Iterable<Uint8Array> = []) {
     for (const l of leaves) this.append(l);
   }
 
   get size(): number {
-    return this.levels[0]!.length;
+    return this.levels[0]!.n;
   }
 
-  append(leaf: Buffer): void {
+  append(leaf: Uint8Array): void {
     if (leaf.length !== 32) throw new TypeError('a leaf hash is 32 bytes');
     let k = 0;
     this.levels[0]!.push(leaf);
-    while (this.levels[k]!.length % 2 === 0) {
-      const row = this.levels[k]!;
-      const up = (this.levels[k + 1] ??= []);
-      up.push(nodeHash(row[row.length - 2]!, row[row.length - 1]!));
+    while (this.levels[k]!.n % 2 === 0) {
+      const parent = this.levels[k]!.parentOfLastTwo();
+      (this.levels[k + 1] ??= new Level()).push(parent);
       k++;
     }
   }
@@ -57,22 +93,20 @@ export class MerkleTree {
   /** Drops leaves back to `size` (undoing appends that turned out invalid); O(log n). */
   truncate(size: number): void {
     this.checkSize(size);
-    for (let k = 0; k < this.levels.length; k++) this.levels[k]!.length = Math.floor(size / 2 ** k);
+    for (let k = 0; k < this.levels.length; k++) this.levels[k]!.n = Math.floor(size / 2 ** k);
   }
 
   leaf(index: number): Buffer {
-    const l = this.levels[0]![index];
-    if (!l) throw new RangeError(`no leaf ${index} in a tree of ${this.size}`);
-    return l;
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) throw new RangeError(`no leaf ${index} in a tree of ${this.size}`);
+    return Buffer.from(this.levels[0]!.get(index));
   }
 
   /** MTH of leaves [start, start + n), using stored complete subtrees. */
   private range(start: number, n: number): Buffer {
-    if (n === 1) return this.levels[0]![start]!;
+    if (n === 1) return this.levels[0]!.get(start);
     if ((n & (n - 1)) === 0 && start % n === 0) {
-      const level = Math.log2(n);
-      const stored = this.levels[level]?.[start / n];
-      if (stored) return stored;
+      const level = this.levels[Math.log2(n)];
+      if (level && start / n < level.n) return level.get(start / n);
     }
     const k = split(n);
     return nodeHash(this.range(start, k), this.range(start + k, n - k));

@@ -86,8 +86,12 @@ export class SiteLog {
     const batch = this.pending;
     this.pending = [];
     this.store.insertBatch(batch);
-    for (const r of batch) this.tree.append(r.leaf);
-    if (this.tree.size - this.lastCheckpointSize >= this.opts.checkpointEntries) this.checkpoint();
+    // Checkpoints at exact multiples of checkpointEntries, so no two are further apart
+    // than that (a shipment always ends at one).
+    for (const r of batch) {
+      this.tree.append(r.leaf);
+      if (this.tree.size - this.lastCheckpointSize >= this.opts.checkpointEntries) this.checkpoint();
+    }
   }
 
   /** Committed size (what checkpoints can cover). */

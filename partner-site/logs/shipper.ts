@@ -24,8 +24,17 @@ export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20
   for (let n = 0; n < maxBatches; n++) {
     const size = ctx.log.size;
     if (size <= accepted) break;
-    const end = Math.min(size, accepted + ctx.config.logShipBatch);
-    const cp = ctx.log.checkpoint(end)!;
+    // Checkpoint times must grow with their sizes, so a batch ends at a checkpoint
+    // the log already signed; only at the tail is a new one signed (the newest of all).
+    // TIEUP_LOG_CHECKPOINT_ENTRIES <= TIEUP_LOG_SHIP_BATCH guarantees one per batch.
+    const existing = store.checkpointAtMost(accepted + ctx.config.logShipBatch);
+    const cp = existing && existing.size > accepted ? existing : size - accepted <= ctx.config.logShipBatch ? ctx.log.checkpoint(size)! : undefined;
+    if (!cp) {
+      const msg = `no signed checkpoint between ${accepted} and ${accepted + ctx.config.logShipBatch}; TIEUP_LOG_CHECKPOINT_ENTRIES must not exceed TIEUP_LOG_SHIP_BATCH`;
+      store.setShipping(accepted, false, msg);
+      return { shipped, acceptedSize: accepted, error: msg };
+    }
+    const end = cp.size;
     const body = {
       from: accepted,
       entries: store.lines(accepted, end),
