@@ -75,7 +75,8 @@ try {
   const cps: string[] = [];
   for (let size = ENTRIES / 10; size <= ENTRIES; size += ENTRIES / 10) cps.push(JSON.stringify({ checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1) + size).toISOString() }), signer), cosignatures: [] }));
   const header = JSON.stringify({ bundle: 'tieup-audit', version: 1, site: 'north', origin: logOrigin('north'), exportedAt: new Date().toISOString(), range: null, keys: [] });
-  const text = [header, ...cps, ...lines].join('\n') + '\n';
+  // As `tieup audit verify` reads it: the file's bytes.
+  const text = Buffer.from([header, ...cps, ...lines].join('\n') + '\n');
   const keys = keysFromJwks([north.ctx.keyring().jwks()]);
   const bufs = lines.map((l) => Buffer.from(l));
   const bare = () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { PREV_END, PREV_START, ZERO_HASH } from './entry.js';
 import { MerkleTree } from './merkle.js';
@@ -124,8 +125,10 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
   const warnings: string[] = [];
   const summary: AuditSummary = { site: '', entries: 0, placeholders: 0, checkpoints: 0, cosignatures: 0, largestSignedSize: 0, largestCosignedSize: 0, root: null };
   try {
-    // A private copy: hashing writes a prefix byte into it (see hashEntries).
-    const buf = Buffer.from(input as Buffer);
+    // A private copy, shared with the worker threads: hashing writes a prefix byte into it (see hashEntries).
+    const src = typeof input === 'string' ? Buffer.from(input) : input;
+    const buf = Buffer.from(new SharedArrayBuffer(src.length));
+    src.copy(buf);
     const lineStarts: number[] = [];
     for (let at = 0; at < buf.length; ) {
       lineStarts.push(at);
@@ -199,7 +202,7 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
 
     // Entries, straight from the bytes: the chain link and index sit at fixed
     // offsets, and each leaf is hashed in place (see hashEntries).
-    const tree = hashEntries(buf, lineStarts, li, summary);
+    const tree = (lineStarts.length - li >= PARALLEL_FROM ? hashEntriesInParallel(buf, lineStarts, li, summary) : null) ?? hashEntries(buf, lineStarts, li, summary);
     // Roots: every checkpoint within the bundle must match; the bundle must reach every signed size.
     for (const c of cps) {
       if (c.size > tree.size) {
@@ -333,4 +336,68 @@ function positionFailure(buf: Buffer, starts: number[], first: number, p: number
   }
   if (found < p || later) return new Fail('reordered_entries', `entry ${p}`, `entry ${found} stands where entry ${p} belongs`);
   return new Fail('missing_entry', `entry ${p}`, `entry ${p} is missing (the next line is entry ${found})`);
+}
+
+/** From this many entries on, two worker threads verify halves of the entries. */
+const PARALLEL_FROM = 100_000;
+/** Halves split at a multiple of 2^LOW_LEVELS, so every subtree up to that height lies in one half. */
+const LOW_LEVELS = 16;
+
+/**
+ * The same checks as hashEntries, on two threads. Returns null when either half
+ * finds anything wrong (or a thread fails): the sequential pass then names the
+ * first bad entry and its reason exactly.
+ */
+function hashEntriesInParallel(buf: Buffer, starts: number[], first: number, summary: AuditSummary): MerkleTree | null {
+  const count = starts.length - first;
+  const unit = 2 ** LOW_LEVELS;
+  const split = Math.max(unit, Math.round(count / 2 / unit) * unit);
+  if (split >= count) return null;
+  const halves = [
+    { base: 0, len: split },
+    { base: split, len: count - split },
+  ];
+  const jobs = halves.map((h) => {
+    const s = new Float64Array(new SharedArrayBuffer(h.len * 8));
+    const e = new Float64Array(new SharedArrayBuffer(h.len * 8));
+    for (let i = 0; i < h.len; i++) {
+      s[i] = starts[first + h.base + i]!;
+      e[i] = lineEnd(buf, starts, first + h.base + i);
+    }
+    const levels = Array.from({ length: LOW_LEVELS + 1 }, (_, k) => new SharedArrayBuffer(Math.max(32, Math.floor(h.len / 2 ** k) * 32)));
+    const status = new SharedArrayBuffer(8);
+    const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
+      workerData: { file: buf.buffer, starts: s.buffer, ends: e.buffer, base: h.base, levels, status },
+    });
+    worker.unref();
+    return { ...h, levels, st: new Int32Array(status), worker };
+  });
+  try {
+    for (const j of jobs) {
+      while (Atomics.load(j.st, 0) === 0) Atomics.wait(j.st, 0, 0, 1000);
+      if (j.st[0] !== 1) return null;
+    }
+  } finally {
+    for (const j of jobs) void j.worker.terminate();
+  }
+  const [a, b] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
+  // The seam: the second half's first entry must link to the first half's last leaf.
+  const seamLine = starts[first + split]!;
+  const lastLeafA = Buffer.from(a.levels[0]!).toString('hex', (split - 1) * 32, split * 32);
+  const isPlaceholder = buf[seamLine] === 123 && buf[seamLine + 2] === 105;
+  if (!isPlaceholder && buf.toString('latin1', seamLine + PREV_START, seamLine + PREV_END) !== lastLeafA) return null;
+  const lower = a.levels.map((la, k) => {
+    const na = Math.floor(a.len / 2 ** k);
+    const nb = Math.floor(b.len / 2 ** k);
+    const joined = Buffer.allocUnsafe((na + nb) * 32);
+    Buffer.from(la).copy(joined, 0, 0, na * 32);
+    Buffer.from(b.levels[k]!).copy(joined, na * 32, 0, nb * 32);
+    return joined;
+  });
+  for (let p = 0; p < count; p++) {
+    const s = starts[first + p]!;
+    if (buf[s] === 123 && buf[s + 2] === 105) summary.placeholders++;
+    else summary.entries++;
+  }
+  return MerkleTree.fromLevels(count, lower);
 }

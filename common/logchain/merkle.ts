@@ -38,8 +38,8 @@ function split(n: number): number {
  * critical path of verification; one buffer per level does not.
  */
 class Level {
-  private buf = Buffer.allocUnsafe(32 * 256);
   n = 0;
+  constructor(private buf: Buffer = Buffer.allocUnsafe(32 * 256)) {}
 
   push(h: Uint8Array): void {
     if ((this.n + 1) * 32 > this.buf.length) {
@@ -88,6 +88,27 @@ export class MerkleTree {
       (this.levels[k + 1] ??= new Level()).push(parent);
       k++;
     }
+  }
+
+  /**
+   * A tree of `size` leaves from its lowest levels already computed (level k
+   * holding floor(size / 2^k) hashes back to back); the levels above are built here.
+   */
+  static fromLevels(size: number, lower: Buffer[]): MerkleTree {
+    const t = new MerkleTree();
+    t.levels.length = 0;
+    lower.forEach((buf, k) => {
+      const l = new Level(Buffer.from(buf));
+      l.n = Math.floor(size / 2 ** k);
+      t.levels.push(l);
+    });
+    for (let k = t.levels.length - 1; t.levels[k]!.n >= 2; k++) {
+      const below = t.levels[k]!;
+      const up = new Level();
+      for (let i = 0; i + 1 < below.n; i += 2) up.push(nodeHash(below.get(i), below.get(i + 1)));
+      t.levels.push(up);
+    }
+    return t;
   }
 
   /** Drops leaves back to `size` (undoing appends that turned out invalid); O(log n). */
