@@ -1,0 +1,183 @@
+import { versionOn, type FeeContract, type FeeTerms } from './contract.js';
+import { applyBps, assertCurrency, formatMoney, roundDiv } from './money.js';
+
+/** What a period's statement counts, all from verified log entries. */
+export interface Usage {
+  /** Calendar month "YYYY-MM" in the contract's time zone. */
+  period: string;
+  pageAccesses: { tieUp: number; original: number };
+  uniqueUsers: number;
+  content: { tieUpPages: number; originalPages: number; tieUpBytes: number; originalBytes: number };
+  /** Orders on tie-up goods placed in the period (amount in minor units). */
+  orders: { id: string; amount: number; currency: string }[];
+  /** Cancellations and refunds recorded in the period, of orders from this or an earlier period. */
+  reversals: { orderId: string; orderAmount: number; currency: string; kind: 'cancel' | 'refund' }[];
+  /** The log checkpoint the counts rest on. */
+  checkpoint: { site: string; size: number; root: string } | null;
+}
+
+export interface StatementLine {
+  code: string;
+  name: string;
+  /** How the amount was computed, in words. */
+  formula: string;
+  inputs: Record<string, string | number | null>;
+  amount: number;
+}
+
+export interface Statement {
+  partner: string;
+  period: string;
+  currency: string;
+  timeZone: string;
+  contractVersion: string;
+  partnershipType: FeeTerms['partnershipType'];
+  rounding: string;
+  lines: StatementLine[];
+  total: number;
+  checkpoint: Usage['checkpoint'];
+}
+
+export const ROUNDING_RULE = 'each line is computed exactly and rounded once to the nearest minor unit, halves away from zero';
+
+const SERVICE_NAMES: Record<string, string> = {
+  integrityWatch: 'Integrity watch (drift detection)',
+  centralUsers: 'Central user management and marketing',
+  emergencyEdit: 'Emergency edit right',
+  userCopy: 'User copy at the partner',
+};
+
+export class FeeError extends Error {}
+
+/**
+ * The fee engine: contract version + usage -> statement. Pure: the same inputs
+ * always give the same statement, which is what lets an auditor recompute it
+ * from an exported log bundle.
+ */
+export function computeStatement(contract: FeeContract, usage: Usage): Statement {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(usage.period)) throw new FeeError(`period must be YYYY-MM, got "${usage.period}"`);
+  const version = versionOn(contract, `${usage.period}-01`);
+  if (!version) throw new FeeError(`no contract version of ${contract.partner} is in force on ${usage.period}-01`);
+  const t = version.terms;
+  const cur = contract.currency;
+  assertCurrency(cur);
+  const money = (a: number) => formatMoney({ amount: a, currency: cur });
+  const lines: StatementLine[] = [];
+
+  // 1. Base fee: by partnership type, or by size class.
+  let base: number;
+  if (t.basis === 'size' && t.sizeClasses) {
+    const size = t.sizeClasses.measure === 'pages' ? usage.content.tieUpPages + usage.content.originalPages : usage.content.tieUpBytes + usage.content.originalBytes;
+    const cls = t.sizeClasses.classes.find((c) => c.upTo === undefined || size <= c.upTo) ?? t.sizeClasses.classes[t.sizeClasses.classes.length - 1]!;
+    base = cls.fee;
+    lines.push({
+      code: 'base',
+      name: `Base fee, size class ${cls.name}`,
+      formula: `tie-up plus original content is ${size} ${t.sizeClasses.measure}, ${cls.upTo === undefined ? 'the largest class' : `at most ${cls.upTo}`}: class ${cls.name} = ${money(cls.fee)}`,
+      inputs: { measure: t.sizeClasses.measure, size, class: cls.name },
+      amount: base,
+    });
+  } else {
+    base = t.baseFee[t.partnershipType];
+    lines.push({ code: 'base', name: `Base fee, ${t.partnershipType} partnership`, formula: `fixed fee per period for a ${t.partnershipType} partnership`, inputs: { partnershipType: t.partnershipType }, amount: base });
+  }
+
+  // 2. Optional services, each a surcharge.
+  for (const [key, fee] of Object.entries(t.services) as [string, number | undefined][]) {
+    if (fee === undefined) continue;
+    lines.push({ code: `service.${key}`, name: SERVICE_NAMES[key] ?? key, formula: 'fixed surcharge per period for this optional service', inputs: {}, amount: fee });
+  }
+
+  // 3. Contribution discount: the partner's original pages drew visitors.
+  const { tieUp, original } = usage.pageAccesses;
+  const accesses = tieUp + original;
+  let discounted = 0;
+  if (t.contributionDiscount.length) {
+    const shareBps = accesses === 0 ? 0 : Math.floor((original * 10_000) / accesses);
+    const tier = [...t.contributionDiscount].reverse().find((x) => shareBps >= x.minOriginalShareBps);
+    const d = tier ? Math.min(applyBps(base, tier.discountBps), base) : 0;
+    discounted += d;
+    lines.push({
+      code: 'discount.contribution',
+      name: 'Contribution discount (original pages)',
+      formula: tier
+        ? `original pages drew ${original} of ${accesses} page accesses (${(shareBps / 100).toFixed(2)}%, rounded down), at least ${(tier.minOriginalShareBps / 100).toFixed(2)}%: ${(tier.discountBps / 100).toFixed(2)}% of the base fee ${money(base)}`
+        : `original pages drew ${original} of ${accesses} page accesses (${(shareBps / 100).toFixed(2)}%), below the first tier: no discount`,
+      inputs: { originalAccesses: original, tieUpAccesses: tieUp, originalShareBps: shareBps, tierMinShareBps: tier?.minOriginalShareBps ?? null, discountBps: tier?.discountBps ?? 0 },
+      amount: 0 - d,
+    });
+  }
+
+  // 4. Volume incentive, graduated: each band of accesses earns its own rate.
+  if (t.volumeIncentive.length) {
+    let weighted = 0n;
+    const bands: string[] = [];
+    t.volumeIncentive.forEach((tier, i) => {
+      const top = t.volumeIncentive[i + 1]?.above ?? Infinity;
+      const inBand = Math.max(0, Math.min(accesses, top) - tier.above);
+      if (inBand > 0) {
+        weighted += BigInt(inBand) * BigInt(tier.discountBps);
+        bands.push(`${inBand} accesses above ${tier.above} at ${(tier.discountBps / 100).toFixed(2)}%`);
+      }
+    });
+    const raw = accesses === 0 ? 0 : roundDiv(BigInt(base) * weighted, BigInt(accesses) * 10_000n);
+    const d = Math.min(raw, base - discounted);
+    discounted += d;
+    lines.push({
+      code: 'discount.volume',
+      name: 'Volume incentive',
+      formula: bands.length
+        ? `base fee ${money(base)} times the access-weighted rate of ${bands.join(', ')}, over ${accesses} accesses${d < raw ? ' (capped so discounts never exceed the base fee)' : ''}`
+        : `${accesses} accesses, below the first threshold: no incentive`,
+      inputs: { accesses, weightedBps: accesses === 0 ? 0 : Number(weighted) / accesses },
+      amount: 0 - d,
+    });
+  }
+
+  // 5. Handling fee per order on tie-up goods, and 6. its reversal on cancellation or refund.
+  const hf = t.handlingFee;
+  const feeOn = (orderAmount: number) => (hf ? Math.min(hf.max, Math.max(hf.min, applyBps(orderAmount, hf.bps) + hf.fixed)) : 0);
+  const hfWords = hf ? `${(hf.bps / 100).toFixed(2)}% of the order plus ${money(hf.fixed)}, at least ${money(hf.min)}, at most ${money(hf.max)}` : '';
+  if (hf) {
+    for (const o of usage.orders) {
+      if (o.currency !== cur) throw new FeeError(`order ${o.id} is in ${o.currency}, the contract in ${cur}`);
+      lines.push({ code: 'handling', name: `Handling fee, order ${o.id}`, formula: `${hfWords}; order ${money(o.amount)}`, inputs: { orderId: o.id, orderAmount: o.amount }, amount: feeOn(o.amount) });
+    }
+    for (const r of usage.reversals) {
+      if (r.currency !== cur) throw new FeeError(`reversal of ${r.orderId} is in ${r.currency}, the contract in ${cur}`);
+      lines.push({ code: 'handling.reversal', name: `Reversal of the handling fee, order ${r.orderId} (${r.kind})`, formula: `the handling fee of the ${money(r.orderAmount)} order, reversed in the period of the ${r.kind}`, inputs: { orderId: r.orderId, orderAmount: r.orderAmount, kind: r.kind }, amount: -feeOn(r.orderAmount) });
+    }
+  }
+
+  return {
+    partner: contract.partner,
+    period: usage.period,
+    currency: cur,
+    timeZone: contract.timeZone,
+    contractVersion: version.effectiveFrom,
+    partnershipType: t.partnershipType,
+    rounding: ROUNDING_RULE,
+    lines,
+    total: lines.reduce((s, l) => s + l.amount, 0),
+    checkpoint: usage.checkpoint,
+  };
+}
+
+/** [start, end) of a calendar month in a time zone, as UTC instants. */
+export function periodBounds(period: string, timeZone: string): { start: Date; end: Date } {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return { start: zonedMidnight(y, m, timeZone), end: zonedMidnight(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, timeZone) };
+}
+
+function zonedMidnight(y: number, m: number, timeZone: string): Date {
+  // Start from UTC midnight and correct by the zone's offset at that instant (twice, for DST edges).
+  let t = Date.UTC(y, m - 1, 1);
+  for (let i = 0; i < 2; i++) t = Date.UTC(y, m - 1, 1) - offsetMs(new Date(t), timeZone);
+  return new Date(t);
+}
+
+function offsetMs(at: Date, timeZone: string): number {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(at).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
