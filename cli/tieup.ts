@@ -5,6 +5,8 @@ import { generateSiteKeys, readKeyset, rotateSiteKeys } from '../common/keys/key
 import { SITE_ID_RE } from '../common/site/enrolment.js';
 import { apiCall, CliError, DEFAULT_URL } from './http.js';
 import { auditExport, auditProve, auditVerify, auditVerifyProof } from './audit.js';
+import { feesRecompute } from './fees.js';
+import { formatMoney } from '../common/fees/money.js';
 
 const HELP = `tieup: operate a Tieup main/partner network
 
@@ -41,6 +43,13 @@ Audit (export against the main site; the rest offline):
   audit prove --file <bundle> --from <size> [--size <n>] consistency proof (JSON)
   audit verify-proof <proof.json>
 
+Fees:
+  fees recompute --bundle <audit export> --period YYYY-MM [--contract <file>] [--statement <file>] [--offline]
+                                            recompute a statement from a verified bundle alone and compare it
+                                            line by line with the stored one (--url, or --statement); exit 0 if equal
+  fees statements [--period YYYY-MM]        statements of all partners (against the main site)
+  fees close --period YYYY-MM               freeze every partner's statement for the period
+
 Main site (against a partner's API, --url is the partner):
   main set --id <id> --base-url <url> (--thumbprint <tp> | --jwk <file>)
   main show
@@ -63,7 +72,6 @@ const OPTIONS = {
   'base-url': { type: 'string' },
   thumbprint: { type: 'string' },
   jwk: { type: 'string' },
-  contract: { type: 'string' },
   note: { type: 'string' },
   partner: { type: 'string' },
   group: { type: 'string' },
@@ -78,6 +86,11 @@ const OPTIONS = {
   file: { type: 'string' },
   index: { type: 'string' },
   size: { type: 'string' },
+  bundle: { type: 'string' },
+  period: { type: 'string' },
+  contract: { type: 'string' },
+  statement: { type: 'string' },
+  offline: { type: 'boolean' },
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
@@ -288,6 +301,26 @@ async function run(argv: string[]): Promise<number> {
       return auditProve(flags);
     case 'audit verify-proof':
       return auditVerifyProof(arg);
+    case 'fees recompute':
+      return feesRecompute(urlOf(flags), tokenOf(flags), flags);
+    case 'fees statements': {
+      const q = typeof flags.period === 'string' ? `?period=${encodeURIComponent(flags.period)}` : '';
+      const r = await apiCall<{ period: string; statements: { partner: string; status: string; total: number; currency: string; lines: { name: string; amount: number }[] }[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/fees/statements${q}`);
+      print(flags, r, () => {
+        if (!r.statements.length) console.log(`no partner has a fee contract (period ${r.period})`);
+        for (const s of r.statements) {
+          console.log(`${s.partner} ${r.period} (${s.status}): ${formatMoney({ amount: s.total, currency: s.currency })}`);
+          for (const l of s.lines) console.log(`    ${l.name.padEnd(48)} ${formatMoney({ amount: l.amount, currency: s.currency }).padStart(14)}`);
+        }
+      });
+      return 0;
+    }
+    case 'fees close': {
+      if (typeof flags.period !== 'string') throw new CliError('usage: tieup fees close --period YYYY-MM', 2);
+      const r = await apiCall<{ statements: { partner: string; total: number; currency: string; hash: string }[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/fees/close', { period: flags.period });
+      print(flags, r, () => r.statements.forEach((s) => console.log(`${s.partner} ${flags.period} closed: ${formatMoney({ amount: s.total, currency: s.currency })}, hash ${s.hash}`)));
+      return 0;
+    }
     case 'demo': {
       const { runDemo } = await import('./demo.js');
       await runDemo();

@@ -12,14 +12,17 @@ import { syncPages } from './sync/sync-pages.js';
 import { logsApi, mountLogShipping } from './logs/logs-api.js';
 import { logsPages } from './logs/logs-pages.js';
 import type { Witness } from './logs/witness.js';
+import { feesApi, mountPartnerFees } from './fees/fees-api.js';
+import type { FeeService } from './fees/fee-service.js';
 
-export function createMainApp(m: MainSync, witness: Witness): express.Express {
+export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): express.Express {
   const { ctx } = m;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
   const { router: s2s, deps: s2sDeps } = createPeerRouter(ctx);
   mountPartnerReports(s2s, m, s2sDeps);
   mountLogShipping(s2s, witness, s2sDeps);
+  mountPartnerFees(s2s, fees, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {
@@ -35,7 +38,8 @@ export function createMainApp(m: MainSync, witness: Witness): express.Express {
   });
   consoleSetup.api.use('/partners', partnersApi(ctx, { describe: (id) => ({ sync: syncView(m, id) }), onChange: () => m.scheduler.reconcile() }));
   consoleSetup.api.use(syncApi(m));
-  consoleSetup.api.use(logsApi(ctx, witness));
+  consoleSetup.api.use(logsApi(ctx, witness, (site) => fees.contract(site)));
+  consoleSetup.api.use(feesApi(fees));
   consoleSetup.pages.use(logsPages(ctx, witness));
   consoleSetup.pages.use(syncPages(m));
   app.use('/admin/api', consoleSetup.api, apiNotFound);

@@ -15,10 +15,13 @@ import { PushQueue } from './sync/push-queue.js';
 import { PushScheduler } from './sync/scheduler.js';
 import { Witness } from './logs/witness.js';
 import { WitnessStore } from './store/witness-store.js';
+import { FeeService } from './fees/fee-service.js';
+import { FeeStore } from './store/fee-store.js';
 
 export interface RunningMain extends RunningSite {
   sync: MainSync;
   witness: Witness;
+  fees: FeeService;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -50,7 +53,8 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
   const watcher = watch ? watchContent(m, () => undefined) : undefined;
 
   const witness = new Witness(ctx, new WitnessStore(ctx.db));
-  const app = createMainApp(m, witness);
+  const fees = new FeeService(ctx, witness, new FeeStore(ctx.db), m);
+  const app = createMainApp(m, witness, fees);
   const site = await runSite(ctx, app, {
     jobs: () => {
       scheduler.reconcile();
@@ -70,7 +74,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     },
     onClose: [() => queue.close(), () => scheduler.close(), async () => watcher?.close()],
   });
-  return { ...site, sync: m, witness };
+  return { ...site, sync: m, witness, fees };
 }
 
 await runAsMain(import.meta.url, 'main', (config) => startMainSite(config));

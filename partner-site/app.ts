@@ -6,6 +6,7 @@ import { createConsole } from '../common/site/console-routes.js';
 import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { mainApi } from './console/main-api.js';
 import { ownLogApi } from './logs/logs-api.js';
+import { partnerFeesApi } from './fees/fees-api.js';
 import { ownLogPages } from './logs/logs-pages.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
@@ -32,6 +33,7 @@ export function createPartnerApp(p: PartnerSync): express.Express {
   consoleSetup.api.use('/main', mainApi(ctx));
   consoleSetup.api.use(syncApi(p));
   consoleSetup.api.use(ownLogApi(ctx));
+  consoleSetup.api.use(partnerFeesApi(ctx));
   consoleSetup.pages.use(ownLogPages(ctx));
   consoleSetup.pages.use(syncPages(p));
   app.use('/manage/api', consoleSetup.api, apiNotFound);

@@ -21,7 +21,7 @@ const timeOf = (line: string): string => {
  * partner's log as witnessed here, or for this site's own log. Entries outside
  * [from, to) travel as leaf hashes only, so the roots can still be checked.
  */
-export async function* exportBundle(ctx: SiteContext, witness: Witness, site: string, o: ExportOptions): AsyncGenerator<string> {
+export async function* exportBundle(ctx: SiteContext, witness: Witness, site: string, o: ExportOptions, feeContract?: unknown): AsyncGenerator<string> {
   const own = site === ctx.config.siteId;
   const peer = own ? undefined : ctx.peers.get(site);
   if (!own && (!peer || peer.role !== 'partner')) throw notFound('site_not_found', `no log for site "${site}"`);
@@ -45,7 +45,7 @@ export async function* exportBundle(ctx: SiteContext, witness: Witness, site: st
     exportedAt: new Date().toISOString(),
     range: o.from || o.to ? { from: o.from ?? null, to: o.to ?? null } : null,
     keys,
-    ...(o.withContract && peer ? { contracts: [{ partner: site, effectiveFrom: peer.createdAt, recordedAt: peer.updatedAt, contract: peer.contract }] } : {}),
+    ...(o.withContract && peer ? { contracts: [{ partner: site, recordedAt: peer.updatedAt, contract: peer.contract, ...(feeContract ? { fees: feeContract } : {}) }] } : {}),
   };
   yield JSON.stringify(header) + '\n';
   for (const c of checkpoints) yield JSON.stringify({ checkpoint: c.note, cosignatures: c.cosignatures }) + '\n';

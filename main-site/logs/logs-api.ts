@@ -55,7 +55,7 @@ const isoOrNull = (v: unknown, name: string): string | null => {
 };
 
 /** /admin/api/logs: overview and audit bundles. */
-export function logsApi(ctx: SiteContext, witness: Witness): express.Router {
+export function logsApi(ctx: SiteContext, witness: Witness, feeContract: (site: string) => unknown = () => undefined): express.Router {
   const r = express.Router();
   r.get('/logs', (_req, res) => {
     res.json(logsOverview(ctx, witness));
@@ -63,7 +63,7 @@ export function logsApi(ctx: SiteContext, witness: Witness): express.Router {
   r.get('/logs/:site/bundle', async (req: Request, res: Response) => {
     const from = isoOrNull(req.query.from, 'from');
     const to = isoOrNull(req.query.to, 'to');
-    const gen = exportBundle(ctx, witness, String(req.params.site), { from, to, withContract: req.query.withContract === '1' || req.query.withContract === 'true' });
+    const gen = exportBundle(ctx, witness, String(req.params.site), { from, to, withContract: req.query.withContract === '1' || req.query.withContract === 'true' }, feeContract(String(req.params.site)));
     const first = await gen.next();
     res.type('application/x-ndjson').set('Content-Disposition', `attachment; filename="${String(req.params.site)}-audit.jsonl"`);
     if (!first.done) res.write(first.value);

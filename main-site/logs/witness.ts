@@ -3,7 +3,7 @@ import { decodeEntry, entryHead, entryLeaf, ZERO_HASH } from '../../common/logch
 import { MerkleTree, verifyConsistency } from '../../common/logchain/merkle.js';
 import { checkNoteSignature, cosign, logOrigin, parseCheckpoint, parseNote, rawPublicKey, witnessName, type NoteSigner } from '../../common/logchain/note.js';
 import type { SiteContext } from '../../common/site/context.js';
-import type { WitnessStore } from '../store/witness-store.js';
+import type { AcceptedEntry, WitnessStore } from '../store/witness-store.js';
 
 export const MAX_SHIP_ENTRIES = 5000;
 const MAX_LINE = 8192;
@@ -80,7 +80,7 @@ export class Witness {
 
     // Recompute every leaf and the chain.
     let prev = from === 0 ? ZERO_HASH : tree.leaf(from - 1).toString('hex');
-    const rows: { index: number; line: string; leaf: Buffer }[] = [];
+    const rows: AcceptedEntry[] = [];
     for (let i = 0; i < b.entries.length; i++) {
       const line = b.entries[i];
       const index = from + i;
@@ -92,7 +92,7 @@ export class Witness {
       if (head.prev !== prev) throw badRequest('bad_entry', `entry ${index} does not chain to entry ${index - 1}`);
       if (entry.site !== site) throw badRequest('bad_entry', `entry ${index} is for site ${entry.site}`);
       const leaf = entryLeaf(line);
-      rows.push({ index, line, leaf });
+      rows.push({ index, line, leaf, fields: entry });
       prev = leaf.toString('hex');
     }
     // Extend the tree, check, and undo the extension if anything fails.

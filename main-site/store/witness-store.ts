@@ -1,4 +1,5 @@
 import type { Db } from '../../common/store/sqlite.js';
+import type { EntryFields } from '../../common/logchain/entry.js';
 
 export interface WitnessedCheckpoint {
   site: string;
@@ -23,6 +24,21 @@ export interface ForkEvidence {
 type CpRow = { site: string; size: number; root: Buffer; time: string; note: string; signer_x: string; cosignature: string; accepted_at: string };
 const toCp = (r: CpRow): WitnessedCheckpoint => ({ site: r.site, size: r.size, root: r.root, time: r.time, note: r.note, signerX: r.signer_x, cosignature: r.cosignature, acceptedAt: r.accepted_at });
 
+export interface AcceptedEntry {
+  index: number;
+  line: string;
+  leaf: Buffer;
+  fields: EntryFields;
+}
+
+export interface LogUsage {
+  tieUp: number;
+  original: number;
+  uniqueUsers: number;
+  orders: { id: string; amount: number; currency: string }[];
+  reversals: { orderId: string; orderAmount: number; currency: string; kind: 'cancel' | 'refund' }[];
+}
+
 /** The partners' logs as witnessed by the main site. */
 export class WitnessStore {
   private readonly q;
@@ -30,7 +46,18 @@ export class WitnessStore {
   constructor(private readonly db: Db) {
     this.q = {
       leaves: db.prepare<[string], { leaf: Buffer }>('SELECT leaf FROM witnessed_entries WHERE site = ? ORDER BY idx'),
-      insertEntry: db.prepare('INSERT INTO witnessed_entries (site, idx, line, leaf) VALUES (?, ?, ?, ?)'),
+      insertEntry: db.prepare(
+        `INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency)
+         VALUES (@site, @index, @line, @leaf, @time, @type, @kind, @status, @user, @orderId, @orderAmount, @currency)`,
+      ),
+      pageCounts: db.prepare<[string, string, string, number], { tieUp: number | null; original: number | null; users: number }>(
+        `SELECT SUM(kind = 'tie-up') AS tieUp, SUM(kind = 'original') AS original, COUNT(DISTINCT user_id) AS users
+         FROM witnessed_entries WHERE site = ? AND time >= ? AND time < ? AND idx < ? AND type = 'page' AND status < 400`,
+      ),
+      orderEvents: db.prepare<[string, string, string, number], { type: string; order_id: string; order_amount: number; currency: string }>(
+        `SELECT type, order_id, order_amount, currency FROM witnessed_entries
+         WHERE site = ? AND time >= ? AND time < ? AND idx < ? AND type IN ('order', 'cancel', 'refund') ORDER BY idx`,
+      ),
       lines: db.prepare<[string, number, number], { idx: number; line: string; leaf: Buffer }>('SELECT idx, line, leaf FROM witnessed_entries WHERE site = ? AND idx >= ? AND idx < ? ORDER BY idx'),
       insertCp: db.prepare('INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       latestCp: db.prepare<[string], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? ORDER BY size DESC LIMIT 1'),
@@ -52,11 +79,27 @@ export class WitnessStore {
   }
 
   /** Entries and the checkpoint they end at, in one transaction. */
-  accept(site: string, entries: { index: number; line: string; leaf: Buffer }[], cp: Omit<WitnessedCheckpoint, 'site' | 'acceptedAt'>): void {
+  accept(site: string, entries: AcceptedEntry[], cp: Omit<WitnessedCheckpoint, 'site' | 'acceptedAt'>): void {
     this.db.transaction(() => {
-      for (const e of entries) this.q.insertEntry.run(site, e.index, e.line, e.leaf);
+      for (const e of entries) {
+        const f = e.fields;
+        this.q.insertEntry.run({ site, index: e.index, line: e.line, leaf: e.leaf, time: f.time, type: f.type, kind: f.kind, status: f.status, user: f.user, orderId: f.order?.id ?? null, orderAmount: f.order?.amount ?? null, currency: f.order?.currency ?? null });
+      }
       this.q.insertCp.run(site, cp.size, cp.root, cp.time, cp.note, cp.signerX, cp.cosignature, new Date().toISOString());
     })();
+  }
+
+  /** What fees count in [from, to) among the first `size` accepted entries (those a checkpoint covers). */
+  usage(site: string, from: string, to: string, size: number): LogUsage {
+    const p = this.q.pageCounts.get(site, from, to, size)!;
+    const ev = this.q.orderEvents.all(site, from, to, size);
+    return {
+      tieUp: p.tieUp ?? 0,
+      original: p.original ?? 0,
+      uniqueUsers: p.users,
+      orders: ev.filter((e) => e.type === 'order').map((e) => ({ id: e.order_id, amount: e.order_amount, currency: e.currency })),
+      reversals: ev.filter((e) => e.type !== 'order').map((e) => ({ orderId: e.order_id, orderAmount: e.order_amount, currency: e.currency, kind: e.type as 'cancel' | 'refund' })),
+    };
   }
 
   latestCheckpoint(site: string): WitnessedCheckpoint | undefined {

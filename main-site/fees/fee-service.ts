@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { badRequest, notFound } from '../../common/errors.js';
+import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
+import { computeStatement, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
+import { filterForPartnership, pageUrlPath } from '../../common/release/manifest.js';
+import type { SiteContext } from '../../common/site/context.js';
+import type { FeeStore } from '../store/fee-store.js';
+import type { Witness } from '../logs/witness.js';
+import type { MainSync } from '../sync/main-sync.js';
+import { syncTerms } from '../sync/contract.js';
+
+export interface PartnerStatement extends Statement {
+  status: 'draft' | 'closed';
+  hash: string | null;
+  closedAt: string | null;
+  usage: Omit<Usage, 'period' | 'checkpoint'>;
+}
+
+const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** Statements per partner and period, from accepted log entries and the partner's fee contract. */
+export class FeeService {
+  constructor(
+    private readonly ctx: SiteContext,
+    private readonly witness: Witness,
+    private readonly store: FeeStore,
+    private readonly sync: MainSync,
+  ) {}
+
+  contract(partner: string): FeeContract | undefined {
+    const c = this.store.contract(partner);
+    return c ? parseFeeContract(JSON.parse(c.json)) : undefined;
+  }
+
+  setContract(partner: string, raw: unknown, by: string): { revision: number; contract: FeeContract } {
+    if (!this.ctx.peers.get(partner)) throw notFound('partner_not_found', `no partner "${partner}"`);
+    let c: FeeContract;
+    try {
+      c = parseFeeContract({ ...(raw as object), partner });
+    } catch (err) {
+      throw badRequest('invalid_fee_contract', (err as Error).message);
+    }
+    const revision = this.store.addContract(partner, JSON.stringify(c), by);
+    this.ctx.logger.info({ event: 'fee_contract_recorded', partner, revision, by }, `fee contract of ${partner} recorded (revision ${revision})`);
+    return { revision, contract: c };
+  }
+
+  partnersWithContracts(): string[] {
+    return this.ctx.peers.list().filter((p) => p.role === 'partner' && this.store.contract(p.id)).map((p) => p.id);
+  }
+
+  /** Content sizes the main site knows: tie-up pages of the release the partner serves, and its original pages. */
+  private content(partner: string): Usage['content'] {
+    const state = this.sync.sync.get(partner);
+    const rel = state.activeRelease !== null ? this.sync.releases.get(state.activeRelease) : undefined;
+    const type = syncTerms(this.ctx.peers.get(partner)?.contract ?? {}).partnershipType;
+    const pages = rel ? filterForPartnership(rel.manifest, type).filter((e) => pageUrlPath(e.path) !== null) : [];
+    return { tieUpPages: pages.length, tieUpBytes: pages.reduce((s, e) => s + e.size, 0), originalPages: state.originalPaths.length, originalBytes: 0 };
+  }
+
+  /** The statement as the logs stand now, without adjustments for earlier periods. */
+  private compute(partner: string, period: string, contract: FeeContract): PartnerStatement {
+    const { start, end } = periodBounds(period, contract.timeZone);
+    const cp = this.witness.store.latestCheckpoint(partner);
+    const u = this.witness.store.usage(partner, start.toISOString(), end.toISOString(), cp?.size ?? 0);
+    const usage: Usage = {
+      period,
+      pageAccesses: { tieUp: u.tieUp, original: u.original },
+      uniqueUsers: u.uniqueUsers,
+      content: this.content(partner),
+      orders: u.orders,
+      reversals: u.reversals,
+      checkpoint: cp ? { site: partner, size: cp.size, root: cp.root.toString('hex') } : null,
+    };
+    const s = computeStatement(contract, usage);
+    const { period: _p, checkpoint: _c, ...rest } = usage;
+    return { ...s, status: 'draft', hash: null, closedAt: null, usage: rest };
+  }
+
+  statement(partner: string, period: string): PartnerStatement {
+    if (!PERIOD_RE.test(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+    const closed = this.store.closed(partner, period);
+    if (closed) return { ...(JSON.parse(closed.json) as PartnerStatement), status: 'closed', hash: closed.hash, closedAt: closed.closedAt };
+    const contract = this.contract(partner);
+    if (!contract) throw notFound('no_fee_contract', `partner "${partner}" has no fee contract`);
+    const s = this.compute(partner, period, contract);
+    // Entries that reached a closed period after it closed: the difference, as a line here.
+    for (const c of this.store.closedFor(partner)) {
+      if (c.period >= period || (c.adjustedIn !== null && c.adjustedIn !== period)) continue;
+      const frozen = JSON.parse(c.json) as PartnerStatement;
+      const now = this.compute(partner, c.period, contract);
+      const diff = now.total - frozen.total;
+      if (diff !== 0) {
+        s.lines.push({
+          code: 'adjustment',
+          name: `Adjustment for ${c.period}`,
+          formula: `entries for ${c.period} accepted after it closed: ${c.period} recomputed now (${now.total}) minus its closed total (${frozen.total})`,
+          inputs: { period: c.period, closedTotal: frozen.total, recomputedTotal: now.total, closedHash: c.hash },
+          amount: diff,
+        });
+        s.total += diff;
+      }
+    }
+    return s;
+  }
+
+  statements(period: string): PartnerStatement[] {
+    return this.partnersWithContracts().map((p) => this.statement(p, period));
+  }
+
+  /** Freezes every partner's statement for the period, each with the hash of its JSON. */
+  close(period: string, by: string): PartnerStatement[] {
+    const out: PartnerStatement[] = [];
+    for (const p of this.partnersWithContracts()) {
+      if (this.store.closed(p, period)) {
+        out.push(this.statement(p, period));
+        continue;
+      }
+      const s = this.statement(p, period);
+      const frozen = { ...s, status: 'closed' as const, closedAt: new Date().toISOString() };
+      const json = JSON.stringify({ ...frozen, hash: null });
+      const hash = createHash('sha256').update(json).digest('hex');
+      this.ctx.db.transaction(() => {
+        this.store.close(p, period, json, hash);
+        for (const l of s.lines) if (l.code === 'adjustment') this.store.markAdjusted(p, String(l.inputs.period), period);
+      })();
+      this.ctx.logger.info({ event: 'statement_closed', partner: p, period, total: s.total, hash, by }, `statement of ${p} for ${period} closed`);
+      out.push({ ...frozen, hash });
+    }
+    return out;
+  }
+}
+
+/** One CSV row per line, with the statement's identity on each row. */
+export function statementsCsv(statements: PartnerStatement[]): string {
+  const q = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = [['partner', 'period', 'status', 'currency', 'contract_version', 'line', 'name', 'formula', 'amount_minor', 'checkpoint_size', 'checkpoint_root'].join(',')];
+  for (const s of statements) {
+    for (const l of [...s.lines, { code: 'total', name: 'Total', formula: 'sum of the lines', amount: s.total }]) {
+      rows.push([s.partner, s.period, s.status, s.currency, s.contractVersion, l.code, l.name, l.formula, l.amount, s.checkpoint?.size, s.checkpoint?.root].map(q).join(','));
+    }
+  }
+  return rows.join('\n') + '\n';
+}
