@@ -14,6 +14,8 @@ import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
 import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
 import { SyncStore } from '../partner-site/store/sync-store.js';
+import { FeeStore } from '../main-site/store/fee-store.js';
+import { parseFeeContract } from '../common/fees/contract.js';
 import type { SiteRole } from '../common/config.js';
 import { CliError } from './http.js';
 
@@ -30,6 +32,19 @@ interface DemoSite {
 }
 
 export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager' };
+
+const demoTerms = (base: number, services: Record<string, number>) => ({
+  partnershipType: 'content',
+  baseFee: { link: 2000, template: 5000, content: base },
+  services,
+  contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }, { minOriginalShareBps: 3000, discountBps: 2500 }],
+  volumeIncentive: [{ above: 1000, discountBps: 500 }, { above: 10000, discountBps: 1000 }],
+  handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 },
+});
+const DEMO_FEE_CONTRACTS: Record<string, { currency: string; timeZone: string; versions: unknown[] }> = {
+  north: { currency: 'EUR', timeZone: 'Europe/Berlin', versions: [{ effectiveFrom: '2026-01-01', terms: demoTerms(10000, { integrityWatch: 1500 }) }] },
+  south: { currency: 'EUR', timeZone: 'Europe/Berlin', versions: [{ effectiveFrom: '2026-01-01', terms: demoTerms(12000, { integrityWatch: 1500, emergencyEdit: 2000 }) }] },
+};
 
 export function demoSites(host: string, ports: [number, number, number]): DemoSite[] {
   const url = (p: number) => `http://${host}:${p}`;
@@ -95,6 +110,13 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
       if (s.look) {
         const looks = new SyncStore(db);
         if (Object.keys(looks.overrides()).length === 0) looks.setOverrides(s.look);
+      }
+      if (s.role === 'main') {
+        // Demo fee contracts, recorded once (an operator's later revisions are kept).
+        const fees = new FeeStore(db);
+        for (const o of others) {
+          if (!fees.contract(o.id)) fees.addContract(o.id, JSON.stringify(parseFeeContract({ partner: o.id, ...DEMO_FEE_CONTRACTS[o.id] })), 'demo');
+        }
       }
       const consoleStore = new ConsoleStore(db);
       const user = consoleStore.upsertUser(randomToken(12), s.user.username, await hashPassword(s.user.password), s.user.role);

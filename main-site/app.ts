@@ -13,6 +13,7 @@ import { logsApi, mountLogShipping } from './logs/logs-api.js';
 import { logsPages } from './logs/logs-pages.js';
 import type { Witness } from './logs/witness.js';
 import { feesApi, mountPartnerFees } from './fees/fees-api.js';
+import { feesPages } from './fees/fees-pages.js';
 import type { FeeService } from './fees/fee-service.js';
 
 export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): express.Express {
@@ -34,12 +35,14 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): 
     nav: [
       { href: '/admin/sync', title: 'Tie-up sync' },
       { href: '/admin/logs', title: 'Access logs' },
+      { href: '/admin/fees', title: 'Fees' },
     ],
   });
   consoleSetup.api.use('/partners', partnersApi(ctx, { describe: (id) => ({ sync: syncView(m, id) }), onChange: () => m.scheduler.reconcile() }));
   consoleSetup.api.use(syncApi(m));
   consoleSetup.api.use(logsApi(ctx, witness, (site) => fees.contract(site)));
   consoleSetup.api.use(feesApi(fees));
+  consoleSetup.pages.use(feesPages(fees));
   consoleSetup.pages.use(logsPages(ctx, witness));
   consoleSetup.pages.use(syncPages(m));
   app.use('/admin/api', consoleSetup.api, apiNotFound);

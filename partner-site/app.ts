@@ -7,6 +7,7 @@ import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { mainApi } from './console/main-api.js';
 import { ownLogApi } from './logs/logs-api.js';
 import { partnerFeesApi } from './fees/fees-api.js';
+import { partnerFeesPages } from './fees/fees-pages.js';
 import { ownLogPages } from './logs/logs-pages.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
@@ -28,12 +29,14 @@ export function createPartnerApp(p: PartnerSync): express.Express {
     nav: [
       { href: '/manage/sync', title: 'Tie-up releases' },
       { href: '/manage/logs', title: 'Access log' },
+      { href: '/manage/fees', title: 'Fees' },
     ],
   });
   consoleSetup.api.use('/main', mainApi(ctx));
   consoleSetup.api.use(syncApi(p));
   consoleSetup.api.use(ownLogApi(ctx));
   consoleSetup.api.use(partnerFeesApi(ctx));
+  consoleSetup.pages.use(partnerFeesPages(ctx));
   consoleSetup.pages.use(ownLogPages(ctx));
   consoleSetup.pages.use(syncPages(p));
   app.use('/manage/api', consoleSetup.api, apiNotFound);

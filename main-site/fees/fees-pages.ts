@@ -1,0 +1,62 @@
+import express, { type Request, type Response } from 'express';
+import { formatMoney } from '../../common/fees/money.js';
+import { currentPeriod } from './fees-api.js';
+import type { FeeService, PartnerStatement } from './fee-service.js';
+
+const previousPeriods = (period: string, n: number): string[] => {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return Array.from({ length: n }, (_, i) => {
+    const d = new Date(Date.UTC(y, m - 1 - (n - 1 - i), 1));
+    return d.toISOString().slice(0, 7);
+  });
+};
+
+/** A small inline SVG: fee as bars, page accesses as a line, over the last 12 periods. */
+function chart(points: { period: string; total: number; accesses: number }[], currency: string): string {
+  const w = 420;
+  const h = 120;
+  const maxFee = Math.max(1, ...points.map((p) => p.total));
+  const maxAcc = Math.max(1, ...points.map((p) => p.accesses));
+  const step = w / points.length;
+  const bars = points.map((p, i) => `<rect x="${(i * step + 2).toFixed(1)}" y="${(h - (p.total / maxFee) * (h - 16)).toFixed(1)}" width="${(step - 4).toFixed(1)}" height="${((p.total / maxFee) * (h - 16)).toFixed(1)}" fill="#9db7e0"><title>${p.period}: ${formatMoney({ amount: p.total, currency })}, ${p.accesses} page accesses</title></rect>`).join('');
+  const line = points.map((p, i) => `${(i * step + step / 2).toFixed(1)},${(h - (p.accesses / maxAcc) * (h - 16)).toFixed(1)}`).join(' ');
+  const labels = points.map((p, i) => (i % 3 === 0 ? `<text x="${(i * step + 2).toFixed(1)}" y="${h + 12}" font-size="9" fill="#6b7480">${p.period}</text>` : '')).join('');
+  return `<svg viewBox="0 0 ${w} ${h + 14}" width="${w}" height="${h + 14}" role="img" aria-label="fee and traffic over 12 periods">${bars}<polyline points="${line}" fill="none" stroke="#c2571a" stroke-width="2"/>${labels}</svg>`;
+}
+
+/** /admin/fees: every partner's statement for a period, a 12-period chart each, close the period. */
+export function feesPages(fees: FeeService): express.Router {
+  const r = express.Router();
+  r.get('/fees', (req: Request, res: Response) => {
+    const period = typeof req.query.period === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(req.query.period) ? req.query.period : currentPeriod();
+    let statements: PartnerStatement[] = [];
+    let error: string | null = null;
+    try {
+      statements = fees.statements(period);
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    const charts = statements.map((s) => {
+      const points = previousPeriods(period, 12).map((p) => {
+        try {
+          const x = fees.statement(s.partner, p);
+          return { period: p, total: x.total, accesses: x.usage.pageAccesses.tieUp + x.usage.pageAccesses.original };
+        } catch {
+          return { period: p, total: 0, accesses: 0 };
+        }
+      });
+      return { partner: s.partner, svg: chart(points, s.currency) };
+    });
+    res.render('main-fees', { title: 'Partnership fees', period, statements, charts, error, done: typeof req.query.done === 'string' ? req.query.done : null, money: (a: number, c: string) => formatMoney({ amount: a, currency: c }) });
+  });
+  r.post('/fees/close', (req, res) => {
+    const period = String((req.body as Record<string, unknown>).period ?? '');
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
+      res.redirect(303, '/admin/fees');
+      return;
+    }
+    const closed = fees.close(period, req.consoleUser?.username ?? 'operator');
+    res.redirect(303, `/admin/fees?period=${period}&done=${encodeURIComponent(`${closed.length} statement(s) for ${period} are closed.`)}`);
+  });
+  return r;
+}
