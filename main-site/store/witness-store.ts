@@ -54,6 +54,14 @@ export class WitnessStore {
         `SELECT SUM(kind = 'tie-up') AS tieUp, SUM(kind = 'original') AS original, COUNT(DISTINCT user_id) AS users
          FROM witnessed_entries WHERE site = ? AND time >= ? AND time < ? AND idx < ? AND type = 'page' AND status < 400`,
       ),
+      pageCountsAll: db.prepare<[string, string], { site: string; tieUp: number | null; original: number | null; users: number }>(
+        `SELECT e.site, SUM(e.kind = 'tie-up') AS tieUp, SUM(e.kind = 'original') AS original, COUNT(DISTINCT e.user_id) AS users
+         FROM witnessed_entries e WHERE e.time >= ? AND e.time < ? AND e.type = 'page' AND e.status < 400 GROUP BY e.site`,
+      ),
+      orderEventsAll: db.prepare<[string, string], { site: string; type: string; order_id: string; order_amount: number; currency: string }>(
+        `SELECT e.site, e.type, e.order_id, e.order_amount, e.currency
+         FROM witnessed_entries e WHERE e.time >= ? AND e.time < ? AND e.type IN ('order', 'cancel', 'refund') ORDER BY e.site, e.idx`,
+      ),
       orderEvents: db.prepare<[string, string, string, number], { type: string; order_id: string; order_amount: number; currency: string }>(
         `SELECT type, order_id, order_amount, currency FROM witnessed_entries
          WHERE site = ? AND time >= ? AND time < ? AND idx < ? AND type IN ('order', 'cancel', 'refund') ORDER BY idx`,
@@ -100,6 +108,27 @@ export class WitnessStore {
       orders: ev.filter((e) => e.type === 'order').map((e) => ({ id: e.order_id, amount: e.order_amount, currency: e.currency })),
       reversals: ev.filter((e) => e.type !== 'order').map((e) => ({ orderId: e.order_id, orderAmount: e.order_amount, currency: e.currency, kind: e.type as 'cancel' | 'refund' })),
     };
+  }
+
+  /**
+   * usage() for every site at once, in one pass over the period. No checkpoint
+   * bound is needed: accept() stores entries only in the same transaction as
+   * the checkpoint that ends them, so every stored entry is covered.
+   */
+  usageForAll(from: string, to: string): Map<string, LogUsage> {
+    const out = new Map<string, LogUsage>();
+    const get = (site: string) => {
+      let u = out.get(site);
+      if (!u) out.set(site, (u = { tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] }));
+      return u;
+    };
+    for (const r of this.q.pageCountsAll.all(from, to)) Object.assign(get(r.site), { tieUp: r.tieUp ?? 0, original: r.original ?? 0, uniqueUsers: r.users });
+    for (const e of this.q.orderEventsAll.all(from, to)) {
+      const u = get(e.site);
+      if (e.type === 'order') u.orders.push({ id: e.order_id, amount: e.order_amount, currency: e.currency });
+      else u.reversals.push({ orderId: e.order_id, orderAmount: e.order_amount, currency: e.currency, kind: e.type as 'cancel' | 'refund' });
+    }
+    return out;
   }
 
   latestCheckpoint(site: string): WitnessedCheckpoint | undefined {
