@@ -225,7 +225,7 @@ export async function runDemo(): Promise<void> {
     '',
     `Tie-up pages: edit ${relative(process.cwd(), join(process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
-    `Sync status: ${sites[0]!.url}/admin/sync`,
+    `Sync status: ${sites[0]!.url}/admin/sync   Access logs: ${sites[0]!.url}/admin/logs   Fees: ${sites[0]!.url}/admin/fees`,
     '',
     'Try:',
     `  curl -s ${sites[1]!.url}/.well-known/jwks.json`,

@@ -137,6 +137,27 @@ describe('the demo network (what npm start runs)', function () {
     }
   });
 
+  it('this month\'s statements show both partners with lines that match their traffic, and recompute from north\'s export matches', async () => {
+    for (let i = 0; i < 10; i++) await page(ports[2]!, '/visit-us');
+    await until(async () => (await api(ports[2]!, 'GET', '/manage/api/logs')).body.backlog === 0, 10000, 'south shipping its log');
+    await until(async () => (await api(ports[1]!, 'GET', '/manage/api/logs')).body.backlog === 0, 10000, 'north shipping its log');
+    const period = new Date().toISOString().slice(0, 7);
+    const r = await api(ports[0]!, 'GET', `/admin/api/fees/statements?period=${period}`);
+    assert.deepEqual(r.body.statements.map((s: { partner: string }) => s.partner).sort(), ['north', 'south']);
+    for (const s of r.body.statements) {
+      const accesses = s.usage.pageAccesses.tieUp + s.usage.pageAccesses.original;
+      assert.ok(accesses > 0, `${s.partner} has traffic`);
+      const contribution = s.lines.find((l: { code: string }) => l.code === 'discount.contribution');
+      assert.match(contribution.formula, new RegExp(`drew ${s.usage.pageAccesses.original} of ${accesses} page accesses`));
+      assert.equal(s.total, s.lines.reduce((x: number, l: { amount: number }) => x + l.amount, 0));
+    }
+    const out = join(dir, 'north-fees.jsonl');
+    assert.equal((await runCli(['audit', 'export', '--site', 'north', '--with-contract', '--out', out, '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token })).code, 0);
+    const rc = await runCli(['fees', 'recompute', '--bundle', out, '--period', period, '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token });
+    assert.equal(rc.code, 0, rc.stdout + rc.stderr);
+    assert.match(rc.stdout, /matches the stored statement line by line/);
+  });
+
   it('stops all three cleanly on Ctrl-C (SIGINT)', async () => {
     child.kill('SIGINT');
     const [code] = (await once(child, 'exit')) as [number];
