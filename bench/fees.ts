@@ -30,7 +30,7 @@ try {
   const perPartner = Math.floor(ENTRIES / PARTNERS);
   db.exec('DROP INDEX IF EXISTS witnessed_entries_time');
   const addPeer = db.prepare("INSERT INTO peers (id, role, base_url, status, contract_json, created_at, updated_at) VALUES (?, 'partner', 'http://127.0.0.1:1', 'active', '{}', ?, ?)");
-  const addEntry = db.prepare('INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency) VALUES (?, ?, \'{}\', zeroblob(32), ?, ?, ?, 200, ?, ?, ?, ?)');
+  const addEntry = db.prepare('INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes) VALUES (?, ?, \'{}\', zeroblob(32), ?, ?, ?, 200, ?, ?, ?, ?, ?, ?)');
   const addCp = db.prepare("INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, zeroblob(32), ?, '', '', '', ?)");
   const start = Date.UTC(2026, 10, 1);
   for (let p = 0; p < PARTNERS; p++) {
@@ -40,7 +40,7 @@ try {
       for (let i = 0; i < perPartner; i++) {
         const time = new Date(start + Math.floor((i / perPartner) * 29 * 86400_000)).toISOString();
         const order = i % 100 === 99;
-        addEntry.run(site, i, time, order ? 'order' : 'page', i % 4 === 3 ? 'original' : 'tie-up', i % 5 === 0 ? `u${i % 997}` : null, order ? `o${i}` : null, order ? 1000 + (i % 9000) : null, order ? 'EUR' : null);
+        addEntry.run(site, i, time, order ? 'order' : 'page', i % 4 === 3 ? 'original' : 'tie-up', i % 5 === 0 ? `u${i % 997}` : null, order ? `o${i}` : null, order ? 1000 + (i % 9000) : null, order ? 'EUR' : null, `/page-${i % 300}`, 3000 + (i % 2000));
       }
       addCp.run(site, perPartner, now, now);
     })();
@@ -56,6 +56,8 @@ try {
     const t = performance.now();
     const pages = db.prepare("SELECT site, SUM(kind = 'tie-up') AS t, SUM(kind = 'original') AS o, COUNT(DISTINCT user_id) AS u FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status < 400 GROUP BY site").all(from, to) as unknown[];
     const orders = db.prepare("SELECT site, order_id, order_amount FROM witnessed_entries WHERE time >= ? AND time < ? AND type IN ('order', 'cancel', 'refund')").all(from, to) as unknown[];
+    // Content sizes: distinct pages served per kind and their largest response (what the size basis counts).
+    db.prepare("SELECT site, kind, COUNT(*), SUM(b) FROM (SELECT site, kind, path, MAX(bytes) AS b FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original') GROUP BY site, kind, path) GROUP BY site, kind").all(from, to);
     if (pages.length !== PARTNERS || orders.length === 0) throw new Error('fixture mismatch');
     return (performance.now() - t) / 1000;
   };
@@ -78,7 +80,7 @@ try {
     [
       ['partners / entries', `${fmt(PARTNERS)} / ${fmt(ENTRIES)}`],
       ['fixture load, s', fmt(loadS, 1)],
-      ['bare SQL aggregation (pages by kind, users, orders), s', fmt(sqlS, 3)],
+      ['bare SQL aggregation (pages by kind, users, orders, content), s', fmt(sqlS, 3)],
       ['all statements (per-partner queries + fee engine), s', fmt(feesS, 3)],
       ['fees_ratio (statements / SQL)', fmt(feesS / sqlS, 3)],
       ['sample: p0000 total', `${fmt(sample.total)} minor units, ${sample.lines.length} lines`],

@@ -55,7 +55,6 @@ export async function feesRecompute(url: string, token: string | undefined, flag
         ? (readJson(flags.statement, 'statement') as Statement)
         : await apiCall<Statement>(url, token, 'GET', `/admin/api/fees/statements/${encodeURIComponent(contract.partner)}/${period}`);
   }
-  const storedContent = (stored as unknown as { usage?: { content?: { tieUpPages: number; originalPages: number; tieUpBytes: number; originalBytes: number } } } | undefined)?.usage?.content;
   // Count exactly the entries the stored statement rests on: its checkpoint, which the bundle must confirm.
   let size = v.summary.largestSignedSize;
   if (stored?.checkpoint) {
@@ -65,7 +64,7 @@ export async function feesRecompute(url: string, token: string | undefined, flag
       return 1;
     }
   }
-  const usage = usageFromBundle(bundle, period, contract.timeZone, size, storedContent);
+  const usage = usageFromBundle(bundle, period, contract.timeZone, size);
   usage.checkpoint = { site: header.site, size, root: size ? v.tree!.root(size).toString('hex') : '' };
   const mine = computeStatement(contract, usage);
   const money = (a: number) => formatMoney({ amount: a, currency: mine.currency });

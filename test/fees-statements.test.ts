@@ -63,6 +63,8 @@ describe('fee statements from witnessed logs: API, CSV, close, adjustments, part
     assert.equal(oct.total, 10780);
     assert.deepEqual(oct.usage.pageAccesses, { tieUp: 8, original: 2 });
     assert.equal(oct.usage.uniqueUsers, 3);
+    // Content sizes come from the log too: distinct pages served per kind and their sizes.
+    assert.deepEqual(oct.usage.content, { tieUpPages: 1, originalPages: 1, tieUpBytes: 1000, originalBytes: 1000 });
     assert.equal(oct.checkpoint.site, 'north');
     assert.equal(oct.checkpoint.size, net.partners.north!.ctx.log.size);
     const nov = (await api(main(), 'GET', '/admin/api/fees/statements?period=2026-11')).body.statements[0];

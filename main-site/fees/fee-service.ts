@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import { badRequest, notFound } from '../../common/errors.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
 import { computeStatement, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
-import { filterForPartnership, pageUrlPath } from '../../common/release/manifest.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { FeeStore } from '../store/fee-store.js';
 import type { LogUsage } from '../store/witness-store.js';
 import type { Witness } from '../logs/witness.js';
 import type { MainSync } from '../sync/main-sync.js';
-import { syncTerms } from '../sync/contract.js';
 
 export interface PartnerStatement extends Statement {
   status: 'draft' | 'closed';
@@ -50,25 +48,16 @@ export class FeeService {
     return this.ctx.peers.list().filter((p) => p.role === 'partner' && this.store.contract(p.id)).map((p) => p.id);
   }
 
-  /** Content sizes the main site knows: tie-up pages of the release the partner serves, and its original pages. */
-  private content(partner: string): Usage['content'] {
-    const state = this.sync.sync.get(partner);
-    const rel = state.activeRelease !== null ? this.sync.releases.get(state.activeRelease) : undefined;
-    const type = syncTerms(this.ctx.peers.get(partner)?.contract ?? {}).partnershipType;
-    const pages = rel ? filterForPartnership(rel.manifest, type).filter((e) => pageUrlPath(e.path) !== null) : [];
-    return { tieUpPages: pages.length, tieUpBytes: pages.reduce((s, e) => s + e.size, 0), originalPages: state.originalPaths.length, originalBytes: 0 };
-  }
-
   /** The statement as the logs stand now, without adjustments for earlier periods. */
   private compute(partner: string, period: string, contract: FeeContract, counted?: LogUsage): PartnerStatement {
     const { start, end } = periodBounds(period, contract.timeZone);
     const cp = this.witness.store.latestCheckpoint(partner);
-    const u = counted ?? this.witness.store.usage(partner, start.toISOString(), end.toISOString(), cp?.size ?? 0);
+    const u = counted ?? this.witness.store.usage(partner, start.toISOString(), end.toISOString());
     const usage: Usage = {
       period,
       pageAccesses: { tieUp: u.tieUp, original: u.original },
       uniqueUsers: u.uniqueUsers,
-      content: this.content(partner),
+      content: u.content,
       orders: u.orders,
       reversals: u.reversals,
       checkpoint: cp ? { site: partner, size: cp.size, root: cp.root.toString('hex') } : null,
@@ -114,7 +103,7 @@ export class FeeService {
       const { start, end } = periodBounds(period, tz);
       byZone.set(tz, this.witness.store.usageForAll(start.toISOString(), end.toISOString()));
     }
-    const none: LogUsage = { tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] };
+    const none: LogUsage = { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] };
     return partners.map((p) => this.statement(p.id, period, byZone.get(p.contract.timeZone)!.get(p.id) ?? none));
   }
 

@@ -32,11 +32,43 @@ export interface AcceptedEntry {
 }
 
 export interface LogUsage {
+  /** Distinct pages served (status 200) per kind in the period, and their sizes (the largest response of each). */
+  content: { tieUpPages: number; originalPages: number; tieUpBytes: number; originalBytes: number };
   tieUp: number;
   original: number;
   uniqueUsers: number;
   orders: { id: string; amount: number; currency: string }[];
   reversals: { orderId: string; orderAmount: number; currency: string; kind: 'cancel' | 'refund' }[];
+}
+
+type PagesRow = { site: string; tieUp: number | null; original: number | null; users: number };
+type ContentRow = { site: string; kind: string; pages: number; bytes: number };
+type OrderRow = { site: string; type: string; order_id: string; order_amount: number; currency: string };
+
+/**
+ * The counting queries, each for all sites (one grouped pass, like a plain
+ * aggregation) and for one site (through the (site, time) index).
+ */
+function usageQueries(db: Db) {
+  const pages = (where: string) =>
+    `SELECT site, SUM(kind = 'tie-up') AS tieUp, SUM(kind = 'original') AS original, COUNT(DISTINCT user_id) AS users
+     FROM witnessed_entries WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status < 400 GROUP BY site`;
+  const content = (where: string) =>
+    `SELECT site, kind, COUNT(*) AS pages, SUM(bytes) AS bytes FROM (
+       SELECT site, kind, path, MAX(bytes) AS bytes FROM witnessed_entries
+       WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original') GROUP BY site, kind, path)
+     GROUP BY site, kind`;
+  const orders = (where: string) =>
+    `SELECT site, type, order_id, order_amount, currency FROM witnessed_entries
+     WHERE ${where} time >= ? AND time < ? AND type IN ('order', 'cancel', 'refund') ORDER BY site, idx`;
+  return {
+    pagesAll: db.prepare<[string, string], PagesRow>(pages('')),
+    pagesOne: db.prepare<[string, string, string], PagesRow>(pages('site = ? AND')),
+    contentAll: db.prepare<[string, string], ContentRow>(content('')),
+    contentOne: db.prepare<[string, string, string], ContentRow>(content('site = ? AND')),
+    ordersAll: db.prepare<[string, string], OrderRow>(orders('')),
+    ordersOne: db.prepare<[string, string, string], OrderRow>(orders('site = ? AND')),
+  };
 }
 
 /** The partners' logs as witnessed by the main site. */
@@ -47,25 +79,10 @@ export class WitnessStore {
     this.q = {
       leaves: db.prepare<[string], { leaf: Buffer }>('SELECT leaf FROM witnessed_entries WHERE site = ? ORDER BY idx'),
       insertEntry: db.prepare(
-        `INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency)
-         VALUES (@site, @index, @line, @leaf, @time, @type, @kind, @status, @user, @orderId, @orderAmount, @currency)`,
+        `INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes)
+         VALUES (@site, @index, @line, @leaf, @time, @type, @kind, @status, @user, @orderId, @orderAmount, @currency, @path, @bytes)`,
       ),
-      pageCounts: db.prepare<[string, string, string, number], { tieUp: number | null; original: number | null; users: number }>(
-        `SELECT SUM(kind = 'tie-up') AS tieUp, SUM(kind = 'original') AS original, COUNT(DISTINCT user_id) AS users
-         FROM witnessed_entries WHERE site = ? AND time >= ? AND time < ? AND idx < ? AND type = 'page' AND status < 400`,
-      ),
-      pageCountsAll: db.prepare<[string, string], { site: string; tieUp: number | null; original: number | null; users: number }>(
-        `SELECT e.site, SUM(e.kind = 'tie-up') AS tieUp, SUM(e.kind = 'original') AS original, COUNT(DISTINCT e.user_id) AS users
-         FROM witnessed_entries e WHERE e.time >= ? AND e.time < ? AND e.type = 'page' AND e.status < 400 GROUP BY e.site`,
-      ),
-      orderEventsAll: db.prepare<[string, string], { site: string; type: string; order_id: string; order_amount: number; currency: string }>(
-        `SELECT e.site, e.type, e.order_id, e.order_amount, e.currency
-         FROM witnessed_entries e WHERE e.time >= ? AND e.time < ? AND e.type IN ('order', 'cancel', 'refund') ORDER BY e.site, e.idx`,
-      ),
-      orderEvents: db.prepare<[string, string, string, number], { type: string; order_id: string; order_amount: number; currency: string }>(
-        `SELECT type, order_id, order_amount, currency FROM witnessed_entries
-         WHERE site = ? AND time >= ? AND time < ? AND idx < ? AND type IN ('order', 'cancel', 'refund') ORDER BY idx`,
-      ),
+      ...usageQueries(db),
       lines: db.prepare<[string, number, number], { idx: number; line: string; leaf: Buffer }>('SELECT idx, line, leaf FROM witnessed_entries WHERE site = ? AND idx >= ? AND idx < ? ORDER BY idx'),
       insertCp: db.prepare('INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       latestCp: db.prepare<[string], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? ORDER BY size DESC LIMIT 1'),
@@ -91,23 +108,15 @@ export class WitnessStore {
     this.db.transaction(() => {
       for (const e of entries) {
         const f = e.fields;
-        this.q.insertEntry.run({ site, index: e.index, line: e.line, leaf: e.leaf, time: f.time, type: f.type, kind: f.kind, status: f.status, user: f.user, orderId: f.order?.id ?? null, orderAmount: f.order?.amount ?? null, currency: f.order?.currency ?? null });
+        this.q.insertEntry.run({ site, index: e.index, line: e.line, leaf: e.leaf, time: f.time, type: f.type, kind: f.kind, status: f.status, user: f.user, orderId: f.order?.id ?? null, orderAmount: f.order?.amount ?? null, currency: f.order?.currency ?? null, path: f.path, bytes: f.bytes });
       }
       this.q.insertCp.run(site, cp.size, cp.root, cp.time, cp.note, cp.signerX, cp.cosignature, new Date().toISOString());
     })();
   }
 
-  /** What fees count in [from, to) among the first `size` accepted entries (those a checkpoint covers). */
-  usage(site: string, from: string, to: string, size: number): LogUsage {
-    const p = this.q.pageCounts.get(site, from, to, size)!;
-    const ev = this.q.orderEvents.all(site, from, to, size);
-    return {
-      tieUp: p.tieUp ?? 0,
-      original: p.original ?? 0,
-      uniqueUsers: p.users,
-      orders: ev.filter((e) => e.type === 'order').map((e) => ({ id: e.order_id, amount: e.order_amount, currency: e.currency })),
-      reversals: ev.filter((e) => e.type !== 'order').map((e) => ({ orderId: e.order_id, orderAmount: e.order_amount, currency: e.currency, kind: e.type as 'cancel' | 'refund' })),
-    };
+  /** What fees count in [from, to) for one site (see usageForAll). */
+  usage(site: string, from: string, to: string): LogUsage {
+    return this.usageForAll(from, to, site).get(site) ?? { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] };
   }
 
   /**
@@ -115,15 +124,21 @@ export class WitnessStore {
    * bound is needed: accept() stores entries only in the same transaction as
    * the checkpoint that ends them, so every stored entry is covered.
    */
-  usageForAll(from: string, to: string): Map<string, LogUsage> {
+  usageForAll(from: string, to: string, onlySite?: string): Map<string, LogUsage> {
     const out = new Map<string, LogUsage>();
     const get = (site: string) => {
       let u = out.get(site);
-      if (!u) out.set(site, (u = { tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] }));
+      if (!u) out.set(site, (u = { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] }));
       return u;
     };
-    for (const r of this.q.pageCountsAll.all(from, to)) Object.assign(get(r.site), { tieUp: r.tieUp ?? 0, original: r.original ?? 0, uniqueUsers: r.users });
-    for (const e of this.q.orderEventsAll.all(from, to)) {
+    const run = <T>(all: { all(a: string, b: string): T[] }, one: { all(s: string, a: string, b: string): T[] }) => (onlySite ? one.all(onlySite, from, to) : all.all(from, to));
+    for (const r of run(this.q.pagesAll, this.q.pagesOne)) Object.assign(get(r.site), { tieUp: r.tieUp ?? 0, original: r.original ?? 0, uniqueUsers: r.users });
+    for (const r of run(this.q.contentAll, this.q.contentOne)) {
+      const c = get(r.site).content;
+      if (r.kind === 'tie-up') Object.assign(c, { tieUpPages: r.pages, tieUpBytes: r.bytes });
+      else Object.assign(c, { originalPages: r.pages, originalBytes: r.bytes });
+    }
+    for (const e of run(this.q.ordersAll, this.q.ordersOne)) {
       const u = get(e.site);
       if (e.type === 'order') u.orders.push({ id: e.order_id, amount: e.order_amount, currency: e.currency });
       else u.reversals.push({ orderId: e.order_id, orderAmount: e.order_amount, currency: e.currency, kind: e.type as 'cancel' | 'refund' });
