@@ -44,7 +44,7 @@ export interface ServingState {
   activeRelease: number | null;
   /** Root of the active release's manifest as acknowledged (with emergency edits applied). */
   expectedRoot: string | null;
-  /** Root recomputed from the files actually on disk now. */
+  /** Root recomputed from the stored blobs now (what is really served). */
   servingRoot: string | null;
   emergencyEdits: number;
 }

@@ -76,7 +76,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       if (existing && existing.state !== 'receiving') {
         if (existing.root !== root) throw conflict('release_conflict', `release ${number} is already held here with another root`);
         if (b.repair === true && (existing.state === 'active' || existing.state === 'pending')) {
-          // Repair: any file that no longer hashes to its name is dropped and asked for again.
+          // Repair: any stored blob that no longer hashes to its name is dropped and asked for again.
           const damaged = [...new Set(existing.manifest.map((e) => e.sha256))].filter((h) => !p.blobs.intact(h));
           for (const h of damaged) p.blobs.remove(h);
           p.store.log('repair_offered', number, `${damaged.length} damaged file(s) to re-fetch`);
