@@ -17,6 +17,12 @@ import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
 import { freePorts } from './helpers/cli.js';
 import { tempDir, TEST_TOKEN } from './helpers/network.js';
 
+/** Resolves when the process has exited, including when it already had before this was called. */
+function exited(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => c.once('exit', () => r()));
+}
+
 describe('crash window: a partner killed during heavy logging loses no committed entry and leaves no hole', function () {
   this.timeout(90000);
   const dir = tempDir('tieup-crash-');
@@ -81,7 +87,7 @@ describe('crash window: a partner killed during heavy logging loses no committed
     stop = true;
     await Promise.all(load);
     await agent.close();
-    await new Promise((r) => child!.once('exit', r));
+    await exited(child!);
     assert.ok(seenCommitted > 500, `only ${seenCommitted} entries were committed under load`);
     assert.ok(answered > seenCommitted);
 
@@ -118,7 +124,7 @@ describe('crash window: a partner killed during heavy logging loses no committed
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(await committed(), rows.length + 20);
     child!.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await exited(child!);
     const db2 = new Database(dbFile, { readonly: true });
     const next = db2.prepare('SELECT idx, line FROM log_entries WHERE idx = ?').get(rows.length) as { idx: number; line: string };
     db2.close();
