@@ -14,9 +14,13 @@ import { logsPages } from './logs/logs-pages.js';
 import type { Witness } from './logs/witness.js';
 import { feesApi, mountPartnerFees } from './fees/fees-api.js';
 import { feesPages } from './fees/fees-pages.js';
+import { mountUserCentre, usersApi, usersPages } from './users/users-api.js';
+import type { UserService } from './users/user-service.js';
+import { shopperAccounts } from '../common/web/shopper-accounts.js';
+import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
 import type { FeeService } from './fees/fee-service.js';
 
-export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): express.Express {
+export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, users: UserService): express.Express {
   const { ctx } = m;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
@@ -24,6 +28,7 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): 
   mountPartnerReports(s2s, m, s2sDeps);
   mountLogShipping(s2s, witness, s2sDeps);
   mountPartnerFees(s2s, fees, s2sDeps);
+  mountUserCentre(s2s, users, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {
@@ -36,6 +41,7 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): 
       { href: '/admin/sync', title: 'Tie-up sync' },
       { href: '/admin/logs', title: 'Access logs' },
       { href: '/admin/fees', title: 'Fees' },
+      { href: '/admin/users', title: 'Shoppers' },
     ],
   });
   consoleSetup.api.use('/partners', partnersApi(ctx, { describe: (id) => ({ sync: syncView(m, id) }), onChange: () => m.scheduler.reconcile() }));
@@ -43,11 +49,23 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService): 
   consoleSetup.api.use(logsApi(ctx, witness, (site) => fees.contract(site)));
   consoleSetup.api.use(feesApi(fees));
   consoleSetup.pages.use(feesPages(fees));
+  consoleSetup.api.use(usersApi(users));
+  consoleSetup.pages.use(usersPages(users));
   consoleSetup.pages.use(logsPages(ctx, witness));
   consoleSetup.pages.use(syncPages(m));
   app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);
 
+  app.use(
+    shopperAccounts({
+      siteId: ctx.config.siteId,
+      directory: { register: (input) => users.register(input, ctx.config.siteId), login: (input, ip) => users.login(input, `${ctx.config.siteId}/${ip}`) },
+      sessions: new ShopperSessionStore(ctx.db),
+      view: () => m.content.current(),
+      cookieSecure: ctx.config.cookieSecure,
+      logger: ctx.logger,
+    }),
+  );
   app.use(createPageRouter(() => m.content.current(), ctx.log));
   app.use(sitePageNotFound(() => m.content.current(), ctx.log));
   finishApp(app, ctx);

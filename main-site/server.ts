@@ -17,6 +17,8 @@ import { Witness } from './logs/witness.js';
 import { WitnessStore } from './store/witness-store.js';
 import { FeeService } from './fees/fee-service.js';
 import { FeeStore } from './store/fee-store.js';
+import { UserService } from './users/user-service.js';
+import { UserStore } from './store/user-store.js';
 
 export interface RunningMain extends RunningSite {
   sync: MainSync;
@@ -54,7 +56,8 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
 
   const witness = new Witness(ctx, new WitnessStore(ctx.db));
   const fees = new FeeService(ctx, witness, new FeeStore(ctx.db), m);
-  const app = createMainApp(m, witness, fees);
+  const users = new UserService(ctx, new UserStore(ctx.db));
+  const app = createMainApp(m, witness, fees, users);
   const site = await runSite(ctx, app, {
     jobs: () => {
       scheduler.reconcile();

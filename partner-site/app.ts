@@ -8,6 +8,9 @@ import { mainApi } from './console/main-api.js';
 import { ownLogApi } from './logs/logs-api.js';
 import { partnerFeesApi } from './fees/fees-api.js';
 import { partnerFeesPages } from './fees/fees-pages.js';
+import { remoteDirectory } from './users/remote-directory.js';
+import { shopperAccounts } from '../common/web/shopper-accounts.js';
+import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
 import { ownLogPages } from './logs/logs-pages.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
@@ -43,6 +46,16 @@ export function createPartnerApp(p: PartnerSync): express.Express {
   app.use('/manage', consoleSetup.pages);
 
   // Shoppers: tie-up pages from the active release, original pages from the partner's folder.
+  app.use(
+    shopperAccounts({
+      siteId: ctx.config.siteId,
+      directory: remoteDirectory(ctx),
+      sessions: new ShopperSessionStore(ctx.db),
+      view: () => p.content.current(),
+      cookieSecure: ctx.config.cookieSecure,
+      logger: ctx.logger,
+    }),
+  );
   app.use(createPageRouter(() => p.content.current(), ctx.log));
   app.use(sitePageNotFound(() => p.content.current(), ctx.log));
   finishApp(app, ctx);

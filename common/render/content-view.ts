@@ -139,6 +139,11 @@ export class ContentView {
     return this.renderer.renderMessage(this.look, this.nav, 'Page not found', `There is no page at ${urlPath} on ${this.look.name}.`, this.release?.number ?? null);
   }
 
+  /** Server-generated HTML (already escaped) in this site's look. */
+  wrap(title: string, html: string): string {
+    return this.renderer.renderHtml(this.look, this.nav, title, html, this.release?.number ?? null);
+  }
+
   asset(urlPath: string): { data: Buffer; contentType: string; etag: string } | null {
     const e = this.assets.get(urlPath);
     if (!e) return null;

@@ -84,6 +84,11 @@ export class PageRenderer {
     return { title, html };
   }
 
+  /** Our own (already escaped) HTML inside the site's layout: account pages, forms. */
+  renderHtml(look: SiteLook, nav: NavItem[], title: string, html: string, release: number | null): string {
+    return this.sandbox.render('layout.ejs', { site: look, nav, release, page: { title, path: '', kind: 'original' }, content: html });
+  }
+
   renderMessage(look: SiteLook, nav: NavItem[], title: string, message: string, release: number | null): string {
     return this.sandbox.render('layout.ejs', { site: look, nav, release, page: { title, path: '', kind: 'original' }, content: `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>` });
   }

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, badRequest, conflict } from '../../common/errors.js';
+import type { SiteContext } from '../../common/site/context.js';
+import { FailureLimiter } from '../../common/web/failure-limiter.js';
+import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../../common/web/password.js';
+import type { UserStore } from '../store/user-store.js';
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+const EMAIL_RE = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,}$/;
+
+/** The network's user information centre: accounts and password checks for every site. */
+export class UserService {
+  private readonly byAccount: FailureLimiter;
+  private readonly byIp: FailureLimiter;
+
+  constructor(
+    private readonly ctx: SiteContext,
+    private readonly store: UserStore,
+  ) {
+    const w = ctx.config.loginWindowSeconds * 1000;
+    this.byAccount = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, w);
+    this.byIp = new FailureLimiter(ctx.config.loginMaxFailuresPerIp, w);
+  }
+
+  async register(raw: { email?: unknown; name?: unknown; password?: unknown }, site: string): Promise<PublicUser> {
+    const email = typeof raw.email === 'string' ? raw.email.trim().toLowerCase() : '';
+    const name = typeof raw.name === 'string' ? raw.name.trim() : '';
+    const password = typeof raw.password === 'string' ? raw.password : '';
+    const problems: string[] = [];
+    if (!EMAIL_RE.test(email)) problems.push('enter a valid email address');
+    if (name.length < 1 || name.length > 100) problems.push('enter your name (1 to 100 characters)');
+    const pw = passwordProblem(password);
+    if (pw) problems.push(pw);
+    if (problems.length) throw badRequest('invalid_registration', problems.join('; '), { problems });
+    const user = { id: randomUUID(), email, name, passwordHash: await hashPassword(password), registeredSite: site, createdAt: new Date().toISOString() };
+    if (!this.store.insert(user)) throw conflict('email_taken', 'an account with this email already exists; log in instead');
+    this.ctx.logger.info({ event: 'user_registered', userId: user.id, site }, 'shopper registered');
+    return { id: user.id, email, name };
+  }
+
+  /** Checks a password, throttled per account and per client address. */
+  async login(raw: { email?: unknown; password?: unknown }, clientIp: string): Promise<PublicUser> {
+    const email = typeof raw.email === 'string' ? raw.email.trim().toLowerCase().slice(0, 260) : '';
+    const password = typeof raw.password === 'string' ? raw.password : '';
+    const acct = `acct:${email}`;
+    const ip = `ip:${clientIp}`;
+    const wait = Math.max(this.byAccount.blockedFor(acct), this.byIp.blockedFor(ip));
+    if (wait > 0) throw new AppError(429, 'too_many_attempts', `too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`, { retryAfter: wait });
+    const user = email ? this.store.byEmail(email) : undefined;
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !ok) {
+      this.byAccount.fail(acct);
+      this.byIp.fail(ip);
+      throw new AppError(401, 'invalid_credentials', 'wrong email or password');
+    }
+    this.byAccount.reset(acct);
+    return { id: user.id, email: user.email, name: user.name };
+  }
+
+  list() {
+    return this.store.list().map((u) => ({ id: u.id, email: u.email, name: u.name, registeredSite: u.registeredSite, createdAt: u.createdAt }));
+  }
+}
