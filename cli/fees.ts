@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { verifyBundle, EXIT_CODES, type BundleHeader } from '../common/logchain/audit.js';
 import { parseFeeContract, type FeeContract } from '../common/fees/contract.js';
-import { computeStatement, type Statement } from '../common/fees/engine.js';
+import { computeStatement, isPeriod, type Statement } from '../common/fees/engine.js';
 import { formatMoney } from '../common/fees/money.js';
 import { usageFromBundle } from '../common/fees/usage-from-bundle.js';
 import { apiCall, CliError } from './http.js';
@@ -23,7 +23,7 @@ function readJson(file: string, what: string): unknown {
 export async function feesRecompute(url: string, token: string | undefined, flags: Flags): Promise<number> {
   const bundleFile = flags.bundle;
   const period = flags.period;
-  if (typeof bundleFile !== 'string' || typeof period !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
+  if (typeof bundleFile !== 'string' || !isPeriod(period)) {
     throw new CliError('usage: tieup fees recompute --bundle <audit export> --period YYYY-MM [--contract <file>] [--statement <file>] [--offline]', 2);
   }
   let bundle: Buffer;

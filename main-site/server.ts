@@ -52,7 +52,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
       ctx.logger.warn({ event: 'publish_at_start_refused', reason: (err as Error).message }, 'the content folder cannot be published yet');
     }
   }
-  const watcher = watch ? watchContent(m, () => undefined) : undefined;
+  const watcher = watch ? watchContent(m) : undefined;
 
   const witness = new Witness(ctx, new WitnessStore(ctx.db));
   const fees = new FeeService(ctx, witness, new FeeStore(ctx.db), m);

@@ -49,13 +49,16 @@ const SERVICE_NAMES: Record<string, string> = {
 
 export class FeeError extends Error {}
 
+/** A statement period: a calendar month, "YYYY-MM". */
+export const isPeriod = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(v);
+
 /**
  * The fee engine: contract version + usage -> statement. Pure: the same inputs
  * always give the same statement, which is what lets an auditor recompute it
  * from an exported log bundle.
  */
 export function computeStatement(contract: FeeContract, usage: Usage): Statement {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(usage.period)) throw new FeeError(`period must be YYYY-MM, got "${usage.period}"`);
+  if (!isPeriod(usage.period)) throw new FeeError(`period must be YYYY-MM, got "${usage.period}"`);
   const version = versionOn(contract, `${usage.period}-01`);
   if (!version) throw new FeeError(`no contract version of ${contract.partner} is in force on ${usage.period}-01`);
   const t = version.terms;

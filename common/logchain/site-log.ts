@@ -40,7 +40,6 @@ export class SiteLog {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private lastCheckpointSize: number;
   private closed = false;
-  private listeners: ((size: number) => void)[] = [];
 
   constructor(
     private readonly store: LogStore,
@@ -130,12 +129,7 @@ export class SiteLog {
     const cp = { size, root, time, note, signerX: s.publicRaw.toString('base64url') };
     this.store.addCheckpoint(cp);
     if (size > this.lastCheckpointSize) this.lastCheckpointSize = size;
-    for (const l of this.listeners) l(size);
     return cp;
-  }
-
-  onCheckpoint(l: (size: number) => void): void {
-    this.listeners.push(l);
   }
 
   close(): void {

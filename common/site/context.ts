@@ -25,6 +25,8 @@ export interface SiteContext {
   /** This site's own access log, and its storage (for shipping and export). */
   log: SiteLog;
   logStore: LogStore;
+  /** A signed-note signer with this site's current key under a given name (log checkpoints, cosignatures). */
+  noteSigner(name: string): NoteSigner;
   /** Always the keyring in force; replaced in place when keys rotate. */
   keyring(): Keyring;
   setKeyring(k: Keyring): void;
@@ -60,6 +62,7 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
     checkpointEntries: config.logCheckpointEntries,
   });
   const ctx: SiteContext = {
+    noteSigner: signer,
     log,
     logStore,
     config,

@@ -143,6 +143,11 @@ export class PeerStore {
     return this.q.list.all().map(toPeer);
   }
 
+  /** On a partner: the main site it belongs to (there is at most one). */
+  main(): Peer | undefined {
+    return this.list().find((p) => p.role === 'main');
+  }
+
   add(p: NewPeer): Peer {
     this.invalidate();
     const now = new Date().toISOString();

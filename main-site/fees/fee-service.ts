@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { badRequest, notFound } from '../../common/errors.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
-import { computeStatement, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
+import { computeStatement, isPeriod, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { FeeStore } from '../store/fee-store.js';
 import type { LogUsage } from '../store/witness-store.js';
@@ -15,7 +15,6 @@ export interface PartnerStatement extends Statement {
   usage: Omit<Usage, 'period' | 'checkpoint'>;
 }
 
-const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** Statements per partner and period, from accepted log entries and the partner's fee contract. */
 export class FeeService {
@@ -68,7 +67,7 @@ export class FeeService {
   }
 
   statement(partner: string, period: string, counted?: LogUsage): PartnerStatement {
-    if (!PERIOD_RE.test(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+    if (!isPeriod(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
     const closed = this.store.closed(partner, period);
     if (closed) return { ...(JSON.parse(closed.json) as PartnerStatement), status: 'closed', hash: closed.hash, closedAt: closed.closedAt };
     const contract = this.contract(partner);
@@ -96,7 +95,7 @@ export class FeeService {
 
   /** Every partner's statement: one counting pass per time zone in use, not one query per partner. */
   statements(period: string): PartnerStatement[] {
-    if (!PERIOD_RE.test(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+    if (!isPeriod(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
     const partners = this.partnersWithContracts().map((p) => ({ id: p, contract: this.contract(p)! }));
     const byZone = new Map<string, Map<string, LogUsage>>();
     for (const tz of new Set(partners.map((p) => p.contract.timeZone))) {

@@ -1,10 +1,11 @@
 import express, { type Request } from 'express';
 import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { isPeriod } from '../../common/fees/engine.js';
 import { statementsCsv, type FeeService } from './fee-service.js';
 
 const periodOf = (v: unknown): string => {
-  if (typeof v !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(v)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+  if (!isPeriod(v)) throw badRequest('invalid_request', 'period must be YYYY-MM');
   return v;
 };
 export const currentPeriod = (): string => new Date().toISOString().slice(0, 7);

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { isPeriod } from '../../common/fees/engine.js';
 import { formatMoney } from '../../common/fees/money.js';
 import { currentPeriod } from './fees-api.js';
 import type { FeeService, PartnerStatement } from './fee-service.js';
@@ -28,7 +29,7 @@ function chart(points: { period: string; total: number; accesses: number }[], cu
 export function feesPages(fees: FeeService): express.Router {
   const r = express.Router();
   r.get('/fees', (req: Request, res: Response) => {
-    const period = typeof req.query.period === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(req.query.period) ? req.query.period : currentPeriod();
+    const period = isPeriod(req.query.period) ? req.query.period : currentPeriod();
     let statements: PartnerStatement[] = [];
     let error: string | null = null;
     try {
@@ -51,7 +52,7 @@ export function feesPages(fees: FeeService): express.Router {
   });
   r.post('/fees/close', (req, res) => {
     const period = String((req.body as Record<string, unknown>).period ?? '');
-    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
+    if (!isPeriod(period)) {
       res.redirect(303, '/admin/fees');
       return;
     }

@@ -29,8 +29,7 @@ export class Witness {
   ) {}
 
   signer(): NoteSigner {
-    const k = this.ctx.keyring().current;
-    return { name: witnessName(this.ctx.config.siteId), key: k.privateKey, publicRaw: rawPublicKey(k.publicJwk.x) };
+    return this.ctx.noteSigner(witnessName(this.ctx.config.siteId));
   }
 
   tree(site: string): MerkleTree {

@@ -65,7 +65,7 @@ export function releaseFor(release: Release, type: Parameters<typeof filterForPa
 }
 
 /** Watches the content folder and the framework; publishes after edits settle. */
-export function watchContent(d: PublisherDeps, onPublished: (r: PublishResult) => void): FSWatcher {
+export function watchContent(d: PublisherDeps): FSWatcher {
   const { config, logger } = d.ctx;
   let timer: NodeJS.Timeout | undefined;
   const watcher = chokidar.watch([config.contentDir, config.templatesDir], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 30 } });
@@ -73,8 +73,7 @@ export function watchContent(d: PublisherDeps, onPublished: (r: PublishResult) =
     clearTimeout(timer);
     timer = setTimeout(() => {
       try {
-        const r = publish(d, `edited ${path.replace(config.contentDir + '/', '').replace(config.templatesDir + '/', 'templates/')}`, 'watcher');
-        if (r.created) onPublished(r);
+        publish(d, `edited ${path.replace(config.contentDir + '/', '').replace(config.templatesDir + '/', 'templates/')}`, 'watcher');
       } catch (err) {
         logger.warn({ event: 'auto_publish_refused', reason: (err as Error).message }, 'content changed but cannot be published');
       }

@@ -4,7 +4,7 @@ import type { SiteContext } from '../../common/site/context.js';
 import { describePeer, enrolPeer } from '../../common/site/enrolment.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
 
-const mainPeer = (ctx: SiteContext) => ctx.peers.list().find((p) => p.role === 'main');
+const mainPeer = (ctx: SiteContext) => ctx.peers.main();
 
 /** /manage/api/main: the one main site this partner belongs to. */
 export function mainApi(ctx: SiteContext): express.Router {

@@ -16,7 +16,8 @@ export interface ShipResult {
  * backlog from where the main site stands.
  */
 export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20): Promise<ShipResult> {
-  const main = ctx.peers.list().find((p) => p.role === 'main' && p.status === 'active');
+  const found = ctx.peers.main();
+  const main = found?.status === 'active' ? found : undefined;
   let accepted = store.shipping().acceptedSize;
   if (!main) return { shipped: 0, acceptedSize: accepted };
   ctx.log.flush();

@@ -7,7 +7,7 @@ import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { activateRelease, type PartnerSync } from './receiver.js';
 
-const mainPeer = (p: PartnerSync) => p.ctx.peers.list().find((x) => x.role === 'main');
+const mainPeer = (p: PartnerSync) => p.ctx.peers.main();
 
 /** Tells the main site; a failure is logged and reported to the caller, never hidden. */
 export async function tellMain(p: PartnerSync, path: '/s2s/sync/decision' | '/s2s/sync/report', body: Record<string, unknown>): Promise<{ reported: boolean; error?: string }> {

@@ -1,6 +1,5 @@
 import express, { type Request, type Response } from 'express';
 import { badRequest, notFound } from '../../common/errors.js';
-import { pageUrlPath } from '../../common/release/manifest.js';
 import { z } from 'zod';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
@@ -111,4 +110,3 @@ export function syncPages(p: PartnerSync): express.Router {
   return r;
 }
 
-export { pageUrlPath };

@@ -71,7 +71,7 @@ export class PartnerContent {
 
   look(): SiteLook {
     const o = this.store.overrides() as Partial<SiteLook> & { siteName?: string };
-    const mainPeer = this.ctx.peers.list().find((p) => p.role === 'main');
+    const mainPeer = this.ctx.peers.main();
     return {
       id: this.ctx.config.siteId,
       name: typeof o.siteName === 'string' ? o.siteName : this.ctx.config.siteId,

@@ -11,7 +11,7 @@ import type { Account, UserDirectory } from '../../common/web/shopper-accounts.j
  */
 export function remoteDirectory(ctx: SiteContext): UserDirectory {
   const call = async (path: string, body: unknown): Promise<Account> => {
-    const main = ctx.peers.list().find((p) => p.role === 'main');
+    const main = ctx.peers.main();
     if (!main) throw new AppError(503, 'main_unreachable', 'accounts are not available on this shop yet (no main site is enrolled)');
     try {
       return (await ctx.client.call<Account>(main.id, 'POST', path, body)).body;
