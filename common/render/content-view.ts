@@ -51,6 +51,8 @@ export class ContentView {
   private readonly assets = new Map<string, ManifestEntry>();
   private readonly originals = new Map<string, OriginalPage>();
   private readonly rendered = new Map<string, ServedPage>();
+  /** Tie-up page sources, read once when the view is built (for the menu) and reused to render. */
+  private readonly sources = new Map<string, string>();
   /** Original pages hidden because a tie-up page owns the same path. */
   readonly shadowed: string[] = [];
 
@@ -68,7 +70,9 @@ export class ContentView {
         const url = pageUrlPath(e.path);
         if (!url) continue;
         this.tieUpPages.set(url, e);
-        const meta = navMeta(url, e.path, release!.read(e.sha256).toString('utf8'));
+        const source = release!.read(e.sha256).toString('utf8');
+        this.sources.set(url, source);
+        const meta = navMeta(url, e.path, source);
         if (meta.inNav) navItems.push({ href: url, kind: 'tie-up', title: meta.title, order: meta.order });
       }
     }
@@ -100,7 +104,7 @@ export class ContentView {
     const tie = this.tieUpPages.get(urlPath);
     const orig = tie ? undefined : this.originals.get(urlPath);
     if (!tie && !orig) return null;
-    const source = tie ? this.release!.read(tie.sha256).toString('utf8') : orig!.source;
+    const source = tie ? this.sources.get(urlPath)! : orig!.source;
     const kind = tie ? 'tie-up' : 'original';
     const { html } = this.renderer.render({ urlPath, file: tie ? tie.path : orig!.file, source, kind }, this.look, this.nav, this.release?.number ?? null);
     const page: ServedPage = { html, kind, etag: `"${this.etagBase}-${createHash('sha256').update(urlPath).digest('base64url').slice(0, 10)}"` };
