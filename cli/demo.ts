@@ -14,6 +14,7 @@ import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
 import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
 import { SyncStore } from '../partner-site/store/sync-store.js';
+import { PartnerShopStore } from '../partner-site/store/shop-store.js';
 import { FeeStore } from '../main-site/store/fee-store.js';
 import { parseFeeContract } from '../common/fees/contract.js';
 import type { SiteRole } from '../common/config.js';
@@ -29,6 +30,8 @@ interface DemoSite {
   look?: Record<string, unknown>;
   user: { username: string; password: string; role: 'operator' | 'manager' };
   note: string;
+  /** A partner's own stock of tie-up goods it sells locally, set once. */
+  localStock?: Record<string, number>;
 }
 
 export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager' };
@@ -52,13 +55,22 @@ export function demoSites(host: string, ports: [number, number, number]): DemoSi
     { id: 'main', role: 'main', port: ports[0], url: url(ports[0]), user: { username: 'operator', password: DEMO_PASSWORDS.operator, role: 'operator' }, note: 'main site' },
     {
       id: 'north', role: 'partner', port: ports[1], url: url(ports[1]),
-      contract: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *' },
+      contract: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *', shop: { handling: { default: 'entrust', rules: [] } } },
       look: { siteName: 'North Outfitters', colours: { primary: '#1f7a4d' }, contact: 'North Outfitters · 1 Harbour Road · open daily' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, applies updates at once',
     },
     {
       id: 'south', role: 'partner', port: ports[2], url: url(ports[2]),
-      contract: { partnershipType: 'content', requiresApproval: true, emergencyEdit: true, schedule: '*/15 * * * * *' },
+      contract: {
+        partnershipType: 'content', requiresApproval: true, emergencyEdit: true, schedule: '*/15 * * * * *',
+        // South sells kitchen goods from its own stock, asks the main site about shelter, entrusts the rest.
+        shop: {
+          handling: { default: 'entrust', rules: [{ category: 'kitchen', mode: 'local' }, { category: 'shelter', mode: 'consult' }] },
+          consult: { checkStock: false, warehouse: 'central', handlingFee: 300 },
+          userCopy: true,
+        },
+      },
+      localStock: { 'mug-ti': 10, 'stove-gas': 4 },
       look: { siteName: 'South Market', colours: { primary: '#c2571a' }, contact: 'South Market · covered market, stall 14' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, updates wait for approval',
     },
@@ -107,6 +119,7 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
           if (o.contract) peers.setContract(o.id, { ...existing.contract, ...o.contract });
         }
       }
+      if (s.localStock) new PartnerShopStore(db, s.id).seedStock(Object.entries(s.localStock).map(([productId, initial]) => ({ productId, initial })));
       if (s.look) {
         const looks = new SyncStore(db);
         if (Object.keys(looks.overrides()).length === 0) looks.setOverrides(s.look);
@@ -226,6 +239,10 @@ export async function runDemo(): Promise<void> {
     `Tie-up pages: edit ${relative(process.cwd(), join(process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
     `Sync status: ${sites[0]!.url}/admin/sync   Access logs: ${sites[0]!.url}/admin/logs   Fees: ${sites[0]!.url}/admin/fees`,
+    '',
+    `Shop: ${sites[1]!.url}/shop (north entrusts every order to the main site); ${sites[2]!.url}/shop (south sells kitchen goods`,
+    `from its own stock, consults the main site on shelter, entrusts the rest). Register a shopper on any site; one account works`,
+    `everywhere. Orders: ${sites[0]!.url}/admin/orders, ${sites[1]!.url}/manage/orders, ${sites[2]!.url}/manage/orders.`,
     '',
     'Try:',
     `  curl -s ${sites[1]!.url}/.well-known/jwks.json`,

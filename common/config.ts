@@ -57,6 +57,7 @@ const schema = z.object({
   logCheckpointEntries: intFromString(1, 1_000_000).default(1024),
   logShipMs: intFromString(100, 3600_000).default(1000),
   logShipBatch: intFromString(1, 5000).default(2000),
+  shopStateMs: intFromString(500, 3600_000).default(15_000),
 });
 
 export type SiteConfigInput = z.input<typeof schema>;
@@ -101,6 +102,8 @@ export interface SiteConfig {
   /** Partner: how often new log entries are shipped to the main site. */
   logShipMs: number;
   logShipBatch: number;
+  /** Partner: how often stock of tie-up goods and the shop terms are read from the main site. */
+  shopStateMs: number;
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];

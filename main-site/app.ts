@@ -19,8 +19,15 @@ import type { UserService } from './users/user-service.js';
 import { shopperAccounts } from '../common/web/shopper-accounts.js';
 import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
 import type { FeeService } from './fees/fee-service.js';
+import { ShopperSessions } from '../common/web/shopper-session.js';
+import { CartStore } from '../common/store/cart-store.js';
+import { CartCookie } from '../common/shop/cart-cookie.js';
+import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
+import type { MainShop } from './shop/main-shop.js';
+import { mountShopCentre, shopApi, shopPages } from './shop/shop-api.js';
+import { mainShopBackend } from './shop/main-backend.js';
 
-export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, users: UserService): express.Express {
+export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, users: UserService, shop: MainShop): express.Express {
   const { ctx } = m;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
@@ -29,6 +36,7 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, u
   mountLogShipping(s2s, witness, s2sDeps);
   mountPartnerFees(s2s, fees, s2sDeps);
   mountUserCentre(s2s, users, s2sDeps);
+  mountShopCentre(s2s, shop, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {
@@ -41,6 +49,7 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, u
       { href: '/admin/sync', title: 'Tie-up sync' },
       { href: '/admin/logs', title: 'Access logs' },
       { href: '/admin/fees', title: 'Fees' },
+      { href: '/admin/orders', title: 'Orders' },
       { href: '/admin/users', title: 'Shoppers' },
     ],
   });
@@ -50,23 +59,30 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, u
   consoleSetup.api.use(feesApi(fees));
   consoleSetup.pages.use(feesPages(fees));
   consoleSetup.api.use(usersApi(users));
+  consoleSetup.api.use(shopApi(shop));
+  consoleSetup.pages.use(shopPages(shop));
   consoleSetup.pages.use(usersPages(users));
   consoleSetup.pages.use(logsPages(ctx, witness));
   consoleSetup.pages.use(syncPages(m));
   app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);
 
+  const view = () => m.content.current();
+  const sessions = new ShopperSessions(ctx.config.siteId, new ShopperSessionStore(ctx.db), ctx.config.cookieSecure);
+  const backend = mainShopBackend(shop);
   app.use(
     shopperAccounts({
       siteId: ctx.config.siteId,
       directory: { register: (input) => users.register(input, ctx.config.siteId), login: (input, ip) => users.login(input, `${ctx.config.siteId}/${ip}`) },
-      sessions: new ShopperSessionStore(ctx.db),
-      view: () => m.content.current(),
-      cookieSecure: ctx.config.cookieSecure,
+      sessions,
+      view,
       logger: ctx.logger,
+      accountSections: accountOrders(backend),
     }),
   );
-  app.use(createPageRouter(() => m.content.current(), ctx.log));
+  const carts = new CartStore(ctx.db);
+  app.use(shopRoutes({ view, backend, carts, cartCookie: new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure), sessions, log: ctx.log, logger: ctx.logger }));
+  app.use(createPageRouter(view, ctx.log, sessions));
   app.use(sitePageNotFound(() => m.content.current(), ctx.log));
   finishApp(app, ctx);
   return app;

@@ -19,11 +19,14 @@ import { FeeService } from './fees/fee-service.js';
 import { FeeStore } from './store/fee-store.js';
 import { UserService } from './users/user-service.js';
 import { UserStore } from './store/user-store.js';
+import { MainShop } from './shop/main-shop.js';
+import { MainShopStore } from './store/shop-store.js';
 
 export interface RunningMain extends RunningSite {
   sync: MainSync;
   witness: Witness;
   fees: FeeService;
+  shop: MainShop;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -57,7 +60,10 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
   const witness = new Witness(ctx, new WitnessStore(ctx.db));
   const fees = new FeeService(ctx, witness, new FeeStore(ctx.db), m);
   const users = new UserService(ctx, new UserStore(ctx.db));
-  const app = createMainApp(m, witness, fees, users);
+  const shop = new MainShop(ctx, new MainShopStore(ctx.db), () => content.current(), users);
+  shop.seedStock();
+  content.onRefresh(() => shop.seedStock());
+  const app = createMainApp(m, witness, fees, users, shop);
   const site = await runSite(ctx, app, {
     jobs: () => {
       scheduler.reconcile();
@@ -77,7 +83,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     },
     onClose: [() => queue.close(), () => scheduler.close(), async () => watcher?.close()],
   });
-  return { ...site, sync: m, witness, fees };
+  return { ...site, sync: m, witness, fees, shop };
 }
 
 await runAsMain(import.meta.url, 'main', (config) => startMainSite(config));

@@ -14,8 +14,14 @@ import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
 import { ownLogPages } from './logs/logs-pages.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
+import { ShopperSessions } from '../common/web/shopper-session.js';
+import { CartStore } from '../common/store/cart-store.js';
+import { CartCookie } from '../common/shop/cart-cookie.js';
+import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
+import type { PartnerShop } from './shop/partner-shop.js';
+import { managerShopApi, managerShopPages } from './shop/manager-shop.js';
 
-export function createPartnerApp(p: PartnerSync): express.Express {
+export function createPartnerApp(p: PartnerSync, shop: PartnerShop): express.Express {
   const { ctx } = p;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('partner-site/views'), fromRoot('common/web/views')]);
@@ -33,6 +39,7 @@ export function createPartnerApp(p: PartnerSync): express.Express {
       { href: '/manage/sync', title: 'Tie-up releases' },
       { href: '/manage/logs', title: 'Access log' },
       { href: '/manage/fees', title: 'Fees' },
+      { href: '/manage/orders', title: 'Orders' },
     ],
   });
   consoleSetup.api.use('/main', mainApi(ctx));
@@ -42,21 +49,27 @@ export function createPartnerApp(p: PartnerSync): express.Express {
   consoleSetup.pages.use(partnerFeesPages(ctx));
   consoleSetup.pages.use(ownLogPages(ctx));
   consoleSetup.pages.use(syncPages(p));
+  consoleSetup.api.use(managerShopApi(shop));
+  consoleSetup.pages.use(managerShopPages(shop));
   app.use('/manage/api', consoleSetup.api, apiNotFound);
   app.use('/manage', consoleSetup.pages);
 
   // Shoppers: tie-up pages from the active release, original pages from the partner's folder.
+  const view = () => p.content.current();
+  const sessions = new ShopperSessions(ctx.config.siteId, new ShopperSessionStore(ctx.db), ctx.config.cookieSecure);
   app.use(
     shopperAccounts({
       siteId: ctx.config.siteId,
-      directory: remoteDirectory(ctx),
-      sessions: new ShopperSessionStore(ctx.db),
-      view: () => p.content.current(),
-      cookieSecure: ctx.config.cookieSecure,
+      directory: remoteDirectory(ctx, shop.store),
+      sessions,
+      view,
       logger: ctx.logger,
+      accountSections: accountOrders(shop),
     }),
   );
-  app.use(createPageRouter(() => p.content.current(), ctx.log));
+  const carts = new CartStore(ctx.db);
+  app.use(shopRoutes({ view, backend: shop, carts, cartCookie: new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure), sessions, log: ctx.log, logger: ctx.logger }));
+  app.use(createPageRouter(view, ctx.log, sessions));
   app.use(sitePageNotFound(() => p.content.current(), ctx.log));
   finishApp(app, ctx);
   return app;

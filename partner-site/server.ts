@@ -8,9 +8,12 @@ import { BlobStore } from './store/blob-store.js';
 import { PartnerContent } from './sync/partner-content.js';
 import type { PartnerSync } from './sync/receiver.js';
 import { shipLog } from './logs/shipper.js';
+import { PartnerShop } from './shop/partner-shop.js';
+import { PartnerShopStore } from './store/shop-store.js';
 
 export interface RunningPartner extends RunningSite {
   sync: PartnerSync;
+  shop: PartnerShop;
 }
 
 /** Composition root: config -> store -> app -> listen -> scheduled jobs. */
@@ -22,7 +25,10 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
   const content = new PartnerContent(ctx, store, blobs);
   content.watchOriginals();
   const sync: PartnerSync = { ctx, store, blobs, content };
-  const app = createPartnerApp(sync);
+  const shop = new PartnerShop(ctx, new PartnerShopStore(ctx.db, config.siteId), () => content.current());
+  shop.seedOriginalStock();
+  content.onChange(() => shop.seedOriginalStock());
+  const app = createPartnerApp(sync, shop);
   // Ship the log to the main site; never two runs at once, and a failure only waits for the next run.
   let shipping = false;
   const shipTimer = setInterval(() => {
@@ -33,8 +39,8 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
     });
   }, config.logShipMs);
   shipTimer.unref();
-  const site = await runSite(ctx, app, { onClose: [() => clearInterval(shipTimer), () => content.close()] });
-  return { ...site, sync };
+  const site = await runSite(ctx, app, { jobs: () => (shop.startPolling(config.shopStateMs), []), onClose: [() => clearInterval(shipTimer), () => shop.stopPolling(), () => content.close()] });
+  return { ...site, sync, shop };
 }
 
 await runAsMain(import.meta.url, 'partner', (config) => startPartnerSite(config));

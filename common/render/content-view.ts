@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import { pageUrlPath, type Manifest, type ManifestEntry } from '../release/manifest.js';
 import { parseFrontMatter } from './front-matter.js';
 import { PageRenderer, titleFromPath, type NavItem, type SiteLook } from './page-renderer.js';
+import { Catalog, CatalogError, parseCatalog, type Product } from '../shop/catalog.js';
+
+/** Where a release keeps its catalog of goods. */
+export const CATALOG_PATH = 'catalog/products.json';
 
 export interface ReleaseFiles {
   number: number;
@@ -55,11 +59,18 @@ export class ContentView {
   private readonly sources = new Map<string, string>();
   /** Original pages hidden because a tie-up page owns the same path. */
   readonly shadowed: string[] = [];
+  /** Tie-up goods from the release and the site's own goods. */
+  readonly catalog: Catalog;
+  /** Why the release's catalog could not be read (then it is served without one). */
+  readonly catalogProblem: string | null = null;
+  /** Server-built pages (shop pages) kept for the life of the view, by a key their builder chooses. */
+  private readonly builtPages = new Map<string, string>();
 
   constructor(
     readonly release: ReleaseFiles | null,
     originals: OriginalPage[],
     readonly look: SiteLook,
+    originalProducts: Product[] = [],
   ) {
     const templates = new Map<string, string>();
     const navItems: (NavItem & { order: number })[] = [];
@@ -76,6 +87,18 @@ export class ContentView {
         if (meta.inNav) navItems.push({ href: url, kind: 'tie-up', title: meta.title, order: meta.order });
       }
     }
+    let tieUpProducts: Product[] = [];
+    const catalogEntry = release?.manifest.find((e) => e.path === CATALOG_PATH);
+    if (catalogEntry) {
+      try {
+        tieUpProducts = parseCatalog(release!.read(catalogEntry.sha256).toString('utf8'), 'tie-up');
+      } catch (err) {
+        if (!(err instanceof CatalogError)) throw err;
+        this.catalogProblem = err.message;
+      }
+    }
+    this.catalog = new Catalog(tieUpProducts, originalProducts);
+    if (this.catalog.size > 0) navItems.push({ href: '/shop', kind: tieUpProducts.length ? 'tie-up' : 'original', title: 'Shop', order: 50 });
     for (const o of originals) {
       if (this.tieUpPages.has(o.urlPath)) {
         this.shadowed.push(o.urlPath);
@@ -89,7 +112,7 @@ export class ContentView {
     this.nav = navItems.map(({ href, title, kind }) => ({ href, title, kind }));
     this.renderer = new PageRenderer(templates);
     this.etagBase = createHash('sha256')
-      .update(JSON.stringify([release?.root ?? null, look, originals.map((o) => [o.urlPath, o.source])]))
+      .update(JSON.stringify([release?.root ?? null, look, originals.map((o) => [o.urlPath, o.source]), originalProducts]))
       .digest('base64url')
       .slice(0, 16);
   }
@@ -119,6 +142,7 @@ export class ContentView {
    */
   renderAll(served?: Manifest): { path: string; error: string }[] {
     const problems: { path: string; error: string }[] = [];
+    if (this.catalogProblem) problems.push({ path: CATALOG_PATH, error: this.catalogProblem });
     let urls = [...this.tieUpPages.keys(), ...this.originals.keys()];
     if (served && this.release) {
       const before = new Map(served.map((e) => [e.path, e.sha256]));
@@ -144,8 +168,24 @@ export class ContentView {
   }
 
   /** Server-generated HTML (already escaped) in this site's look. */
-  wrap(title: string, html: string): string {
-    return this.renderer.renderHtml(this.look, this.nav, title, html, this.release?.number ?? null);
+  wrap(title: string, html: string, page: { path: string; kind: 'tie-up' | 'original' } = { path: '', kind: 'original' }): string {
+    return this.renderer.renderHtml(this.look, this.nav, title, html, this.release?.number ?? null, page);
+  }
+
+  /** A server-built page, built once per view and key (the key names everything the page shows). */
+  built(key: string, build: () => string): string {
+    let html = this.builtPages.get(key);
+    if (html === undefined) {
+      html = build();
+      // A bound against keys an outsider could multiply (they all come from catalog ids, but stay safe).
+      if (this.builtPages.size < 50_000) this.builtPages.set(key, html);
+    }
+    return html;
+  }
+
+  /** The ETag of a server-built page: the view's base and the page's key. */
+  etagFor(key: string): string {
+    return `"${this.etagBase}-${createHash('sha256').update(key).digest('base64url').slice(0, 10)}"`;
   }
 
   asset(urlPath: string): { data: Buffer; contentType: string; etag: string } | null {

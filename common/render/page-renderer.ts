@@ -1,4 +1,4 @@
-import { marked } from 'marked';
+import { Marked } from 'marked';
 import { fromRoot } from '../paths.js';
 import { readFileSync } from 'node:fs';
 import { parseFrontMatter } from './front-matter.js';
@@ -44,6 +44,13 @@ function fallbackTemplates(): Map<string, string> {
   return new Map([['layout.ejs', fallbackLayout]]);
 }
 
+/**
+ * Markdown is text: raw HTML written inside it (by the main operator in a
+ * tie-up page or a partner in an original page) is shown as text, never run.
+ * Pages that need markup are .html or .ejs files, which are the operator's own.
+ */
+const markdown = new Marked({ renderer: { html: ({ text }) => escapeHtml(text) } });
+
 export function titleFromPath(urlPath: string): string {
   if (urlPath === '/') return 'Home';
   const last = urlPath.split('/').pop()!;
@@ -70,7 +77,7 @@ export class PageRenderer {
     if (page.file.endsWith('.md')) {
       const fm = parseFrontMatter(page.source);
       if (typeof fm.attributes.title === 'string') title = fm.attributes.title;
-      content = marked.parse(fm.body, { async: false });
+      content = markdown.parse(fm.body, { async: false });
     } else if (page.file.endsWith('.ejs')) {
       const name = `page:${page.file}`;
       if (!this.sandbox.has(name)) this.sandbox.add(name, page.source);
@@ -85,8 +92,8 @@ export class PageRenderer {
   }
 
   /** Our own (already escaped) HTML inside the site's layout: account pages, forms. */
-  renderHtml(look: SiteLook, nav: NavItem[], title: string, html: string, release: number | null): string {
-    return this.sandbox.render('layout.ejs', { site: look, nav, release, page: { title, path: '', kind: 'original' }, content: html });
+  renderHtml(look: SiteLook, nav: NavItem[], title: string, html: string, release: number | null, page: { path: string; kind: 'tie-up' | 'original' } = { path: '', kind: 'original' }): string {
+    return this.sandbox.render('layout.ejs', { site: look, nav, release, page: { title, ...page }, content: html });
   }
 
   renderMessage(look: SiteLook, nav: NavItem[], title: string, message: string, release: number | null): string {

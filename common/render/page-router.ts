@@ -2,14 +2,19 @@ import express, { type Request, type Response } from 'express';
 import type { ContentView } from './content-view.js';
 import { logPageView } from '../logchain/page-log.js';
 import type { SiteLog } from '../logchain/site-log.js';
+import type { ShopperSessions } from '../web/shopper-session.js';
 
 /**
  * Serves a site's pages and release assets from whatever view is current.
  * Pages revalidate by ETag (the release root, the look and the path), so a
  * shopper's browser keeps a page until the next release changes it.
  */
-export function createPageRouter(currentView: () => ContentView, log?: SiteLog): express.Router {
+export function createPageRouter(currentView: () => ContentView, log?: SiteLog, sessions?: ShopperSessions): express.Router {
   const r = express.Router();
+  const who = (req: express.Request) => {
+    const s = sessions?.current(req);
+    return s ? { user: s.session.userId, session: s.logId } : undefined;
+  };
   r.get(/^\/assets\/.+/, (req, res, next) => {
     const view = currentView();
     const a = view.asset(req.path);
@@ -35,7 +40,7 @@ export function createPageRouter(currentView: () => ContentView, log?: SiteLog):
       res.type('html').send(page.html);
       bytes = Buffer.byteLength(page.html);
     }
-    if (log) logPageView(log, req, res, page.kind, bytes, view.release?.number ?? null);
+    if (log) logPageView(log, req, res, page.kind, bytes, view.release?.number ?? null, who(req));
   });
   return r;
 }

@@ -17,9 +17,14 @@ export class UserStore {
   constructor(db: Db) {
     this.q = {
       byEmail: db.prepare<[string], Row>('SELECT * FROM users WHERE email = ?'),
+      byId: db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?'),
       insert: db.prepare('INSERT INTO users (id, email, name, password_hash, registered_site, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       list: db.prepare<[], Row>('SELECT * FROM users ORDER BY created_at DESC LIMIT 500'),
     };
+  }
+  byId(id: string): UserRecord | undefined {
+    const r = this.q.byId.get(id);
+    return r ? toUser(r) : undefined;
   }
   byEmail(email: string): UserRecord | undefined {
     const r = this.q.byEmail.get(email);

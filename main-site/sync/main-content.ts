@@ -6,6 +6,7 @@ import type { ReleaseStore } from '../store/release-store.js';
 /** The main site serves its own latest release, in the brand's own look. */
 export class MainContent {
   private view: ContentView;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly ctx: SiteContext,
@@ -26,5 +27,11 @@ export class MainContent {
 
   refresh(): void {
     this.view = this.build();
+    for (const l of this.listeners) l();
+  }
+
+  /** Runs after every new view (e.g. to give new products their stock). */
+  onRefresh(listener: () => void): void {
+    this.listeners.push(listener);
   }
 }

@@ -5,6 +5,7 @@ import type { SiteContext } from '../../common/site/context.js';
 import type { ReleaseStore } from '../store/release-store.js';
 import type { MainSyncStore } from '../store/sync-store.js';
 import { activeFreeze, syncTerms } from './contract.js';
+import { shopTerms } from '../../common/shop/terms.js';
 import { releaseFor } from './publisher.js';
 import { notify } from './webhooks.js';
 
@@ -110,7 +111,7 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
       root: target.root,
       note: latest.note,
       requiresApproval: terms.requiresApproval,
-      contract: { requiresApproval: terms.requiresApproval, emergencyEdit: terms.emergencyEdit, partnershipType: terms.partnershipType },
+      contract: { requiresApproval: terms.requiresApproval, emergencyEdit: terms.emergencyEdit, partnershipType: terms.partnershipType, shop: shopTerms(peer?.contract ?? {}) },
       ...(req.repair ? { repair: true } : {}),
     };
     const base = state.heldRelease !== null && state.heldRelease !== latest.number ? releases.get(state.heldRelease) : undefined;

@@ -62,6 +62,14 @@ export class UserService {
     return { id: user.id, email: user.email, name: user.name };
   }
 
+  passwordHashOf(id: string): string | undefined {
+    return this.store.byId(id)?.passwordHash;
+  }
+
+  exists(id: string): boolean {
+    return this.store.byId(id) !== undefined;
+  }
+
   list() {
     return this.store.list().map((u) => ({ id: u.id, email: u.email, name: u.name, registeredSite: u.registeredSite, createdAt: u.createdAt }));
   }

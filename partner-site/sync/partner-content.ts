@@ -7,6 +7,7 @@ import { DEFAULT_LOOK, type SiteLook } from '../../common/render/page-renderer.j
 import type { SiteContext } from '../../common/site/context.js';
 import type { SyncStore } from '../store/sync-store.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { CatalogError, parseCatalog, type Product } from '../../common/shop/catalog.js';
 
 const PAGE_RE = /^(.+)\.(md|ejs|html)$/;
 
@@ -40,6 +41,23 @@ export function readOriginals(dir: string): OriginalPage[] {
   return out;
 }
 
+/** The partner's own goods: catalog.json in its own folder (same format as a release's catalog). */
+export function readOriginalProducts(dir: string, onProblem: (message: string) => void): Product[] {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'catalog.json'), 'utf8');
+  } catch {
+    return [];
+  }
+  try {
+    return parseCatalog(text, 'original');
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    onProblem(err.message);
+    return [];
+  }
+}
+
 export interface ServingState {
   activeRelease: number | null;
   /** Root of the active release's manifest as acknowledged (with emergency edits applied). */
@@ -56,6 +74,7 @@ export interface ServingState {
 export class PartnerContent {
   private view: ContentView;
   private watcher: FSWatcher | undefined;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly ctx: SiteContext,
@@ -101,17 +120,31 @@ export class PartnerContent {
     const rel = n === null ? undefined : this.store.get(n);
     const manifest = rel ? (releaseNumber === undefined ? this.servedManifest()! : rel.manifest) : null;
     const files = rel && manifest ? { number: rel.number, root: manifestRoot(manifest), manifest, read: (sha: string) => this.blobs.read(sha) } : null;
-    return new ContentView(files, readOriginals(this.ctx.config.originalDir), this.look());
+    const products = readOriginalProducts(this.ctx.config.originalDir, (message) =>
+      this.ctx.logger.warn({ event: 'original_catalog_invalid', reason: message }, 'catalog.json of the original pages is invalid; original goods are not offered'),
+    );
+    return new ContentView(files, readOriginals(this.ctx.config.originalDir), this.look(), products);
   }
 
   /** Serves a view built for the release just activated (no emergency edits, current originals and look). */
   install(view: ContentView): void {
     this.view = view;
+    this.changed();
   }
 
   /** Rebuilds from the database and swaps in one assignment. */
   refresh(): void {
     this.view = this.build();
+    this.changed();
+  }
+
+  /** Runs after every new view is served (e.g. to give new original goods their stock). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
   }
 
   /** Re-hashes every stored blob that is served: what the partner really serves. */

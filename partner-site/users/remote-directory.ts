@@ -1,20 +1,32 @@
 import { AppError } from '../../common/errors.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
+import { shopTerms } from '../../common/shop/terms.js';
+import { FailureLimiter } from '../../common/web/failure-limiter.js';
+import { verifyPassword } from '../../common/web/password.js';
 import type { Account, UserDirectory } from '../../common/web/shopper-accounts.js';
+import type { PartnerShopStore } from '../store/shop-store.js';
+
+type Answer = Account & { copy?: { passwordHash?: string } };
 
 /**
  * Accounts live at the main site: a partner registers and checks passwords
- * there over the authenticated channel and keeps no password itself. The main
- * site's refusals come back with their own status and message; an unreachable
- * main site is said plainly.
+ * there over the authenticated channel and keeps no password itself, unless
+ * its contract grants a user copy: then it keeps the scrypt hash and profile
+ * the main site sends (refreshed at every login) and, only while the main site
+ * is unreachable, checks a login against that copy. The main site's refusals
+ * come back with their own status and message; an unreachable main site is
+ * said plainly.
  */
-export function remoteDirectory(ctx: SiteContext): UserDirectory {
+export function remoteDirectory(ctx: SiteContext, copies: PartnerShopStore): UserDirectory {
+  const offline = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, ctx.config.loginWindowSeconds * 1000);
+  const userCopy = () => shopTerms(ctx.peers.main()?.contract ?? {}).userCopy;
   const call = async (path: string, body: unknown): Promise<Account> => {
     const main = ctx.peers.main();
     if (!main) throw new AppError(503, 'main_unreachable', 'accounts are not available on this shop yet (no main site is enrolled)');
+    let a: Answer;
     try {
-      return (await ctx.client.call<Account>(main.id, 'POST', path, body)).body;
+      a = (await ctx.client.call<Answer>(main.id, 'POST', path, body)).body;
     } catch (err) {
       if (err instanceof S2SCallError && err.code === 'peer_error') {
         const status = Number(err.details?.status);
@@ -23,9 +35,28 @@ export function remoteDirectory(ctx: SiteContext): UserDirectory {
       }
       throw new AppError(503, 'main_unreachable', 'the account service is unreachable right now; please try again in a minute');
     }
+    if (a.copy?.passwordHash && userCopy()) copies.saveUserCopy({ id: a.id, email: a.email, name: a.name, passwordHash: a.copy.passwordHash });
+    return { id: a.id, email: a.email, name: a.name };
   };
   return {
     register: (input, clientIp) => call('/s2s/users/register', { ...input, clientIp }),
-    login: (input, clientIp) => call('/s2s/users/login', { ...input, clientIp }),
+    login: async (input, clientIp) => {
+      try {
+        return await call('/s2s/users/login', { ...input, clientIp });
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'main_unreachable' || !userCopy()) throw err;
+        const email = input.email.trim().toLowerCase();
+        const copy = copies.userCopy(email);
+        if (!copy) throw err;
+        const key = `copy:${email}`;
+        if (offline.blockedFor(key) > 0) throw new AppError(429, 'too_many_attempts', 'too many failed logins; try again later');
+        if (!(await verifyPassword(input.password, copy.passwordHash))) {
+          offline.fail(key);
+          throw new AppError(401, 'invalid_credentials', 'wrong email or password');
+        }
+        ctx.logger.info({ event: 'login_from_user_copy', userId: copy.id }, 'main site unreachable; login checked against the user copy');
+        return { id: copy.id, email: copy.email, name: copy.name };
+      }
+    },
   };
 }

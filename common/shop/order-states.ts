@@ -1,0 +1,77 @@
+/**
+ * An order's life, the same on every site: accepted when placed, then shipped
+ * (or ready for pickup), then delivered; cancelled from accepted or shipped,
+ * which returns its units to stock.
+ */
+export const ORDER_STATES = ['accepted', 'shipped', 'delivered', 'cancelled'] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+const NEXT: Record<OrderState, readonly OrderState[]> = {
+  accepted: ['shipped', 'cancelled'],
+  shipped: ['delivered', 'cancelled'],
+  delivered: [],
+  cancelled: [],
+};
+
+export const nextStates = (s: OrderState): readonly OrderState[] => NEXT[s];
+export const canMove = (from: OrderState, to: OrderState): boolean => NEXT[from].includes(to);
+export const isOrderState = (s: unknown): s is OrderState => typeof s === 'string' && (ORDER_STATES as readonly string[]).includes(s);
+
+export const SETTLEMENTS = {
+  pay_on_delivery: 'Pay on delivery',
+  bank_transfer: 'Bank transfer (we send an invoice)',
+  pickup: "Pick up and pay at the partner's shop",
+} as const;
+export type Settlement = keyof typeof SETTLEMENTS;
+export const isSettlement = (s: unknown): s is Settlement => typeof s === 'string' && Object.hasOwn(SETTLEMENTS, s);
+
+/** What the shopper is told happens next, per settlement method. */
+export function nextStepText(settlement: Settlement, shopName: string): string {
+  switch (settlement) {
+    case 'pay_on_delivery':
+      return 'We will ship your order shortly; pay the courier when it arrives.';
+    case 'bank_transfer':
+      return 'An invoice with our bank details is on its way to your email; we ship as soon as the transfer arrives.';
+    case 'pickup':
+      return `We will tell you by email when your order is ready; pick it up and pay at ${shopName}.`;
+  }
+}
+
+export interface OrderLine {
+  productId: string;
+  name: string;
+  qty: number;
+  unitPrice: number;
+  /** On a partner: whether this line was taken from the partner's own stock (and goes back on cancel). */
+  fromStock?: boolean;
+}
+
+export interface DeliveryAddress {
+  name: string;
+  street: string;
+  postcode: string;
+  city: string;
+  country: string;
+}
+
+/** An order as a shopper and a console see it, whichever site holds it. */
+export interface OrderView {
+  id: string;
+  number: string;
+  site: string;
+  mode: 'direct' | 'local' | 'entrust' | 'consult';
+  state: OrderState;
+  lines: OrderLine[];
+  handlingFee: number;
+  total: number;
+  currency: string;
+  settlement: Settlement;
+  address: DeliveryAddress | null;
+  warehouse: string | null;
+  userId: string;
+  userEmail: string;
+  createdAt: string;
+  updatedAt: string;
+  /** For an order a partner entrusted: the main site's order number. */
+  mainNumber?: string | null;
+}

@@ -1,0 +1,163 @@
+import { formatMoney } from '../fees/money.js';
+import { escapeHtml as e } from '../render/page-renderer.js';
+import { categoryTitle, type Product } from './catalog.js';
+import { SETTLEMENTS, nextStepText, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
+
+/**
+ * The shop's HTML, built by the server from catalog and order data. Every
+ * value that an operator, a partner or a shopper wrote goes through escapeHtml;
+ * nothing here is a template a release could change.
+ */
+
+/** Where the per-shopper form token goes in a page built once for everyone: escaped text can never contain "<". */
+export const CSRF_SLOT = '<tieup-csrf>';
+
+export const money = (amount: number, currency: string): string => formatMoney({ amount, currency });
+
+export function availabilityText(n: number | null): { label: string; cls: string } {
+  if (n === null) return { label: 'Availability is confirmed when you order', cls: 'avail-unknown' };
+  if (n <= 0) return { label: 'Out of stock', cls: 'avail-out' };
+  if (n <= 5) return { label: `Only ${n} left`, cls: 'avail-few' };
+  return { label: 'In stock', cls: 'avail-in' };
+}
+
+const productLink = (p: Product) => `<a href="/shop/product/${encodeURIComponent(p.id)}">${e(p.name)}</a>`;
+
+function productList(products: Product[]): string {
+  if (products.length === 0) return '<p>No products here.</p>';
+  return `<ul class="products">${products.map((p) => `<li>${productLink(p)} <span class="price">${money(p.price, p.currency)}</span></li>`).join('')}</ul>`;
+}
+
+function searchForm(q = ''): string {
+  return `<form method="get" action="/shop" class="search" role="search"><label>Search products <input name="q" value="${e(q)}" maxlength="100"></label> <button type="submit">Search</button></form>`;
+}
+
+export function shopIndexHtml(categories: { id: string; count: number }[], featured: Product[]): string {
+  const cats = categories.map((c) => `<li><a href="/shop/category/${encodeURIComponent(c.id)}">${e(categoryTitle(c.id))}</a> (${c.count})</li>`).join('');
+  return `<h1>Shop</h1>${searchForm()}<h2>Categories</h2><ul class="categories">${cats}</ul><h2>All products</h2>${productList(featured)}`;
+}
+
+export function searchHtml(q: string, results: Product[]): string {
+  return `<h1>Search</h1>${searchForm(q)}<p>${results.length} product(s) match “${e(q)}”.</p>${productList(results)}`;
+}
+
+export function categoryHtml(category: string, products: Product[]): string {
+  return `<nav class="crumbs"><a href="/shop">Shop</a> › ${e(categoryTitle(category))}</nav><h1>${e(categoryTitle(category))}</h1>${productList(products)}`;
+}
+
+function paragraphs(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => `<p>${e(p)}</p>`)
+    .join('');
+}
+
+/** The product page, with CSRF_SLOT where the shopper's form token goes. */
+export function productHtml(p: Product, available: number | null): string {
+  const a = availabilityText(available);
+  const out = available !== null && available <= 0;
+  return `<nav class="crumbs"><a href="/shop">Shop</a> › <a href="/shop/category/${encodeURIComponent(p.category)}">${e(categoryTitle(p.category))}</a></nav>
+<article class="product" data-product="${e(p.id)}">
+<h1>${e(p.name)}</h1>
+<p class="price">${money(p.price, p.currency)}</p>
+<p class="availability ${a.cls}">${e(a.label)}</p>
+<div class="description">${paragraphs(p.description)}</div>
+<form method="post" action="/cart/add" class="add-to-cart">
+<input type="hidden" name="_csrf" value="${CSRF_SLOT}"><input type="hidden" name="product" value="${e(p.id)}">
+<label>Quantity <input name="qty" type="number" min="1" max="99" value="1" required></label>
+<button type="submit"${out ? ' disabled' : ''}>Add to cart</button>
+</form>
+</article>`;
+}
+
+export interface CartLineView {
+  product: Product;
+  qty: number;
+  group: { id: string; label: string };
+  available: number | null;
+}
+
+export function cartHtml(lines: CartLineView[], csrf: string, notice?: string): string {
+  const note = notice ? `<p class="notice" role="status">${e(notice)}</p>` : '';
+  if (lines.length === 0) return `<h1>Your cart</h1>${note}<p>Your cart is empty. <a href="/shop">Browse the shop</a>.</p>`;
+  const groups = new Map<string, { label: string; lines: CartLineView[] }>();
+  for (const l of lines) {
+    const g = groups.get(l.group.id) ?? { label: l.group.label, lines: [] };
+    g.lines.push(l);
+    groups.set(l.group.id, g);
+  }
+  const several = groups.size > 1;
+  let body = '';
+  for (const [id, g] of groups) {
+    const total = g.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
+    const currency = g.lines[0]!.product.currency;
+    body += `<section class="cart-group"><h2>${e(g.label)}</h2><table><thead><tr><th>Product</th><th>Price</th><th>Quantity</th><th>Subtotal</th></tr></thead><tbody>`;
+    for (const l of g.lines) {
+      const a = availabilityText(l.available);
+      body += `<tr><td>${productLink(l.product)} <small class="${a.cls}">${e(a.label)}</small></td><td>${money(l.product.price, l.product.currency)}</td><td><input form="cart-update" name="qty_${e(l.product.id)}" type="number" min="0" max="99" value="${l.qty}" aria-label="Quantity of ${e(l.product.name)}"></td><td>${money(l.qty * l.product.price, l.product.currency)}</td></tr>`;
+    }
+    body += `</tbody></table><p class="total">Total: <strong>${money(total, currency)}</strong></p><p><a class="button checkout" href="/checkout?group=${encodeURIComponent(id)}">Check out${several ? ' these items' : ''}</a></p></section>`;
+  }
+  const split = several ? '<p>Your cart holds goods sent by different parties; each part is checked out as its own order.</p>' : '';
+  return `<h1>Your cart</h1>${note}${split}${body}<form id="cart-update" method="post" action="/cart/update"><input type="hidden" name="_csrf" value="${e(csrf)}"><button type="submit">Update quantities</button> <small>(0 removes a line)</small></form>`;
+}
+
+export interface CheckoutForm {
+  group: string;
+  label: string;
+  lines: CartLineView[];
+  settlements: Settlement[];
+  csrf: string;
+  key: string;
+  values?: Partial<DeliveryAddress> & { settlement?: string };
+  error?: string;
+  shopper: { name: string; email: string };
+}
+
+export function checkoutHtml(f: CheckoutForm): string {
+  const v = f.values ?? {};
+  const total = f.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
+  const currency = f.lines[0]?.product.currency ?? 'EUR';
+  const field = (name: keyof DeliveryAddress, label: string, auto: string, max = 100) =>
+    `<p><label>${label}<br><input name="${name}" value="${e(String(v[name] ?? (name === 'name' ? f.shopper.name : '')))}" maxlength="${max}" autocomplete="${auto}"></label></p>`;
+  const chosen = v.settlement ?? f.settlements[0];
+  const radios = f.settlements
+    .map((s) => `<label class="settlement"><input type="radio" name="settlement" value="${s}"${s === chosen ? ' checked' : ''}> ${e(SETTLEMENTS[s])}</label><br>`)
+    .join('');
+  return `<h1>Check out</h1>${f.error ? `<p class="error" role="alert">${e(f.error)}</p>` : ''}
+<p>${e(f.label)} · ordering as ${e(f.shopper.email)}</p>
+<ul class="order-lines">${f.lines.map((l) => `<li>${l.qty} × ${e(l.product.name)} — ${money(l.qty * l.product.price, l.product.currency)}</li>`).join('')}</ul>
+<p class="total">Total: <strong>${money(total, currency)}</strong></p>
+<form method="post" action="/checkout" class="checkout-form">
+<input type="hidden" name="_csrf" value="${e(f.csrf)}"><input type="hidden" name="group" value="${e(f.group)}"><input type="hidden" name="key" value="${e(f.key)}">
+<fieldset><legend>Delivery address</legend>
+${field('name', 'Name', 'name')}${field('street', 'Street and number', 'street-address', 200)}${field('postcode', 'Postcode', 'postal-code', 20)}${field('city', 'City', 'address-level2')}${field('country', 'Country', 'country-name', 60)}
+<p><small>Not needed for pickup.</small></p></fieldset>
+<fieldset><legend>Payment</legend>${radios}</fieldset>
+<p><button type="submit">Place order</button></p>
+</form>`;
+}
+
+export function orderLinesHtml(o: OrderView): string {
+  const fee = o.handlingFee ? `<li>Handling fee — ${money(o.handlingFee, o.currency)}</li>` : '';
+  return `<ul class="order-lines">${o.lines.map((l) => `<li>${l.qty} × ${e(l.name)} — ${money(l.qty * l.unitPrice, o.currency)}</li>`).join('')}${fee}</ul><p class="total">Total: <strong>${money(o.total, o.currency)}</strong></p>`;
+}
+
+export function confirmationHtml(o: OrderView, shopName: string, justPlaced: boolean): string {
+  return `<h1>${justPlaced ? 'Thank you for your order' : 'Your order'}</h1>
+<p class="order-number">Order number <strong>${e(o.number)}</strong> · state <span class="order-state state-${o.state}">${e(o.state)}</span></p>
+${orderLinesHtml(o)}
+<p>Payment: ${e(SETTLEMENTS[o.settlement])}.</p>
+${o.state === 'accepted' ? `<p class="next-step">${e(nextStepText(o.settlement, shopName))}</p>` : ''}
+<p><a href="/account">All your orders</a> · <a href="/shop">Continue shopping</a></p>`;
+}
+
+export function accountOrdersHtml(orders: OrderView[], note?: string): string {
+  const n = note ? `<p class="notice">${e(note)}</p>` : '';
+  if (orders.length === 0) return `<h2>Your orders</h2>${n}<p>No orders yet.</p>`;
+  return `<h2>Your orders</h2>${n}<table class="orders"><thead><tr><th>Order</th><th>Placed</th><th>Total</th><th>State</th></tr></thead><tbody>${orders
+    .map((o) => `<tr><td><a href="/orders/${encodeURIComponent(o.number)}">${e(o.number)}</a></td><td>${e(o.createdAt.slice(0, 16).replace('T', ' '))} UTC</td><td>${money(o.total, o.currency)}</td><td class="order-state state-${o.state}">${e(o.state)}</td></tr>`)
+    .join('')}</tbody></table>`;
+}

@@ -1,0 +1,280 @@
+import express, { type Request, type Response } from 'express';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { logOrderEvent, logPageView, type LogWho } from '../logchain/page-log.js';
+import type { SiteLog } from '../logchain/site-log.js';
+import type { ContentView } from '../render/content-view.js';
+import { escapeHtml } from '../render/page-renderer.js';
+import type { CartItem, CartStore } from '../store/cart-store.js';
+import { randomToken } from '../web/tokens.js';
+import type { CurrentShopper, ShopperSessions } from '../web/shopper-session.js';
+import type { Product } from './catalog.js';
+import type { CartCookie } from './cart-cookie.js';
+import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
+import {
+  CSRF_SLOT, accountOrdersHtml, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml,
+  type CartLineView,
+} from './shop-html.js';
+
+export interface CheckoutGroup {
+  id: string;
+  label: string;
+  settlements: Settlement[];
+}
+
+export interface PlaceRequest {
+  shopper: { id: string; email: string; name: string };
+  group: string;
+  lines: { product: Product; qty: number }[];
+  settlement: Settlement;
+  address: DeliveryAddress | null;
+  idempotencyKey: string;
+}
+
+/**
+ * What differs between the main site and a partner: who processes an order,
+ * where availability comes from, which checkout groups a cart splits into.
+ * Throws AppError with a message for the shopper when an order cannot be placed.
+ */
+export interface ShopBackend {
+  groupOf(p: Product): CheckoutGroup;
+  available(p: Product): number | null;
+  place(r: PlaceRequest): Promise<OrderView>;
+  ordersFor(userId: string): Promise<{ orders: OrderView[]; note?: string }>;
+  order(userId: string, number: string): Promise<OrderView | undefined>;
+}
+
+export interface ShopRoutesOptions {
+  view: () => ContentView;
+  backend: ShopBackend;
+  carts: CartStore;
+  cartCookie: CartCookie;
+  sessions: ShopperSessions;
+  log: SiteLog;
+  logger: Logger;
+}
+
+const MAX_LINES = 50;
+const MAX_QTY = 99;
+const KEY_RE = /^[A-Za-z0-9_-]{16,80}$/;
+
+/** The product page as served: built once per view, product and availability; the shopper's form token spliced in. */
+export function servedProductPage(view: ContentView, backend: ShopBackend, cartCookie: CartCookie, productId: string, cartId: string): { body: string; etag: string; product: Product } | null {
+  const p = view.catalog.get(productId);
+  if (!p) return null;
+  const avail = backend.available(p);
+  const key = `product:${p.id}:${availabilityText(avail).label}`;
+  const html = view.built(key, () => view.wrap(p.name, productHtml(p, avail), { path: `/shop/product/${p.id}`, kind: p.source }));
+  const token = cartCookie.token(cartId);
+  return { body: html.replace(CSRF_SLOT, token), etag: view.etagFor(`${key}|${token}`), product: p };
+}
+
+export function shopRoutes(o: ShopRoutesOptions): express.Router {
+  const r = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 });
+  const who = (req: Request, shopper?: CurrentShopper): LogWho => {
+    const s = shopper ?? o.sessions.current(req);
+    const cart = o.cartCookie.read(req.headers.cookie);
+    return { user: s?.session.userId ?? null, session: s?.logId ?? (cart ? o.cartCookie.storeKey(cart).slice(0, 16) : null) };
+  };
+  const sendPage = (req: Request, res: Response, view: ContentView, status: number, title: string, html: string, kind: 'tie-up' | 'original' = 'original') => {
+    const body = view.wrap(title, html, { path: req.path, kind });
+    res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
+    logPageView(o.log, req, res, kind, Buffer.byteLength(body), view.release?.number ?? null, who(req));
+  };
+  /** A page the same for everyone in this view: built once, revalidated by ETag. */
+  const sendBuilt = (req: Request, res: Response, view: ContentView, key: string, kind: 'tie-up' | 'original', build: () => string) => {
+    const body = view.built(key, build);
+    res.set('ETag', view.etagFor(key)).set('Cache-Control', 'no-cache');
+    let bytes = 0;
+    if (req.fresh) res.status(304).end();
+    else {
+      res.type('html').send(body);
+      bytes = Buffer.byteLength(body);
+    }
+    logPageView(o.log, req, res, kind, bytes, view.release?.number ?? null, who(req));
+  };
+  const kindOf = (products: Product[]) => (products.some((p) => p.source === 'tie-up') ? 'tie-up' : 'original');
+  const cartLines = (view: ContentView, items: CartItem[]): CartLineView[] =>
+    items.flatMap((i) => {
+      const product = view.catalog.get(i.productId);
+      if (!product) return [];
+      const g = o.backend.groupOf(product);
+      return [{ product, qty: i.qty, group: { id: g.id, label: g.label }, available: o.backend.available(product) }];
+    });
+
+  r.get('/shop', (req, res) => {
+    const view = o.view();
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
+    if (q) return sendPage(req, res, view, 200, `Search: ${q}`, searchHtml(q, view.catalog.search(q)), kindOf(view.catalog.all()));
+    const all = view.catalog.all();
+    sendBuilt(req, res, view, 'shop-index', kindOf(all), () => view.wrap('Shop', shopIndexHtml(view.catalog.categories, all.slice(0, 200)), { path: '/shop', kind: kindOf(all) }));
+  });
+
+  r.get('/shop/category/:category', (req, res, next) => {
+    const view = o.view();
+    const cat = req.params.category;
+    const products = view.catalog.inCategory(cat);
+    if (products.length === 0) return next();
+    sendBuilt(req, res, view, `category:${cat}`, kindOf(products), () => view.wrap(cat, categoryHtml(cat, products), { path: req.path, kind: kindOf(products) }));
+  });
+
+  r.get('/shop/product/:id', (req, res, next) => {
+    const view = o.view();
+    if (!view.catalog.get(req.params.id)) return next();
+    const cartId = o.cartCookie.ensure(req, res);
+    const page = servedProductPage(view, o.backend, o.cartCookie, req.params.id, cartId)!;
+    res.set('ETag', page.etag).set('Cache-Control', 'private, no-cache').set('Vary', 'Cookie');
+    let bytes = 0;
+    if (req.fresh) res.status(304).end();
+    else {
+      res.type('html').send(page.body);
+      bytes = Buffer.byteLength(page.body);
+    }
+    logPageView(o.log, req, res, page.product.source, bytes, view.release?.number ?? null, who(req));
+  });
+
+  const showCart = (req: Request, res: Response, status: number, notice?: string) => {
+    const view = o.view();
+    const cartId = o.cartCookie.ensure(req, res);
+    const cart = o.carts.get(o.cartCookie.storeKey(cartId));
+    sendPage(req, res, view, status, 'Your cart', cartHtml(cartLines(view, cart.items), o.cartCookie.token(cartId), notice));
+  };
+  const csrfRefused = 'The form expired or was not sent from this shop (CSRF check). Nothing was changed; please try again.';
+
+  r.get('/cart', (req, res) => showCart(req, res, 200));
+
+  r.post('/cart/add', form, (req, res) => {
+    const cartId = o.cartCookie.read(req.headers.cookie);
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    if (!o.cartCookie.check(cartId, b._csrf)) return showCart(req, res, 403, csrfRefused);
+    const view = o.view();
+    const product = typeof b.product === 'string' ? view.catalog.get(b.product) : undefined;
+    const qty = Number(b.qty ?? 1);
+    if (!product) return showCart(req, res, 400, 'That product is not in this shop.');
+    if (!Number.isInteger(qty) || qty < 1 || qty > MAX_QTY) return showCart(req, res, 400, `Choose a quantity from 1 to ${MAX_QTY}.`);
+    if (o.backend.available(product) === 0) return showCart(req, res, 409, `${product.name} is out of stock.`);
+    const key = o.cartCookie.storeKey(cartId!);
+    const cart = o.carts.get(key);
+    const line = cart.items.find((i) => i.productId === product.id);
+    if (line) line.qty = Math.min(MAX_QTY, line.qty + qty);
+    else if (cart.items.length >= MAX_LINES) return showCart(req, res, 400, `A cart holds at most ${MAX_LINES} different products.`);
+    else cart.items.push({ productId: product.id, qty });
+    // A changed cart is a new order: a new idempotency key.
+    o.carts.put(key, { items: cart.items, checkoutKey: null });
+    res.redirect(303, '/cart');
+  });
+
+  r.post('/cart/update', form, (req, res) => {
+    const cartId = o.cartCookie.read(req.headers.cookie);
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    if (!o.cartCookie.check(cartId, b._csrf)) return showCart(req, res, 403, csrfRefused);
+    const key = o.cartCookie.storeKey(cartId!);
+    const cart = o.carts.get(key);
+    const items: CartItem[] = [];
+    for (const i of cart.items) {
+      const raw = b[`qty_${i.productId}`];
+      const qty = raw === undefined ? i.qty : Number(raw);
+      if (!Number.isInteger(qty) || qty < 0 || qty > MAX_QTY) return showCart(req, res, 400, `Quantities are whole numbers from 0 to ${MAX_QTY}; nothing was changed.`);
+      if (qty > 0) items.push({ productId: i.productId, qty });
+    }
+    o.carts.put(key, { items, checkoutKey: null });
+    res.redirect(303, '/cart');
+  });
+
+  /** The cart lines of one checkout group, the group, and the cart's key. */
+  const checkoutState = (req: Request, res: Response, groupId: string) => {
+    const view = o.view();
+    const cartId = o.cartCookie.ensure(req, res);
+    const storeKey = o.cartCookie.storeKey(cartId);
+    const cart = o.carts.get(storeKey);
+    const lines = cartLines(view, cart.items).filter((l) => l.group.id === groupId);
+    const group = lines.length ? o.backend.groupOf(lines[0]!.product) : undefined;
+    return { view, cartId, storeKey, cart, lines, group };
+  };
+
+  r.get('/checkout', (req, res) => {
+    const groupId = typeof req.query.group === 'string' ? req.query.group : '';
+    const shopper = o.sessions.current(req);
+    if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(`/checkout?group=${groupId}`)}`);
+    const st = checkoutState(req, res, groupId);
+    if (!st.group) return showCart(req, res, 404, 'There is nothing to check out in that part of your cart.');
+    let key = st.cart.checkoutKey;
+    if (!key) {
+      key = randomToken(18);
+      o.carts.put(st.storeKey, { items: st.cart.items, checkoutKey: key });
+    }
+    sendPage(req, res, st.view, 200, 'Check out', checkoutHtml({ group: groupId, label: st.group.label, lines: st.lines, settlements: st.group.settlements, csrf: o.cartCookie.token(st.cartId), key: `${key}-${groupId}`, shopper: shopper.session }));
+  });
+
+  r.post('/checkout', form, async (req, res, next) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const str = (k: string, max: number) => (typeof b[k] === 'string' ? (b[k] as string).trim().slice(0, max) : '');
+    const groupId = str('group', 40);
+    const shopper = o.sessions.current(req);
+    if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(`/checkout?group=${groupId}`)}`);
+    const cartId = o.cartCookie.read(req.headers.cookie);
+    if (!o.cartCookie.check(cartId, b._csrf)) return showCart(req, res, 403, csrfRefused);
+    const st = checkoutState(req, res, groupId);
+    if (!st.group) return showCart(req, res, 409, 'There is nothing to check out in that part of your cart (was it already ordered?). See your orders under Account.');
+    const address: DeliveryAddress = { name: str('name', 100), street: str('street', 200), postcode: str('postcode', 20), city: str('city', 100), country: str('country', 60) };
+    const settlement = b.settlement;
+    const key = str('key', 100);
+    const again = (status: number, error: string) =>
+      sendPage(req, res, st.view, status, 'Check out', checkoutHtml({ group: groupId, label: st.group!.label, lines: st.lines, settlements: st.group!.settlements, csrf: o.cartCookie.token(st.cartId), key, values: { ...address, settlement: typeof settlement === 'string' ? settlement : '' }, error, shopper: shopper.session }));
+    if (!KEY_RE.test(key)) return again(400, 'The form is incomplete; please reload the checkout page.');
+    if (!isSettlement(settlement) || !st.group.settlements.includes(settlement)) return again(400, 'Choose how you will pay.');
+    const pickup = settlement === 'pickup';
+    const missing = (['name', 'street', 'postcode', 'city', 'country'] as const).filter((k) => !address[k]);
+    if (!pickup && missing.length) return again(400, `Fill in the delivery address (${missing.join(', ')}).`);
+    try {
+      const order = await o.backend.place({
+        shopper: { id: shopper.session.userId, email: shopper.session.email, name: shopper.session.name },
+        group: groupId,
+        lines: st.lines.map((l) => ({ product: l.product, qty: l.qty })),
+        settlement,
+        address: pickup ? null : address,
+        idempotencyKey: key,
+      });
+      const ordered = new Set(st.lines.map((l) => l.product.id));
+      const fresh = o.carts.get(st.storeKey);
+      o.carts.put(st.storeKey, { items: fresh.items.filter((i) => !ordered.has(i.productId)), checkoutKey: null });
+      logOrderEvent(o.log, {
+        type: 'order', path: '/checkout', kind: st.lines.some((l) => l.product.source === 'tie-up') ? 'tie-up' : 'original', status: 201,
+        release: st.view.release?.number ?? null, who: who(req, shopper), client: req.ip, ua: req.get('user-agent'),
+        order: { id: order.number, amount: order.total, currency: order.currency },
+      });
+      o.logger.info({ event: 'order_placed', order: order.number, mode: order.mode, total: order.total, currency: order.currency }, 'order placed');
+      res.redirect(303, `/orders/${encodeURIComponent(order.number)}?placed=1`);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) return again(err.status, err.message);
+      if (err instanceof AppError) {
+        o.logger.warn({ event: 'order_not_placed', code: err.code, reason: err.message }, 'order not placed');
+        return again(err.status, err.message);
+      }
+      next(err);
+    }
+  });
+
+  r.get('/orders/:number', async (req, res, next) => {
+    const shopper = o.sessions.current(req);
+    if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(req.originalUrl)}`);
+    try {
+      const order = await o.backend.order(shopper.session.userId, req.params.number);
+      const view = o.view();
+      if (!order) return sendPage(req, res, view, 404, 'Order not found', `<h1>Order not found</h1><p>You have no order ${escapeHtml(req.params.number)} on this shop.</p>`);
+      sendPage(req, res, view, 200, `Order ${order.number}`, confirmationHtml(order, view.look.name, req.query.placed === '1'));
+    } catch (err) {
+      next(err);
+    }
+  });
+  return r;
+}
+
+/** The orders section of the account page. */
+export function accountOrders(backend: ShopBackend) {
+  return async (shopper: CurrentShopper): Promise<string> => {
+    const { orders, note } = await backend.ordersFor(shopper.session.userId);
+    return accountOrdersHtml(orders, note);
+  };
+}

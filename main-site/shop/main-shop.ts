@@ -1,0 +1,177 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, badRequest, notFound } from '../../common/errors.js';
+import type { SiteContext } from '../../common/site/context.js';
+import type { Product } from '../../common/shop/catalog.js';
+import { canMove, nextStates, type OrderLine, type OrderState, type OrderView, type Settlement } from '../../common/shop/order-states.js';
+import { shopTerms, type ConsultCommand } from '../../common/shop/terms.js';
+import type { ContentView } from '../../common/render/content-view.js';
+import { logOrderEvent } from '../../common/logchain/page-log.js';
+import { MainShopStore, OutOfStock } from '../store/shop-store.js';
+import type { UserService } from '../users/user-service.js';
+
+const addressSchema = z
+  .object({ name: z.string().min(1).max(100), street: z.string().min(1).max(200), postcode: z.string().min(1).max(20), city: z.string().min(1).max(100), country: z.string().min(1).max(60) })
+  .strict();
+const linesSchema = z
+  .array(z.object({ productId: z.string().min(1).max(64), qty: z.number().int().min(1).max(99) }).strict())
+  .min(1)
+  .max(50)
+  .refine((ls) => new Set(ls.map((l) => l.productId)).size === ls.length, 'each product appears once');
+
+/** An order a partner entrusts to the main site (the seed's mode (2), Fig. 6). */
+export const entrustedOrderSchema = z
+  .object({
+    idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{16,80}$/, 'idempotencyKey is 16-80 letters, digits, "-" or "_"'),
+    user: z.object({ id: z.string().min(1).max(64), email: z.string().min(3).max(260) }).strict(),
+    lines: linesSchema,
+    settlement: z.enum(['pay_on_delivery', 'bank_transfer', 'pickup']),
+    address: addressSchema.nullable(),
+  })
+  .strict()
+  .refine((o) => o.settlement === 'pickup' || o.address !== null, 'a delivery address is needed unless the order is picked up');
+
+export const consultSchema = z.object({ lines: linesSchema }).strict();
+
+const firstIssue = (e: z.ZodError) => {
+  const i = e.issues[0]!;
+  return `${i.path.join('.') || 'body'}: ${i.message}`;
+};
+
+/**
+ * The main site's shop: it holds the stock of tie-up goods, processes its own
+ * shoppers' orders and those partners entrust to it, and answers consultations.
+ */
+export class MainShop {
+  constructor(
+    private readonly ctx: SiteContext,
+    readonly store: MainShopStore,
+    private readonly view: () => ContentView,
+    private readonly users: UserService,
+  ) {}
+
+  /** Gives products seen for the first time their catalog stock (called whenever a release is served). */
+  seedStock(): void {
+    this.store.seedStock(this.view().catalog.all().map((p) => ({ productId: p.id, initial: p.initialStock })));
+  }
+
+  available(p: Product): number | null {
+    return this.store.stockOf(p.id);
+  }
+
+  private priced(lines: { productId: string; qty: number }[]): { lines: OrderLine[]; total: number; currency: string } {
+    const catalog = this.view().catalog;
+    const out: OrderLine[] = [];
+    let currency = '';
+    for (const l of lines) {
+      const p = catalog.get(l.productId);
+      if (!p) throw badRequest('unknown_product', `there is no product ${l.productId} in the current catalog`);
+      currency ||= p.currency;
+      out.push({ productId: p.id, name: p.name, qty: l.qty, unitPrice: p.price });
+    }
+    return { lines: out, total: out.reduce((s, l) => s + l.qty * l.unitPrice, 0), currency };
+  }
+
+  private outOfStock(err: OutOfStock): AppError {
+    const p = this.view().catalog.get(err.productId);
+    const left = this.store.stockOf(err.productId) ?? 0;
+    return new AppError(409, 'out_of_stock', left > 0 ? `Only ${left} of ${p?.name ?? err.productId} left; lower the quantity and try again.` : `${p?.name ?? err.productId} is out of stock; nothing was ordered.`, { productId: err.productId, available: left });
+  }
+
+  /** An order by one of the main site's own shoppers. */
+  placeDirect(r: { user: { id: string; email: string }; lines: { productId: string; qty: number }[]; settlement: Settlement; address: OrderView['address']; idempotencyKey: string }): OrderView {
+    return this.placeFor(this.ctx.config.siteId, 'direct', r);
+  }
+
+  /**
+   * An entrusted order, exactly once per (partner, idempotency key): a repeat
+   * with the same parameters answers the first order; other parameters are refused.
+   */
+  placeEntrusted(site: string, raw: unknown): { order: OrderView; replayed: boolean; stock: Record<string, number> } {
+    const parsed = entrustedOrderSchema.safeParse(raw);
+    if (!parsed.success) throw badRequest('invalid_order', firstIssue(parsed.error));
+    const o = parsed.data;
+    if (!this.users.exists(o.user.id)) throw badRequest('unknown_user', 'the order names no account of this network; the shopper must log in again');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify({ user: o.user.id, lines: [...o.lines].sort((a, b) => a.productId.localeCompare(b.productId)), settlement: o.settlement, address: o.address }))
+      .digest('hex');
+    const earlier = this.store.keyed(site, o.idempotencyKey);
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) throw new AppError(409, 'idempotency_key_reused', 'this idempotency key was already used for an order with different parameters');
+      return { order: earlier.order, replayed: true, stock: this.stockFor(earlier.order) };
+    }
+    const order = this.placeFor(site, 'entrust', o, requestHash);
+    return { order, replayed: false, stock: this.stockFor(order) };
+  }
+
+  private stockFor(o: OrderView): Record<string, number> {
+    return Object.fromEntries(o.lines.map((l) => [l.productId, this.store.stockOf(l.productId) ?? 0]));
+  }
+
+  private placeFor(
+    site: string,
+    mode: 'direct' | 'entrust',
+    r: { user: { id: string; email: string }; lines: { productId: string; qty: number }[]; settlement: Settlement; address: OrderView['address']; idempotencyKey: string },
+    requestHash?: string,
+  ): OrderView {
+    const priced = this.priced(r.lines);
+    try {
+      // A race between two requests with one key ends in the primary-key
+      // conflict inside the transaction: the loser is refused and changes nothing.
+      const order = this.store.place(
+        { id: randomUUID(), site, mode, userId: r.user.id, userEmail: r.user.email, ...priced, settlement: r.settlement, address: r.address, warehouse: 'central' },
+        { key: r.idempotencyKey, requestHash: requestHash ?? r.idempotencyKey },
+      );
+      this.ctx.logger.info({ event: 'order_accepted', order: order.number, site, mode, total: order.total, currency: order.currency }, 'order accepted');
+      return order;
+    } catch (err) {
+      if (err instanceof OutOfStock) throw this.outOfStock(err);
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        const again = this.store.keyed(site, r.idempotencyKey);
+        if (again) return again.order;
+      }
+      throw err;
+    }
+  }
+
+  /** Consult mode (the seed's mode (3), Fig. 7): the command the partner must follow, from its contract. */
+  consult(site: string, raw: unknown): ConsultCommand {
+    const parsed = consultSchema.safeParse(raw);
+    if (!parsed.success) throw badRequest('invalid_consultation', firstIssue(parsed.error));
+    const priced = this.priced(parsed.data.lines);
+    const terms = shopTerms(this.ctx.peers.get(site)?.contract ?? {});
+    const command: ConsultCommand = {
+      checkStock: terms.consult.checkStock,
+      warehouse: terms.consult.warehouse,
+      handlingFee: { amount: terms.consult.handlingFee, currency: priced.currency },
+      consultationId: randomUUID(),
+    };
+    this.store.recordConsultation({ id: command.consultationId, site, lines: priced.lines, command });
+    return command;
+  }
+
+  /** Moves an order on; cancelling returns its stock. Direct orders' cancellations go in the main site's log. */
+  move(number: string, to: OrderState, actor: string): OrderView {
+    const o = this.store.byNumber(number);
+    if (!o) throw notFound('order_not_found', `there is no order ${number}`);
+    if (!canMove(o.state, to)) throw new AppError(409, 'invalid_transition', `order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
+    if (!this.store.move(o.id, o.state, to, actor)) throw new AppError(409, 'order_changed', `order ${number} changed meanwhile; reload and try again`);
+    if (to === 'cancelled' && o.mode === 'direct') {
+      logOrderEvent(this.ctx.log, { type: 'cancel', path: `/orders/${number}`, kind: 'tie-up', status: 200, release: this.view().release?.number ?? null, who: { user: o.userId, session: null }, client: undefined, ua: undefined, order: { id: number, amount: o.total, currency: o.currency } });
+    }
+    this.ctx.logger.info({ event: 'order_moved', order: number, from: o.state, to, actor }, 'order state changed');
+    return this.store.get(o.id)!;
+  }
+
+  stock(): Record<string, number> {
+    return this.store.allStock();
+  }
+
+  get siteId(): string {
+    return this.ctx.config.siteId;
+  }
+
+  partnerIds(): string[] {
+    return this.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => p.id);
+  }
+}

@@ -1,0 +1,116 @@
+import express from 'express';
+import { AppError, badRequest } from '../../common/errors.js';
+import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
+import { formatMoney } from '../../common/fees/money.js';
+import { shopTerms } from '../../common/shop/terms.js';
+import type { MainShop } from './main-shop.js';
+
+/** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
+export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2SServerDeps): void {
+  const onlyPartners = (role: string) => {
+    if (role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners forward orders');
+  };
+  router.post(
+    '/shop/orders',
+    s2sRoute(deps, (s2s) => {
+      onlyPartners(s2s.peer.role);
+      const out = shop.placeEntrusted(s2s.peer.id, s2s.body);
+      return { status: out.replayed ? 200 : 201, body: out };
+    }),
+  );
+  router.post(
+    '/shop/consult',
+    s2sRoute(deps, (s2s) => {
+      onlyPartners(s2s.peer.role);
+      return { body: shop.consult(s2s.peer.id, s2s.body) };
+    }),
+  );
+  router.get(
+    '/shop/state',
+    s2sRoute(deps, (s2s) => {
+      onlyPartners(s2s.peer.role);
+      return { body: { stock: shop.stock(), terms: shopTerms(s2s.peer.contract), time: new Date().toISOString() } };
+    }),
+  );
+  router.post(
+    '/shop/orders/status',
+    s2sRoute(deps, (s2s) => {
+      onlyPartners(s2s.peer.role);
+      const ids = (s2s.body as { ids?: unknown } | undefined)?.ids;
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === 'string')) throw badRequest('invalid_request', 'ids must be an array of at most 500 order ids');
+      const orders = (ids as string[]).flatMap((id) => {
+        const o = shop.store.get(id);
+        return o && o.site === s2s.peer.id ? [{ id: o.id, number: o.number, state: o.state, updatedAt: o.updatedAt }] : [];
+      });
+      return { body: { orders } };
+    }),
+  );
+}
+
+const listFilter = (q: Record<string, unknown>) => ({
+  ...(typeof q.site === 'string' && q.site ? { site: q.site.slice(0, 64) } : {}),
+  ...(typeof q.state === 'string' && isOrderState(q.state) ? { state: q.state } : {}),
+});
+
+/** /admin/api: orders of every site, their states, and stock. */
+export function shopApi(shop: MainShop): express.Router {
+  const r = express.Router();
+  r.get('/orders', (req, res) => {
+    res.json({ orders: shop.store.list(listFilter(req.query)) });
+  });
+  r.get('/orders/:number', (req, res) => {
+    const o = shop.store.byNumber(req.params.number);
+    if (!o) throw new AppError(404, 'order_not_found', `there is no order ${req.params.number}`);
+    res.json({ order: o });
+  });
+  r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
+    const to = (req.body as { state?: unknown } | undefined)?.state;
+    if (!isOrderState(to)) throw badRequest('invalid_state', `state must be one of ${ORDER_STATES.join(', ')}`);
+    res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator') });
+  });
+  r.get('/stock', (_req, res) => {
+    res.json({ stock: shop.stock() });
+  });
+  r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
+    const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
+    shop.store.setStock(req.params.productId, n as number);
+    res.json({ productId: req.params.productId, onHand: n });
+  });
+  r.get('/consultations', (_req, res) => {
+    res.json({ consultations: shop.store.consultations() });
+  });
+  return r;
+}
+
+/** /admin/orders: every site's orders, with buttons for the states each can move to. */
+export function shopPages(shop: MainShop): express.Router {
+  const r = express.Router();
+  r.get('/orders', (req, res) => {
+    const filter = listFilter(req.query);
+    res.render('main-orders', {
+      title: 'Orders',
+      orders: shop.store.list(filter),
+      stock: shop.stock(),
+      filter,
+      sites: [shop.siteId, ...shop.partnerIds()],
+      done: typeof req.query.done === 'string' ? req.query.done : null,
+      error: typeof req.query.error === 'string' ? req.query.error : null,
+      money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
+      nextStates,
+    });
+  });
+  r.post('/orders/:number/state', (req, res) => {
+    const to = (req.body as Record<string, unknown>).state;
+    try {
+      if (!isOrderState(to)) throw badRequest('invalid_state', 'unknown state');
+      const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator');
+      res.redirect(303, `/admin/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
+    } catch (err) {
+      res.redirect(303, `/admin/orders?error=${encodeURIComponent((err as Error).message)}`);
+    }
+  });
+  return r;
+}

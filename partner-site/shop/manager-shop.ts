@@ -1,0 +1,71 @@
+import express from 'express';
+import { AppError, badRequest } from '../../common/errors.js';
+import { formatMoney } from '../../common/fees/money.js';
+import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
+import type { PartnerShop } from './partner-shop.js';
+
+const PRODUCT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** /manage/api: this shop's orders, their states, its own stock and the handling terms in force. */
+export function managerShopApi(shop: PartnerShop): express.Router {
+  const r = express.Router();
+  r.get('/orders', async (_req, res) => {
+    const orders = shop.store.list();
+    const fresh = await shop.refreshEntrusted(orders);
+    res.json({ orders, mainStatesFresh: fresh });
+  });
+  r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
+    const to = (req.body as { state?: unknown } | undefined)?.state;
+    if (!isOrderState(to)) throw badRequest('invalid_state', `state must be one of ${ORDER_STATES.join(', ')}`);
+    res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager') });
+  });
+  r.get('/stock', (_req, res) => {
+    res.json({ stock: shop.store.allStock() });
+  });
+  r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
+    const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
+    if (!PRODUCT_RE.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
+    shop.store.setStock(req.params.productId, n as number);
+    res.json({ productId: req.params.productId, onHand: n });
+  });
+  r.get('/shop-terms', (_req, res) => {
+    res.json({ terms: shop.terms() });
+  });
+  return r;
+}
+
+/** /manage/orders: the shop's orders; those it processes can be moved on here. */
+export function managerShopPages(shop: PartnerShop): express.Router {
+  const r = express.Router();
+  r.get('/orders', async (req, res, next) => {
+    try {
+      const orders = shop.store.list();
+      const fresh = await shop.refreshEntrusted(orders);
+      res.render('partner-orders', {
+        title: 'Orders',
+        orders,
+        fresh,
+        stock: shop.store.allStock(),
+        terms: shop.terms(),
+        money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
+        nextStates,
+        done: typeof req.query.done === 'string' ? req.query.done : null,
+        error: typeof req.query.error === 'string' ? req.query.error : null,
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+  r.post('/orders/:number/state', (req, res) => {
+    const to = (req.body as Record<string, unknown>).state;
+    try {
+      if (!isOrderState(to)) throw new AppError(400, 'invalid_state', 'unknown state');
+      const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager');
+      res.redirect(303, `/manage/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
+    } catch (err) {
+      res.redirect(303, `/manage/orders?error=${encodeURIComponent((err as Error).message)}`);
+    }
+  });
+  return r;
+}

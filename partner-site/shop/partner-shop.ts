@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../common/errors.js';
+import { S2SCallError } from '../../common/s2s/client.js';
+import type { SiteContext } from '../../common/site/context.js';
+import type { Product } from '../../common/shop/catalog.js';
+import { canMove, nextStates, type OrderState, type OrderView } from '../../common/shop/order-states.js';
+import type { CheckoutGroup, PlaceRequest, ShopBackend } from '../../common/shop/shop-routes.js';
+import { handlingMode, shopTermsSchema, shopTerms, type ConsultCommand, type HandlingMode, type ShopTerms } from '../../common/shop/terms.js';
+import { logOrderEvent } from '../../common/logchain/page-log.js';
+import type { ContentView } from '../../common/render/content-view.js';
+import { LocalOutOfStock, PartnerShopStore, type PartnerOrder } from '../store/shop-store.js';
+
+/** How long the shopper waits for the main site before being told plainly. */
+const FORWARD_TIMEOUT_MS = 8000;
+const UNREACHABLE =
+  'We could not reach the central warehouse to confirm your order, so nothing was ordered or charged. Please try again in a minute; trying again never orders twice.';
+
+/**
+ * The partner's shop: which goods it processes itself and which it forwards,
+ * the main site's stock as last heard, and its own orders. Every call to the
+ * main site goes over the authenticated channel.
+ */
+export class PartnerShop implements ShopBackend {
+  private mainStock: Record<string, number> = {};
+  private mainStockAt: number | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: SiteContext,
+    readonly store: PartnerShopStore,
+    private readonly view: () => ContentView,
+  ) {}
+
+  terms(): ShopTerms {
+    return shopTerms(this.ctx.peers.main()?.contract ?? {});
+  }
+
+  modeOf(p: Product): HandlingMode {
+    return handlingMode(this.terms(), p);
+  }
+
+  groupOf(p: Product): CheckoutGroup {
+    if (this.modeOf(p) === 'entrust') return { id: 'central', label: 'Sent from the central warehouse', settlements: ['pay_on_delivery', 'bank_transfer'] };
+    return { id: 'shop', label: `From ${this.view().look.name}`, settlements: ['pay_on_delivery', 'bank_transfer', 'pickup'] };
+  }
+
+  available(p: Product): number | null {
+    const mode = this.modeOf(p);
+    const local = this.store.stockOf(p.id);
+    if (mode === 'local') return local ?? 0;
+    if (mode === 'consult' && local !== null) return local;
+    return this.mainStockAt === null ? null : (this.mainStock[p.id] ?? 0);
+  }
+
+  /** Original goods start with the stock their catalog gives (once; then the manager sets it). */
+  seedOriginalStock(): void {
+    this.store.seedStock(this.view().catalog.all().filter((p) => p.source === 'original').map((p) => ({ productId: p.id, initial: p.initialStock })));
+  }
+
+  /** Stock of tie-up goods and this partner's shop terms, from the main site. */
+  async refreshFromMain(): Promise<boolean> {
+    const main = this.ctx.peers.main();
+    if (!main) return false;
+    try {
+      const r = await this.ctx.client.call<{ stock: Record<string, number>; terms: unknown }>(main.id, 'GET', '/s2s/shop/state');
+      this.mainStock = r.body.stock;
+      this.mainStockAt = Date.now();
+      const terms = shopTermsSchema.safeParse(r.body.terms);
+      if (terms.success) this.applyTerms(terms.data);
+      return true;
+    } catch (err) {
+      this.ctx.logger.warn({ event: 'shop_state_failed', reason: (err as Error).message }, 'could not read stock from the main site');
+      return false;
+    }
+  }
+
+  /** Keeps the main site's terms; drops the user copy the moment the contract stops granting it. */
+  applyTerms(terms: ShopTerms): void {
+    const main = this.ctx.peers.main();
+    if (!main) return;
+    if (JSON.stringify(main.contract.shop ?? null) !== JSON.stringify(terms)) this.ctx.peers.setContract(main.id, { ...main.contract, shop: terms });
+    if (!terms.userCopy && this.store.userCopies() > 0) {
+      const n = this.store.dropUserCopies();
+      this.ctx.logger.info({ event: 'user_copies_dropped', count: n }, 'the contract no longer grants a user copy; copies deleted');
+    }
+  }
+
+  startPolling(everyMs: number): void {
+    void this.refreshFromMain();
+    this.timer = setInterval(() => void this.refreshFromMain(), everyMs);
+    this.timer.unref();
+  }
+
+  stopPolling(): void {
+    clearInterval(this.timer);
+  }
+
+  /** A call to the main site; its refusals come back with their own status and message, anything else is "unreachable". */
+  private async callMain<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const main = this.ctx.peers.main();
+    if (!main) throw new AppError(503, 'main_unreachable', 'This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${FORWARD_TIMEOUT_MS} ms`)), FORWARD_TIMEOUT_MS);
+      });
+      const r = await Promise.race([this.ctx.client.call<T>(main.id, method, path, body), timeout]);
+      return { status: r.status, body: r.body };
+    } catch (err) {
+      if (err instanceof S2SCallError && err.code === 'peer_error') {
+        const status = Number(err.details?.status);
+        const e = (err.details?.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+        if (status >= 400 && status < 500 && e?.message) throw new AppError(status, e.code ?? 'refused', e.message, e.details);
+      }
+      this.ctx.logger.warn({ event: 'main_call_failed', path, reason: (err as Error).message }, 'call to the main site failed');
+      throw new AppError(503, 'main_unreachable', UNREACHABLE);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async place(r: PlaceRequest): Promise<OrderView> {
+    const earlier = this.store.byKey(r.idempotencyKey);
+    if (earlier) {
+      if (earlier.userId !== r.shopper.id) throw new AppError(409, 'idempotency_key_reused', 'This order form belongs to another session; reload the checkout page.');
+      return earlier;
+    }
+    return r.group === 'central' ? this.entrust(r) : this.processHere(r);
+  }
+
+  /** Mode entrust (the seed's (2)): the main site processes the order; we keep a record only once it has. */
+  private async entrust(r: PlaceRequest): Promise<OrderView> {
+    const out = await this.callMain<{ order: OrderView; stock: Record<string, number> }>('POST', '/s2s/shop/orders', {
+      idempotencyKey: r.idempotencyKey,
+      user: { id: r.shopper.id, email: r.shopper.email },
+      lines: r.lines.map((l) => ({ productId: l.product.id, qty: l.qty })),
+      settlement: r.settlement,
+      address: r.address,
+    });
+    const m = out.body.order;
+    Object.assign(this.mainStock, out.body.stock);
+    return this.store.insert({
+      id: randomUUID(), mode: 'entrust', state: m.state, userId: r.shopper.id, userEmail: r.shopper.email, lines: m.lines, handlingFee: 0, total: m.total,
+      currency: m.currency, settlement: m.settlement, address: m.address, warehouse: m.warehouse, mainId: m.id, mainNumber: m.number, idempotencyKey: r.idempotencyKey, take: [],
+    });
+  }
+
+  /** Modes local and consult (the seed's (1) and (3)): processed here, consult lines as the main site commands. */
+  private async processHere(r: PlaceRequest): Promise<OrderView> {
+    const modes = r.lines.map((l) => this.modeOf(l.product));
+    const consultLines = r.lines.filter((_, i) => modes[i] === 'consult');
+    let command: ConsultCommand | null = null;
+    if (consultLines.length) {
+      command = (await this.callMain<ConsultCommand>('POST', '/s2s/shop/consult', { lines: consultLines.map((l) => ({ productId: l.product.id, qty: l.qty })) })).body;
+    }
+    const fromStock = (i: number) => modes[i] === 'local' || (modes[i] === 'consult' && command!.checkStock);
+    const take = r.lines.filter((_, i) => fromStock(i)).map((l) => ({ productId: l.product.id, qty: l.qty }));
+    const lines = r.lines.map((l, i) => ({ productId: l.product.id, name: l.product.name, qty: l.qty, unitPrice: l.product.price, fromStock: fromStock(i) }));
+    const fee = command?.handlingFee.amount ?? 0;
+    const currency = r.lines[0]!.product.currency;
+    try {
+      const order = this.store.insert({
+        id: randomUUID(), mode: command ? 'consult' : 'local', state: 'accepted', userId: r.shopper.id, userEmail: r.shopper.email, lines, handlingFee: fee,
+        total: lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) + fee, currency, settlement: r.settlement, address: r.address,
+        warehouse: command?.warehouse ?? 'shop', mainId: command?.consultationId ?? null, mainNumber: null, idempotencyKey: r.idempotencyKey, take,
+      });
+      return order;
+    } catch (err) {
+      if (err instanceof LocalOutOfStock) {
+        const p = this.view().catalog.get(err.productId);
+        const left = this.store.stockOf(err.productId) ?? 0;
+        throw new AppError(409, 'out_of_stock', left > 0 ? `Only ${left} of ${p?.name ?? err.productId} left; lower the quantity and try again.` : `${p?.name ?? err.productId} is out of stock here; nothing was ordered.`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Brings the main site's states of entrusted orders up to date; a
+   * cancellation seen for the first time goes into the access log (once).
+   */
+  async refreshEntrusted(orders: PartnerOrder[]): Promise<boolean> {
+    const open = orders.filter((o) => o.mode === 'entrust' && o.mainId && (o.state !== 'delivered' && (o.state !== 'cancelled' || !o.cancelLogged)));
+    if (open.length === 0) return true;
+    try {
+      const r = await this.callMain<{ orders: { id: string; state: OrderState }[] }>('POST', '/s2s/shop/orders/status', { ids: open.map((o) => o.mainId) });
+      const states = new Map(r.body.orders.map((s) => [s.id, s.state]));
+      for (const o of open) {
+        const s = states.get(o.mainId!);
+        if (!s) continue;
+        if (s !== o.state) this.store.setMainState(o.id, s);
+        o.state = s;
+        if (s === 'cancelled') this.logCancel(o);
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private logCancel(o: PartnerOrder): void {
+    if (!this.store.markCancelLogged(o.id)) return;
+    logOrderEvent(this.ctx.log, {
+      type: 'cancel', path: `/orders/${o.number}`, kind: 'tie-up', status: 200, release: this.view().release?.number ?? null, who: { user: o.userId, session: null },
+      client: undefined, ua: undefined, order: { id: o.number, amount: o.total, currency: o.currency },
+    });
+  }
+
+  async ordersFor(userId: string): Promise<{ orders: OrderView[]; note?: string }> {
+    const orders = this.store.forUser(userId);
+    const fresh = await this.refreshEntrusted(orders);
+    return { orders, ...(fresh ? {} : { note: 'The central warehouse cannot be reached right now; states of orders sent from it may be out of date.' }) };
+  }
+
+  async order(userId: string, number: string): Promise<OrderView | undefined> {
+    const o = this.store.byNumber(number);
+    if (!o || o.userId !== userId) return undefined;
+    await this.refreshEntrusted([o]);
+    return o;
+  }
+
+  /** The manager moves an order this partner processes; entrusted orders move at the main site. */
+  move(number: string, to: OrderState, actor: string): PartnerOrder {
+    const o = this.store.byNumber(number);
+    if (!o) throw new AppError(404, 'order_not_found', `there is no order ${number}`);
+    if (o.mode === 'entrust') throw new AppError(409, 'processed_by_main', `order ${number} was entrusted to the main site (its order ${o.mainNumber}); its state changes there`);
+    if (!canMove(o.state, to)) throw new AppError(409, 'invalid_transition', `order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
+    const returned = to === 'cancelled' ? o.lines.filter((l) => l.fromStock).map((l) => ({ productId: l.productId, qty: l.qty })) : [];
+    if (!this.store.move(o, to, actor, returned)) throw new AppError(409, 'order_changed', `order ${number} changed meanwhile; reload and try again`);
+    if (to === 'cancelled') this.logCancel({ ...o, state: to });
+    return this.store.byNumber(number)!;
+  }
+}
+
