@@ -6,6 +6,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fromRoot } from '../common/paths.js';
 import { tempDir } from './helpers/network.js';
 import { freePorts, runCli, TIEUP_BIN } from './helpers/cli.js';
+import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
 
 describe('the demo network (what npm start runs)', function () {
   this.timeout(60000);
@@ -156,6 +157,99 @@ describe('the demo network (what npm start runs)', function () {
     const rc = await runCli(['fees', 'recompute', '--bundle', out, '--period', period, '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token });
     assert.equal(rc.code, 0, rc.stdout + rc.stderr);
     assert.match(rc.stdout, /matches the stored statement line by line/);
+  });
+
+  it('browser: a shopper registers on north, logs in on main with the same password, orders a tie-up product on north with pay on delivery; the main console shows it (north, entrust) and the stock dropped by one', async function () {
+    this.timeout(90000);
+    const main = `http://127.0.0.1:${ports[0]}`;
+    const north = `http://127.0.0.1:${ports[1]}`;
+    const email = `shopper-${Date.now()}@example.org`;
+    const password = 'a long demo passphrase';
+    const stockBefore = (await api(ports[0]!, 'GET', '/admin/api/stock')).body.stock['tent-2p'] as number;
+    const browser = await launchBrowser();
+    try {
+      const ctx = await browser.newContext({ viewport: { width: 900, height: 800 } });
+      const p = await ctx.newPage();
+      await p.goto(`${north}/account/register`);
+      await p.fill('input[name=email]', email);
+      await p.fill('input[name=name]', 'Demo Shopper');
+      await p.fill('input[name=password]', password);
+      await p.click('button[type=submit]');
+      await p.waitForURL(`${north}/account`);
+      assert.match(await p.locator('main').innerText(), /Signed in as Demo Shopper/);
+      await p.click('text=Log out');
+      await p.waitForURL(`${north}/`);
+
+      await p.goto(`${main}/account/login`);
+      await p.fill('input[name=email]', email);
+      await p.fill('input[name=password]', password);
+      await p.click('button[type=submit]');
+      await p.waitForURL(`${main}/account`);
+      assert.match(await p.locator('main').innerText(), new RegExp(email));
+
+      await p.goto(`${north}/shop`);
+      await p.click('text=Trail tent, 2 persons');
+      await p.waitForURL(`${north}/shop/product/tent-2p`);
+      await p.click('button:has-text("Add to cart")');
+      await p.waitForURL(`${north}/cart`);
+      await p.click('text=Check out');
+      // Sessions are per site: north asks the shopper to log in, then comes back to the checkout.
+      await p.waitForURL(/\/account\/login\?next=/);
+      await p.fill('input[name=email]', email);
+      await p.fill('input[name=password]', password);
+      await p.click('button[type=submit]');
+      await p.waitForURL(/\/checkout\?group=central/);
+      await p.fill('input[name=street]', '1 Harbour Road');
+      await p.fill('input[name=postcode]', '12345');
+      await p.fill('input[name=city]', 'Porthaven');
+      await p.fill('input[name=country]', 'Germany');
+      await p.check('input[value=pay_on_delivery]');
+      await p.click('button:has-text("Place order")');
+      await p.waitForURL(/\/orders\/NORTH-\d+\?placed=1/);
+      const confirmation = await p.locator('main').innerText();
+      assert.match(confirmation, /Order number NORTH-\d+/);
+      assert.match(confirmation, /pay the courier when it arrives/);
+
+      const op = await ctx.newPage();
+      await op.goto(`${main}/admin/login`);
+      await op.fill('input[name=username]', 'operator');
+      await op.fill('input[name=password]', 'tieup-demo-operator');
+      await op.click('button[type=submit]');
+      await op.waitForURL(`${main}/admin/`);
+      await op.click('text=Orders');
+      const row = op.locator('#orders tbody tr').filter({ hasText: email }).first();
+      assert.equal((await row.locator('.order-site').innerText()).trim(), 'north');
+      assert.equal((await row.locator('.order-mode').innerText()).trim(), 'entrust');
+      assert.equal((await row.locator('.order-state').innerText()).trim(), 'accepted');
+      assert.equal(Number(await op.locator('#stock tr[data-product="tent-2p"] .stock-on-hand').innerText()), stockBefore - 1);
+      await op.screenshot({ path: join(SCREENSHOT_DIR, 'main-orders.png'), fullPage: true });
+
+      // The same product page on the main site and on north, side by side: same content, each site's colours.
+      const shots: Buffer[] = [];
+      const looks: { h1: string; price: string; brand: string }[] = [];
+      for (const base of [main, north]) {
+        const v = await ctx.newPage();
+        await v.goto(`${base}/shop/product/tent-2p`);
+        looks.push({
+          h1: await v.locator('main h1').innerText(),
+          price: await v.locator('.product .price').innerText(),
+          brand: await v.locator('.masthead').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor),
+        });
+        shots.push(await v.screenshot({ fullPage: false }));
+        await v.close();
+      }
+      assert.equal(looks[0]!.h1, looks[1]!.h1);
+      assert.equal(looks[0]!.price, looks[1]!.price);
+      assert.equal(looks[0]!.brand, 'rgb(36, 86, 166)');
+      assert.equal(looks[1]!.brand, 'rgb(31, 122, 77)');
+      const side = await ctx.newPage();
+      await side.setViewportSize({ width: 1820, height: 820 });
+      await side.setContent(`<body style="margin:0;display:flex;gap:20px;background:#888">${shots.map((b) => `<img src="data:image/png;base64,${b.toString('base64')}" width="900">`).join('')}</body>`);
+      await side.screenshot({ path: join(SCREENSHOT_DIR, 'product-main-and-north.png') });
+      await ctx.close();
+    } finally {
+      await browser.close();
+    }
   });
 
   it('stops all three cleanly on Ctrl-C (SIGINT)', async () => {

@@ -34,7 +34,11 @@ describe('central shopper accounts: register on any site, log in on any site, th
     const columns = tables.flatMap((t) => (partnerDb.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => `${t}.${c.name}`));
     partnerDb.close();
     assert.ok(!tables.includes('users'));
-    assert.ok(!columns.some((c) => /password/.test(c) && !c.startsWith('console_users.')), `no shopper password at the partner: ${columns.filter((c) => /password/.test(c)).join(', ')}`);
+    assert.ok(!columns.some((c) => /password/.test(c) && !c.startsWith('console_users.') && !c.startsWith('user_copies.')), `no shopper password at the partner: ${columns.filter((c) => /password/.test(c)).join(', ')}`);
+    // The user-copy table stays empty: this partner's contract grants no copy.
+    const copies = new Database(net.partners.north!.ctx.config.dbFile, { readonly: true });
+    assert.equal((copies.prepare('SELECT COUNT(*) AS n FROM user_copies').get() as { n: number }).n, 0);
+    copies.close();
   });
 
   it('logs out on the partner, then logs in on the main site with the same password', async () => {

@@ -6,12 +6,21 @@ import { describePeer, enrolPeer, parseOrThrow } from '../../common/site/enrolme
 import { setPeerStatus } from '../../common/site/console-routes.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
 import { checkAllPairs } from './partners-check.js';
+import { shopTermsSchema } from '../../common/shop/terms.js';
 
 const patchSchema = z
   .object({
     baseUrl: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https').transform((u) => u.replace(/\/+$/, '')).optional(),
     status: z.enum(['active', 'suspended']).optional(),
-    contract: z.record(z.string(), z.unknown()).optional(),
+    contract: z
+      .record(z.string(), z.unknown())
+      .superRefine((c, rc) => {
+        // Shop terms are checked here so a typo is refused instead of silently meaning "entrust everything".
+        if (c.shop === undefined) return;
+        const r = shopTermsSchema.safeParse(c.shop);
+        if (!r.success) for (const i of r.error.issues) rc.addIssue({ code: 'custom', path: ['shop', ...i.path.map(String)], message: i.message });
+      })
+      .optional(),
   })
   .strict();
 

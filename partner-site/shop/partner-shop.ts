@@ -24,6 +24,8 @@ export class PartnerShop implements ShopBackend {
   private mainStock: Record<string, number> = {};
   private mainStockAt: number | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private failures = 0;
 
   constructor(
     private readonly ctx: SiteContext,
@@ -69,7 +71,8 @@ export class PartnerShop implements ShopBackend {
       if (terms.success) this.applyTerms(terms.data);
       return true;
     } catch (err) {
-      this.ctx.logger.warn({ event: 'shop_state_failed', reason: (err as Error).message }, 'could not read stock from the main site');
+      // One line per outage, not one per retry.
+      if (this.failures === 0) this.ctx.logger.warn({ event: 'shop_state_failed', reason: (err as Error).message }, 'could not read stock from the main site; retrying');
       return false;
     }
   }
@@ -85,14 +88,22 @@ export class PartnerShop implements ShopBackend {
     }
   }
 
+  /** Reads the main site's state now and then every `everyMs`; after a failure it retries sooner (1, 2, 4... s). */
   startPolling(everyMs: number): void {
-    void this.refreshFromMain();
-    this.timer = setInterval(() => void this.refreshFromMain(), everyMs);
-    this.timer.unref();
+    this.polling = true;
+    const tick = async () => {
+      const ok = await this.refreshFromMain();
+      this.failures = ok ? 0 : this.failures + 1;
+      if (!this.polling) return;
+      this.timer = setTimeout(() => void tick(), ok ? everyMs : Math.min(everyMs, 1000 * 2 ** Math.min(this.failures - 1, 6)));
+      this.timer.unref();
+    };
+    void tick();
   }
 
   stopPolling(): void {
-    clearInterval(this.timer);
+    this.polling = false;
+    clearTimeout(this.timer);
   }
 
   /** A call to the main site; its refusals come back with their own status and message, anything else is "unreachable". */
