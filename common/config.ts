@@ -58,6 +58,7 @@ const schema = z.object({
   logShipMs: intFromString(100, 3600_000).default(1000),
   logShipBatch: intFromString(1, 5000).default(2000),
   shopStateMs: intFromString(500, 3600_000).default(15_000),
+  fastPath: boolFromString.default(true),
 });
 
 export type SiteConfigInput = z.input<typeof schema>;
@@ -104,6 +105,8 @@ export interface SiteConfig {
   logShipBatch: number;
   /** Partner: how often stock of tie-up goods and the shop terms are read from the main site. */
   shopStateMs: number;
+  /** Answer anonymous product-page GETs before express (same bytes, headers and log entries). */
+  fastPath: boolean;
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];

@@ -22,12 +22,14 @@ import type { FeeService } from './fees/fee-service.js';
 import { ShopperSessions } from '../common/web/shopper-session.js';
 import { CartStore } from '../common/store/cart-store.js';
 import { CartCookie } from '../common/shop/cart-cookie.js';
+import { productFastPath } from '../common/shop/product-fast-path.js';
+import type { SiteApp } from '../common/site/runner.js';
 import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
 import type { MainShop } from './shop/main-shop.js';
 import { mountShopCentre, shopApi, shopPages } from './shop/shop-api.js';
 import { mainShopBackend } from './shop/main-backend.js';
 
-export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, users: UserService, shop: MainShop): express.Express {
+export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, users: UserService, shop: MainShop): SiteApp {
   const { ctx } = m;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('main-site/views'), fromRoot('common/web/views')]);
@@ -81,9 +83,10 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, u
     }),
   );
   const carts = new CartStore(ctx.db);
-  app.use(shopRoutes({ view, backend, carts, cartCookie: new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure), sessions, log: ctx.log, logger: ctx.logger }));
+  const cartCookie = new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure);
+  app.use(shopRoutes({ view, backend, carts, cartCookie, sessions, log: ctx.log, logger: ctx.logger }));
   app.use(createPageRouter(view, ctx.log, sessions));
   app.use(sitePageNotFound(() => m.content.current(), ctx.log));
   finishApp(app, ctx);
-  return app;
+  return { app, fastPath: productFastPath({ ctx, view, backend: backend, cartCookie, sessionCookieName: sessions.cookieName }) };
 }

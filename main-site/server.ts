@@ -63,8 +63,9 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
   const shop = new MainShop(ctx, new MainShopStore(ctx.db), () => content.current(), users);
   shop.seedStock();
   content.onRefresh(() => shop.seedStock());
-  const app = createMainApp(m, witness, fees, users, shop);
+  const { app, fastPath } = createMainApp(m, witness, fees, users, shop);
   const site = await runSite(ctx, app, {
+    fastPath: config.fastPath ? fastPath : undefined,
     jobs: () => {
       scheduler.reconcile();
       return [

@@ -17,11 +17,13 @@ import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
 import { ShopperSessions } from '../common/web/shopper-session.js';
 import { CartStore } from '../common/store/cart-store.js';
 import { CartCookie } from '../common/shop/cart-cookie.js';
+import { productFastPath } from '../common/shop/product-fast-path.js';
+import type { SiteApp } from '../common/site/runner.js';
 import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
 import type { PartnerShop } from './shop/partner-shop.js';
 import { managerShopApi, managerShopPages } from './shop/manager-shop.js';
 
-export function createPartnerApp(p: PartnerSync, shop: PartnerShop): express.Express {
+export function createPartnerApp(p: PartnerSync, shop: PartnerShop): SiteApp {
   const { ctx } = p;
   const app = createBaseApp(ctx);
   app.set('views', [fromRoot('partner-site/views'), fromRoot('common/web/views')]);
@@ -68,9 +70,10 @@ export function createPartnerApp(p: PartnerSync, shop: PartnerShop): express.Exp
     }),
   );
   const carts = new CartStore(ctx.db);
-  app.use(shopRoutes({ view, backend: shop, carts, cartCookie: new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure), sessions, log: ctx.log, logger: ctx.logger }));
+  const cartCookie = new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure);
+  app.use(shopRoutes({ view, backend: shop, carts, cartCookie, sessions, log: ctx.log, logger: ctx.logger }));
   app.use(createPageRouter(view, ctx.log, sessions));
   app.use(sitePageNotFound(() => p.content.current(), ctx.log));
   finishApp(app, ctx);
-  return app;
+  return { app, fastPath: productFastPath({ ctx, view, backend: shop, cartCookie, sessionCookieName: sessions.cookieName }) };
 }

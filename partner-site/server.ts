@@ -28,7 +28,7 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
   const shop = new PartnerShop(ctx, new PartnerShopStore(ctx.db, config.siteId), () => content.current());
   shop.seedOriginalStock();
   content.onChange(() => shop.seedOriginalStock());
-  const app = createPartnerApp(sync, shop);
+  const { app, fastPath } = createPartnerApp(sync, shop);
   // Ship the log to the main site; never two runs at once, and a failure only waits for the next run.
   let shipping = false;
   const shipTimer = setInterval(() => {
@@ -39,7 +39,11 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
     });
   }, config.logShipMs);
   shipTimer.unref();
-  const site = await runSite(ctx, app, { jobs: () => (shop.startPolling(config.shopStateMs), []), onClose: [() => clearInterval(shipTimer), () => shop.stopPolling(), () => content.close()] });
+  const site = await runSite(ctx, app, {
+    fastPath: config.fastPath ? fastPath : undefined,
+    jobs: () => (shop.startPolling(config.shopStateMs), []),
+    onClose: [() => clearInterval(shipTimer), () => shop.stopPolling(), () => content.close()],
+  });
   return { ...site, sync, shop };
 }
 

@@ -165,6 +165,7 @@ describe('the demo network (what npm start runs)', function () {
     const north = `http://127.0.0.1:${ports[1]}`;
     const email = `shopper-${Date.now()}@example.org`;
     const password = 'a long demo passphrase';
+    await until(async () => (await fetch(`${north}/shop/product/tent-2p`)).status === 200, 30000, 'north serving the catalog');
     const stockBefore = (await api(ports[0]!, 'GET', '/admin/api/stock')).body.stock['tent-2p'] as number;
     const browser = await launchBrowser();
     try {

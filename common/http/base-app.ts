@@ -9,6 +9,26 @@ import type { SiteContext } from '../site/context.js';
  * metrics, liveness, metrics, the public keys. Site routes go after this;
  * `finishApp` adds the 404 and error handlers last.
  */
+/** helmet, as every answer of this site carries it (the express app and the fast path use this one instance). */
+const helmets = new WeakMap<SiteContext, ReturnType<typeof helmet>>();
+export function securityHeaders(ctx: SiteContext): ReturnType<typeof helmet> {
+  let h = helmets.get(ctx);
+  if (!h) {
+    const https = ctx.config.publicUrl.startsWith('https:');
+    h = helmet({
+      strictTransportSecurity: https,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
+    });
+    helmets.set(ctx, h);
+  }
+  return h;
+}
+
+/** The one JSON line per answered request. */
+export function logRequest(ctx: SiteContext, method: string | undefined, path: string, status: number, start: bigint): void {
+  ctx.logger.info({ event: 'http', method, path, status, ms: Number(process.hrtime.bigint() - start) / 1e6 }, 'request');
+}
+
 export function createBaseApp(ctx: SiteContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -16,22 +36,11 @@ export function createBaseApp(ctx: SiteContext): express.Express {
   app.set('view engine', 'ejs');
   // On plain HTTP (the loopback demo, a site behind a TLS proxy configured with
   // an http public URL) HSTS and upgrade-insecure-requests would break forms.
-  const https = ctx.config.publicUrl.startsWith('https:');
-  app.use(
-    helmet({
-      strictTransportSecurity: https,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } },
-    }),
-  );
+  app.use(securityHeaders(ctx));
   app.use(ctx.metrics.middleware());
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      ctx.logger.info(
-        { event: 'http', method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 },
-        'request',
-      );
-    });
+    res.on('finish', () => logRequest(ctx, req.method, req.path, res.statusCode, start));
     next();
   });
   app.get('/healthz', (_req, res) => {

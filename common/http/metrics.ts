@@ -8,6 +8,7 @@ export class SiteMetrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly s2sAuthFailures: Counter<'side' | 'code'>;
   readonly s2sCalls: Counter<'peer' | 'outcome'>;
+  readonly fastPathAnswers: Counter<'route'>;
 
   constructor(site: string, withDefaults = true) {
     this.registry.setDefaultLabels({ site });
@@ -35,6 +36,12 @@ export class SiteMetrics {
       name: 'tieup_s2s_calls_total',
       help: 'Outgoing server-to-server calls, by peer and outcome (ok or an error code)',
       labelNames: ['peer', 'outcome'],
+      registers: [this.registry],
+    });
+    this.fastPathAnswers = new Counter({
+      name: 'tieup_fast_path_answers_total',
+      help: 'Requests answered before express (also counted in tieup_http_requests_total under their route)',
+      labelNames: ['route'],
       registers: [this.registry],
     });
   }

@@ -9,19 +9,27 @@ export interface LogWho {
 }
 
 export function logPageView(log: SiteLog, req: Request, res: Response, kind: PageKind, bytes: number, release: number | null, who?: LogWho): void {
+  logPageHit(log, { path: req.path, kind, release, status: res.statusCode, bytes, who, client: req.ip, ua: req.get('user-agent') });
+}
+
+/** The same entry from plain values (for answers given before express, which must log exactly alike). */
+export function logPageHit(
+  log: SiteLog,
+  h: { path: string; kind: PageKind; release: number | null; status: number; bytes: number; who?: LogWho | undefined; client: string | undefined; ua: string | undefined },
+): void {
   log.append({
     time: new Date().toISOString(),
     site: log.site,
     type: 'page',
-    path: req.path.slice(0, 500),
-    kind,
-    release,
-    status: res.statusCode,
-    bytes,
-    user: who?.user ?? null,
-    session: who?.session ?? null,
-    client: truncateAddress(req.ip),
-    ua: uaClass(req.get('user-agent')),
+    path: h.path.slice(0, 500),
+    kind: h.kind,
+    release: h.release,
+    status: h.status,
+    bytes: h.bytes,
+    user: h.who?.user ?? null,
+    session: h.who?.session ?? null,
+    client: truncateAddress(h.client),
+    ua: uaClass(h.ua),
     order: null,
   });
 }

@@ -14,6 +14,8 @@ const MAX_AGE_MS = 30 * 86400_000;
  */
 export class CartCookie {
   readonly name: string;
+  /** Per-cart token and log id, kept for carts seen recently (both are hashes, recomputed when dropped). */
+  private recent = new Map<string, { token: string; logId: string }>();
   constructor(
     siteId: string,
     private readonly secret: Buffer,
@@ -43,8 +45,23 @@ export class CartCookie {
     return c.id;
   }
 
+  private derived(cartId: string): { token: string; logId: string } {
+    let d = this.recent.get(cartId);
+    if (!d) {
+      d = { token: createHmac('sha256', this.secret).update(`csrf:${cartId}`).digest('base64url').slice(0, 32), logId: sha256Hex(cartId).slice(0, 16) };
+      if (this.recent.size >= 20_000) this.recent = new Map();
+      this.recent.set(cartId, d);
+    }
+    return d;
+  }
+
   token(cartId: string): string {
-    return createHmac('sha256', this.secret).update(`csrf:${cartId}`).digest('base64url').slice(0, 32);
+    return this.derived(cartId).token;
+  }
+
+  /** What the access log records as the session of an anonymous shopper: a short hash of the cart id. */
+  logId(cartId: string): string {
+    return this.derived(cartId).logId;
   }
 
   check(cartId: string | undefined, field: unknown): boolean {

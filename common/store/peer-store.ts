@@ -94,10 +94,12 @@ export class PeerStore {
   private readonly q;
   private peerCache = new Map<string, Peer | null>();
   private keyCache = new Map<string, PinnedKey | null>();
+  private mainCache: Peer | null | undefined;
 
   private invalidate(): void {
     this.peerCache = new Map();
     this.keyCache = new Map();
+    this.mainCache = undefined;
   }
 
   constructor(private readonly db: Db) {
@@ -145,7 +147,8 @@ export class PeerStore {
 
   /** On a partner: the main site it belongs to (there is at most one). */
   main(): Peer | undefined {
-    return this.list().find((p) => p.role === 'main');
+    if (this.mainCache === undefined) this.mainCache = this.list().find((p) => p.role === 'main') ?? null;
+    return this.mainCache ?? undefined;
   }
 
   add(p: NewPeer): Peer {

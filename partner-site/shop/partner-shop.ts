@@ -12,6 +12,7 @@ import { LocalOutOfStock, PartnerShopStore, type PartnerOrder } from '../store/s
 
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;
+const NO_CONTRACT: Record<string, unknown> = {};
 const UNREACHABLE =
   'We could not reach the central warehouse to confirm your order, so nothing was ordered or charged. Please try again in a minute; trying again never orders twice.';
 
@@ -26,6 +27,7 @@ export class PartnerShop implements ShopBackend {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private failures = 0;
+  private parsedTerms: { contract: Record<string, unknown>; terms: ShopTerms } | undefined;
 
   constructor(
     private readonly ctx: SiteContext,
@@ -33,8 +35,11 @@ export class PartnerShop implements ShopBackend {
     private readonly view: () => ContentView,
   ) {}
 
+  /** The terms in force, parsed again only when the stored contract changes (this is on every product page). */
   terms(): ShopTerms {
-    return shopTerms(this.ctx.peers.main()?.contract ?? {});
+    const contract = this.ctx.peers.main()?.contract ?? NO_CONTRACT;
+    if (this.parsedTerms?.contract !== contract) this.parsedTerms = { contract, terms: shopTerms(contract) };
+    return this.parsedTerms.terms;
   }
 
   modeOf(p: Product): HandlingMode {
@@ -48,9 +53,11 @@ export class PartnerShop implements ShopBackend {
 
   available(p: Product): number | null {
     const mode = this.modeOf(p);
-    const local = this.store.stockOf(p.id);
-    if (mode === 'local') return local ?? 0;
-    if (mode === 'consult' && local !== null) return local;
+    if (mode === 'local') return this.store.stockOf(p.id) ?? 0;
+    if (mode === 'consult') {
+      const local = this.store.stockOf(p.id);
+      if (local !== null) return local;
+    }
     return this.mainStockAt === null ? null : (this.mainStock[p.id] ?? 0);
   }
 
