@@ -21,7 +21,7 @@ import { productFastPath } from '../common/shop/product-fast-path.js';
 import type { SiteApp } from '../common/site/runner.js';
 import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
 import type { PartnerShop } from './shop/partner-shop.js';
-import { managerShopApi, managerShopPages } from './shop/manager-shop.js';
+import { managerShopApi, managerShopPages, mountShopReports } from './shop/manager-shop.js';
 
 export function createPartnerApp(p: PartnerSync, shop: PartnerShop): SiteApp {
   const { ctx } = p;
@@ -29,6 +29,7 @@ export function createPartnerApp(p: PartnerSync, shop: PartnerShop): SiteApp {
   app.set('views', [fromRoot('partner-site/views'), fromRoot('common/web/views')]);
   const { router: s2s, deps: s2sDeps } = createPeerRouter(ctx);
   mountSyncReceiver(s2s, p, s2sDeps);
+  mountShopReports(s2s, shop, s2sDeps);
   app.use('/s2s', s2s);
 
   const consoleSetup = createConsole(ctx, {

@@ -261,6 +261,15 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.match(page.text, /Out of stock/);
     assert.equal((await api(south().url, 'POST', `/manage/api/orders/${localNumber}/state`, { state: 'cancelled' })).body.order.state, 'cancelled');
     assert.equal((await api(south().url, 'GET', '/manage/api/stock')).body.stock['mug-ti'], 1);
+
+    // The main console also lists what partners process themselves, read live from each partner.
+    const remote = (await api(main(), 'GET', '/admin/api/partner-orders')).body;
+    assert.deepEqual(remote.unreachable, []);
+    const seen = remote.orders.find((o: { number: string }) => o.number === localNumber);
+    assert.deepEqual([seen.site, seen.mode, seen.state], ['south', 'local', 'cancelled']);
+    assert.ok(remote.orders.some((o: { site: string; mode: string }) => o.site === 'south' && o.mode === 'consult'));
+    assert.ok(!remote.orders.some((o: { mode: string }) => o.mode === 'entrust'), 'entrusted orders are listed once, as the main site\'s own');
+    assert.ok(!('idempotencyKey' in seen) && !('address' in seen), 'the main site reads no more than it shows');
   });
 
   it('refuses cart and checkout forms without the right token (CSRF) and changes nothing', async () => {

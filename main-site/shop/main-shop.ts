@@ -167,6 +167,31 @@ export class MainShop {
     return this.store.allStock();
   }
 
+  /**
+   * Orders partners process themselves (local and consult), read live from
+   * each active partner; a partner that does not answer within 3 s is named.
+   */
+  async partnerOrders(site?: string): Promise<{ orders: OrderView[]; unreachable: { site: string; reason: string }[] }> {
+    const partners = this.ctx.peers.list().filter((p) => p.role === 'partner' && p.status === 'active' && (!site || p.id === site));
+    const results = await Promise.all(
+      partners.map(async (p) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
+          });
+          const r = await Promise.race([this.ctx.client.call<{ orders: OrderView[] }>(p.id, 'GET', '/s2s/shop/orders'), timeout]);
+          return { orders: r.body.orders.map((o) => ({ ...o, site: p.id })), unreachable: [] };
+        } catch (err) {
+          return { orders: [], unreachable: [{ site: p.id, reason: (err as Error).message }] };
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return { orders: results.flatMap((r) => r.orders).sort((a, b) => b.createdAt.localeCompare(a.createdAt)), unreachable: results.flatMap((r) => r.unreachable) };
+  }
+
   get siteId(): string {
     return this.ctx.config.siteId;
   }

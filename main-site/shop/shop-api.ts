@@ -59,6 +59,9 @@ export function shopApi(shop: MainShop): express.Router {
   r.get('/orders', (req, res) => {
     res.json({ orders: shop.store.list(listFilter(req.query)) });
   });
+  r.get('/partner-orders', async (req, res) => {
+    res.json(await shop.partnerOrders(typeof req.query.site === 'string' ? req.query.site : undefined));
+  });
   r.get('/orders/:number', (req, res) => {
     const o = shop.store.byNumber(req.params.number);
     if (!o) throw new AppError(404, 'order_not_found', `there is no order ${req.params.number}`);
@@ -88,11 +91,14 @@ export function shopApi(shop: MainShop): express.Router {
 /** /admin/orders: every site's orders, with buttons for the states each can move to. */
 export function shopPages(shop: MainShop): express.Router {
   const r = express.Router();
-  r.get('/orders', (req, res) => {
+  r.get('/orders', async (req, res) => {
     const filter = listFilter(req.query);
+    const remote = await shop.partnerOrders(filter.site);
     res.render('main-orders', {
       title: 'Orders',
       orders: shop.store.list(filter),
+      partnerOrders: filter.state ? remote.orders.filter((o) => o.state === filter.state) : remote.orders,
+      unreachable: remote.unreachable,
       stock: shop.stock(),
       filter,
       sites: [shop.siteId, ...shop.partnerIds()],
