@@ -114,13 +114,13 @@ export class PartnerShop implements ShopBackend {
   }
 
   /** A call to the main site; its refusals come back with their own status and message, anything else is "unreachable". */
-  private async callMain<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  private async callMain<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = FORWARD_TIMEOUT_MS): Promise<{ status: number; body: T }> {
     const main = this.ctx.peers.main();
     if (!main) throw new AppError(503, 'main_unreachable', 'This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${FORWARD_TIMEOUT_MS} ms`)), FORWARD_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       });
       const r = await Promise.race([this.ctx.client.call<T>(main.id, method, path, body), timeout]);
       return { status: r.status, body: r.body };
@@ -201,7 +201,8 @@ export class PartnerShop implements ShopBackend {
     const open = orders.filter((o) => o.mode === 'entrust' && o.mainId && (o.state !== 'delivered' && (o.state !== 'cancelled' || !o.cancelLogged)));
     if (open.length === 0) return true;
     try {
-      const r = await this.callMain<{ orders: { id: string; state: OrderState }[] }>('POST', '/s2s/shop/orders/status', { ids: open.map((o) => o.mainId) });
+      // A page waits at most 2 s for states; without them it says they may be out of date.
+      const r = await this.callMain<{ orders: { id: string; state: OrderState }[] }>('POST', '/s2s/shop/orders/status', { ids: open.map((o) => o.mainId) }, 2000);
       const states = new Map(r.body.orders.map((s) => [s.id, s.state]));
       for (const o of open) {
         const s = states.get(o.mainId!);
