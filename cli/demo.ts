@@ -119,7 +119,7 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
           if (o.contract) peers.setContract(o.id, { ...existing.contract, ...o.contract });
         }
       }
-      if (s.localStock) new PartnerShopStore(db, s.id).seedStock(Object.entries(s.localStock).map(([productId, initial]) => ({ productId, initial })));
+      if (s.localStock) new PartnerShopStore(db, s.id).stock.seed(Object.entries(s.localStock).map(([productId, initial]) => ({ productId, initial })));
       if (s.look) {
         const looks = new SyncStore(db);
         if (Object.keys(looks.overrides()).length === 0) looks.setOverrides(s.look);

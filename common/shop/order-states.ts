@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /**
  * An order's life, the same on every site: accepted when placed, then shipped
  * (or ready for pickup), then delivered; cancelled from accepted or shipped,
@@ -74,4 +76,13 @@ export interface OrderView {
   updatedAt: string;
   /** For an order a partner entrusted: the main site's order number. */
   mainNumber?: string | null;
+}
+
+/** What every new order records, whichever site writes it (the rest is the store's: number, times). */
+export type NewOrderFields = Pick<OrderView, 'id' | 'userId' | 'userEmail' | 'lines' | 'total' | 'currency' | 'settlement' | 'address'>;
+
+/** What a shopper is told when a line cannot be had: how many are left, or that none are (here, for a partner's own stock). */
+export function outOfStockError(productId: string, productName: string | undefined, left: number, where: '' | ' here' = ''): AppError {
+  const name = productName ?? productId;
+  return new AppError(409, 'out_of_stock', left > 0 ? `Only ${left} of ${name} left; lower the quantity and try again.` : `${name} is out of stock${where}; nothing was ordered.`, { productId, available: left });
 }

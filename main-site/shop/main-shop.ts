@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { AppError, badRequest, notFound } from '../../common/errors.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
-import { canMove, nextStates, type OrderLine, type OrderState, type OrderView, type Settlement } from '../../common/shop/order-states.js';
+import { canMove, nextStates, outOfStockError, type OrderLine, type OrderState, type OrderView, type Settlement } from '../../common/shop/order-states.js';
 import { shopTerms, type ConsultCommand } from '../../common/shop/terms.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
-import { MainShopStore, OutOfStock } from '../store/shop-store.js';
+import { OutOfStock } from '../../common/store/stock-table.js';
+import { MainShopStore } from '../store/shop-store.js';
 import type { UserService } from '../users/user-service.js';
 
 const addressSchema = z
@@ -52,11 +53,11 @@ export class MainShop {
 
   /** Gives products seen for the first time their catalog stock (called whenever a release is served). */
   seedStock(): void {
-    this.store.seedStock(this.view().catalog.all().map((p) => ({ productId: p.id, initial: p.initialStock })));
+    this.store.stock.seed(this.view().catalog.all().map((p) => ({ productId: p.id, initial: p.initialStock })));
   }
 
   available(p: Product): number | null {
-    return this.store.stockOf(p.id);
+    return this.store.stock.of(p.id);
   }
 
   private priced(lines: { productId: string; qty: number }[]): { lines: OrderLine[]; total: number; currency: string } {
@@ -70,12 +71,6 @@ export class MainShop {
       out.push({ productId: p.id, name: p.name, qty: l.qty, unitPrice: p.price });
     }
     return { lines: out, total: out.reduce((s, l) => s + l.qty * l.unitPrice, 0), currency };
-  }
-
-  private outOfStock(err: OutOfStock): AppError {
-    const p = this.view().catalog.get(err.productId);
-    const left = this.store.stockOf(err.productId) ?? 0;
-    return new AppError(409, 'out_of_stock', left > 0 ? `Only ${left} of ${p?.name ?? err.productId} left; lower the quantity and try again.` : `${p?.name ?? err.productId} is out of stock; nothing was ordered.`, { productId: err.productId, available: left });
   }
 
   /** An order by one of the main site's own shoppers. */
@@ -105,7 +100,7 @@ export class MainShop {
   }
 
   private stockFor(o: OrderView): Record<string, number> {
-    return Object.fromEntries(o.lines.map((l) => [l.productId, this.store.stockOf(l.productId) ?? 0]));
+    return Object.fromEntries(o.lines.map((l) => [l.productId, this.store.stock.of(l.productId) ?? 0]));
   }
 
   private placeFor(
@@ -125,7 +120,7 @@ export class MainShop {
       this.ctx.logger.info({ event: 'order_accepted', order: order.number, site, mode, total: order.total, currency: order.currency }, 'order accepted');
       return order;
     } catch (err) {
-      if (err instanceof OutOfStock) throw this.outOfStock(err);
+      if (err instanceof OutOfStock) throw outOfStockError(err.productId, this.view().catalog.get(err.productId)?.name, this.store.stock.of(err.productId) ?? 0);
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         const again = this.store.keyed(site, r.idempotencyKey);
         if (again) return again.order;
@@ -164,7 +159,7 @@ export class MainShop {
   }
 
   stock(): Record<string, number> {
-    return this.store.allStock();
+    return this.store.stock.all();
   }
 
   /**

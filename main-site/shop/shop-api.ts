@@ -79,7 +79,7 @@ export function shopApi(shop: MainShop): express.Router {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
     if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
-    shop.store.setStock(req.params.productId, n as number);
+    shop.store.stock.set(req.params.productId, n as number);
     res.json({ productId: req.params.productId, onHand: n });
   });
   r.get('/consultations', (_req, res) => {

@@ -1,5 +1,6 @@
 import type { Db } from '../../common/store/sqlite.js';
-import type { DeliveryAddress, OrderLine, OrderState, OrderView, Settlement } from '../../common/shop/order-states.js';
+import { StockTable } from '../../common/store/stock-table.js';
+import type { DeliveryAddress, NewOrderFields, OrderLine, OrderState, OrderView, Settlement } from '../../common/shop/order-states.js';
 
 type OrderRow = {
   id: string; number: string; site: string; mode: 'direct' | 'entrust'; state: OrderState; user_id: string; user_email: string;
@@ -14,25 +15,12 @@ const toView = (r: OrderRow): OrderView => ({
   userId: r.user_id, userEmail: r.user_email, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-export interface NewMainOrder {
-  id: string;
+export interface NewMainOrder extends NewOrderFields {
   site: string;
   mode: 'direct' | 'entrust';
-  userId: string;
-  userEmail: string;
-  lines: OrderLine[];
-  total: number;
-  currency: string;
-  settlement: Settlement;
-  address: DeliveryAddress | null;
   warehouse: string;
 }
 
-export class OutOfStock extends Error {
-  constructor(readonly productId: string) {
-    super(`out of stock: ${productId}`);
-  }
-}
 
 /**
  * Stock, orders and idempotency keys of the main site. Every change that must
@@ -42,14 +30,10 @@ export class OutOfStock extends Error {
  */
 export class MainShopStore {
   private readonly q;
+  readonly stock: StockTable;
   constructor(private readonly db: Db) {
+    this.stock = new StockTable(db, 'stock');
     this.q = {
-      seedStock: db.prepare('INSERT OR IGNORE INTO stock (product_id, on_hand, updated_at) VALUES (?, ?, ?)'),
-      stock: db.prepare<[string], { on_hand: number }>('SELECT on_hand FROM stock WHERE product_id = ?'),
-      allStock: db.prepare<[], { product_id: string; on_hand: number }>('SELECT product_id, on_hand FROM stock'),
-      setStock: db.prepare('INSERT INTO stock (product_id, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (product_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at'),
-      take: db.prepare('UPDATE stock SET on_hand = on_hand - ?, updated_at = ? WHERE product_id = ? AND on_hand >= ?'),
-      give: db.prepare('UPDATE stock SET on_hand = on_hand + ?, updated_at = ? WHERE product_id = ?'),
       insert: db.prepare(
         `INSERT INTO orders (id, site, mode, state, user_id, user_email, lines_json, total, currency, settlement, address_json, warehouse, created_at, updated_at)
          VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -69,26 +53,6 @@ export class MainShopStore {
     };
   }
 
-  /** Products seen for the first time get the catalog's initial stock; known products keep theirs. */
-  seedStock(items: { productId: string; initial: number }[]): void {
-    const now = new Date().toISOString();
-    this.db.transaction(() => {
-      for (const i of items) this.q.seedStock.run(i.productId, i.initial, now);
-    })();
-  }
-
-  stockOf(productId: string): number | null {
-    return this.q.stock.get(productId)?.on_hand ?? null;
-  }
-
-  allStock(): Record<string, number> {
-    return Object.fromEntries(this.q.allStock.all().map((r) => [r.product_id, r.on_hand]));
-  }
-
-  setStock(productId: string, onHand: number): void {
-    this.q.setStock.run(productId, onHand, new Date().toISOString());
-  }
-
   /** An earlier order for this idempotency key, with the hash of the request that made it. */
   keyed(site: string, key: string): { requestHash: string; order: OrderView } | undefined {
     const k = this.q.key.get(site, key);
@@ -103,9 +67,7 @@ export class MainShopStore {
   place(o: NewMainOrder, idempotency?: { key: string; requestHash: string }): OrderView {
     return this.db.transaction(() => {
       const now = new Date().toISOString();
-      for (const l of o.lines) {
-        if (this.q.take.run(l.qty, now, l.productId, l.qty).changes !== 1) throw new OutOfStock(l.productId);
-      }
+      this.stock.takeAll(o.lines, now);
       this.q.insert.run(o.id, o.site, o.mode, o.userId, o.userEmail, JSON.stringify(o.lines), o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, now, now);
       this.q.event.run(o.id, now, 'accepted', o.site);
       if (idempotency) this.q.addKey.run(o.site, idempotency.key, idempotency.requestHash, o.id, now);
@@ -138,10 +100,7 @@ export class MainShopStore {
     return this.db.transaction(() => {
       const now = new Date().toISOString();
       if (this.q.setState.run(to, now, id, from).changes !== 1) return false;
-      if (to === 'cancelled') {
-        const o = this.q.byId.get(id)!;
-        for (const l of JSON.parse(o.lines_json) as OrderLine[]) this.q.give.run(l.qty, now, l.productId);
-      }
+      if (to === 'cancelled') this.stock.giveBack(JSON.parse(this.q.byId.get(id)!.lines_json) as OrderLine[], now);
       this.q.event.run(id, now, to, actor);
       return true;
     }).immediate();

@@ -21,13 +21,13 @@ export function managerShopApi(shop: PartnerShop): express.Router {
     res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager') });
   });
   r.get('/stock', (_req, res) => {
-    res.json({ stock: shop.store.allStock() });
+    res.json({ stock: shop.store.stock.all() });
   });
   r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
     if (!PRODUCT_RE.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
     if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
-    shop.store.setStock(req.params.productId, n as number);
+    shop.store.stock.set(req.params.productId, n as number);
     res.json({ productId: req.params.productId, onHand: n });
   });
   r.get('/shop-terms', (_req, res) => {
@@ -47,7 +47,7 @@ export function managerShopPages(shop: PartnerShop): express.Router {
         title: 'Orders',
         orders,
         fresh,
-        stock: shop.store.allStock(),
+        stock: shop.store.stock.all(),
         terms: shop.terms(),
         money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
         nextStates,

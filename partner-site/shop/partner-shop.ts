@@ -3,12 +3,13 @@ import { AppError } from '../../common/errors.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
-import { canMove, nextStates, type OrderState, type OrderView } from '../../common/shop/order-states.js';
+import { canMove, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
 import type { CheckoutGroup, PlaceRequest, ShopBackend } from '../../common/shop/shop-routes.js';
 import { handlingMode, shopTermsSchema, shopTerms, type ConsultCommand, type HandlingMode, type ShopTerms } from '../../common/shop/terms.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import type { ContentView } from '../../common/render/content-view.js';
-import { LocalOutOfStock, PartnerShopStore, type PartnerOrder } from '../store/shop-store.js';
+import { PartnerShopStore, type PartnerOrder } from '../store/shop-store.js';
+import { OutOfStock } from '../../common/store/stock-table.js';
 
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;
@@ -53,9 +54,9 @@ export class PartnerShop implements ShopBackend {
 
   available(p: Product): number | null {
     const mode = this.modeOf(p);
-    if (mode === 'local') return this.store.stockOf(p.id) ?? 0;
+    if (mode === 'local') return this.store.stock.of(p.id) ?? 0;
     if (mode === 'consult') {
-      const local = this.store.stockOf(p.id);
+      const local = this.store.stock.of(p.id);
       if (local !== null) return local;
     }
     return this.mainStockAt === null ? null : (this.mainStock[p.id] ?? 0);
@@ -63,7 +64,7 @@ export class PartnerShop implements ShopBackend {
 
   /** Original goods start with the stock their catalog gives (once; then the manager sets it). */
   seedOriginalStock(): void {
-    this.store.seedStock(this.view().catalog.all().filter((p) => p.source === 'original').map((p) => ({ productId: p.id, initial: p.initialStock })));
+    this.store.stock.seed(this.view().catalog.all().filter((p) => p.source === 'original').map((p) => ({ productId: p.id, initial: p.initialStock })));
   }
 
   /** Stock of tie-up goods and this partner's shop terms, from the main site. */
@@ -184,11 +185,7 @@ export class PartnerShop implements ShopBackend {
       });
       return order;
     } catch (err) {
-      if (err instanceof LocalOutOfStock) {
-        const p = this.view().catalog.get(err.productId);
-        const left = this.store.stockOf(err.productId) ?? 0;
-        throw new AppError(409, 'out_of_stock', left > 0 ? `Only ${left} of ${p?.name ?? err.productId} left; lower the quantity and try again.` : `${p?.name ?? err.productId} is out of stock here; nothing was ordered.`);
-      }
+      if (err instanceof OutOfStock) throw outOfStockError(err.productId, this.view().catalog.get(err.productId)?.name, this.store.stock.of(err.productId) ?? 0, ' here');
       throw err;
     }
   }

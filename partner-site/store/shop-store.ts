@@ -1,5 +1,6 @@
 import type { Db } from '../../common/store/sqlite.js';
-import type { DeliveryAddress, OrderLine, OrderState, OrderView, Settlement } from '../../common/shop/order-states.js';
+import { StockTable } from '../../common/store/stock-table.js';
+import type { DeliveryAddress, NewOrderFields, OrderLine, OrderState, OrderView, Settlement } from '../../common/shop/order-states.js';
 
 type OrderRow = {
   id: string; number: string; mode: 'local' | 'entrust' | 'consult'; state: OrderState; user_id: string; user_email: string;
@@ -14,18 +15,10 @@ export interface PartnerOrder extends OrderView {
   cancelLogged: boolean;
 }
 
-export interface NewPartnerOrder {
-  id: string;
+export interface NewPartnerOrder extends NewOrderFields {
   mode: 'local' | 'entrust' | 'consult';
   state: OrderState;
-  userId: string;
-  userEmail: string;
-  lines: OrderLine[];
   handlingFee: number;
-  total: number;
-  currency: string;
-  settlement: Settlement;
-  address: DeliveryAddress | null;
   warehouse: string | null;
   mainId: string | null;
   mainNumber: string | null;
@@ -34,25 +27,17 @@ export interface NewPartnerOrder {
   take: { productId: string; qty: number }[];
 }
 
-export class LocalOutOfStock extends Error {
-  constructor(readonly productId: string) {
-    super(`out of local stock: ${productId}`);
-  }
-}
 
 export class PartnerShopStore {
   private readonly q;
+  /** The partner's own stock: original goods and tie-up goods it sells locally. */
+  readonly stock: StockTable;
   constructor(
     private readonly db: Db,
     private readonly site: string,
   ) {
+    this.stock = new StockTable(db, 'local_stock');
     this.q = {
-      seedStock: db.prepare('INSERT OR IGNORE INTO local_stock (product_id, on_hand, updated_at) VALUES (?, ?, ?)'),
-      stock: db.prepare<[string], { on_hand: number }>('SELECT on_hand FROM local_stock WHERE product_id = ?'),
-      allStock: db.prepare<[], { product_id: string; on_hand: number }>('SELECT product_id, on_hand FROM local_stock'),
-      setStock: db.prepare('INSERT INTO local_stock (product_id, on_hand, updated_at) VALUES (?, ?, ?) ON CONFLICT (product_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at'),
-      take: db.prepare('UPDATE local_stock SET on_hand = on_hand - ?, updated_at = ? WHERE product_id = ? AND on_hand >= ?'),
-      give: db.prepare('UPDATE local_stock SET on_hand = on_hand + ?, updated_at = ? WHERE product_id = ?'),
       nextSeq: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM orders'),
       insert: db.prepare(
         `INSERT INTO orders (seq, id, number, mode, state, user_id, user_email, lines_json, handling_fee, total, currency, settlement, address_json, warehouse, main_id, main_number, idem_key, created_at, updated_at)
@@ -77,29 +62,11 @@ export class PartnerShopStore {
     };
   }
 
-  seedStock(items: { productId: string; initial: number }[]): void {
-    const now = new Date().toISOString();
-    this.db.transaction(() => {
-      for (const i of items) this.q.seedStock.run(i.productId, i.initial, now);
-    })();
-  }
-  stockOf(productId: string): number | null {
-    return this.q.stock.get(productId)?.on_hand ?? null;
-  }
-  allStock(): Record<string, number> {
-    return Object.fromEntries(this.q.allStock.all().map((r) => [r.product_id, r.on_hand]));
-  }
-  setStock(productId: string, onHand: number): void {
-    this.q.setStock.run(productId, onHand, new Date().toISOString());
-  }
-
-  /** Takes the local stock and writes the order in one transaction; throws LocalOutOfStock changing nothing. */
+  /** Takes the local stock and writes the order in one transaction; throws OutOfStock changing nothing. */
   insert(o: NewPartnerOrder): PartnerOrder {
     return this.db.transaction(() => {
       const now = new Date().toISOString();
-      for (const t of o.take) {
-        if (this.q.take.run(t.qty, now, t.productId, t.qty).changes !== 1) throw new LocalOutOfStock(t.productId);
-      }
+      this.stock.takeAll(o.take, now);
       const seq = this.q.nextSeq.get()!.n;
       const number = `${this.site.toUpperCase()}-${String(seq).padStart(6, '0')}`;
       this.q.insert.run(seq, o.id, number, o.mode, o.state, o.userId, o.userEmail, JSON.stringify(o.lines), o.handlingFee, o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, o.mainId, o.mainNumber, o.idempotencyKey, now, now);
@@ -128,7 +95,7 @@ export class PartnerShopStore {
     return this.db.transaction(() => {
       const now = new Date().toISOString();
       if (this.q.setState.run(to, now, o.id, o.state).changes !== 1) return false;
-      for (const r of returned) this.q.give.run(r.qty, now, r.productId);
+      this.stock.giveBack(returned, now);
       this.q.event.run(o.id, now, to, actor);
       return true;
     }).immediate();
