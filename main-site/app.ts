@@ -1,7 +1,6 @@
 import type express from 'express';
 import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
 import { fromRoot } from '../common/paths.js';
-import { createPageRouter, sitePageNotFound } from '../common/render/page-router.js';
 import { createConsole } from '../common/site/console-routes.js';
 import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { partnersApi } from './console/partners-api.js';
@@ -16,15 +15,9 @@ import { feesApi, mountPartnerFees } from './fees/fees-api.js';
 import { feesPages } from './fees/fees-pages.js';
 import { mountUserCentre, usersApi, usersPages } from './users/users-api.js';
 import type { UserService } from './users/user-service.js';
-import { shopperAccounts } from '../common/web/shopper-accounts.js';
-import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
 import type { FeeService } from './fees/fee-service.js';
-import { ShopperSessions } from '../common/web/shopper-session.js';
-import { CartStore } from '../common/store/cart-store.js';
-import { CartCookie } from '../common/shop/cart-cookie.js';
-import { productFastPath } from '../common/shop/product-fast-path.js';
 import type { SiteApp } from '../common/site/runner.js';
-import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
+import { mountShopFront } from '../common/shop/shop-front.js';
 import type { MainShop } from './shop/main-shop.js';
 import { mountShopCentre, shopApi, shopPages } from './shop/shop-api.js';
 import { mainShopBackend } from './shop/main-backend.js';
@@ -69,24 +62,11 @@ export function createMainApp(m: MainSync, witness: Witness, fees: FeeService, u
   app.use('/admin/api', consoleSetup.api, apiNotFound);
   app.use('/admin', consoleSetup.pages);
 
-  const view = () => m.content.current();
-  const sessions = new ShopperSessions(ctx.config.siteId, new ShopperSessionStore(ctx.db), ctx.config.cookieSecure);
-  const backend = mainShopBackend(shop);
-  app.use(
-    shopperAccounts({
-      siteId: ctx.config.siteId,
-      directory: { register: (input) => users.register(input, ctx.config.siteId), login: (input, ip) => users.login(input, `${ctx.config.siteId}/${ip}`) },
-      sessions,
-      view,
-      logger: ctx.logger,
-      accountSections: accountOrders(backend),
-    }),
-  );
-  const carts = new CartStore(ctx.db);
-  const cartCookie = new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure);
-  app.use(shopRoutes({ view, backend, carts, cartCookie, sessions, log: ctx.log, logger: ctx.logger }));
-  app.use(createPageRouter(view, ctx.log, sessions));
-  app.use(sitePageNotFound(() => m.content.current(), ctx.log));
+  const fastPath = mountShopFront(app, ctx, {
+    view: () => m.content.current(),
+    backend: mainShopBackend(shop),
+    directory: { register: (input) => users.register(input, ctx.config.siteId), login: (input, ip) => users.login(input, `${ctx.config.siteId}/${ip}`) },
+  });
   finishApp(app, ctx);
-  return { app, fastPath: productFastPath({ ctx, view, backend: backend, cartCookie, sessionCookieName: sessions.cookieName }) };
+  return { app, fastPath };
 }

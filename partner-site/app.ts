@@ -1,7 +1,6 @@
 import type express from 'express';
 import { apiNotFound, createBaseApp, finishApp } from '../common/http/base-app.js';
 import { fromRoot } from '../common/paths.js';
-import { createPageRouter, sitePageNotFound } from '../common/render/page-router.js';
 import { createConsole } from '../common/site/console-routes.js';
 import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { mainApi } from './console/main-api.js';
@@ -9,17 +8,11 @@ import { ownLogApi } from './logs/logs-api.js';
 import { partnerFeesApi } from './fees/fees-api.js';
 import { partnerFeesPages } from './fees/fees-pages.js';
 import { remoteDirectory } from './users/remote-directory.js';
-import { shopperAccounts } from '../common/web/shopper-accounts.js';
-import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
 import { ownLogPages } from './logs/logs-pages.js';
 import { syncApi, syncPages } from './sync/manager-routes.js';
 import { mountSyncReceiver, type PartnerSync } from './sync/receiver.js';
-import { ShopperSessions } from '../common/web/shopper-session.js';
-import { CartStore } from '../common/store/cart-store.js';
-import { CartCookie } from '../common/shop/cart-cookie.js';
-import { productFastPath } from '../common/shop/product-fast-path.js';
 import type { SiteApp } from '../common/site/runner.js';
-import { accountOrders, shopRoutes } from '../common/shop/shop-routes.js';
+import { mountShopFront } from '../common/shop/shop-front.js';
 import type { PartnerShop } from './shop/partner-shop.js';
 import { managerShopApi, managerShopPages, mountShopReports } from './shop/manager-shop.js';
 
@@ -58,23 +51,7 @@ export function createPartnerApp(p: PartnerSync, shop: PartnerShop): SiteApp {
   app.use('/manage', consoleSetup.pages);
 
   // Shoppers: tie-up pages from the active release, original pages from the partner's folder.
-  const view = () => p.content.current();
-  const sessions = new ShopperSessions(ctx.config.siteId, new ShopperSessionStore(ctx.db), ctx.config.cookieSecure);
-  app.use(
-    shopperAccounts({
-      siteId: ctx.config.siteId,
-      directory: remoteDirectory(ctx, shop.store),
-      sessions,
-      view,
-      logger: ctx.logger,
-      accountSections: accountOrders(shop),
-    }),
-  );
-  const carts = new CartStore(ctx.db);
-  const cartCookie = new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure);
-  app.use(shopRoutes({ view, backend: shop, carts, cartCookie, sessions, log: ctx.log, logger: ctx.logger }));
-  app.use(createPageRouter(view, ctx.log, sessions));
-  app.use(sitePageNotFound(() => p.content.current(), ctx.log));
+  const fastPath = mountShopFront(app, ctx, { view: () => p.content.current(), backend: shop, directory: remoteDirectory(ctx, shop.store) });
   finishApp(app, ctx);
-  return { app, fastPath: productFastPath({ ctx, view, backend: shop, cartCookie, sessionCookieName: sessions.cookieName }) };
+  return { app, fastPath };
 }

@@ -196,7 +196,8 @@ export class ContentView {
   builtParts(key: string, slot: string, build: () => string): { before: Buffer; after: Buffer | null; etag: string } {
     let parts = this.builtSplit.get(key);
     if (!parts) {
-      const html = this.built(key, build);
+      // Kept only as bytes: the string form is not served.
+      const html = this.builtPages.get(key) ?? build();
       const at = html.indexOf(slot);
       // A layout that drops the content has no slot: the page goes out as built.
       parts = at < 0 ? { before: Buffer.from(html), after: null, etag: this.etagFor(key) } : { before: Buffer.from(html.slice(0, at)), after: Buffer.from(html.slice(at + slot.length)), etag: this.etagFor(key) };

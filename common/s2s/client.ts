@@ -192,3 +192,30 @@ function errorMessageOf(v: unknown): string | undefined {
   const m = (v as { error?: { message?: unknown } } | null)?.error?.message;
   return typeof m === 'string' ? m : undefined;
 }
+
+/**
+ * A peer's refusal (a 4xx answer with an error body) as our own AppError, so
+ * its status and message reach whoever asked; undefined for anything else
+ * (unreachable, 5xx, authentication failures), which the caller words itself.
+ */
+export function peerRefusal(err: unknown): AppError | undefined {
+  if (!(err instanceof S2SCallError) || err.code !== 'peer_error') return undefined;
+  const status = Number(err.details?.status);
+  const e = (err.details?.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+  return status >= 400 && status < 500 && e?.message ? new AppError(status, e.code ?? 'refused', e.message, e.details) : undefined;
+}
+
+/** The call's own result, or a rejection once `ms` have passed (the request itself is left to finish or fail). */
+export async function withDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      call,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,6 +7,7 @@ import { canMove, nextStates, outOfStockError, type OrderLine, type OrderState, 
 import { shopTerms, type ConsultCommand } from '../../common/shop/terms.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
+import { withDeadline } from '../../common/s2s/client.js';
 import { OutOfStock } from '../../common/store/stock-table.js';
 import { MainShopStore } from '../store/shop-store.js';
 import type { UserService } from '../users/user-service.js';
@@ -170,17 +171,11 @@ export class MainShop {
     const partners = this.ctx.peers.list().filter((p) => p.role === 'partner' && p.status === 'active' && (!site || p.id === site));
     const results = await Promise.all(
       partners.map(async (p) => {
-        let timer: NodeJS.Timeout | undefined;
         try {
-          const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('no answer within 3 s')), 3000);
-          });
-          const r = await Promise.race([this.ctx.client.call<{ orders: OrderView[] }>(p.id, 'GET', '/s2s/shop/orders'), timeout]);
+          const r = await withDeadline(this.ctx.client.call<{ orders: OrderView[] }>(p.id, 'GET', '/s2s/shop/orders'), 3000);
           return { orders: r.body.orders.map((o) => ({ ...o, site: p.id })), unreachable: [] };
         } catch (err) {
           return { orders: [], unreachable: [{ site: p.id, reason: (err as Error).message }] };
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );

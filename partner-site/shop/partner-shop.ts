@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors.js';
-import { S2SCallError } from '../../common/s2s/client.js';
+import { peerRefusal, withDeadline } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
 import { canMove, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
@@ -118,23 +118,14 @@ export class PartnerShop implements ShopBackend {
   private async callMain<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = FORWARD_TIMEOUT_MS): Promise<{ status: number; body: T }> {
     const main = this.ctx.peers.main();
     if (!main) throw new AppError(503, 'main_unreachable', 'This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      });
-      const r = await Promise.race([this.ctx.client.call<T>(main.id, method, path, body), timeout]);
+      const r = await withDeadline(this.ctx.client.call<T>(main.id, method, path, body), timeoutMs);
       return { status: r.status, body: r.body };
     } catch (err) {
-      if (err instanceof S2SCallError && err.code === 'peer_error') {
-        const status = Number(err.details?.status);
-        const e = (err.details?.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
-        if (status >= 400 && status < 500 && e?.message) throw new AppError(status, e.code ?? 'refused', e.message, e.details);
-      }
+      const refused = peerRefusal(err);
+      if (refused) throw refused;
       this.ctx.logger.warn({ event: 'main_call_failed', path, reason: (err as Error).message }, 'call to the main site failed');
       throw new AppError(503, 'main_unreachable', UNREACHABLE);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

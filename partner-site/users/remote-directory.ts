@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors.js';
-import { S2SCallError } from '../../common/s2s/client.js';
+import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { shopTerms } from '../../common/shop/terms.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
@@ -28,11 +28,8 @@ export function remoteDirectory(ctx: SiteContext, copies: PartnerShopStore): Use
     try {
       a = (await ctx.client.call<Answer>(main.id, 'POST', path, body)).body;
     } catch (err) {
-      if (err instanceof S2SCallError && err.code === 'peer_error') {
-        const status = Number(err.details?.status);
-        const e = (err.details?.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
-        if (status >= 400 && status < 500 && e?.message) throw new AppError(status, e.code ?? 'refused', e.message, e.details);
-      }
+      const refused = peerRefusal(err);
+      if (refused) throw refused;
       throw new AppError(503, 'main_unreachable', 'the account service is unreachable right now; please try again in a minute');
     }
     if (a.copy?.passwordHash && userCopy()) copies.saveUserCopy({ id: a.id, email: a.email, name: a.name, passwordHash: a.copy.passwordHash });
