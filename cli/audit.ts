@@ -1,7 +1,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { request } from 'undici';
-import { EXIT_CODES, keysFromJwks, verifyBundle, type VerifyKey } from '../common/logchain/audit.js';
+import { EXIT_CODES, keysFromJwks, readBundleFile, verifyBundle, type VerifyKey } from '../common/logchain/audit.js';
 import { verifyConsistency, verifyInclusion } from '../common/logchain/merkle.js';
 import { CliError } from './http.js';
 
@@ -55,7 +55,7 @@ function readKeys(files: string[]): VerifyKey[] {
 function readBundle(file: string | undefined): Buffer {
   if (!file) throw new CliError('name the bundle file', 2);
   try {
-    return readFileSync(file);
+    return readBundleFile(file);
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 2);
   }

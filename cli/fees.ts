@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { verifyBundle, EXIT_CODES, type BundleHeader } from '../common/logchain/audit.js';
+import { readBundleFile, verifyBundle, EXIT_CODES, type BundleHeader } from '../common/logchain/audit.js';
 import { parseFeeContract, type FeeContract } from '../common/fees/contract.js';
 import { computeStatement, isPeriod, type Statement } from '../common/fees/engine.js';
 import { formatMoney } from '../common/fees/money.js';
@@ -28,7 +28,7 @@ export async function feesRecompute(url: string, token: string | undefined, flag
   }
   let bundle: Buffer;
   try {
-    bundle = readFileSync(bundleFile);
+    bundle = readBundleFile(bundleFile);
   } catch (err) {
     throw new CliError(`cannot read ${bundleFile}: ${(err as Error).message}`, 2);
   }

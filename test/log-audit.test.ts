@@ -177,7 +177,7 @@ describe('audit bundles above the parallel threshold (two worker threads)', func
       prev = leaf.toString('hex');
       lines.push(line);
     }
-    const cps = [50_000, 100_000, n].map((size, k) => JSON.stringify({ checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1, 0, k)).toISOString() }), signer), cosignatures: [] }));
+    const cps = [50_000, 75_001, 100_000, 149_999, n].map((size, k) => JSON.stringify({ checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1, 0, k)).toISOString() }), signer), cosignatures: [] }));
     const header = JSON.stringify({ bundle: 'tieup-audit', version: 1, site: 'north', origin: logOrigin('north'), exportedAt: new Date().toISOString(), range: null, keys: [] });
     const keys = [{ x: jwk.x }];
     const build = (ls: string[]) => Buffer.from([header, ...cps, ...ls].join('\n') + '\n');
@@ -188,9 +188,45 @@ describe('audit bundles above the parallel threshold (two worker threads)', func
     const altered = [...lines];
     altered[120_000] = altered[120_000]!.replace('"status":200', '"status":201');
     assert.equal(verifyBundle(build(altered), keys).reason, 'altered_entry');
-    const seam = [...lines];
-    seam.splice(65_536, 1);
-    assert.equal(verifyBundle(build(seam), keys).reason, 'missing_entry');
+    // The tree built by two threads is the one built entry by entry: same proofs at odd sizes.
+    assert.deepEqual(ok.tree!.inclusionProof(77_777, 149_999), tree.inclusionProof(77_777, 149_999));
+    assert.deepEqual(ok.tree!.consistencyProof(75_001, n), tree.consistencyProof(75_001, n));
+    // The halves split at the line after the middle byte of the entries: tamper right there.
+    const text = build(lines).toString('latin1');
+    const from = text.indexOf('{"v":1');
+    const middle = from + Math.floor((text.length - from) / 2);
+    let seamAt = 0;
+    for (let at = from; at <= middle; seamAt++) at += lines[seamAt]!.length + 1;
+    for (const k of [seamAt - 1, seamAt, seamAt + 1]) {
+      const relinked = [...lines];
+      relinked[k] = relinked[k]!.slice(0, 15) + 'f'.repeat(64) + relinked[k]!.slice(79);
+      const r = verifyBundle(build(relinked), keys);
+      assert.equal(r.reason, 'altered_entry', `link of entry ${k}`);
+      assert.equal(r.at, `entry ${k}`);
+      const edited = [...lines];
+      edited[k] = edited[k]!.replace('"status":200', '"status":404');
+      const re = verifyBundle(build(edited), keys);
+      assert.equal(re.reason, 'altered_entry', `entry ${k} edited`);
+      assert.equal(re.at, `entry ${k}`);
+      const missing = [...lines];
+      missing.splice(k, 1);
+      assert.equal(verifyBundle(build(missing), keys).reason, 'missing_entry', `entry ${k} deleted`);
+      const swappedHere = [...lines];
+      [swappedHere[k - 1], swappedHere[k]] = [swappedHere[k]!, swappedHere[k - 1]!];
+      assert.equal(verifyBundle(build(swappedHere), keys).reason, 'reordered_entries', `entries ${k - 1} and ${k} swapped`);
+    }
+    // Leaf placeholders (an exported time range) on both threads, across the seam.
+    const ranged = lines.map((l, i) => (i < 40_000 || (i >= seamAt - 5 && i < seamAt + 5) || i >= n - 20_000 ? JSON.stringify({ index: i, leaf: tree.leaf(i).toString('hex') }) : l));
+    const rr = verifyBundle(build(ranged), keys);
+    assert.equal(rr.ok, true, rr.message);
+    assert.equal(rr.summary.placeholders, 60_010);
+    assert.equal(rr.summary.entries, n - 60_010);
+    assert.equal(rr.summary.root, tree.root(n).toString('hex'));
+    // The caller's bytes are given back unchanged (hashing borrows each newline for a moment).
+    const original = build(lines);
+    const before = Buffer.from(original);
+    verifyBundle(original, keys);
+    assert.ok(original.equals(before));
     const swapped = [...lines];
     [swapped[10], swapped[140_000]] = [swapped[140_000]!, swapped[10]!];
     assert.equal(verifyBundle(build(swapped), keys).reason, 'reordered_entries');

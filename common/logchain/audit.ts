@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { PREV_END, PREV_START, ZERO_HASH } from './entry.js';
-import { MerkleTree } from './merkle.js';
+import { leafHash, MerkleTree } from './merkle.js';
+import { DONE, hashNode, hashRange, linksTo, MIN_LINE_BYTES, scanLines, STARTED, type Lines } from './verify-range.js';
 import { checkCosignature, checkNoteSignature, parseCheckpoint, parseNote, rawPublicKey, type ParsedNote } from './note.js';
 
 /**
@@ -114,7 +115,26 @@ export async function thumbprintOf(x: string): Promise<string> {
   return calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x } as JWK, 'sha256');
 }
 
-const PREFIX = Buffer.from([0x00]);
+/**
+ * Reads a bundle file into shared memory, so that the worker thread verifying
+ * the second half of a large bundle reads the same bytes without a copy.
+ */
+export function readBundleFile(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.from(new SharedArrayBuffer(size));
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, buf, at, size - at, null);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === size ? buf : buf.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * Verifies a bundle offline. With `keys`, every signature must be by one of
@@ -125,20 +145,31 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
   const warnings: string[] = [];
   const summary: AuditSummary = { site: '', entries: 0, placeholders: 0, checkpoints: 0, cosignatures: 0, largestSignedSize: 0, largestCosignedSize: 0, root: null };
   try {
-    // A private copy, shared with the worker threads: hashing writes a prefix byte into it (see hashEntries).
-    const src = typeof input === 'string' ? Buffer.from(input) : input;
-    const buf = Buffer.from(new SharedArrayBuffer(src.length));
-    src.copy(buf);
-    const lineStarts: number[] = [];
-    for (let at = 0; at < buf.length; ) {
-      lineStarts.push(at);
-      const nl = buf.indexOf(10, at);
-      at = nl < 0 ? buf.length : nl + 1;
-    }
-    const lines = { length: lineStarts.length, at: (i: number) => buf.toString('utf8', lineStarts[i]!, lineEnd(buf, lineStarts, i)) };
+    // The bytes are borrowed: hashing overwrites each line's newline for a moment and puts it back.
+    const buf = typeof input === 'string' ? Buffer.from(input) : input;
+    const head: { start: number; end: number }[] = [];
+    const lines = {
+      /** Line i of the header and checkpoint lines, read on demand. */
+      at(i: number): { start: number; end: number } | undefined {
+        while (head.length <= i) {
+          const prev = head[head.length - 1];
+          const start = prev ? prev.end + 1 + (buf[prev.end] === 13 ? 1 : 0) : 0;
+          if (start >= buf.length) return undefined;
+          const nl = buf.indexOf(10, start);
+          let end = nl < 0 ? buf.length : nl;
+          if (end > start && buf[end - 1] === 13) end--;
+          head.push({ start, end });
+        }
+        return head[i];
+      },
+      text(i: number): string {
+        const l = this.at(i);
+        return l ? buf.toString('utf8', l.start, l.end) : '';
+      },
+    };
     let header: BundleHeader;
     try {
-      header = JSON.parse(lines.length ? lines.at(0) : '') as BundleHeader;
+      header = JSON.parse(lines.text(0)) as BundleHeader;
     } catch {
       throw new Fail('malformed_bundle', 'line 1', 'the first line is not a bundle header');
     }
@@ -157,9 +188,10 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
     // Checkpoints.
     let li = 1;
     const cps: { size: number; root: Buffer; time: string; cosigned: boolean }[] = [];
-    for (; li < lines.length; li++) {
-      if (buf.toString('latin1', lineStarts[li]!, lineStarts[li]! + 13) !== '{"checkpoint"') break;
-      const line = lines.at(li);
+    for (; lines.at(li); li++) {
+      const { start } = lines.at(li)!;
+      if (buf.toString('latin1', start, start + 13) !== '{"checkpoint"') break;
+      const line = lines.text(li);
       let rec: { checkpoint?: unknown; cosignatures?: unknown };
       try {
         rec = JSON.parse(line) as typeof rec;
@@ -200,9 +232,10 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
     summary.largestSignedSize = Math.max(...cps.map((c) => c.size));
     summary.largestCosignedSize = Math.max(0, ...cps.filter((c) => c.cosigned).map((c) => c.size));
 
-    // Entries, straight from the bytes: the chain link and index sit at fixed
-    // offsets, and each leaf is hashed in place (see hashEntries).
-    const tree = (lineStarts.length - li >= PARALLEL_FROM ? hashEntriesInParallel(buf, lineStarts, li, summary) : null) ?? hashEntries(buf, lineStarts, li, summary);
+    // Entries, straight from the bytes: the fast pass (on two threads for large
+    // bundles) only tells good from bad; on bad, the careful pass names the first bad entry.
+    const entriesFrom = lines.at(li)?.start ?? buf.length;
+    const tree = fastTree(buf, entriesFrom, summary) ?? hashEntries(buf, scanLines(buf, entriesFrom, buf.length), summary);
     // Roots: every checkpoint within the bundle must match; the bundle must reach every signed size.
     for (const c of cps) {
       if (c.size > tree.size) {
@@ -250,12 +283,6 @@ function placeholder(line: string): { index: number; leaf: Buffer } | null {
   }
 }
 
-function lineEnd(buf: Buffer, starts: number[], i: number): number {
-  const next = starts[i + 1];
-  const end = next === undefined ? (buf[buf.length - 1] === 10 ? buf.length - 1 : buf.length) : next - 1;
-  return end > starts[i]! && buf[end - 1] === 13 ? end - 1 : end;
-}
-
 const V1_PREFIX = Buffer.from('{"v":1,"prev":"');
 const INDEX_KEY = Buffer.from('","index":');
 
@@ -275,23 +302,21 @@ function indexAt(buf: Buffer, s: number, e: number): number {
 }
 
 /**
- * The hot loop of verification: for each entry line, the index and the link to
- * the previous leaf are read at fixed offsets, and the leaf is hashed without
- * copying: the byte before each line (its newline) is overwritten with the
- * RFC 6962 leaf prefix 0x00, so SHA-256 runs once over prefix and line together.
+ * The careful pass, entry by entry, run when the fast pass found something
+ * wrong: it names the first bad entry and why (altered, missing, reordered).
  */
-function hashEntries(buf: Buffer, starts: number[], first: number, summary: AuditSummary): MerkleTree {
+function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary): MerkleTree {
   const tree = new MerkleTree();
   let prevHex = ZERO_HASH;
-  const count = starts.length - first;
-  for (let p = 0; p < count; p++) {
-    const li = first + p;
-    const s = starts[li]!;
-    const e = lineEnd(buf, starts, li);
+  summary.entries = 0;
+  summary.placeholders = 0;
+  for (let p = 0; p < lines.n; p++) {
+    const s = lines.starts[p]!;
+    const e = lines.ends[p]!;
     if (buf[s] === 123 && buf[s + 2] === 105) {
       // {"index":n,"leaf":"..."}: an entry outside the exported range, by hash only.
       const h = placeholder(buf.toString('utf8', s, e));
-      if (!h || h.index !== p) throw positionFailure(buf, starts, first, p, h ? h.index : -1, false);
+      if (!h || h.index !== p) throw positionFailure(buf, lines, p, h ? h.index : -1, false);
       tree.append(h.leaf);
       prevHex = h.leaf.toString('hex');
       summary.placeholders++;
@@ -300,12 +325,11 @@ function hashEntries(buf: Buffer, starts: number[], first: number, summary: Audi
     const index = indexAt(buf, s, e);
     if (index < 0) throw new Fail('altered_entry', `entry ${p}`, 'the line is not a v1 log entry (its bytes were changed)');
     const chained = buf.toString('latin1', s + PREV_START, s + PREV_END) === prevHex;
-    if (index !== p) throw positionFailure(buf, starts, first, p, index, chained);
+    if (index !== p) throw positionFailure(buf, lines, p, index, chained);
     if (!chained) {
       // Either the previous entry was changed (its hash moved) or this one's link was.
       const here = leafOf(buf, s, e).toString('hex');
-      const next = li + 1 < starts.length ? starts[li + 1]! : -1;
-      const nextLinks = next >= 0 && indexAt(buf, next, lineEnd(buf, starts, li + 1)) >= 0 ? buf.toString('latin1', next + PREV_START, next + PREV_END) === here : false;
+      const nextLinks = p + 1 < lines.n && indexAt(buf, lines.starts[p + 1]!, lines.ends[p + 1]!) >= 0 && buf.toString('latin1', lines.starts[p + 1]! + PREV_START, lines.starts[p + 1]! + PREV_END) === here;
       const bad = nextLinks ? p - 1 : p;
       throw new Fail('altered_entry', `entry ${bad}`, `entry ${bad} does not match the hash chain`);
     }
@@ -318,19 +342,17 @@ function hashEntries(buf: Buffer, starts: number[], first: number, summary: Audi
 }
 
 function leafOf(buf: Buffer, s: number, e: number): Buffer {
-  if (s === 0) return createHash('sha256').update(PREFIX).update(buf.subarray(s, e)).digest();
-  buf[s - 1] = 0x00;
-  return createHash('sha256').update(buf.subarray(s - 1, e)).digest();
+  return leafHash(buf.subarray(s, e));
 }
 
 /** An entry in the wrong place: altered (its index changed), reordered, or missing. */
-function positionFailure(buf: Buffer, starts: number[], first: number, p: number, found: number, chained: boolean): Fail {
+function positionFailure(buf: Buffer, lines: Lines, p: number, found: number, chained: boolean): Fail {
   if (found < 0) return new Fail('altered_entry', `entry ${p}`, 'the line is neither an entry nor a leaf placeholder');
   if (chained) return new Fail('altered_entry', `entry ${p}`, `entry ${p} carries index ${found} but chains to entry ${p - 1}: its index was changed`);
   let later = false;
-  for (let q = p + 1; q < starts.length - first && !later; q++) {
-    const s = starts[first + q]!;
-    const e = lineEnd(buf, starts, first + q);
+  for (let q = p + 1; q < lines.n && !later; q++) {
+    const s = lines.starts[q]!;
+    const e = lines.ends[q]!;
     const i = buf[s + 2] === 105 ? (placeholder(buf.toString('utf8', s, e))?.index ?? -1) : indexAt(buf, s, e);
     later = i === p;
   }
@@ -338,66 +360,89 @@ function positionFailure(buf: Buffer, starts: number[], first: number, p: number
   return new Fail('missing_entry', `entry ${p}`, `entry ${p} is missing (the next line is entry ${found})`);
 }
 
-/** From this many entries on, two worker threads verify halves of the entries. */
-const PARALLEL_FROM = 100_000;
-/** Halves split at a multiple of 2^LOW_LEVELS, so every subtree up to that height lies in one half. */
-const LOW_LEVELS = 16;
+/** From this many bytes of entries on (about 50,000 entries), a worker thread verifies the second half. */
+const PARALLEL_FROM_BYTES = 16 * 1024 * 1024;
+/** How long a worker may take to start before the calling thread gives up on it and verifies alone. */
+const START_DEADLINE_MS = 60_000;
+
+function waitWhile(st: Int32Array, value: number, deadline: number): number {
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return value;
+    Atomics.wait(st, 0, value, Math.min(left, 1000));
+    const now = Atomics.load(st, 0);
+    if (now !== value) return now;
+  }
+}
+
+/** Tree levels for up to `capacity` leaves; shared when a worker writes into them too. */
+function allocLevels(capacity: number, shared: boolean): Uint8Array[] {
+  const levels: Uint8Array[] = [];
+  for (let k = 0; Math.floor(capacity / 2 ** k) >= 1; k++) {
+    const bytes = Math.floor(capacity / 2 ** k) * 32;
+    levels.push(new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)));
+  }
+  return levels;
+}
 
 /**
- * The same checks as hashEntries, on two threads. Returns null when either half
- * finds anything wrong (or a thread fails): the sequential pass then names the
- * first bad entry and its reason exactly.
+ * The fast pass: this thread takes the first half of the entry bytes and, for
+ * a large bundle, a worker the second (split at a line boundary). Neither waits
+ * for the other: the levels are sized for the most lines the second half could
+ * hold (pages never written are never backed by memory), both hash straight
+ * into them at global positions, and only the nodes over the seam (one per
+ * level) are hashed here at the end. Returns null when anything at all is wrong.
  */
-function hashEntriesInParallel(buf: Buffer, starts: number[], first: number, summary: AuditSummary): MerkleTree | null {
-  const count = starts.length - first;
-  const unit = 2 ** LOW_LEVELS;
-  const split = Math.max(unit, Math.round(count / 2 / unit) * unit);
-  if (split >= count) return null;
-  const halves = [
-    { base: 0, len: split },
-    { base: split, len: count - split },
-  ];
-  const jobs = halves.map((h) => {
-    const s = new Float64Array(new SharedArrayBuffer(h.len * 8));
-    const e = new Float64Array(new SharedArrayBuffer(h.len * 8));
-    for (let i = 0; i < h.len; i++) {
-      s[i] = starts[first + h.base + i]!;
-      e[i] = lineEnd(buf, starts, first + h.base + i);
-    }
-    const levels = Array.from({ length: LOW_LEVELS + 1 }, (_, k) => new SharedArrayBuffer(Math.max(32, Math.floor(h.len / 2 ** k) * 32)));
-    const status = new SharedArrayBuffer(8);
-    const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
-      workerData: { file: buf.buffer, starts: s.buffer, ends: e.buffer, base: h.base, levels, status },
-    });
-    worker.unref();
-    return { ...h, levels, st: new Int32Array(status), worker };
-  });
+function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree | null {
+  const end = buf.length;
+  let mid = end;
+  if (end - from >= PARALLEL_FROM_BYTES) {
+    const nl = buf.indexOf(10, from + Math.floor((end - from) / 2));
+    mid = nl < 0 ? end : nl + 1;
+  }
+  if (mid >= end) {
+    const lines = scanLines(buf, from, end);
+    const levels = allocLevels(lines.n, false);
+    const r = hashRange(buf, lines, 0, levels);
+    if (!r.ok) return null;
+    return treeOf(lines.n, r.placeholders, levels, summary);
+  }
+  let shared = buf;
+  if (!(buf.buffer instanceof SharedArrayBuffer)) {
+    shared = Buffer.from(new SharedArrayBuffer(buf.length));
+    buf.copy(shared);
+  }
+  const status = new Int32Array(new SharedArrayBuffer(12));
+  const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { file: shared.buffer, from: mid, to: end, status: status.buffer } });
+  worker.unref();
   try {
-    for (const j of jobs) {
-      while (Atomics.load(j.st, 0) === 0) Atomics.wait(j.st, 0, 0, 1000);
-      if (j.st[0] !== 1) return null;
+    const a = scanLines(shared, from, mid);
+    const capacityB = Math.floor((end - mid + 1) / MIN_LINE_BYTES);
+    const levels = allocLevels(a.n + capacityB, true);
+    worker.postMessage({ levels: levels.map((l) => l.buffer), base: a.n, capacity: capacityB });
+    const ra = hashRange(shared, a, 0, levels);
+    // A worker that never starts is given up on; once started it always reports (errors included).
+    if (waitWhile(status, 0, performance.now() + START_DEADLINE_MS) === 0) return null;
+    if (waitWhile(status, STARTED, Infinity) !== DONE || !ra.ok) return null;
+    const total = a.n + status[1]!;
+    // The seam: the second half's first entry must link to the first half's last leaf.
+    const isPlaceholder = shared[mid] === 123 && shared[mid + 2] === 105;
+    if (a.n > 0 && !isPlaceholder && !linksTo(shared, mid + PREV_START, levels[0]!, (a.n - 1) * 32)) return null;
+    for (let k = 1; Math.floor(total / 2 ** k) >= 1; k++) {
+      const j = Math.floor(a.n / 2 ** k);
+      if (a.n % 2 ** k !== 0 && j < Math.floor(total / 2 ** k)) hashNode(levels, k, j);
     }
+    return treeOf(total, ra.placeholders + status[2]!, levels, summary);
   } finally {
-    for (const j of jobs) void j.worker.terminate();
+    void worker.terminate();
   }
-  const [a, b] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
-  // The seam: the second half's first entry must link to the first half's last leaf.
-  const seamLine = starts[first + split]!;
-  const lastLeafA = Buffer.from(a.levels[0]!).toString('hex', (split - 1) * 32, split * 32);
-  const isPlaceholder = buf[seamLine] === 123 && buf[seamLine + 2] === 105;
-  if (!isPlaceholder && buf.toString('latin1', seamLine + PREV_START, seamLine + PREV_END) !== lastLeafA) return null;
-  const lower = a.levels.map((la, k) => {
-    const na = Math.floor(a.len / 2 ** k);
-    const nb = Math.floor(b.len / 2 ** k);
-    const joined = Buffer.allocUnsafe((na + nb) * 32);
-    Buffer.from(la).copy(joined, 0, 0, na * 32);
-    Buffer.from(b.levels[k]!).copy(joined, na * 32, 0, nb * 32);
-    return joined;
-  });
-  for (let p = 0; p < count; p++) {
-    const s = starts[first + p]!;
-    if (buf[s] === 123 && buf[s + 2] === 105) summary.placeholders++;
-    else summary.entries++;
-  }
-  return MerkleTree.fromLevels(count, lower);
+}
+
+function treeOf(total: number, placeholders: number, levels: Uint8Array[], summary: AuditSummary): MerkleTree {
+  summary.placeholders = placeholders;
+  summary.entries = total - placeholders;
+  if (total === 0) return new MerkleTree();
+  const used: Buffer[] = [];
+  for (let k = 0; Math.floor(total / 2 ** k) >= 1; k++) used.push(Buffer.from(levels[k]!.buffer, 0, Math.floor(total / 2 ** k) * 32));
+  return MerkleTree.fromLevels(total, used);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 
 /**
  * RFC 6962 section 2.1 Merkle trees: leaves hashed with a 0x00 prefix, interior
@@ -22,7 +23,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE).update(left).update(right).digest();
   scratch.set(left, 1);
   scratch.set(right, 33);
-  return createHash('sha256').update(scratch).digest();
+  return sha256(scratch);
 }
 
 /** The largest power of two strictly smaller than n (n >= 2). */
@@ -58,7 +59,7 @@ class Level {
   /** Hash of the last two entries as children (they are adjacent: one copy). */
   parentOfLastTwo(): Buffer {
     this.buf.copy(scratch, 1, (this.n - 2) * 32, this.n * 32);
-    return createHash('sha256').update(scratch).digest();
+    return sha256(scratch);
   }
 }
 
@@ -92,13 +93,14 @@ export class MerkleTree {
 
   /**
    * A tree of `size` leaves from its lowest levels already computed (level k
-   * holding floor(size / 2^k) hashes back to back); the levels above are built here.
+   * holding floor(size / 2^k) hashes back to back); the levels above are built
+   * here. The buffers are taken over, not copied.
    */
   static fromLevels(size: number, lower: Buffer[]): MerkleTree {
     const t = new MerkleTree();
     t.levels.length = 0;
     lower.forEach((buf, k) => {
-      const l = new Level(Buffer.from(buf));
+      const l = new Level(buf);
       l.n = Math.floor(size / 2 ** k);
       t.levels.push(l);
     });
