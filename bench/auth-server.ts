@@ -20,4 +20,11 @@ app.post('/plain/hello', express.raw({ type: () => true, limit: ctx.config.s2sBo
 finishApp(app, ctx);
 const site = await runSite(ctx, app);
 process.send?.({ url: site.url });
+// CPU time of the whole process (every thread), so the bench can show what one request costs each side.
+process.on('message', (m) => {
+  if (m === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ cpu: u.user + u.system });
+  }
+});
 process.on('SIGTERM', () => void site.close().then(() => process.exit(0)));

@@ -69,6 +69,32 @@ const plainOp = async () => {
 };
 const authOp = () => client.call('main', 'POST', '/s2s/hello', {});
 
+/** CPU microseconds used so far by the server process (all its threads). */
+const serverCpu = () =>
+  new Promise<number>((resolve) => {
+    const on = (m: unknown) => {
+      if (m && typeof m === 'object' && 'cpu' in m) {
+        child.off('message', on);
+        resolve((m as { cpu: number }).cpu);
+      }
+    };
+    child.on('message', on);
+    child.send('cpu');
+  });
+const clientCpu = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+/** One measured slice, with the CPU both processes spent on it. */
+async function measured(op: () => Promise<unknown>, ms: number) {
+  const s0 = await serverCpu();
+  const c0 = clientCpu();
+  const r = await closedLoop(op, CONCURRENCY, ms);
+  const c1 = clientCpu();
+  const s1 = await serverCpu();
+  return { ...r, serverUs: s1 - s0, clientUs: c1 - c0 };
+}
+
 try {
   console.log(`bench:auth: ${SECONDS} s per measurement, ${CONCURRENCY} requests in flight, server in its own process`);
   await closedLoop(plainOp, CONCURRENCY, 1000);
@@ -81,9 +107,14 @@ try {
   let plainMs = 0;
   let authMs = 0;
   let errors = 0;
+  const cpu = { plainServer: 0, plainClient: 0, authServer: 0, authClient: 0 };
   for (let i = 0; i < ROUNDS; i++) {
-    const p = await closedLoop(plainOp, CONCURRENCY, slice);
-    const a = await closedLoop(authOp, CONCURRENCY, slice);
+    const p = await measured(plainOp, slice);
+    const a = await measured(authOp, slice);
+    cpu.plainServer += p.serverUs;
+    cpu.plainClient += p.clientUs;
+    cpu.authServer += a.serverUs;
+    cpu.authClient += a.clientUs;
     plainCount += p.count;
     authCount += a.count;
     plainMs += (p.count / p.rps) * 1000;
@@ -112,6 +143,8 @@ try {
       ['authenticated requests/s', fmt(authRps)],
       ['auth_ratio (auth / plain)', fmt(authRps / plainRps, 3)],
       ['request errors', String(errors)],
+      ['server CPU per request, plain / auth, us', `${fmt(cpu.plainServer / plainCount)} / ${fmt(cpu.authServer / authCount)}`],
+      ['client CPU per request, plain / auth, us', `${fmt(cpu.plainClient / plainCount)} / ${fmt(cpu.authClient / authCount)}`],
       ['token sign ops/s (tieup s2s token)', fmt(signOps)],
       ['token verify ops/s (tieup s2s token)', fmt(verifyOps)],
       ['bare Ed25519 sign ops/s (node:crypto)', fmt(nodeSignOps)],
@@ -126,6 +159,10 @@ try {
       node_sign_ops: Math.round(nodeSignOps),
       node_verify_ops: Math.round(nodeVerifyOps),
       errors,
+      server_cpu_us_plain: Math.round(cpu.plainServer / plainCount),
+      server_cpu_us_auth: Math.round(cpu.authServer / authCount),
+      client_cpu_us_plain: Math.round(cpu.plainClient / plainCount),
+      client_cpu_us_auth: Math.round(cpu.authClient / authCount),
       seconds: SECONDS,
       concurrency: CONCURRENCY,
     },

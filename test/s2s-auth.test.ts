@@ -111,6 +111,13 @@ describe('s2s authentication: the callee refuses every bad request token with it
     await expectCode(`Bearer ${t}`, 'replayed');
   });
 
+  it('replayed: the same token ten times at once is accepted exactly once (checks committed together still see each other)', async () => {
+    const t = await craftToken(northKey, {});
+    const answers = await Promise.all(Array.from({ length: 10 }, () => rawCall(mainUrl, { authorization: `Bearer ${t}` })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 401, 401, 401, 401, 401, 401, 401, 401, 401]);
+    for (const a of answers.filter((x) => x.status === 401)) assert.equal(a.body?.error?.code, 'replayed');
+  });
+
   it('a refused token does not burn its jti (the replay check is last)', async () => {
     const t = await craftToken(northKey, { bh: bodyHash(Buffer.from('{"a":1}')) });
     await expectCode(`Bearer ${t}`, 'body_hash_mismatch');

@@ -91,7 +91,7 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         now: nowSeconds(),
       });
       // Kept until the token could no longer pass the expiry check anyway.
-      if (!deps.replay.firstUse(claims.iss, claims.jti, claims.exp + CLOCK_SKEW_S)) {
+      if (!(await deps.replay.firstUse(claims.iss, claims.jti, claims.exp + CLOCK_SKEW_S))) {
         throw new S2SAuthError('replayed', 'this request token was already used');
       }
       let parsed: unknown;

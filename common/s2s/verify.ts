@@ -70,7 +70,7 @@ export async function verifySignedToken(token: string, typ: string, resolveKey: 
   const claims = decodeJson(p, 'payload');
   if (typeof claims.iss !== 'string' || claims.iss === '') fail('malformed_token', 'the token has no iss claim');
   const key = await resolveKey(claims.iss as string, header.kid as string);
-  if (!(await verifyCompactSignature(token, key))) fail('bad_signature', 'the token signature does not verify with the pinned key');
+  if (!verifyCompactSignature(token, key)) fail('bad_signature', 'the token signature does not verify with the pinned key');
   return claims;
 }
 
