@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { keysFromJwks, verifyBundle, type AuditReason, type VerifyKey } from '../common/logchain/audit.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { keysFromJwks, readBundleFile, verifyBundle, type AuditReason, type VerifyKey } from '../common/logchain/audit.js';
 import { formatCheckpoint, logOrigin, parseCheckpoint, parseNote, rawPublicKey, signNote } from '../common/logchain/note.js';
 import { loadKeyring } from '../common/keys/keystore.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
@@ -227,6 +229,22 @@ describe('audit bundles above the parallel threshold (two worker threads)', func
     const before = Buffer.from(original);
     verifyBundle(original, keys);
     assert.ok(original.equals(before));
+    // As the CLI reads it: the file straight into shared memory, which the worker reads without a copy.
+    const tmp = mkdtempSync(join(tmpdir(), 'tieup-audit-'));
+    try {
+      const file = join(tmp, 'north.jsonl');
+      writeFileSync(file, build(lines));
+      const shared = readBundleFile(file);
+      assert.ok(shared.buffer instanceof SharedArrayBuffer);
+      const fromFile = verifyBundle(shared, keys);
+      assert.equal(fromFile.ok, true, fromFile.message);
+      assert.equal(fromFile.summary.root, tree.root(n).toString('hex'));
+      assert.ok(shared.equals(readFileSync(file)), 'the shared bytes are given back unchanged');
+      writeFileSync(file, build(altered));
+      assert.equal(verifyBundle(readBundleFile(file), keys).reason, 'altered_entry');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
     const swapped = [...lines];
     [swapped[10], swapped[140_000]] = [swapped[140_000]!, swapped[10]!];
     assert.equal(verifyBundle(build(swapped), keys).reason, 'reordered_entries');
