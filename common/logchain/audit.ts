@@ -413,14 +413,15 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
     buf.copy(shared);
   }
   const status = new Int32Array(new SharedArrayBuffer(12));
-  const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { file: shared.buffer, from: mid, to: end, status: status.buffer } });
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { file: shared.buffer, from: mid, to: end, status: status.buffer, stop: stop.buffer } });
   worker.unref();
   try {
     const a = scanLines(shared, from, mid);
     const capacityB = Math.floor((end - mid + 1) / MIN_LINE_BYTES);
     const levels = allocLevels(a.n + capacityB, true);
     worker.postMessage({ levels: levels.map((l) => l.buffer), base: a.n, capacity: capacityB });
-    const ra = hashRange(shared, a, 0, levels);
+    const ra = hashRange(shared, a, 0, levels, stop);
     // A worker that never starts is given up on; once started it always reports (errors included).
     if (waitWhile(status, 0, performance.now() + START_DEADLINE_MS) === 0) return null;
     if (waitWhile(status, STARTED, Infinity) !== DONE || !ra.ok) return null;

@@ -110,8 +110,21 @@ export interface RangeResult {
  * prefix and line without a copy. Two threads never touch the same byte: the
  * newline before a range's first line is not read by anyone once the lines
  * have been scanned.
+ *
+ * With `stop` (a word shared by the threads), a thread that finds something
+ * wrong sets it, and one that sees it set gives up early.
  */
-export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[]): RangeResult {
+export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[], stop?: Int32Array): RangeResult {
+  const r = hashRangeUntilStopped(buf, lines, base, levels, stop);
+  // The first thread to find something wrong stops the other: the careful pass takes over.
+  if (!r.ok && stop) Atomics.store(stop, 0, 1);
+  return r;
+}
+
+/** How many lines (or nodes) between looks at the stop word. */
+const STOP_EVERY = 4096;
+
+function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[], stop: Int32Array | undefined): RangeResult {
   const bytes = buf.buffer;
   const off = buf.byteOffset;
   const leaves = levels[0]!;
@@ -121,6 +134,7 @@ export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8
     const e = lines.ends[i]!;
     const p = base + i;
     const leafAt = p * 32;
+    if (stop && (i & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders };
     if (buf[s] === 123 && buf[s + 2] === 105) {
       // {"index":n,"leaf":"..."}: an entry outside the exported range, by hash only.
       const m = PLACEHOLDER.exec(buf.toString('latin1', s, e));
@@ -158,6 +172,7 @@ export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8
     const belowWords = new Int32Array(below.buffer, below.byteOffset, below.length >> 2);
     const out = levels[k]!;
     for (let j = first; j < last; j++) {
+      if (stop && (j & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders };
       const a = j * 16;
       for (let c = 0; c < 16; c++) words[c + 2] = belowWords[a + c]!;
       put(out, j * 32, sha256Latin1(input));

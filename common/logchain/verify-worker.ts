@@ -14,12 +14,16 @@ interface Job {
   from: number;
   to: number;
   status: SharedArrayBuffer;
+  /** Set by whichever thread finds something wrong first; both stop early. */
+  stop: SharedArrayBuffer;
 }
 
-const { file, from, to, status } = workerData as Job;
+const { file, from, to, status, stop } = workerData as Job;
 const st = new Int32Array(status);
+const stopWord = new Int32Array(stop);
 
 function publish(state: number): void {
+  if (state === FAILED) Atomics.store(stopWord, 0, 1);
   Atomics.store(st, 0, state);
   Atomics.notify(st, 0);
 }
@@ -31,7 +35,7 @@ try {
   parentPort!.once('message', (msg: { levels: SharedArrayBuffer[]; base: number; capacity: number }) => {
     try {
       // More lines than fit can only be lines too short to be entries.
-      const r = lines.n <= msg.capacity ? hashRange(buf, lines, msg.base, msg.levels.map((l) => new Uint8Array(l))) : { ok: false, placeholders: 0 };
+      const r = lines.n <= msg.capacity ? hashRange(buf, lines, msg.base, msg.levels.map((l) => new Uint8Array(l)), stopWord) : { ok: false, placeholders: 0 };
       st[1] = lines.n;
       st[2] = r.placeholders;
       publish(r.ok ? DONE : FAILED);
