@@ -235,7 +235,8 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
     // Entries, straight from the bytes: the fast pass (on two threads for large
     // bundles) only tells good from bad; on bad, the careful pass names the first bad entry.
     const entriesFrom = lines.at(li)?.start ?? buf.length;
-    const tree = fastTree(buf, entriesFrom, summary) ?? hashEntries(buf, scanLines(buf, entriesFrom, buf.length), summary);
+    const fast = fastTree(buf, entriesFrom, summary);
+    const tree = fast instanceof MerkleTree ? fast : carefulTree(buf, entriesFrom, summary, fast);
     // Roots: every checkpoint within the bundle must match; the bundle must reach every signed size.
     for (const c of cps) {
       if (c.size > tree.size) {
@@ -305,12 +306,18 @@ function indexAt(buf: Buffer, s: number, e: number): number {
  * The careful pass, entry by entry, run when the fast pass found something
  * wrong: it names the first bad entry and why (altered, missing, reordered).
  */
-function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary): MerkleTree {
+function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, from = 0, prevLeaf = ZERO_HASH): MerkleTree {
   const tree = new MerkleTree();
-  let prevHex = ZERO_HASH;
+  let prevHex = prevLeaf;
   summary.entries = 0;
   summary.placeholders = 0;
-  for (let p = 0; p < lines.n; p++) {
+  // Lines before `from` were checked by the fast pass; only counted here.
+  for (let p = 0; p < from; p++) {
+    const s = lines.starts[p]!;
+    if (buf[s] === 123 && buf[s + 2] === 105) summary.placeholders++;
+    else summary.entries++;
+  }
+  for (let p = from; p < lines.n; p++) {
     const s = lines.starts[p]!;
     const e = lines.ends[p]!;
     if (buf[s] === 123 && buf[s + 2] === 105) {
@@ -360,6 +367,28 @@ function positionFailure(buf: Buffer, lines: Lines, p: number, found: number, ch
   return new Fail('missing_entry', `entry ${p}`, `entry ${p} is missing (the next line is entry ${found})`);
 }
 
+/** Where the fast pass stopped trusting the entries: every line before `resumeAt` passed all its checks. */
+interface FastFailure {
+  resumeAt: number;
+  leaves: Uint8Array;
+}
+
+/**
+ * The careful pass, started where the fast pass found the first suspect line:
+ * every line before it passed checks at least as strict as the careful ones, so
+ * the careful pass from 0 would fail there too, for the same reason. Should it
+ * not fail (a thread that never reported), it runs again from the start, and
+ * that answer stands.
+ */
+function carefulTree(buf: Buffer, from: number, summary: AuditSummary, fast: FastFailure): MerkleTree {
+  const lines = scanLines(buf, from, buf.length);
+  const at = Math.min(fast.resumeAt, lines.n);
+  if (at > 0) {
+    hashEntries(buf, lines, summary, at, Buffer.from(fast.leaves.buffer, fast.leaves.byteOffset + (at - 1) * 32, 32).toString('hex'));
+  }
+  return hashEntries(buf, lines, summary);
+}
+
 /** From this many bytes of entries on (about 50,000 entries), a worker thread verifies the second half. */
 const PARALLEL_FROM_BYTES = 16 * 1024 * 1024;
 /** How long a worker may take to start before the calling thread gives up on it and verifies alone. */
@@ -393,7 +422,7 @@ function allocLevels(capacity: number, shared: boolean): Uint8Array[] {
  * into them at global positions, and only the nodes over the seam (one per
  * level) are hashed here at the end. Returns null when anything at all is wrong.
  */
-function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree | null {
+function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree | FastFailure {
   const end = buf.length;
   let mid = end;
   if (end - from >= PARALLEL_FROM_BYTES) {
@@ -404,7 +433,7 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
     const lines = scanLines(buf, from, end);
     const levels = allocLevels(lines.n, false);
     const r = hashRange(buf, lines, 0, levels);
-    if (!r.ok) return null;
+    if (!r.ok) return { resumeAt: r.checked, leaves: levels[0] ?? new Uint8Array(0) };
     return treeOf(lines.n, r.placeholders, levels, summary);
   }
   let shared = buf;
@@ -412,7 +441,7 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
     shared = Buffer.from(new SharedArrayBuffer(buf.length));
     buf.copy(shared);
   }
-  const status = new Int32Array(new SharedArrayBuffer(12));
+  const status = new Int32Array(new SharedArrayBuffer(16));
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { file: shared.buffer, from: mid, to: end, status: status.buffer, stop: stop.buffer } });
   worker.unref();
@@ -422,13 +451,17 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
     const levels = allocLevels(a.n + capacityB, true);
     worker.postMessage({ levels: levels.map((l) => l.buffer), base: a.n, capacity: capacityB });
     const ra = hashRange(shared, a, 0, levels, stop);
+    const leaves = levels[0]!;
     // A worker that never starts is given up on; once started it always reports (errors included).
-    if (waitWhile(status, 0, performance.now() + START_DEADLINE_MS) === 0) return null;
-    if (waitWhile(status, STARTED, Infinity) !== DONE || !ra.ok) return null;
+    const started = waitWhile(status, 0, performance.now() + START_DEADLINE_MS) !== 0;
+    const state = started ? waitWhile(status, STARTED, Infinity) : 0;
+    if (ra.checked < a.n) return { resumeAt: ra.checked, leaves };
+    if (state !== DONE) return { resumeAt: a.n + (state === 0 ? 0 : status[3]!), leaves };
     const total = a.n + status[1]!;
     // The seam: the second half's first entry must link to the first half's last leaf.
     const isPlaceholder = shared[mid] === 123 && shared[mid + 2] === 105;
-    if (a.n > 0 && !isPlaceholder && !linksTo(shared, mid + PREV_START, levels[0]!, (a.n - 1) * 32)) return null;
+    if (a.n > 0 && !isPlaceholder && !linksTo(shared, mid + PREV_START, leaves, (a.n - 1) * 32)) return { resumeAt: a.n, leaves };
+    if (!ra.ok) return { resumeAt: 0, leaves };
     for (let k = 1; Math.floor(total / 2 ** k) >= 1; k++) {
       const j = Math.floor(a.n / 2 ** k);
       if (a.n % 2 ** k !== 0 && j < Math.floor(total / 2 ** k)) hashNode(levels, k, j);

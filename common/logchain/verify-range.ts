@@ -96,6 +96,8 @@ function put(out: Uint8Array, at: number, digest: string): void {
 export interface RangeResult {
   ok: boolean;
   placeholders: number;
+  /** Lines from the start of the range that passed every check, their leaves written (all of them when ok). */
+  checked: number;
 }
 
 /**
@@ -134,16 +136,16 @@ function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: 
     const e = lines.ends[i]!;
     const p = base + i;
     const leafAt = p * 32;
-    if (stop && (i & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders };
+    if (stop && (i & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders, checked: i };
     if (buf[s] === 123 && buf[s + 2] === 105) {
       // {"index":n,"leaf":"..."}: an entry outside the exported range, by hash only.
       const m = PLACEHOLDER.exec(buf.toString('latin1', s, e));
-      if (!m || Number(m[1]) !== p) return { ok: false, placeholders };
+      if (!m || Number(m[1]) !== p) return { ok: false, placeholders, checked: i };
       for (let k = 0; k < 32; k++) leaves[leafAt + k] = (HEX_VALUE[m[2]!.charCodeAt(2 * k)]! << 4) | HEX_VALUE[m[2]!.charCodeAt(2 * k + 1)]!;
       placeholders++;
       continue;
     }
-    if (s === 0 || e - s < DIGITS_AT + 2 || !startsWith(buf, s, V1) || !startsWith(buf, s + IDX_AT, IDX)) return { ok: false, placeholders };
+    if (s === 0 || e - s < DIGITS_AT + 2 || !startsWith(buf, s, V1) || !startsWith(buf, s + IDX_AT, IDX)) return { ok: false, placeholders, checked: i };
     let j = s + DIGITS_AT;
     let index = 0;
     for (; j < e && j - (s + DIGITS_AT) <= 15; j++) {
@@ -151,8 +153,8 @@ function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: 
       if (c < 0 || c > 9) break;
       index = index * 10 + c;
     }
-    if (j === s + DIGITS_AT || index !== p || buf[j] !== 44) return { ok: false, placeholders };
-    if (i > 0 ? !linksTo(buf, s + PREV_AT, leaves, leafAt - 32) : p === 0 && !isZeroLink(buf, s + PREV_AT)) return { ok: false, placeholders };
+    if (j === s + DIGITS_AT || index !== p || buf[j] !== 44) return { ok: false, placeholders, checked: i };
+    if (i > 0 ? !linksTo(buf, s + PREV_AT, leaves, leafAt - 32) : p === 0 && !isZeroLink(buf, s + PREV_AT)) return { ok: false, placeholders, checked: i };
     const saved = buf[s - 1]!;
     buf[s - 1] = 0x00;
     put(leaves, leafAt, sha256Latin1(new Uint8Array(bytes, off + s - 1, e - s + 1)));
@@ -172,13 +174,13 @@ function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: 
     const belowWords = new Int32Array(below.buffer, below.byteOffset, below.length >> 2);
     const out = levels[k]!;
     for (let j = first; j < last; j++) {
-      if (stop && (j & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders };
+      if (stop && (j & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders, checked: lines.n };
       const a = j * 16;
       for (let c = 0; c < 16; c++) words[c + 2] = belowWords[a + c]!;
       put(out, j * 32, sha256Latin1(input));
     }
   }
-  return { ok: true, placeholders };
+  return { ok: true, placeholders, checked: lines.n };
 }
 
 /** Node j of level k from its two children in level k - 1 (for the nodes over a seam between ranges). */

@@ -6,8 +6,8 @@ import { DONE, FAILED, hashRange, scanLines, STARTED } from './verify-range.js';
  * its lines while the caller finds its own, then, on the message
  * { levels, base, capacity } (the shared tree levels and the position of its
  * first line), verifies and hashes them into those levels. The outcome goes
- * into a shared status word: DONE with the line count in st[1] and the
- * placeholder count in st[2], or FAILED.
+ * into a shared status word: DONE or FAILED, with the line count in st[1],
+ * the placeholder count in st[2] and the lines that passed every check in st[3].
  */
 interface Job {
   file: SharedArrayBuffer;
@@ -35,9 +35,10 @@ try {
   parentPort!.once('message', (msg: { levels: SharedArrayBuffer[]; base: number; capacity: number }) => {
     try {
       // More lines than fit can only be lines too short to be entries.
-      const r = lines.n <= msg.capacity ? hashRange(buf, lines, msg.base, msg.levels.map((l) => new Uint8Array(l)), stopWord) : { ok: false, placeholders: 0 };
+      const r = lines.n <= msg.capacity ? hashRange(buf, lines, msg.base, msg.levels.map((l) => new Uint8Array(l)), stopWord) : { ok: false, placeholders: 0, checked: 0 };
       st[1] = lines.n;
       st[2] = r.placeholders;
+      st[3] = r.checked;
       publish(r.ok ? DONE : FAILED);
     } catch {
       publish(FAILED);
