@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { PREV_END, PREV_START, ZERO_HASH } from './entry.js';
 import { leafHash, MerkleTree } from './merkle.js';
-import { DONE, hashNode, hashRange, linksTo, MIN_LINE_BYTES, scanLines, STARTED, type Lines } from './verify-range.js';
+import { DONE, hashNode, hashRange, isPlaceholderAt, lineAt, linksTo, MIN_LINE_BYTES, scanLines, STARTED, v1IndexAt, type Lines } from './verify-range.js';
 import { checkCosignature, checkNoteSignature, parseCheckpoint, parseNote, rawPublicKey, type ParsedNote } from './note.js';
 
 /**
@@ -147,18 +147,14 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
   try {
     // The bytes are borrowed: hashing overwrites each line's newline for a moment and puts it back.
     const buf = typeof input === 'string' ? Buffer.from(input) : input;
-    const head: { start: number; end: number }[] = [];
+    const head: { start: number; end: number; next: number }[] = [];
     const lines = {
       /** Line i of the header and checkpoint lines, read on demand. */
       at(i: number): { start: number; end: number } | undefined {
         while (head.length <= i) {
-          const prev = head[head.length - 1];
-          const start = prev ? prev.end + 1 + (buf[prev.end] === 13 ? 1 : 0) : 0;
+          const start = head.length ? head[head.length - 1]!.next : 0;
           if (start >= buf.length) return undefined;
-          const nl = buf.indexOf(10, start);
-          let end = nl < 0 ? buf.length : nl;
-          if (end > start && buf[end - 1] === 13) end--;
-          head.push({ start, end });
+          head.push({ start, ...lineAt(buf, start) });
         }
         return head[i];
       },
@@ -284,24 +280,6 @@ function placeholder(line: string): { index: number; leaf: Buffer } | null {
   }
 }
 
-const V1_PREFIX = Buffer.from('{"v":1,"prev":"');
-const INDEX_KEY = Buffer.from('","index":');
-
-/** Index of a v1 line read from the bytes, or -1 when the line is not v1. */
-function indexAt(buf: Buffer, s: number, e: number): number {
-  if (e - s < PREV_END + INDEX_KEY.length + 2 || buf.compare(V1_PREFIX, 0, V1_PREFIX.length, s, s + V1_PREFIX.length) !== 0) return -1;
-  if (buf.compare(INDEX_KEY, 0, INDEX_KEY.length, s + PREV_END, s + PREV_END + INDEX_KEY.length) !== 0) return -1;
-  let i = s + PREV_END + INDEX_KEY.length;
-  const start = i;
-  let index = 0;
-  for (; i < e; i++) {
-    const c = buf[i]! - 48;
-    if (c < 0 || c > 9) break;
-    index = index * 10 + c;
-  }
-  return i === start || i - start > 15 || buf[i] !== 44 ? -1 : index;
-}
-
 /**
  * The careful pass, entry by entry, run when the fast pass found something
  * wrong: it names the first bad entry and why (altered, missing, reordered).
@@ -314,13 +292,13 @@ function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, from = 0,
   // Lines before `from` were checked by the fast pass; only counted here.
   for (let p = 0; p < from; p++) {
     const s = lines.starts[p]!;
-    if (buf[s] === 123 && buf[s + 2] === 105) summary.placeholders++;
+    if (isPlaceholderAt(buf, s)) summary.placeholders++;
     else summary.entries++;
   }
   for (let p = from; p < lines.n; p++) {
     const s = lines.starts[p]!;
     const e = lines.ends[p]!;
-    if (buf[s] === 123 && buf[s + 2] === 105) {
+    if (isPlaceholderAt(buf, s)) {
       // {"index":n,"leaf":"..."}: an entry outside the exported range, by hash only.
       const h = placeholder(buf.toString('utf8', s, e));
       if (!h || h.index !== p) throw positionFailure(buf, lines, p, h ? h.index : -1, false);
@@ -329,14 +307,14 @@ function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, from = 0,
       summary.placeholders++;
       continue;
     }
-    const index = indexAt(buf, s, e);
+    const index = v1IndexAt(buf, s, e);
     if (index < 0) throw new Fail('altered_entry', `entry ${p}`, 'the line is not a v1 log entry (its bytes were changed)');
     const chained = buf.toString('latin1', s + PREV_START, s + PREV_END) === prevHex;
     if (index !== p) throw positionFailure(buf, lines, p, index, chained);
     if (!chained) {
       // Either the previous entry was changed (its hash moved) or this one's link was.
       const here = leafOf(buf, s, e).toString('hex');
-      const nextLinks = p + 1 < lines.n && indexAt(buf, lines.starts[p + 1]!, lines.ends[p + 1]!) >= 0 && buf.toString('latin1', lines.starts[p + 1]! + PREV_START, lines.starts[p + 1]! + PREV_END) === here;
+      const nextLinks = p + 1 < lines.n && v1IndexAt(buf, lines.starts[p + 1]!, lines.ends[p + 1]!) >= 0 && buf.toString('latin1', lines.starts[p + 1]! + PREV_START, lines.starts[p + 1]! + PREV_END) === here;
       const bad = nextLinks ? p - 1 : p;
       throw new Fail('altered_entry', `entry ${bad}`, `entry ${bad} does not match the hash chain`);
     }
@@ -360,7 +338,7 @@ function positionFailure(buf: Buffer, lines: Lines, p: number, found: number, ch
   for (let q = p + 1; q < lines.n && !later; q++) {
     const s = lines.starts[q]!;
     const e = lines.ends[q]!;
-    const i = buf[s + 2] === 105 ? (placeholder(buf.toString('utf8', s, e))?.index ?? -1) : indexAt(buf, s, e);
+    const i = isPlaceholderAt(buf, s) ? (placeholder(buf.toString('utf8', s, e))?.index ?? -1) : v1IndexAt(buf, s, e);
     later = i === p;
   }
   if (found < p || later) return new Fail('reordered_entries', `entry ${p}`, `entry ${found} stands where entry ${p} belongs`);
@@ -459,8 +437,7 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
     if (state !== DONE) return { resumeAt: a.n + (state === 0 ? 0 : status[3]!), leaves };
     const total = a.n + status[1]!;
     // The seam: the second half's first entry must link to the first half's last leaf.
-    const isPlaceholder = shared[mid] === 123 && shared[mid + 2] === 105;
-    if (a.n > 0 && !isPlaceholder && !linksTo(shared, mid + PREV_START, leaves, (a.n - 1) * 32)) return { resumeAt: a.n, leaves };
+    if (a.n > 0 && !isPlaceholderAt(shared, mid) && !linksTo(shared, mid + PREV_START, leaves, (a.n - 1) * 32)) return { resumeAt: a.n, leaves };
     if (!ra.ok) return { resumeAt: 0, leaves };
     for (let k = 1; Math.floor(total / 2 ** k) >= 1; k++) {
       const j = Math.floor(a.n / 2 ** k);

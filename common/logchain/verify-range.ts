@@ -1,3 +1,5 @@
+import { PREV_END, PREV_START } from './entry.js';
+import { nodeHash } from './merkle.js';
 import { sha256Latin1 } from './sha256.js';
 
 /**
@@ -30,6 +32,14 @@ export interface Lines {
   ends: Float64Array;
 }
 
+/** The line starting at `at`: where it ends (its newline and a CR before it excluded) and where the next begins. */
+export function lineAt(buf: Buffer, at: number): { end: number; next: number } {
+  const nl = buf.indexOf(10, at);
+  let end = nl < 0 ? buf.length : nl;
+  if (end > at && buf[end - 1] === 13) end--;
+  return { end, next: nl < 0 ? buf.length : nl + 1 };
+}
+
 /** The lines that start in [from, to); `from` is a line start, and a line starting before `to` runs to its newline. */
 export function scanLines(buf: Buffer, from: number, to: number): Lines {
   let cap = Math.max(16, Math.ceil((to - from) / 256));
@@ -46,21 +56,18 @@ export function scanLines(buf: Buffer, from: number, to: number): Lines {
       starts = s2;
       ends = e2;
     }
-    const nl = buf.indexOf(10, at);
-    let end = nl < 0 ? buf.length : nl;
-    if (end > at && buf[end - 1] === 13) end--;
+    const line = lineAt(buf, at);
     starts[n] = at;
-    ends[n] = end;
+    ends[n] = line.end;
     n++;
-    at = nl < 0 ? buf.length : nl + 1;
+    at = line.next;
   }
   return { n, starts, ends };
 }
 
-export const V1 = Buffer.from('{"v":1,"prev":"');
+const V1 = Buffer.from('{"v":1,"prev":"');
 const IDX = Buffer.from('","index":');
-const PREV_AT = V1.length;
-const IDX_AT = PREV_AT + 64;
+const IDX_AT = PREV_END;
 const DIGITS_AT = IDX_AT + IDX.length;
 const PLACEHOLDER = /^\{"index":(\d{1,15}),"leaf":"([0-9a-f]{64})"\}$/;
 
@@ -72,6 +79,24 @@ for (let c = 0; c < 6; c++) HEX_VALUE[97 + c] = 10 + c;
 function startsWith(buf: Buffer, at: number, lit: Buffer): boolean {
   for (let k = 0; k < lit.length; k++) if (buf[at + k] !== lit[k]) return false;
   return true;
+}
+
+/** Whether the line at `s` is a leaf placeholder, {"index":n,"leaf":"<hex>"} (judged by its first bytes). */
+export function isPlaceholderAt(buf: Buffer, s: number): boolean {
+  return buf[s] === 123 && buf[s + 2] === 105;
+}
+
+/** The index of the v1 entry line [s, e), read at its fixed offset without parsing the rest; -1 when the line is not a v1 entry. */
+export function v1IndexAt(buf: Buffer, s: number, e: number): number {
+  if (e - s < DIGITS_AT + 2 || !startsWith(buf, s, V1) || !startsWith(buf, s + IDX_AT, IDX)) return -1;
+  let j = s + DIGITS_AT;
+  let index = 0;
+  for (; j < e; j++) {
+    const c = buf[j]! - 48;
+    if (c < 0 || c > 9) break;
+    index = index * 10 + c;
+  }
+  return j === s + DIGITS_AT || j - (s + DIGITS_AT) > 15 || buf[j] !== 44 ? -1 : index;
 }
 
 /** Whether the 64 hex chars at buf[at] spell the 32 bytes at leaves[leafAt]. */
@@ -137,24 +162,15 @@ function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: 
     const p = base + i;
     const leafAt = p * 32;
     if (stop && (i & (STOP_EVERY - 1)) === 0 && Atomics.load(stop, 0) !== 0) return { ok: false, placeholders, checked: i };
-    if (buf[s] === 123 && buf[s + 2] === 105) {
-      // {"index":n,"leaf":"..."}: an entry outside the exported range, by hash only.
+    if (isPlaceholderAt(buf, s)) {
       const m = PLACEHOLDER.exec(buf.toString('latin1', s, e));
       if (!m || Number(m[1]) !== p) return { ok: false, placeholders, checked: i };
       for (let k = 0; k < 32; k++) leaves[leafAt + k] = (HEX_VALUE[m[2]!.charCodeAt(2 * k)]! << 4) | HEX_VALUE[m[2]!.charCodeAt(2 * k + 1)]!;
       placeholders++;
       continue;
     }
-    if (s === 0 || e - s < DIGITS_AT + 2 || !startsWith(buf, s, V1) || !startsWith(buf, s + IDX_AT, IDX)) return { ok: false, placeholders, checked: i };
-    let j = s + DIGITS_AT;
-    let index = 0;
-    for (; j < e && j - (s + DIGITS_AT) <= 15; j++) {
-      const c = buf[j]! - 48;
-      if (c < 0 || c > 9) break;
-      index = index * 10 + c;
-    }
-    if (j === s + DIGITS_AT || index !== p || buf[j] !== 44) return { ok: false, placeholders, checked: i };
-    if (i > 0 ? !linksTo(buf, s + PREV_AT, leaves, leafAt - 32) : p === 0 && !isZeroLink(buf, s + PREV_AT)) return { ok: false, placeholders, checked: i };
+    if (s === 0 || v1IndexAt(buf, s, e) !== p) return { ok: false, placeholders, checked: i };
+    if (i > 0 ? !linksTo(buf, s + PREV_START, leaves, leafAt - 32) : p === 0 && !isZeroLink(buf, s + PREV_START)) return { ok: false, placeholders, checked: i };
     const saved = buf[s - 1]!;
     buf[s - 1] = 0x00;
     put(leaves, leafAt, sha256Latin1(new Uint8Array(bytes, off + s - 1, e - s + 1)));
@@ -185,8 +201,6 @@ function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: 
 
 /** Node j of level k from its two children in level k - 1 (for the nodes over a seam between ranges). */
 export function hashNode(levels: Uint8Array[], k: number, j: number): void {
-  const scratch = new Uint8Array(65);
-  scratch[0] = 0x01;
-  scratch.set(levels[k - 1]!.subarray(j * 64, j * 64 + 64), 1);
-  put(levels[k]!, j * 32, sha256Latin1(scratch));
+  const below = levels[k - 1]!;
+  levels[k]!.set(nodeHash(below.subarray(j * 64, j * 64 + 32), below.subarray(j * 64 + 32, j * 64 + 64)), j * 32);
 }
