@@ -7,9 +7,10 @@ import { createSiteContext } from '../common/site/context.js';
 import { helloAnswer } from '../common/site/peer-protocol.js';
 import { createPeerRouter } from '../common/site/s2s-setup.js';
 import { runSite } from '../common/site/runner.js';
-import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
+import { MAIN_SITE } from '../main-site/server.js';
+import { siteMigrations } from '../common/site/host.js';
 
-const ctx = await createSiteContext(loadConfig('main'), { migrations: [MAIN_MIGRATIONS], defaultMetrics: false });
+const ctx = await createSiteContext(loadConfig('main'), { migrations: siteMigrations(MAIN_SITE).slice(1), defaultMetrics: false });
 const app = createBaseApp(ctx);
 app.use('/s2s', createPeerRouter(ctx).router);
 // Same body parsing and the same answer, minus token checks and response signing.

@@ -14,7 +14,8 @@ import { verifySignedToken } from '../common/s2s/verify.js';
 import { COMMON_MIGRATIONS } from '../common/site/context.js';
 import { PeerStore } from '../common/store/peer-store.js';
 import { openDatabase, runMigrations } from '../common/store/sqlite.js';
-import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
+import { MAIN_SITE } from '../main-site/server.js';
+import { siteMigrations } from '../common/site/host.js';
 import { fromRoot } from '../common/paths.js';
 import { closedLoop, fmt, report } from './lib/report.js';
 
@@ -41,7 +42,7 @@ const northKeys = await loadKeyring(keysDir, 'north');
 
 // The main site's database: north enrolled with its pinned key.
 const mainDb = openDatabase(join(dir, 'main.sqlite'));
-runMigrations(mainDb, [COMMON_MIGRATIONS, MAIN_MIGRATIONS]);
+runMigrations(mainDb, siteMigrations(MAIN_SITE));
 new PeerStore(mainDb).add({ id: 'north', role: 'partner', baseUrl: 'http://127.0.0.1:1', ackedKid: mainKeys.current.kid, keys: [{ thumbprint: northKeys.current.kid, publicJwk: { ...northKeys.current.publicJwk } }] });
 mainDb.close();
 

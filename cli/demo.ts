@@ -11,11 +11,12 @@ import { PeerStore } from '../common/store/peer-store.js';
 import { openDatabase, runMigrations } from '../common/store/sqlite.js';
 import { hashPassword } from '../common/web/password.js';
 import { randomToken, sha256Hex } from '../common/web/tokens.js';
-import { MAIN_MIGRATIONS } from '../main-site/store/migrations.js';
-import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
-import { SyncStore } from '../partner-site/store/sync-store.js';
-import { PartnerShopStore } from '../partner-site/store/shop-store.js';
-import { FeeStore } from '../main-site/store/fee-store.js';
+import { MAIN_SITE } from '../main-site/server.js';
+import { PARTNER_SITE } from '../partner-site/server.js';
+import { siteMigrations } from '../common/site/host.js';
+import { SyncStore } from '../partner-site/sync/sync-store.js';
+import { PartnerShopStore } from '../partner-site/shop/shop-store.js';
+import { FeeStore } from '../main-site/fees/fee-store.js';
 import { parseFeeContract } from '../common/fees/contract.js';
 import type { SiteRole } from '../common/config.js';
 import { CliError } from './http.js';
@@ -104,7 +105,7 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
   for (const s of sites) {
     const db = openDatabase(join(dataDir, `${s.id}.sqlite`));
     try {
-      runMigrations(db, [COMMON_MIGRATIONS, s.role === 'main' ? MAIN_MIGRATIONS : PARTNER_MIGRATIONS]);
+      runMigrations(db, siteMigrations(s.role === 'main' ? MAIN_SITE : PARTNER_SITE));
       const peers = new PeerStore(db);
       const others = s.role === 'main' ? sites.filter((x) => x.role === 'partner') : [main];
       for (const o of others) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readBundleFile, verifyBundle, EXIT_CODES, type BundleHeader } from '../common/logchain/audit.js';
 import { parseFeeContract, type FeeContract } from '../common/fees/contract.js';
 import { computeStatement, isPeriod, type Statement } from '../common/fees/engine.js';
-import { formatMoney } from '../common/fees/money.js';
+import { formatMoney } from '../common/money.js';
 import { usageFromBundle } from '../common/fees/usage-from-bundle.js';
 import { apiCall, CliError } from './http.js';
 

@@ -6,7 +6,7 @@ import { SITE_ID_RE } from '../common/site/enrolment.js';
 import { apiCall, CliError, DEFAULT_URL } from './http.js';
 import { auditExport, auditProve, auditVerify, auditVerifyProof } from './audit.js';
 import { feesRecompute } from './fees.js';
-import { formatMoney } from '../common/fees/money.js';
+import { formatMoney } from '../common/money.js';
 
 const HELP = `tieup: operate a Tieup main/partner network
 

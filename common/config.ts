@@ -59,6 +59,7 @@ const schema = z.object({
   logShipBatch: intFromString(1, 5000).default(2000),
   shopStateMs: intFromString(500, 3600_000).default(15_000),
   fastPath: boolFromString.default(true),
+  watchContent: boolFromString.default(true),
 });
 
 export type SiteConfigInput = z.input<typeof schema>;
@@ -107,6 +108,8 @@ export interface SiteConfig {
   shopStateMs: number;
   /** Answer anonymous product-page GETs before express (same bytes, headers and log entries). */
   fastPath: boolean;
+  /** Main site: publish the content folder at start and on every settled edit. */
+  watchContent: boolean;
 }
 
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];

@@ -1,50 +1,35 @@
 import type { SiteConfig } from '../common/config.js';
-import { createSiteContext, type ContextOptions } from '../common/site/context.js';
-import { runAsMain, runSite, type RunningSite } from '../common/site/runner.js';
-import { createPartnerApp } from './app.js';
-import { SyncStore } from './store/sync-store.js';
-import { PARTNER_MIGRATIONS } from './store/migrations.js';
-import { BlobStore } from './store/blob-store.js';
-import { PartnerContent } from './sync/partner-content.js';
-import type { PartnerSync } from './sync/receiver.js';
-import { shipLog } from './logs/shipper.js';
-import { PartnerShop } from './shop/partner-shop.js';
-import { PartnerShopStore } from './store/shop-store.js';
+import type { ContextOptions } from '../common/site/context.js';
+import { startHostedSite, type HostedSite, type SiteDefinition } from '../common/site/host.js';
+import { runAsMain } from '../common/site/runner.js';
+import { feesModule } from './fees/index.js';
+import { logsModule } from './logs/index.js';
+import { shopModule, type PartnerShop } from './shop/index.js';
+import { siteModule } from './site/index.js';
+import { syncModule, type PartnerSync } from './sync/index.js';
+import { usersModule } from './users/index.js';
 
-export interface RunningPartner extends RunningSite {
+/** A partner site: its console's wording and its capabilities, in the order they are mounted. */
+export const PARTNER_SITE: SiteDefinition = {
+  role: 'partner',
+  console: {
+    basePath: '/manage',
+    title: 'Partner console',
+    peersTitle: 'Main site',
+    enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
+    canSuspend: false,
+  },
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule],
+};
+
+export interface RunningPartner extends HostedSite {
   sync: PartnerSync;
   shop: PartnerShop;
 }
 
-/** Composition root: config -> store -> app -> listen -> scheduled jobs. */
 export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningPartner> {
-  if (config.role !== 'partner') throw new Error('startPartnerSite needs a partner-site configuration');
-  const ctx = await createSiteContext(config, { ...opts, migrations: [PARTNER_MIGRATIONS] });
-  const store = new SyncStore(ctx.db);
-  const blobs = new BlobStore(ctx.db);
-  const content = new PartnerContent(ctx, store, blobs);
-  content.watchOriginals();
-  const sync: PartnerSync = { ctx, store, blobs, content };
-  const shop = new PartnerShop(ctx, new PartnerShopStore(ctx.db, config.siteId), () => content.current());
-  shop.seedOriginalStock();
-  content.onChange(() => shop.seedOriginalStock());
-  const { app, fastPath } = createPartnerApp(sync, shop);
-  // Ship the log to the main site; never two runs at once, and a failure only waits for the next run.
-  let shipping = false;
-  const shipTimer = setInterval(() => {
-    if (shipping) return;
-    shipping = true;
-    void shipLog(ctx, ctx.logStore).finally(() => {
-      shipping = false;
-    });
-  }, config.logShipMs);
-  shipTimer.unref();
-  const site = await runSite(ctx, app, {
-    fastPath: config.fastPath ? fastPath : undefined,
-    jobs: () => (shop.startPolling(config.shopStateMs), []),
-    onClose: [() => clearInterval(shipTimer), () => shop.stopPolling(), () => content.close()],
-  });
-  return { ...site, sync, shop };
+  const site = await startHostedSite(config, PARTNER_SITE, opts);
+  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule) };
 }
 
 await runAsMain(import.meta.url, 'partner', (config) => startPartnerSite(config));

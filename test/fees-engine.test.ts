@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseFeeContract } from '../common/fees/contract.js';
 import { computeStatement, periodBounds, type Usage } from '../common/fees/engine.js';
-import { formatMoney, roundDiv } from '../common/fees/money.js';
+import { formatMoney, roundDiv } from '../common/money.js';
 
 const BASE = { partnershipType: 'content', baseFee: { link: 2000, template: 5000, content: 10000 } };
 const contract = (terms: Record<string, unknown>, currency = 'EUR', extra: Record<string, unknown> = {}) =>

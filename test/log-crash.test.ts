@@ -13,7 +13,8 @@ import { ConsoleStore } from '../common/store/console-store.js';
 import { openDatabase, runMigrations } from '../common/store/sqlite.js';
 import { hashPassword } from '../common/web/password.js';
 import { sha256Hex } from '../common/web/tokens.js';
-import { PARTNER_MIGRATIONS } from '../partner-site/store/migrations.js';
+import { PARTNER_SITE } from '../partner-site/server.js';
+import { siteMigrations } from '../common/site/host.js';
 import { freePorts } from './helpers/cli.js';
 import { tempDir, TEST_TOKEN } from './helpers/network.js';
 
@@ -54,7 +55,7 @@ describe('crash window: a partner killed during heavy logging loses no committed
     [port] = (await freePorts(1)) as [number];
     await generateSiteKeys(join(dir, 'keys'), 'north');
     const db = openDatabase(dbFile);
-    runMigrations(db, [COMMON_MIGRATIONS, PARTNER_MIGRATIONS]);
+    runMigrations(db, siteMigrations(PARTNER_SITE));
     const cs = new ConsoleStore(db);
     const u = cs.upsertUser('u1', 'manager', await hashPassword('correct horse battery'), 'manager');
     cs.replaceToken(u.id, 'test', sha256Hex(TEST_TOKEN));

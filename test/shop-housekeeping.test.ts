@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMON_MIGRATIONS } from '../common/site/context.js';
-import { CartStore } from '../common/store/cart-store.js';
-import { ShopperSessionStore } from '../common/store/shopper-session-store.js';
+import { CartStore } from '../common/shop/cart-store.js';
+import { shopFrontMigrations } from '../common/shop/index.js';
+import { sharedUserMigrations } from '../common/users/index.js';
+import { ShopperSessionStore } from '../common/users/shopper-session-store.js';
 import { openDatabase, runMigrations } from '../common/store/sqlite.js';
 import { tempDir } from './helpers/network.js';
 
@@ -12,7 +14,7 @@ describe('shop housekeeping: old carts and expired shopper sessions go, recent o
     const dir = tempDir();
     const db = openDatabase(join(dir, 'site.sqlite'));
     try {
-      runMigrations(db, [COMMON_MIGRATIONS]);
+      runMigrations(db, [COMMON_MIGRATIONS, ...shopFrontMigrations, ...sharedUserMigrations]);
       const carts = new CartStore(db);
       carts.put('old', { items: [{ productId: 'a', qty: 1 }], checkoutKey: null });
       db.prepare("UPDATE carts SET updated_at = '2020-01-01T00:00:00.000Z' WHERE id_hash = 'old'").run();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MINOR_UNITS } from './money.js';
+import { MINOR_UNITS } from '../money.js';
 
 /**
  * A partner's fee contract: versions with effective dates. A change applies

@@ -1,5 +1,5 @@
 import { versionOn, type FeeContract, type FeeTerms } from './contract.js';
-import { applyBps, assertCurrency, formatMoney, roundDiv } from './money.js';
+import { applyBps, assertCurrency, formatMoney, roundDiv } from '../money.js';
 
 /** What a period's statement counts, all from verified log entries. */
 export interface Usage {

@@ -1,33 +1,48 @@
 import type express from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createPageRouter, sitePageNotFound } from '../render/page-router.js';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { AccountSection, FastPath } from '../module.js';
+import { fromRoot } from '../paths.js';
 import type { ContentView } from '../render/content-view.js';
 import type { SiteContext } from '../site/context.js';
-import { CartStore } from '../store/cart-store.js';
-import { ShopperSessionStore } from '../store/shopper-session-store.js';
-import { shopperAccounts, type UserDirectory } from '../web/shopper-accounts.js';
-import { ShopperSessions } from '../web/shopper-session.js';
+import type { MigrationSet } from '../store/sqlite.js';
+import type { ShopperSessions } from '../users/index.js';
 import { CartCookie } from './cart-cookie.js';
+import { CartStore } from './cart-store.js';
 import { productFastPath } from './product-fast-path.js';
-import { accountOrders, shopRoutes, type ShopBackend } from './shop-routes.js';
+import { accountOrdersHtml } from './shop-html.js';
+import { shopRoutes, type ShopBackend } from './shop-routes.js';
+
+/** Carts (and the site secret their forms are signed with) are kept by every site. */
+export const shopFrontMigrations: MigrationSet[] = [{ namespace: 'shop-shared', dir: fromRoot('common/shop/migrations'), adopts: { 1: 'common:4' } }];
 
 /**
- * Everything a shopper meets on a site, mounted last: accounts, the shop,
- * the pages of the current view, and the 404 in the site's look. Main site and
- * partners differ only in where accounts live and who processes orders.
- * Returns the product-page fast path that answers before this app.
+ * The shop a shopper meets on any site: catalog, cart and checkout. Main site
+ * and partners differ only in who processes orders (the backend). Returns the
+ * product-page fast path that answers before express.
  */
-export function mountShopFront(
-  app: express.Express,
-  ctx: SiteContext,
-  o: { view: () => ContentView; backend: ShopBackend; directory: UserDirectory },
-): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const sessions = new ShopperSessions(ctx.config.siteId, new ShopperSessionStore(ctx.db), ctx.config.cookieSecure);
-  app.use(shopperAccounts({ siteId: ctx.config.siteId, directory: o.directory, sessions, view: o.view, logger: ctx.logger, accountSections: accountOrders(o.backend) }));
+export function mountShopFront(app: express.Express, ctx: SiteContext, o: { view: () => ContentView; backend: ShopBackend; sessions: ShopperSessions }): FastPath {
   const carts = new CartStore(ctx.db);
   const cartCookie = new CartCookie(ctx.config.siteId, carts.secret('cart-csrf'), ctx.config.cookieSecure);
-  app.use(shopRoutes({ view: o.view, backend: o.backend, carts, cartCookie, sessions, log: ctx.log, logger: ctx.logger }));
-  app.use(createPageRouter(o.view, ctx.log, sessions));
-  app.use(sitePageNotFound(o.view, ctx.log));
-  return productFastPath({ ctx, view: o.view, backend: o.backend, cartCookie, sessionCookieName: sessions.cookieName });
+  app.use(shopRoutes({ view: o.view, backend: o.backend, carts, cartCookie, sessions: o.sessions, log: ctx.log, logger: ctx.logger }));
+  return productFastPath({ ctx, view: o.view, backend: o.backend, cartCookie, sessionCookieName: o.sessions.cookieName });
+}
+
+/** The shopper's orders on the account page. */
+export function accountOrders(backend: ShopBackend): AccountSection {
+  return async ({ userId }) => {
+    const { orders, note } = await backend.ordersFor(userId);
+    return accountOrdersHtml(orders, note);
+  };
+}
+
+/** Hourly: carts nobody touched for 30 days. */
+export function cartHousekeeping(ctx: SiteContext): ScheduledTask {
+  return cron.schedule(
+    '0 7 * * * *',
+    () => {
+      const carts = new CartStore(ctx.db).prune(new Date(Date.now() - 30 * 86400_000));
+      if (carts) ctx.logger.info({ event: 'shop_housekeeping', carts }, 'carts untouched for 30 days removed');
+    },
+    { name: `${ctx.config.siteId}-shop-housekeeping`, noOverlap: true },
+  );
 }

@@ -1,4 +1,4 @@
-import { formatMoney } from '../fees/money.js';
+import { formatMoney } from '../money.js';
 import { escapeHtml as e } from '../render/page-renderer.js';
 import { categoryTitle, type Product } from './catalog.js';
 import { SETTLEMENTS, nextStepText, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';

@@ -5,14 +5,14 @@ import { logOrderEvent, logPageView, type LogWho } from '../logchain/page-log.js
 import type { SiteLog } from '../logchain/site-log.js';
 import type { ContentView } from '../render/content-view.js';
 import { escapeHtml } from '../render/page-renderer.js';
-import type { CartItem, CartStore } from '../store/cart-store.js';
+import type { CartItem, CartStore } from './cart-store.js';
 import { randomToken } from '../web/tokens.js';
-import type { CurrentShopper, ShopperSessions } from '../web/shopper-session.js';
+import type { CurrentShopper, ShopperSessions } from '../users/index.js';
 import type { Product } from './catalog.js';
 import type { CartCookie } from './cart-cookie.js';
 import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
 import {
-  CSRF_SLOT, accountOrdersHtml, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml,
+  CSRF_SLOT, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml,
   type CartLineView,
 } from './shop-html.js';
 
@@ -273,9 +273,3 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
 }
 
 /** The orders section of the account page. */
-export function accountOrders(backend: ShopBackend) {
-  return async (shopper: CurrentShopper): Promise<string> => {
-    const { orders, note } = await backend.ordersFor(shopper.session.userId);
-    return accountOrdersHtml(orders, note);
-  };
-}

@@ -8,8 +8,6 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { keysetPath, loadKeyring } from '../keys/keystore.js';
 import { CLOCK_SKEW_S, nowSeconds } from '../s2s/tokens.js';
 import { announceToAll } from './peer-protocol.js';
-import { ShopperSessionStore } from '../store/shopper-session-store.js';
-import { CartStore } from '../store/cart-store.js';
 import type { SiteContext } from './context.js';
 
 export interface RunningSite {
@@ -74,12 +72,6 @@ export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions =
       ctx.peers.pruneExpiredKeys();
       await announceToAll(ctx);
     }, { name: `${ctx.config.siteId}-housekeeping`, noOverlap: true }),
-    // Hourly: expired shopper sessions, and carts nobody touched for 30 days.
-    cron.schedule('0 7 * * * *', () => {
-      const sessions = new ShopperSessionStore(ctx.db).purgeExpired();
-      const carts = new CartStore(ctx.db).prune(new Date(Date.now() - 30 * 86400_000));
-      if (sessions || carts) ctx.logger.info({ event: 'shop_housekeeping', sessions, carts }, 'expired shopper sessions and old carts removed');
-    }, { name: `${ctx.config.siteId}-shop-housekeeping`, noOverlap: true }),
     ...(opts.jobs?.() ?? []),
   ];
 

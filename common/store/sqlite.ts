@@ -20,6 +20,12 @@ export interface MigrationSet {
   /** Namespace so the shared and the server-specific migrations number independently. */
   namespace: string;
   dir: string;
+  /**
+   * Versions of this set that earlier releases applied under another name
+   * ("namespace:version"), when a capability's tables moved into its own set:
+   * a database that has the old one counts the new one as applied.
+   */
+  adopts?: Readonly<Record<number, string>>;
 }
 
 const FILE_RE = /^(\d{3,})_([a-z0-9_-]+)\.sql$/;
@@ -42,6 +48,12 @@ export function runMigrations(db: Db, sets: MigrationSet[]): string[] {
       const m = FILE_RE.exec(f)!;
       const version = Number(m[1]);
       if (applied.has(`${set.namespace}:${version}`)) continue;
+      const legacy = set.adopts?.[version];
+      if (legacy && applied.has(legacy)) {
+        record.run(set.namespace, version, m[2], new Date().toISOString());
+        applied.add(`${set.namespace}:${version}`);
+        continue;
+      }
       const sql = readFileSync(join(set.dir, f), 'utf8');
       db.transaction(() => {
         db.exec(sql);

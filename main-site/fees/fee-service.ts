@@ -3,8 +3,8 @@ import { badRequest, notFound } from '../../common/errors.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
 import { computeStatement, isPeriod, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
 import type { SiteContext } from '../../common/site/context.js';
-import type { FeeStore } from '../store/fee-store.js';
-import type { LogUsage } from '../store/witness-store.js';
+import type { FeeStore } from './fee-store.js';
+import type { LogUsage } from '../logs/witness-store.js';
 import type { Witness } from '../logs/witness.js';
 import type { MainSync } from '../sync/main-sync.js';
 

@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { isPeriod } from '../../common/fees/engine.js';
-import { formatMoney } from '../../common/fees/money.js';
+import { formatMoney } from '../../common/money.js';
 import { currentPeriod } from './fees-api.js';
 import type { FeeService, PartnerStatement } from './fee-service.js';
 

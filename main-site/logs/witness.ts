@@ -3,7 +3,7 @@ import { decodeEntry, entryHead, entryLeaf, ZERO_HASH } from '../../common/logch
 import { MerkleTree, verifyConsistency } from '../../common/logchain/merkle.js';
 import { checkNoteSignature, cosign, logOrigin, parseCheckpoint, parseNote, rawPublicKey, witnessName, type NoteSigner } from '../../common/logchain/note.js';
 import type { SiteContext } from '../../common/site/context.js';
-import type { AcceptedEntry, WitnessStore } from '../store/witness-store.js';
+import type { AcceptedEntry, WitnessStore } from './witness-store.js';
 
 export const MAX_SHIP_ENTRIES = 5000;
 const MAX_LINE = 8192;

@@ -8,8 +8,8 @@ import { shopTerms, type ConsultCommand } from '../../common/shop/terms.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import { withDeadline } from '../../common/s2s/client.js';
-import { OutOfStock } from '../../common/store/stock-table.js';
-import { MainShopStore } from '../store/shop-store.js';
+import { OutOfStock } from '../../common/shop/stock-table.js';
+import { MainShopStore } from './shop-store.js';
 import type { UserService } from '../users/user-service.js';
 
 const addressSchema = z

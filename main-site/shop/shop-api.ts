@@ -2,7 +2,7 @@ import express from 'express';
 import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
-import { formatMoney } from '../../common/fees/money.js';
+import { formatMoney } from '../../common/money.js';
 import { shopTerms } from '../../common/shop/terms.js';
 import type { MainShop } from './main-shop.js';
 

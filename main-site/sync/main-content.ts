@@ -1,7 +1,7 @@
 import { ContentView } from '../../common/render/content-view.js';
 import { DEFAULT_LOOK } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
-import type { ReleaseStore } from '../store/release-store.js';
+import type { ReleaseStore } from './release-store.js';
 
 /** The main site serves its own latest release, in the brand's own look. */
 export class MainContent {

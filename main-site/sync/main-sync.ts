@@ -1,6 +1,7 @@
+import type { FSWatcher } from 'chokidar';
 import type { SiteContext } from '../../common/site/context.js';
-import type { ReleaseStore } from '../store/release-store.js';
-import type { MainSyncStore } from '../store/sync-store.js';
+import type { ReleaseStore } from './release-store.js';
+import type { MainSyncStore } from './sync-store.js';
 import type { MainContent } from './main-content.js';
 import type { PushQueue } from './push-queue.js';
 import type { PushScheduler } from './scheduler.js';
@@ -13,4 +14,6 @@ export interface MainSync {
   content: MainContent;
   queue: PushQueue;
   scheduler: PushScheduler;
+  /** The content folder watcher, when the site publishes on edits. */
+  watcher?: FSWatcher;
 }

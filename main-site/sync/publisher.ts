@@ -4,9 +4,9 @@ import { filterForPartnership, manifestRoot, pageUrlPath } from '../../common/re
 import { ContentView } from '../../common/render/content-view.js';
 import { DEFAULT_LOOK } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
-import { scanContent } from '../publish/content-scanner.js';
-import type { Release, ReleaseStore } from '../store/release-store.js';
-import type { MainSyncStore } from '../store/sync-store.js';
+import { scanContent } from './content-scanner.js';
+import type { Release, ReleaseStore } from './release-store.js';
+import type { MainSyncStore } from './sync-store.js';
 import { syncTerms } from './contract.js';
 import type { MainContent } from './main-content.js';
 

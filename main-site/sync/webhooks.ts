@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import type { SiteContext } from '../../common/site/context.js';
-import type { MainSyncStore } from '../store/sync-store.js';
+import type { MainSyncStore } from './sync-store.js';
 
 export const WEBHOOK_EVENTS = ['push_failed', 'release_rejected', 'drift_detected', 'emergency_edit', 'rollback'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -3,7 +3,7 @@ import { AppError, badRequest, conflict } from '../../common/errors.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../../common/web/password.js';
-import type { UserStore } from '../store/user-store.js';
+import type { UserStore } from './user-store.js';
 
 export interface PublicUser {
   id: string;

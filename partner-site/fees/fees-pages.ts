@@ -1,5 +1,5 @@
 import express from 'express';
-import { formatMoney } from '../../common/fees/money.js';
+import { formatMoney } from '../../common/money.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { ownStatement, periodOrCurrent } from './own-statement.js';
 

@@ -1,6 +1,6 @@
 import express from 'express';
 import { AppError, badRequest } from '../../common/errors.js';
-import { formatMoney } from '../../common/fees/money.js';
+import { formatMoney } from '../../common/money.js';
 import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
 import type { PartnerShop } from './partner-shop.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';

@@ -8,8 +8,8 @@ import type { CheckoutGroup, PlaceRequest, ShopBackend } from '../../common/shop
 import { handlingMode, shopTermsSchema, shopTerms, type ConsultCommand, type HandlingMode, type ShopTerms } from '../../common/shop/terms.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import type { ContentView } from '../../common/render/content-view.js';
-import { PartnerShopStore, type PartnerOrder } from '../store/shop-store.js';
-import { OutOfStock } from '../../common/store/stock-table.js';
+import { PartnerShopStore, type PartnerOrder } from './shop-store.js';
+import { OutOfStock } from '../../common/shop/stock-table.js';
 
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;

@@ -5,8 +5,8 @@ import { manifestRoot, sha256Hex, type Manifest } from '../../common/release/man
 import { ContentView, type OriginalPage } from '../../common/render/content-view.js';
 import { DEFAULT_LOOK, type SiteLook } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
-import type { SyncStore } from '../store/sync-store.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { SyncStore } from './sync-store.js';
+import type { BlobStore } from './blob-store.js';
 import { CatalogError, parseCatalog, type Product } from '../../common/shop/catalog.js';
 
 const PAGE_RE = /^(.+)\.(md|ejs|html)$/;

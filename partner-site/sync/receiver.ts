@@ -6,8 +6,8 @@ import { ManifestError, manifestRoot, validateManifest, type Manifest } from '..
 import { ContentView } from '../../common/render/content-view.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
-import type { SyncStore } from '../store/sync-store.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { SyncStore } from './sync-store.js';
+import type { BlobStore } from './blob-store.js';
 import type { PartnerContent } from './partner-content.js';
 
 export interface PartnerSync {

@@ -1,11 +1,10 @@
 import { AppError } from '../../common/errors.js';
 import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
-import { shopTerms } from '../../common/shop/terms.js';
+import { shopTerms } from '../../common/shop/index.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
 import { verifyPassword } from '../../common/web/password.js';
-import type { Account, UserDirectory } from '../../common/web/shopper-accounts.js';
-import type { PartnerShopStore } from '../store/shop-store.js';
+import type { Account, UserDirectory } from '../../common/users/shopper-accounts.js';
 
 type Answer = Account & { copy?: { passwordHash?: string } };
 
@@ -18,7 +17,13 @@ type Answer = Account & { copy?: { passwordHash?: string } };
  * come back with their own status and message; an unreachable main site is
  * said plainly.
  */
-export function remoteDirectory(ctx: SiteContext, copies: PartnerShopStore): UserDirectory {
+/** Where a partner keeps user copies (the shop's store, which has held them since the shop came). */
+export interface UserCopyStore {
+  saveUserCopy(u: { id: string; email: string; name: string; passwordHash: string }): void;
+  userCopy(email: string): { id: string; email: string; name: string; passwordHash: string } | undefined;
+}
+
+export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | undefined): UserDirectory {
   const offline = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, ctx.config.loginWindowSeconds * 1000);
   const userCopy = () => shopTerms(ctx.peers.main()?.contract ?? {}).userCopy;
   const call = async (path: string, body: unknown): Promise<Account> => {
@@ -32,7 +37,7 @@ export function remoteDirectory(ctx: SiteContext, copies: PartnerShopStore): Use
       if (refused) throw refused;
       throw new AppError(503, 'main_unreachable', 'the account service is unreachable right now; please try again in a minute');
     }
-    if (a.copy?.passwordHash && userCopy()) copies.saveUserCopy({ id: a.id, email: a.email, name: a.name, passwordHash: a.copy.passwordHash });
+    if (a.copy?.passwordHash && userCopy()) copies()?.saveUserCopy({ id: a.id, email: a.email, name: a.name, passwordHash: a.copy.passwordHash });
     return { id: a.id, email: a.email, name: a.name };
   };
   return {
@@ -43,7 +48,7 @@ export function remoteDirectory(ctx: SiteContext, copies: PartnerShopStore): Use
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== 'main_unreachable' || !userCopy()) throw err;
         const email = input.email.trim().toLowerCase();
-        const copy = copies.userCopy(email);
+        const copy = copies()?.userCopy(email);
         if (!copy) throw err;
         const key = `copy:${email}`;
         if (offline.blockedFor(key) > 0) throw new AppError(429, 'too_many_attempts', 'too many failed logins; try again later');

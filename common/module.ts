@@ -1,0 +1,92 @@
+import type express from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ScheduledTask } from 'node-cron';
+import type { ContentView } from './render/content-view.js';
+import type { SiteContext } from './site/context.js';
+import type { S2SServerDeps } from './s2s/middleware.js';
+import type { MigrationSet } from './store/sqlite.js';
+
+/**
+ * The module contract: what one capability (sync, shop, users, logs, fees, the
+ * peers console, ...) contributes to one kind of site. A site is its list of
+ * modules; the composition root (`server.ts`) lists them and the host
+ * (common/site/host.ts) collects migrations, routes, navigation, jobs and
+ * shutdown hooks from that list, in list order. Nothing else in the tree needs
+ * to know a capability exists.
+ *
+ * The idea follows fastify's encapsulated plugins (a plugin registers its own
+ * routes under a prefix and declares its name) and Medusa v2's modules (a
+ * module owns its models, migrations and service, and others reach it only
+ * through that service): a capability owns its store, and other capabilities
+ * reach it through the service its `create` returns, obtained with `use()`.
+ */
+export interface SiteModule<S = unknown> {
+  /** The capability's name: unique per site, used for logs and `use()` errors. */
+  readonly name: string;
+  /** Versioned SQL migrations the capability's store needs, applied in list order. */
+  readonly migrations?: readonly MigrationSet[];
+  /** Folders with the capability's EJS views (names must be unique across the site). */
+  readonly views?: readonly string[];
+  /** Console navigation entries, relative to the console's base path ("/admin" or "/manage"). */
+  readonly nav?: readonly NavEntry[];
+  /** Builds the capability's store and service. Runs once per site, before anything is mounted: in list order, or earlier when another module asks for it with `use()`. */
+  create(host: ModuleHost): S;
+  /** Server-to-server endpoints this site answers for the capability (mounted under /s2s). */
+  s2s?(router: express.Router, service: S, deps: S2SServerDeps, host: ModuleHost): void;
+  /** Console JSON API routes (mounted under the console's /api, behind bearer tokens). */
+  consoleApi?(router: express.Router, service: S, host: ModuleHost): void;
+  /** Console pages (mounted under the console's base path, behind a console session). */
+  consolePages?(router: express.Router, service: S, host: ModuleHost): void;
+  /** Shopper-facing routes, mounted in list order after the consoles. */
+  front?(app: express.Express, service: S, host: ModuleHost): FastPath | void;
+  /** Shopper-facing catch-alls (the page router, the site's 404), mounted after every module's front. */
+  frontFallback?(app: express.Express, service: S, host: ModuleHost): void;
+  /** Scheduled jobs, started once the site listens and destroyed at shutdown. */
+  jobs?(service: S, host: ModuleHost): ScheduledTask[];
+  /** Work that runs once the site listens (timers, pollers, first publish). */
+  start?(service: S, host: ModuleHost): void;
+  /** Shutdown, in reverse list order, after the server stops accepting and before the database closes. */
+  close?(service: S): Promise<void> | void;
+  /** Extra fields shown for a peer in the peers console and API (e.g. its sync status). */
+  describePeer?(service: S, peerId: string): Record<string, unknown> | undefined;
+  /** Called after any change to peers (enrolment, status, contract). */
+  onPeersChanged?(service: S): void;
+  /** The site's current content view (pages, templates, look): one module of a site provides it. */
+  contentView?(service: S): () => ContentView;
+  /** Sections a shopper's account page shows (the shop's order list, for example). */
+  accountSections?(service: S): AccountSection[];
+}
+
+export interface NavEntry {
+  /** Path below the console's base path, e.g. "/sync". */
+  path: string;
+  title: string;
+}
+
+/** A hot-path request handler that answers before express (true when it answered). */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** One block on a shopper's account page: HTML, already escaped, for the signed-in shopper. */
+export type AccountSection = (shopper: { userId: string }) => Promise<string> | string;
+
+/** What a module's hooks get from the site: the context and the services of the other modules. */
+export interface ModuleHost {
+  readonly ctx: SiteContext;
+  /** The service of another module of this site; it must be listed (anywhere) in the site's modules. */
+  use<T>(module: SiteModule<T>): T;
+  /** Whether a module is part of this site. */
+  has(module: SiteModule<unknown>): boolean;
+  /** Every module's describePeer, merged (for the peers console). */
+  describePeer(peerId: string): Record<string, unknown>;
+  /** Tells every module that peers changed. */
+  peersChanged(): void;
+  /** The site's current content view, from the module that provides it. */
+  view(): ContentView;
+  /** Every module's account sections, in list order. */
+  accountSections(): AccountSection[];
+}
+
+/** Declares a module with its service type inferred from `create`. */
+export function defineModule<S>(m: SiteModule<S>): SiteModule<S> {
+  return m;
+}

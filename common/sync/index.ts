@@ -1,0 +1,3 @@
+// The part of the sync capability both kinds of site run: serving the pages of the current view.
+export { siteFront } from './site-front.js';
+export { createPageRouter, sitePageNotFound } from './page-router.js';

@@ -1,0 +1,27 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { logsApi, mountLogShipping } from './logs-api.js';
+import { logsPages } from './logs-pages.js';
+import { MainLogs } from './main-logs.js';
+import { Witness } from './witness.js';
+import { WitnessStore } from './witness-store.js';
+
+/**
+ * Access logs on the main site: its own signed log (ground floor), the
+ * witness that accepts, checks and cosigns partners' shipped logs, audit
+ * bundle export, and the logs console.
+ */
+export const logsModule = defineModule<MainLogs>({
+  name: 'logs',
+  migrations: [{ namespace: 'logs', dir: fromRoot('main-site/logs/migrations'), adopts: { 1: 'main:3', 2: 'main:4', 3: 'main:5' } }],
+  views: [fromRoot('main-site/logs/views')],
+  nav: [{ path: '/logs', title: 'Access logs' }],
+  create: ({ ctx }) => new MainLogs(new Witness(ctx, new WitnessStore(ctx.db))),
+  s2s: (router, l, deps) => mountLogShipping(router, l.witness, deps),
+  consoleApi: (router, l, { ctx }) => router.use(logsApi(ctx, l.witness, (site) => l.bundleAttachment(site))),
+  consolePages: (router, l, { ctx }) => router.use(logsPages(ctx, l.witness)),
+});
+
+export type { MainLogs } from './main-logs.js';
+export type { Witness } from './witness.js';
+export type { LogUsage } from './witness-store.js';

@@ -1,0 +1,36 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations } from '../../common/shop/index.js';
+import { syncModule } from '../sync/index.js';
+import { usersModule } from '../users/index.js';
+import { mainShopBackend } from './main-backend.js';
+import { MainShop } from './main-shop.js';
+import { mountShopCentre, shopApi, shopPages } from './shop-api.js';
+import { MainShopStore } from './shop-store.js';
+
+/**
+ * The shop at the main site: central stock, orders of its own shoppers and
+ * those partners entrust to it (exactly once), consultations, and the orders
+ * console, including the orders partners process themselves.
+ */
+export const shopModule = defineModule<MainShop>({
+  name: 'shop',
+  migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
+  views: [fromRoot('main-site/shop/views')],
+  nav: [{ path: '/orders', title: 'Orders' }],
+  create({ ctx, use }) {
+    const content = use(syncModule).content;
+    const shop = new MainShop(ctx, new MainShopStore(ctx.db), () => content.current(), use(usersModule).service);
+    shop.seedStock();
+    content.onRefresh(() => shop.seedStock());
+    return shop;
+  },
+  s2s: (router, shop, deps) => mountShopCentre(router, shop, deps),
+  consoleApi: (router, shop) => router.use(shopApi(shop)),
+  consolePages: (router, shop) => router.use(shopPages(shop)),
+  accountSections: (shop) => [accountOrders(mainShopBackend(shop))],
+  front: (app, shop, host) => mountShopFront(app, host.ctx, { view: () => host.view(), backend: mainShopBackend(shop), sessions: host.use(usersModule).sessions }),
+  jobs: (_shop, { ctx }) => [cartHousekeeping(ctx)],
+});
+
+export type { MainShop } from './main-shop.js';

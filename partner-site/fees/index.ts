@@ -1,0 +1,14 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { partnerFeesApi } from './fees-api.js';
+import { partnerFeesPages } from './fees-pages.js';
+
+/** A partner's own fee statements, read from the main site over s2s. */
+export const feesModule = defineModule({
+  name: 'fees',
+  views: [fromRoot('partner-site/fees/views')],
+  nav: [{ path: '/fees', title: 'Fees' }],
+  create: () => ({}),
+  consoleApi: (router, _f, { ctx }) => router.use(partnerFeesApi(ctx)),
+  consolePages: (router, _f, { ctx }) => router.use(partnerFeesPages(ctx)),
+});

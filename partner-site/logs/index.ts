@@ -1,0 +1,17 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { ownLogApi } from './logs-api.js';
+import { ownLogPages } from './logs-pages.js';
+import { LogShipping } from './log-shipping.js';
+
+/** A partner's access log: its own signed log (ground floor), shipped to the main site on a timer, and its console. */
+export const logsModule = defineModule<LogShipping>({
+  name: 'logs',
+  views: [fromRoot('partner-site/logs/views')],
+  nav: [{ path: '/logs', title: 'Access log' }],
+  create: ({ ctx }) => new LogShipping(ctx),
+  consoleApi: (router, _l, { ctx }) => router.use(ownLogApi(ctx)),
+  consolePages: (router, _l, { ctx }) => router.use(ownLogPages(ctx)),
+  start: (l) => l.start(),
+  close: (l) => l.stop(),
+});

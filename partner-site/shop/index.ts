@@ -1,0 +1,38 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations } from '../../common/shop/index.js';
+import { syncModule } from '../sync/index.js';
+import { usersModule } from '../users/index.js';
+import { managerShopApi, managerShopPages, mountShopReports } from './manager-shop.js';
+import { PartnerShop } from './partner-shop.js';
+import { PartnerShopStore } from './shop-store.js';
+
+/**
+ * The shop on a partner: tie-up goods handled locally, entrusted to the main
+ * site or on its command (by contract), the partner's own goods, and the
+ * manager's orders console. Its store also keeps user copies for the users capability.
+ */
+export const shopModule = defineModule<PartnerShop>({
+  name: 'shop',
+  migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('partner-site/shop/migrations'), adopts: { 1: 'partner:4' } }],
+  views: [fromRoot('partner-site/shop/views')],
+  nav: [{ path: '/orders', title: 'Orders' }],
+  create({ ctx, use }) {
+    const content = use(syncModule).content;
+    const shop = new PartnerShop(ctx, new PartnerShopStore(ctx.db, ctx.config.siteId), () => content.current());
+    shop.seedOriginalStock();
+    content.onChange(() => shop.seedOriginalStock());
+    use(usersModule).keepCopiesIn(shop.store);
+    return shop;
+  },
+  s2s: (router, shop, deps) => mountShopReports(router, shop, deps),
+  consoleApi: (router, shop) => router.use(managerShopApi(shop)),
+  consolePages: (router, shop) => router.use(managerShopPages(shop)),
+  accountSections: (shop) => [accountOrders(shop)],
+  front: (app, shop, host) => mountShopFront(app, host.ctx, { view: () => host.view(), backend: shop, sessions: host.use(usersModule).sessions }),
+  start: (shop, { ctx }) => shop.startPolling(ctx.config.shopStateMs),
+  jobs: (_shop, { ctx }) => [cartHousekeeping(ctx)],
+  close: (shop) => shop.stopPolling(),
+});
+
+export type { PartnerShop } from './partner-shop.js';

@@ -1,0 +1,9 @@
+import { defineModule } from '../../common/module.js';
+import { mainApi } from './main-api.js';
+
+/** The peers console of a partner: the one main site it belongs to (/manage/api/main). */
+export const siteModule = defineModule({
+  name: 'site',
+  create: () => ({}),
+  consoleApi: (router, _s, { ctx }) => router.use('/main', mainApi(ctx)),
+});

@@ -1,0 +1,36 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { siteFront } from '../../common/sync/index.js';
+import { usersModule } from '../users/index.js';
+import { BlobStore } from './blob-store.js';
+import { syncApi, syncPages } from './manager-routes.js';
+import { PartnerContent } from './partner-content.js';
+import { mountSyncReceiver, type PartnerSync } from './receiver.js';
+import { SyncStore } from './sync-store.js';
+
+/**
+ * Tie-up sync on a partner: receives, checks and stages releases from the
+ * main site, the manager's approval, activation and rollback; and serves the
+ * active release's tie-up pages beside the partner's own original pages.
+ */
+export const syncModule = defineModule<PartnerSync>({
+  name: 'sync',
+  migrations: [{ namespace: 'sync', dir: fromRoot('partner-site/sync/migrations'), adopts: { 1: 'partner:2', 2: 'partner:3' } }],
+  views: [fromRoot('partner-site/sync/views')],
+  nav: [{ path: '/sync', title: 'Tie-up releases' }],
+  create({ ctx }) {
+    const store = new SyncStore(ctx.db);
+    const blobs = new BlobStore(ctx.db);
+    const content = new PartnerContent(ctx, store, blobs);
+    content.watchOriginals();
+    return { ctx, store, blobs, content };
+  },
+  s2s: (router, p, deps) => mountSyncReceiver(router, p, deps),
+  consoleApi: (router, p) => router.use(syncApi(p)),
+  consolePages: (router, p) => router.use(syncPages(p)),
+  contentView: (p) => () => p.content.current(),
+  frontFallback: (app, p, host) => siteFront(app, host.ctx, () => p.content.current(), host.use(usersModule).sessions),
+  close: (p) => p.content.close(),
+});
+
+export type { PartnerSync } from './receiver.js';
