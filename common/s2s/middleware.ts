@@ -16,6 +16,8 @@ export interface S2SRequestContext {
   callerKid: string;
   /** The parsed JSON body, undefined when empty, or the raw bytes for a non-JSON content type. */
   body: unknown;
+  /** Set when the body claimed to be JSON and was not: the route answers 400, signed, without running. */
+  bodyError?: 'invalid_json';
 }
 
 declare module 'express-serve-static-core' {
@@ -103,7 +105,9 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
-          res.status(400).json(errorBody('invalid_json', 'the s2s request body is not valid JSON'));
+          // Refused by the route, so that this answer is signed like every other.
+          req.s2s = { peer: peer!, claims, callerKid, body: undefined, bodyError: 'invalid_json' };
+          next();
           return;
         }
       }
@@ -137,6 +141,7 @@ export function s2sRoute(deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logge
     let status = 200;
     let body: unknown;
     try {
+      if (ctx.bodyError) throw new AppError(400, ctx.bodyError, 'the s2s request body is not valid JSON');
       const result = await handler(ctx, req);
       status = result.status ?? 200;
       body = result.body;
