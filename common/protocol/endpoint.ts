@@ -149,7 +149,7 @@ export function defineEndpoint<const S extends EndpointSpec>(spec: S & ParamsRul
 /** Every code an endpoint's server may answer with: its own and the shared ones that apply to it. */
 export function errorsOf(e: AnyEndpoint): string[] {
   const out = [...e.errors, COMMON_ERRORS.invalidBody, COMMON_ERRORS.internal, COMMON_ERRORS.answerInvalid];
-  if (e.request !== 'none' && e.request !== 'binary') out.push(COMMON_ERRORS.invalidJson);
+  if (e.request !== 'binary') out.push(COMMON_ERRORS.invalidJson);
   if (e.params) out.push(COMMON_ERRORS.invalidParams);
   if (e.callers === 'main') out.push(COMMON_ERRORS.notMain);
   if (e.callers === 'partner') out.push(COMMON_ERRORS.notPartner);
