@@ -211,6 +211,25 @@ export function checkValue<S extends z.ZodType>(schema: S, value: unknown): Chec
   return { ok: false, message: `${fieldPath(issue)}: ${reason}`, code };
 }
 
+/**
+ * Why a body may not be sent to an endpoint, or undefined when it may. The
+ * body is checked as it will travel: what JSON drops (undefined members) the
+ * peer never sees.
+ */
+export function requestProblem(endpoint: AnyEndpoint, body: unknown): string | undefined {
+  if (endpoint.request === 'none') return body === undefined ? undefined : 'body: this endpoint takes no body';
+  if (endpoint.request === 'binary') return Buffer.isBuffer(body) ? undefined : 'body: this endpoint takes raw bytes (a Buffer)';
+  if (Buffer.isBuffer(body)) return 'body: this endpoint takes a JSON body';
+  let wire: unknown;
+  try {
+    wire = body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+  } catch (err) {
+    return `body: cannot travel as JSON (${(err as Error).message})`;
+  }
+  const r = checkValue(endpoint.request, wire);
+  return r.ok ? undefined : r.message;
+}
+
 /** "manifest[3].path", "contract.shop.extra" (an unknown key is named), or "body" for the whole value. */
 export function fieldPath(issue: z.core.$ZodIssue): string {
   const segments: PropertyKey[] = [...issue.path];

@@ -7,7 +7,7 @@ import type { Peer, PeerStore } from '../store/peer-store.js';
 import { signingKeyFor, resolvePinnedKey } from './middleware.js';
 import { MAX_LIFETIME_S, REQUEST_TYP, RESPONSE_TOKEN_HEADER, RESPONSE_TYP, bodyHash, newJti, nowSeconds, signClaims } from './tokens.js';
 import { S2SAuthError, checkResponseClaims, verifySignedToken, type AuthCode } from './verify.js';
-import { ProtocolError, checkValue, errorsOf, pathFor, type AnyEndpoint, type ErrorCode, type ParamsArg, type RequestInput, type ResponseOutput } from '../protocol/endpoint.js';
+import { ProtocolError, checkValue, errorsOf, pathFor, requestProblem, type AnyEndpoint, type ErrorCode, type ParamsArg, type RequestInput, type ResponseOutput } from '../protocol/endpoint.js';
 
 /**
  * Client-side failure codes. `peer_rejected` means the peer refused our token
@@ -240,17 +240,6 @@ export class S2SClient {
     this.deps.logger?.warn({ event: 's2s_call_failed', peer: peerId, code, reason: message }, 's2s call failed');
     return new S2SCallError(code, message, details);
   }
-}
-
-/** Why a body may not be sent to an endpoint, or undefined when it may. */
-function requestProblem(endpoint: AnyEndpoint, body: unknown): string | undefined {
-  if (endpoint.request === 'none') return body === undefined ? undefined : 'body: this endpoint takes no body';
-  if (endpoint.request === 'binary') return Buffer.isBuffer(body) ? undefined : 'body: this endpoint takes raw bytes (a Buffer)';
-  if (Buffer.isBuffer(body)) return 'body: this endpoint takes a JSON body';
-  // Checked as it will travel: what JSON drops (undefined members) the peer never sees.
-  const wire: unknown = body === undefined ? undefined : JSON.parse(JSON.stringify(body));
-  const r = checkValue(endpoint.request, wire);
-  return r.ok ? undefined : r.message;
 }
 
 /**
