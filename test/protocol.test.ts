@@ -129,7 +129,7 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     });
 
     it('lists the codes each server may answer with, its own and the shared ones', () => {
-      assert.deepEqual(errorsOf(SYNC_BLOBS).sort(), ['answer_invalid', 'bad_frames', 'hash_mismatch', 'internal', 'invalid_body', 'invalid_params', 'not_main_site', 'not_receiving', 'size_mismatch', 'unexpected_blob'].sort());
+      assert.deepEqual(errorsOf(SYNC_BLOBS).sort(), ['answer_invalid', 'bad_frames', 'hash_mismatch', 'internal', 'invalid_body', 'invalid_json', 'invalid_params', 'not_main_site', 'not_receiving', 'size_mismatch', 'unexpected_blob'].sort());
       assert.ok(errorsOf(LOGS_SHIP).includes('not_a_partner'));
       assert.ok(errorsOf(SYNC_OFFER).includes('bad_path'));
     });

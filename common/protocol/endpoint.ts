@@ -27,8 +27,27 @@
  *     stable codes (the release manifest: `bad_path`, `too_large`...), the
  *     schema runs that validator (`validatedBy`) and its code travels with the
  *     refusal instead of `invalid_body`, provided the endpoint declares it.
- *   - Response schemas carry no transforms, so what the server sends is exactly
- *     what the caller's schema reads back.
+ *   - Response schemas transform nothing (the shop terms' defaults only fill
+ *     keys the main site may leave out), so the caller reads what was sent.
+ *
+ * Choices at the two ends:
+ *   - A handler returns `z.input` of its response schema: the answer travels
+ *     as JSON and the caller parses that JSON with the same schema, so what the
+ *     schema accepts is exactly what a server must produce.
+ *   - The server checks every 2xx answer against the schema, in every
+ *     environment, as the caller will read it (its JSON). An answer that breaks
+ *     its declaration is not sent: 500 `answer_invalid`, logged with the field.
+ *     A typed caller would refuse it anyway; this way the fault shows where it
+ *     is made. Refusals with a code the endpoint does not declare are sent but
+ *     logged (`s2s_undeclared_error`), so the lists stay complete.
+ *   - The client checks its own body (and path parameters) before sending:
+ *     `request_invalid`, nothing sent.
+ *
+ * Usage:
+ *   s2sEndpoint(router, deps, SYNC_COMMIT, (s2s, body) => ({ body: { state: 'active', ... } }));
+ *   const { body } = await ctx.client.send(partnerId, SYNC_COMMIT, { release: 7 });
+ *   await ctx.client.send(partnerId, SYNC_BLOBS, frames, { release: 7 }, { timeoutMs: 3000 });
+ *   if (peerErrorCode(err, SYNC_OFFER) === 'base_unknown') ...
  *
  * Two declarations may share a path when their methods differ (the main site's
  * POST /s2s/shop/orders and the partner's GET /s2s/shop/orders); the pair
@@ -148,8 +167,8 @@ export function defineEndpoint<const S extends EndpointSpec>(spec: S & ParamsRul
 
 /** Every code an endpoint's server may answer with: its own and the shared ones that apply to it. */
 export function errorsOf(e: AnyEndpoint): string[] {
-  const out = [...e.errors, COMMON_ERRORS.invalidBody, COMMON_ERRORS.internal, COMMON_ERRORS.answerInvalid];
-  if (e.request !== 'binary') out.push(COMMON_ERRORS.invalidJson);
+  // invalid_json applies to every endpoint: the router parses by the content type the caller claims.
+  const out = [...e.errors, COMMON_ERRORS.invalidJson, COMMON_ERRORS.invalidBody, COMMON_ERRORS.internal, COMMON_ERRORS.answerInvalid];
   if (e.params) out.push(COMMON_ERRORS.invalidParams);
   if (e.callers === 'main') out.push(COMMON_ERRORS.notMain);
   if (e.callers === 'partner') out.push(COMMON_ERRORS.notPartner);

@@ -208,22 +208,13 @@ export type EndpointHandler<E extends AnyEndpoint> = (
 ) => Promise<EndpointAnswer<E>> | EndpointAnswer<E>;
 
 /**
- * Registers a declared endpoint on the /s2s router. Before the handler runs:
+ * Registers a declared endpoint on the /s2s router. Before the handler runs,
  * the caller's role (403 not_main_site / not_a_partner), the path parameters
  * (400 invalid_params) and the body (400 invalid_body, or the code a domain
- * validator named, when the endpoint declares it) are checked; a refusal is
+ * validator named when the endpoint declares it) are checked; a refusal is
  * signed like every answer and the handler is never called, so it changes
- * nothing.
- *
- * The handler returns the response schema's input type: the answer travels as
- * JSON and the caller parses that JSON with the same schema, so "what the
- * schema accepts" is exactly what the server must produce. Every 2xx answer is
- * checked against the schema as it will be read (its JSON), in every
- * environment: an answer that breaks the declaration is not sent; the peer
- * gets 500 answer_invalid and this site's log says which field, since a typed
- * caller would refuse that answer anyway and the fault is found where it is.
- * A refusal with a code the endpoint does not declare is sent as is but
- * logged, so the declarations stay complete.
+ * nothing. Every 2xx answer is checked against the response schema before it
+ * leaves (see common/protocol/endpoint.ts for why).
  */
 export function s2sEndpoint<E extends AnyEndpoint>(
   router: express.Router,
