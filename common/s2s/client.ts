@@ -7,13 +7,17 @@ import type { Peer, PeerStore } from '../store/peer-store.js';
 import { signingKeyFor, resolvePinnedKey } from './middleware.js';
 import { MAX_LIFETIME_S, REQUEST_TYP, RESPONSE_TOKEN_HEADER, RESPONSE_TYP, bodyHash, newJti, nowSeconds, signClaims } from './tokens.js';
 import { S2SAuthError, checkResponseClaims, verifySignedToken, type AuthCode } from './verify.js';
+import { ProtocolError, checkValue, errorsOf, pathFor, requestProblem, type AnyEndpoint, type ErrorCode, type ParamsArg, type RequestInput, type ResponseOutput } from '../protocol/endpoint.js';
 
 /**
  * Client-side failure codes. `peer_rejected` means the peer refused our token
  * (its code is in details.peerCode); the `response_*` codes mean we refused its
- * answer, which is never passed on as a success.
+ * answer, which is never passed on as a success: `response_invalid` is a
+ * verified answer that does not match the endpoint's declared schema.
+ * `request_invalid` is our own body failing its declaration: nothing was sent.
  */
 export type S2SClientCode =
+  | 'request_invalid'
   | 'peer_unknown'
   | 'peer_suspended'
   | 'peer_unreachable'
@@ -24,7 +28,8 @@ export type S2SClientCode =
   | 'response_bad_signature'
   | 'response_unbound'
   | 'response_body_mismatch'
-  | 'response_expired';
+  | 'response_expired'
+  | 'response_invalid';
 
 export class S2SCallError extends AppError {
   constructor(
@@ -64,6 +69,17 @@ export interface S2SResponse<T> {
   responseBytes: number;
 }
 
+export interface SendOptions {
+  /**
+   * Gives up after this long, request and answer included (the request is
+   * aborted): peer_unreachable. Without it the client's own timeout applies.
+   */
+  timeoutMs?: number;
+}
+
+/** send()'s last arguments: the path parameters when the endpoint's path has any, then the options. */
+export type SendArgs<E extends AnyEndpoint> = ParamsArg<E> extends [params: infer P] ? [params: P, opts?: SendOptions] : [params?: undefined, opts?: SendOptions];
+
 export interface S2SClientDeps {
   selfId: string;
   peers: PeerStore;
@@ -87,15 +103,58 @@ export class S2SClient {
     await this.agent.close();
   }
 
-  /** Calls a peer; throws S2SCallError for every failure, including any non-2xx answer. */
+  /**
+   * Calls a declared endpoint of a peer: the body is checked against the
+   * declaration before anything is sent, and the peer's verified answer is
+   * parsed by the response schema, so the result is typed and true. Throws
+   * S2SCallError for every failure: any non-2xx answer (peer_error; see
+   * peerErrorCode), and an answer that breaks the schema (response_invalid,
+   * naming the field; logged with the peer's id). Never returns a partial
+   * answer, so nothing the caller writes can rest on one.
+   */
+  async send<E extends AnyEndpoint>(peerId: string, endpoint: E, body: RequestInput<E>, ...[params, opts]: SendArgs<E>): Promise<S2SResponse<ResponseOutput<E>>> {
+    const peer = this.activePeer(peerId);
+    let path: string;
+    try {
+      path = pathFor(endpoint, ...([params] as ParamsArg<E>));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      throw this.fail(peer.id, 'request_invalid', `not sent to "${peer.id}": ${err.message}`, { endpoint: endpoint.name });
+    }
+    const problem = requestProblem(endpoint, body);
+    if (problem) throw this.fail(peer.id, 'request_invalid', `not sent to "${peer.id}": our ${endpoint.name} body breaks its declaration: ${problem}`, { endpoint: endpoint.name });
+    const r = await this.exchange(peer, endpoint.method, path, body, opts?.timeoutMs);
+    const parsed = checkValue<E['response']>(endpoint.response, r.body);
+    if (!parsed.ok) {
+      throw this.fail(peer.id, 'response_invalid', `refused the answer of "${peer.id}" to ${endpoint.name}: ${parsed.message}`, { endpoint: endpoint.name, status: r.status });
+    }
+    this.deps.metrics?.s2sCalls.inc({ peer: peer.id, outcome: 'ok' });
+    return { ...r, body: parsed.value };
+  }
+
+  /**
+   * Calls a peer by path, with an unchecked answer. Kept while call sites move
+   * to send(); new code uses send() and a declaration from common/protocol.
+   */
   async call<T = unknown>(peerId: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<S2SResponse<T>> {
-    const peer = this.deps.peers.get(peerId);
-    if (!peer) throw this.fail(peerId, 'peer_unknown', `"${peerId}" is not an enrolled peer`);
-    if (peer.status !== 'active') throw this.fail(peerId, 'peer_suspended', `peer "${peerId}" is ${peer.status}; calls to it are cut`);
-    return this.callPeer<T>(peer, method, path, body);
+    return this.callPeer<T>(this.activePeer(peerId), method, path, body);
   }
 
   async callPeer<T>(peer: Peer, method: string, path: string, body?: unknown): Promise<S2SResponse<T>> {
+    const r = await this.exchange(peer, method, path, body);
+    this.deps.metrics?.s2sCalls.inc({ peer: peer.id, outcome: 'ok' });
+    return r as S2SResponse<T>; // unchecked: the caller's word for the answer's shape (what send() removes)
+  }
+
+  private activePeer(peerId: string): Peer {
+    const peer = this.deps.peers.get(peerId);
+    if (!peer) throw this.fail(peerId, 'peer_unknown', `"${peerId}" is not an enrolled peer`);
+    if (peer.status !== 'active') throw this.fail(peerId, 'peer_suspended', `peer "${peerId}" is ${peer.status}; calls to it are cut`);
+    return peer;
+  }
+
+  /** One signed request and its verified answer; a 2xx answer's JSON is returned as it came. */
+  private async exchange(peer: Peer, method: string, path: string, body: unknown, timeoutMs?: number): Promise<S2SResponse<unknown>> {
     // A Buffer travels as raw bytes (application/octet-stream); anything else as JSON.
     const binary = Buffer.isBuffer(body);
     const bytes = body === undefined ? undefined : binary ? (body as Buffer) : Buffer.from(JSON.stringify(body));
@@ -116,23 +175,28 @@ export class S2SClient {
     let status: number;
     let respToken: string | undefined;
     let respBytes: Buffer;
+    // A deadline covers the whole exchange, answer body included; the request is aborted when it passes.
+    const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const waitMs = Math.min(this.timeoutMs, timeoutMs ?? this.timeoutMs);
     try {
       const res = await request(peer.baseUrl + path, {
-        method,
+        method: method as 'POST', // undici's Dispatcher types list methods as literals; ours come from declarations or call()
         dispatcher: this.agent,
         headers: {
           authorization: `Bearer ${token}`,
           ...(bytes ? { 'content-type': binary ? 'application/octet-stream' : 'application/json' } : {}),
         },
         body: bytes,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        headersTimeout: waitMs,
+        bodyTimeout: waitMs,
+        ...(deadline ? { signal: deadline } : {}),
       });
       status = res.statusCode;
       const h = res.headers[RESPONSE_TOKEN_HEADER];
       respToken = Array.isArray(h) ? h[0] : h;
       respBytes = Buffer.from(await res.body.arrayBuffer());
     } catch (err) {
+      if (deadline?.aborted) throw this.fail(peer.id, 'peer_unreachable', `no answer from "${peer.id}" within ${timeoutMs} ms`);
       throw this.fail(peer.id, 'peer_unreachable', `cannot reach "${peer.id}" at ${peer.baseUrl}: ${(err as Error).message}`);
     }
     const receivedAt = Date.now();
@@ -168,8 +232,7 @@ export class S2SClient {
       const peerCode = errorCodeOf(respBytes);
       throw this.fail(peer.id, 'peer_error', `"${peer.id}" answered ${status}${peerCode ? ` (${peerCode})` : ''}: ${errorMessageOf(parsed) ?? ''}`.trim(), { status, peerCode, body: parsed });
     }
-    this.deps.metrics?.s2sCalls.inc({ peer: peer.id, outcome: 'ok' });
-    return { status, body: parsed as T, rttMs: receivedAt - sentAt, sentAt, receivedAt, requestBytes: bytes?.length ?? 0, responseBytes: respBytes.length };
+    return { status, body: parsed, rttMs: receivedAt - sentAt, sentAt, receivedAt, requestBytes: bytes?.length ?? 0, responseBytes: respBytes.length };
   }
 
   private fail(peerId: string, code: S2SClientCode, message: string, details?: Record<string, unknown>): S2SCallError {
@@ -177,6 +240,16 @@ export class S2SClient {
     this.deps.logger?.warn({ event: 's2s_call_failed', peer: peerId, code, reason: message }, 's2s call failed');
     return new S2SCallError(code, message, details);
   }
+}
+
+/**
+ * The code of a peer's refusal of a call to `endpoint`, when it is one the
+ * endpoint declares (its own or a common one); undefined for anything else.
+ */
+export function peerErrorCode<E extends AnyEndpoint>(err: unknown, endpoint: E): ErrorCode<E> | undefined {
+  if (!(err instanceof S2SCallError) || err.clientCode !== 'peer_error') return undefined;
+  const code = err.details?.peerCode;
+  return typeof code === 'string' && errorsOf(endpoint).includes(code) ? (code as ErrorCode<E>) : undefined;
 }
 
 function errorCodeOf(bytes: Buffer): string | undefined {

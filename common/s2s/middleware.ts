@@ -8,6 +8,7 @@ import type { Peer, PeerStore } from '../store/peer-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import { CLOCK_SKEW_S, MAX_LIFETIME_S, REQUEST_TYP, RESPONSE_TOKEN_HEADER, RESPONSE_TYP, bodyHash, newJti, nowSeconds, signClaims, type RequestClaims } from './tokens.js';
 import { S2SAuthError, checkRequestClaims, verifySignedToken } from './verify.js';
+import { COMMON_ERRORS, checkValue, errorsOf, routePath, type AnyEndpoint, type ParamsOutput, type RequestOutput, type ResponseInput } from '../protocol/endpoint.js';
 
 export interface S2SRequestContext {
   peer: Peer;
@@ -16,6 +17,8 @@ export interface S2SRequestContext {
   callerKid: string;
   /** The parsed JSON body, undefined when empty, or the raw bytes for a non-JSON content type. */
   body: unknown;
+  /** Set when the body claimed to be JSON and was not: the route answers 400, signed, without running. */
+  bodyError?: 'invalid_json';
 }
 
 declare module 'express-serve-static-core' {
@@ -103,7 +106,9 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         try {
           parsed = JSON.parse(body.toString('utf8'));
         } catch {
-          res.status(400).json(errorBody('invalid_json', 'the s2s request body is not valid JSON'));
+          // Refused by the route, so that this answer is signed like every other.
+          req.s2s = { peer: peer!, claims, callerKid, body: undefined, bodyError: 'invalid_json' };
+          next();
           return;
         }
       }
@@ -131,17 +136,34 @@ export interface S2SResult {
  * bound to the request's jti and to the exact response bytes.
  */
 export function s2sRoute(deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logger'>, handler: (ctx: S2SRequestContext, req: Request) => Promise<S2SResult> | S2SResult): RequestHandler {
+  return signedRoute(deps, handler, {});
+}
+
+interface AnswerHooks {
+  /** Checks a 2xx answer exactly as the caller will read it (the JSON on the wire); a problem replaces it. */
+  checkAnswer?(wire: unknown, ctx: S2SRequestContext): string | undefined;
+  /** Sees each refusal the handler raised, before it is sent. */
+  onRefusal?(err: AppError, ctx: S2SRequestContext): void;
+}
+
+function signedRoute(
+  deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logger'>,
+  handler: (ctx: S2SRequestContext, req: Request) => Promise<S2SResult> | S2SResult,
+  hooks: AnswerHooks,
+): RequestHandler {
   return async (req: Request, res: Response) => {
     const ctx = req.s2s;
     if (!ctx) throw new Error('s2sRoute used outside the s2s router');
     let status = 200;
     let body: unknown;
     try {
+      if (ctx.bodyError) throw new AppError(400, ctx.bodyError, 'the s2s request body is not valid JSON');
       const result = await handler(ctx, req);
       status = result.status ?? 200;
       body = result.body;
     } catch (err) {
       if (err instanceof AppError) {
+        hooks.onRefusal?.(err, ctx);
         status = err.status;
         body = err.toJSON();
       } else {
@@ -150,7 +172,14 @@ export function s2sRoute(deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logge
         body = errorBody('internal', 'the handler failed; see the server log');
       }
     }
-    const bytes = Buffer.from(JSON.stringify(body ?? null));
+    let bytes = Buffer.from(JSON.stringify(body ?? null));
+    if (hooks.checkAnswer && status >= 200 && status < 300) {
+      const problem = hooks.checkAnswer(JSON.parse(bytes.toString('utf8')), ctx);
+      if (problem) {
+        status = 500;
+        bytes = Buffer.from(JSON.stringify(errorBody(COMMON_ERRORS.answerInvalid, problem)));
+      }
+    }
     const iat = nowSeconds();
     const token = await signClaims(signingKeyFor(deps.keyring(), ctx.peer), RESPONSE_TYP, {
       iss: deps.selfId,
@@ -164,4 +193,99 @@ export function s2sRoute(deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logge
     });
     res.status(status).set(RESPONSE_TOKEN_HEADER, token).type('application/json').send(bytes);
   };
+}
+
+/** What a declared endpoint's handler answers: a body its response schema accepts. */
+export interface EndpointAnswer<E extends AnyEndpoint> {
+  status?: 200 | 201;
+  body: ResponseInput<E>;
+}
+
+export type EndpointHandler<E extends AnyEndpoint> = (
+  s2s: S2SRequestContext,
+  body: RequestOutput<E>,
+  params: ParamsOutput<E>,
+) => Promise<EndpointAnswer<E>> | EndpointAnswer<E>;
+
+/**
+ * Registers a declared endpoint on the /s2s router. Before the handler runs,
+ * the caller's role (403 not_main_site / not_a_partner), the path parameters
+ * (400 invalid_params) and the body (400 invalid_body, or the code a domain
+ * validator named when the endpoint declares it) are checked; a refusal is
+ * signed like every answer and the handler is never called, so it changes
+ * nothing. Every 2xx answer is checked against the response schema before it
+ * leaves (see common/protocol/endpoint.ts for why).
+ */
+export function s2sEndpoint<E extends AnyEndpoint>(
+  router: express.Router,
+  deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logger'>,
+  endpoint: E,
+  // NoInfer: E comes from the declaration alone, so the handler's answer is checked against it (literals included).
+  handler: NoInfer<EndpointHandler<E>>,
+): void {
+  const declared = new Set(errorsOf(endpoint));
+  const route = signedRoute(
+    deps,
+    async (s2s, req) => {
+      refuseWrongCaller(endpoint, s2s.peer.role);
+      const params = parseParams(endpoint, req.params);
+      const body = parseBody(endpoint, s2s.body, declared);
+      return handler(s2s, body, params);
+    },
+    {
+      checkAnswer: (wire, s2s) => {
+        const r = checkValue(endpoint.response, wire);
+        if (r.ok) return undefined;
+        deps.logger.error({ event: 's2s_answer_invalid', endpoint: endpoint.name, peer: s2s.peer.id, reason: r.message }, 'our answer breaks its declared schema; sent 500 instead');
+        return `${deps.selfId} could not answer ${endpoint.name}: its answer breaks the declared schema (${r.message})`;
+      },
+      onRefusal: (err, s2s) => {
+        if (!declared.has(err.code)) deps.logger.warn({ event: 's2s_undeclared_error', endpoint: endpoint.name, peer: s2s.peer.id, code: err.code }, 'an s2s refusal uses a code its endpoint does not declare');
+      },
+    },
+  );
+  const path = routePath(endpoint);
+  switch (endpoint.method) {
+    case 'GET':
+      router.get(path, route);
+      break;
+    case 'POST':
+      router.post(path, route);
+      break;
+    case 'PUT':
+      router.put(path, route);
+      break;
+    case 'DELETE':
+      router.delete(path, route);
+      break;
+  }
+}
+
+function refuseWrongCaller(endpoint: AnyEndpoint, role: string): void {
+  if (endpoint.callers === 'main' && role !== 'main') throw new AppError(403, COMMON_ERRORS.notMain, `only the main site may call ${endpoint.name}`);
+  if (endpoint.callers === 'partner' && role !== 'partner') throw new AppError(403, COMMON_ERRORS.notPartner, `only partners may call ${endpoint.name}`);
+}
+
+function parseParams<E extends AnyEndpoint>(endpoint: E, raw: Record<string, unknown>): ParamsOutput<E> {
+  if (!endpoint.params) return {} as ParamsOutput<E>; // no :params in the path, nothing to parse
+  const r = checkValue(endpoint.params, { ...raw });
+  if (!r.ok) throw new AppError(400, COMMON_ERRORS.invalidParams, r.message);
+  return r.value as ParamsOutput<E>;
+}
+
+function parseBody<E extends AnyEndpoint>(endpoint: E, body: unknown, declared: ReadonlySet<string>): RequestOutput<E> {
+  const refuse = (message: string, code?: string) => new AppError(400, code && declared.has(code) ? code : COMMON_ERRORS.invalidBody, message);
+  // The casts below hand the handler what its declaration promises; each branch has just checked it.
+  if (endpoint.request === 'none') {
+    if (body !== undefined) throw refuse('body: this endpoint takes no body');
+    return undefined as RequestOutput<E>;
+  }
+  if (endpoint.request === 'binary') {
+    if (!Buffer.isBuffer(body)) throw refuse('body: this endpoint takes application/octet-stream bytes');
+    return body as RequestOutput<E>;
+  }
+  if (Buffer.isBuffer(body)) throw refuse('body: this endpoint takes a JSON body (application/json)');
+  const r = checkValue(endpoint.request, body);
+  if (!r.ok) throw refuse(r.message, r.code);
+  return r.value as RequestOutput<E>;
 }

@@ -1,0 +1,39 @@
+import type { AnyEndpoint } from './endpoint.js';
+import { FEES_STATEMENT } from './fees.js';
+import { LOGS_SHIP } from './logs.js';
+import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE } from './peer.js';
+import { SHOP_CONSULT, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
+import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
+import { USERS_LOGIN, USERS_REGISTER } from './users.js';
+
+export * from './endpoint.js';
+export * from './fees.js';
+export * from './logs.js';
+export * from './peer.js';
+export * from './primitives.js';
+export * from './shop.js';
+export * from './sync.js';
+export * from './users.js';
+
+/** Every /s2s/ endpoint of the network; a new capability adds its declarations here. */
+export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
+  PEER_HELLO,
+  PEER_HELLO_BACK,
+  PEER_KEYS_ANNOUNCE,
+  SYNC_OFFER,
+  SYNC_BLOBS,
+  SYNC_COMMIT,
+  SYNC_STATUS,
+  SYNC_ROLLBACK,
+  SYNC_DECISION,
+  SYNC_REPORT,
+  LOGS_SHIP,
+  FEES_STATEMENT,
+  USERS_REGISTER,
+  USERS_LOGIN,
+  SHOP_ORDER_PLACE,
+  SHOP_CONSULT,
+  SHOP_STATE,
+  SHOP_ORDER_STATUS,
+  SHOP_PARTNER_ORDERS,
+];
