@@ -5,10 +5,11 @@ import { CliError, defineCommands, type CliCommand, type CliIo, type CliOptions 
 import { MAIN_SITE } from '../main-site/server.js';
 import { PARTNER_SITE } from '../partner-site/server.js';
 import { keysCli } from './keys.js';
+import { modulesCli } from './modules.js';
 
 /**
  * tieup: one CLI for operators and auditors. The ground floor's commands are
- * here (keys, demo); every capability contributes its own through its
+ * here (keys, modules, demo); every capability contributes its own through its
  * module's `cli` field. Importing the site definitions starts no server.
  */
 const SITES = [MAIN_SITE, PARTNER_SITE];
@@ -25,7 +26,7 @@ const demoCli = defineCommands('Demo:', [
   },
 ]);
 
-const GROUND_COMMANDS: CliCommand[] = [...keysCli, ...demoCli];
+const GROUND_COMMANDS: CliCommand[] = [...keysCli, ...modulesCli(SITES, () => GROUND_COMMANDS), ...demoCli];
 
 /** Every command: the keys, each module's of the main site then of a partner (in module order), then the rest of the ground floor's. */
 const COMMANDS: CliCommand[] = [...keysCli, ...SITES.flatMap((s) => s.modules.flatMap((m) => m.cli ?? [])), ...GROUND_COMMANDS.filter((c) => !keysCli.includes(c))];

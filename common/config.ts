@@ -48,6 +48,9 @@ const GROUND = {
 
 type Ground = z.output<z.ZodObject<typeof GROUND>>;
 
+/** The ground floor's keys, seen as a slice (for listings such as `tieup modules`). */
+export const GROUND_CONFIG: ConfigSlice<typeof GROUND> = { shape: GROUND };
+
 /** The ground floor's keys once loaded: the role, and the derived defaults filled in. */
 export type GroundConfig = Omit<Ground, 'publicUrl' | 'dbFile'> & {
   role: SiteRole;
