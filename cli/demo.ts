@@ -19,7 +19,7 @@ import { PartnerShopStore } from '../partner-site/shop/shop-store.js';
 import { FeeStore } from '../main-site/fees/fee-store.js';
 import { parseFeeContract } from '../common/fees/contract.js';
 import type { SiteRole } from '../common/config.js';
-import { CliError } from './http.js';
+import { CliError } from '../common/cli/command.js';
 
 interface DemoSite {
   id: string;

@@ -1,38 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { boolFromString, envName, intFromString, pathFromString, type ConfigShape, type ConfigSlice } from './config-slice.js';
+import { syncConfig as mainSyncConfig } from '../main-site/sync/config.js';
+import { syncConfig as partnerSyncConfig } from '../partner-site/sync/config.js';
+import { logsConfig as partnerLogsConfig } from '../partner-site/logs/config.js';
+import { shopConfig as partnerShopConfig } from '../partner-site/shop/config.js';
+
+export { envName, type ConfigSlice } from './config-slice.js';
 
 export type SiteRole = 'main' | 'partner';
 
 /**
- * One schema for both kinds of site. Each key is settable as TIEUP_<UPPER_SNAKE>
- * in the environment or as the camelCase key in the JSON file named by
- * TIEUP_CONFIG; the environment wins.
+ * The ground floor's keys: what every site needs whatever its capabilities.
+ * Each key is settable as TIEUP_<UPPER_SNAKE> in the environment or as the
+ * camelCase key in the JSON file named by TIEUP_CONFIG; the environment wins.
+ * A capability's keys live in its module's `config` slice (config-slice.ts).
  */
-const intFromString = (min: number, max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
-    z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
-  );
-
-const boolFromString = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
-
-const schema = z.object({
+const GROUND = {
   siteId: z
     .string({ error: 'is required (a short lowercase id such as "main" or "north")' })
     .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1-32 characters: lowercase letters, digits and "-", starting with a letter'),
   host: z.string().min(1).default('127.0.0.1'),
   port: intFromString(0, 65535).default(3000),
+  /** Base URL peers use to reach this site; defaults to http://host:port. */
   publicUrl: z.url({ error: 'must be an absolute http(s) URL' }).optional(),
-  dataDir: z.string().min(1).default('data'),
+  dataDir: pathFromString('data'),
+  /** Defaults to <dataDir>/<siteId>.sqlite. */
   dbFile: z.string().min(1).optional(),
-  keysDir: z.string().min(1).default('keys'),
+  keysDir: pathFromString('keys'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   keyGraceSeconds: intFromString(0, 90 * 86400).default(86400),
   maxPeerKeyGraceSeconds: intFromString(0, 90 * 86400).default(7 * 86400),
@@ -42,81 +38,69 @@ const schema = z.object({
   loginMaxFailuresPerAccount: intFromString(1, 1000).default(5),
   loginMaxFailuresPerIp: intFromString(1, 100000).default(20),
   loginWindowSeconds: intFromString(1, 86400).default(900),
-  contentDir: z.string().min(1).default('content'),
-  templatesDir: z.string().min(1).default('templates'),
-  originalDir: z.string().min(1).default('original'),
-  keepReleases: intFromString(1, 1000).default(5),
-  pushConcurrency: intFromString(1, 256).default(4),
-  pushMaxAttempts: intFromString(1, 100).default(5),
-  pushRetryBaseMs: intFromString(10, 3600_000).default(2000),
-  pushBatchBytes: intFromString(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
-  driftCheckCron: z.string().min(1).default('0 */5 * * * *'),
-  watchDebounceMs: intFromString(0, 60_000).default(500),
+  /** Access log: group-commit interval. */
   logFlushMs: intFromString(1, 1000).default(5),
   logCheckpointMs: intFromString(50, 3600_000).default(1000),
   logCheckpointEntries: intFromString(1, 1_000_000).default(1024),
-  logShipMs: intFromString(100, 3600_000).default(1000),
-  logShipBatch: intFromString(1, 5000).default(2000),
-  shopStateMs: intFromString(500, 3600_000).default(15_000),
-  fastPath: boolFromString.default(true),
-  watchContent: boolFromString.default(true),
-});
-
-export type SiteConfigInput = z.input<typeof schema>;
-
-export interface SiteConfig {
-  role: SiteRole;
-  siteId: string;
-  host: string;
-  port: number;
-  /** Base URL peers use to reach this site; defaults to http://host:port. */
-  publicUrl: string;
-  dataDir: string;
-  dbFile: string;
-  keysDir: string;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  keyGraceSeconds: number;
-  maxPeerKeyGraceSeconds: number;
-  shutdownTimeoutMs: number;
-  cookieSecure: boolean;
-  s2sBodyLimitBytes: number;
-  loginMaxFailuresPerAccount: number;
-  loginMaxFailuresPerIp: number;
-  loginWindowSeconds: number;
-  /** Main site: the content folder (pages/, assets/, catalog/). */
-  contentDir: string;
-  /** Main site: the brand framework folder. */
-  templatesDir: string;
-  /** Partner: its own original pages. */
-  originalDir: string;
-  /** Partner: how many releases it keeps for rollback. */
-  keepReleases: number;
-  pushConcurrency: number;
-  pushMaxAttempts: number;
-  pushRetryBaseMs: number;
-  pushBatchBytes: number;
-  driftCheckCron: string;
-  watchDebounceMs: number;
-  /** Access log: group-commit interval. */
-  logFlushMs: number;
-  logCheckpointMs: number;
-  logCheckpointEntries: number;
-  /** Partner: how often new log entries are shipped to the main site. */
-  logShipMs: number;
-  logShipBatch: number;
-  /** Partner: how often stock of tie-up goods and the shop terms are read from the main site. */
-  shopStateMs: number;
   /** Answer anonymous product-page GETs before express (same bytes, headers and log entries). */
-  fastPath: boolean;
-  /** Main site: publish the content folder at start and on every settled edit. */
-  watchContent: boolean;
+  fastPath: boolFromString.default(true),
+} satisfies ConfigShape;
+
+type Ground = z.output<z.ZodObject<typeof GROUND>>;
+
+/** The ground floor's keys, seen as a slice (for listings such as `tieup modules`). */
+export const GROUND_CONFIG: ConfigSlice<typeof GROUND> = { shape: GROUND };
+
+/** The ground floor's keys once loaded: the role, and the derived defaults filled in. */
+export type GroundConfig = Omit<Ground, 'publicUrl' | 'dbFile'> & {
+  role: SiteRole;
+  publicUrl: string;
+  dbFile: string;
+};
+
+/**
+ * Every capability's slice, of both kinds of site: the one list the
+ * configuration type and loadConfig's default are composed from (host.ts
+ * refuses to start a site whose modules bring a slice missing here).
+ *
+ * Every site composes all of them, a partner the main site's keys too (and
+ * ignores them). So `SiteConfig` is one type, exact for every key a
+ * capability reads (`ctx.config.<key>`, never optional), and true at run time
+ * in every process; one TIEUP_CONFIG file, or one set of test overrides, can
+ * serve both kinds of site; and loadConfig needs no site definition, which
+ * the ground floor cannot import.
+ */
+export const CONFIG_SLICES = [mainSyncConfig, partnerSyncConfig, partnerLogsConfig, partnerShopConfig] as const;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+type SliceShapes<S extends readonly ConfigSlice[]> = UnionToIntersection<S[number]['shape']> extends infer X extends ConfigShape ? X : never;
+
+/** What a list of slices adds to the configuration. */
+export type ConfigOfSlices<S extends readonly ConfigSlice[]> = [S[number]] extends [never] ? object : z.output<z.ZodObject<SliceShapes<S>>>;
+type InputOfSlices<S extends readonly ConfigSlice[]> = [S[number]] extends [never] ? object : z.input<z.ZodObject<SliceShapes<S>>>;
+
+/** A site's configuration: the ground floor's keys and every capability's, derived from their schemas. */
+export interface SiteConfig extends GroundConfig, ConfigOfSlices<typeof CONFIG_SLICES> {}
+
+/** What loadConfig accepts as overrides (and what the file and environment may set), key by key. */
+export interface SiteConfigInput extends z.input<z.ZodObject<typeof GROUND>>, InputOfSlices<typeof CONFIG_SLICES> {}
+
+/** The ground floor's schema composed with the slices'; a key two slices declare must be the very same schema. */
+function compose(slices: readonly ConfigSlice[]): z.ZodObject<ConfigShape> {
+  const shape: Record<string, z.ZodType> = { ...GROUND };
+  for (const slice of slices) {
+    for (const [key, schema] of Object.entries(slice.shape)) {
+      if (key in shape && shape[key] !== schema) throw new Error(`configuration key "${key}" is declared twice with different schemas`);
+      shape[key] = schema as z.ZodType;
+    }
+  }
+  return z.object(shape);
 }
 
-export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+const ALL = compose(CONFIG_SLICES);
 
-export function envName(key: string): string {
-  return 'TIEUP_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
-}
+/** Every key the file and the environment may set, with all slices. */
+export const CONFIG_KEYS = Object.keys(ALL.shape) as (keyof SiteConfig & string)[];
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -127,12 +111,27 @@ export class ConfigError extends Error {
   }
 }
 
-/** Builds a site's configuration from the file, the environment and explicit overrides, in rising priority. */
+/**
+ * Builds a site's configuration from the file, the environment and explicit
+ * overrides, in rising priority: the ground floor's keys and every slice's
+ * (by default all of CONFIG_SLICES; see there why). Every bad value is
+ * reported, named by its environment variable, in one ConfigError.
+ */
+export function loadConfig(role: SiteRole, env?: NodeJS.ProcessEnv, overrides?: Partial<SiteConfigInput>): SiteConfig;
+export function loadConfig<const S extends readonly ConfigSlice[]>(
+  role: SiteRole,
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<z.input<z.ZodObject<typeof GROUND>> & InputOfSlices<S>>,
+  slices: S,
+): GroundConfig & ConfigOfSlices<S>;
 export function loadConfig(
   role: SiteRole,
   env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<SiteConfigInput> = {},
-): SiteConfig {
+  overrides: Record<string, unknown> = {},
+  slices: readonly ConfigSlice[] = CONFIG_SLICES,
+): GroundConfig {
+  const schema = slices === CONFIG_SLICES ? ALL : compose(slices);
+  const keys = Object.keys(schema.shape);
   const problems: string[] = [];
   let fileValues: Record<string, unknown> = {};
   const file = env.TIEUP_CONFIG;
@@ -144,7 +143,7 @@ export function loadConfig(
       } else {
         fileValues = parsed as Record<string, unknown>;
         for (const k of Object.keys(fileValues)) {
-          if (!(CONFIG_KEYS as string[]).includes(k)) problems.push(`TIEUP_CONFIG (${file}): unknown key "${k}"`);
+          if (!keys.includes(k)) problems.push(`TIEUP_CONFIG (${file}): unknown key "${k}"`);
         }
       }
     } catch (err) {
@@ -152,7 +151,7 @@ export function loadConfig(
     }
   }
   const raw: Record<string, unknown> = { ...fileValues };
-  for (const key of CONFIG_KEYS) {
+  for (const key of keys) {
     const v = env[envName(key)];
     if (v !== undefined && v !== '') raw[key] = v;
   }
@@ -167,22 +166,16 @@ export function loadConfig(
       problems.push(`${envName(key)}: ${issue.message}${shown}`);
     }
   }
-  if (result.success && result.data.logCheckpointEntries > result.data.logShipBatch) {
-    problems.push(`TIEUP_LOG_CHECKPOINT_ENTRIES (${result.data.logCheckpointEntries}) must not exceed TIEUP_LOG_SHIP_BATCH (${result.data.logShipBatch}): every shipment ends at a signed checkpoint`);
-  }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
-  const c = result.data;
-  const dataDir = resolve(c.dataDir);
-  return {
+  const c = result.data as Ground & Record<string, unknown>;
+  const config: GroundConfig & Record<string, unknown> = {
     ...c,
     role,
-    dataDir,
-    keysDir: resolve(c.keysDir),
-    contentDir: resolve(c.contentDir),
-    templatesDir: resolve(c.templatesDir),
-    originalDir: resolve(c.originalDir),
-    dbFile: resolve(c.dbFile ?? `${dataDir}/${c.siteId}.sqlite`),
+    dbFile: resolve(c.dbFile ?? `${c.dataDir}/${c.siteId}.sqlite`),
     publicUrl: (c.publicUrl ?? `http://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`).replace(/\/+$/, ''),
   };
+  for (const slice of slices) problems.push(...(slice.check?.(config) ?? []));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

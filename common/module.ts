@@ -1,6 +1,8 @@
 import type express from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ScheduledTask } from 'node-cron';
+import type { CliCommand } from './cli/command.js';
+import type { ConfigSlice } from './config-slice.js';
 import type { ContentView } from './render/content-view.js';
 import type { SiteContext } from './site/context.js';
 import type { S2SServerDeps } from './s2s/middleware.js';
@@ -25,6 +27,14 @@ export interface SiteModule<S = unknown> {
   readonly name: string;
   /** Versioned SQL migrations the capability's store needs, applied in list order. */
   readonly migrations?: readonly MigrationSet[];
+  /**
+   * The capability's configuration keys (TIEUP_<KEY> or the TIEUP_CONFIG file),
+   * read as `ctx.config.<key>`; the slice must be listed in CONFIG_SLICES
+   * (common/config.ts), which composes the configuration type and schema.
+   */
+  readonly config?: ConfigSlice;
+  /** The capability's `tieup` commands (common/cli/command.ts), listed in the help under their section. */
+  readonly cli?: readonly CliCommand[];
   /** Folders with the capability's EJS views (names must be unique across the site). */
   readonly views?: readonly string[];
   /** Console navigation entries, relative to the console's base path ("/admin" or "/manage"). */

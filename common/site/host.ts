@@ -83,10 +83,19 @@ export function createHost(ctx: SiteContext, modules: readonly SiteModule<unknow
   return host;
 }
 
+/** Every module's configuration keys are loaded (its slice is listed in CONFIG_SLICES, and the configuration was loaded with it). */
+export function assertConfigSlices(config: SiteConfig, modules: readonly SiteModule<unknown>[]): void {
+  for (const m of modules) {
+    const missing = Object.keys(m.config?.shape ?? {}).filter((k) => !(k in config));
+    if (missing.length) throw new Error(`the configuration lacks the ${m.name} module's keys (${missing.join(', ')}): list its slice in CONFIG_SLICES (common/config.ts)`);
+  }
+}
+
 /** Composition: config -> store (migrations of every module) -> services -> app -> listen -> jobs. */
 export async function startHostedSite(config: SiteConfig, def: SiteDefinition, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<HostedSite> {
   if (config.role !== def.role) throw new Error(`this is a ${def.role} site; the configuration is for a ${config.role} site`);
   const { modules } = def;
+  assertConfigSlices(config, modules);
   const ctx = await createSiteContext(config, { ...opts, migrations: modules.flatMap((m) => m.migrations ?? []) });
   const host = createHost(ctx, modules);
   for (const m of modules) host.use(m);

@@ -16,6 +16,8 @@ import { PushScheduler } from './scheduler.js';
 import { syncApi, syncView } from './sync-api.js';
 import { syncPages } from './sync-pages.js';
 import { MainSyncStore } from './sync-store.js';
+import { syncConfig } from './config.js';
+import { syncCli } from './cli.js';
 
 const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migrations'), adopts: { 1: 'main:2' } }];
 
@@ -27,6 +29,8 @@ const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migration
 export const syncModule = defineModule<MainSync>({
   name: 'sync',
   migrations,
+  config: syncConfig,
+  cli: syncCli,
   views: [fromRoot('main-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up sync' }],
   create({ ctx }) {

@@ -3,10 +3,12 @@ import { fromRoot } from '../../common/paths.js';
 import { ownLogApi } from './logs-api.js';
 import { ownLogPages } from './logs-pages.js';
 import { LogShipping } from './log-shipping.js';
+import { logsConfig } from './config.js';
 
 /** A partner's access log: its own signed log (ground floor), shipped to the main site on a timer, and its console. */
 export const logsModule = defineModule<LogShipping>({
   name: 'logs',
+  config: logsConfig,
   views: [fromRoot('partner-site/logs/views')],
   nav: [{ path: '/logs', title: 'Access log' }],
   create: ({ ctx }) => new LogShipping(ctx),

@@ -6,6 +6,7 @@ import { usersModule } from '../users/index.js';
 import { managerShopApi, managerShopPages, mountShopReports } from './manager-shop.js';
 import { PartnerShop } from './partner-shop.js';
 import { PartnerShopStore } from './shop-store.js';
+import { shopConfig } from './config.js';
 
 /**
  * The shop on a partner: tie-up goods handled locally, entrusted to the main
@@ -15,6 +16,7 @@ import { PartnerShopStore } from './shop-store.js';
 export const shopModule = defineModule<PartnerShop>({
   name: 'shop',
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('partner-site/shop/migrations'), adopts: { 1: 'partner:4' } }],
+  config: shopConfig,
   views: [fromRoot('partner-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],
   create({ ctx, use }) {

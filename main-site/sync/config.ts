@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { boolFromString, defineConfigSlice, intFromString, pathFromString } from '../../common/config-slice.js';
+import { watchDebounceMs } from '../../common/sync/config.js';
+
+/** The main site's sync settings: where releases are built from, and how pushes run. */
+export const syncConfig = defineConfigSlice({
+  /** The content folder (pages/, assets/, catalog/). */
+  contentDir: pathFromString('content'),
+  /** The brand framework folder, which travels in releases. */
+  templatesDir: pathFromString('templates'),
+  /** Pushes running at once. */
+  pushConcurrency: intFromString(1, 256).default(4),
+  /** Attempts before a partner shows as failing. */
+  pushMaxAttempts: intFromString(1, 100).default(5),
+  /** The first retry delay (doubles, with jitter, capped). */
+  pushRetryBaseMs: intFromString(10, 3600_000).default(2000),
+  /** The largest blob batch in one request. */
+  pushBatchBytes: intFromString(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+  /** When to ask partners what they really serve. */
+  driftCheckCron: z.string().min(1).default('0 */5 * * * *'),
+  watchDebounceMs,
+  /** Publish the content folder at start and on every settled edit. */
+  watchContent: boolFromString.default(true),
+});

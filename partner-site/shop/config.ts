@@ -1,0 +1,7 @@
+import { defineConfigSlice, intFromString } from '../../common/config-slice.js';
+
+/** The shop on a partner. */
+export const shopConfig = defineConfigSlice({
+  /** How often the stock of tie-up goods and the shop terms are read from the main site. */
+  shopStateMs: intFromString(500, 3600_000).default(15_000),
+});
