@@ -1,6 +1,7 @@
 import type express from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ScheduledTask } from 'node-cron';
+import type { ErrorCatalog } from './errors.js';
 import type { ContentView } from './render/content-view.js';
 import type { SiteContext } from './site/context.js';
 import type { S2SServerDeps } from './s2s/middleware.js';
@@ -27,6 +28,8 @@ export interface SiteModule<S = unknown> {
   readonly migrations?: readonly MigrationSet[];
   /** Folders with the capability's EJS views (names must be unique across the site). */
   readonly views?: readonly string[];
+  /** The error catalogs (common/errors.ts `defineErrors`) listing every code the capability answers with. */
+  readonly errors?: readonly ErrorCatalog[];
   /** Console navigation entries, relative to the console's base path ("/admin" or "/manage"). */
   readonly nav?: readonly NavEntry[];
   /** Builds the capability's store and service. Runs once per site, before anything is mounted: in list order, or earlier when another module asks for it with `use()`. */

@@ -6,6 +6,7 @@ import { FeeService } from './fee-service.js';
 import { FeeStore } from './fee-store.js';
 import { feesApi, mountPartnerFees } from './fees-api.js';
 import { feesPages } from './fees-pages.js';
+import { feesErrors } from './errors.js';
 
 /**
  * Partnership fees: versioned fee contracts, statements per partner and
@@ -14,6 +15,7 @@ import { feesPages } from './fees-pages.js';
  */
 export const feesModule = defineModule<FeeService>({
   name: 'fees',
+  errors: [feesErrors],
   migrations: [{ namespace: 'fees', dir: fromRoot('main-site/fees/migrations'), adopts: { 1: 'main:4' } }],
   views: [fromRoot('main-site/fees/views')],
   nav: [{ path: '/fees', title: 'Fees' }],

@@ -1,15 +1,16 @@
 import express from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
 import { shopTerms } from '../../common/shop/terms.js';
 import type { MainShop } from './main-shop.js';
+import { mainShopErrors } from './errors.js';
+import { shopErrors } from '../../common/shop/errors.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
 export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2SServerDeps): void {
   const onlyPartners = (role: string) => {
-    if (role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners forward orders');
+    if (role !== 'partner') throw mainShopErrors.not_a_partner('only partners forward orders');
   };
   router.post(
     '/shop/orders',
@@ -38,7 +39,7 @@ export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2
     s2sRoute(deps, (s2s) => {
       onlyPartners(s2s.peer.role);
       const ids = (s2s.body as { ids?: unknown } | undefined)?.ids;
-      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === 'string')) throw badRequest('invalid_request', 'ids must be an array of at most 500 order ids');
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === 'string')) throw mainShopErrors.invalid_request('ids must be an array of at most 500 order ids');
       const orders = (ids as string[]).flatMap((id) => {
         const o = shop.store.get(id);
         return o && o.site === s2s.peer.id ? [{ id: o.id, number: o.number, state: o.state, updatedAt: o.updatedAt }] : [];
@@ -64,12 +65,12 @@ export function shopApi(shop: MainShop): express.Router {
   });
   r.get('/orders/:number', (req, res) => {
     const o = shop.store.byNumber(req.params.number);
-    if (!o) throw new AppError(404, 'order_not_found', `there is no order ${req.params.number}`);
+    if (!o) throw shopErrors.order_not_found(`there is no order ${req.params.number}`);
     res.json({ order: o });
   });
   r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
     const to = (req.body as { state?: unknown } | undefined)?.state;
-    if (!isOrderState(to)) throw badRequest('invalid_state', `state must be one of ${ORDER_STATES.join(', ')}`);
+    if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
     res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator') });
   });
   r.get('/stock', (_req, res) => {
@@ -77,8 +78,8 @@ export function shopApi(shop: MainShop): express.Router {
   });
   r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
-    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw shopErrors.invalid_stock('onHand must be a whole number from 0 to 1000000');
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw shopErrors.invalid_product('not a product id');
     shop.store.stock.set(req.params.productId, n as number);
     res.json({ productId: req.params.productId, onHand: n });
   });
@@ -111,7 +112,7 @@ export function shopPages(shop: MainShop): express.Router {
   r.post('/orders/:number/state', (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {
-      if (!isOrderState(to)) throw badRequest('invalid_state', 'unknown state');
+      if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
       const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator');
       res.redirect(303, `/admin/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { partnersApi } from './partners-api.js';
+import { siteErrors } from './errors.js';
 
 /**
  * The peers console of the main site: enrol, list, update, suspend, remove and
@@ -9,6 +10,7 @@ import { partnersApi } from './partners-api.js';
  */
 export const siteModule = defineModule({
   name: 'site',
+  errors: [siteErrors],
   create: () => ({}),
   consoleApi(router, _s, host) {
     router.use('/partners', partnersApi(host.ctx, { describe: (id) => host.describePeer(id), onChange: () => host.peersChanged() }));

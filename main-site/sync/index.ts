@@ -16,6 +16,7 @@ import { PushScheduler } from './scheduler.js';
 import { syncApi, syncView } from './sync-api.js';
 import { syncPages } from './sync-pages.js';
 import { MainSyncStore } from './sync-store.js';
+import { syncErrors } from './errors.js';
 
 const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migrations'), adopts: { 1: 'main:2' } }];
 
@@ -26,6 +27,7 @@ const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migration
  */
 export const syncModule = defineModule<MainSync>({
   name: 'sync',
+  errors: [syncErrors],
   migrations,
   views: [fromRoot('main-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up sync' }],

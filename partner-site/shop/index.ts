@@ -6,6 +6,8 @@ import { usersModule } from '../users/index.js';
 import { managerShopApi, managerShopPages, mountShopReports } from './manager-shop.js';
 import { PartnerShop } from './partner-shop.js';
 import { PartnerShopStore } from './shop-store.js';
+import { shopErrors } from '../../common/shop/errors.js';
+import { partnerShopErrors } from './errors.js';
 
 /**
  * The shop on a partner: tie-up goods handled locally, entrusted to the main
@@ -14,6 +16,7 @@ import { PartnerShopStore } from './shop-store.js';
  */
 export const shopModule = defineModule<PartnerShop>({
   name: 'shop',
+  errors: [shopErrors, partnerShopErrors],
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('partner-site/shop/migrations'), adopts: { 1: 'partner:4' } }],
   views: [fromRoot('partner-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],

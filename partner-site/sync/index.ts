@@ -7,6 +7,7 @@ import { syncApi, syncPages } from './manager-routes.js';
 import { PartnerContent } from './partner-content.js';
 import { mountSyncReceiver, type PartnerSync } from './receiver.js';
 import { SyncStore } from './sync-store.js';
+import { syncErrors } from './errors.js';
 
 /**
  * Tie-up sync on a partner: receives, checks and stages releases from the
@@ -15,6 +16,7 @@ import { SyncStore } from './sync-store.js';
  */
 export const syncModule = defineModule<PartnerSync>({
   name: 'sync',
+  errors: [syncErrors],
   migrations: [{ namespace: 'sync', dir: fromRoot('partner-site/sync/migrations'), adopts: { 1: 'partner:2', 2: 'partner:3' } }],
   views: [fromRoot('partner-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up releases' }],

@@ -1,13 +1,13 @@
 import express, { type Request, type Response } from 'express';
-import { badRequest, notFound } from '../../common/errors.js';
 import { z } from 'zod';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
 import { syncStatus, type PartnerSync } from './receiver.js';
+import { syncErrors } from './errors.js';
 
 const num = (v: unknown): number => {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw badRequest('invalid_request', 'release must be a positive integer');
+  if (!Number.isSafeInteger(n) || n < 1) throw syncErrors.invalid_request('release must be a positive integer');
   return n;
 };
 const who = (req: Request) => req.consoleUser?.username ?? 'unknown';
@@ -95,7 +95,7 @@ export function syncPages(p: PartnerSync): express.Router {
     const params = req.params as Record<string, string | undefined>;
     const n = num(params[0]);
     const rel = p.store.get(n);
-    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw notFound('release_not_found', `release ${n} is not held here`);
+    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw syncErrors.release_not_found(`release ${n} is not held here`);
     const view = p.content.build(n);
     const path = params[1] && params[1] !== '/' ? params[1].replace(/\/+$/, '') : '/';
     const page = view.page(path);
