@@ -18,6 +18,8 @@ const NEXT: Record<OrderState, readonly OrderState[]> = {
 
 export const nextStates = (s: OrderState): readonly OrderState[] => NEXT[s];
 export const canMove = (from: OrderState, to: OrderState): boolean => NEXT[from].includes(to);
+/** An order state, as a pattern (for a console banner's parameter). */
+export const ORDER_STATE_RE = new RegExp(`^(${ORDER_STATES.join('|')})$`);
 export const isOrderState = (s: unknown): s is OrderState => typeof s === 'string' && (ORDER_STATES as readonly string[]).includes(s);
 
 export const SETTLEMENTS = {

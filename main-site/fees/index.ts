@@ -27,7 +27,7 @@ export const feesModule = defineModule<FeeService>({
   },
   s2s: (router, fees, deps) => mountPartnerFees(router, fees, deps),
   consoleApi: (router, fees) => router.use(feesApi(fees)),
-  consolePages: (router, fees) => router.use(feesPages(fees)),
+  consolePages: (router, fees, { ctx }) => router.use(feesPages(fees, ctx.logger)),
 });
 
 export type { FeeService, PartnerStatement } from './fee-service.js';

@@ -10,6 +10,7 @@ import { withDeadline } from '../../common/s2s/client.js';
 import { OutOfStock } from '../../common/shop/stock-table.js';
 import { MainShopStore } from './shop-store.js';
 import type { UserService } from '../users/user-service.js';
+import { publicMessage } from '../../common/errors.js';
 import { mainShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
 
@@ -176,7 +177,7 @@ export class MainShop {
           const r = await withDeadline(this.ctx.client.call<{ orders: OrderView[] }>(p.id, 'GET', '/s2s/shop/orders'), 3000);
           return { orders: r.body.orders.map((o) => ({ ...o, site: p.id })), unreachable: [] };
         } catch (err) {
-          return { orders: [], unreachable: [{ site: p.id, reason: (err as Error).message }] };
+          return { orders: [], unreachable: [{ site: p.id, reason: publicMessage(err) }] };
         }
       }),
     );

@@ -1,6 +1,8 @@
 import express from 'express';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
+import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
+import { publicError } from '../../common/errors.js';
+import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import { formatMoney } from '../../common/money.js';
 import { shopTerms } from '../../common/shop/terms.js';
 import type { MainShop } from './main-shop.js';
@@ -89,13 +91,18 @@ export function shopApi(shop: MainShop): express.Router {
   return r;
 }
 
+/** What /admin/orders can say after a redirect (see common/web/banners.ts). */
+export const ORDER_BANNERS = defineBanners('main orders', {
+  order_moved: { text: 'Order {order} is now {state}.', params: { order: 'order', state: ORDER_STATE_RE } },
+});
+
 /** /admin/orders: every site's orders, with buttons for the states each can move to. */
 export function shopPages(shop: MainShop): express.Router {
   const r = express.Router();
-  r.get('/orders', async (req, res) => {
+  const render = async (req: express.Request, res: express.Response, banner: Banner | null, status = 200) => {
     const filter = listFilter(req.query);
     const remote = await shop.partnerOrders(filter.site);
-    res.render('main-orders', {
+    res.status(status).render('main-orders', {
       title: 'Orders',
       orders: shop.store.list(filter),
       partnerOrders: filter.state ? remote.orders.filter((o) => o.state === filter.state) : remote.orders,
@@ -103,20 +110,23 @@ export function shopPages(shop: MainShop): express.Router {
       stock: shop.stock(),
       filter,
       sites: [shop.siteId, ...shop.partnerIds()],
-      done: typeof req.query.done === 'string' ? req.query.done : null,
-      error: typeof req.query.error === 'string' ? req.query.error : null,
+      banner,
       money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
       nextStates,
     });
-  });
-  r.post('/orders/:number/state', (req, res) => {
+  };
+  r.get('/orders', (req, res) => render(req, res, ORDER_BANNERS.read(req.query)));
+  r.post('/orders/:number/state', async (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {
       if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
       const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator');
-      res.redirect(303, `/admin/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
+      res.redirect(303, ORDER_BANNERS.href('/admin/orders', 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
-      res.redirect(303, `/admin/orders?error=${encodeURIComponent((err as Error).message)}`);
+      // Answered in place: a failure's text never travels in a URL.
+      const { status, body, internal } = publicError(err);
+      if (internal) throw err;
+      await render(req, res, failureBanner(body.error.message), status);
     }
   });
   return r;

@@ -1,6 +1,8 @@
 import express from 'express';
 import { formatMoney } from '../../common/money.js';
-import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
+import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
+import { publicError } from '../../common/errors.js';
+import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import type { PartnerShop } from './partner-shop.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { partnerShopErrors } from './errors.js';
@@ -37,36 +39,46 @@ export function managerShopApi(shop: PartnerShop): express.Router {
   return r;
 }
 
+/** What /manage/orders can say after a redirect (see common/web/banners.ts). */
+export const ORDER_BANNERS = defineBanners('partner orders', {
+  order_moved: { text: 'Order {order} is now {state}.', params: { order: 'order', state: ORDER_STATE_RE } },
+});
+
 /** /manage/orders: the shop's orders; those it processes can be moved on here. */
 export function managerShopPages(shop: PartnerShop): express.Router {
   const r = express.Router();
+  const render = async (res: express.Response, banner: Banner | null, status = 200) => {
+    const orders = shop.store.list();
+    const fresh = await shop.refreshEntrusted(orders);
+    res.status(status).render('partner-orders', {
+      title: 'Orders',
+      orders,
+      fresh,
+      stock: shop.store.stock.all(),
+      terms: shop.terms(),
+      money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
+      nextStates,
+      banner,
+    });
+  };
   r.get('/orders', async (req, res, next) => {
     try {
-      const orders = shop.store.list();
-      const fresh = await shop.refreshEntrusted(orders);
-      res.render('partner-orders', {
-        title: 'Orders',
-        orders,
-        fresh,
-        stock: shop.store.stock.all(),
-        terms: shop.terms(),
-        money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
-        nextStates,
-        done: typeof req.query.done === 'string' ? req.query.done : null,
-        error: typeof req.query.error === 'string' ? req.query.error : null,
-      });
+      await render(res, ORDER_BANNERS.read(req.query));
     } catch (err) {
       next(err);
     }
   });
-  r.post('/orders/:number/state', (req, res) => {
+  r.post('/orders/:number/state', async (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {
       if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
       const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager');
-      res.redirect(303, `/manage/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
+      res.redirect(303, ORDER_BANNERS.href('/manage/orders', 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
-      res.redirect(303, `/manage/orders?error=${encodeURIComponent((err as Error).message)}`);
+      // Answered in place: a failure's text never travels in a URL.
+      const { status, body, internal } = publicError(err);
+      if (internal) throw err;
+      await render(res, failureBanner(body.error.message), status);
     }
   });
   return r;
