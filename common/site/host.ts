@@ -88,6 +88,7 @@ export async function startHostedSite(config: SiteConfig, def: SiteDefinition, o
   if (config.role !== def.role) throw new Error(`this is a ${def.role} site; the configuration is for a ${config.role} site`);
   const { modules } = def;
   const ctx = await createSiteContext(config, { ...opts, migrations: modules.flatMap((m) => m.migrations ?? []) });
+  for (const m of modules) for (const t of m.logEntryTypes ?? []) ctx.log.types.register(t, m.name);
   const host = createHost(ctx, modules);
   for (const m of modules) host.use(m);
   const svc = <T>(m: SiteModule<T>): T => host.use(m);

@@ -9,6 +9,8 @@ import { mountShopCentre, shopApi, shopPages } from './shop-api.js';
 import { MainShopStore } from './shop-store.js';
 import { shopErrors } from '../../common/shop/errors.js';
 import { mainShopErrors } from './errors.js';
+import { cancelEntry, orderEntry, refundEntry } from '../../common/shop/log-entries.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 /**
  * The shop at the main site: central stock, orders of its own shoppers and
@@ -18,6 +20,7 @@ import { mainShopErrors } from './errors.js';
 export const shopModule = defineModule<MainShop>({
   name: 'shop',
   errors: [shopErrors, mainShopErrors],
+  logEntryTypes: [pageEntry, orderEntry, cancelEntry, refundEntry],
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
   views: [fromRoot('main-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],

@@ -17,6 +17,7 @@ import { syncApi, syncView } from './sync-api.js';
 import { syncPages } from './sync-pages.js';
 import { MainSyncStore } from './sync-store.js';
 import { syncErrors } from './errors.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migrations'), adopts: { 1: 'main:2' } }];
 
@@ -28,6 +29,7 @@ const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migration
 export const syncModule = defineModule<MainSync>({
   name: 'sync',
   errors: [syncErrors],
+  logEntryTypes: [pageEntry],
   migrations,
   views: [fromRoot('main-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up sync' }],

@@ -8,6 +8,7 @@ import { PartnerContent } from './partner-content.js';
 import { mountSyncReceiver, type PartnerSync } from './receiver.js';
 import { SyncStore } from './sync-store.js';
 import { syncErrors } from './errors.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 /**
  * Tie-up sync on a partner: receives, checks and stages releases from the
@@ -17,6 +18,7 @@ import { syncErrors } from './errors.js';
 export const syncModule = defineModule<PartnerSync>({
   name: 'sync',
   errors: [syncErrors],
+  logEntryTypes: [pageEntry],
   migrations: [{ namespace: 'sync', dir: fromRoot('partner-site/sync/migrations'), adopts: { 1: 'partner:2', 2: 'partner:3' } }],
   views: [fromRoot('partner-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up releases' }],
