@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ScheduledTask } from 'node-cron';
 import type { CliCommand } from './cli/command.js';
 import type { ConfigSlice } from './config-slice.js';
+import type { ErrorCatalog } from './errors.js';
+import type { EntryType } from './logchain/entry-types.js';
 import type { ContentView } from './render/content-view.js';
 import type { SiteContext } from './site/context.js';
 import type { S2SServerDeps } from './s2s/middleware.js';
@@ -37,6 +39,10 @@ export interface SiteModule<S = unknown> {
   readonly cli?: readonly CliCommand[];
   /** Folders with the capability's EJS views (names must be unique across the site). */
   readonly views?: readonly string[];
+  /** The error catalogs (common/errors.ts `defineErrors`) listing every code the capability answers with. */
+  readonly errors?: readonly ErrorCatalog[];
+  /** The access-log entry types the capability writes (common/logchain/entry-types.ts); the host registers them at start. */
+  readonly logEntryTypes?: readonly EntryType[];
   /** Console navigation entries, relative to the console's base path ("/admin" or "/manage"). */
   readonly nav?: readonly NavEntry[];
   /** Builds the capability's store and service. Runs once per site, before anything is mounted: in list order, or earlier when another module asks for it with `use()`. */

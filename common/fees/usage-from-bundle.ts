@@ -45,7 +45,8 @@ export function usageFromBundle(bundle: Buffer | string, period: string, timeZon
       }
     } else if (e.order) {
       if (e.type === 'order') u.orders.push({ id: e.order.id, amount: e.order.amount, currency: e.order.currency });
-      else u.reversals.push({ orderId: e.order.id, orderAmount: e.order.amount, currency: e.order.currency, kind: e.type });
+      // As the main site's SQL: only these three types count, whatever else a log may carry.
+      else if (e.type === 'cancel' || e.type === 'refund') u.reversals.push({ orderId: e.order.id, orderAmount: e.order.amount, currency: e.order.currency, kind: e.type });
     }
   }
   u.uniqueUsers = users.size;

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { AppError, errorBody } from '../errors.js';
+import { errorBody, publicError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import type { SiteContext } from '../site/context.js';
 
@@ -73,25 +73,13 @@ export function finishApp(app: express.Express, ctx: SiteContext): void {
     }
     res.status(404).render('message', { title: 'Not found', siteId: ctx.config.siteId, message: `There is no page at ${req.path}.` });
   });
-  // Express recognises error handlers by their four parameters.
+  // Express recognises error handlers by their four parameters. Only what
+  // publicError lets through reaches the client: the message of a client error
+  // (or of a 5xx whose catalog entry is written for the reader), never the raw
+  // text of an internal one, on pages or in JSON.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let status = 500;
-    let body = errorBody('internal', 'something went wrong on our side; see the server log');
-    const e = err as { status?: number; type?: string; message?: string };
-    if (err instanceof AppError) {
-      status = err.status;
-      body = err.toJSON();
-    } else if (e?.type === 'entity.too.large') {
-      status = 413;
-      body = errorBody('body_too_large', 'the request body is larger than this endpoint accepts');
-    } else if (e?.type === 'entity.parse.failed') {
-      status = 400;
-      body = errorBody('invalid_json', 'the request body is not valid JSON');
-    } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      status = e.status;
-      body = errorBody('bad_request', e.message ?? 'bad request');
-    }
-    if (status >= 500) ctx.logger.error({ event: 'request_failed', method: req.method, path: req.path, err }, 'request failed');
+    const { status, body, internal } = publicError(err);
+    if (internal) ctx.logger.error({ event: 'request_failed', method: req.method, path: req.path, code: body.error.code, err }, 'request failed');
     if (res.headersSent) return;
     if (wantsJson(req)) {
       res.status(status).json(body);

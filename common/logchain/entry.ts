@@ -12,7 +12,8 @@ import { leafHash } from './merkle.js';
  *   index    position in the log, from 0
  *   time     UTC, ISO 8601 with milliseconds
  *   site     the site whose log this is
- *   type     page | order | cancel | refund
+ *   type     the entry type, registered by the module that writes it (entry-types.ts):
+ *            page (sync), order, cancel, refund (shop)
  *   path     request path (no query string)
  *   kind     tie-up | original | asset | none
  *   release  release number served, or null
@@ -27,14 +28,14 @@ import { leafHash } from './merkle.js';
 export const ENTRY_VERSION = 1;
 export const ZERO_HASH = '0'.repeat(64);
 
-export type EntryType = 'page' | 'order' | 'cancel' | 'refund';
 export type PageKind = 'tie-up' | 'original' | 'asset' | 'none';
 export type UaClass = 'browser' | 'mobile' | 'bot' | 'other';
 
 export interface EntryFields {
   time: string;
   site: string;
-  type: EntryType;
+  /** A type registered by one of the site's modules (entry-types.ts); append refuses any other. */
+  type: string;
   path: string;
   kind: PageKind;
   release: number | null;

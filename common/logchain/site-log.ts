@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { LogStore, StoredCheckpoint } from '../store/log-store.js';
 import { encodeEntry, entryLeaf, ZERO_HASH, type EntryFields } from './entry.js';
+import { EntryTypes } from './entry-types.js';
 import { MerkleTree } from './merkle.js';
 import { formatCheckpoint, logOrigin, signNote, type NoteSigner } from './note.js';
 
@@ -32,6 +33,8 @@ export const DEFAULT_LOG_OPTIONS: SiteLogOptions = { flushMs: 5, flushEntries: 5
  */
 export class SiteLog {
   readonly origin: string;
+  /** The entry types this log accepts; the host registers its modules' types at start. */
+  readonly types = new EntryTypes();
   private readonly tree: MerkleTree;
   private pending: { index: number; line: string; leaf: Buffer }[] = [];
   private nextIndex: number;
@@ -61,9 +64,14 @@ export class SiteLog {
     this.checkpointTimer.unref();
   }
 
-  /** Queues one entry; returns its index. Never touches the disk. */
+  /**
+   * Queues one entry; returns its index. Never touches the disk. Throws
+   * (EntryRefused), taking no index, when the entry's type is not registered
+   * or its payload fails the type's schema (see entry-types.ts for why).
+   */
   append(fields: EntryFields): number {
     if (this.closed) throw new Error('the log is closed');
+    this.types.check(this.site, fields);
     const index = this.nextIndex++;
     const line = encodeEntry(this.lastLeafHex, index, fields);
     const leaf = entryLeaf(line);

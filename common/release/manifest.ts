@@ -47,9 +47,12 @@ export function checkPath(path: string): { kind: EntryKind } | { problem: string
   return { kind };
 }
 
+/** The codes a manifest is refused with (listed in the partner's sync error catalog). */
+export type ManifestCode = 'invalid_manifest' | 'too_many_entries' | 'bad_path' | 'too_large';
+
 export class ManifestError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ManifestCode,
     message: string,
   ) {
     super(message);

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { AppError } from '../errors.js';
+import { AppError, groundErrors } from '../errors.js';
 import type { Keyring } from '../keys/keystore.js';
 import type { Logger } from '../logger.js';
 import type { SiteMetrics } from '../http/metrics.js';
@@ -37,7 +37,7 @@ export class S2SCallError extends AppError {
     message: string,
     details?: Record<string, unknown>,
   ) {
-    super(502, clientCode, message, details);
+    super(groundErrors[clientCode].status, clientCode, message, details, groundErrors[clientCode].expose);
     this.name = 'S2SCallError';
   }
 }

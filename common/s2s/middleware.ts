@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AppError, errorBody } from '../errors.js';
+import { AppError, errorBody, groundErrors, publicError } from '../errors.js';
 import type { Keyring, SigningKey } from '../keys/keystore.js';
 import { importEd25519, parsePublicJwk } from '../keys/jwk.js';
 import type { Logger } from '../logger.js';
@@ -118,7 +118,9 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
       if (err instanceof S2SAuthError) {
         deps.metrics.s2sAuthFailures.inc({ side: 'server', code: err.code });
         deps.logger.warn({ event: 's2s_auth_failed', code: err.code, reason: err.message, path: req.originalUrl, ip: req.ip }, 's2s request refused');
-        res.status(401).json(errorBody(err.code, err.message));
+        // Every verifier code is a ground catalog entry (a 401).
+        const e = groundErrors[err.code](err.message);
+        res.status(e.status).json(e.toJSON());
         return;
       }
       next(err);
@@ -162,15 +164,12 @@ function signedRoute(
       status = result.status ?? 200;
       body = result.body;
     } catch (err) {
-      if (err instanceof AppError) {
-        hooks.onRefusal?.(err, ctx);
-        status = err.status;
-        body = err.toJSON();
-      } else {
-        deps.logger.error({ event: 's2s_handler_failed', path: req.originalUrl, err }, 's2s handler failed');
-        status = 500;
-        body = errorBody('internal', 'the handler failed; see the server log');
-      }
+      // As on every other route: a peer sees a client error's message, never an internal error's text.
+      if (err instanceof AppError) hooks.onRefusal?.(err, ctx);
+      const out = publicError(err);
+      if (out.internal) deps.logger.error({ event: 's2s_handler_failed', path: req.originalUrl, code: out.body.error.code, err }, 's2s handler failed');
+      status = out.status;
+      body = out.body;
     }
     let bytes = Buffer.from(JSON.stringify(body ?? null));
     if (hooks.checkAnswer && status >= 200 && status < 300) {

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { shopErrors } from './errors.js';
 
 /**
  * An order's life, the same on every site: accepted when placed, then shipped
@@ -17,6 +18,8 @@ const NEXT: Record<OrderState, readonly OrderState[]> = {
 
 export const nextStates = (s: OrderState): readonly OrderState[] => NEXT[s];
 export const canMove = (from: OrderState, to: OrderState): boolean => NEXT[from].includes(to);
+/** An order state, as a pattern (for a console banner's parameter). */
+export const ORDER_STATE_RE = new RegExp(`^(${ORDER_STATES.join('|')})$`);
 export const isOrderState = (s: unknown): s is OrderState => typeof s === 'string' && (ORDER_STATES as readonly string[]).includes(s);
 
 export const SETTLEMENTS = {
@@ -84,5 +87,5 @@ export type NewOrderFields = Pick<OrderView, 'id' | 'userId' | 'userEmail' | 'li
 /** What a shopper is told when a line cannot be had: how many are left, or that none are (here, for a partner's own stock). */
 export function outOfStockError(productId: string, productName: string | undefined, left: number, where: '' | ' here' = ''): AppError {
   const name = productName ?? productId;
-  return new AppError(409, 'out_of_stock', left > 0 ? `Only ${left} of ${name} left; lower the quantity and try again.` : `${name} is out of stock${where}; nothing was ordered.`, { productId, available: left });
+  return shopErrors.out_of_stock(left > 0 ? `Only ${left} of ${name} left; lower the quantity and try again.` : `${name} is out of stock${where}; nothing was ordered.`, { productId, available: left });
 }

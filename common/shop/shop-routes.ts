@@ -249,7 +249,8 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       res.redirect(303, `/orders/${encodeURIComponent(order.number)}?placed=1`);
     } catch (err) {
       if (err instanceof AppError && err.status < 500) return again(err.status, err.message);
-      if (err instanceof AppError) {
+      // A 5xx reaches the shopper only when its catalog entry is written for them (main_unreachable).
+      if (err instanceof AppError && err.expose) {
         o.logger.warn({ event: 'order_not_placed', code: err.code, reason: err.message }, 'order not placed');
         return again(err.status, err.message);
       }

@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import { notFound } from '../errors.js';
+import { groundErrors } from '../errors.js';
 import { ConsoleAuth } from '../web/console-auth.js';
 import { PROTOCOL_VERSION } from '../s2s/tokens.js';
 import type { SiteContext } from './context.js';
@@ -64,7 +64,7 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
   });
   pages.post('/peers/:id/hello', async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    if (!ctx.peers.get(id)) throw notFound('peer_not_found', `no peer "${id}"`);
+    if (!ctx.peers.get(id)) throw groundErrors.peer_not_found(`no peer "${id}"`);
     await helloPeer(ctx, id);
     res.redirect(303, `${o.basePath}/`);
   });
@@ -91,6 +91,6 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
 }
 
 export function setPeerStatus(ctx: SiteContext, id: string, status: 'active' | 'suspended', by: string): void {
-  if (!ctx.peers.setStatus(id, status)) throw notFound('peer_not_found', `no peer "${id}"`);
+  if (!ctx.peers.setStatus(id, status)) throw groundErrors.peer_not_found(`no peer "${id}"`);
   ctx.logger.info({ event: 'peer_status_changed', peer: id, status, by }, `peer ${id} is now ${status}`);
 }

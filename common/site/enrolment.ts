@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { z } from 'zod';
-import { AppError, badRequest, conflict } from '../errors.js';
+import { groundErrors } from '../errors.js';
 import { parsePublicJwk, thumbprint, type PublicJwk } from '../keys/jwk.js';
 import type { SiteRole } from '../config.js';
 import type { Peer } from '../store/peer-store.js';
@@ -35,7 +35,7 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown): z.
   const r = schema.safeParse(value);
   if (!r.success) {
     const problems = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    throw badRequest('invalid_request', problems.join('; '), { problems });
+    throw groundErrors.invalid_request(problems.join('; '), { problems });
   }
   return r.data;
 }
@@ -50,7 +50,7 @@ async function keysToPin(input: z.output<typeof enrolmentSchema>): Promise<{ thu
   if (input.keys && input.keys.length) {
     for (const k of input.keys) {
       const jwk = parsePublicJwk(k);
-      if (!jwk) throw badRequest('invalid_key', 'every key must be an Ed25519 public JWK (kty OKP, crv Ed25519, x) without private members');
+      if (!jwk) throw groundErrors.invalid_key('every key must be an Ed25519 public JWK (kty OKP, crv Ed25519, x) without private members');
       candidates.push(jwk);
     }
   } else {
@@ -63,7 +63,7 @@ async function keysToPin(input: z.output<typeof enrolmentSchema>): Promise<{ thu
     pinned.push({ thumbprint: tp, publicJwk: { ...jwk, kid: tp } });
   }
   if (pinned.length === 0) {
-    throw badRequest('thumbprint_mismatch', `no key of ${input.baseUrl} has thumbprint ${input.thumbprint}; check the thumbprint with the peer's operator`);
+    throw groundErrors.thumbprint_mismatch(`no key of ${input.baseUrl} has thumbprint ${input.thumbprint}; check the thumbprint with the peer's operator`);
   }
   return pinned;
 }
@@ -75,15 +75,15 @@ async function fetchJwks(base: string): Promise<PublicJwk[]> {
     if (res.statusCode !== 200 || !Array.isArray(body.keys)) throw new Error(`status ${res.statusCode}`);
     return body.keys.map(parsePublicJwk).filter((k): k is PublicJwk => k !== null);
   } catch (err) {
-    throw new AppError(502, 'peer_unreachable', `cannot fetch ${base}/.well-known/jwks.json: ${(err as Error).message}`);
+    throw groundErrors.peer_unreachable(`cannot fetch ${base}/.well-known/jwks.json: ${(err as Error).message}`);
   }
 }
 
 /** Enrols a peer (a partner on the main site, the main site on a partner). */
 export async function enrolPeer(ctx: SiteContext, role: SiteRole, raw: unknown): Promise<Peer> {
   const input = parseOrThrow(enrolmentSchema, raw);
-  if (input.id === ctx.config.siteId) throw badRequest('invalid_request', 'a site cannot enrol itself');
-  if (ctx.peers.get(input.id)) throw conflict('peer_exists', `"${input.id}" is already enrolled; remove it first or update it`);
+  if (input.id === ctx.config.siteId) throw groundErrors.invalid_request('a site cannot enrol itself');
+  if (ctx.peers.get(input.id)) throw groundErrors.peer_exists(`"${input.id}" is already enrolled; remove it first or update it`);
   const keys = await keysToPin(input);
   const peer = ctx.peers.add({ id: input.id, role, baseUrl: input.baseUrl, contract: input.contract ?? {}, ackedKid: ctx.keyring().current.kid, keys });
   ctx.logger.info({ event: 'peer_enrolled', peer: peer.id, role, keys: keys.map((k) => k.thumbprint) }, 'peer enrolled');

@@ -97,6 +97,7 @@ export async function startHostedSite(config: SiteConfig, def: SiteDefinition, o
   const { modules } = def;
   assertConfigSlices(config, modules);
   const ctx = await createSiteContext(config, { ...opts, migrations: modules.flatMap((m) => m.migrations ?? []) });
+  for (const m of modules) for (const t of m.logEntryTypes ?? []) ctx.log.types.register(t, m.name);
   const host = createHost(ctx, modules);
   for (const m of modules) host.use(m);
   const svc = <T>(m: SiteModule<T>): T => host.use(m);

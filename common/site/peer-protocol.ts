@@ -1,6 +1,6 @@
 import express from 'express';
 import { signCompact } from '../s2s/jws.js';
-import { badRequest } from '../errors.js';
+import { groundErrors } from '../errors.js';
 import { importEd25519, parsePublicJwk, thumbprint } from '../keys/jwk.js';
 import { S2SCallError } from '../s2s/client.js';
 import { signingKeyFor, s2sRoute, type S2SServerDeps } from '../s2s/middleware.js';
@@ -44,10 +44,10 @@ export function mountPeerProtocol(router: express.Router, ctx: SiteContext, deps
     s2sRoute(deps, async (s2s) => {
       const b = (s2s.body ?? {}) as Record<string, unknown>;
       const jwk = parsePublicJwk(b.key);
-      if (!jwk) throw badRequest('invalid_announcement', 'key must be an Ed25519 public JWK');
-      if (typeof b.proof !== 'string') throw badRequest('invalid_announcement', 'proof (a JWS signed by the new key) is required');
+      if (!jwk) throw groundErrors.invalid_announcement('key must be an Ed25519 public JWK');
+      if (typeof b.proof !== 'string') throw groundErrors.invalid_announcement('proof (a JWS signed by the new key) is required');
       if (typeof b.previousValidUntil !== 'string' || Number.isNaN(Date.parse(b.previousValidUntil))) {
-        throw badRequest('invalid_announcement', 'previousValidUntil must be an ISO 8601 time');
+        throw groundErrors.invalid_announcement('previousValidUntil must be an ISO 8601 time');
       }
       const tp = await thumbprint(jwk);
       // Proof of possession: the new key signs who is announcing it to whom.
@@ -58,11 +58,11 @@ export function mountPeerProtocol(router: express.Router, ctx: SiteContext, deps
           return importEd25519(jwk);
         });
       } catch {
-        throw badRequest('invalid_announcement', 'the proof is not signed by the announced key');
+        throw groundErrors.invalid_announcement('the proof is not signed by the announced key');
       }
       const now = nowSeconds();
       if (proof.iss !== s2s.peer.id || proof.aud !== ctx.config.siteId || proof.kid !== tp || typeof proof.iat !== 'number' || Math.abs(now - proof.iat) > PROOF_MAX_AGE_S) {
-        throw badRequest('invalid_announcement', 'the proof does not name this announcement (iss, aud, kid, iat)');
+        throw groundErrors.invalid_announcement('the proof does not name this announcement (iss, aud, kid, iat)');
       }
       const cap = Date.now() + ctx.config.maxPeerKeyGraceSeconds * 1000;
       const until = new Date(Math.max(Date.now(), Math.min(Date.parse(b.previousValidUntil), cap))).toISOString();

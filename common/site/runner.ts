@@ -47,7 +47,16 @@ export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions =
   const server = createServer((req, res) => {
     // While closing, every answer ends its keep-alive connection, so clients move on at once.
     if (shuttingDown) res.setHeader('Connection', 'close');
-    if (fast?.(req, res)) return;
+    try {
+      if (fast?.(req, res)) return;
+    } catch (err) {
+      // The fast path answers before express and its error handler: a throw there (a log
+      // entry refused at append, say, after the answer was sent) must not end the process.
+      ctx.logger.error({ event: 'fast_path_failed', path: req.url?.split('?')[0], err }, 'fast path failed');
+      if (!res.headersSent) res.statusCode = 500;
+      if (!res.writableEnded) res.end();
+      return;
+    }
     app(req, res);
   });
   server.listen(ctx.config.port, ctx.config.host);

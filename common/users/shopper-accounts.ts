@@ -76,7 +76,7 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
     res.redirect(303, next ?? '/account');
   };
   const failure = (res: Response, kind: 'login' | 'register', err: unknown, values: { email?: string; name?: string; next?: string }) => {
-    if (err instanceof AppError) {
+    if (err instanceof AppError && err.expose) {
       if (err.details?.retryAfter) res.set('Retry-After', String(err.details.retryAfter));
       return anonForm(res, kind, err.status, err.message, values);
     }

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
-import { AppError, errorBody } from '../errors.js';
+import { errorBody, groundErrors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsoleStore, ConsoleUser } from '../store/console-store.js';
 import { FailureLimiter } from './failure-limiter.js';
@@ -171,6 +171,6 @@ export class ConsoleAuth {
 }
 
 export function requireConsoleUser(req: Request): ConsoleUser {
-  if (!req.consoleUser) throw new AppError(401, 'unauthorized', 'login required');
+  if (!req.consoleUser) throw groundErrors.unauthorized('login required');
   return req.consoleUser;
 }

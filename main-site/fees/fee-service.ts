@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { badRequest, notFound } from '../../common/errors.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
 import { computeStatement, isPeriod, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
 import type { SiteContext } from '../../common/site/context.js';
@@ -7,6 +6,7 @@ import type { FeeStore } from './fee-store.js';
 import type { LogUsage } from '../logs/witness-store.js';
 import type { Witness } from '../logs/witness.js';
 import type { MainSync } from '../sync/main-sync.js';
+import { feesErrors } from './errors.js';
 
 export interface PartnerStatement extends Statement {
   status: 'draft' | 'closed';
@@ -31,12 +31,12 @@ export class FeeService {
   }
 
   setContract(partner: string, raw: unknown, by: string): { revision: number; contract: FeeContract } {
-    if (!this.ctx.peers.get(partner)) throw notFound('partner_not_found', `no partner "${partner}"`);
+    if (!this.ctx.peers.get(partner)) throw feesErrors.partner_not_found(`no partner "${partner}"`);
     let c: FeeContract;
     try {
       c = parseFeeContract({ ...(raw as object), partner });
     } catch (err) {
-      throw badRequest('invalid_fee_contract', (err as Error).message);
+      throw feesErrors.invalid_fee_contract((err as Error).message);
     }
     const revision = this.store.addContract(partner, JSON.stringify(c), by);
     this.ctx.logger.info({ event: 'fee_contract_recorded', partner, revision, by }, `fee contract of ${partner} recorded (revision ${revision})`);
@@ -67,11 +67,11 @@ export class FeeService {
   }
 
   statement(partner: string, period: string, counted?: LogUsage): PartnerStatement {
-    if (!isPeriod(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+    if (!isPeriod(period)) throw feesErrors.invalid_request('period must be YYYY-MM');
     const closed = this.store.closed(partner, period);
     if (closed) return { ...(JSON.parse(closed.json) as PartnerStatement), status: 'closed', hash: closed.hash, closedAt: closed.closedAt };
     const contract = this.contract(partner);
-    if (!contract) throw notFound('no_fee_contract', `partner "${partner}" has no fee contract`);
+    if (!contract) throw feesErrors.no_fee_contract(`partner "${partner}" has no fee contract`);
     const s = this.compute(partner, period, contract, counted);
     // Entries that reached a closed period after it closed: the difference, as a line here.
     for (const c of this.store.closedFor(partner)) {
@@ -95,7 +95,7 @@ export class FeeService {
 
   /** Every partner's statement: one counting pass per time zone in use, not one query per partner. */
   statements(period: string): PartnerStatement[] {
-    if (!isPeriod(period)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+    if (!isPeriod(period)) throw feesErrors.invalid_request('period must be YYYY-MM');
     const partners = this.partnersWithContracts().map((p) => ({ id: p, contract: this.contract(p)! }));
     const byZone = new Map<string, Map<string, LogUsage>>();
     for (const tz of new Set(partners.map((p) => p.contract.timeZone))) {

@@ -1,11 +1,11 @@
 import express, { type Request } from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isPeriod } from '../../common/fees/engine.js';
 import { statementsCsv, type FeeService } from './fee-service.js';
+import { feesErrors } from './errors.js';
 
 const periodOf = (v: unknown): string => {
-  if (!isPeriod(v)) throw badRequest('invalid_request', 'period must be YYYY-MM');
+  if (!isPeriod(v)) throw feesErrors.invalid_request('period must be YYYY-MM');
   return v;
 };
 export const currentPeriod = (): string => new Date().toISOString().slice(0, 7);
@@ -16,7 +16,7 @@ export function feesApi(fees: FeeService): express.Router {
   const who = (req: Request) => req.consoleUser?.username ?? 'operator';
   r.get('/partners/:id/fee-contract', (req, res) => {
     const c = fees.contract(String(req.params.id));
-    if (!c) throw new AppError(404, 'no_fee_contract', `partner "${req.params.id}" has no fee contract`);
+    if (!c) throw feesErrors.no_fee_contract(`partner "${req.params.id}" has no fee contract`);
     res.json(c);
   });
   r.put('/partners/:id/fee-contract', (req, res) => {
@@ -45,7 +45,7 @@ export function mountPartnerFees(router: express.Router, fees: FeeService, deps:
   router.post(
     '/fees/statement',
     s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners read their statements');
+      if (s2s.peer.role !== 'partner') throw feesErrors.not_a_partner('only partners read their statements');
       const period = periodOf((s2s.body as { period?: unknown } | undefined)?.period ?? currentPeriod());
       return { body: fees.statement(s2s.peer.id, period) };
     }),

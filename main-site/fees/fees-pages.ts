@@ -1,6 +1,9 @@
 import express, { type Request, type Response } from 'express';
 import { isPeriod } from '../../common/fees/engine.js';
+import { publicError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
 import { formatMoney } from '../../common/money.js';
+import { defineBanners } from '../../common/web/banners.js';
 import { currentPeriod } from './fees-api.js';
 import type { FeeService, PartnerStatement } from './fee-service.js';
 
@@ -25,8 +28,13 @@ function chart(points: { period: string; total: number; accesses: number }[], cu
   return `<svg viewBox="0 0 ${w} ${h + 14}" width="${w}" height="${h + 14}" role="img" aria-label="fee and traffic over 12 periods">${bars}<polyline points="${line}" fill="none" stroke="#c2571a" stroke-width="2"/>${labels}</svg>`;
 }
 
+/** What /admin/fees can say after a redirect (see common/web/banners.ts). */
+export const FEES_BANNERS = defineBanners('main fees', {
+  closed: { text: '{count} statement(s) for {period} are closed.', params: { count: 'int', period: 'period' } },
+});
+
 /** /admin/fees: every partner's statement for a period, a 12-period chart each, close the period. */
-export function feesPages(fees: FeeService): express.Router {
+export function feesPages(fees: FeeService, logger: Logger): express.Router {
   const r = express.Router();
   r.get('/fees', (req: Request, res: Response) => {
     const period = isPeriod(req.query.period) ? req.query.period : currentPeriod();
@@ -35,7 +43,10 @@ export function feesPages(fees: FeeService): express.Router {
     try {
       statements = fees.statements(period);
     } catch (err) {
-      error = (err as Error).message;
+      // The page shows a client error's message, never an internal error's text.
+      const out = publicError(err);
+      if (out.internal) logger.error({ event: 'fee_statements_failed', err }, 'could not compute the fee statements');
+      error = out.body.error.message;
     }
     const charts = statements.map((s) => {
       const points = previousPeriods(period, 12).map((p) => {
@@ -48,7 +59,7 @@ export function feesPages(fees: FeeService): express.Router {
       });
       return { partner: s.partner, svg: chart(points, s.currency) };
     });
-    res.render('main-fees', { title: 'Partnership fees', period, statements, charts, error, done: typeof req.query.done === 'string' ? req.query.done : null, money: (a: number, c: string) => formatMoney({ amount: a, currency: c }) });
+    res.render('main-fees', { title: 'Partnership fees', period, statements, charts, error, banner: FEES_BANNERS.read(req.query), money: (a: number, c: string) => formatMoney({ amount: a, currency: c }) });
   });
   r.post('/fees/close', (req, res) => {
     const period = String((req.body as Record<string, unknown>).period ?? '');
@@ -57,7 +68,7 @@ export function feesPages(fees: FeeService): express.Router {
       return;
     }
     const closed = fees.close(period, req.consoleUser?.username ?? 'operator');
-    res.redirect(303, `/admin/fees?period=${period}&done=${encodeURIComponent(`${closed.length} statement(s) for ${period} are closed.`)}`);
+    res.redirect(303, FEES_BANNERS.href('/admin/fees', 'closed', { count: closed.length, period }));
   });
   return r;
 }

@@ -7,6 +7,7 @@ import { FeeStore } from './fee-store.js';
 import { feesApi, mountPartnerFees } from './fees-api.js';
 import { feesPages } from './fees-pages.js';
 import { feesCli } from './cli.js';
+import { feesErrors } from './errors.js';
 
 /**
  * Partnership fees: versioned fee contracts, statements per partner and
@@ -16,6 +17,7 @@ import { feesCli } from './cli.js';
 export const feesModule = defineModule<FeeService>({
   name: 'fees',
   cli: feesCli,
+  errors: [feesErrors],
   migrations: [{ namespace: 'fees', dir: fromRoot('main-site/fees/migrations'), adopts: { 1: 'main:4' } }],
   views: [fromRoot('main-site/fees/views')],
   nav: [{ path: '/fees', title: 'Fees' }],
@@ -27,7 +29,7 @@ export const feesModule = defineModule<FeeService>({
   },
   s2s: (router, fees, deps) => mountPartnerFees(router, fees, deps),
   consoleApi: (router, fees) => router.use(feesApi(fees)),
-  consolePages: (router, fees) => router.use(feesPages(fees)),
+  consolePages: (router, fees, { ctx }) => router.use(feesPages(fees, ctx.logger)),
 });
 
 export type { FeeService, PartnerStatement } from './fee-service.js';

@@ -1,9 +1,9 @@
-import { notFound } from '../../common/errors.js';
 import type { BundleHeader, BundleKey } from '../../common/logchain/audit.js';
 import { thumbprintOf } from '../../common/logchain/audit.js';
 import { logOrigin, witnessName } from '../../common/logchain/note.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Witness } from './witness.js';
+import { logsErrors } from './errors.js';
 
 export interface ExportOptions {
   from?: string | null;
@@ -24,7 +24,7 @@ const timeOf = (line: string): string => {
 export async function* exportBundle(ctx: SiteContext, witness: Witness, site: string, o: ExportOptions, feeContract?: unknown): AsyncGenerator<string> {
   const own = site === ctx.config.siteId;
   const peer = own ? undefined : ctx.peers.get(site);
-  if (!own && (!peer || peer.role !== 'partner')) throw notFound('site_not_found', `no log for site "${site}"`);
+  if (!own && (!peer || peer.role !== 'partner')) throw logsErrors.site_not_found(`no log for site "${site}"`);
 
   const keys: BundleKey[] = [];
   const addKey = async (name: string, role: 'log' | 'witness', keySite: string, x: string) => {

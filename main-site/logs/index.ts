@@ -6,6 +6,7 @@ import { MainLogs } from './main-logs.js';
 import { Witness } from './witness.js';
 import { WitnessStore } from './witness-store.js';
 import { logsCli } from './cli.js';
+import { logsErrors } from './errors.js';
 
 /**
  * Access logs on the main site: its own signed log (ground floor), the
@@ -15,6 +16,7 @@ import { logsCli } from './cli.js';
 export const logsModule = defineModule<MainLogs>({
   name: 'logs',
   cli: logsCli,
+  errors: [logsErrors],
   migrations: [{ namespace: 'logs', dir: fromRoot('main-site/logs/migrations'), adopts: { 1: 'main:3', 2: 'main:4', 3: 'main:5' } }],
   views: [fromRoot('main-site/logs/views')],
   nav: [{ path: '/logs', title: 'Access logs' }],

@@ -1,16 +1,16 @@
 import express, { type Request, type Response } from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { exportBundle } from './bundle.js';
 import type { Witness } from './witness.js';
+import { logsErrors } from './errors.js';
 
 /** Partners ship their logs here: POST /s2s/logs/ship. */
 export function mountLogShipping(router: express.Router, witness: Witness, deps: S2SServerDeps): void {
   router.post(
     '/logs/ship',
     s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners ship logs here');
+      if (s2s.peer.role !== 'partner') throw logsErrors.not_a_partner('only partners ship logs here');
       const reported = (s2s.body as { size?: unknown } | undefined)?.size;
       if (Number.isSafeInteger(reported)) witness.store.setReported(s2s.peer.id, reported as number);
       return { body: witness.accept(s2s.peer.id, s2s.body) };
@@ -50,7 +50,7 @@ export function logsOverview(ctx: SiteContext, witness: Witness) {
 
 const isoOrNull = (v: unknown, name: string): string | null => {
   if (v === undefined || v === '') return null;
-  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw badRequest('invalid_request', `${name} must be an ISO 8601 time`);
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw logsErrors.invalid_request(`${name} must be an ISO 8601 time`);
   return new Date(v).toISOString();
 };
 

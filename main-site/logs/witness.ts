@@ -1,9 +1,9 @@
-import { AppError, badRequest } from '../../common/errors.js';
 import { decodeEntry, entryHead, entryLeaf, ZERO_HASH } from '../../common/logchain/entry.js';
 import { MerkleTree, verifyConsistency } from '../../common/logchain/merkle.js';
 import { checkNoteSignature, cosign, logOrigin, parseCheckpoint, parseNote, rawPublicKey, witnessName, type NoteSigner } from '../../common/logchain/note.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { AcceptedEntry, WitnessStore } from './witness-store.js';
+import { logsErrors } from './errors.js';
 
 export const MAX_SHIP_ENTRIES = 5000;
 const MAX_LINE = 8192;
@@ -44,9 +44,9 @@ export class Witness {
   accept(site: string, raw: unknown): { acceptedSize: number; cosignature: string; witness: string } {
     const b = (raw ?? {}) as Partial<ShipRequest>;
     if (!Number.isSafeInteger(b.from) || (b.from as number) < 0 || !Array.isArray(b.entries) || typeof b.checkpoint !== 'string' || !Array.isArray(b.proof)) {
-      throw badRequest('invalid_request', 'a shipment needs from, entries, checkpoint and proof');
+      throw logsErrors.invalid_request('a shipment needs from, entries, checkpoint and proof');
     }
-    if (b.entries.length > MAX_SHIP_ENTRIES) throw badRequest('batch_too_large', `at most ${MAX_SHIP_ENTRIES} entries per shipment`);
+    if (b.entries.length > MAX_SHIP_ENTRIES) throw logsErrors.batch_too_large(`at most ${MAX_SHIP_ENTRIES} entries per shipment`);
     const tree = this.tree(site);
     const accepted = this.store.latestCheckpoint(site);
     const acceptedSize = accepted?.size ?? 0;
@@ -54,12 +54,12 @@ export class Witness {
 
     const note = parseNote(b.checkpoint);
     const body = note ? parseCheckpoint(note.body) : null;
-    if (!note || !body) throw badRequest('bad_checkpoint', 'the checkpoint is not a signed note in checkpoint format');
-    if (body.origin !== logOrigin(site)) throw badRequest('bad_checkpoint', `the checkpoint is for ${body.origin}, not ${logOrigin(site)}`);
+    if (!note || !body) throw logsErrors.bad_checkpoint('the checkpoint is not a signed note in checkpoint format');
+    if (body.origin !== logOrigin(site)) throw logsErrors.bad_checkpoint(`the checkpoint is for ${body.origin}, not ${logOrigin(site)}`);
     const now = new Date().toISOString();
     const keys = this.ctx.peers.keys(site).filter((k) => k.validUntil === null || k.validUntil > now);
     const signedBy = keys.find((k) => checkNoteSignature(note, { name: logOrigin(site), publicRaw: rawPublicKey(String(k.publicJwk.x)) }) === 'ok');
-    if (!signedBy) throw badRequest('bad_checkpoint_signature', 'the checkpoint is not signed by a key pinned for this partner');
+    if (!signedBy) throw logsErrors.bad_checkpoint_signature('the checkpoint is not signed by a key pinned for this partner');
 
     // A second, different signed checkpoint for a size already accepted is a fork.
     if (body.size <= acceptedSize) {
@@ -67,15 +67,15 @@ export class Witness {
       if (same && !same.root.equals(body.root)) {
         this.store.addFork(site, `two signed checkpoints of size ${body.size} with different roots`, same.note, b.checkpoint);
         this.ctx.logger.error({ event: 'log_fork', site, size: body.size }, `fork in the log of ${site}`);
-        throw new AppError(409, 'fork', `checkpoint of size ${body.size} contradicts the one accepted; both are kept as evidence`);
+        throw logsErrors.fork(`checkpoint of size ${body.size} contradicts the one accepted; both are kept as evidence`);
       }
       if (same && body.size === acceptedSize && b.entries.length === 0) {
         return { acceptedSize, cosignature: same.cosignature, witness: witnessName(this.ctx.config.siteId) };
       }
     }
-    if (from !== acceptedSize) throw new AppError(409, 'size_mismatch', `the main site has accepted ${acceptedSize} entries of this log; ship from there`, { expected: acceptedSize });
-    if (body.size !== from + b.entries.length) throw badRequest('checkpoint_mismatch', `the checkpoint is for size ${body.size}, the shipment ends at ${from + b.entries.length}`);
-    if (accepted && body.time < accepted.time) throw badRequest('time_regression', 'the checkpoint is older than the last accepted one');
+    if (from !== acceptedSize) throw logsErrors.size_mismatch(`the main site has accepted ${acceptedSize} entries of this log; ship from there`, { expected: acceptedSize });
+    if (body.size !== from + b.entries.length) throw logsErrors.checkpoint_mismatch(`the checkpoint is for size ${body.size}, the shipment ends at ${from + b.entries.length}`);
+    if (accepted && body.time < accepted.time) throw logsErrors.time_regression('the checkpoint is older than the last accepted one');
 
     // Recompute every leaf and the chain.
     let prev = from === 0 ? ZERO_HASH : tree.leaf(from - 1).toString('hex');
@@ -83,13 +83,13 @@ export class Witness {
     for (let i = 0; i < b.entries.length; i++) {
       const line = b.entries[i];
       const index = from + i;
-      if (typeof line !== 'string' || line.length > MAX_LINE) throw badRequest('bad_entry', `entry ${index} is not a log line`);
+      if (typeof line !== 'string' || line.length > MAX_LINE) throw logsErrors.bad_entry(`entry ${index} is not a log line`);
       const head = entryHead(line);
       const entry = head ? decodeEntry(line) : null;
-      if (!head || !entry) throw badRequest('bad_entry', `entry ${index} is not in the canonical v1 encoding`);
-      if (head.index !== index) throw badRequest('bad_entry', `entry at position ${index} says it is ${head.index}`);
-      if (head.prev !== prev) throw badRequest('bad_entry', `entry ${index} does not chain to entry ${index - 1}`);
-      if (entry.site !== site) throw badRequest('bad_entry', `entry ${index} is for site ${entry.site}`);
+      if (!head || !entry) throw logsErrors.bad_entry(`entry ${index} is not in the canonical v1 encoding`);
+      if (head.index !== index) throw logsErrors.bad_entry(`entry at position ${index} says it is ${head.index}`);
+      if (head.prev !== prev) throw logsErrors.bad_entry(`entry ${index} does not chain to entry ${index - 1}`);
+      if (entry.site !== site) throw logsErrors.bad_entry(`entry ${index} is for site ${entry.site}`);
       const leaf = entryLeaf(line);
       rows.push({ index, line, leaf, fields: entry });
       prev = leaf.toString('hex');
@@ -98,12 +98,12 @@ export class Witness {
     for (const r of rows) tree.append(r.leaf);
     let cosignature: string;
     try {
-      if (!tree.root().equals(body.root)) throw badRequest('checkpoint_mismatch', 'the entries do not hash to the checkpoint\'s root');
+      if (!tree.root().equals(body.root)) throw logsErrors.checkpoint_mismatch('the entries do not hash to the checkpoint\'s root');
       if (acceptedSize > 0) {
         const proof = b.proof.map((h) => Buffer.from(String(h), 'hex'));
         if (!verifyConsistency(acceptedSize, body.size, accepted!.root, body.root, proof)) {
           this.store.addFork(site, `consistency proof from ${acceptedSize} to ${body.size} does not verify`, accepted!.note, b.checkpoint);
-          throw new AppError(409, 'fork', `the partner's tree of size ${body.size} is not an extension of the accepted size ${acceptedSize}; kept as evidence`);
+          throw logsErrors.fork(`the partner's tree of size ${body.size} is not an extension of the accepted size ${acceptedSize}; kept as evidence`);
         }
       }
       cosignature = cosign(note.body, this.signer());

@@ -7,6 +7,10 @@ import { mainShopBackend } from './main-backend.js';
 import { MainShop } from './main-shop.js';
 import { mountShopCentre, shopApi, shopPages } from './shop-api.js';
 import { MainShopStore } from './shop-store.js';
+import { shopErrors } from '../../common/shop/errors.js';
+import { mainShopErrors } from './errors.js';
+import { cancelEntry, orderEntry, refundEntry } from '../../common/shop/log-entries.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 /**
  * The shop at the main site: central stock, orders of its own shoppers and
@@ -15,6 +19,8 @@ import { MainShopStore } from './shop-store.js';
  */
 export const shopModule = defineModule<MainShop>({
   name: 'shop',
+  errors: [shopErrors, mainShopErrors],
+  logEntryTypes: [pageEntry, orderEntry, cancelEntry, refundEntry],
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
   views: [fromRoot('main-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],

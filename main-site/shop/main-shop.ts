@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, badRequest, notFound } from '../../common/errors.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
 import { canMove, nextStates, outOfStockError, type OrderLine, type OrderState, type OrderView, type Settlement } from '../../common/shop/order-states.js';
@@ -11,6 +10,9 @@ import { withDeadline } from '../../common/s2s/client.js';
 import { OutOfStock } from '../../common/shop/stock-table.js';
 import { MainShopStore } from './shop-store.js';
 import type { UserService } from '../users/user-service.js';
+import { publicMessage } from '../../common/errors.js';
+import { mainShopErrors } from './errors.js';
+import { shopErrors } from '../../common/shop/errors.js';
 
 const addressSchema = z
   .object({ name: z.string().min(1).max(100), street: z.string().min(1).max(200), postcode: z.string().min(1).max(20), city: z.string().min(1).max(100), country: z.string().min(1).max(60) })
@@ -67,7 +69,7 @@ export class MainShop {
     let currency = '';
     for (const l of lines) {
       const p = catalog.get(l.productId);
-      if (!p) throw badRequest('unknown_product', `there is no product ${l.productId} in the current catalog`);
+      if (!p) throw mainShopErrors.unknown_product(`there is no product ${l.productId} in the current catalog`);
       currency ||= p.currency;
       out.push({ productId: p.id, name: p.name, qty: l.qty, unitPrice: p.price });
     }
@@ -85,15 +87,15 @@ export class MainShop {
    */
   placeEntrusted(site: string, raw: unknown): { order: OrderView; replayed: boolean; stock: Record<string, number> } {
     const parsed = entrustedOrderSchema.safeParse(raw);
-    if (!parsed.success) throw badRequest('invalid_order', firstIssue(parsed.error));
+    if (!parsed.success) throw mainShopErrors.invalid_order(firstIssue(parsed.error));
     const o = parsed.data;
-    if (!this.users.exists(o.user.id)) throw badRequest('unknown_user', 'the order names no account of this network; the shopper must log in again');
+    if (!this.users.exists(o.user.id)) throw mainShopErrors.unknown_user('the order names no account of this network; the shopper must log in again');
     const requestHash = createHash('sha256')
       .update(JSON.stringify({ user: o.user.id, lines: [...o.lines].sort((a, b) => a.productId.localeCompare(b.productId)), settlement: o.settlement, address: o.address }))
       .digest('hex');
     const earlier = this.store.keyed(site, o.idempotencyKey);
     if (earlier) {
-      if (earlier.requestHash !== requestHash) throw new AppError(409, 'idempotency_key_reused', 'this idempotency key was already used for an order with different parameters');
+      if (earlier.requestHash !== requestHash) throw shopErrors.idempotency_key_reused('this idempotency key was already used for an order with different parameters');
       return { order: earlier.order, replayed: true, stock: this.stockFor(earlier.order) };
     }
     const order = this.placeFor(site, 'entrust', o, requestHash);
@@ -133,7 +135,7 @@ export class MainShop {
   /** Consult mode (the seed's mode (3), Fig. 7): the command the partner must follow, from its contract. */
   consult(site: string, raw: unknown): ConsultCommand {
     const parsed = consultSchema.safeParse(raw);
-    if (!parsed.success) throw badRequest('invalid_consultation', firstIssue(parsed.error));
+    if (!parsed.success) throw mainShopErrors.invalid_consultation(firstIssue(parsed.error));
     const priced = this.priced(parsed.data.lines);
     const terms = shopTerms(this.ctx.peers.get(site)?.contract ?? {});
     const command: ConsultCommand = {
@@ -149,9 +151,9 @@ export class MainShop {
   /** Moves an order on; cancelling returns its stock. Direct orders' cancellations go in the main site's log. */
   move(number: string, to: OrderState, actor: string): OrderView {
     const o = this.store.byNumber(number);
-    if (!o) throw notFound('order_not_found', `there is no order ${number}`);
-    if (!canMove(o.state, to)) throw new AppError(409, 'invalid_transition', `order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
-    if (!this.store.move(o.id, o.state, to, actor)) throw new AppError(409, 'order_changed', `order ${number} changed meanwhile; reload and try again`);
+    if (!o) throw shopErrors.order_not_found(`there is no order ${number}`);
+    if (!canMove(o.state, to)) throw shopErrors.invalid_transition(`order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
+    if (!this.store.move(o.id, o.state, to, actor)) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
     if (to === 'cancelled' && o.mode === 'direct') {
       logOrderEvent(this.ctx.log, { type: 'cancel', path: `/orders/${number}`, kind: 'tie-up', status: 200, release: this.view().release?.number ?? null, who: { user: o.userId, session: null }, client: undefined, ua: undefined, order: { id: number, amount: o.total, currency: o.currency } });
     }
@@ -175,7 +177,7 @@ export class MainShop {
           const r = await withDeadline(this.ctx.client.call<{ orders: OrderView[] }>(p.id, 'GET', '/s2s/shop/orders'), 3000);
           return { orders: r.body.orders.map((o) => ({ ...o, site: p.id })), unreachable: [] };
         } catch (err) {
-          return { orders: [], unreachable: [{ site: p.id, reason: (err as Error).message }] };
+          return { orders: [], unreachable: [{ site: p.id, reason: publicMessage(err) }] };
         }
       }),
     );

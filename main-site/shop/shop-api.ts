@@ -1,15 +1,18 @@
 import express from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
+import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
+import { publicError } from '../../common/errors.js';
+import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import { formatMoney } from '../../common/money.js';
 import { shopTerms } from '../../common/shop/terms.js';
 import type { MainShop } from './main-shop.js';
+import { mainShopErrors } from './errors.js';
+import { shopErrors } from '../../common/shop/errors.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
 export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2SServerDeps): void {
   const onlyPartners = (role: string) => {
-    if (role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners forward orders');
+    if (role !== 'partner') throw mainShopErrors.not_a_partner('only partners forward orders');
   };
   router.post(
     '/shop/orders',
@@ -38,7 +41,7 @@ export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2
     s2sRoute(deps, (s2s) => {
       onlyPartners(s2s.peer.role);
       const ids = (s2s.body as { ids?: unknown } | undefined)?.ids;
-      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === 'string')) throw badRequest('invalid_request', 'ids must be an array of at most 500 order ids');
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === 'string')) throw mainShopErrors.invalid_request('ids must be an array of at most 500 order ids');
       const orders = (ids as string[]).flatMap((id) => {
         const o = shop.store.get(id);
         return o && o.site === s2s.peer.id ? [{ id: o.id, number: o.number, state: o.state, updatedAt: o.updatedAt }] : [];
@@ -64,12 +67,12 @@ export function shopApi(shop: MainShop): express.Router {
   });
   r.get('/orders/:number', (req, res) => {
     const o = shop.store.byNumber(req.params.number);
-    if (!o) throw new AppError(404, 'order_not_found', `there is no order ${req.params.number}`);
+    if (!o) throw shopErrors.order_not_found(`there is no order ${req.params.number}`);
     res.json({ order: o });
   });
   r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
     const to = (req.body as { state?: unknown } | undefined)?.state;
-    if (!isOrderState(to)) throw badRequest('invalid_state', `state must be one of ${ORDER_STATES.join(', ')}`);
+    if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
     res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator') });
   });
   r.get('/stock', (_req, res) => {
@@ -77,8 +80,8 @@ export function shopApi(shop: MainShop): express.Router {
   });
   r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
-    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw shopErrors.invalid_stock('onHand must be a whole number from 0 to 1000000');
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw shopErrors.invalid_product('not a product id');
     shop.store.stock.set(req.params.productId, n as number);
     res.json({ productId: req.params.productId, onHand: n });
   });
@@ -88,13 +91,18 @@ export function shopApi(shop: MainShop): express.Router {
   return r;
 }
 
+/** What /admin/orders can say after a redirect (see common/web/banners.ts). */
+export const ORDER_BANNERS = defineBanners('main orders', {
+  order_moved: { text: 'Order {order} is now {state}.', params: { order: 'order', state: ORDER_STATE_RE } },
+});
+
 /** /admin/orders: every site's orders, with buttons for the states each can move to. */
 export function shopPages(shop: MainShop): express.Router {
   const r = express.Router();
-  r.get('/orders', async (req, res) => {
+  const render = async (req: express.Request, res: express.Response, banner: Banner | null, status = 200) => {
     const filter = listFilter(req.query);
     const remote = await shop.partnerOrders(filter.site);
-    res.render('main-orders', {
+    res.status(status).render('main-orders', {
       title: 'Orders',
       orders: shop.store.list(filter),
       partnerOrders: filter.state ? remote.orders.filter((o) => o.state === filter.state) : remote.orders,
@@ -102,20 +110,23 @@ export function shopPages(shop: MainShop): express.Router {
       stock: shop.stock(),
       filter,
       sites: [shop.siteId, ...shop.partnerIds()],
-      done: typeof req.query.done === 'string' ? req.query.done : null,
-      error: typeof req.query.error === 'string' ? req.query.error : null,
+      banner,
       money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
       nextStates,
     });
-  });
-  r.post('/orders/:number/state', (req, res) => {
+  };
+  r.get('/orders', (req, res) => render(req, res, ORDER_BANNERS.read(req.query)));
+  r.post('/orders/:number/state', async (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {
-      if (!isOrderState(to)) throw badRequest('invalid_state', 'unknown state');
+      if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
       const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator');
-      res.redirect(303, `/admin/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
+      res.redirect(303, ORDER_BANNERS.href('/admin/orders', 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
-      res.redirect(303, `/admin/orders?error=${encodeURIComponent((err as Error).message)}`);
+      // Answered in place: a failure's text never travels in a URL.
+      const { status, body, internal } = publicError(err);
+      if (internal) throw err;
+      await render(req, res, failureBanner(body.error.message), status);
     }
   });
   return r;

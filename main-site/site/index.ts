@@ -1,6 +1,7 @@
 import { defineModule } from '../../common/module.js';
 import { partnersApi } from './partners-api.js';
 import { siteCli } from './cli.js';
+import { siteErrors } from './errors.js';
 
 /**
  * The peers console of the main site: enrol, list, update, suspend, remove and
@@ -11,6 +12,7 @@ import { siteCli } from './cli.js';
 export const siteModule = defineModule({
   name: 'site',
   cli: siteCli,
+  errors: [siteErrors],
   create: () => ({}),
   consoleApi(router, _s, host) {
     router.use('/partners', partnersApi(host.ctx, { describe: (id) => host.describePeer(id), onChange: () => host.peersChanged() }));

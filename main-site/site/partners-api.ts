@@ -1,12 +1,12 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { notFound } from '../../common/errors.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { describePeer, enrolPeer, parseOrThrow } from '../../common/site/enrolment.js';
 import { setPeerStatus } from '../../common/site/console-routes.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
 import { checkAllPairs } from './partners-check.js';
 import { shopTermsSchema } from '../../common/shop/terms.js';
+import { siteErrors } from './errors.js';
 
 const patchSchema = z
   .object({
@@ -26,7 +26,7 @@ const patchSchema = z
 
 function partnerOr404(ctx: SiteContext, id: string) {
   const p = ctx.peers.get(id);
-  if (!p || p.role !== 'partner') throw notFound('partner_not_found', `no partner "${id}"`);
+  if (!p || p.role !== 'partner') throw siteErrors.partner_not_found(`no partner "${id}"`);
   return p;
 }
 

@@ -18,6 +18,8 @@ import { syncPages } from './sync-pages.js';
 import { MainSyncStore } from './sync-store.js';
 import { syncConfig } from './config.js';
 import { syncCli } from './cli.js';
+import { syncErrors } from './errors.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migrations'), adopts: { 1: 'main:2' } }];
 
@@ -28,6 +30,8 @@ const migrations = [{ namespace: 'sync', dir: fromRoot('main-site/sync/migration
  */
 export const syncModule = defineModule<MainSync>({
   name: 'sync',
+  errors: [syncErrors],
+  logEntryTypes: [pageEntry],
   migrations,
   config: syncConfig,
   cli: syncCli,

@@ -1,9 +1,9 @@
 import type express from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { MainSync } from './main-sync.js';
 import { recordServing } from './pusher.js';
 import { notify } from './webhooks.js';
+import { syncErrors } from './errors.js';
 
 const str = (v: unknown, max = 1000): string | null => (typeof v === 'string' ? v.slice(0, max) : null);
 
@@ -12,10 +12,10 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
   router.post(
     '/sync/decision',
     s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners report decisions');
+      if (s2s.peer.role !== 'partner') throw syncErrors.not_a_partner('only partners report decisions');
       const b = (s2s.body ?? {}) as Record<string, unknown>;
       const release = Number(b.release);
-      if (!Number.isSafeInteger(release) || release < 1) throw badRequest('invalid_request', 'release must be a positive integer');
+      if (!Number.isSafeInteger(release) || release < 1) throw syncErrors.invalid_request('release must be a positive integer');
       const by = str(b.by, 100) ?? 'manager';
       if (b.decision === 'approved') {
         m.sync.update(s2s.peer.id, { stagedRelease: null, stagedState: null, rejectReason: null, activeRelease: release });
@@ -26,7 +26,7 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
         m.sync.addEvent(s2s.peer.id, 'rejected', release, `${by}: ${reason}`);
         notify(m.ctx, m.sync, 'release_rejected', s2s.peer.id, release, reason);
       } else {
-        throw badRequest('invalid_request', 'decision must be "approved" or "rejected"');
+        throw syncErrors.invalid_request('decision must be "approved" or "rejected"');
       }
       recordServing(m, s2s.peer.id, b);
       m.ctx.logger.info({ event: 'partner_decision', partner: s2s.peer.id, release, decision: b.decision }, `partner ${s2s.peer.id} ${String(b.decision)} release ${release}`);
@@ -37,7 +37,7 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
   router.post(
     '/sync/report',
     s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners send reports');
+      if (s2s.peer.role !== 'partner') throw syncErrors.not_a_partner('only partners send reports');
       const b = (s2s.body ?? {}) as Record<string, unknown>;
       const release = typeof b.release === 'number' ? b.release : null;
       const by = str(b.by, 100) ?? 'manager';
@@ -51,7 +51,7 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
         m.sync.addEvent(s2s.peer.id, 'emergency_edit', release, detail);
         notify(m.ctx, m.sync, 'emergency_edit', s2s.peer.id, release, detail);
       } else {
-        throw badRequest('invalid_request', 'event must be "rollback" or "emergency_edit"');
+        throw syncErrors.invalid_request('event must be "rollback" or "emergency_edit"');
       }
       recordServing(m, s2s.peer.id, b);
       return { body: { recorded: true } };

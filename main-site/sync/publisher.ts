@@ -1,5 +1,4 @@
 import chokidar, { type FSWatcher } from 'chokidar';
-import { AppError, badRequest, conflict } from '../../common/errors.js';
 import { filterForPartnership, manifestRoot, pageUrlPath } from '../../common/release/manifest.js';
 import { ContentView } from '../../common/render/content-view.js';
 import { DEFAULT_LOOK } from '../../common/render/page-renderer.js';
@@ -9,6 +8,7 @@ import type { Release, ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
 import { syncTerms } from './contract.js';
 import type { MainContent } from './main-content.js';
+import { syncErrors } from './errors.js';
 
 export interface PublishResult {
   created: boolean;
@@ -32,12 +32,12 @@ export interface PublisherDeps {
 export function publish(d: PublisherDeps, note: string, by: string): PublishResult {
   const { config } = d.ctx;
   const scan = scanContent(config.contentDir, config.templatesDir);
-  if (scan.problems.length) throw badRequest('invalid_content', `the content cannot be published: ${scan.problems.join('; ')}`, { problems: scan.problems });
-  if (!scan.manifest.some((e) => e.kind === 'page')) throw badRequest('invalid_content', `no pages under ${config.contentDir}/pages`);
+  if (scan.problems.length) throw syncErrors.invalid_content(`the content cannot be published: ${scan.problems.join('; ')}`, { problems: scan.problems });
+  if (!scan.manifest.some((e) => e.kind === 'page')) throw syncErrors.invalid_content(`no pages under ${config.contentDir}/pages`);
 
   const preview = new ContentView({ number: 0, root: '', manifest: scan.manifest, read: (h) => scan.blobs.get(h)! }, [], { id: config.siteId, name: 'preview', ...DEFAULT_LOOK });
   const broken = preview.renderAll(d.releases.latest()?.manifest);
-  if (broken.length) throw new AppError(422, 'render_failed', `pages do not render: ${broken.map((b) => `${b.path}: ${b.error.split('\n')[0]}`).join('; ')}`, { pages: broken });
+  if (broken.length) throw syncErrors.render_failed(`pages do not render: ${broken.map((b) => `${b.path}: ${b.error.split('\n')[0]}`).join('; ')}`, { pages: broken });
 
   const pagePaths = new Set(scan.manifest.map((e) => pageUrlPath(e.path)).filter((p): p is string => p !== null));
   const collisions: string[] = [];
@@ -46,7 +46,7 @@ export function publish(d: PublisherDeps, note: string, by: string): PublishResu
     const clash = d.sync.get(peer.id).originalPaths.filter((p) => pagePaths.has(p));
     if (clash.length) collisions.push(`${peer.id} already has original page(s) ${clash.join(', ')}`);
   }
-  if (collisions.length) throw conflict('path_collision', `a tie-up page cannot use a path a partner uses for its own page: ${collisions.join('; ')}. Rename the page, or ask the partner to.`);
+  if (collisions.length) throw syncErrors.path_collision(`a tie-up page cannot use a path a partner uses for its own page: ${collisions.join('; ')}. Rename the page, or ask the partner to.`);
 
   const root = manifestRoot(scan.manifest);
   const latest = d.releases.latest();

@@ -1,6 +1,5 @@
 import express, { type Request } from 'express';
 import { z } from 'zod';
-import { badRequest, notFound } from '../../common/errors.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { syncTerms } from './contract.js';
@@ -8,6 +7,7 @@ import type { MainSync } from './main-sync.js';
 import { publish } from './publisher.js';
 import { checkDrift, recordServing, type PushOutcome } from './pusher.js';
 import { WEBHOOK_EVENTS } from './webhooks.js';
+import { syncErrors } from './errors.js';
 
 /** The sync status of one partner as the console and the API show it. */
 export function syncView(m: MainSync, partnerId: string) {
@@ -61,7 +61,7 @@ export function syncApi(m: MainSync): express.Router {
   const who = (req: Request) => req.consoleUser?.username ?? 'operator';
   const partner = (id: string) => {
     const p = m.ctx.peers.get(id);
-    if (!p || p.role !== 'partner') throw notFound('partner_not_found', `no partner "${id}"`);
+    if (!p || p.role !== 'partner') throw syncErrors.partner_not_found(`no partner "${id}"`);
     return p;
   };
 
@@ -70,14 +70,14 @@ export function syncApi(m: MainSync): express.Router {
   });
   r.post('/releases', (req, res) => {
     const note = (req.body as { note?: unknown } | undefined)?.note;
-    if (note !== undefined && typeof note !== 'string') throw badRequest('invalid_request', 'note must be a string');
+    if (note !== undefined && typeof note !== 'string') throw syncErrors.invalid_request('note must be a string');
     const out = publish(m, note ?? '', who(req));
     const { manifest, ...rel } = out.release;
     res.status(out.created ? 201 : 200).json({ created: out.created, release: { ...rel, files: manifest.length }, unpublished: out.unpublished, ...(out.created ? {} : { message: 'nothing changed since the latest release' }) });
   });
   r.get('/releases/:n', (req, res) => {
     const rel = m.releases.get(Number(req.params.n));
-    if (!rel) throw notFound('release_not_found', `no release ${req.params.n}`);
+    if (!rel) throw syncErrors.release_not_found(`no release ${req.params.n}`);
     res.json(rel);
   });
   r.get('/sync', (_req, res) => {
@@ -95,7 +95,7 @@ export function syncApi(m: MainSync): express.Router {
       .filter((p) => p.role === 'partner' && p.status === 'active')
       .filter((p) => body.all || body.partners?.includes(p.id) || (body.group && syncTerms(p.contract).group === body.group));
     const unknown = (body.partners ?? []).filter((id) => !targets.some((t) => t.id === id));
-    if (unknown.length) throw notFound('partner_not_found', `no active partner ${unknown.join(', ')}`);
+    if (unknown.length) throw syncErrors.partner_not_found(`no active partner ${unknown.join(', ')}`);
     const results = await Promise.all(targets.map((t) => pushAndReport(m, t.id, { overrideFreeze: body.overrideFreeze ?? false }, 'manual')));
     res.json({ results });
   });
@@ -129,7 +129,7 @@ export function syncApi(m: MainSync): express.Router {
     res.status(201).json(m.sync.addWebhook(w.url, w.events));
   });
   r.delete('/webhooks/:id', (req, res) => {
-    if (!m.sync.removeWebhook(Number(req.params.id))) throw notFound('webhook_not_found', `no webhook ${req.params.id}`);
+    if (!m.sync.removeWebhook(Number(req.params.id))) throw syncErrors.webhook_not_found(`no webhook ${req.params.id}`);
     res.status(204).end();
   });
   return r;

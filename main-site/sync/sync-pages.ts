@@ -1,34 +1,76 @@
 import express, { type Request, type Response } from 'express';
-import { S2SCallError } from '../../common/s2s/client.js';
+import { publicError } from '../../common/errors.js';
+import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import type { MainSync } from './main-sync.js';
 import { publish } from './publisher.js';
-import { checkDrift } from './pusher.js';
+import { checkDrift, type PushOutcome } from './pusher.js';
 import { syncView } from './sync-api.js';
 
-const back = (res: Response, msg: string, ok = true) => res.redirect(303, `/admin/sync?${ok ? 'done' : 'error'}=${encodeURIComponent(msg)}`);
+/** What /admin/sync can say after a redirect; the redirect names one by id (see common/web/banners.ts). */
+export const SYNC_BANNERS = defineBanners('main sync', {
+  published: { text: 'Release {release} published.', params: { release: 'int' } },
+  unchanged: { text: 'Nothing changed since the latest release.' },
+  push_active: { text: '{partner} now serves release {release}.', params: { partner: 'site', release: 'int' } },
+  push_pending: { text: "Release {release} is staged at {partner} and waits for its manager's approval.", params: { partner: 'site', release: 'int' } },
+  push_noop: { text: 'Nothing to push to {partner}: it needs no new release.', params: { partner: 'site' } },
+  push_frozen: { text: '{partner} is in a freeze window: the push waits.', params: { partner: 'site' } },
+  push_skipped: { text: 'The push to {partner} was skipped; its row below says why.', params: { partner: 'site' } },
+  push_superseded: { text: 'The push to {partner} was superseded.', params: { partner: 'site' } },
+  push_failed: { text: 'The push to {partner} failed; its last push below says why.', params: { partner: 'site' }, error: true },
+  in_step: { text: '{partner} serves exactly release {release}.', params: { partner: 'site', release: 'int' } },
+  in_step_empty: { text: '{partner} serves no release, as expected.', params: { partner: 'site' } },
+  drifted: { text: '{partner} has drifted; its integrity column below says how.', params: { partner: 'site' }, error: true },
+});
+
+const BASE = '/admin/sync';
+
+function pushBanner(out: PushOutcome): string {
+  const partner = out.partner;
+  switch (out.outcome) {
+    case 'active':
+    case 'pending':
+      return SYNC_BANNERS.href(BASE, out.outcome === 'active' ? 'push_active' : 'push_pending', { partner, release: out.release ?? 0 });
+    case 'noop':
+      return SYNC_BANNERS.href(BASE, 'push_noop', { partner });
+    case 'frozen':
+      return SYNC_BANNERS.href(BASE, 'push_frozen', { partner });
+    case 'skipped':
+      return SYNC_BANNERS.href(BASE, 'push_skipped', { partner });
+    case 'superseded':
+      return SYNC_BANNERS.href(BASE, 'push_superseded', { partner });
+    case 'failed':
+      return SYNC_BANNERS.href(BASE, 'push_failed', { partner });
+  }
+}
 
 /** /admin/sync: per-partner sync status, push now, publish, drift checks, the delivery log. */
 export function syncPages(m: MainSync): express.Router {
   const r = express.Router();
-  r.get('/sync', (req: Request, res: Response) => {
-    res.render('main-sync', {
+  const render = (res: Response, banner: Banner | null, status = 200) => {
+    res.status(status).render('main-sync', {
       title: 'Tie-up sync',
       latest: m.releases.latest() ?? null,
       releases: m.releases.list(10),
       partners: m.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
       deliveries: m.sync.deliveries(null, 30),
       events: m.sync.events(null, 20),
-      done: typeof req.query.done === 'string' ? req.query.done : null,
-      error: typeof req.query.error === 'string' ? req.query.error : null,
+      banner,
     });
-  });
+  };
+  // A failed action is answered in place with the error's public message: a failure's text never travels in a URL.
+  const failed = (res: Response, prefix: string, err: unknown) => {
+    const { status, body, internal } = publicError(err);
+    if (internal) m.ctx.logger.error({ event: 'console_action_failed', err }, 'console action failed');
+    render(res, failureBanner(`${prefix}${body.error.message}`), status);
+  };
+  r.get('/sync', (req: Request, res: Response) => render(res, SYNC_BANNERS.read(req.query)));
   r.post('/sync/publish', (req, res) => {
     try {
       const note = String((req.body as Record<string, unknown>).note ?? '').slice(0, 2000);
       const out = publish(m, note, req.consoleUser?.username ?? 'operator');
-      back(res, out.created ? `Release ${out.release.number} published.` : 'Nothing changed since the latest release.');
+      res.redirect(303, out.created ? SYNC_BANNERS.href(BASE, 'published', { release: out.release.number }) : SYNC_BANNERS.href(BASE, 'unchanged'));
     } catch (err) {
-      back(res, (err as Error).message, false);
+      failed(res, '', err);
     }
   });
   r.post('/sync/push/:id', async (req, res) => {
@@ -36,9 +78,9 @@ export function syncPages(m: MainSync): express.Router {
     const body = req.body as Record<string, unknown>;
     try {
       const out = await m.queue.push({ partnerId: id, trigger: body.repair === '1' ? 'repair' : 'manual', overrideFreeze: body.overrideFreeze === '1', repair: body.repair === '1' });
-      back(res, `${id}: ${out.outcome} (${out.detail})`, out.outcome !== 'failed');
+      res.redirect(303, pushBanner(out));
     } catch (err) {
-      back(res, `${id}: push failed: ${err instanceof S2SCallError ? err.code + ' ' : ''}${(err as Error).message}`, false);
+      failed(res, `${id}: push failed: `, err);
     }
   });
   r.post('/sync/drift/:id', async (req, res) => {
@@ -46,9 +88,11 @@ export function syncPages(m: MainSync): express.Router {
     try {
       await checkDrift(m, id);
       const v = syncView(m, id);
-      back(res, v.drift ? `${id} has drifted: ${v.driftDetail}` : `${id} serves exactly release ${v.activeRelease}.`, !v.drift);
+      if (v.drift) res.redirect(303, SYNC_BANNERS.href(BASE, 'drifted', { partner: id }));
+      else if (v.activeRelease === null) res.redirect(303, SYNC_BANNERS.href(BASE, 'in_step_empty', { partner: id }));
+      else res.redirect(303, SYNC_BANNERS.href(BASE, 'in_step', { partner: id, release: v.activeRelease }));
     } catch (err) {
-      back(res, `${id}: drift check failed: ${(err as Error).message}`, false);
+      failed(res, `${id}: drift check failed: `, err);
     }
   });
   return r;

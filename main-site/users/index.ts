@@ -4,6 +4,8 @@ import { shopperFront, sharedUserMigrations, type ShopperFront } from '../../com
 import { UserService } from './user-service.js';
 import { UserStore } from './user-store.js';
 import { mountUserCentre, usersApi, usersPages } from './users-api.js';
+import { accountErrors } from '../../common/users/errors.js';
+import { mainUserErrors } from './errors.js';
 
 export interface MainUsers extends ShopperFront {
   service: UserService;
@@ -16,6 +18,7 @@ export interface MainUsers extends ShopperFront {
  */
 export const usersModule = defineModule<MainUsers>({
   name: 'users',
+  errors: [accountErrors, mainUserErrors],
   migrations: [...sharedUserMigrations, { namespace: 'users', dir: fromRoot('main-site/users/migrations'), adopts: { 1: 'main:6' } }],
   views: [fromRoot('main-site/users/views')],
   nav: [{ path: '/users', title: 'Shoppers' }],

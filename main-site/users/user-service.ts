@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest, conflict } from '../../common/errors.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../../common/web/password.js';
 import type { UserStore } from './user-store.js';
+import { mainUserErrors } from './errors.js';
+import { accountErrors } from '../../common/users/errors.js';
 
 export interface PublicUser {
   id: string;
@@ -36,9 +37,9 @@ export class UserService {
     if (name.length < 1 || name.length > 100) problems.push('enter your name (1 to 100 characters)');
     const pw = passwordProblem(password);
     if (pw) problems.push(pw);
-    if (problems.length) throw badRequest('invalid_registration', problems.join('; '), { problems });
+    if (problems.length) throw mainUserErrors.invalid_registration(problems.join('; '), { problems });
     const user = { id: randomUUID(), email, name, passwordHash: await hashPassword(password), registeredSite: site, createdAt: new Date().toISOString() };
-    if (!this.store.insert(user)) throw conflict('email_taken', 'an account with this email already exists; log in instead');
+    if (!this.store.insert(user)) throw mainUserErrors.email_taken('an account with this email already exists; log in instead');
     this.ctx.logger.info({ event: 'user_registered', userId: user.id, site }, 'shopper registered');
     return { id: user.id, email, name };
   }
@@ -50,13 +51,13 @@ export class UserService {
     const acct = `acct:${email}`;
     const ip = `ip:${clientIp}`;
     const wait = Math.max(this.byAccount.blockedFor(acct), this.byIp.blockedFor(ip));
-    if (wait > 0) throw new AppError(429, 'too_many_attempts', `too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`, { retryAfter: wait });
+    if (wait > 0) throw accountErrors.too_many_attempts(`too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`, { retryAfter: wait });
     const user = email ? this.store.byEmail(email) : undefined;
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok) {
       this.byAccount.fail(acct);
       this.byIp.fail(ip);
-      throw new AppError(401, 'invalid_credentials', 'wrong email or password');
+      throw accountErrors.invalid_credentials('wrong email or password');
     }
     this.byAccount.reset(acct);
     return { id: user.id, email: user.email, name: user.name };

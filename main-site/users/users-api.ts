@@ -1,14 +1,14 @@
 import express from 'express';
-import { AppError } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { UserService } from './user-service.js';
 import { shopTerms } from '../../common/shop/terms.js';
 import type { Peer } from '../../common/store/peer-store.js';
+import { mainUserErrors } from './errors.js';
 
 /** Partners register and log in shoppers here, over the authenticated channel. */
 export function mountUserCentre(router: express.Router, users: UserService, deps: S2SServerDeps): void {
   const onlyPartners = (role: string) => {
-    if (role !== 'partner') throw new AppError(403, 'not_a_partner', 'only partners use the user centre');
+    if (role !== 'partner') throw mainUserErrors.not_a_partner('only partners use the user centre');
   };
   // A partner whose contract grants a user copy also gets the scrypt hash, never the password.
   const withCopy = (peer: Peer, u: { id: string; email: string; name: string }) =>

@@ -1,4 +1,5 @@
 import express from 'express';
+import { publicError } from '../../common/errors.js';
 import { formatMoney } from '../../common/money.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { ownStatement, periodOrCurrent } from './own-statement.js';
@@ -12,7 +13,10 @@ export function partnerFeesPages(ctx: SiteContext): express.Router {
     try {
       s = await ownStatement(ctx, periodOrCurrent(req.query.period));
     } catch (err) {
-      error = (err as Error).message;
+      // The page shows a client error's message, never an internal error's text.
+      const out = publicError(err);
+      if (out.internal) ctx.logger.error({ event: 'fee_statement_failed', err }, 'could not read the fee statement');
+      error = out.body.error.message;
     }
     res.render('partner-fees', { title: 'Partnership fee', s, error, money: (a: number, c: string) => formatMoney({ amount: a, currency: c }) });
   });

@@ -7,6 +7,10 @@ import { managerShopApi, managerShopPages, mountShopReports } from './manager-sh
 import { PartnerShop } from './partner-shop.js';
 import { PartnerShopStore } from './shop-store.js';
 import { shopConfig } from './config.js';
+import { shopErrors } from '../../common/shop/errors.js';
+import { partnerShopErrors } from './errors.js';
+import { cancelEntry, orderEntry, refundEntry } from '../../common/shop/log-entries.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 /**
  * The shop on a partner: tie-up goods handled locally, entrusted to the main
@@ -15,6 +19,8 @@ import { shopConfig } from './config.js';
  */
 export const shopModule = defineModule<PartnerShop>({
   name: 'shop',
+  errors: [shopErrors, partnerShopErrors],
+  logEntryTypes: [pageEntry, orderEntry, cancelEntry, refundEntry],
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('partner-site/shop/migrations'), adopts: { 1: 'partner:4' } }],
   config: shopConfig,
   views: [fromRoot('partner-site/shop/views')],

@@ -1,9 +1,12 @@
 import express from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { formatMoney } from '../../common/money.js';
-import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
+import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
+import { publicError } from '../../common/errors.js';
+import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import type { PartnerShop } from './partner-shop.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { partnerShopErrors } from './errors.js';
+import { shopErrors } from '../../common/shop/errors.js';
 
 const PRODUCT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -17,7 +20,7 @@ export function managerShopApi(shop: PartnerShop): express.Router {
   });
   r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
     const to = (req.body as { state?: unknown } | undefined)?.state;
-    if (!isOrderState(to)) throw badRequest('invalid_state', `state must be one of ${ORDER_STATES.join(', ')}`);
+    if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
     res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager') });
   });
   r.get('/stock', (_req, res) => {
@@ -25,8 +28,8 @@ export function managerShopApi(shop: PartnerShop): express.Router {
   });
   r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
-    if (!PRODUCT_RE.test(req.params.productId)) throw badRequest('invalid_product', 'not a product id');
-    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw badRequest('invalid_stock', 'onHand must be a whole number from 0 to 1000000');
+    if (!PRODUCT_RE.test(req.params.productId)) throw shopErrors.invalid_product('not a product id');
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw shopErrors.invalid_stock('onHand must be a whole number from 0 to 1000000');
     shop.store.stock.set(req.params.productId, n as number);
     res.json({ productId: req.params.productId, onHand: n });
   });
@@ -36,36 +39,46 @@ export function managerShopApi(shop: PartnerShop): express.Router {
   return r;
 }
 
+/** What /manage/orders can say after a redirect (see common/web/banners.ts). */
+export const ORDER_BANNERS = defineBanners('partner orders', {
+  order_moved: { text: 'Order {order} is now {state}.', params: { order: 'order', state: ORDER_STATE_RE } },
+});
+
 /** /manage/orders: the shop's orders; those it processes can be moved on here. */
 export function managerShopPages(shop: PartnerShop): express.Router {
   const r = express.Router();
+  const render = async (res: express.Response, banner: Banner | null, status = 200) => {
+    const orders = shop.store.list();
+    const fresh = await shop.refreshEntrusted(orders);
+    res.status(status).render('partner-orders', {
+      title: 'Orders',
+      orders,
+      fresh,
+      stock: shop.store.stock.all(),
+      terms: shop.terms(),
+      money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
+      nextStates,
+      banner,
+    });
+  };
   r.get('/orders', async (req, res, next) => {
     try {
-      const orders = shop.store.list();
-      const fresh = await shop.refreshEntrusted(orders);
-      res.render('partner-orders', {
-        title: 'Orders',
-        orders,
-        fresh,
-        stock: shop.store.stock.all(),
-        terms: shop.terms(),
-        money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
-        nextStates,
-        done: typeof req.query.done === 'string' ? req.query.done : null,
-        error: typeof req.query.error === 'string' ? req.query.error : null,
-      });
+      await render(res, ORDER_BANNERS.read(req.query));
     } catch (err) {
       next(err);
     }
   });
-  r.post('/orders/:number/state', (req, res) => {
+  r.post('/orders/:number/state', async (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {
-      if (!isOrderState(to)) throw new AppError(400, 'invalid_state', 'unknown state');
+      if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
       const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager');
-      res.redirect(303, `/manage/orders?done=${encodeURIComponent(`Order ${o.number} is now ${o.state}.`)}`);
+      res.redirect(303, ORDER_BANNERS.href('/manage/orders', 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
-      res.redirect(303, `/manage/orders?error=${encodeURIComponent((err as Error).message)}`);
+      // Answered in place: a failure's text never travels in a URL.
+      const { status, body, internal } = publicError(err);
+      if (internal) throw err;
+      await render(res, failureBanner(body.error.message), status);
     }
   });
   return r;
@@ -76,7 +89,7 @@ export function mountShopReports(router: express.Router, shop: PartnerShop, deps
   router.get(
     '/shop/orders',
     s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'main') throw new AppError(403, 'not_the_main_site', 'only the main site reads this partner\'s orders');
+      if (s2s.peer.role !== 'main') throw partnerShopErrors.not_the_main_site('only the main site reads this partner\'s orders');
       return { body: { orders: shop.store.list(200).filter((o) => o.mode !== 'entrust').map(({ idempotencyKey: _k, address: _a, ...o }) => o) } };
     }),
   );

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../../common/errors.js';
 import { peerRefusal, withDeadline } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
@@ -10,6 +9,8 @@ import { logOrderEvent } from '../../common/logchain/page-log.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { PartnerShopStore, type PartnerOrder } from './shop-store.js';
 import { OutOfStock } from '../../common/shop/stock-table.js';
+import { partnerShopErrors } from './errors.js';
+import { shopErrors } from '../../common/shop/errors.js';
 
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;
@@ -117,7 +118,7 @@ export class PartnerShop implements ShopBackend {
   /** A call to the main site; its refusals come back with their own status and message, anything else is "unreachable". */
   private async callMain<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = FORWARD_TIMEOUT_MS): Promise<{ status: number; body: T }> {
     const main = this.ctx.peers.main();
-    if (!main) throw new AppError(503, 'main_unreachable', 'This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
+    if (!main) throw partnerShopErrors.main_unreachable('This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
     try {
       const r = await withDeadline(this.ctx.client.call<T>(main.id, method, path, body), timeoutMs);
       return { status: r.status, body: r.body };
@@ -125,14 +126,14 @@ export class PartnerShop implements ShopBackend {
       const refused = peerRefusal(err);
       if (refused) throw refused;
       this.ctx.logger.warn({ event: 'main_call_failed', path, reason: (err as Error).message }, 'call to the main site failed');
-      throw new AppError(503, 'main_unreachable', UNREACHABLE);
+      throw partnerShopErrors.main_unreachable(UNREACHABLE);
     }
   }
 
   async place(r: PlaceRequest): Promise<OrderView> {
     const earlier = this.store.byKey(r.idempotencyKey);
     if (earlier) {
-      if (earlier.userId !== r.shopper.id) throw new AppError(409, 'idempotency_key_reused', 'This order form belongs to another session; reload the checkout page.');
+      if (earlier.userId !== r.shopper.id) throw shopErrors.idempotency_key_reused('This order form belongs to another session; reload the checkout page.');
       return earlier;
     }
     return r.group === 'central' ? this.entrust(r) : this.processHere(r);
@@ -229,11 +230,11 @@ export class PartnerShop implements ShopBackend {
   /** The manager moves an order this partner processes; entrusted orders move at the main site. */
   move(number: string, to: OrderState, actor: string): PartnerOrder {
     const o = this.store.byNumber(number);
-    if (!o) throw new AppError(404, 'order_not_found', `there is no order ${number}`);
-    if (o.mode === 'entrust') throw new AppError(409, 'processed_by_main', `order ${number} was entrusted to the main site (its order ${o.mainNumber}); its state changes there`);
-    if (!canMove(o.state, to)) throw new AppError(409, 'invalid_transition', `order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
+    if (!o) throw shopErrors.order_not_found(`there is no order ${number}`);
+    if (o.mode === 'entrust') throw partnerShopErrors.processed_by_main(`order ${number} was entrusted to the main site (its order ${o.mainNumber}); its state changes there`);
+    if (!canMove(o.state, to)) throw shopErrors.invalid_transition(`order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
     const returned = to === 'cancelled' ? o.lines.filter((l) => l.fromStock).map((l) => ({ productId: l.productId, qty: l.qty })) : [];
-    if (!this.store.move(o, to, actor, returned)) throw new AppError(409, 'order_changed', `order ${number} changed meanwhile; reload and try again`);
+    if (!this.store.move(o, to, actor, returned)) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
     if (to === 'cancelled') this.logCancel({ ...o, state: to });
     return this.store.byNumber(number)!;
   }

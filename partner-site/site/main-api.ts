@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
-import { conflict, notFound } from '../../common/errors.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { describePeer, enrolPeer } from '../../common/site/enrolment.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
+import { siteErrors } from './errors.js';
 
 const mainPeer = (ctx: SiteContext) => ctx.peers.main();
 
@@ -11,27 +11,27 @@ export function mainApi(ctx: SiteContext): express.Router {
   const r = express.Router();
   r.get('/', (_req, res) => {
     const m = mainPeer(ctx);
-    if (!m) throw notFound('main_not_enrolled', 'no main site is enrolled yet; PUT /manage/api/main to enrol it');
+    if (!m) throw siteErrors.main_not_enrolled('no main site is enrolled yet; PUT /manage/api/main to enrol it');
     res.json(describePeer(ctx, m));
   });
   r.put('/', async (req: Request, res: Response) => {
     const existing = mainPeer(ctx);
     const id = (req.body as { id?: unknown } | undefined)?.id;
-    if (existing && existing.id !== id) throw conflict('main_exists', `this partner already belongs to main site "${existing.id}"; DELETE /manage/api/main first`);
+    if (existing && existing.id !== id) throw siteErrors.main_exists(`this partner already belongs to main site "${existing.id}"; DELETE /manage/api/main first`);
     if (existing) ctx.peers.remove(existing.id);
     const peer = await enrolPeer(ctx, 'main', req.body);
     res.status(existing ? 200 : 201).json(describePeer(ctx, peer));
   });
   r.delete('/', (req, res) => {
     const m = mainPeer(ctx);
-    if (!m) throw notFound('main_not_enrolled', 'no main site is enrolled');
+    if (!m) throw siteErrors.main_not_enrolled('no main site is enrolled');
     ctx.peers.remove(m.id);
     ctx.logger.info({ event: 'peer_removed', peer: m.id, by: req.consoleUser?.username }, 'main site removed');
     res.status(204).end();
   });
   r.post('/hello', async (_req, res) => {
     const m = mainPeer(ctx);
-    if (!m) throw notFound('main_not_enrolled', 'no main site is enrolled');
+    if (!m) throw siteErrors.main_not_enrolled('no main site is enrolled');
     res.json(await helloPeer(ctx, m.id));
   });
   return r;

@@ -8,6 +8,8 @@ import { PartnerContent } from './partner-content.js';
 import { mountSyncReceiver, type PartnerSync } from './receiver.js';
 import { SyncStore } from './sync-store.js';
 import { syncConfig } from './config.js';
+import { syncErrors } from './errors.js';
+import { pageEntry } from '../../common/sync/log-entries.js';
 
 /**
  * Tie-up sync on a partner: receives, checks and stages releases from the
@@ -16,6 +18,8 @@ import { syncConfig } from './config.js';
  */
 export const syncModule = defineModule<PartnerSync>({
   name: 'sync',
+  errors: [syncErrors],
+  logEntryTypes: [pageEntry],
   migrations: [{ namespace: 'sync', dir: fromRoot('partner-site/sync/migrations'), adopts: { 1: 'partner:2', 2: 'partner:3' } }],
   config: syncConfig,
   views: [fromRoot('partner-site/sync/views')],

@@ -1,11 +1,11 @@
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
-import { AppError, badRequest, conflict, notFound } from '../../common/errors.js';
 import { compareManifests } from '../../common/release/diff.js';
 import { checkPath, pageUrlPath, sha256Hex } from '../../common/release/manifest.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { activateRelease, type PartnerSync } from './receiver.js';
+import { syncErrors } from './errors.js';
 
 const mainPeer = (p: PartnerSync) => p.ctx.peers.main();
 
@@ -33,7 +33,7 @@ export interface PageChange {
 /** What a pending release changes against what is served: pages with text diffs, other files by name. */
 export function describePending(p: PartnerSync, number: number) {
   const rel = p.store.get(number);
-  if (!rel || rel.state !== 'pending') throw notFound('release_not_pending', `release ${number} is not waiting for approval`);
+  if (!rel || rel.state !== 'pending') throw syncErrors.release_not_pending.as(404, `release ${number} is not waiting for approval`);
   const activeNo = p.store.activeNumber();
   const base = activeNo === null ? [] : (p.store.get(activeNo)?.manifest ?? []);
   const c = compareManifests(base, rel.manifest);
@@ -62,7 +62,7 @@ export function describePending(p: PartnerSync, number: number) {
 
 export async function approve(p: PartnerSync, number: number, by: string) {
   const rel = p.store.get(number);
-  if (!rel || rel.state !== 'pending') throw conflict('release_not_pending', `release ${number} is not waiting for approval`);
+  if (!rel || rel.state !== 'pending') throw syncErrors.release_not_pending(`release ${number} is not waiting for approval`);
   p.store.decide(number, 'pending', by, null);
   activateRelease(p, number, 'approved', `approved by ${by}`);
   return { release: number, state: 'active', ...(await tellMain(p, '/s2s/sync/decision', { release: number, decision: 'approved', by })) };
@@ -73,7 +73,7 @@ const reasonSchema = z.object({ reason: z.string().trim().min(1, 'give a reason 
 export async function reject(p: PartnerSync, number: number, by: string, body: unknown) {
   const { reason } = parseOrThrow(reasonSchema, body ?? {});
   const rel = p.store.get(number);
-  if (!rel || rel.state !== 'pending') throw conflict('release_not_pending', `release ${number} is not waiting for approval`);
+  if (!rel || rel.state !== 'pending') throw syncErrors.release_not_pending(`release ${number} is not waiting for approval`);
   p.store.decide(number, 'rejected', by, reason);
   p.store.log('rejected', number, `${by}: ${reason}`);
   return { release: number, state: 'rejected', ...(await tellMain(p, '/s2s/sync/decision', { release: number, decision: 'rejected', reason, by })) };
@@ -81,9 +81,9 @@ export async function reject(p: PartnerSync, number: number, by: string, body: u
 
 export async function rollback(p: PartnerSync, number: number, by: string) {
   const rel = p.store.get(number);
-  if (!rel) throw notFound('release_not_found', `release ${number} is not kept here`);
-  if (rel.state === 'active') throw conflict('already_active', `release ${number} is already served`);
-  if (rel.state !== 'previous') throw conflict('not_rollback_target', `only a previously served release can be rolled back to (release ${number} is ${rel.state})`);
+  if (!rel) throw syncErrors.release_not_found(`release ${number} is not kept here`);
+  if (rel.state === 'active') throw syncErrors.already_active(`release ${number} is already served`);
+  if (rel.state !== 'previous') throw syncErrors.not_rollback_target(`only a previously served release can be rolled back to (release ${number} is ${rel.state})`);
   activateRelease(p, number, 'rollback', `rolled back by ${by}`);
   return { release: number, state: 'active', ...(await tellMain(p, '/s2s/sync/report', { event: 'rollback', release: number, by })) };
 }
@@ -93,13 +93,13 @@ const emergencySchema = z.object({ content: z.string().max(1024 * 1024), reason:
 /** The contract's emergency edit right: replace one tie-up file, logged here and reported to the main site. */
 export async function emergencyEdit(p: PartnerSync, path: string, by: string, body: unknown) {
   const main = mainPeer(p);
-  if (!main || main.contract.emergencyEdit !== true) throw new AppError(403, 'no_emergency_right', 'the contract does not grant this partner an emergency edit right; tie-up pages change only through the main site');
+  if (!main || main.contract.emergencyEdit !== true) throw syncErrors.no_emergency_right('the contract does not grant this partner an emergency edit right; tie-up pages change only through the main site');
   const { content, reason } = parseOrThrow(emergencySchema, body ?? {});
   const checked = checkPath(path);
-  if ('problem' in checked) throw badRequest('bad_path', `${path}: ${checked.problem}`);
+  if ('problem' in checked) throw syncErrors.bad_path(`${path}: ${checked.problem}`);
   const activeNo = p.store.activeNumber();
   const rel = activeNo === null ? undefined : p.store.get(activeNo);
-  if (!rel || !rel.manifest.some((e) => e.path === path)) throw notFound('not_a_tieup_file', `${path} is not a tie-up file of the served release`);
+  if (!rel || !rel.manifest.some((e) => e.path === path)) throw syncErrors.not_a_tieup_file(`${path} is not a tie-up file of the served release`);
   const data = Buffer.from(content, 'utf8');
   const sha = sha256Hex(data);
   p.blobs.put(sha, data);

@@ -1,13 +1,14 @@
 import express, { type Request, type Response } from 'express';
-import { badRequest, notFound } from '../../common/errors.js';
 import { z } from 'zod';
 import { parseOrThrow } from '../../common/site/enrolment.js';
+import { defineBanners } from '../../common/web/banners.js';
 import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
 import { syncStatus, type PartnerSync } from './receiver.js';
+import { syncErrors } from './errors.js';
 
 const num = (v: unknown): number => {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw badRequest('invalid_request', 'release must be a positive integer');
+  if (!Number.isSafeInteger(n) || n < 1) throw syncErrors.invalid_request('release must be a positive integer');
   return n;
 };
 const who = (req: Request) => req.consoleUser?.username ?? 'unknown';
@@ -62,6 +63,14 @@ export function syncApi(p: PartnerSync): express.Router {
   return r;
 }
 
+/** What /manage/sync can say after a redirect; the redirect names one by id (see common/web/banners.ts). */
+export const SYNC_BANNERS = defineBanners('partner sync', {
+  approved: { text: 'Release {release} approved and served.', params: { release: 'int' } },
+  approved_unreported: { text: 'Release {release} approved and served (the main site could not be told yet).', params: { release: 'int' } },
+  rejected: { text: 'Release {release} rejected.', params: { release: 'int' } },
+  rolled_back: { text: 'Rolled back to release {release}.', params: { release: 'int' } },
+});
+
 /** /manage pages: the pending cards with diffs, releases with rollback, and the preview of a staged release. */
 export function syncPages(p: PartnerSync): express.Router {
   const r = express.Router();
@@ -75,27 +84,27 @@ export function syncPages(p: PartnerSync): express.Router {
       log: p.store.recentLog(30),
       edits: p.store.emergencyEdits(),
       shadowed: p.content.current().shadowed,
-      message: typeof req.query.done === 'string' ? req.query.done : null,
+      banner: SYNC_BANNERS.read(req.query),
     });
   });
   r.post('/sync/pending/:n/approve', async (req, res) => {
     const out = await approve(p, num(req.params.n), who(req));
-    res.redirect(303, `/manage/sync?done=${encodeURIComponent(`Release ${out.release} approved and served${out.reported ? '' : ' (the main site could not be told yet)'}.`)}`);
+    res.redirect(303, SYNC_BANNERS.href('/manage/sync', out.reported ? 'approved' : 'approved_unreported', { release: out.release }));
   });
   r.post('/sync/pending/:n/reject', async (req, res) => {
     const out = await reject(p, num(req.params.n), who(req), { reason: (req.body as Record<string, unknown>).reason });
-    res.redirect(303, `/manage/sync?done=${encodeURIComponent(`Release ${out.release} rejected.`)}`);
+    res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rejected', { release: out.release }));
   });
   r.post('/sync/releases/:n/activate', async (req, res) => {
     const out = await rollback(p, num(req.params.n), who(req));
-    res.redirect(303, `/manage/sync?done=${encodeURIComponent(`Rolled back to release ${out.release}.`)}`);
+    res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rolled_back', { release: out.release }));
   });
   // The staged release rendered with this partner's look, before anything is served.
   r.get(/^\/preview\/(\d+)(\/.*)?$/, (req, res) => {
     const params = req.params as Record<string, string | undefined>;
     const n = num(params[0]);
     const rel = p.store.get(n);
-    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw notFound('release_not_found', `release ${n} is not held here`);
+    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw syncErrors.release_not_found(`release ${n} is not held here`);
     const view = p.content.build(n);
     const path = params[1] && params[1] !== '/' ? params[1].replace(/\/+$/, '') : '/';
     const page = view.page(path);

@@ -1,5 +1,4 @@
 import type express from 'express';
-import { AppError, badRequest, conflict } from '../../common/errors.js';
 import { applyDelta, type ManifestDelta } from '../../common/release/diff.js';
 import { decodeBlobFrames } from '../../common/release/blob-frames.js';
 import { ManifestError, manifestRoot, validateManifest, type Manifest } from '../../common/release/manifest.js';
@@ -9,6 +8,7 @@ import type { SiteContext } from '../../common/site/context.js';
 import type { SyncStore } from './sync-store.js';
 import type { BlobStore } from './blob-store.js';
 import type { PartnerContent } from './partner-content.js';
+import { syncErrors } from './errors.js';
 
 export interface PartnerSync {
   ctx: SiteContext;
@@ -31,7 +31,7 @@ export function syncStatus(p: PartnerSync) {
 
 const asObject = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Buffer.isBuffer(v) ? (v as Record<string, unknown>) : {});
 const releaseNumber = (v: unknown): number => {
-  if (!Number.isSafeInteger(v) || (v as number) < 1) throw badRequest('invalid_request', 'release must be a positive integer');
+  if (!Number.isSafeInteger(v) || (v as number) < 1) throw syncErrors.invalid_request('release must be a positive integer');
   return v as number;
 };
 
@@ -61,7 +61,7 @@ function prune(p: PartnerSync): void {
 /** The s2s routes a partner answers for pushes from its main site. */
 export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: S2SServerDeps): void {
   const onlyMain = (role: string) => {
-    if (role !== 'main') throw new AppError(403, 'not_main_site', 'only the main site pushes releases');
+    if (role !== 'main') throw syncErrors.not_main_site('only the main site pushes releases');
   };
 
   // Offer: the manifest travels as a delta from a release we hold, or whole.
@@ -74,7 +74,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       const root = typeof b.root === 'string' ? b.root : '';
       const existing = p.store.get(number);
       if (existing && existing.state !== 'receiving') {
-        if (existing.root !== root) throw conflict('release_conflict', `release ${number} is already held here with another root`);
+        if (existing.root !== root) throw syncErrors.release_conflict(`release ${number} is already held here with another root`);
         if (b.repair === true && (existing.state === 'active' || existing.state === 'pending')) {
           // Repair: any stored blob that no longer hashes to its name is dropped and asked for again.
           const damaged = [...new Set(existing.manifest.map((e) => e.sha256))].filter((h) => !p.blobs.intact(h));
@@ -91,7 +91,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
           const baseNo = releaseNumber(b.base);
           const base = p.store.get(baseNo);
           if (!base || base.root !== b.baseRoot) {
-            throw new AppError(409, 'base_unknown', `this partner does not hold release ${baseNo}; send the whole manifest`);
+            throw syncErrors.base_unknown(`this partner does not hold release ${baseNo}; send the whole manifest`);
           }
           raw = applyDelta(base.manifest, b.delta as ManifestDelta);
         } else {
@@ -99,10 +99,10 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
         }
         manifest = validateManifest(raw);
       } catch (err) {
-        if (err instanceof ManifestError) throw badRequest(err.code, err.message);
+        if (err instanceof ManifestError) throw syncErrors[err.code](err.message);
         throw err;
       }
-      if (manifestRoot(manifest) !== root) throw badRequest('root_mismatch', 'the manifest does not hash to the announced root');
+      if (manifestRoot(manifest) !== root) throw syncErrors.root_mismatch('the manifest does not hash to the announced root');
       const note = typeof b.note === 'string' ? b.note.slice(0, 2000) : '';
       // The main site sends the contract terms that matter here (approval, emergency edit right) with each offer.
       if (b.contract && typeof b.contract === 'object' && !Array.isArray(b.contract)) p.ctx.peers.setContract(s2s.peer.id, b.contract as Record<string, unknown>);
@@ -120,24 +120,24 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       onlyMain(s2s.peer.role);
       const number = releaseNumber(Number(req.params.release));
       const rel = p.store.get(number);
-      if (!rel || !['receiving', 'active', 'pending'].includes(rel.state)) throw conflict('not_receiving', `release ${number} was not offered, or is no longer held`);
-      if (!Buffer.isBuffer(s2s.body)) throw badRequest('invalid_request', 'blobs travel as application/octet-stream frames');
+      if (!rel || !['receiving', 'active', 'pending'].includes(rel.state)) throw syncErrors.not_receiving(`release ${number} was not offered, or is no longer held`);
+      if (!Buffer.isBuffer(s2s.body)) throw syncErrors.invalid_request('blobs travel as application/octet-stream frames');
       let frames;
       try {
         frames = decodeBlobFrames(s2s.body);
       } catch (err) {
-        throw badRequest('bad_frames', (err as Error).message);
+        throw syncErrors.bad_frames((err as Error).message);
       }
       const sizes = new Map(rel.manifest.map((e) => [e.sha256, e.size]));
       for (const f of frames) {
         const size = sizes.get(f.sha256);
-        if (size === undefined) throw badRequest('unexpected_blob', `blob ${f.sha256} is not part of release ${number}`);
-        if (size !== f.data.length) throw badRequest('size_mismatch', `blob ${f.sha256} is ${f.data.length} bytes, the manifest says ${size}`);
+        if (size === undefined) throw syncErrors.unexpected_blob(`blob ${f.sha256} is not part of release ${number}`);
+        if (size !== f.data.length) throw syncErrors.size_mismatch(`blob ${f.sha256} is ${f.data.length} bytes, the manifest says ${size}`);
       }
       try {
         p.blobs.putMany(frames);
       } catch {
-        throw badRequest('hash_mismatch', 'a blob in the batch does not hash to its name; nothing of the batch was stored');
+        throw syncErrors.hash_mismatch('a blob in the batch does not hash to its name; nothing of the batch was stored');
       }
       return { body: { stored: frames.length } };
     }),
@@ -150,7 +150,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       onlyMain(s2s.peer.role);
       const number = releaseNumber(asObject(s2s.body).release);
       const rel = p.store.get(number);
-      if (!rel) throw conflict('not_receiving', `release ${number} was not offered`);
+      if (!rel) throw syncErrors.not_receiving(`release ${number} was not offered`);
       if (rel.state !== 'receiving') {
         const b = asObject(s2s.body);
         if (b.repair === true && rel.state === 'active') {
@@ -160,7 +160,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
         return { body: { state: rel.state, ...syncStatus(p), ...p.content.servingState() } };
       }
       const missing = [...new Set(rel.manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h));
-      if (missing.length) throw new AppError(409, 'blobs_missing', `${missing.length} blob(s) of release ${number} have not arrived`, { missing: missing.slice(0, 100) });
+      if (missing.length) throw syncErrors.blobs_missing(`${missing.length} blob(s) of release ${number} have not arrived`, { missing: missing.slice(0, 100) });
       const active = p.store.activeNumber();
       // Built exactly as it would be served, so an activation can install this very view.
       const preview = p.content.build(number);
@@ -168,7 +168,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       const broken = preview.renderAll(served);
       if (broken.length) {
         p.store.log('refused', number, `pages do not render: ${broken.map((x) => x.path).join(', ')}`);
-        throw new AppError(422, 'render_failed', `release ${number} has pages that do not render: ${broken.map((x) => `${x.path} (${x.error.split('\n')[0]})`).join('; ')}`);
+        throw syncErrors.render_failed(`release ${number} has pages that do not render: ${broken.map((x) => `${x.path} (${x.error.split('\n')[0]})`).join('; ')}`);
       }
       if (active !== null && number < active) {
         p.store.markSuperseded(number);
@@ -193,8 +193,8 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       const b = asObject(s2s.body);
       const number = releaseNumber(b.release);
       const rel = p.store.get(number);
-      if (!rel) throw new AppError(404, 'release_not_found', `release ${number} is not kept here`);
-      if (rel.state !== 'previous' && rel.state !== 'active') throw conflict('not_rollback_target', `release ${number} is ${rel.state}; only a previously served release can be rolled back to`);
+      if (!rel) throw syncErrors.release_not_found(`release ${number} is not kept here`);
+      if (rel.state !== 'previous' && rel.state !== 'active') throw syncErrors.not_rollback_target(`release ${number} is ${rel.state}; only a previously served release can be rolled back to`);
       if (rel.state === 'previous') activateRelease(p, number, 'rollback', `rolled back on the main operator's command (${typeof b.by === 'string' ? b.by.slice(0, 100) : 'operator'})`);
       return { body: { state: 'active', ...syncStatus(p), ...p.content.servingState() } };
     }),

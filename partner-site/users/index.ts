@@ -1,6 +1,8 @@
 import { defineModule } from '../../common/module.js';
 import { sharedUserMigrations, shopperFront, type ShopperFront } from '../../common/users/index.js';
 import { remoteDirectory, type UserCopyStore } from './remote-directory.js';
+import { accountErrors } from '../../common/users/errors.js';
+import { partnerUserErrors } from './errors.js';
 
 export interface PartnerUsers extends ShopperFront {
   /** Where copies of shoppers' accounts are kept, for partners whose contract grants a user copy. */
@@ -14,6 +16,7 @@ export interface PartnerUsers extends ShopperFront {
  */
 export const usersModule = defineModule<PartnerUsers>({
   name: 'users',
+  errors: [accountErrors, partnerUserErrors],
   migrations: sharedUserMigrations,
   create({ ctx }) {
     let copies: UserCopyStore | undefined;

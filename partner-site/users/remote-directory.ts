@@ -5,6 +5,8 @@ import { shopTerms } from '../../common/shop/index.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
 import { verifyPassword } from '../../common/web/password.js';
 import type { Account, UserDirectory } from '../../common/users/shopper-accounts.js';
+import { partnerUserErrors } from './errors.js';
+import { accountErrors } from '../../common/users/errors.js';
 
 type Answer = Account & { copy?: { passwordHash?: string } };
 
@@ -28,14 +30,14 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
   const userCopy = () => shopTerms(ctx.peers.main()?.contract ?? {}).userCopy;
   const call = async (path: string, body: unknown): Promise<Account> => {
     const main = ctx.peers.main();
-    if (!main) throw new AppError(503, 'main_unreachable', 'accounts are not available on this shop yet (no main site is enrolled)');
+    if (!main) throw partnerUserErrors.main_unreachable('accounts are not available on this shop yet (no main site is enrolled)');
     let a: Answer;
     try {
       a = (await ctx.client.call<Answer>(main.id, 'POST', path, body)).body;
     } catch (err) {
       const refused = peerRefusal(err);
       if (refused) throw refused;
-      throw new AppError(503, 'main_unreachable', 'the account service is unreachable right now; please try again in a minute');
+      throw partnerUserErrors.main_unreachable('the account service is unreachable right now; please try again in a minute');
     }
     if (a.copy?.passwordHash && userCopy()) copies()?.saveUserCopy({ id: a.id, email: a.email, name: a.name, passwordHash: a.copy.passwordHash });
     return { id: a.id, email: a.email, name: a.name };
@@ -51,10 +53,10 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
         const copy = copies()?.userCopy(email);
         if (!copy) throw err;
         const key = `copy:${email}`;
-        if (offline.blockedFor(key) > 0) throw new AppError(429, 'too_many_attempts', 'too many failed logins; try again later');
+        if (offline.blockedFor(key) > 0) throw accountErrors.too_many_attempts('too many failed logins; try again later');
         if (!(await verifyPassword(input.password, copy.passwordHash))) {
           offline.fail(key);
-          throw new AppError(401, 'invalid_credentials', 'wrong email or password');
+          throw accountErrors.invalid_credentials('wrong email or password');
         }
         ctx.logger.info({ event: 'login_from_user_copy', userId: copy.id }, 'main site unreachable; login checked against the user copy');
         return { id: copy.id, email: copy.email, name: copy.name };
