@@ -167,6 +167,9 @@ export const groundErrors = defineErrors('ground', {
   request_invalid: { status: 502, expose: true },
   // The declared protocol (common/protocol): a body or answer that breaks its declaration.
   invalid_body: { status: 400 },
+  invalid_params: { status: 400 },
+  not_main_site: { status: 403 },
+  not_a_partner: { status: 403 },
   answer_invalid: { status: 500 },
 });
 

@@ -159,7 +159,7 @@ function signedRoute(
     let status = 200;
     let body: unknown;
     try {
-      if (ctx.bodyError) throw new AppError(400, ctx.bodyError, 'the s2s request body is not valid JSON');
+      if (ctx.bodyError) throw groundErrors.invalid_json('the s2s request body is not valid JSON');
       const result = await handler(ctx, req);
       status = result.status ?? 200;
       body = result.body;
@@ -261,19 +261,20 @@ export function s2sEndpoint<E extends AnyEndpoint>(
 }
 
 function refuseWrongCaller(endpoint: AnyEndpoint, role: string): void {
-  if (endpoint.callers === 'main' && role !== 'main') throw new AppError(403, COMMON_ERRORS.notMain, `only the main site may call ${endpoint.name}`);
-  if (endpoint.callers === 'partner' && role !== 'partner') throw new AppError(403, COMMON_ERRORS.notPartner, `only partners may call ${endpoint.name}`);
+  if (endpoint.callers === 'main' && role !== 'main') throw groundErrors.not_main_site(`only the main site may call ${endpoint.name}`);
+  if (endpoint.callers === 'partner' && role !== 'partner') throw groundErrors.not_a_partner(`only partners may call ${endpoint.name}`);
 }
 
 function parseParams<E extends AnyEndpoint>(endpoint: E, raw: Record<string, unknown>): ParamsOutput<E> {
   if (!endpoint.params) return {} as ParamsOutput<E>; // no :params in the path, nothing to parse
   const r = checkValue(endpoint.params, { ...raw });
-  if (!r.ok) throw new AppError(400, COMMON_ERRORS.invalidParams, r.message);
+  if (!r.ok) throw groundErrors.invalid_params(r.message);
   return r.value as ParamsOutput<E>;
 }
 
 function parseBody<E extends AnyEndpoint>(endpoint: E, body: unknown, declared: ReadonlySet<string>): RequestOutput<E> {
-  const refuse = (message: string, code?: string) => new AppError(400, code && declared.has(code) ? code : COMMON_ERRORS.invalidBody, message);
+  // A domain validator's own declared code (bad_path, too_large, ...) reaches the caller as the endpoint declares it.
+  const refuse = (message: string, code?: string) => (code && declared.has(code) ? new AppError(400, code, message) : groundErrors.invalid_body(message));
   // The casts below hand the handler what its declaration promises; each branch has just checked it.
   if (endpoint.request === 'none') {
     if (body !== undefined) throw refuse('body: this endpoint takes no body');
