@@ -263,13 +263,13 @@ async function run(argv: string[]): Promise<number> {
       return results.every((r) => r.outcome !== 'failed') ? 0 : 1;
     }
     case 'sync status': {
-      type Row = { id: string; status: string; partnershipType: string; activeRelease: number | null; latestRelease: number | null; stagedRelease: number | null; stagedState: string | null; rejectReason: string | null; lastPush: { outcome: string; at: string } | null; drift: boolean; failing: boolean; nextScheduledPush: string | null };
+      type Row = { id: string; status: string; partnershipType: string | null; contractProblem?: string; activeRelease: number | null; latestRelease: number | null; stagedRelease: number | null; stagedState: string | null; rejectReason: string | null; lastPush: { outcome: string; at: string } | null; drift: boolean; failing: boolean; nextScheduledPush: string | null };
       const r = await apiCall<{ partners: Row[] }>(urlOf(flags), tokenOf(flags), 'GET', '/admin/api/sync');
       print(flags, r, () => {
         console.log(`${'partner'.padEnd(12)} ${'type'.padEnd(9)} ${'serving'.padEnd(8)} ${'staged'.padEnd(26)} ${'last push'.padEnd(10)} ${'integrity'.padEnd(9)} next push`);
         for (const p of r.partners) {
           const staged = p.stagedRelease ? `${p.stagedRelease} ${p.stagedState}${p.rejectReason ? `: ${p.rejectReason}` : ''}` : '-';
-          console.log(`${p.id.padEnd(12)} ${p.partnershipType.padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`);
+          console.log(`${p.id.padEnd(12)} ${(p.partnershipType ?? (p.contractProblem ? 'UNREADABLE' : '-')).padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`);
         }
       });
       return 0;

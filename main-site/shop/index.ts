@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations } from '../../common/shop/index.js';
+import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations, shopTermsSlice } from '../../common/shop/index.js';
 import { syncModule } from '../sync/index.js';
 import { usersModule } from '../users/index.js';
 import { mainShopBackend } from './main-backend.js';
@@ -15,6 +15,7 @@ import { MainShopStore } from './shop-store.js';
  */
 export const shopModule = defineModule<MainShop>({
   name: 'shop',
+  terms: shopTermsSlice,
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
   views: [fromRoot('main-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],

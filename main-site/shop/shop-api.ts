@@ -3,7 +3,6 @@ import { AppError, badRequest } from '../../common/errors.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
-import { shopTerms } from '../../common/shop/terms.js';
 import type { MainShop } from './main-shop.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
@@ -30,7 +29,8 @@ export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2
     '/shop/state',
     s2sRoute(deps, (s2s) => {
       onlyPartners(s2s.peer.role);
-      return { body: { stock: shop.stock(), terms: shopTerms(s2s.peer.contract), time: new Date().toISOString() } };
+      const contract = shop.contractToSend(s2s.peer.id);
+      return { body: { stock: shop.stock(), ...(contract ? { contract } : {}), time: new Date().toISOString() } };
     }),
   );
   router.post(

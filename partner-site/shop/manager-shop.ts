@@ -31,7 +31,8 @@ export function managerShopApi(shop: PartnerShop): express.Router {
     res.json({ productId: req.params.productId, onHand: n });
   });
   r.get('/shop-terms', (_req, res) => {
-    res.json({ terms: shop.terms() });
+    const r = shop.readTerms();
+    res.json(r.ok ? { terms: r.terms, contracted: r.contracted, userCopy: shop.userCopyGranted() } : { terms: null, problem: r.problem, userCopy: shop.userCopyGranted() });
   });
   return r;
 }
@@ -48,7 +49,8 @@ export function managerShopPages(shop: PartnerShop): express.Router {
         orders,
         fresh,
         stock: shop.store.stock.all(),
-        terms: shop.terms(),
+        terms: shop.readTerms(),
+        userCopy: shop.userCopyGranted(),
         money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
         nextStates,
         done: typeof req.query.done === 'string' ? req.query.done : null,

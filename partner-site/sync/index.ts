@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { siteFront } from '../../common/sync/index.js';
+import { siteFront, syncTermsSlice } from '../../common/sync/index.js';
 import { usersModule } from '../users/index.js';
 import { BlobStore } from './blob-store.js';
 import { syncApi, syncPages } from './manager-routes.js';
@@ -15,6 +15,7 @@ import { SyncStore } from './sync-store.js';
  */
 export const syncModule = defineModule<PartnerSync>({
   name: 'sync',
+  terms: syncTermsSlice,
   migrations: [{ namespace: 'sync', dir: fromRoot('partner-site/sync/migrations'), adopts: { 1: 'partner:2', 2: 'partner:3' } }],
   views: [fromRoot('partner-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up releases' }],

@@ -1,5 +1,5 @@
 import { defineModule } from '../../common/module.js';
-import { sharedUserMigrations, shopperFront, type ShopperFront } from '../../common/users/index.js';
+import { sharedUserMigrations, shopperFront, usersTermsSlice, type ShopperFront } from '../../common/users/index.js';
 import { remoteDirectory, type UserCopyStore } from './remote-directory.js';
 
 export interface PartnerUsers extends ShopperFront {
@@ -14,6 +14,7 @@ export interface PartnerUsers extends ShopperFront {
  */
 export const usersModule = defineModule<PartnerUsers>({
   name: 'users',
+  terms: usersTermsSlice,
   migrations: sharedUserMigrations,
   create({ ctx }) {
     let copies: UserCopyStore | undefined;
