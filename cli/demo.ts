@@ -40,7 +40,6 @@ interface DemoSite {
 export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager' };
 
 const demoTerms = (base: number, services: Record<string, number>) => ({
-  partnershipType: 'content',
   baseFee: { link: 2000, template: 5000, content: base },
   services,
   contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }, { minOriginalShareBps: 3000, discountBps: 2500 }],
