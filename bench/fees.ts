@@ -14,7 +14,7 @@ const PERIOD = '2026-11';
 const contract = {
   currency: 'EUR',
   timeZone: 'UTC',
-  versions: [{ effectiveFrom: '2026-01-01', terms: { partnershipType: 'content', baseFee: { link: 2000, template: 5000, content: 10000 }, services: { integrityWatch: 1500 }, contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }], volumeIncentive: [{ above: 1000, discountBps: 500 }], handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }],
+  versions: [{ effectiveFrom: '2026-01-01', terms: { baseFee: { link: 2000, template: 5000, content: 10000 }, services: { integrityWatch: 1500 }, contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }], volumeIncentive: [{ above: 1000, discountBps: 500 }], handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }],
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'tieup-bench-fees-'));
@@ -29,14 +29,16 @@ try {
   const now = new Date().toISOString();
   const perPartner = Math.floor(ENTRIES / PARTNERS);
   db.exec('DROP INDEX IF EXISTS witnessed_entries_time');
-  const addPeer = db.prepare("INSERT INTO peers (id, role, base_url, status, contract_json, created_at, updated_at) VALUES (?, 'partner', 'http://127.0.0.1:1', 'active', '{}', ?, ?)");
+  // Every partner with the contract an enrolment writes (a content partnership: the type the fees bill).
+  const terms = JSON.stringify(main.ctx.terms.initial({ sync: { partnershipType: 'content' } }));
+  const addPeer = db.prepare("INSERT INTO peers (id, role, base_url, status, contract_json, created_at, updated_at) VALUES (?, 'partner', 'http://127.0.0.1:1', 'active', ?, ?, ?)");
   const addEntry = db.prepare('INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes) VALUES (?, ?, \'{}\', zeroblob(32), ?, ?, ?, 200, ?, ?, ?, ?, ?, ?)');
   const addCp = db.prepare("INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, zeroblob(32), ?, '', '', '', ?)");
   const start = Date.UTC(2026, 10, 1);
   for (let p = 0; p < PARTNERS; p++) {
     const site = `p${String(p).padStart(4, '0')}`;
     db.transaction(() => {
-      addPeer.run(site, now, now);
+      addPeer.run(site, terms, now, now);
       for (let i = 0; i < perPartner; i++) {
         const time = new Date(start + Math.floor((i / perPartner) * 29 * 86400_000)).toISOString();
         const order = i % 100 === 99;

@@ -48,7 +48,7 @@ const { urls } = await new Promise<{ urls: Record<string, string> }>((resolve) =
 const mainKid = main.ctx.keyring().current.kid;
 for (const id of ids) {
   const kr = await loadKeyring(keysDir, id);
-  main.ctx.peers.add({ id, role: 'partner', baseUrl: urls[id]!, contract: { partnershipType: 'content' }, ackedKid: mainKid, keys: [{ thumbprint: kr.current.kid, publicJwk: { ...kr.current.publicJwk } }] });
+  main.ctx.peers.add({ id, role: 'partner', baseUrl: urls[id]!, contract: main.ctx.terms.initial({ sync: { partnershipType: 'content' } }), ackedKid: mainKid, keys: [{ thumbprint: kr.current.kid, publicJwk: { ...kr.current.publicJwk } }] });
 }
 const agent = new Agent({ connections: 8 });
 

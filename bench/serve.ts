@@ -68,7 +68,7 @@ try {
     BENCH_MAIN: JSON.stringify({ id: 'main', url: main.url, keys: mainKeys.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })) }),
   });
   let partner = await start('partner', partnerEnv(true));
-  main.ctx.peers.add({ id: 'north', role: 'partner', baseUrl: partner.url, contract: { partnershipType: 'content' }, ackedKid: main.ctx.keyring().current.kid, keys: northKeys.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })) });
+  main.ctx.peers.add({ id: 'north', role: 'partner', baseUrl: partner.url, contract: main.ctx.terms.initial({ sync: { partnershipType: 'content' } }), ackedKid: main.ctx.keyring().current.kid, keys: northKeys.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })) });
   const pushed = await main.sync.queue.push({ partnerId: 'north', trigger: 'manual' });
   if (pushed.outcome !== 'active') throw new Error(`push failed: ${JSON.stringify(pushed)}`);
   const first = await request(partner.url + PRODUCT);

@@ -13,7 +13,8 @@ import { hashPassword } from '../common/web/password.js';
 import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_SITE } from '../main-site/server.js';
 import { PARTNER_SITE } from '../partner-site/server.js';
-import { siteMigrations } from '../common/site/host.js';
+import { siteMigrations, siteTerms } from '../common/site/host.js';
+import { upgradeUnslicedContracts } from '../common/contract/upgrade.js';
 import { SyncStore } from '../partner-site/sync/sync-store.js';
 import { PartnerShopStore } from '../partner-site/shop/shop-store.js';
 import { FeeStore } from '../main-site/fees/fee-store.js';
@@ -26,6 +27,7 @@ interface DemoSite {
   role: SiteRole;
   port: number;
   url: string;
+  /** The partner's contract terms by capability, written as the main site writes them. */
   contract?: Record<string, unknown>;
   /** The partner's own look, set once (a manager's later changes are kept). */
   look?: Record<string, unknown>;
@@ -38,7 +40,6 @@ interface DemoSite {
 export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager' };
 
 const demoTerms = (base: number, services: Record<string, number>) => ({
-  partnershipType: 'content',
   baseFee: { link: 2000, template: 5000, content: base },
   services,
   contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }, { minOriginalShareBps: 3000, discountBps: 2500 }],
@@ -56,20 +57,20 @@ export function demoSites(host: string, ports: [number, number, number]): DemoSi
     { id: 'main', role: 'main', port: ports[0], url: url(ports[0]), user: { username: 'operator', password: DEMO_PASSWORDS.operator, role: 'operator' }, note: 'main site' },
     {
       id: 'north', role: 'partner', port: ports[1], url: url(ports[1]),
-      contract: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *', shop: { handling: { default: 'entrust', rules: [] } } },
+      contract: { sync: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *' }, shop: { handling: { default: 'entrust', rules: [] } } },
       look: { siteName: 'North Outfitters', colours: { primary: '#1f7a4d' }, contact: 'North Outfitters · 1 Harbour Road · open daily' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, applies updates at once',
     },
     {
       id: 'south', role: 'partner', port: ports[2], url: url(ports[2]),
       contract: {
-        partnershipType: 'content', requiresApproval: true, emergencyEdit: true, schedule: '*/15 * * * * *',
+        sync: { partnershipType: 'content', requiresApproval: true, emergencyEdit: true, schedule: '*/15 * * * * *' },
         // South sells kitchen goods from its own stock, asks the main site about shelter, entrusts the rest.
         shop: {
           handling: { default: 'entrust', rules: [{ category: 'kitchen', mode: 'local' }, { category: 'shelter', mode: 'consult' }] },
           consult: { checkStock: false, warehouse: 'central', handlingFee: 300 },
-          userCopy: true,
         },
+        users: { userCopy: true },
       },
       localStock: { 'mug-ti': 10, 'stove-gas': 4 },
       look: { siteName: 'South Market', colours: { primary: '#c2571a' }, contact: 'South Market · covered market, stall 14' },
@@ -105,19 +106,24 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
   for (const s of sites) {
     const db = openDatabase(join(dataDir, `${s.id}.sqlite`));
     try {
-      runMigrations(db, siteMigrations(s.role === 'main' ? MAIN_SITE : PARTNER_SITE));
+      const def = s.role === 'main' ? MAIN_SITE : PARTNER_SITE;
+      runMigrations(db, siteMigrations(def));
       const peers = new PeerStore(db);
+      // Contracts go through the site's terms, as at start (a data folder from before slices is upgraded first).
+      const terms = siteTerms(def);
+      upgradeUnslicedContracts(db, peers, terms);
       const others = s.role === 'main' ? sites.filter((x) => x.role === 'partner') : [main];
       for (const o of others) {
         const keys = publicKeys.get(o.id)!;
         const existing = peers.get(o.id);
         if (!existing) {
-          peers.add({ id: o.id, role: o.role, baseUrl: o.url, contract: o.contract ?? {}, ackedKid: currentKid.get(s.id)!, keys });
+          peers.add({ id: o.id, role: o.role, baseUrl: o.url, contract: o.role === 'partner' ? terms.initial(o.contract ?? {}) : undefined, ackedKid: currentKid.get(s.id)!, keys });
         } else {
           peers.setBaseUrl(o.id, o.url);
           peers.repin(o.id, keys);
           peers.setAckedKid(o.id, currentKid.get(s.id)!);
-          if (o.contract) peers.setContract(o.id, { ...existing.contract, ...o.contract });
+          // The demo's slices replace the stored ones; slices it does not set are left as they are.
+          if (o.contract) peers.setContract(o.id, terms.patch(existing.contract, o.contract));
         }
       }
       if (s.localStock) new PartnerShopStore(db, s.id).stock.seed(Object.entries(s.localStock).map(([productId, initial]) => ({ productId, initial })));

@@ -168,6 +168,10 @@ export const groundErrors = defineErrors('ground', {
   // The declared protocol (common/protocol): a body or answer that breaks its declaration.
   invalid_body: { status: 400 },
   invalid_params: { status: 400 },
+  // Contract terms (common/contract): refused on write; unreadable or absent when a capability needs them.
+  invalid_contract: { status: 400 },
+  contract_invalid: { status: 409, expose: true, also: [503] },
+  not_contracted: { status: 409 },
   not_main_site: { status: 403 },
   not_a_partner: { status: 403 },
   answer_invalid: { status: 500 },

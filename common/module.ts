@@ -9,6 +9,7 @@ import type { ContentView } from './render/content-view.js';
 import type { SiteContext } from './site/context.js';
 import type { S2SServerDeps } from './s2s/middleware.js';
 import type { MigrationSet } from './store/sqlite.js';
+import type { TermsSlice } from './contract/terms.js';
 
 /**
  * The module contract: what one capability (sync, shop, users, logs, fees, the
@@ -37,6 +38,14 @@ export interface SiteModule<S = unknown> {
   readonly config?: ConfigSlice;
   /** The capability's `tieup` commands (common/cli/command.ts), listed in the help under their section. */
   readonly cli?: readonly CliCommand[];
+  /**
+   * The capability's slice of a partner's contract: its key, version and
+   * strict schema (common/contract/terms.ts). The main site's partners API
+   * checks written terms against the slices of its modules, and a partner
+   * checks what the main site sends against its own; both sites' modules of a
+   * capability declare the same slice object (kept in common/<capability>/terms.ts).
+   */
+  readonly terms?: TermsSlice;
   /** Folders with the capability's EJS views (names must be unique across the site). */
   readonly views?: readonly string[];
   /** The error catalogs (common/errors.ts `defineErrors`) listing every code the capability answers with. */

@@ -11,7 +11,7 @@ describe('browser: a partner manager approves a pending release; the operator se
   let browser: Browser;
 
   before(async () => {
-    net = await startSyncNetwork([{ id: 'south', contract: { requiresApproval: true }, look: { siteName: 'South Market', colours: { primary: '#c2571a' } } }]);
+    net = await startSyncNetwork([{ id: 'south', contract: { sync: { requiresApproval: true } }, look: { siteName: 'South Market', colours: { primary: '#c2571a' } } }]);
     await api(net.main.url, 'POST', '/admin/api/releases', { note: 'first' });
     await api(net.main.url, 'POST', '/admin/api/partners/south/push', {});
     await api(net.partners.south!.url, 'POST', '/manage/api/pending/1/approve');

@@ -57,7 +57,7 @@ describe('enrolment through the admin and manage APIs', () => {
   });
 
   it('enrols by thumbprint (the key is fetched from JWKS but must match the pinned thumbprint), both ways', async () => {
-    const r = await api(main, 'POST', '/admin/api/partners', { id: 'north', baseUrl: north.url + '/', thumbprint: northTp, contract: { partnershipType: 'content' } });
+    const r = await api(main, 'POST', '/admin/api/partners', { id: 'north', baseUrl: north.url + '/', thumbprint: northTp, contract: { sync: { partnershipType: 'content' } } });
     assert.equal(r.status, 201);
     assert.equal(r.body?.baseUrl, north.url);
     assert.deepEqual(r.body?.keys.map((k: { thumbprint: string }) => k.thumbprint), [northTp]);

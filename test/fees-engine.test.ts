@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { parseFeeContract } from '../common/fees/contract.js';
 import { computeStatement, periodBounds, type Usage } from '../common/fees/engine.js';
 import { formatMoney, roundDiv } from '../common/money.js';
+import type { PartnershipType } from '../common/release/manifest.js';
 
-const BASE = { partnershipType: 'content', baseFee: { link: 2000, template: 5000, content: 10000 } };
+// The partnership type is an input of its own (it lives in the partner's sync terms), 'content' unless a case says otherwise.
+const BASE = { baseFee: { link: 2000, template: 5000, content: 10000 } };
 const contract = (terms: Record<string, unknown>, currency = 'EUR', extra: Record<string, unknown> = {}) =>
   parseFeeContract({ partner: 'north', currency, versions: [{ effectiveFrom: '2026-01-01', terms: { ...BASE, ...terms } }], ...extra });
 const usage = (u: Partial<Usage> = {}): Usage => ({
@@ -19,9 +21,9 @@ const usage = (u: Partial<Usage> = {}): Usage => ({
 const amounts = (s: ReturnType<typeof computeStatement>) => s.lines.map((l) => [l.code, l.amount]);
 
 describe('fee engine: hand-computed statements', () => {
-  const cases: { name: string; terms: Record<string, unknown>; usage: Partial<Usage>; currency?: string; lines: [string, number][]; total: number }[] = [
+  const cases: { name: string; terms: Record<string, unknown>; type?: PartnershipType; usage: Partial<Usage>; currency?: string; lines: [string, number][]; total: number }[] = [
     { name: 'base fee alone, zero traffic', terms: {}, usage: {}, lines: [['base', 10000]], total: 10000 },
-    { name: 'each partnership type', terms: { partnershipType: 'link' }, usage: {}, lines: [['base', 2000]], total: 2000 },
+    { name: 'each partnership type', terms: {}, type: 'link', usage: {}, lines: [['base', 2000]], total: 2000 },
     {
       name: 'optional services, each a surcharge',
       terms: { services: { integrityWatch: 1500, centralUsers: 2500 } },
@@ -120,7 +122,7 @@ describe('fee engine: hand-computed statements', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const s = computeStatement(contract(c.terms, c.currency), usage(c.usage));
+      const s = computeStatement(contract(c.terms, c.currency), usage(c.usage), c.type ?? 'content');
       assert.deepEqual(amounts(s), c.lines);
       assert.equal(s.total, c.total);
       for (const l of s.lines) {
@@ -131,30 +133,30 @@ describe('fee engine: hand-computed statements', () => {
   }
 
   it('one class up when the content grows past the boundary', () => {
-    const s = computeStatement(contract({ basis: 'size', sizeClasses: { measure: 'pages', classes: [{ name: 'S', upTo: 100, fee: 5000 }, { name: 'M', upTo: 1000, fee: 9000 }, { name: 'L', fee: 15000 }] } }), usage({ content: { tieUpPages: 61, originalPages: 40, tieUpBytes: 0, originalBytes: 0 } }));
+    const s = computeStatement(contract({ basis: 'size', sizeClasses: { measure: 'pages', classes: [{ name: 'S', upTo: 100, fee: 5000 }, { name: 'M', upTo: 1000, fee: 9000 }, { name: 'L', fee: 15000 }] } }), usage({ content: { tieUpPages: 61, originalPages: 40, tieUpBytes: 0, originalBytes: 0 } }), 'content');
     assert.equal(s.total, 9000);
   });
 
   it('a contract change applies from its date; earlier periods keep the version they used', () => {
     const c = parseFeeContract({ partner: 'north', currency: 'EUR', versions: [{ effectiveFrom: '2026-01-01', terms: BASE }, { effectiveFrom: '2026-06-01', terms: { ...BASE, baseFee: { ...BASE.baseFee, content: 12000 } } }] });
-    const may = computeStatement(c, usage({ period: '2026-05' }));
-    const june = computeStatement(c, usage({ period: '2026-06' }));
+    const may = computeStatement(c, usage({ period: '2026-05' }), 'content');
+    const june = computeStatement(c, usage({ period: '2026-06' }), 'content');
     assert.deepEqual([may.total, may.contractVersion], [10000, '2026-01-01']);
     assert.deepEqual([june.total, june.contractVersion], [12000, '2026-06-01']);
-    assert.throws(() => computeStatement(c, usage({ period: '2025-12' })), /no contract version/);
+    assert.throws(() => computeStatement(c, usage({ period: '2025-12' }), 'content'), /no contract version/);
   });
 
   it('the seed\'s sites: C and D carry the same pages, but C\'s original pages draw visitors, so C pays less; B has few original pages', () => {
     const terms = { basis: 'size', sizeClasses: { measure: 'pages', classes: [{ name: 'S', upTo: 100, fee: 6000 }, { name: 'M', upTo: 500, fee: 10000 }, { name: 'L', fee: 16000 }] }, contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }, { minOriginalShareBps: 3000, discountBps: 2500 }] };
-    const B = computeStatement(contract(terms), usage({ content: { tieUpPages: 197, originalPages: 3, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 9800, original: 200 } }));
-    const C = computeStatement(contract(terms), usage({ content: { tieUpPages: 200, originalPages: 100, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 6000, original: 4000 } }));
-    const D = computeStatement(contract(terms), usage({ content: { tieUpPages: 200, originalPages: 100, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 9500, original: 500 } }));
+    const B = computeStatement(contract(terms), usage({ content: { tieUpPages: 197, originalPages: 3, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 9800, original: 200 } }), 'content');
+    const C = computeStatement(contract(terms), usage({ content: { tieUpPages: 200, originalPages: 100, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 6000, original: 4000 } }), 'content');
+    const D = computeStatement(contract(terms), usage({ content: { tieUpPages: 200, originalPages: 100, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 9500, original: 500 } }), 'content');
     assert.deepEqual([B.total, C.total, D.total], [10000, 7500, 10000]);
   });
 
   it('refuses orders in another currency and malformed periods; validates contracts with clear messages', () => {
-    assert.throws(() => computeStatement(contract({ handlingFee: { bps: 1, fixed: 0, min: 0, max: 9 } }), usage({ orders: [{ id: 'x', amount: 1, currency: 'USD' }] })), /in USD, the contract in EUR/);
-    assert.throws(() => computeStatement(contract({}), usage({ period: '2026-13' })), /YYYY-MM/);
+    assert.throws(() => computeStatement(contract({ handlingFee: { bps: 1, fixed: 0, min: 0, max: 9 } }), usage({ orders: [{ id: 'x', amount: 1, currency: 'USD' }] }), 'content'), /in USD, the contract in EUR/);
+    assert.throws(() => computeStatement(contract({}), usage({ period: '2026-13' }), 'content'), /YYYY-MM/);
     assert.throws(() => contract({ baseFee: { link: 1.5, template: 0, content: 0 } }), /integers/);
     assert.throws(() => contract({}, 'XXX'), /ISO 4217/);
     assert.throws(() => contract({ handlingFee: { bps: 1, fixed: 0, min: 10, max: 5 } }), /min must not exceed/);
@@ -193,8 +195,10 @@ describe('fee engine: properties over random contracts and usage', () => {
     const a = r(4000);
     const b = a + 1 + r(4000);
     const v1 = r(50000);
+    // Drawn in the same order as when the type sat in the fee terms, so the cases are the same.
+    const type = (['link', 'template', 'content'] as const)[r(3)]!;
     return {
-      partnershipType: (['link', 'template', 'content'] as const)[r(3)],
+      type,
       baseFee: { link: r(5000), template: r(10000), content: r(20000) },
       services: r(2) ? { integrityWatch: r(3000) } : {},
       contributionDiscount: r(2) ? [{ minOriginalShareBps: a, discountBps: r(3000) }, { minOriginalShareBps: b, discountBps: 3000 + r(3000) }] : [],
@@ -205,19 +209,19 @@ describe('fee engine: properties over random contracts and usage', () => {
 
   it('the total is the sum of the lines; discounts never take the base fee below zero; more original share never raises the fee', () => {
     for (let i = 0; i < 500; i++) {
-      const t = randomTerms();
+      const { type, ...t } = randomTerms();
       const c = parseFeeContract({ partner: 'p', currency: r(2) ? 'EUR' : 'JPY', versions: [{ effectiveFrom: '2026-01-01', terms: t }] });
       const total = r(200000);
       const original = r(total + 1);
       const u = usage({ pageAccesses: { tieUp: total - original, original }, orders: Array.from({ length: r(4) }, (_, k) => ({ id: `o${k}`, amount: r(100000), currency: c.currency })) });
-      const s = computeStatement(c, u);
+      const s = computeStatement(c, u, type);
       assert.equal(s.total, s.lines.reduce((x, l) => x + l.amount, 0));
       const base = s.lines.find((l) => l.code === 'base')!.amount;
       const discounts = s.lines.filter((l) => l.code.startsWith('discount.')).reduce((x, l) => x + l.amount, 0);
       assert.ok(base + discounts >= 0, 'discounts never exceed the base fee');
       for (const l of s.lines) if (l.amount < 0) assert.ok(l.code.startsWith('discount.') || l.code === 'handling.reversal', `only discounts and reversals are negative (${l.code})`);
       const more = Math.min(total, original + 1 + r(total + 1));
-      const s2 = computeStatement(c, { ...u, pageAccesses: { tieUp: total - more, original: more } });
+      const s2 = computeStatement(c, { ...u, pageAccesses: { tieUp: total - more, original: more } }, type);
       assert.ok(s2.total <= s.total, `more original share raised the fee: ${s.total} -> ${s2.total}`);
     }
   });

@@ -15,7 +15,6 @@ const CONTRACT = {
     {
       effectiveFrom: '2026-01-01',
       terms: {
-        partnershipType: 'content',
         baseFee: { link: 2000, template: 5000, content: 10000 },
         services: { integrityWatch: 1500 },
         contributionDiscount: [{ minOriginalShareBps: 2000, discountBps: 1000 }],

@@ -13,7 +13,7 @@ describe('shop when the main site is down: a plain message, nothing half-made; a
   before(async () => {
     net = await startSyncNetwork([
       { id: 'north', contract: { shop: { handling: { default: 'entrust' } } } },
-      { id: 'south', contract: { shop: { handling: { default: 'entrust' }, userCopy: true } } },
+      { id: 'south', contract: { shop: { handling: { default: 'entrust' } }, users: { userCopy: true } } },
     ]);
     assert.equal((await api(net.main.url, 'POST', '/admin/api/releases', { note: 'shop' })).status, 201);
     for (const id of ['north', 'south']) await api(net.main.url, 'POST', `/admin/api/partners/${id}/push`, {});

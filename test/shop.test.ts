@@ -23,7 +23,7 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
   before(async () => {
     net = await startSyncNetwork([
       { id: 'north', contract: { shop: { handling: { default: 'entrust' } } }, originals: { 'catalog.json': JSON.stringify({ currency: 'EUR', products: [{ id: 'north-map', name: 'Map <b>of</b> the <script>alert(1)</script> coast', category: 'maps', price: 950, stock: 3 }] }) } },
-      { id: 'south', contract: { shop: SOUTH_SHOP, userCopy: false } },
+      { id: 'south', contract: { shop: SOUTH_SHOP, users: { userCopy: false } } },
     ]);
     // An operator's product name with markup, and a Markdown page with raw HTML: both must show as text.
     const catalogFile = join(net.contentDir, 'catalog', 'products.json');
@@ -214,7 +214,7 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.match((await s.agent.get(`/orders/${number}`).expect(200)).text, /Handling fee — 3.00 EUR/);
 
     // The main site now commands a stock check: south holds no tents of its own, so the order is refused.
-    const patched = await api(main(), 'PATCH', '/admin/api/partners/south', { contract: { partnershipType: 'content', shop: { ...SOUTH_SHOP, consult: { checkStock: true, warehouse: 'east', handlingFee: 300 } } } });
+    const patched = await api(main(), 'PATCH', '/admin/api/partners/south', { contract: { sync: { partnershipType: 'content' }, shop: { ...SOUTH_SHOP, consult: { checkStock: true, warehouse: 'east', handlingFee: 300 } } } });
     assert.equal(patched.status, 200);
     await south().shop.refreshFromMain();
     await s.add('tent-2p');

@@ -32,8 +32,8 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     await once(hookServer, 'listening');
     net = await startSyncNetwork(
       [
-        { id: 'north', contract: { emergencyEdit: false } },
-        { id: 'south', contract: { requiresApproval: true, emergencyEdit: true } },
+        { id: 'north', contract: { sync: { emergencyEdit: false } } },
+        { id: 'south', contract: { sync: { requiresApproval: true, emergencyEdit: true } } },
       ],
       { pushMaxAttempts: 2, pushRetryBaseMs: 50 },
     );
@@ -178,7 +178,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
   it('a freeze window holds scheduled and plain manual pushes; an override goes through and says so', async () => {
     const from = new Date(Date.now() - 60_000).toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
-    await api(main(), 'PATCH', '/admin/api/partners/north', { contract: { partnershipType: 'content', freezeWindows: [{ from, to, reason: 'sale weekend' }] } });
+    await api(main(), 'PATCH', '/admin/api/partners/north', { contract: { sync: { partnershipType: 'content', freezeWindows: [{ from, to, reason: 'sale weekend' }] } } });
     await publishPage('FROZEN', 'during freeze');
     const held = await push('north');
     assert.equal(held.body.outcome, 'frozen');
@@ -187,7 +187,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.equal(forced.body.outcome, 'active');
     const d = (await api(main(), 'GET', '/admin/api/deliveries?partner=north&limit=1')).body.deliveries[0];
     assert.equal(d.freezeOverridden, true);
-    await api(main(), 'PATCH', '/admin/api/partners/north', { contract: { partnershipType: 'content' } });
+    await api(main(), 'PATCH', '/admin/api/partners/north', { contract: { sync: { partnershipType: 'content' } } });
   });
 
   it('a failing push is retried with backoff, then the partner shows as failing with the reason and a notification', async () => {

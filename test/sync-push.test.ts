@@ -10,7 +10,7 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
   this.timeout(60000);
   let net: SyncNetwork;
   before(async () => {
-    net = await startSyncNetwork([{ id: 'north' }, { id: 'tpl', contract: { partnershipType: 'template' } }, { id: 'lnk', contract: { partnershipType: 'link' } }]);
+    net = await startSyncNetwork([{ id: 'north' }, { id: 'tpl', contract: { sync: { partnershipType: 'template' } } }, { id: 'lnk', contract: { sync: { partnershipType: 'link' } } }]);
   });
   after(() => net.close());
   const main = () => net.main.url;

@@ -6,13 +6,18 @@ import { MINOR_UNITS } from '../money.js';
  * from its date; a statement always names the version it used. Every amount is
  * an integer in the contract currency's minor unit; every rate in basis points
  * (1 bps = 0.01%).
+ *
+ * It prices every partnership type (baseFee) but does not say which one the
+ * partner has: that fact has one home, the sync terms of the partner's
+ * contract (contract.sync.partnershipType), since it is also what decides what
+ * is pushed. The statement takes the type from there and records it; an audit
+ * bundle exported with --with-contract carries both documents.
  */
 const amount = z.number().int('amounts are integers in the currency\'s minor unit').min(0);
 const bps = z.number().int().min(0).max(10_000);
 
 export const feeTermsSchema = z
   .object({
-    partnershipType: z.enum(['link', 'template', 'content']),
     /** "type": the base fee by partnership type; "size": by size class of content. */
     basis: z.enum(['type', 'size']).default('type'),
     baseFee: z.object({ link: amount, template: amount, content: amount }).strict(),
@@ -73,7 +78,16 @@ export type FeeContract = z.output<typeof feeContractSchema>;
 
 export function parseFeeContract(value: unknown): FeeContract {
   const r = feeContractSchema.safeParse(value);
-  if (!r.success) throw new Error(`invalid fee contract: ${r.error.issues.map((i) => `${i.path.join('.') || 'contract'}: ${i.message}`).join('; ')}`);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => {
+      const at = i.path.join('.') || 'contract';
+      if (i.code === 'unrecognized_keys' && i.keys.includes('partnershipType')) {
+        return `${at}.partnershipType: the partnership type is a sync term of the partner's contract (contract.sync.partnershipType); a fee contract prices every type in baseFee`;
+      }
+      return `${at}: ${i.message}`;
+    });
+    throw new Error(`invalid fee contract: ${lines.join('; ')}`);
+  }
   return r.data;
 }
 

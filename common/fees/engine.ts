@@ -1,4 +1,5 @@
-import { versionOn, type FeeContract, type FeeTerms } from './contract.js';
+import { versionOn, type FeeContract } from './contract.js';
+import type { PartnershipType } from '../release/manifest.js';
 import { applyBps, assertCurrency, formatMoney, roundDiv } from '../money.js';
 
 /** What a period's statement counts, all from verified log entries. */
@@ -31,7 +32,8 @@ export interface Statement {
   currency: string;
   timeZone: string;
   contractVersion: string;
-  partnershipType: FeeTerms['partnershipType'];
+  /** The partnership type the statement was computed for (from the partner's sync terms). */
+  partnershipType: PartnershipType;
   rounding: string;
   lines: StatementLine[];
   total: number;
@@ -53,11 +55,12 @@ export class FeeError extends Error {}
 export const isPeriod = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(v);
 
 /**
- * The fee engine: contract version + usage -> statement. Pure: the same inputs
- * always give the same statement, which is what lets an auditor recompute it
- * from an exported log bundle.
+ * The fee engine: contract version + partnership type + usage -> statement.
+ * Pure: the same inputs always give the same statement, which is what lets an
+ * auditor recompute it from an exported log bundle. The partnership type comes
+ * from the partner's sync terms (its one home), not from the fee contract.
  */
-export function computeStatement(contract: FeeContract, usage: Usage): Statement {
+export function computeStatement(contract: FeeContract, usage: Usage, partnershipType: PartnershipType): Statement {
   if (!isPeriod(usage.period)) throw new FeeError(`period must be YYYY-MM, got "${usage.period}"`);
   const version = versionOn(contract, `${usage.period}-01`);
   if (!version) throw new FeeError(`no contract version of ${contract.partner} is in force on ${usage.period}-01`);
@@ -81,8 +84,8 @@ export function computeStatement(contract: FeeContract, usage: Usage): Statement
       amount: base,
     });
   } else {
-    base = t.baseFee[t.partnershipType];
-    lines.push({ code: 'base', name: `Base fee, ${t.partnershipType} partnership`, formula: `fixed fee per period for a ${t.partnershipType} partnership`, inputs: { partnershipType: t.partnershipType }, amount: base });
+    base = t.baseFee[partnershipType];
+    lines.push({ code: 'base', name: `Base fee, ${partnershipType} partnership`, formula: `fixed fee per period for a ${partnershipType} partnership`, inputs: { partnershipType }, amount: base });
   }
 
   // 2. Optional services, each a surcharge.
@@ -158,7 +161,7 @@ export function computeStatement(contract: FeeContract, usage: Usage): Statement
     currency: cur,
     timeZone: contract.timeZone,
     contractVersion: version.effectiveFrom,
-    partnershipType: t.partnershipType,
+    partnershipType,
     rounding: ROUNDING_RULE,
     lines,
     total: lines.reduce((s, l) => s + l.amount, 0),

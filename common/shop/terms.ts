@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineTermsSlice, readTerms, type TermsOf } from '../contract/terms.js';
 import type { Product } from './catalog.js';
 
 /**
@@ -16,7 +17,11 @@ export type HandlingMode = (typeof HANDLING_MODES)[number];
 const mode = z.enum(HANDLING_MODES);
 const rule = z.union([z.object({ product: z.string().min(1).max(64), mode }).strict(), z.object({ category: z.string().min(1).max(40), mode }).strict()]);
 
-/** The shop terms of a partner's contract, kept at the main site under the contract's "shop" key. */
+/**
+ * The shop terms of a partner's contract, version 1, under "shop": how its
+ * orders on tie-up goods are handled. Defaults apply only when the main site
+ * writes the terms. (Whether the partner keeps user copies is a users term.)
+ */
 export const shopTermsSchema = z
   .object({
     handling: z.object({ default: mode.default('entrust'), rules: z.array(rule).max(500).default([]) }).strict().default({ default: 'entrust', rules: [] }),
@@ -29,19 +34,44 @@ export const shopTermsSchema = z
       })
       .strict()
       .default({ checkStock: true, warehouse: 'partner', handlingFee: 0 }),
-    /** Whether the partner may keep a copy of its shoppers' password hashes and profiles. */
-    userCopy: z.boolean().default(false),
   })
   .strict();
 
-export type ShopTerms = z.output<typeof shopTermsSchema>;
+export const shopTermsSlice = defineTermsSlice({
+  key: 'shop',
+  version: 1,
+  schema: shopTermsSchema,
+  whenAbsent: 'no shop arrangement: the main site handles every order on tie-up goods (all entrusted), and nothing is handled in consult mode',
+  // Before slices, the shop terms sat under "shop" too, with userCopy (now a users term) among them.
+  unsliced: {
+    keys: ['shop'],
+    take: (old) => {
+      const shop = old.shop;
+      if (shop === undefined) return undefined;
+      if (!shop || typeof shop !== 'object' || Array.isArray(shop)) return shop;
+      const { userCopy: _moved, ...rest } = shop as Record<string, unknown>;
+      return rest;
+    },
+  },
+});
 
-export const DEFAULT_SHOP_TERMS: ShopTerms = shopTermsSchema.parse({});
+export type ShopTerms = TermsOf<typeof shopTermsSlice>;
 
-/** The shop terms in a stored contract; unreadable terms mean the defaults (everything entrusted). */
-export function shopTerms(contract: Record<string, unknown>): ShopTerms {
-  const r = shopTermsSchema.safeParse(contract.shop ?? {});
-  return r.success ? r.data : DEFAULT_SHOP_TERMS;
+/** What a contract without shop terms means (see `whenAbsent`): every tie-up order is entrusted to the main site. */
+export const NO_SHOP_ARRANGEMENT: ShopTerms = Object.freeze({
+  handling: Object.freeze({ default: 'entrust', rules: [] }),
+  consult: Object.freeze({ checkStock: true, warehouse: 'partner', handlingFee: 0 }),
+}) as ShopTerms;
+
+/**
+ * The shop terms of a stored contract, read strictly. Absent terms mean no
+ * shop arrangement (`contracted: false`, every tie-up order entrusted);
+ * unreadable terms are a problem, never the defaults.
+ */
+export function readShopTerms(contract: Readonly<Record<string, unknown>>): { ok: true; terms: ShopTerms; contracted: boolean } | { ok: false; problem: string } {
+  const r = readTerms(contract, shopTermsSlice);
+  if (!r.ok) return r;
+  return r.terms === null ? { ok: true, terms: NO_SHOP_ARRANGEMENT, contracted: false } : { ok: true, terms: r.terms, contracted: true };
 }
 
 export function handlingMode(terms: ShopTerms, product: Product): HandlingMode {

@@ -11,6 +11,8 @@ import { fromRoot } from '../paths.js';
 import { SiteLog } from '../logchain/site-log.js';
 import { logOrigin, rawPublicKey, type NoteSigner } from '../logchain/note.js';
 import { LogStore } from '../store/log-store.js';
+import { ContractTerms, type TermsSlice } from '../contract/terms.js';
+import { upgradeUnslicedContracts } from '../contract/upgrade.js';
 
 /** Everything a site's routes and jobs need, built once by the composition root. */
 export interface SiteContext {
@@ -18,6 +20,8 @@ export interface SiteContext {
   logger: Logger;
   db: Db;
   peers: PeerStore;
+  /** The contract terms of this kind of site: the slices its modules declare. */
+  terms: ContractTerms;
   replay: ReplayStore;
   consoleStore: ConsoleStore;
   metrics: SiteMetrics;
@@ -37,6 +41,8 @@ export const COMMON_MIGRATIONS: MigrationSet = { namespace: 'common', dir: fromR
 export interface ContextOptions {
   /** The server's own migrations, applied after the shared ones. */
   migrations: MigrationSet[];
+  /** The contract terms slices of the server's modules (none for a bare context). */
+  terms?: readonly TermsSlice[];
   logDestination?: NodeJS.WritableStream;
   /** Tests and benches run several sites in one process; default metrics would clash. */
   defaultMetrics?: boolean;
@@ -47,8 +53,10 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
   let keyring = await loadKeyring(config.keysDir, config.siteId);
   const db = openDatabase(config.dbFile);
   const applied = runMigrations(db, [COMMON_MIGRATIONS, ...opts.migrations]);
-  if (applied.length) logger.info({ event: 'migrations_applied', migrations: applied }, 'database migrated');
   const peers = new PeerStore(db);
+  const terms = new ContractTerms(opts.terms ?? []);
+  applied.push(...upgradeUnslicedContracts(db, peers, terms, logger));
+  if (applied.length) logger.info({ event: 'migrations_applied', migrations: applied }, 'database migrated');
   const metrics = new SiteMetrics(config.siteId, opts.defaultMetrics ?? true);
   const signer = (name: string): NoteSigner => {
     const k = keyring.current;
@@ -69,6 +77,7 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
     logger,
     db,
     peers,
+    terms,
     replay: new ReplayStore(db),
     consoleStore: new ConsoleStore(db),
     metrics,

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { z } from 'zod';
-import { groundErrors } from '../errors.js';
+import { groundErrors, type AppError } from '../errors.js';
 import { parsePublicJwk, thumbprint, type PublicJwk } from '../keys/jwk.js';
 import type { SiteRole } from '../config.js';
 import type { Peer } from '../store/peer-store.js';
@@ -24,7 +24,8 @@ export const enrolmentSchema = z
     keys: z.array(z.unknown()).max(4).optional(),
     /** RFC 7638 thumbprint given out of band; with no keys, the key is fetched from the peer's JWKS and must match it. */
     thumbprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'thumbprint must be a base64url SHA-256 JWK thumbprint').optional(),
-    contract: z.record(z.string(), z.unknown()).optional(),
+    /** The partner's contract terms, one slice per capability (main site only; checked by the site's terms). */
+    contract: z.unknown().optional(),
   })
   .strict()
   .refine((v) => (v.keys && v.keys.length > 0) || v.thumbprint, { message: 'give the peer\'s public key (keys) or its thumbprint (thumbprint)' });
@@ -79,13 +80,21 @@ async function fetchJwks(base: string): Promise<PublicJwk[]> {
   }
 }
 
+/** A partner refuses terms from anyone but its main site (its manager included). */
+export const contractNotWritableHere = (): AppError =>
+  groundErrors.invalid_contract('contract terms are written only by the main site; this site stores the terms the main site sends', { problems: ['contract: not writable on a partner site'] });
+
 /** Enrols a peer (a partner on the main site, the main site on a partner). */
 export async function enrolPeer(ctx: SiteContext, role: SiteRole, raw: unknown): Promise<Peer> {
   const input = parseOrThrow(enrolmentSchema, raw);
   if (input.id === ctx.config.siteId) throw groundErrors.invalid_request('a site cannot enrol itself');
   if (ctx.peers.get(input.id)) throw groundErrors.peer_exists(`"${input.id}" is already enrolled; remove it first or update it`);
+  // Only the main site writes terms: it writes every slice of a new partner (defaults for those not given);
+  // a partner starts with none and stores what its main site sends.
+  if (role === 'main' && input.contract !== undefined) throw contractNotWritableHere();
+  const contract = role === 'partner' ? ctx.terms.initial(input.contract ?? {}) : undefined;
   const keys = await keysToPin(input);
-  const peer = ctx.peers.add({ id: input.id, role, baseUrl: input.baseUrl, contract: input.contract ?? {}, ackedKid: ctx.keyring().current.kid, keys });
+  const peer = ctx.peers.add({ id: input.id, role, baseUrl: input.baseUrl, contract, ackedKid: ctx.keyring().current.kid, keys });
   ctx.logger.info({ event: 'peer_enrolled', peer: peer.id, role, keys: keys.map((k) => k.thumbprint) }, 'peer enrolled');
   return peer;
 }
@@ -98,6 +107,8 @@ export function describePeer(ctx: SiteContext, peer: Peer) {
     baseUrl: peer.baseUrl,
     status: peer.status,
     contract: peer.contract,
+    /** What makes stored terms unreadable ("sync.requiresApproval: ..."); code that needs such terms refuses to act for this peer. */
+    contractProblems: ctx.terms.problems(peer.contract),
     keys: ctx.peers.keys(peer.id).map((k) => ({ thumbprint: k.thumbprint, pinnedBy: k.pinnedBy, pinnedAt: k.pinnedAt, validUntil: k.validUntil })),
     ourKeyPinnedByPeer: peer.ackedKid,
     lastHello: peer.lastHello,

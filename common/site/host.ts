@@ -7,6 +7,7 @@ import { createConsole, type ConsoleOptions } from './console-routes.js';
 import { COMMON_MIGRATIONS, createSiteContext, type ContextOptions, type SiteContext } from './context.js';
 import type { MigrationSet } from '../store/sqlite.js';
 import { runSite, type RunningSite } from './runner.js';
+import { ContractTerms, type TermsSlice } from '../contract/terms.js';
 import { createPeerRouter } from './s2s-setup.js';
 
 /** A kind of site: its role, its console's wording, and its capability modules in order. */
@@ -15,6 +16,13 @@ export interface SiteDefinition {
   console: Omit<ConsoleOptions, 'nav'>;
   modules: readonly SiteModule<unknown>[];
 }
+
+/** The contract terms of a kind of site: the slice each of its modules declares. */
+export function siteTerms(def: SiteDefinition): ContractTerms {
+  return new ContractTerms(termsSlices(def.modules));
+}
+
+const termsSlices = (modules: readonly SiteModule<unknown>[]): TermsSlice[] => modules.flatMap((m) => (m.terms ? [m.terms] : []));
 
 /** Every migration a kind of site needs, in the order they apply: the ground floor's, then each module's. */
 export function siteMigrations(def: SiteDefinition): MigrationSet[] {
@@ -92,11 +100,11 @@ export function assertConfigSlices(config: SiteConfig, modules: readonly SiteMod
 }
 
 /** Composition: config -> store (migrations of every module) -> services -> app -> listen -> jobs. */
-export async function startHostedSite(config: SiteConfig, def: SiteDefinition, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<HostedSite> {
+export async function startHostedSite(config: SiteConfig, def: SiteDefinition, opts: Omit<ContextOptions, 'migrations' | 'terms'> = {}): Promise<HostedSite> {
   if (config.role !== def.role) throw new Error(`this is a ${def.role} site; the configuration is for a ${config.role} site`);
   const { modules } = def;
   assertConfigSlices(config, modules);
-  const ctx = await createSiteContext(config, { ...opts, migrations: modules.flatMap((m) => m.migrations ?? []) });
+  const ctx = await createSiteContext(config, { ...opts, migrations: modules.flatMap((m) => m.migrations ?? []), terms: termsSlices(modules) });
   for (const m of modules) for (const t of m.logEntryTypes ?? []) ctx.log.types.register(t, m.name);
   const host = createHost(ctx, modules);
   for (const m of modules) host.use(m);

@@ -1,5 +1,6 @@
 import type { Db } from './sqlite.js';
 import type { SiteRole } from '../config.js';
+import { EMPTY_CONTRACT, type StoredContract } from '../contract/terms.js';
 
 export type PeerStatus = 'active' | 'suspended';
 
@@ -17,6 +18,11 @@ export interface Peer {
   role: SiteRole;
   baseUrl: string;
   status: PeerStatus;
+  /**
+   * The contract as stored: one slice per capability (common/contract/terms.ts).
+   * Read it only through the slices' readers, which report an unreadable slice
+   * instead of guessing.
+   */
   contract: Record<string, unknown>;
   ackedKid: string | null;
   lastHello: HelloResult | null;
@@ -79,7 +85,8 @@ export interface NewPeer {
   id: string;
   role: SiteRole;
   baseUrl: string;
-  contract?: Record<string, unknown>;
+  /** Written by the main site's terms (ContractTerms.initial); a partner starts with none. */
+  contract?: StoredContract;
   ackedKid: string | null;
   keys: { thumbprint: string; publicJwk: Record<string, unknown> }[];
 }
@@ -113,6 +120,7 @@ export class PeerStore {
       setStatus: db.prepare('UPDATE peers SET status = ?, updated_at = ? WHERE id = ?'),
       setBaseUrl: db.prepare('UPDATE peers SET base_url = ?, updated_at = ? WHERE id = ?'),
       setContract: db.prepare('UPDATE peers SET contract_json = ?, updated_at = ? WHERE id = ?'),
+      rewriteContract: db.prepare('UPDATE peers SET contract_json = ? WHERE id = ?'),
       setAcked: db.prepare('UPDATE peers SET acked_kid = ?, updated_at = ? WHERE id = ?'),
       setHello: db.prepare('UPDATE peers SET last_hello_json = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM peers WHERE id = ?'),
@@ -155,7 +163,7 @@ export class PeerStore {
     this.invalidate();
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, contract: JSON.stringify(p.contract ?? {}), ackedKid: p.ackedKid, now });
+      this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, contract: JSON.stringify(p.contract ?? EMPTY_CONTRACT), ackedKid: p.ackedKid, now });
       for (const k of p.keys) this.q.pin.run(p.id, k.thumbprint, JSON.stringify(k.publicJwk), now, 'enrolment');
     })();
     return this.get(p.id)!;
@@ -181,9 +189,16 @@ export class PeerStore {
     this.q.setBaseUrl.run(baseUrl, new Date().toISOString(), id);
   }
 
-  setContract(id: string, contract: Record<string, unknown>): void {
+  /** Records a contract that went through the terms' checks (written by the main site, or accepted from it). */
+  setContract(id: string, contract: StoredContract): void {
     this.invalidate();
     this.q.setContract.run(JSON.stringify(contract), new Date().toISOString(), id);
+  }
+
+  /** The same terms in a new stored form (a format upgrade): the contract's recorded time is kept. */
+  rewriteContract(id: string, contract: StoredContract): void {
+    this.invalidate();
+    this.q.rewriteContract.run(JSON.stringify(contract), id);
   }
 
   setAckedKid(id: string, kid: string): void {

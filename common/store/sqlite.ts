@@ -31,10 +31,30 @@ export interface MigrationSet {
 const FILE_RE = /^(\d{3,})_([a-z0-9_-]+)\.sql$/;
 
 /** Applies every not-yet-applied NNN_name.sql file of each set, in order, each in its own transaction. */
-export function runMigrations(db: Db, sets: MigrationSet[]): string[] {
+function ensureMigrationTable(db: Db): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     namespace TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
     PRIMARY KEY (namespace, version))`);
+}
+
+/**
+ * A migration written in TypeScript, for a data change SQL cannot express
+ * (one that needs a schema's checks): run once, in one transaction with its
+ * record in schema_migrations, like the SQL files. Returns whether it ran.
+ */
+export function runOnce(db: Db, m: { namespace: string; version: number; name: string }, change: () => void): boolean {
+  ensureMigrationTable(db);
+  const done = db.prepare('SELECT 1 FROM schema_migrations WHERE namespace = ? AND version = ?').get(m.namespace, m.version);
+  if (done) return false;
+  db.transaction(() => {
+    change();
+    db.prepare('INSERT INTO schema_migrations (namespace, version, name, applied_at) VALUES (?, ?, ?, ?)').run(m.namespace, m.version, m.name, new Date().toISOString());
+  })();
+  return true;
+}
+
+export function runMigrations(db: Db, sets: MigrationSet[]): string[] {
+  ensureMigrationTable(db);
   const applied = new Set(
     (db.prepare('SELECT namespace, version FROM schema_migrations').all() as { namespace: string; version: number }[]).map(
       (r) => `${r.namespace}:${r.version}`,

@@ -2,3 +2,4 @@
 export { sharedUserMigrations, shopperFront, type ShopperFront } from './shopper-front.js';
 export type { Account, UserDirectory } from './shopper-accounts.js';
 export { safeNext, type CurrentShopper, type ShopperSessions } from './shopper-session.js';
+export { userCopyGranted, usersTermsSchema, usersTermsSlice, type UsersTerms } from './terms.js';

@@ -5,6 +5,34 @@ import type { FeeContract } from '../../common/fees/contract.js';
 import type { Statement } from '../../common/fees/engine.js';
 import type { BundleHeader } from '../../common/logchain/audit.js';
 import { formatMoney } from '../../common/money.js';
+import type { PartnershipType } from '../../common/release/manifest.js';
+import { PARTNERSHIP_TYPES, readSyncTerms } from '../../common/sync/index.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Fee contracts exported before the partnership type moved to the sync terms
+ * named a type in each version. Such a bundle is recomputed as it was computed
+ * then: with the type of the version in force; the types are then taken out so
+ * the contract parses as today's.
+ */
+function legacyTypes(raw: unknown, period: string): { contract: unknown; partnershipType?: PartnershipType } {
+  if (!isObject(raw) || !Array.isArray(raw.versions)) return { contract: raw };
+  const versions = raw.versions as unknown[];
+  const typed = versions.some((v) => isObject(v) && isObject(v.terms) && 'partnershipType' in v.terms);
+  if (!typed) return { contract: raw };
+  let inForce: unknown;
+  for (const v of versions) if (isObject(v) && typeof v.effectiveFrom === 'string' && v.effectiveFrom <= `${period}-01`) inForce = isObject(v.terms) ? v.terms.partnershipType : undefined;
+  const contract = {
+    ...raw,
+    versions: versions.map((v) => {
+      if (!isObject(v) || !isObject(v.terms)) return v;
+      const { partnershipType: _t, ...terms } = v.terms;
+      return { ...v, terms };
+    }),
+  };
+  return { contract, partnershipType: PARTNERSHIP_TYPES.find((t) => t === inForce) };
+}
 
 function readJson(file: string, what: string): unknown {
   try {
@@ -42,12 +70,28 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
     io.err(`the bundle does not verify (${v.reason}: ${v.message}); nothing is recomputed from it`);
     return EXIT_CODES[v.reason!];
   }
-  const header = JSON.parse(bundle.subarray(0, bundle.indexOf(10)).toString('utf8')) as Omit<BundleHeader, 'contracts'> & { contracts?: { fees?: unknown }[] };
+  const header = JSON.parse(bundle.subarray(0, bundle.indexOf(10)).toString('utf8')) as Omit<BundleHeader, 'contracts'> & { contracts?: { contract?: unknown; fees?: unknown }[] };
   let contract: FeeContract;
+  let partnershipType: PartnershipType;
+  let typeFrom: string;
   try {
     const raw = typeof flags.contract === 'string' ? readJson(flags.contract, 'contract') : header.contracts?.find((c) => c.fees)?.fees;
     if (!raw) throw new CliError('the bundle carries no fee contract (export it with --with-contract) and no --contract was given', 2);
-    contract = parseFeeContract(raw);
+    const legacy = legacyTypes(raw, period);
+    contract = parseFeeContract(legacy.contract);
+    if (legacy.partnershipType) {
+      partnershipType = legacy.partnershipType;
+      typeFrom = 'the fee contract version in force (exported before the type moved to the sync terms)';
+    } else {
+      // The partnership type's one home: the sync terms of the partner's contract, read strictly.
+      const terms = header.contracts?.find((c) => c.contract !== undefined)?.contract;
+      if (!isObject(terms)) throw new CliError('the bundle carries no partner contract, so no partnership type (export it with --with-contract)', 2);
+      const sync = readSyncTerms(terms);
+      if (!sync.ok) throw new CliError(`the bundle's contract has unreadable sync terms (${sync.problem}), so no partnership type`, 2);
+      if (!sync.terms) throw new CliError("the bundle's contract has no sync terms, so no partnership type to bill", 2);
+      partnershipType = sync.terms.partnershipType;
+      typeFrom = 'the sync terms of the exported contract';
+    }
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError((err as Error).message, 2);
@@ -71,14 +115,15 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
   }
   const usage = usageFromBundle(bundle, period, contract.timeZone, size);
   usage.checkpoint = { site: header.site, size, root: size ? v.tree!.root(size).toString('hex') : '' };
-  const mine = computeStatement(contract, usage);
+  const mine = computeStatement(contract, usage, partnershipType);
   const money = (a: number) => formatMoney({ amount: a, currency: mine.currency });
-  io.out(`recomputed from ${bundleFile}: ${mine.partner} ${mine.period}, contract version ${mine.contractVersion}, log checkpoint size ${size}`);
+  io.out(`recomputed from ${bundleFile}: ${mine.partner} ${mine.period}, contract version ${mine.contractVersion}, ${partnershipType} partnership (from ${typeFrom}), log checkpoint size ${size}`);
   for (const l of mine.lines) io.out(`  ${l.name.padEnd(48)} ${money(l.amount).padStart(14)}   ${l.formula}`);
   io.out(`  ${'Total'.padEnd(48)} ${money(mine.total).padStart(14)}`);
   if (!stored) return 0;
   const theirs = stored.lines.filter((l) => l.code !== 'adjustment');
   const diffs: string[] = [];
+  if (stored.partnershipType && stored.partnershipType !== partnershipType) diffs.push(`partnership type: recomputed for ${partnershipType} (${typeFrom}), the stored statement was computed for ${stored.partnershipType}`);
   const n = Math.max(theirs.length, mine.lines.length);
   for (let i = 0; i < n; i++) {
     const a = mine.lines[i];

@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { groundErrors } from '../../common/errors.js';
+import { AppError, badRequest, notFound } from '../../common/errors.js';
+import type { PartnershipType } from '../../common/release/manifest.js';
+import { readSyncTerms, syncTermsSlice } from '../../common/sync/terms.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
 import { computeStatement, isPeriod, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
 import type { SiteContext } from '../../common/site/context.js';
@@ -47,8 +51,27 @@ export class FeeService {
     return this.ctx.peers.list().filter((p) => p.role === 'partner' && this.store.contract(p.id)).map((p) => p.id);
   }
 
-  /** The statement as the logs stand now, without adjustments for earlier periods. */
-  private compute(partner: string, period: string, contract: FeeContract, counted?: LogUsage): PartnerStatement {
+  /**
+   * The partner's partnership type, from its sync terms (the type's one home).
+   * Unreadable or absent terms stop the statement: no base fee is billed on a guessed type.
+   */
+  private partnershipType(partner: string): PartnershipType {
+    const r = readSyncTerms(this.ctx.peers.get(partner)?.contract ?? {});
+    if (!r.ok) {
+      this.ctx.logger.error({ event: 'statement_refused_contract_invalid', partner, problem: r.problem }, `no statement for ${partner}: its sync terms cannot be read`);
+      throw groundErrors.contract_invalid(`the sync terms of ${partner} cannot be read (${r.problem}), so its partnership type is unknown; no statement is computed until an operator writes them again`);
+    }
+    if (!r.terms) throw groundErrors.not_contracted(`${partner}'s contract has no sync terms (${syncTermsSlice.whenAbsent}), so there is no partnership type to bill`);
+    return r.terms.partnershipType;
+  }
+
+  /**
+   * The statement as the logs stand now, without adjustments for earlier
+   * periods, for the given partnership type (by default the one in the sync
+   * terms now; a closed period is recomputed for the type it was closed with,
+   * so a later change of type never shows up as an adjustment).
+   */
+  private compute(partner: string, period: string, contract: FeeContract, counted?: LogUsage, partnershipType: PartnershipType = this.partnershipType(partner)): PartnerStatement {
     const { start, end } = periodBounds(period, contract.timeZone);
     const cp = this.witness.store.latestCheckpoint(partner);
     const u = counted ?? this.witness.store.usage(partner, start.toISOString(), end.toISOString());
@@ -61,7 +84,7 @@ export class FeeService {
       reversals: u.reversals,
       checkpoint: cp ? { site: partner, size: cp.size, root: cp.root.toString('hex') } : null,
     };
-    const s = computeStatement(contract, usage);
+    const s = computeStatement(contract, usage, partnershipType);
     const { period: _p, checkpoint: _c, ...rest } = usage;
     return { ...s, status: 'draft', hash: null, closedAt: null, usage: rest };
   }
@@ -77,7 +100,7 @@ export class FeeService {
     for (const c of this.store.closedFor(partner)) {
       if (c.period >= period || (c.adjustedIn !== null && c.adjustedIn !== period)) continue;
       const frozen = JSON.parse(c.json) as PartnerStatement;
-      const now = this.compute(partner, c.period, contract);
+      const now = this.compute(partner, c.period, contract, undefined, frozen.partnershipType);
       const diff = now.total - frozen.total;
       if (diff !== 0) {
         s.lines.push({

@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations } from '../../common/shop/index.js';
+import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations, shopTermsSlice } from '../../common/shop/index.js';
 import { syncModule } from '../sync/index.js';
 import { usersModule } from '../users/index.js';
 import { mainShopBackend } from './main-backend.js';
@@ -21,6 +21,7 @@ export const shopModule = defineModule<MainShop>({
   name: 'shop',
   errors: [shopErrors, mainShopErrors],
   logEntryTypes: [pageEntry, orderEntry, cancelEntry, refundEntry],
+  terms: shopTermsSlice,
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
   views: [fromRoot('main-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],

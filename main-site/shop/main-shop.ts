@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { groundErrors } from '../../common/errors.js';
 import { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
 import { canMove, nextStates, outOfStockError, type OrderLine, type OrderState, type OrderView, type Settlement } from '../../common/shop/order-states.js';
-import { shopTerms, type ConsultCommand } from '../../common/shop/terms.js';
+import { readShopTerms, type ConsultCommand } from '../../common/shop/terms.js';
+import type { StoredContract } from '../../common/contract/terms.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import { withDeadline } from '../../common/s2s/client.js';
@@ -132,12 +134,32 @@ export class MainShop {
     }
   }
 
+  /**
+   * The partner's contract as its shop state carries it: every slice as stored
+   * here. Undefined, logged, when a slice cannot be read: the partner then keeps
+   * the terms it was last sent rather than receive a contract it would refuse.
+   */
+  contractToSend(site: string): StoredContract | undefined {
+    const peer = this.ctx.peers.get(site);
+    if (!peer) return undefined;
+    const sent = this.ctx.terms.toSend(peer.contract);
+    if (sent.ok) return sent.contract;
+    this.ctx.logger.warn({ event: 'shop_state_without_contract', partner: site, problems: sent.problems }, `the shop state for ${site} goes without its contract: the stored terms cannot be read`);
+    return undefined;
+  }
+
   /** Consult mode (the seed's mode (3), Fig. 7): the command the partner must follow, from its contract. */
   consult(site: string, raw: unknown): ConsultCommand {
     const parsed = consultSchema.safeParse(raw);
     if (!parsed.success) throw mainShopErrors.invalid_consultation(firstIssue(parsed.error));
     const priced = this.priced(parsed.data.lines);
-    const terms = shopTerms(this.ctx.peers.get(site)?.contract ?? {});
+    const read = readShopTerms(this.ctx.peers.get(site)?.contract ?? {});
+    if (!read.ok) {
+      this.ctx.logger.error({ event: 'consult_refused_contract_invalid', partner: site, problem: read.problem }, `consultation from ${site} refused: its shop terms cannot be read`);
+      throw groundErrors.contract_invalid(`the main site cannot read ${site}'s shop terms (${read.problem}); nothing is commanded until an operator writes them again`);
+    }
+    if (!read.contracted) throw groundErrors.not_contracted(`${site}'s contract has no shop terms: nothing is handled in consult mode`);
+    const terms = read.terms;
     const command: ConsultCommand = {
       checkStock: terms.consult.checkStock,
       warehouse: terms.consult.warehouse,

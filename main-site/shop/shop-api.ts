@@ -4,7 +4,6 @@ import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../co
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import { formatMoney } from '../../common/money.js';
-import { shopTerms } from '../../common/shop/terms.js';
 import type { MainShop } from './main-shop.js';
 import { mainShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
@@ -33,7 +32,8 @@ export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2
     '/shop/state',
     s2sRoute(deps, (s2s) => {
       onlyPartners(s2s.peer.role);
-      return { body: { stock: shop.stock(), terms: shopTerms(s2s.peer.contract), time: new Date().toISOString() } };
+      const contract = shop.contractToSend(s2s.peer.id);
+      return { body: { stock: shop.stock(), ...(contract ? { contract } : {}), time: new Date().toISOString() } };
     }),
   );
   router.post(

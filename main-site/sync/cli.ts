@@ -2,7 +2,7 @@ import { API_OPTIONS, apiCall, tokenOf, urlOf } from '../../common/cli/api.js';
 import { CliError, defineCommands, print } from '../../common/cli/command.js';
 
 type Outcome = { partner: string; outcome: string; detail: string; release?: number | null; blobsSent?: number };
-type StatusRow = { id: string; status: string; partnershipType: string; activeRelease: number | null; latestRelease: number | null; stagedRelease: number | null; stagedState: string | null; rejectReason: string | null; lastPush: { outcome: string; at: string } | null; drift: boolean; failing: boolean; nextScheduledPush: string | null };
+type StatusRow = { id: string; status: string; partnershipType: string | null; contractProblem?: string; activeRelease: number | null; latestRelease: number | null; stagedRelease: number | null; stagedState: string | null; rejectReason: string | null; lastPush: { outcome: string; at: string } | null; drift: boolean; failing: boolean; nextScheduledPush: string | null };
 type Delivery = { startedAt: string; partnerId: string; release: number | null; trigger: string; attempt: number; outcome: string | null; detail: string | null };
 
 /** Publishing releases and pushing them, against the main site's console API. */
@@ -52,7 +52,7 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
         io.out(`${'partner'.padEnd(12)} ${'type'.padEnd(9)} ${'serving'.padEnd(8)} ${'staged'.padEnd(26)} ${'last push'.padEnd(10)} ${'integrity'.padEnd(9)} next push`);
         for (const p of r.partners) {
           const staged = p.stagedRelease ? `${p.stagedRelease} ${p.stagedState}${p.rejectReason ? `: ${p.rejectReason}` : ''}` : '-';
-          io.out(`${p.id.padEnd(12)} ${p.partnershipType.padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`);
+          io.out(`${p.id.padEnd(12)} ${(p.partnershipType ?? (p.contractProblem ? 'UNREADABLE' : '-')).padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`);
         }
       });
       return 0;

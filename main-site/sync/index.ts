@@ -2,9 +2,8 @@ import cron from 'node-cron';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
 
-import { siteFront } from '../../common/sync/index.js';
+import { readSyncTerms, siteFront, syncTermsSlice } from '../../common/sync/index.js';
 import { usersModule } from '../users/index.js';
-import { syncTerms } from './contract.js';
 import { MainContent } from './main-content.js';
 import type { MainSync } from './main-sync.js';
 import { mountPartnerReports } from './partner-reports.js';
@@ -32,6 +31,7 @@ export const syncModule = defineModule<MainSync>({
   name: 'sync',
   errors: [syncErrors],
   logEntryTypes: [pageEntry],
+  terms: syncTermsSlice,
   migrations,
   config: syncConfig,
   cli: syncCli,
@@ -69,7 +69,10 @@ export const syncModule = defineModule<MainSync>({
       ctx.config.driftCheckCron,
       async () => {
         for (const p of ctx.peers.list()) {
-          if (p.role !== 'partner' || p.status !== 'active' || syncTerms(p.contract).partnershipType === 'link') continue;
+          if (p.role !== 'partner' || p.status !== 'active') continue;
+          // Unreadable or absent sync terms: nothing was pushed, so there is nothing to compare (pushes report the problem).
+          const t = readSyncTerms(p.contract);
+          if (!t.ok || !t.terms || t.terms.partnershipType === 'link') continue;
           if (m.sync.get(p.id).activeRelease === null) continue;
           await checkDrift(m, p.id).catch((err: unknown) => ctx.logger.warn({ event: 'drift_check_failed', partner: p.id, reason: (err as Error).message }, 'drift check failed'));
         }

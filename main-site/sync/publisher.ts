@@ -6,7 +6,7 @@ import type { SiteContext } from '../../common/site/context.js';
 import { scanContent } from './content-scanner.js';
 import type { Release, ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
-import { syncTerms } from './contract.js';
+import { readSyncTerms } from '../../common/sync/terms.js';
 import type { MainContent } from './main-content.js';
 import { syncErrors } from './errors.js';
 
@@ -42,7 +42,10 @@ export function publish(d: PublisherDeps, note: string, by: string): PublishResu
   const pagePaths = new Set(scan.manifest.map((e) => pageUrlPath(e.path)).filter((p): p is string => p !== null));
   const collisions: string[] = [];
   for (const peer of d.ctx.peers.list().filter((p) => p.role === 'partner')) {
-    if (syncTerms(peer.contract).partnershipType !== 'content') continue;
+    // Only content partners receive pages. Unreadable sync terms count as content here: when they are
+    // written again the partner may well receive this release, so its collisions are not overlooked.
+    const t = readSyncTerms(peer.contract);
+    if (t.ok && t.terms?.partnershipType !== 'content') continue;
     const clash = d.sync.get(peer.id).originalPaths.filter((p) => pagePaths.has(p));
     if (clash.length) collisions.push(`${peer.id} already has original page(s) ${clash.join(', ')}`);
   }

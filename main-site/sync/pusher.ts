@@ -4,8 +4,8 @@ import { S2SCallError } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
-import { activeFreeze, syncTerms } from './contract.js';
-import { shopTerms } from '../../common/shop/terms.js';
+import { activeFreeze } from './contract.js';
+import { readSyncTerms, syncTermsSlice } from '../../common/sync/terms.js';
 import { releaseFor } from './publisher.js';
 import { notify } from './webhooks.js';
 
@@ -61,9 +61,7 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
   const { ctx, releases, sync } = d;
   const peer = ctx.peers.get(req.partnerId);
   const latest = releases.latest();
-  const terms = syncTerms(peer?.contract ?? {});
-  const freeze = peer ? activeFreeze(terms) : null;
-  const overriding = !!freeze && !!req.overrideFreeze;
+  let overriding = false;
   let deliveryId = 0;
   let blobsSent = 0;
   let bytesSent = 0;
@@ -72,7 +70,7 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
   const done = (outcome: PushOutcome['outcome'], detail: string, release: number | null = latest?.number ?? null): PushOutcome => {
     if (deliveryId) {
       sync.finishDelivery(deliveryId, outcome, detail, blobsSent, bytesSent + bytesReceived, release);
-    } else if (!quietSkip(d, req, outcome)) {
+    } else if (!quietSkip(d, req, outcome, detail)) {
       // Decided without contacting the partner: one complete row.
       deliveryId = sync.startDelivery(req.partnerId, release, req.attempt ?? 1, req.trigger, overriding, startedAt);
       sync.finishDelivery(deliveryId, outcome, detail, 0, 0, release);
@@ -85,6 +83,25 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
 
   if (!peer || peer.role !== 'partner') return done('skipped', 'not an enrolled partner');
   if (peer.status !== 'active') return done('skipped', `partner is ${peer.status}`);
+  // The terms are read strictly: unreadable terms stop the push (never a guess at defaults), absent ones mean no sync.
+  const read = readSyncTerms(peer.contract);
+  const sent = ctx.terms.toSend(peer.contract);
+  if (!read.ok || !sent.ok) {
+    const problems = [...(read.ok ? [] : [read.problem]), ...(sent.ok ? [] : sent.problems)];
+    const detail = `contract_invalid: the stored contract cannot be read (${[...new Set(problems)].join('; ')}); nothing is pushed until an operator writes the terms again`;
+    const quiet = quietSkip(d, req, 'failed', detail);
+    const out = done('failed', detail);
+    if (!quiet) {
+      sync.update(peer.id, { failing: true });
+      ctx.logger.error({ event: 'push_refused_contract_invalid', partner: peer.id, problems }, `push to ${peer.id} refused: its contract cannot be read`);
+      notify(ctx, sync, 'push_failed', peer.id, null, detail);
+    }
+    return out;
+  }
+  if (read.terms === null) return done('skipped', `the contract has no sync terms: ${syncTermsSlice.whenAbsent}`);
+  const terms = read.terms;
+  const freeze = activeFreeze(terms);
+  overriding = !!freeze && !!req.overrideFreeze;
   if (freeze && !req.overrideFreeze) return done('frozen', `freeze window in force (${freeze}); the push waits`);
   if (overriding) ctx.logger.warn({ event: 'freeze_overridden', partner: peer.id, freeze, trigger: req.trigger }, 'manual push overrides a freeze window');
   if (!latest) return done('noop', 'nothing published yet', null);
@@ -111,7 +128,8 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
       root: target.root,
       note: latest.note,
       requiresApproval: terms.requiresApproval,
-      contract: { requiresApproval: terms.requiresApproval, emergencyEdit: terms.emergencyEdit, partnershipType: terms.partnershipType, shop: shopTerms(peer?.contract ?? {}) },
+      // Every slice of the partner's contract, exactly as stored here; the partner checks and stores them as they are.
+      contract: sent.contract,
       ...(req.repair ? { repair: true } : {}),
     };
     const base = state.heldRelease !== null && state.heldRelease !== latest.number ? releases.get(state.heldRelease) : undefined;
@@ -185,10 +203,15 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
  * logged (the schedule may fire every few seconds); a freeze is logged once
  * when it starts holding pushes back, not at every tick.
  */
-function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcome']): boolean {
+function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcome'], detail: string): boolean {
   if (req.trigger !== 'schedule') return false;
   if (outcome === 'noop' || outcome === 'skipped') return true;
   if (outcome === 'frozen') return d.sync.deliveries(req.partnerId, 1)[0]?.outcome === 'frozen';
+  // An unreadable contract is reported once, not at every tick, until it changes.
+  if (outcome === 'failed' && detail.startsWith('contract_invalid')) {
+    const last = d.sync.deliveries(req.partnerId, 1)[0];
+    return last?.outcome === 'failed' && last.detail === detail;
+  }
   return false;
 }
 
@@ -198,7 +221,9 @@ export function recordServing(d: PusherDeps, partnerId: string, s: SyncAnswer): 
   const now = new Date().toISOString();
   const acked = s.activeRelease != null ? d.releases.get(s.activeRelease) : undefined;
   const peer = d.ctx.peers.get(partnerId);
-  const expected = acked && peer ? releaseFor(acked, syncTerms(peer.contract).partnershipType).root : null;
+  // Without readable sync terms there is no telling which view of the release it should serve: no drift judgement.
+  const t = peer ? readSyncTerms(peer.contract) : undefined;
+  const expected = acked && t?.ok && t.terms ? releaseFor(acked, t.terms.partnershipType).root : null;
   const edits = s.emergencyEdits ?? 0;
   const drift = expected !== null && s.servingRoot != null && s.servingRoot !== expected && edits === 0;
   const detail = drift ? `serving root ${String(s.servingRoot).slice(0, 12)}… differs from release ${s.activeRelease} (${expected!.slice(0, 12)}…)` : null;

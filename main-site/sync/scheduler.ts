@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SiteContext } from '../../common/site/context.js';
-import { syncTerms } from './contract.js';
+import { readSyncTerms } from '../../common/sync/terms.js';
 import type { PushQueue } from './push-queue.js';
 
 /**
@@ -9,6 +9,7 @@ import type { PushQueue } from './push-queue.js';
  */
 export class PushScheduler {
   private readonly tasks = new Map<string, { expr: string; task: ScheduledTask }>();
+  private readonly unreadable = new Map<string, string>();
 
   constructor(
     private readonly ctx: SiteContext,
@@ -19,8 +20,16 @@ export class PushScheduler {
     const wanted = new Map<string, string>();
     for (const p of this.ctx.peers.list()) {
       if (p.role !== 'partner' || p.status !== 'active') continue;
-      const t = syncTerms(p.contract);
-      if (t.schedule && t.partnershipType !== 'link') wanted.set(p.id, t.schedule);
+      const r = readSyncTerms(p.contract);
+      if (!r.ok) {
+        // No schedule is guessed from unreadable terms; said once per change of problem, not at every reconcile.
+        if (this.unreadable.get(p.id) !== r.problem) this.ctx.logger.error({ event: 'schedule_unknown_contract_invalid', partner: p.id, problem: r.problem }, `no scheduled pushes to ${p.id}: its sync terms cannot be read`);
+        this.unreadable.set(p.id, r.problem);
+        continue;
+      }
+      this.unreadable.delete(p.id);
+      const t = r.terms;
+      if (t?.schedule && t.partnershipType !== 'link') wanted.set(p.id, t.schedule);
     }
     for (const [id, cur] of this.tasks) {
       if (wanted.get(id) !== cur.expr) {

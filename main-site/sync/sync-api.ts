@@ -2,23 +2,31 @@ import express, { type Request } from 'express';
 import { z } from 'zod';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
-import { syncTerms } from './contract.js';
+import { readSyncTerms } from '../../common/sync/terms.js';
 import type { MainSync } from './main-sync.js';
 import { publish } from './publisher.js';
 import { checkDrift, recordServing, type PushOutcome } from './pusher.js';
 import { WEBHOOK_EVENTS } from './webhooks.js';
 import { syncErrors } from './errors.js';
 
+const groupOf = (contract: Record<string, unknown>): string | undefined => {
+  const r = readSyncTerms(contract);
+  return r.ok ? r.terms?.group : undefined;
+};
+
 /** The sync status of one partner as the console and the API show it. */
 export function syncView(m: MainSync, partnerId: string) {
   const peer = m.ctx.peers.get(partnerId);
   const s = m.sync.get(partnerId);
-  const terms = syncTerms(peer?.contract ?? {});
+  // Unreadable or absent sync terms show as nulls (with the problem), never as defaults.
+  const read = peer ? readSyncTerms(peer.contract) : undefined;
+  const terms = read?.ok ? read.terms : null;
   const latest = m.releases.latest();
   return {
-    partnershipType: terms.partnershipType,
-    requiresApproval: terms.requiresApproval,
-    schedule: terms.schedule ?? null,
+    partnershipType: terms?.partnershipType ?? null,
+    requiresApproval: terms?.requiresApproval ?? null,
+    schedule: terms?.schedule ?? null,
+    ...(read && !read.ok ? { contractProblem: read.problem } : {}),
     nextScheduledPush: m.scheduler.nextRun(partnerId),
     latestRelease: latest?.number ?? null,
     activeRelease: s.activeRelease,
@@ -93,7 +101,7 @@ export function syncApi(m: MainSync): express.Router {
     const targets = m.ctx.peers
       .list()
       .filter((p) => p.role === 'partner' && p.status === 'active')
-      .filter((p) => body.all || body.partners?.includes(p.id) || (body.group && syncTerms(p.contract).group === body.group));
+      .filter((p) => body.all || body.partners?.includes(p.id) || (body.group && groupOf(p.contract) === body.group));
     const unknown = (body.partners ?? []).filter((id) => !targets.some((t) => t.id === id));
     if (unknown.length) throw syncErrors.partner_not_found(`no active partner ${unknown.join(', ')}`);
     const results = await Promise.all(targets.map((t) => pushAndReport(m, t.id, { overrideFreeze: body.overrideFreeze ?? false }, 'manual')));

@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { shopperFront, sharedUserMigrations, type ShopperFront } from '../../common/users/index.js';
+import { shopperFront, sharedUserMigrations, usersTermsSlice, type ShopperFront } from '../../common/users/index.js';
 import { UserService } from './user-service.js';
 import { UserStore } from './user-store.js';
 import { mountUserCentre, usersApi, usersPages } from './users-api.js';
@@ -19,6 +19,7 @@ export interface MainUsers extends ShopperFront {
 export const usersModule = defineModule<MainUsers>({
   name: 'users',
   errors: [accountErrors, mainUserErrors],
+  terms: usersTermsSlice,
   migrations: [...sharedUserMigrations, { namespace: 'users', dir: fromRoot('main-site/users/migrations'), adopts: { 1: 'main:6' } }],
   views: [fromRoot('main-site/users/views')],
   nav: [{ path: '/users', title: 'Shoppers' }],

@@ -1,7 +1,7 @@
 import express from 'express';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { UserService } from './user-service.js';
-import { shopTerms } from '../../common/shop/terms.js';
+import { userCopyGranted } from '../../common/users/terms.js';
 import type { Peer } from '../../common/store/peer-store.js';
 import { mainUserErrors } from './errors.js';
 
@@ -11,8 +11,12 @@ export function mountUserCentre(router: express.Router, users: UserService, deps
     if (role !== 'partner') throw mainUserErrors.not_a_partner('only partners use the user centre');
   };
   // A partner whose contract grants a user copy also gets the scrypt hash, never the password.
-  const withCopy = (peer: Peer, u: { id: string; email: string; name: string }) =>
-    shopTerms(peer.contract).userCopy ? { ...u, copy: { passwordHash: users.passwordHashOf(u.id) } } : u;
+  // Unreadable users terms grant nothing: a password hash is never sent on a guess.
+  const withCopy = (peer: Peer, u: { id: string; email: string; name: string }) => {
+    const g = userCopyGranted(peer.contract);
+    if (g.problem) deps.logger.error({ event: 'user_copy_withheld_contract_invalid', partner: peer.id, problem: g.problem }, `no user copy sent to ${peer.id}: its users terms cannot be read`);
+    return g.granted ? { ...u, copy: { passwordHash: users.passwordHashOf(u.id) } } : u;
+  };
   router.post(
     '/users/register',
     s2sRoute(deps, async (s2s) => {

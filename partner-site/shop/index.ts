@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations } from '../../common/shop/index.js';
+import { accountOrders, cartHousekeeping, mountShopFront, shopFrontMigrations, shopTermsSlice } from '../../common/shop/index.js';
 import { syncModule } from '../sync/index.js';
 import { usersModule } from '../users/index.js';
 import { managerShopApi, managerShopPages, mountShopReports } from './manager-shop.js';
@@ -21,6 +21,7 @@ export const shopModule = defineModule<PartnerShop>({
   name: 'shop',
   errors: [shopErrors, partnerShopErrors],
   logEntryTypes: [pageEntry, orderEntry, cancelEntry, refundEntry],
+  terms: shopTermsSlice,
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('partner-site/shop/migrations'), adopts: { 1: 'partner:4' } }],
   config: shopConfig,
   views: [fromRoot('partner-site/shop/views')],

@@ -34,7 +34,8 @@ export function managerShopApi(shop: PartnerShop): express.Router {
     res.json({ productId: req.params.productId, onHand: n });
   });
   r.get('/shop-terms', (_req, res) => {
-    res.json({ terms: shop.terms() });
+    const r = shop.readTerms();
+    res.json(r.ok ? { terms: r.terms, contracted: r.contracted, userCopy: shop.userCopyGranted() } : { terms: null, problem: r.problem, userCopy: shop.userCopyGranted() });
   });
   return r;
 }

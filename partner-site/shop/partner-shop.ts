@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { AppError, groundErrors } from '../../common/errors.js';
 import { peerRefusal, withDeadline } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
 import { canMove, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
 import type { CheckoutGroup, PlaceRequest, ShopBackend } from '../../common/shop/shop-routes.js';
-import { handlingMode, shopTermsSchema, shopTerms, type ConsultCommand, type HandlingMode, type ShopTerms } from '../../common/shop/terms.js';
+import { handlingMode, readShopTerms, type ConsultCommand, type HandlingMode, type ShopTerms } from '../../common/shop/terms.js';
+import { userCopyGranted } from '../../common/users/terms.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { PartnerShopStore, type PartnerOrder } from './shop-store.js';
@@ -29,7 +31,8 @@ export class PartnerShop implements ShopBackend {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private failures = 0;
-  private parsedTerms: { contract: Record<string, unknown>; terms: ShopTerms } | undefined;
+  private parsedTerms: { contract: Record<string, unknown>; read: ReturnType<typeof readShopTerms> } | undefined;
+  private refusedContract: string | undefined;
 
   constructor(
     private readonly ctx: SiteContext,
@@ -37,11 +40,32 @@ export class PartnerShop implements ShopBackend {
     private readonly view: () => ContentView,
   ) {}
 
-  /** The terms in force, parsed again only when the stored contract changes (this is on every product page). */
+  /**
+   * The terms in force, read again only when the stored contract changes (this
+   * is on every product page). Absent shop terms mean every tie-up order is
+   * entrusted to the main site; unreadable ones stop the shop's tie-up goods
+   * with contract_invalid rather than guess how to handle them.
+   */
   terms(): ShopTerms {
+    const r = this.readTerms();
+    if (!r.ok) throw groundErrors.contract_invalid.as(503, `This shop cannot take orders on the main brand's goods right now: its terms from the main site cannot be read (${r.problem}).`);
+    return r.terms;
+  }
+
+  /** The shop terms as stored, read strictly (for the manager's view, which shows a problem instead of failing). */
+  readTerms(): ReturnType<typeof readShopTerms> {
     const contract = this.ctx.peers.main()?.contract ?? NO_CONTRACT;
-    if (this.parsedTerms?.contract !== contract) this.parsedTerms = { contract, terms: shopTerms(contract) };
-    return this.parsedTerms.terms;
+    if (this.parsedTerms?.contract !== contract) {
+      const read = readShopTerms(contract);
+      if (!read.ok) this.ctx.logger.error({ event: 'shop_terms_unreadable', problem: read.problem }, 'the stored shop terms cannot be read; tie-up goods are not sold until the main site sends them again');
+      this.parsedTerms = { contract, read };
+    }
+    return this.parsedTerms.read;
+  }
+
+  /** Whether the contract grants this partner a user copy (unreadable users terms grant none). */
+  userCopyGranted(): boolean {
+    return userCopyGranted(this.ctx.peers.main()?.contract ?? NO_CONTRACT).granted;
   }
 
   modeOf(p: Product): HandlingMode {
@@ -73,11 +97,11 @@ export class PartnerShop implements ShopBackend {
     const main = this.ctx.peers.main();
     if (!main) return false;
     try {
-      const r = await this.ctx.client.call<{ stock: Record<string, number>; terms: unknown }>(main.id, 'GET', '/s2s/shop/state');
+      const r = await this.ctx.client.call<{ stock: Record<string, number>; contract?: unknown }>(main.id, 'GET', '/s2s/shop/state');
       this.mainStock = r.body.stock;
       this.mainStockAt = Date.now();
-      const terms = shopTermsSchema.safeParse(r.body.terms);
-      if (terms.success) this.applyTerms(terms.data);
+      if (r.body.contract !== undefined) this.keepContract(r.body.contract);
+      this.dropUngrantedCopies();
       return true;
     } catch (err) {
       // One line per outage, not one per retry.
@@ -86,12 +110,32 @@ export class PartnerShop implements ShopBackend {
     }
   }
 
-  /** Keeps the main site's terms; drops the user copy the moment the contract stops granting it. */
-  applyTerms(terms: ShopTerms): void {
+  /**
+   * Stores the contract the main site sent with its state, as sent, once it
+   * passes this site's slices strictly; a malformed one is refused (logged once)
+   * and the stored contract kept. The partner never writes terms itself.
+   */
+  keepContract(sent: unknown): void {
     const main = this.ctx.peers.main();
     if (!main) return;
-    if (JSON.stringify(main.contract.shop ?? null) !== JSON.stringify(terms)) this.ctx.peers.setContract(main.id, { ...main.contract, shop: terms });
-    if (!terms.userCopy && this.store.userCopies() > 0) {
+    let contract;
+    try {
+      contract = this.ctx.terms.accept(sent);
+    } catch (err) {
+      const problems = err instanceof AppError ? (err.details?.problems as string[] | undefined) : undefined;
+      const key = JSON.stringify(problems ?? (err as Error).message);
+      if (this.refusedContract !== key) this.ctx.logger.warn({ event: 'shop_state_contract_refused', problems }, 'the main site sent a malformed contract with its shop state: refused, the stored contract is kept');
+      this.refusedContract = key;
+      return;
+    }
+    this.refusedContract = undefined;
+    if (JSON.stringify(main.contract) !== JSON.stringify(contract)) this.ctx.peers.setContract(main.id, contract);
+  }
+
+  /** Drops the user copies the moment the contract stops granting them (unreadable terms neither grant nor revoke: copies are kept, unused). */
+  dropUngrantedCopies(): void {
+    const g = userCopyGranted(this.ctx.peers.main()?.contract ?? NO_CONTRACT);
+    if (!g.granted && !g.problem && this.store.userCopies() > 0) {
       const n = this.store.dropUserCopies();
       this.ctx.logger.info({ event: 'user_copies_dropped', count: n }, 'the contract no longer grants a user copy; copies deleted');
     }

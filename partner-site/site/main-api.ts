@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import type { SiteContext } from '../../common/site/context.js';
-import { describePeer, enrolPeer } from '../../common/site/enrolment.js';
+import { contractNotWritableHere, describePeer, enrolPeer } from '../../common/site/enrolment.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
 import { siteErrors } from './errors.js';
 
@@ -17,6 +17,7 @@ export function mainApi(ctx: SiteContext): express.Router {
   r.put('/', async (req: Request, res: Response) => {
     const existing = mainPeer(ctx);
     const id = (req.body as { id?: unknown } | undefined)?.id;
+    if ((req.body as { contract?: unknown } | undefined)?.contract !== undefined) throw contractNotWritableHere();
     if (existing && existing.id !== id) throw siteErrors.main_exists(`this partner already belongs to main site "${existing.id}"; DELETE /manage/api/main first`);
     if (existing) ctx.peers.remove(existing.id);
     const peer = await enrolPeer(ctx, 'main', req.body);

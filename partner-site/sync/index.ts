@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { siteFront } from '../../common/sync/index.js';
+import { siteFront, syncTermsSlice } from '../../common/sync/index.js';
 import { usersModule } from '../users/index.js';
 import { BlobStore } from './blob-store.js';
 import { syncApi, syncPages } from './manager-routes.js';
@@ -20,6 +20,7 @@ export const syncModule = defineModule<PartnerSync>({
   name: 'sync',
   errors: [syncErrors],
   logEntryTypes: [pageEntry],
+  terms: syncTermsSlice,
   migrations: [{ namespace: 'sync', dir: fromRoot('partner-site/sync/migrations'), adopts: { 1: 'partner:2', 2: 'partner:3' } }],
   config: syncConfig,
   views: [fromRoot('partner-site/sync/views')],

@@ -1,9 +1,11 @@
 import { createTwoFilesPatch } from 'diff';
+import { groundErrors } from '../../common/errors.js';
 import { z } from 'zod';
 import { compareManifests } from '../../common/release/diff.js';
 import { checkPath, pageUrlPath, sha256Hex } from '../../common/release/manifest.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
+import { readSyncTerms } from '../../common/sync/terms.js';
 import { activateRelease, type PartnerSync } from './receiver.js';
 import { syncErrors } from './errors.js';
 
@@ -93,7 +95,13 @@ const emergencySchema = z.object({ content: z.string().max(1024 * 1024), reason:
 /** The contract's emergency edit right: replace one tie-up file, logged here and reported to the main site. */
 export async function emergencyEdit(p: PartnerSync, path: string, by: string, body: unknown) {
   const main = mainPeer(p);
-  if (!main || main.contract.emergencyEdit !== true) throw syncErrors.no_emergency_right('the contract does not grant this partner an emergency edit right; tie-up pages change only through the main site');
+  const sync = main ? readSyncTerms(main.contract) : undefined;
+  if (sync && !sync.ok) {
+    p.ctx.logger.error({ event: 'emergency_edit_refused_contract_invalid', problem: sync.problem }, 'emergency edit refused: the sync terms cannot be read');
+    throw groundErrors.contract_invalid(`the sync terms from the main site cannot be read (${sync.problem}); no emergency edit until the main site sends them again`);
+  }
+  // Absent sync terms (nothing sent yet) grant no right.
+  if (!sync?.ok || sync.terms?.emergencyEdit !== true) throw syncErrors.no_emergency_right('the contract does not grant this partner an emergency edit right; tie-up pages change only through the main site');
   const { content, reason } = parseOrThrow(emergencySchema, body ?? {});
   const checked = checkPath(path);
   if ('problem' in checked) throw syncErrors.bad_path(`${path}: ${checked.problem}`);

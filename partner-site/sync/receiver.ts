@@ -1,10 +1,12 @@
 import type express from 'express';
+import { AppError } from '../../common/errors.js';
 import { applyDelta, type ManifestDelta } from '../../common/release/diff.js';
 import { decodeBlobFrames } from '../../common/release/blob-frames.js';
 import { ManifestError, manifestRoot, validateManifest, type Manifest } from '../../common/release/manifest.js';
 import { ContentView } from '../../common/render/content-view.js';
 import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
+import type { StoredContract } from '../../common/contract/terms.js';
 import type { SyncStore } from './sync-store.js';
 import type { BlobStore } from './blob-store.js';
 import type { PartnerContent } from './partner-content.js';
@@ -72,8 +74,21 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       const b = asObject(s2s.body);
       const number = releaseNumber(b.release);
       const root = typeof b.root === 'string' ? b.root : '';
+      // The main site sends the partner's contract with each offer: every slice in its stored form. It is
+      // checked strictly by this site's slices before anything else; a malformed one refuses the offer.
+      let contract: StoredContract | undefined;
+      try {
+        contract = b.contract === undefined ? undefined : p.ctx.terms.accept(b.contract);
+      } catch (err) {
+        p.ctx.logger.warn({ event: 'offer_contract_refused', release: number, problems: err instanceof AppError ? err.details?.problems : undefined }, 'an offer came with a malformed contract: refused, the stored contract is kept');
+        throw err;
+      }
+      const keepContract = () => {
+        if (contract && JSON.stringify(contract) !== JSON.stringify(s2s.peer.contract)) p.ctx.peers.setContract(s2s.peer.id, contract);
+      };
       const existing = p.store.get(number);
       if (existing && existing.state !== 'receiving') {
+        if (existing.root === root) keepContract();
         if (existing.root !== root) throw syncErrors.release_conflict(`release ${number} is already held here with another root`);
         if (b.repair === true && (existing.state === 'active' || existing.state === 'pending')) {
           // Repair: any stored blob that no longer hashes to its name is dropped and asked for again.
@@ -104,8 +119,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
       }
       if (manifestRoot(manifest) !== root) throw syncErrors.root_mismatch('the manifest does not hash to the announced root');
       const note = typeof b.note === 'string' ? b.note.slice(0, 2000) : '';
-      // The main site sends the contract terms that matter here (approval, emergency edit right) with each offer.
-      if (b.contract && typeof b.contract === 'object' && !Array.isArray(b.contract)) p.ctx.peers.setContract(s2s.peer.id, b.contract as Record<string, unknown>);
+      keepContract();
       p.store.receive(number, root, note, manifest, b.requiresApproval === true);
       const need = [...new Set(manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h));
       p.store.log('offered', number, `${manifest.length} files, ${need.length} blobs needed`);

@@ -1,5 +1,5 @@
 import { defineModule } from '../../common/module.js';
-import { sharedUserMigrations, shopperFront, type ShopperFront } from '../../common/users/index.js';
+import { sharedUserMigrations, shopperFront, usersTermsSlice, type ShopperFront } from '../../common/users/index.js';
 import { remoteDirectory, type UserCopyStore } from './remote-directory.js';
 import { accountErrors } from '../../common/users/errors.js';
 import { partnerUserErrors } from './errors.js';
@@ -17,6 +17,7 @@ export interface PartnerUsers extends ShopperFront {
 export const usersModule = defineModule<PartnerUsers>({
   name: 'users',
   errors: [accountErrors, partnerUserErrors],
+  terms: usersTermsSlice,
   migrations: sharedUserMigrations,
   create({ ctx }) {
     let copies: UserCopyStore | undefined;

@@ -1,7 +1,7 @@
 import { AppError } from '../../common/errors.js';
 import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
-import { shopTerms } from '../../common/shop/index.js';
+import { userCopyGranted } from '../../common/users/terms.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
 import { verifyPassword } from '../../common/web/password.js';
 import type { Account, UserDirectory } from '../../common/users/shopper-accounts.js';
@@ -27,7 +27,12 @@ export interface UserCopyStore {
 
 export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | undefined): UserDirectory {
   const offline = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, ctx.config.loginWindowSeconds * 1000);
-  const userCopy = () => shopTerms(ctx.peers.main()?.contract ?? {}).userCopy;
+  // Absent users terms grant no copy; unreadable ones grant none either (and say so): no login is checked against a copy on a guess.
+  const userCopy = () => {
+    const g = userCopyGranted(ctx.peers.main()?.contract ?? {});
+    if (g.problem) ctx.logger.error({ event: 'user_copy_unused_contract_invalid', problem: g.problem }, 'the users terms cannot be read; no user copy is kept or used');
+    return g.granted;
+  };
   const call = async (path: string, body: unknown): Promise<Account> => {
     const main = ctx.peers.main();
     if (!main) throw partnerUserErrors.main_unreachable('accounts are not available on this shop yet (no main site is enrolled)');

@@ -9,6 +9,7 @@ import { enrolPair, startSite, tempDir, TEST_TOKEN } from './network.js';
 
 export interface SyncPartnerSpec {
   id: string;
+  /** Terms by capability, e.g. { sync: { requiresApproval: true } }; slices not given get their defaults (a content partnership). */
   contract?: Record<string, unknown>;
   look?: Record<string, unknown>;
   originals?: Record<string, string>;
@@ -41,7 +42,7 @@ export async function startSyncNetwork(specs: SyncPartnerSpec[], extra: Partial<
     mkdirSync(join(dir, 'original', spec.id), { recursive: true });
     for (const [name, text] of Object.entries(spec.originals ?? {})) writeFileSync(join(dir, 'original', spec.id, name), text);
     const p = await startSite('partner', spec.id, dir, partnerConfig(spec.id));
-    await enrolPair(dir, main, p, { partnershipType: 'content', ...(spec.contract ?? {}) });
+    await enrolPair(dir, main, p, { ...spec.contract, sync: { partnershipType: 'content', ...(spec.contract?.sync as object | undefined) } });
     if (spec.look) {
       p.sync.store.setOverrides(spec.look);
       p.sync.content.refresh();
