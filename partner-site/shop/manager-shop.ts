@@ -3,7 +3,8 @@ import { AppError, badRequest } from '../../common/errors.js';
 import { formatMoney } from '../../common/money.js';
 import { isOrderState, nextStates, ORDER_STATES } from '../../common/shop/order-states.js';
 import type { PartnerShop } from './partner-shop.js';
-import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { SHOP_PARTNER_ORDERS } from '../../common/protocol/index.js';
+import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 
 const PRODUCT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -73,11 +74,8 @@ export function managerShopPages(shop: PartnerShop): express.Router {
 
 /** The main site's console reads the orders this partner processes itself (local and consult), over the authenticated channel. */
 export function mountShopReports(router: express.Router, shop: PartnerShop, deps: S2SServerDeps): void {
-  router.get(
-    '/shop/orders',
-    s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'main') throw new AppError(403, 'not_the_main_site', 'only the main site reads this partner\'s orders');
-      return { body: { orders: shop.store.list(200).filter((o) => o.mode !== 'entrust').map(({ idempotencyKey: _k, address: _a, ...o }) => o) } };
-    }),
-  );
+  s2sEndpoint(router, deps, SHOP_PARTNER_ORDERS, () => ({
+    // Entrusted orders are the main site's own; the rest go without the address and the idempotency key.
+    body: { orders: shop.store.list(200).flatMap(({ idempotencyKey: _k, address: _a, ...o }) => (o.mode === 'entrust' ? [] : [{ ...o, mode: o.mode, mainNumber: o.mainNumber ?? null }])) },
+  }));
 }
