@@ -1,12 +1,11 @@
 import { AppError } from '../../common/errors.js';
+import { USERS_LOGIN, USERS_REGISTER, type RequestInput } from '../../common/protocol/index.js';
 import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { shopTerms } from '../../common/shop/index.js';
 import { FailureLimiter } from '../../common/web/failure-limiter.js';
 import { verifyPassword } from '../../common/web/password.js';
 import type { Account, UserDirectory } from '../../common/users/shopper-accounts.js';
-
-type Answer = Account & { copy?: { passwordHash?: string } };
 
 /**
  * Accounts live at the main site: a partner registers and checks passwords
@@ -23,15 +22,18 @@ export interface UserCopyStore {
   userCopy(email: string): { id: string; email: string; name: string; passwordHash: string } | undefined;
 }
 
+/** Both answer with the account (accountAnswer); send() checks that the body fits the endpoint it goes to. */
+type AccountEndpoint = typeof USERS_REGISTER | typeof USERS_LOGIN;
+
 export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | undefined): UserDirectory {
   const offline = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, ctx.config.loginWindowSeconds * 1000);
   const userCopy = () => shopTerms(ctx.peers.main()?.contract ?? {}).userCopy;
-  const call = async (path: string, body: unknown): Promise<Account> => {
+  const call = async (endpoint: AccountEndpoint, body: RequestInput<AccountEndpoint>): Promise<Account> => {
     const main = ctx.peers.main();
     if (!main) throw new AppError(503, 'main_unreachable', 'accounts are not available on this shop yet (no main site is enrolled)');
-    let a: Answer;
+    let a;
     try {
-      a = (await ctx.client.call<Answer>(main.id, 'POST', path, body)).body;
+      a = (await ctx.client.send(main.id, endpoint, body)).body;
     } catch (err) {
       const refused = peerRefusal(err);
       if (refused) throw refused;
@@ -41,10 +43,10 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
     return { id: a.id, email: a.email, name: a.name };
   };
   return {
-    register: (input, clientIp) => call('/s2s/users/register', { ...input, clientIp }),
+    register: (input, clientIp) => call(USERS_REGISTER, { ...input, clientIp }),
     login: async (input, clientIp) => {
       try {
-        return await call('/s2s/users/login', { ...input, clientIp });
+        return await call(USERS_LOGIN, { ...input, clientIp });
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== 'main_unreachable' || !userCopy()) throw err;
         const email = input.email.trim().toLowerCase();
