@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors.js';
-import { USERS_LOGIN, USERS_REGISTER, type RequestInput } from '../../common/protocol/index.js';
+import { USERS_LOGIN, USERS_REGISTER, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
 import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { shopTerms } from '../../common/shop/index.js';
@@ -31,7 +31,7 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
   const call = async (endpoint: AccountEndpoint, body: RequestInput<AccountEndpoint>): Promise<Account> => {
     const main = ctx.peers.main();
     if (!main) throw new AppError(503, 'main_unreachable', 'accounts are not available on this shop yet (no main site is enrolled)');
-    let a;
+    let a: ResponseOutput<AccountEndpoint>;
     try {
       a = (await ctx.client.send(main.id, endpoint, body)).body;
     } catch (err) {
