@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
 import { importEd25519 } from '../common/keys/jwk.js';
+import { PEER_HELLO } from '../common/protocol/index.js';
 import { S2SClient } from '../common/s2s/client.js';
 import { REQUEST_TYP, bodyHash, newJti, nowSeconds, signClaims } from '../common/s2s/tokens.js';
 import { verifySignedToken } from '../common/s2s/verify.js';
@@ -68,7 +69,7 @@ const plainOp = async () => {
   await r.body.arrayBuffer();
   if (r.statusCode !== 200) throw new Error(String(r.statusCode));
 };
-const authOp = () => client.call('main', 'POST', '/s2s/hello', {});
+const authOp = () => client.send('main', PEER_HELLO, {});
 
 /** CPU microseconds used so far by the server process (all its threads). */
 const serverCpu = () =>

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompactSign } from 'jose';
 import { generateEd25519Jwk, importEd25519 } from '../common/keys/jwk.js';
 import { loadKeyring, readKeyset, rotateSiteKeys, type SigningKey } from '../common/keys/keystore.js';
+import { PEER_HELLO } from '../common/protocol/index.js';
 import { bodyHash } from '../common/s2s/tokens.js';
 import { startNetwork, type TestNetwork } from './helpers/network.js';
 import { craftToken, rawCall } from './helpers/tokens.js';
@@ -61,7 +62,7 @@ describe('key rotation: announced over the authenticated channel, old key valid 
     assert.equal((await rawCall(net.main.url, { authorization: `Bearer ${await craftToken(newKey, {})}` })).status, 200);
     assert.equal((await rawCall(net.main.url, { authorization: `Bearer ${await craftToken(oldKey, {})}` })).status, 200, 'old key accepted during grace');
     // The partner itself now signs with the new key.
-    const r = await net.partners.north!.ctx.client.call<{ caller: { kid: string } }>('main', 'POST', '/s2s/hello', {});
+    const r = await net.partners.north!.ctx.client.send('main', PEER_HELLO, {});
     assert.equal(r.body.caller.kid, newKid);
     await sleep(2300);
     const late = await rawCall(net.main.url, { authorization: `Bearer ${await craftToken(oldKey, {})}` });

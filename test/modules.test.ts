@@ -49,7 +49,7 @@ describe('tieup modules', () => {
 
   it('shows the fees module\'s migrations and commands, and where each key and command lives', () => {
     const fees = mod('main', 'fees');
-    assert.deepEqual(fees.migrations, [{ namespace: 'fees', files: ['001_fees.sql'] }]);
+    assert.deepEqual(fees.migrations, [{ namespace: 'fees', files: ['001_fees.sql', '002_partnership_type_in_sync_terms.sql'] }]);
     assert.ok(fees.s2s.includes('POST /s2s/fees/statement'));
     assert.deepEqual(fees.cli.map((c) => c.name), ['fees recompute', 'fees statements', 'fees close']);
     assert.deepEqual(mod('partner', 'shop').config.map((c) => c.env), ['TIEUP_SHOP_STATE_MS']);
@@ -65,7 +65,7 @@ describe('tieup modules', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^main site \(console at \/admin\)$/m);
     assert.match(r.stdout, /^ {2}sync\n {4}nav +\/sync {2}Tie-up sync {2}\(\/admin\/sync\)$/m);
-    assert.match(r.stdout, /^ {4}migrations +fees: 001_fees\.sql$/m);
+    assert.match(r.stdout, /^ {4}migrations +fees: 001_fees\.sql, 002_partnership_type_in_sync_terms\.sql$/m);
     assert.match(r.stdout, /^partner site \(console at \/manage\)$/m);
   });
 });

@@ -13,7 +13,6 @@ import {
   SYNC_BLOBS,
   SYNC_OFFER,
   SYNC_STATUS,
-  checkValue,
   defineEndpoint,
   errorsOf,
   pathFor,
@@ -26,7 +25,6 @@ import { s2sEndpoint, s2sRoute } from '../common/s2s/middleware.js';
 import { bodyHash } from '../common/s2s/tokens.js';
 import type { RunningSite } from '../common/site/runner.js';
 import { rotateSiteKeys } from '../common/keys/keystore.js';
-import type { Peer } from '../common/store/peer-store.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
 import { captureLogger, startFakePeer, type FakePeer } from './helpers/fake-peer.js';
 import { startNetwork, type TestNetwork } from './helpers/network.js';
@@ -134,8 +132,7 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       assert.ok(errorsOf(SYNC_OFFER).includes('bad_path'));
     });
 
-    // Enabled once call sites use declarations: until then main-site/, partner-site/ and common/site/ still build /s2s/ paths themselves.
-    it.skip('no /s2s/ path literal, no unchecked call<T> and no undeclared s2sRoute outside common/protocol/ (and common/s2s/ for s2sRoute)', () => {
+    it('no /s2s/ path literal, no unchecked call<T> and no undeclared s2sRoute outside common/protocol/ (and common/s2s/ for s2sRoute)', () => {
       const offenders: string[] = [];
       const walk = (dir: string) => {
         for (const name of readdirSync(dir)) {
@@ -409,13 +406,13 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       answers.set('orders', { orders: Array.from({ length: 201 }, () => goodOrder) });
       await refused(fromMain.client.send('north', SHOP_PARTNER_ORDERS, undefined), fromMain.lines, 'north', /orders: Too big/);
 
-      const state = { stock: { 'mug-ti': 4 }, terms: { userCopy: true }, time: '2026-01-01T00:00:00.000Z' };
+      const state = { stock: { 'mug-ti': 4 }, contract: { shop: { v: 1, handling: { default: 'entrust', rules: [] } } }, time: '2026-01-01T00:00:00.000Z' };
       answers.set('state', state);
-      assert.equal((await fromNorth.client.send('main', SHOP_STATE, undefined)).body.terms.handling.default, 'entrust', 'terms arrive with their defaults');
+      assert.deepEqual((await fromNorth.client.send('main', SHOP_STATE, undefined)).body.contract, state.contract, 'the contract arrives as sent, slices checked by the partner terms');
       answers.set('state', { ...state, stock: { 'mug-ti': -1 } });
       await refused(fromNorth.client.send('main', SHOP_STATE, undefined), fromNorth.lines, 'main', /stock\["mug-ti"\]: Too small/);
-      answers.set('state', { ...state, terms: { userCopy: 'yes' } });
-      await refused(fromNorth.client.send('main', SHOP_STATE, undefined), fromNorth.lines, 'main', /terms\.userCopy: /);
+      answers.set('state', { ...state, contract: { shop: 'entrust' } });
+      await refused(fromNorth.client.send('main', SHOP_STATE, undefined), fromNorth.lines, 'main', /contract\.shop: /);
     });
 
     it('logs: the cosignature answer must carry a size, a cosignature and a witness', async () => {
@@ -446,46 +443,51 @@ async function until(cond: () => boolean, ms = 10000): Promise<void> {
 }
 
 /**
- * Every s2s call the real sites make today, through the real handlers and
- * callers (still on call()), is checked against its declaration both ways:
- * the proof that the declarations describe the wire as it is, so moving a call
- * site onto send() and s2sEndpoint changes no byte.
+ * Every s2s call the real sites make, through the real handlers and callers
+ * (send() and s2sEndpoint), is checked against its declaration both ways: the
+ * proof that the declarations describe the wire as it is. send() checks the
+ * body before sending and the answer on arrival; any refusal of either, and any
+ * unchecked call(), is a problem here.
  */
 describe('protocol: the declarations describe what the sites send and answer today', function () {
   this.timeout(120000);
   let net: SyncNetwork | undefined;
   const seen = new Set<string>();
   const problems: string[] = [];
-  const original = S2SClient.prototype.callPeer;
+  const original = { send: S2SClient.prototype.send, call: S2SClient.prototype.call };
 
   before(async () => {
-    S2SClient.prototype.callPeer = async function <T>(this: S2SClient, peer: Peer, method: string, path: string, body?: unknown): Promise<S2SResponse<T>> {
-      const e = endpointFor(method, path);
-      if (!e) {
-        problems.push(`undeclared call: ${method} ${path}`);
-        return original.call(this, peer, method, path, body) as Promise<S2SResponse<T>>;
-      }
+    S2SClient.prototype.send = async function (this: S2SClient, peerId: string, e: AnyEndpoint, body: unknown, ...rest: unknown[]) {
       const sent = requestProblem(e, body);
-      if (sent) problems.push(`${e.name} request to ${peer.id}: ${sent}`);
-      const r = await original.call(this, peer, method, path, body);
-      const answered = checkValue(e.response, r.body);
-      if (answered.ok) seen.add(e.name);
-      else problems.push(`${e.name} answer of ${peer.id}: ${answered.message}`);
-      return r as S2SResponse<T>;
+      if (sent) problems.push(`${e.name} request to ${peerId}: ${sent}`);
+      try {
+        const r = await (original.send as (...a: unknown[]) => Promise<S2SResponse<unknown>>).call(this, peerId, e, body, ...rest);
+        seen.add(e.name);
+        return r;
+      } catch (err) {
+        if (err instanceof S2SCallError && err.clientCode === 'response_invalid') problems.push(`${e.name} answer of ${peerId}: ${err.message}`);
+        throw err;
+      }
+    } as typeof original.send;
+    S2SClient.prototype.call = async function (this: S2SClient, peerId: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) {
+      const e = endpointFor(method, path);
+      problems.push(`unchecked call: ${method} ${path}${e ? ` (declared as ${e.name}; use send())` : ' (undeclared)'}`);
+      return original.call.call(this, peerId, method, path, body);
     };
     net = await startSyncNetwork([
       {
         id: 'north',
         contract: {
-          requiresApproval: true,
-          emergencyEdit: true,
-          shop: { handling: { default: 'entrust', rules: [{ category: 'shelter', mode: 'consult' }] }, consult: { checkStock: false, warehouse: 'east', handlingFee: 300 }, userCopy: true },
+          sync: { requiresApproval: true, emergencyEdit: true },
+          shop: { handling: { default: 'entrust', rules: [{ category: 'shelter', mode: 'consult' }] }, consult: { checkStock: false, warehouse: 'east', handlingFee: 300 } },
+          users: { userCopy: true },
         },
       },
     ]);
   });
   after(async () => {
-    S2SClient.prototype.callPeer = original;
+    S2SClient.prototype.send = original.send;
+    S2SClient.prototype.call = original.call;
     await net?.close();
   });
 
@@ -535,7 +537,7 @@ describe('protocol: the declarations describe what the sites send and answer tod
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);
-    const contract = { currency: 'EUR', timeZone: 'UTC', versions: [{ effectiveFrom: '2020-01-01', terms: { partnershipType: 'content', baseFee: { link: 1, template: 2, content: 3 }, handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }] };
+    const contract = { currency: 'EUR', timeZone: 'UTC', versions: [{ effectiveFrom: '2020-01-01', terms: { baseFee: { link: 1, template: 2, content: 3 }, handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }] };
     ok(await api(main, 'PUT', '/admin/api/partners/north/fee-contract', contract));
     ok(await api(north.url, 'GET', '/manage/api/fees'));
 

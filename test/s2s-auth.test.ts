@@ -119,9 +119,10 @@ describe('s2s authentication: the callee refuses every bad request token with it
   });
 
   it('a refused token does not burn its jti (the replay check is last)', async () => {
-    const t = await craftToken(northKey, { bh: bodyHash(Buffer.from('{"a":1}')) });
+    // Other bytes than the default "{}", still the empty body peer.hello declares.
+    const t = await craftToken(northKey, { bh: bodyHash(Buffer.from('{ }')) });
     await expectCode(`Bearer ${t}`, 'body_hash_mismatch');
-    const ok = await rawCall(mainUrl, { authorization: `Bearer ${t}`, body: '{"a":1}' });
+    const ok = await rawCall(mainUrl, { authorization: `Bearer ${t}`, body: '{ }' });
     assert.equal(ok.status, 200);
   });
 

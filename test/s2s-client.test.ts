@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { CompactSign } from 'jose';
 import { generateEd25519Jwk, importEd25519 } from '../common/keys/jwk.js';
+import { PEER_HELLO } from '../common/protocol/index.js';
 import { RESPONSE_TYP } from '../common/s2s/tokens.js';
 import { startNetwork, type TestNetwork } from './helpers/network.js';
 import { startTamperProxy, type Upstream } from './helpers/tamper-proxy.js';
@@ -22,7 +23,7 @@ describe('s2s client: an answer the peer did not sign for this very call is an e
     await net.close();
   });
 
-  const hello = () => net.main.ctx.client.call<{ callee: { id: string } }>('north', 'POST', '/s2s/hello', {});
+  const hello = () => net.main.ctx.client.send('north', PEER_HELLO, {});
 
   it('passes an untouched signed answer through', async () => {
     const r = await hello();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SHOP_ORDER_PLACE } from '../common/protocol/index.js';
 import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
 import { ADDRESS, Shopper, csrfOf, orderNumberOf } from './helpers/shopper.js';
 
@@ -151,11 +152,11 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     const s = new Shopper(north().url);
     await s.register('repeat@example.org', PASSWORD);
     const user = (await api(main(), 'GET', '/admin/api/users')).body.users.find((u: { email: string }) => u.email === 'repeat@example.org');
-    const body = { idempotencyKey: 'repeat-key-0123456789', user: { id: user.id, email: user.email }, lines: [{ productId: 'mat-foam', qty: 1 }], settlement: 'pay_on_delivery', address: ADDRESS };
+    const body = { idempotencyKey: 'repeat-key-0123456789', user: { id: user.id, email: user.email }, lines: [{ productId: 'mat-foam', qty: 1 }], settlement: 'pay_on_delivery' as const, address: ADDRESS };
     const before = await stock('mat-foam');
-    const first = await north().ctx.client.call<{ order: { id: string; number: string }; replayed: boolean }>('main', 'POST', '/s2s/shop/orders', body);
+    const first = await north().ctx.client.send('main', SHOP_ORDER_PLACE, body);
     assert.equal(first.status, 201);
-    const again = await north().ctx.client.call<{ order: { id: string }; replayed: boolean }>('main', 'POST', '/s2s/shop/orders', body);
+    const again = await north().ctx.client.send('main', SHOP_ORDER_PLACE, body);
     assert.equal(again.status, 200);
     assert.equal(again.body.replayed, true);
     assert.equal(again.body.order.id, first.body.order.id);
@@ -165,7 +166,7 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
       (err: { details?: { status?: number; body?: { error?: { code?: string } } } }) => err.details?.status === 409 && err.details.body?.error?.code === 'idempotency_key_reused',
     );
     // Another partner may use the same key string: keys are scoped per partner.
-    const other = await south().ctx.client.call<{ order: { id: string } }>('main', 'POST', '/s2s/shop/orders', body);
+    const other = await south().ctx.client.send('main', SHOP_ORDER_PLACE, body);
     assert.equal(other.status, 201);
     assert.notEqual(other.body.order.id, first.body.order.id);
     await assert.rejects(north().ctx.client.call('main', 'POST', '/s2s/shop/orders', { ...body, idempotencyKey: 'short' }), (err: { details?: { status?: number } }) => err.details?.status === 400);
@@ -180,7 +181,7 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     const f = await s.openCheckout('central');
     const user = (await api(main(), 'GET', '/admin/api/users')).body.users.find((u: { email: string }) => u.email === 'lost@example.org');
     // The partner's first forward reached the main site, but its answer was lost on the way back.
-    const lostAnswer = await north().ctx.client.call<{ order: { number: string } }>('main', 'POST', '/s2s/shop/orders', {
+    const lostAnswer = await north().ctx.client.send('main', SHOP_ORDER_PLACE, {
       idempotencyKey: f.key, user: { id: user.id, email: user.email }, lines: [{ productId: 'tarp-3x3', qty: 1 }], settlement: 'pay_on_delivery', address: ADDRESS,
     });
     const before = (await mainOrders()).length;

@@ -49,3 +49,16 @@ export const manifestDelta = z.strictObject({
 
 /** The codes a manifest (whole or delta) can be refused with. */
 export const MANIFEST_ERRORS = ['invalid_manifest', 'bad_path', 'too_large', 'too_many_entries'] as const;
+
+/**
+ * A partner's contract as the main site stores and sends it: one object per
+ * capability key, each carrying its version "v". The envelope is checked here;
+ * each slice is checked strictly by the receiving site's own terms schemas
+ * (ContractTerms.accept), which know which capabilities the site has.
+ */
+export const sentContract = z
+  .record(
+    z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
+    z.unknown().refine((v) => typeof v === 'object' && v !== null && !Array.isArray(v), "each capability's terms are an object"),
+  )
+  .refine((c) => Object.keys(c).length <= 32, 'a contract has at most 32 capability slices');

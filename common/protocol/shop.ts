@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATES, SETTLEMENTS, type Settlement } from '../shop/order-states.js';
-import { shopTermsSchema } from '../shop/terms.js';
 import { boundedRecord, defineEndpoint } from './endpoint.js';
-import { count, currency, isoTime, siteId } from './primitives.js';
+import { count, currency, isoTime, sentContract, siteId } from './primitives.js';
 
 /**
  * Shop: partners entrust orders to the main site, consult it, read its stock
@@ -118,7 +117,8 @@ export const SHOP_CONSULT = defineEndpoint({
 
 export const shopStateAnswer = z.strictObject({
   stock: stockLevels,
-  terms: shopTermsSchema,
+  /** The partner's contract, when the main site has one to send (see sentContract). */
+  contract: sentContract.optional(),
   /** The main site's clock when it answered. */
   time: isoTime,
 });

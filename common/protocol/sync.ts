@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { LIMITS } from '../release/manifest.js';
-import { shopTermsSchema } from '../shop/terms.js';
 import { defineEndpoint } from './endpoint.js';
 import { emptyRequest } from './peer.js';
-import { MANIFEST_ERRORS, actor, count, manifest, manifestDelta, releaseNumber, releasePath, releaseState, sha256Hex } from './primitives.js';
+import { MANIFEST_ERRORS, actor, count, manifest, manifestDelta, releaseNumber, releasePath, releaseState, sentContract, sha256Hex } from './primitives.js';
 
 /**
  * Sync: the main site pushes releases to a partner (offer, blobs, commit),
@@ -34,14 +33,6 @@ const servingStateShape = {
   emergencyEdits: count.max(LIMITS.maxEntries),
 };
 
-/** The contract terms the main site sends with each offer; the partner stores them as its contract. */
-export const offeredContract = z.strictObject({
-  requiresApproval: z.boolean(),
-  emergencyEdit: z.boolean(),
-  partnershipType: z.enum(['content', 'template', 'link']),
-  shop: shopTermsSchema,
-});
-
 export const syncOfferRequest = z
   .strictObject({
     release: releaseNumber,
@@ -51,7 +42,7 @@ export const syncOfferRequest = z
     // offer bare manifests), so they stay optional.
     note: z.string().max(2000).optional(),
     requiresApproval: z.boolean().optional(),
-    contract: offeredContract.optional(),
+    contract: sentContract.optional(),
     repair: z.literal(true).optional(),
     manifest: manifest.optional(),
     base: releaseNumber.optional(),

@@ -133,17 +133,17 @@ export class S2SClient {
   }
 
   /**
-   * Calls a peer by path, with an unchecked answer. Kept while call sites move
-   * to send(); new code uses send() and a declaration from common/protocol.
+   * Low level, for tests only: sends any body to any path, signed, and returns
+   * the verified answer unparsed (its body is unknown). Tests use it to send
+   * what send() refuses to, and to see how a peer refuses it. Production code
+   * calls by declaration with send(); test/protocol.test.ts checks that none
+   * uses this.
    */
-  async call<T = unknown>(peerId: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<S2SResponse<T>> {
-    return this.callPeer<T>(this.activePeer(peerId), method, path, body);
-  }
-
-  async callPeer<T>(peer: Peer, method: string, path: string, body?: unknown): Promise<S2SResponse<T>> {
+  async call(peerId: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<S2SResponse<unknown>> {
+    const peer = this.activePeer(peerId);
     const r = await this.exchange(peer, method, path, body);
     this.deps.metrics?.s2sCalls.inc({ peer: peer.id, outcome: 'ok' });
-    return r as S2SResponse<T>; // unchecked: the caller's word for the answer's shape (what send() removes)
+    return r;
   }
 
   private activePeer(peerId: string): Peer {
@@ -180,7 +180,7 @@ export class S2SClient {
     const waitMs = Math.min(this.timeoutMs, timeoutMs ?? this.timeoutMs);
     try {
       const res = await request(peer.baseUrl + path, {
-        method: method as 'POST', // undici's Dispatcher types list methods as literals; ours come from declarations or call()
+        method: method as 'POST', // undici's Dispatcher types list methods as literals; ours come from declarations (or a test's call())
         dispatcher: this.agent,
         headers: {
           authorization: `Bearer ${token}`,
@@ -276,19 +276,4 @@ export function peerRefusal(err: unknown): AppError | undefined {
   const status = Number(err.details?.status);
   const e = (err.details?.body as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
   return status >= 400 && status < 500 && e?.message ? new AppError(status, e.code ?? 'refused', e.message, e.details) : undefined;
-}
-
-/** The call's own result, or a rejection once `ms` have passed (the request itself is left to finish or fail). */
-export async function withDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      call,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

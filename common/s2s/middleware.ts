@@ -135,7 +135,9 @@ export interface S2SResult {
 
 /**
  * Wraps an s2s handler so that its answer, success or error, is signed and
- * bound to the request's jti and to the exact response bytes.
+ * bound to the request's jti and to the exact response bytes. Nothing is
+ * parsed or checked: the sites' routes use s2sEndpoint; this stays for tests
+ * that play a peer answering whatever they choose.
  */
 export function s2sRoute(deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logger'>, handler: (ctx: S2SRequestContext, req: Request) => Promise<S2SResult> | S2SResult): RequestHandler {
   return signedRoute(deps, handler, {});

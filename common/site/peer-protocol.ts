@@ -1,23 +1,17 @@
-import express from 'express';
+import type express from 'express';
 import { signCompact } from '../s2s/jws.js';
 import { groundErrors } from '../errors.js';
-import { importEd25519, parsePublicJwk, thumbprint } from '../keys/jwk.js';
+import { importEd25519, thumbprint, type PublicJwk } from '../keys/jwk.js';
+import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE, type ResponseInput } from '../protocol/index.js';
 import { S2SCallError } from '../s2s/client.js';
-import { signingKeyFor, s2sRoute, type S2SServerDeps } from '../s2s/middleware.js';
+import { signingKeyFor, s2sEndpoint, type S2SServerDeps } from '../s2s/middleware.js';
 import { PROTOCOL_VERSION, nowSeconds } from '../s2s/tokens.js';
 import { verifySignedToken } from '../s2s/verify.js';
 import type { HelloResult, Peer } from '../store/peer-store.js';
 import type { SiteContext } from './context.js';
 
-export interface HelloAnswer {
-  protocolVersion: number;
-  caller: { id: string; kid: string };
-  callee: { id: string; role: string };
-  serverTime: string;
-}
-
 /** The answer to /s2s/hello: who called, who answered, our clock and protocol version. */
-export function helloAnswer(ctx: SiteContext, callerId: string, callerKid: string): HelloAnswer {
+export function helloAnswer(ctx: SiteContext, callerId: string, callerKid: string): ResponseInput<typeof PEER_HELLO> {
   return {
     protocolVersion: PROTOCOL_VERSION,
     caller: { id: callerId, kid: callerKid },
@@ -31,46 +25,35 @@ const PROOF_MAX_AGE_S = 300;
 
 /** The s2s routes both kinds of site answer: hello, hello-back and key announcement. */
 export function mountPeerProtocol(router: express.Router, ctx: SiteContext, deps: S2SServerDeps): void {
-  router.post('/hello', s2sRoute(deps, (s2s) => ({ body: helloAnswer(ctx, s2s.peer.id, s2s.callerKid) })));
+  s2sEndpoint(router, deps, PEER_HELLO, (s2s) => ({ body: helloAnswer(ctx, s2s.peer.id, s2s.callerKid) }));
 
   // The peer asks us to prove the opposite direction works: we call its /s2s/hello.
-  router.post(
-    '/hello-back',
-    s2sRoute(deps, async (s2s) => ({ body: await helloPeer(ctx, s2s.peer.id) })),
-  );
+  s2sEndpoint(router, deps, PEER_HELLO_BACK, async (s2s) => ({ body: await helloPeer(ctx, s2s.peer.id) }));
 
-  router.post(
-    '/keys/announce',
-    s2sRoute(deps, async (s2s) => {
-      const b = (s2s.body ?? {}) as Record<string, unknown>;
-      const jwk = parsePublicJwk(b.key);
-      if (!jwk) throw groundErrors.invalid_announcement('key must be an Ed25519 public JWK');
-      if (typeof b.proof !== 'string') throw groundErrors.invalid_announcement('proof (a JWS signed by the new key) is required');
-      if (typeof b.previousValidUntil !== 'string' || Number.isNaN(Date.parse(b.previousValidUntil))) {
-        throw groundErrors.invalid_announcement('previousValidUntil must be an ISO 8601 time');
-      }
-      const tp = await thumbprint(jwk);
-      // Proof of possession: the new key signs who is announcing it to whom.
-      let proof: Record<string, unknown>;
-      try {
-        proof = await verifySignedToken(b.proof, KEY_PROOF_TYP, (_iss, kid) => {
-          if (kid !== tp) throw new Error('the proof names another key');
-          return importEd25519(jwk);
-        });
-      } catch {
-        throw groundErrors.invalid_announcement('the proof is not signed by the announced key');
-      }
-      const now = nowSeconds();
-      if (proof.iss !== s2s.peer.id || proof.aud !== ctx.config.siteId || proof.kid !== tp || typeof proof.iat !== 'number' || Math.abs(now - proof.iat) > PROOF_MAX_AGE_S) {
-        throw groundErrors.invalid_announcement('the proof does not name this announcement (iss, aud, kid, iat)');
-      }
-      const cap = Date.now() + ctx.config.maxPeerKeyGraceSeconds * 1000;
-      const until = new Date(Math.max(Date.now(), Math.min(Date.parse(b.previousValidUntil), cap))).toISOString();
-      ctx.peers.acceptAnnouncedKey(s2s.peer.id, tp, { ...jwk, kid: tp }, until);
-      ctx.logger.info({ event: 'peer_key_accepted', peer: s2s.peer.id, kid: tp, previousValidUntil: until }, 'accepted a rotated key from a peer');
-      return { body: { accepted: tp, previousValidUntil: until } };
-    }),
-  );
+  s2sEndpoint(router, deps, PEER_KEYS_ANNOUNCE, async (s2s, b) => {
+    // The declaration has checked the shape (an Ed25519 public key, a compact JWS, a time); kept as publicPart() writes it.
+    const jwk: PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: b.key.x, alg: 'EdDSA', use: 'sig' };
+    const tp = await thumbprint(jwk);
+    // Proof of possession: the new key signs who is announcing it to whom.
+    let proof: Record<string, unknown>;
+    try {
+      proof = await verifySignedToken(b.proof, KEY_PROOF_TYP, (_iss, kid) => {
+        if (kid !== tp) throw new Error('the proof names another key');
+        return importEd25519(jwk);
+      });
+    } catch {
+      throw groundErrors.invalid_announcement('the proof is not signed by the announced key');
+    }
+    const now = nowSeconds();
+    if (proof.iss !== s2s.peer.id || proof.aud !== ctx.config.siteId || proof.kid !== tp || typeof proof.iat !== 'number' || Math.abs(now - proof.iat) > PROOF_MAX_AGE_S) {
+      throw groundErrors.invalid_announcement('the proof does not name this announcement (iss, aud, kid, iat)');
+    }
+    const cap = Date.now() + ctx.config.maxPeerKeyGraceSeconds * 1000;
+    const until = new Date(Math.max(Date.now(), Math.min(Date.parse(b.previousValidUntil), cap))).toISOString();
+    ctx.peers.acceptAnnouncedKey(s2s.peer.id, tp, { ...jwk, kid: tp }, until);
+    ctx.logger.info({ event: 'peer_key_accepted', peer: s2s.peer.id, kid: tp, previousValidUntil: until }, 'accepted a rotated key from a peer');
+    return { body: { accepted: tp, previousValidUntil: until } };
+  });
 }
 
 /** Performs an authenticated hello to a peer, records the outcome on the peer, and returns it. */
@@ -78,10 +61,10 @@ export async function helloPeer(ctx: SiteContext, peerId: string): Promise<Hello
   const at = new Date().toISOString();
   let result: HelloResult;
   try {
-    const r = await ctx.client.call<HelloAnswer>(peerId, 'POST', '/s2s/hello', {});
+    const r = await ctx.client.send(peerId, PEER_HELLO, {});
     const serverMs = Date.parse(r.body.serverTime);
     const skewMs = Math.round(serverMs - (r.sentAt + r.receivedAt) / 2);
-    const identityOk = r.body.callee?.id === peerId && r.body.caller?.id === ctx.config.siteId;
+    const identityOk = r.body.callee.id === peerId && r.body.caller.id === ctx.config.siteId;
     result = identityOk
       ? { at, ok: true, skewMs, rttMs: r.rttMs }
       : { at, ok: false, code: 'identity_mismatch', message: `the peer answered as ${JSON.stringify(r.body.callee)}`, rttMs: r.rttMs };
@@ -110,7 +93,7 @@ export async function announceCurrentKey(ctx: SiteContext, peer: Peer): Promise<
     current.privateKey,
   );
   const previousValidUntil = previous.retiresAt ?? new Date(Date.now() + ctx.config.keyGraceSeconds * 1000).toISOString();
-  await ctx.client.call(peer.id, 'POST', '/s2s/keys/announce', { key: current.publicJwk, proof, previousValidUntil });
+  await ctx.client.send(peer.id, PEER_KEYS_ANNOUNCE, { key: current.publicJwk, proof, previousValidUntil });
   ctx.peers.setAckedKid(peer.id, current.kid);
   ctx.logger.info({ event: 'key_announced', peer: peer.id, kid: current.kid }, 'peer accepted our new key');
   return true;

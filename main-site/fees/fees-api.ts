@@ -1,5 +1,7 @@
 import express, { type Request } from 'express';
-import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { AppError, badRequest } from '../../common/errors.js';
+import { FEES_STATEMENT } from '../../common/protocol/index.js';
+import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isPeriod } from '../../common/fees/engine.js';
 import { statementsCsv, type FeeService } from './fee-service.js';
 import { feesErrors } from './errors.js';
@@ -42,12 +44,5 @@ export function feesApi(fees: FeeService): express.Router {
 
 /** A partner reads its own statements over the authenticated channel. */
 export function mountPartnerFees(router: express.Router, fees: FeeService, deps: S2SServerDeps): void {
-  router.post(
-    '/fees/statement',
-    s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'partner') throw feesErrors.not_a_partner('only partners read their statements');
-      const period = periodOf((s2s.body as { period?: unknown } | undefined)?.period ?? currentPeriod());
-      return { body: fees.statement(s2s.peer.id, period) };
-    }),
-  );
+  s2sEndpoint(router, deps, FEES_STATEMENT, (s2s, body) => ({ body: fees.statement(s2s.peer.id, body.period) }));
 }

@@ -1,5 +1,7 @@
 import express, { type Request, type Response } from 'express';
-import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { badRequest } from '../../common/errors.js';
+import { LOGS_SHIP } from '../../common/protocol/index.js';
+import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { exportBundle } from './bundle.js';
 import type { Witness } from './witness.js';
@@ -7,15 +9,10 @@ import { logsErrors } from './errors.js';
 
 /** Partners ship their logs here: POST /s2s/logs/ship. */
 export function mountLogShipping(router: express.Router, witness: Witness, deps: S2SServerDeps): void {
-  router.post(
-    '/logs/ship',
-    s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'partner') throw logsErrors.not_a_partner('only partners ship logs here');
-      const reported = (s2s.body as { size?: unknown } | undefined)?.size;
-      if (Number.isSafeInteger(reported)) witness.store.setReported(s2s.peer.id, reported as number);
-      return { body: witness.accept(s2s.peer.id, s2s.body) };
-    }),
-  );
+  s2sEndpoint(router, deps, LOGS_SHIP, (s2s, body) => {
+    if (body.size !== undefined) witness.store.setReported(s2s.peer.id, body.size);
+    return { body: witness.accept(s2s.peer.id, body) };
+  });
 }
 
 /** Per site: the latest accepted and cosigned checkpoint, the backlog, and fork evidence. */

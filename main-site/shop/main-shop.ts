@@ -8,13 +8,16 @@ import { readShopTerms, type ConsultCommand } from '../../common/shop/terms.js';
 import type { StoredContract } from '../../common/contract/terms.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
-import { withDeadline } from '../../common/s2s/client.js';
+import { SHOP_PARTNER_ORDERS, type ResponseOutput } from '../../common/protocol/index.js';
 import { OutOfStock } from '../../common/shop/stock-table.js';
 import { MainShopStore } from './shop-store.js';
 import type { UserService } from '../users/user-service.js';
 import { publicMessage } from '../../common/errors.js';
 import { mainShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
+
+/** An order a partner processes itself, as its answer to shop.partner-orders shows it (with the partner's id as its site). */
+export type PartnerOrderView = ResponseOutput<typeof SHOP_PARTNER_ORDERS>['orders'][number];
 
 const addressSchema = z
   .object({ name: z.string().min(1).max(100), street: z.string().min(1).max(200), postcode: z.string().min(1).max(20), city: z.string().min(1).max(100), country: z.string().min(1).max(60) })
@@ -191,12 +194,12 @@ export class MainShop {
    * Orders partners process themselves (local and consult), read live from
    * each active partner; a partner that does not answer within 3 s is named.
    */
-  async partnerOrders(site?: string): Promise<{ orders: OrderView[]; unreachable: { site: string; reason: string }[] }> {
+  async partnerOrders(site?: string): Promise<{ orders: PartnerOrderView[]; unreachable: { site: string; reason: string }[] }> {
     const partners = this.ctx.peers.list().filter((p) => p.role === 'partner' && p.status === 'active' && (!site || p.id === site));
     const results = await Promise.all(
       partners.map(async (p) => {
         try {
-          const r = await withDeadline(this.ctx.client.call<{ orders: OrderView[] }>(p.id, 'GET', '/s2s/shop/orders'), 3000);
+          const r = await this.ctx.client.send(p.id, SHOP_PARTNER_ORDERS, undefined, undefined, { timeoutMs: 3000 });
           return { orders: r.body.orders.map((o) => ({ ...o, site: p.id })), unreachable: [] };
         } catch (err) {
           return { orders: [], unreachable: [{ site: p.id, reason: publicMessage(err) }] };

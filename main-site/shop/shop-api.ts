@@ -1,8 +1,9 @@
 import express from 'express';
-import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
+import { SHOP_CONSULT, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
+import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES, type OrderView } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
 import type { MainShop } from './main-shop.js';
 import { mainShopErrors } from './errors.js';
@@ -10,45 +11,28 @@ import { shopErrors } from '../../common/shop/errors.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
 export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2SServerDeps): void {
-  const onlyPartners = (role: string) => {
-    if (role !== 'partner') throw mainShopErrors.not_a_partner('only partners forward orders');
-  };
-  router.post(
-    '/shop/orders',
-    s2sRoute(deps, (s2s) => {
-      onlyPartners(s2s.peer.role);
-      const out = shop.placeEntrusted(s2s.peer.id, s2s.body);
-      return { status: out.replayed ? 200 : 201, body: out };
-    }),
-  );
-  router.post(
-    '/shop/consult',
-    s2sRoute(deps, (s2s) => {
-      onlyPartners(s2s.peer.role);
-      return { body: shop.consult(s2s.peer.id, s2s.body) };
-    }),
-  );
-  router.get(
-    '/shop/state',
-    s2sRoute(deps, (s2s) => {
-      onlyPartners(s2s.peer.role);
-      const contract = shop.contractToSend(s2s.peer.id);
-      return { body: { stock: shop.stock(), ...(contract ? { contract } : {}), time: new Date().toISOString() } };
-    }),
-  );
-  router.post(
-    '/shop/orders/status',
-    s2sRoute(deps, (s2s) => {
-      onlyPartners(s2s.peer.role);
-      const ids = (s2s.body as { ids?: unknown } | undefined)?.ids;
-      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((i) => typeof i === 'string')) throw mainShopErrors.invalid_request('ids must be an array of at most 500 order ids');
-      const orders = (ids as string[]).flatMap((id) => {
-        const o = shop.store.get(id);
-        return o && o.site === s2s.peer.id ? [{ id: o.id, number: o.number, state: o.state, updatedAt: o.updatedAt }] : [];
-      });
-      return { body: { orders } };
-    }),
-  );
+  s2sEndpoint(router, deps, SHOP_ORDER_PLACE, (s2s, body) => {
+    const out = shop.placeEntrusted(s2s.peer.id, body);
+    return { status: out.replayed ? 200 : 201, body: { ...out, order: mainOrder(out.order) } };
+  });
+  s2sEndpoint(router, deps, SHOP_CONSULT, (s2s, body) => ({ body: shop.consult(s2s.peer.id, body) }));
+  s2sEndpoint(router, deps, SHOP_STATE, (s2s) => {
+    const contract = shop.contractToSend(s2s.peer.id);
+    return { body: { stock: shop.stock(), ...(contract ? { contract } : {}), time: new Date().toISOString() } };
+  });
+  s2sEndpoint(router, deps, SHOP_ORDER_STATUS, (s2s, body) => {
+    const orders = body.ids.flatMap((id) => {
+      const o = shop.store.get(id);
+      return o && o.site === s2s.peer.id ? [{ id: o.id, number: o.number, state: o.state, updatedAt: o.updatedAt }] : [];
+    });
+    return { body: { orders } };
+  });
+}
+
+/** The main site holds only direct and entrusted orders; another mode here is a bug (a 500, nothing sent). */
+function mainOrder(o: OrderView) {
+  if (o.mode !== 'direct' && o.mode !== 'entrust') throw new Error(`order ${o.number} has mode ${o.mode}, not one of the main site's`);
+  return { ...o, mode: o.mode };
 }
 
 const listFilter = (q: Record<string, unknown>) => ({

@@ -1,3 +1,4 @@
+import { PEER_HELLO_BACK } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
@@ -24,8 +25,8 @@ export async function checkAllPairs(ctx: SiteContext): Promise<{ ok: boolean; pa
     }
     pairs.push({ from: self, to: p.id, ...(await helloPeer(ctx, p.id)) });
     try {
-      const r = await ctx.client.call<HelloResult>(p.id, 'POST', '/s2s/hello-back', {});
-      pairs.push({ from: p.id, to: self, ...r.body, ok: r.body.ok === true });
+      const r = await ctx.client.send(p.id, PEER_HELLO_BACK, {});
+      pairs.push({ from: p.id, to: self, ...r.body });
     } catch (err) {
       if (!(err instanceof S2SCallError)) throw err;
       pairs.push({ from: p.id, to: self, ok: false, code: err.code, message: err.message, at: new Date().toISOString() });

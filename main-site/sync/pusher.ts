@@ -1,6 +1,7 @@
 import { encodeBlobFrames } from '../../common/release/blob-frames.js';
 import { manifestDelta } from '../../common/release/diff.js';
-import { S2SCallError } from '../../common/s2s/client.js';
+import { SYNC_BLOBS, SYNC_COMMIT, SYNC_OFFER, SYNC_STATUS, type AnyEndpoint, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
+import { S2SCallError, peerErrorCode, type SendArgs } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
@@ -38,18 +39,8 @@ export interface PusherDeps {
   sync: MainSyncStore;
 }
 
-interface SyncAnswer {
-  need?: string[];
-  state?: string;
-  activeRelease?: number | null;
-  activeRoot?: string | null;
-  pendingRelease?: number | null;
-  originalPaths?: string[];
-  alreadyHeld?: boolean;
-  servingRoot?: string | null;
-  expectedRoot?: string | null;
-  emergencyEdits?: number;
-}
+/** What a partner says it serves: its status, commit and rollback answers, and its own decisions and reports. */
+export type ServingReport = Partial<Pick<ResponseOutput<typeof SYNC_STATUS>, 'activeRelease' | 'servingRoot' | 'emergencyEdits' | 'originalPaths'>>;
 
 /**
  * One push to one partner, every step recorded: offer the manifest (as a
@@ -115,8 +106,8 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
 
   const target = releaseFor(latest, terms.partnershipType);
   deliveryId = sync.startDelivery(req.partnerId, latest.number, req.attempt ?? 1, req.trigger, overriding, startedAt);
-  const call = async (method: 'POST', path: string, body: unknown): Promise<SyncAnswer> => {
-    const r = await ctx.client.call<SyncAnswer>(peer.id, method, path, body);
+  const call = async <E extends AnyEndpoint>(endpoint: E, body: RequestInput<E>, ...rest: SendArgs<E>): Promise<ResponseOutput<E>> => {
+    const r = await ctx.client.send(peer.id, endpoint, body, ...rest);
     bytesSent += r.requestBytes;
     bytesReceived += r.responseBytes;
     return r.body;
@@ -130,29 +121,29 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
       requiresApproval: terms.requiresApproval,
       // Every slice of the partner's contract, exactly as stored here; the partner checks and stores them as they are.
       contract: sent.contract,
-      ...(req.repair ? { repair: true } : {}),
+      ...(req.repair ? { repair: true as const } : {}),
     };
     const base = state.heldRelease !== null && state.heldRelease !== latest.number ? releases.get(state.heldRelease) : undefined;
-    let offer: SyncAnswer;
+    let offer: ResponseOutput<typeof SYNC_OFFER>;
     if (base) {
       const baseView = releaseFor(base, terms.partnershipType);
       try {
-        offer = await call('POST', '/s2s/sync/offer', { ...offerBase, base: base.number, baseRoot: baseView.root, delta: manifestDelta(baseView.manifest, target.manifest) });
+        offer = await call(SYNC_OFFER, { ...offerBase, base: base.number, baseRoot: baseView.root, delta: manifestDelta(baseView.manifest, target.manifest) });
       } catch (err) {
-        if (!(err instanceof S2SCallError) || err.details?.peerCode !== 'base_unknown') throw err;
-        offer = await call('POST', '/s2s/sync/offer', { ...offerBase, manifest: target.manifest });
+        if (peerErrorCode(err, SYNC_OFFER) !== 'base_unknown') throw err;
+        offer = await call(SYNC_OFFER, { ...offerBase, manifest: target.manifest });
       }
     } else {
-      offer = await call('POST', '/s2s/sync/offer', { ...offerBase, manifest: target.manifest });
+      offer = await call(SYNC_OFFER, { ...offerBase, manifest: target.manifest });
     }
 
-    const need = [...new Set(offer.need ?? [])];
+    const need = [...new Set(offer.need)];
     const known = new Set(target.manifest.map((e) => e.sha256));
     let batch: { sha256: string; data: Buffer }[] = [];
     let batchBytes = 0;
     const flush = async () => {
       if (!batch.length) return;
-      await call('POST', `/s2s/sync/blobs/${latest.number}`, encodeBlobFrames(batch));
+      await call(SYNC_BLOBS, encodeBlobFrames(batch), { release: latest.number });
       blobsSent += batch.length;
       batch = [];
       batchBytes = 0;
@@ -167,12 +158,12 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
     }
     await flush();
 
-    const commit = await call('POST', '/s2s/sync/commit', { release: latest.number, ...(req.repair ? { repair: true } : {}) });
-    const st = commit.state ?? 'unknown';
+    const commit = await call(SYNC_COMMIT, { release: latest.number, ...(req.repair ? { repair: true as const } : {}) });
+    const st = commit.state;
     const patch = {
-      activeRelease: commit.activeRelease ?? null,
-      activeRoot: commit.activeRoot ?? null,
-      originalPaths: commit.originalPaths ?? state.originalPaths,
+      activeRelease: commit.activeRelease,
+      activeRoot: commit.activeRoot,
+      originalPaths: commit.originalPaths,
       consecutiveFailures: 0,
       failing: false,
       nextRetryAt: null,
@@ -216,7 +207,7 @@ function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcom
 }
 
 /** Compares what the partner really serves with the release it acknowledged; drift raises a notification once. */
-export function recordServing(d: PusherDeps, partnerId: string, s: SyncAnswer): void {
+export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport): void {
   const prev = d.sync.get(partnerId);
   const now = new Date().toISOString();
   const acked = s.activeRelease != null ? d.releases.get(s.activeRelease) : undefined;
@@ -246,6 +237,6 @@ export function recordServing(d: PusherDeps, partnerId: string, s: SyncAnswer): 
 
 /** Asks a partner what it really serves (files re-hashed from disk). */
 export async function checkDrift(d: PusherDeps, partnerId: string): Promise<void> {
-  const r = await d.ctx.client.call<SyncAnswer>(partnerId, 'POST', '/s2s/sync/status', {});
+  const r = await d.ctx.client.send(partnerId, SYNC_STATUS, {});
   recordServing(d, partnerId, r.body);
 }

@@ -1,5 +1,7 @@
 import express, { type Request } from 'express';
 import { z } from 'zod';
+import { badRequest, notFound } from '../../common/errors.js';
+import { SYNC_ROLLBACK } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { readSyncTerms } from '../../common/sync/terms.js';
@@ -110,7 +112,7 @@ export function syncApi(m: MainSync): express.Router {
   r.post('/partners/:id/rollback', async (req, res) => {
     const p = partner(String(req.params.id));
     const { release } = parseOrThrow(z.object({ release: z.number().int().positive() }).strict(), req.body ?? {});
-    const r = await m.ctx.client.call<Record<string, unknown>>(p.id, 'POST', '/s2s/sync/rollback', { release, by: who(req) });
+    const r = await m.ctx.client.send(p.id, SYNC_ROLLBACK, { release, by: who(req) });
     m.sync.addEvent(p.id, 'rollback', release, `rolled back by the main operator ${who(req)}`);
     recordServing(m, p.id, r.body);
     res.json(syncView(m, p.id));

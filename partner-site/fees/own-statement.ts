@@ -1,4 +1,5 @@
 import { isPeriod } from '../../common/fees/engine.js';
+import { FEES_STATEMENT, type ResponseOutput } from '../../common/protocol/index.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { feesErrors } from './errors.js';
 
@@ -9,8 +10,8 @@ export const periodOrCurrent = (v: unknown): string => {
 };
 
 /** This partner's statement for a period, read from the main site over the authenticated channel. */
-export async function ownStatement(ctx: SiteContext, period: string): Promise<unknown> {
+export async function ownStatement(ctx: SiteContext, period: string): Promise<ResponseOutput<typeof FEES_STATEMENT>> {
   const main = ctx.peers.main();
   if (!main) throw feesErrors.main_not_enrolled('no main site is enrolled');
-  return (await ctx.client.call(main.id, 'POST', '/s2s/fees/statement', { period })).body;
+  return (await ctx.client.send(main.id, FEES_STATEMENT, { period })).body;
 }

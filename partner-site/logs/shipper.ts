@@ -1,3 +1,4 @@
+import { LOGS_SHIP } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { LogStore } from '../../common/store/log-store.js';
@@ -44,7 +45,7 @@ export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20
       size: ctx.log.size,
     };
     try {
-      const r = await ctx.client.call<{ acceptedSize: number; cosignature: string; witness: string }>(main.id, 'POST', '/s2s/logs/ship', body);
+      const r = await ctx.client.send(main.id, LOGS_SHIP, body);
       store.addCosignature(r.body.acceptedSize, r.body.witness, r.body.cosignature);
       shipped += end - accepted;
       accepted = r.body.acceptedSize;

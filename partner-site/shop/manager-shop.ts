@@ -4,9 +4,9 @@ import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../co
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import type { PartnerShop } from './partner-shop.js';
-import { s2sRoute, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { partnerShopErrors } from './errors.js';
+import { SHOP_PARTNER_ORDERS } from '../../common/protocol/index.js';
 import { shopErrors } from '../../common/shop/errors.js';
+import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 
 const PRODUCT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -56,7 +56,8 @@ export function managerShopPages(shop: PartnerShop): express.Router {
       orders,
       fresh,
       stock: shop.store.stock.all(),
-      terms: shop.terms(),
+      terms: shop.readTerms(),
+      userCopy: shop.userCopyGranted(),
       money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
       nextStates,
       banner,
@@ -87,11 +88,8 @@ export function managerShopPages(shop: PartnerShop): express.Router {
 
 /** The main site's console reads the orders this partner processes itself (local and consult), over the authenticated channel. */
 export function mountShopReports(router: express.Router, shop: PartnerShop, deps: S2SServerDeps): void {
-  router.get(
-    '/shop/orders',
-    s2sRoute(deps, (s2s) => {
-      if (s2s.peer.role !== 'main') throw partnerShopErrors.not_the_main_site('only the main site reads this partner\'s orders');
-      return { body: { orders: shop.store.list(200).filter((o) => o.mode !== 'entrust').map(({ idempotencyKey: _k, address: _a, ...o }) => o) } };
-    }),
-  );
+  s2sEndpoint(router, deps, SHOP_PARTNER_ORDERS, () => ({
+    // Entrusted orders are the main site's own; the rest go without the address and the idempotency key.
+    body: { orders: shop.store.list(200).flatMap(({ idempotencyKey: _k, address: _a, ...o }) => (o.mode === 'entrust' ? [] : [{ ...o, mode: o.mode, mainNumber: o.mainNumber ?? null }])) },
+  }));
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, groundErrors } from '../../common/errors.js';
-import { peerRefusal, withDeadline } from '../../common/s2s/client.js';
+import { SHOP_CONSULT, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE, type AnyEndpoint } from '../../common/protocol/index.js';
+import { peerRefusal, type S2SResponse, type SendOptions } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/shop/catalog.js';
 import { canMove, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
@@ -97,7 +98,7 @@ export class PartnerShop implements ShopBackend {
     const main = this.ctx.peers.main();
     if (!main) return false;
     try {
-      const r = await this.ctx.client.call<{ stock: Record<string, number>; contract?: unknown }>(main.id, 'GET', '/s2s/shop/state');
+      const r = await this.ctx.client.send(main.id, SHOP_STATE, undefined);
       this.mainStock = r.body.stock;
       this.mainStockAt = Date.now();
       if (r.body.contract !== undefined) this.keepContract(r.body.contract);
@@ -160,16 +161,16 @@ export class PartnerShop implements ShopBackend {
   }
 
   /** A call to the main site; its refusals come back with their own status and message, anything else is "unreachable". */
-  private async callMain<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = FORWARD_TIMEOUT_MS): Promise<{ status: number; body: T }> {
+  private async callMain<T>(endpoint: AnyEndpoint, send: (mainId: string, opts: SendOptions) => Promise<S2SResponse<T>>, timeoutMs = FORWARD_TIMEOUT_MS): Promise<{ status: number; body: T }> {
     const main = this.ctx.peers.main();
     if (!main) throw partnerShopErrors.main_unreachable('This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
     try {
-      const r = await withDeadline(this.ctx.client.call<T>(main.id, method, path, body), timeoutMs);
+      const r = await send(main.id, { timeoutMs });
       return { status: r.status, body: r.body };
     } catch (err) {
       const refused = peerRefusal(err);
       if (refused) throw refused;
-      this.ctx.logger.warn({ event: 'main_call_failed', path, reason: (err as Error).message }, 'call to the main site failed');
+      this.ctx.logger.warn({ event: 'main_call_failed', path: endpoint.path, reason: (err as Error).message }, 'call to the main site failed');
       throw partnerShopErrors.main_unreachable(UNREACHABLE);
     }
   }
@@ -185,13 +186,13 @@ export class PartnerShop implements ShopBackend {
 
   /** Mode entrust (the seed's (2)): the main site processes the order; we keep a record only once it has. */
   private async entrust(r: PlaceRequest): Promise<OrderView> {
-    const out = await this.callMain<{ order: OrderView; stock: Record<string, number> }>('POST', '/s2s/shop/orders', {
+    const out = await this.callMain(SHOP_ORDER_PLACE, (id, opts) => this.ctx.client.send(id, SHOP_ORDER_PLACE, {
       idempotencyKey: r.idempotencyKey,
       user: { id: r.shopper.id, email: r.shopper.email },
       lines: r.lines.map((l) => ({ productId: l.product.id, qty: l.qty })),
       settlement: r.settlement,
       address: r.address,
-    });
+    }, undefined, opts));
     const m = out.body.order;
     Object.assign(this.mainStock, out.body.stock);
     return this.store.insert({
@@ -206,7 +207,8 @@ export class PartnerShop implements ShopBackend {
     const consultLines = r.lines.filter((_, i) => modes[i] === 'consult');
     let command: ConsultCommand | null = null;
     if (consultLines.length) {
-      command = (await this.callMain<ConsultCommand>('POST', '/s2s/shop/consult', { lines: consultLines.map((l) => ({ productId: l.product.id, qty: l.qty })) })).body;
+      const lines = consultLines.map((l) => ({ productId: l.product.id, qty: l.qty }));
+      command = (await this.callMain(SHOP_CONSULT, (id, opts) => this.ctx.client.send(id, SHOP_CONSULT, { lines }, undefined, opts))).body;
     }
     const fromStock = (i: number) => modes[i] === 'local' || (modes[i] === 'consult' && command!.checkStock);
     const take = r.lines.filter((_, i) => fromStock(i)).map((l) => ({ productId: l.product.id, qty: l.qty }));
@@ -235,7 +237,8 @@ export class PartnerShop implements ShopBackend {
     if (open.length === 0) return true;
     try {
       // A page waits at most 2 s for states; without them it says they may be out of date.
-      const r = await this.callMain<{ orders: { id: string; state: OrderState }[] }>('POST', '/s2s/shop/orders/status', { ids: open.map((o) => o.mainId) }, 2000);
+      const ids = open.map((o) => o.mainId!);
+      const r = await this.callMain(SHOP_ORDER_STATUS, (id, opts) => this.ctx.client.send(id, SHOP_ORDER_STATUS, { ids }, undefined, opts), 2000);
       const states = new Map(r.body.orders.map((s) => [s.id, s.state]));
       for (const o of open) {
         const s = states.get(o.mainId!);

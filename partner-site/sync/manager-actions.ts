@@ -3,25 +3,31 @@ import { groundErrors } from '../../common/errors.js';
 import { z } from 'zod';
 import { compareManifests } from '../../common/release/diff.js';
 import { checkPath, pageUrlPath, sha256Hex } from '../../common/release/manifest.js';
+import { SYNC_DECISION, SYNC_REPORT, type RequestInput } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { readSyncTerms } from '../../common/sync/terms.js';
+import type { ServingState } from './partner-content.js';
 import { activateRelease, type PartnerSync } from './receiver.js';
 import { syncErrors } from './errors.js';
 
 const mainPeer = (p: PartnerSync) => p.ctx.peers.main();
 
+/** What a partner tells its main site; each carries what the partner serves now (its ServingState), added by tellMain. */
+type Told = typeof SYNC_DECISION | typeof SYNC_REPORT;
+type WithoutServing<T> = T extends unknown ? Omit<T, keyof ServingState> : never;
+
 /** Tells the main site; a failure is logged and reported to the caller, never hidden. */
-export async function tellMain(p: PartnerSync, path: '/s2s/sync/decision' | '/s2s/sync/report', body: Record<string, unknown>): Promise<{ reported: boolean; error?: string }> {
+export async function tellMain(p: PartnerSync, endpoint: Told, body: WithoutServing<RequestInput<Told>>): Promise<{ reported: boolean; error?: string }> {
   const main = mainPeer(p);
   if (!main) return { reported: false, error: 'no main site is enrolled' };
   try {
-    await p.ctx.client.call(main.id, 'POST', path, { ...body, ...p.content.servingState() });
+    await p.ctx.client.send(main.id, endpoint, { ...body, ...p.content.servingState() });
     return { reported: true };
   } catch (err) {
     const msg = err instanceof S2SCallError ? `${err.code}: ${err.message}` : (err as Error).message;
-    p.store.log('report_failed', (body.release as number | undefined) ?? null, msg);
-    p.ctx.logger.warn({ event: 'report_to_main_failed', path, reason: msg }, 'could not tell the main site');
+    p.store.log('report_failed', body.release, msg);
+    p.ctx.logger.warn({ event: 'report_to_main_failed', path: endpoint.path, reason: msg }, 'could not tell the main site');
     return { reported: false, error: msg };
   }
 }
@@ -67,7 +73,7 @@ export async function approve(p: PartnerSync, number: number, by: string) {
   if (!rel || rel.state !== 'pending') throw syncErrors.release_not_pending(`release ${number} is not waiting for approval`);
   p.store.decide(number, 'pending', by, null);
   activateRelease(p, number, 'approved', `approved by ${by}`);
-  return { release: number, state: 'active', ...(await tellMain(p, '/s2s/sync/decision', { release: number, decision: 'approved', by })) };
+  return { release: number, state: 'active', ...(await tellMain(p, SYNC_DECISION, { release: number, decision: 'approved', by })) };
 }
 
 const reasonSchema = z.object({ reason: z.string().trim().min(1, 'give a reason for the rejection').max(1000) }).strict();
@@ -78,7 +84,7 @@ export async function reject(p: PartnerSync, number: number, by: string, body: u
   if (!rel || rel.state !== 'pending') throw syncErrors.release_not_pending(`release ${number} is not waiting for approval`);
   p.store.decide(number, 'rejected', by, reason);
   p.store.log('rejected', number, `${by}: ${reason}`);
-  return { release: number, state: 'rejected', ...(await tellMain(p, '/s2s/sync/decision', { release: number, decision: 'rejected', reason, by })) };
+  return { release: number, state: 'rejected', ...(await tellMain(p, SYNC_DECISION, { release: number, decision: 'rejected', reason, by })) };
 }
 
 export async function rollback(p: PartnerSync, number: number, by: string) {
@@ -87,7 +93,7 @@ export async function rollback(p: PartnerSync, number: number, by: string) {
   if (rel.state === 'active') throw syncErrors.already_active(`release ${number} is already served`);
   if (rel.state !== 'previous') throw syncErrors.not_rollback_target(`only a previously served release can be rolled back to (release ${number} is ${rel.state})`);
   activateRelease(p, number, 'rollback', `rolled back by ${by}`);
-  return { release: number, state: 'active', ...(await tellMain(p, '/s2s/sync/report', { event: 'rollback', release: number, by })) };
+  return { release: number, state: 'active', ...(await tellMain(p, SYNC_REPORT, { event: 'rollback', release: number, by })) };
 }
 
 const emergencySchema = z.object({ content: z.string().max(1024 * 1024), reason: z.string().trim().min(1, 'say why the emergency edit is needed').max(1000) }).strict();
@@ -116,5 +122,5 @@ export async function emergencyEdit(p: PartnerSync, path: string, by: string, bo
   p.store.log('emergency_edit', activeNo, `${path} by ${by}: ${reason}`);
   p.ctx.logger.warn({ event: 'emergency_edit', path, by, reason }, 'tie-up file changed under the emergency edit right');
   p.content.refresh();
-  return { path, sha256: sha, ...(await tellMain(p, '/s2s/sync/report', { event: 'emergency_edit', release: activeNo, path, reason, by })) };
+  return { path, sha256: sha, ...(await tellMain(p, SYNC_REPORT, { event: 'emergency_edit', release: rel.number, path, reason, by })) };
 }

@@ -1,4 +1,5 @@
 import { AppError } from '../../common/errors.js';
+import { USERS_LOGIN, USERS_REGISTER, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
 import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { userCopyGranted } from '../../common/users/terms.js';
@@ -7,8 +8,6 @@ import { verifyPassword } from '../../common/web/password.js';
 import type { Account, UserDirectory } from '../../common/users/shopper-accounts.js';
 import { partnerUserErrors } from './errors.js';
 import { accountErrors } from '../../common/users/errors.js';
-
-type Answer = Account & { copy?: { passwordHash?: string } };
 
 /**
  * Accounts live at the main site: a partner registers and checks passwords
@@ -25,6 +24,9 @@ export interface UserCopyStore {
   userCopy(email: string): { id: string; email: string; name: string; passwordHash: string } | undefined;
 }
 
+/** Both answer with the account (accountAnswer); send() checks that the body fits the endpoint it goes to. */
+type AccountEndpoint = typeof USERS_REGISTER | typeof USERS_LOGIN;
+
 export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | undefined): UserDirectory {
   const offline = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, ctx.config.loginWindowSeconds * 1000);
   // Absent users terms grant no copy; unreadable ones grant none either (and say so): no login is checked against a copy on a guess.
@@ -33,12 +35,12 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
     if (g.problem) ctx.logger.error({ event: 'user_copy_unused_contract_invalid', problem: g.problem }, 'the users terms cannot be read; no user copy is kept or used');
     return g.granted;
   };
-  const call = async (path: string, body: unknown): Promise<Account> => {
+  const call = async (endpoint: AccountEndpoint, body: RequestInput<AccountEndpoint>): Promise<Account> => {
     const main = ctx.peers.main();
     if (!main) throw partnerUserErrors.main_unreachable('accounts are not available on this shop yet (no main site is enrolled)');
-    let a: Answer;
+    let a: ResponseOutput<AccountEndpoint>;
     try {
-      a = (await ctx.client.call<Answer>(main.id, 'POST', path, body)).body;
+      a = (await ctx.client.send(main.id, endpoint, body)).body;
     } catch (err) {
       const refused = peerRefusal(err);
       if (refused) throw refused;
@@ -48,10 +50,10 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
     return { id: a.id, email: a.email, name: a.name };
   };
   return {
-    register: (input, clientIp) => call('/s2s/users/register', { ...input, clientIp }),
+    register: (input, clientIp) => call(USERS_REGISTER, { ...input, clientIp }),
     login: async (input, clientIp) => {
       try {
-        return await call('/s2s/users/login', { ...input, clientIp });
+        return await call(USERS_LOGIN, { ...input, clientIp });
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== 'main_unreachable' || !userCopy()) throw err;
         const email = input.email.trim().toLowerCase();
