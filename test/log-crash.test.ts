@@ -81,8 +81,9 @@ describe('crash window: a partner killed during heavy logging loses no committed
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 800));
-    const seenCommitted = await committed();
+    // Wait until the load has really committed entries (however slow the machine is), instead of a fixed time.
+    let seenCommitted = await committed();
+    for (const until = Date.now() + 20_000; seenCommitted <= 500 && Date.now() < until; seenCommitted = await committed()) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 300));
     child!.kill('SIGKILL');
     stop = true;

@@ -81,8 +81,8 @@ export const syncModule = defineModule<MainSync>({
     ),
   ],
   close: async (m) => {
-    m.queue.close();
-    m.scheduler.close();
+    await m.queue.close();
+    await m.scheduler.close();
     await m.watcher?.close();
   },
 });
