@@ -44,7 +44,13 @@ const northKeys = await loadKeyring(keysDir, 'north');
 // The main site's database: north enrolled with its pinned key.
 const mainDb = openDatabase(join(dir, 'main.sqlite'));
 runMigrations(mainDb, siteMigrations(MAIN_SITE));
-new PeerStore(mainDb).add({ id: 'north', role: 'partner', baseUrl: 'http://127.0.0.1:1', ackedKid: mainKeys.current.kid, keys: [{ thumbprint: northKeys.current.kid, publicJwk: { ...northKeys.current.publicJwk } }] });
+new PeerStore(mainDb).add({
+  id: 'north',
+  role: 'partner',
+  baseUrl: 'http://127.0.0.1:1',
+  ackedKid: mainKeys.current.kid,
+  keys: [{ thumbprint: northKeys.current.kid, publicJwk: { ...northKeys.current.publicJwk } }],
+});
 mainDb.close();
 
 const child = fork(fromRoot('dist/bench/auth-server.js'), [], {

@@ -14,12 +14,26 @@ const PERIOD = '2026-11';
 const contract = {
   currency: 'EUR',
   timeZone: 'UTC',
-  versions: [{ effectiveFrom: '2026-01-01', terms: { baseFee: { link: 2000, template: 5000, content: 10000 }, services: { integrityWatch: 1500 }, contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }], volumeIncentive: [{ above: 1000, discountBps: 500 }], handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }],
+  versions: [
+    {
+      effectiveFrom: '2026-01-01',
+      terms: {
+        baseFee: { link: 2000, template: 5000, content: 10000 },
+        services: { integrityWatch: 1500 },
+        contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }],
+        volumeIncentive: [{ above: 1000, discountBps: 500 }],
+        handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 },
+      },
+    },
+  ],
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'tieup-bench-fees-'));
 await generateSiteKeys(join(dir, 'keys'), 'main');
-const main = await startMainSite(loadConfig('main', {}, { siteId: 'main', port: 0, dataDir: dir, keysDir: join(dir, 'keys'), logLevel: 'warn', contentDir: join(dir, 'c'), templatesDir: join(dir, 't') }), { defaultMetrics: false, watchContent: false });
+const main = await startMainSite(
+  loadConfig('main', {}, { siteId: 'main', port: 0, dataDir: dir, keysDir: join(dir, 'keys'), logLevel: 'warn', contentDir: join(dir, 'c'), templatesDir: join(dir, 't') }),
+  { defaultMetrics: false, watchContent: false },
+);
 const db = main.ctx.db;
 try {
   console.log(`bench:fees: ${fmt(PARTNERS)} partners, ${fmt(ENTRIES)} accepted log entries in ${PERIOD}`);
@@ -32,7 +46,9 @@ try {
   // Every partner with the contract an enrolment writes (a content partnership: the type the fees bill).
   const terms = JSON.stringify(main.ctx.terms.initial({ sync: { partnershipType: 'content' } }));
   const addPeer = db.prepare("INSERT INTO peers (id, role, base_url, status, contract_json, created_at, updated_at) VALUES (?, 'partner', 'http://127.0.0.1:1', 'active', ?, ?, ?)");
-  const addEntry = db.prepare('INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes) VALUES (?, ?, \'{}\', zeroblob(32), ?, ?, ?, 200, ?, ?, ?, ?, ?, ?)');
+  const addEntry = db.prepare(
+    "INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes) VALUES (?, ?, '{}', zeroblob(32), ?, ?, ?, 200, ?, ?, ?, ?, ?, ?)",
+  );
   const addCp = db.prepare("INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, zeroblob(32), ?, '', '', '', ?)");
   const start = Date.UTC(2026, 10, 1);
   for (let p = 0; p < PARTNERS; p++) {
@@ -42,7 +58,19 @@ try {
       for (let i = 0; i < perPartner; i++) {
         const time = new Date(start + Math.floor((i / perPartner) * 29 * 86400_000)).toISOString();
         const order = i % 100 === 99;
-        addEntry.run(site, i, time, order ? 'order' : 'page', i % 4 === 3 ? 'original' : 'tie-up', i % 5 === 0 ? `u${i % 997}` : null, order ? `o${i}` : null, order ? 1000 + (i % 9000) : null, order ? 'EUR' : null, `/page-${i % 300}`, 3000 + (i % 2000));
+        addEntry.run(
+          site,
+          i,
+          time,
+          order ? 'order' : 'page',
+          i % 4 === 3 ? 'original' : 'tie-up',
+          i % 5 === 0 ? `u${i % 997}` : null,
+          order ? `o${i}` : null,
+          order ? 1000 + (i % 9000) : null,
+          order ? 'EUR' : null,
+          `/page-${i % 300}`,
+          3000 + (i % 2000),
+        );
       }
       addCp.run(site, perPartner, now, now);
     })();
@@ -56,10 +84,16 @@ try {
   const to = '2026-12-01T00:00:00.000Z';
   const bareSql = () => {
     const t = performance.now();
-    const pages = db.prepare("SELECT site, SUM(kind = 'tie-up') AS t, SUM(kind = 'original') AS o, COUNT(DISTINCT user_id) AS u FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status < 400 GROUP BY site").all(from, to) as unknown[];
+    const pages = db
+      .prepare(
+        "SELECT site, SUM(kind = 'tie-up') AS t, SUM(kind = 'original') AS o, COUNT(DISTINCT user_id) AS u FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status < 400 GROUP BY site",
+      )
+      .all(from, to) as unknown[];
     const orders = db.prepare("SELECT site, order_id, order_amount FROM witnessed_entries WHERE time >= ? AND time < ? AND type IN ('order', 'cancel', 'refund')").all(from, to) as unknown[];
     // Content sizes: distinct pages served per kind and their largest response (what the size basis counts).
-    db.prepare("SELECT site, kind, COUNT(*), SUM(b) FROM (SELECT site, kind, path, MAX(bytes) AS b FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original') GROUP BY site, kind, path) GROUP BY site, kind").all(from, to);
+    db.prepare(
+      "SELECT site, kind, COUNT(*), SUM(b) FROM (SELECT site, kind, path, MAX(bytes) AS b FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original') GROUP BY site, kind, path) GROUP BY site, kind",
+    ).all(from, to);
     if (pages.length !== PARTNERS || orders.length === 0) throw new Error('fixture mismatch');
     return (performance.now() - t) / 1000;
   };

@@ -38,7 +38,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tieup-bench-logs-'));
 const keysDir = join(dir, 'keys');
 await generateSiteKeys(keysDir, 'main');
 await generateSiteKeys(keysDir, 'north');
-const cfg = (role: 'main' | 'partner', id: string, port = 0) => loadConfig(role, {}, { siteId: id, port, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', originalDir: join(dir, 'orig'), contentDir: join(dir, 'content'), templatesDir: join(dir, 'tpl') });
+const cfg = (role: 'main' | 'partner', id: string, port = 0) =>
+  loadConfig(role, {}, { siteId: id, port, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', originalDir: join(dir, 'orig'), contentDir: join(dir, 'content'), templatesDir: join(dir, 'tpl') });
 const main = await startMainSite(cfg('main', 'main'), { defaultMetrics: false, watchContent: false });
 const north = await startPartnerSite(cfg('partner', 'north'), { defaultMetrics: false });
 const mk = await loadKeyring(keysDir, 'main');
@@ -62,7 +63,13 @@ try {
   }
   const signer = { name: logOrigin('north'), key: nk.current.privateKey, publicRaw: rawPublicKey(nk.current.publicJwk.x) };
   const cps: string[] = [];
-  for (let size = ENTRIES / 10; size <= ENTRIES; size += ENTRIES / 10) cps.push(JSON.stringify({ checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1) + size).toISOString() }), signer), cosignatures: [] }));
+  for (let size = ENTRIES / 10; size <= ENTRIES; size += ENTRIES / 10)
+    cps.push(
+      JSON.stringify({
+        checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1) + size).toISOString() }), signer),
+        cosignatures: [],
+      }),
+    );
   const header = JSON.stringify({ bundle: 'tieup-audit', version: 1, site: 'north', origin: logOrigin('north'), exportedAt: new Date().toISOString(), range: null, keys: [] });
   // As `tieup audit verify` reads it: the file's bytes, read into shared memory.
   const bundleFile = join(dir, 'north.bundle.jsonl');

@@ -48,7 +48,14 @@ const { urls } = await new Promise<{ urls: Record<string, string> }>((resolve) =
 const mainKid = main.ctx.keyring().current.kid;
 for (const id of ids) {
   const kr = await loadKeyring(keysDir, id);
-  main.ctx.peers.add({ id, role: 'partner', baseUrl: urls[id]!, contract: main.ctx.terms.initial({ sync: { partnershipType: 'content' } }), ackedKid: mainKid, keys: [{ thumbprint: kr.current.kid, publicJwk: { ...kr.current.publicJwk } }] });
+  main.ctx.peers.add({
+    id,
+    role: 'partner',
+    baseUrl: urls[id]!,
+    contract: main.ctx.terms.initial({ sync: { partnershipType: 'content' } }),
+    ackedKid: mainKid,
+    keys: [{ thumbprint: kr.current.kid, publicJwk: { ...kr.current.publicJwk } }],
+  });
 }
 const agent = new Agent({ connections: 8 });
 
@@ -108,7 +115,16 @@ try {
       ['blobs sent per partner for the change', `${Math.min(...blobsPer)}-${Math.max(...blobsPer)}`],
       ['one-page change: publish to all serving, s', fmt(deltaS, 2)],
     ],
-    { full_sync_s: Number(fullS.toFixed(3)), full_sync_bytes: fullBytes, delta_bytes_ratio: Number(ratio.toFixed(3)), delta_bytes_per_partner: Math.round(avgDelta), delta_sync_s: Number(deltaS.toFixed(3)), publish_s: Number(publishS.toFixed(3)), pages: PAGES, partners: PARTNERS },
+    {
+      full_sync_s: Number(fullS.toFixed(3)),
+      full_sync_bytes: fullBytes,
+      delta_bytes_ratio: Number(ratio.toFixed(3)),
+      delta_bytes_per_partner: Math.round(avgDelta),
+      delta_sync_s: Number(deltaS.toFixed(3)),
+      publish_s: Number(publishS.toFixed(3)),
+      pages: PAGES,
+      partners: PARTNERS,
+    },
   );
 } finally {
   await agent.close();

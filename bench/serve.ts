@@ -22,7 +22,11 @@ const keysDir = join(dir, 'keys');
 const children: ChildProcess[] = [];
 
 function start(mode: 'partner' | 'static' | 'raw', env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(fromRoot('dist/bench/serve-server.js'), [mode], { execArgv: mode === 'partner' && process.env.BENCH_SERVER_EXEC_ARGV ? process.env.BENCH_SERVER_EXEC_ARGV.split(' ') : [], env: { ...process.env, BENCH_DIR: dir, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fromRoot('dist/bench/serve-server.js'), [mode], {
+    execArgv: mode === 'partner' && process.env.BENCH_SERVER_EXEC_ARGV ? process.env.BENCH_SERVER_EXEC_ARGV.split(' ') : [],
+    env: { ...process.env, BENCH_DIR: dir, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ url: (m as { url: string }).url, child }));
@@ -61,14 +65,26 @@ try {
   const mainKeys = await loadKeyring(keysDir, 'main');
   const northKeys = await loadKeyring(keysDir, 'north');
   const partnerEnv = (fastPath: boolean) => ({
-    TIEUP_SITE_ID: 'north', TIEUP_PORT: '0', TIEUP_KEYS_DIR: keysDir, TIEUP_DATA_DIR: join(dir, 'data'), TIEUP_LOG_LEVEL: 'warn',
-    TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original/north'), TIEUP_FAST_PATH: String(fastPath),
+    TIEUP_SITE_ID: 'north',
+    TIEUP_PORT: '0',
+    TIEUP_KEYS_DIR: keysDir,
+    TIEUP_DATA_DIR: join(dir, 'data'),
+    TIEUP_LOG_LEVEL: 'warn',
+    TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original/north'),
+    TIEUP_FAST_PATH: String(fastPath),
     // Shipping the log to the main site (in this process) would slow the load generator; entries are still written and checkpointed.
     TIEUP_LOG_SHIP_MS: '3600000',
     BENCH_MAIN: JSON.stringify({ id: 'main', url: main.url, keys: mainKeys.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })) }),
   });
   let partner = await start('partner', partnerEnv(true));
-  main.ctx.peers.add({ id: 'north', role: 'partner', baseUrl: partner.url, contract: main.ctx.terms.initial({ sync: { partnershipType: 'content' } }), ackedKid: main.ctx.keyring().current.kid, keys: northKeys.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })) });
+  main.ctx.peers.add({
+    id: 'north',
+    role: 'partner',
+    baseUrl: partner.url,
+    contract: main.ctx.terms.initial({ sync: { partnershipType: 'content' } }),
+    ackedKid: main.ctx.keyring().current.kid,
+    keys: northKeys.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })),
+  });
   const pushed = await main.sync.queue.push({ partnerId: 'north', trigger: 'manual' });
   if (pushed.outcome !== 'active') throw new Error(`push failed: ${JSON.stringify(pushed)}`);
   const first = await request(partner.url + PRODUCT);

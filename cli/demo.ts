@@ -42,8 +42,14 @@ export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup
 const demoTerms = (base: number, services: Record<string, number>) => ({
   baseFee: { link: 2000, template: 5000, content: base },
   services,
-  contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }, { minOriginalShareBps: 3000, discountBps: 2500 }],
-  volumeIncentive: [{ above: 1000, discountBps: 500 }, { above: 10000, discountBps: 1000 }],
+  contributionDiscount: [
+    { minOriginalShareBps: 1000, discountBps: 1000 },
+    { minOriginalShareBps: 3000, discountBps: 2500 },
+  ],
+  volumeIncentive: [
+    { above: 1000, discountBps: 500 },
+    { above: 10000, discountBps: 1000 },
+  ],
   handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 },
 });
 const DEMO_FEE_CONTRACTS: Record<string, { currency: string; timeZone: string; versions: unknown[] }> = {
@@ -56,25 +62,39 @@ export function demoSites(host: string, ports: [number, number, number]): DemoSi
   return [
     { id: 'main', role: 'main', port: ports[0], url: url(ports[0]), user: { username: 'operator', password: DEMO_PASSWORDS.operator, role: 'operator' }, note: 'main site' },
     {
-      id: 'north', role: 'partner', port: ports[1], url: url(ports[1]),
+      id: 'north',
+      role: 'partner',
+      port: ports[1],
+      url: url(ports[1]),
       contract: { sync: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *' }, shop: { handling: { default: 'entrust', rules: [] } } },
       look: { siteName: 'North Outfitters', colours: { primary: '#1f7a4d' }, contact: 'North Outfitters · 1 Harbour Road · open daily' },
-      user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, applies updates at once',
+      user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' },
+      note: 'partner, applies updates at once',
     },
     {
-      id: 'south', role: 'partner', port: ports[2], url: url(ports[2]),
+      id: 'south',
+      role: 'partner',
+      port: ports[2],
+      url: url(ports[2]),
       contract: {
         sync: { partnershipType: 'content', requiresApproval: true, emergencyEdit: true, schedule: '*/15 * * * * *' },
         // South sells kitchen goods from its own stock, asks the main site about shelter, entrusts the rest.
         shop: {
-          handling: { default: 'entrust', rules: [{ category: 'kitchen', mode: 'local' }, { category: 'shelter', mode: 'consult' }] },
+          handling: {
+            default: 'entrust',
+            rules: [
+              { category: 'kitchen', mode: 'local' },
+              { category: 'shelter', mode: 'consult' },
+            ],
+          },
           consult: { checkStock: false, warehouse: 'central', handlingFee: 300 },
         },
         users: { userCopy: true },
       },
       localStock: { 'mug-ti': 10, 'stove-gas': 4 },
       look: { siteName: 'South Market', colours: { primary: '#c2571a' }, contact: 'South Market · covered market, stall 14' },
-      user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' }, note: 'partner, updates wait for approval',
+      user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' },
+      note: 'partner, updates wait for approval',
     },
   ];
 }
@@ -99,7 +119,10 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
   for (const s of sites) {
     await generateSiteKeys(keysDir, s.id);
     const kr = await loadKeyring(keysDir, s.id);
-    publicKeys.set(s.id, kr.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })));
+    publicKeys.set(
+      s.id,
+      kr.valid().map((k) => ({ thumbprint: k.kid, publicJwk: { ...k.publicJwk } })),
+    );
     currentKid.set(s.id, kr.current.kid);
   }
   const main = sites.find((s) => s.role === 'main')!;
@@ -207,7 +230,20 @@ export async function runDemo(): Promise<void> {
     const log = createWriteStream(logFile, { flags: 'a' });
     const entry = fromRoot(s.role === 'main' ? 'dist/main-site/server.js' : 'dist/partner-site/server.js');
     const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_CONTENT_DIR: process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), TIEUP_TEMPLATES_DIR: fromRoot('templates'), TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original', s.id), TIEUP_SITE_ID: s.id, TIEUP_HOST: host, TIEUP_PORT: String(s.port), TIEUP_PUBLIC_URL: s.url, TIEUP_DATA_DIR: dataDir, TIEUP_KEYS_DIR: keysDir, TIEUP_DB_FILE: '' },
+      env: {
+        ...process.env,
+        TIEUP_CONFIG: '',
+        TIEUP_CONTENT_DIR: process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'),
+        TIEUP_TEMPLATES_DIR: fromRoot('templates'),
+        TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original', s.id),
+        TIEUP_SITE_ID: s.id,
+        TIEUP_HOST: host,
+        TIEUP_PORT: String(s.port),
+        TIEUP_PUBLIC_URL: s.url,
+        TIEUP_DATA_DIR: dataDir,
+        TIEUP_KEYS_DIR: keysDir,
+        TIEUP_DB_FILE: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
@@ -224,7 +260,13 @@ export async function runDemo(): Promise<void> {
     children.set(s.id, child);
   }
   try {
-    await Promise.all(sites.map((s) => waitHealthy(s.url, children.get(s.id)!, 20_000).catch((err: Error) => { throw new Error(`${s.id}: ${err.message}`); })));
+    await Promise.all(
+      sites.map((s) =>
+        waitHealthy(s.url, children.get(s.id)!, 20_000).catch((err: Error) => {
+          throw new Error(`${s.id}: ${err.message}`);
+        }),
+      ),
+    );
   } catch (err) {
     console.error(`The demo network did not start: ${(err as Error).message}. Is a port in use? Set TIEUP_DEMO_PORTS to choose others.`);
     await stopAll(1);

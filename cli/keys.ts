@@ -16,7 +16,7 @@ export const keysCli = defineCommands('Keys (local files under --keys-dir, defau
   {
     name: 'keys generate',
     usage: '--site <id>',
-    summary: 'create the site\'s first Ed25519 key (no-op if it has one)',
+    summary: "create the site's first Ed25519 key (no-op if it has one)",
     options: KEY_OPTIONS,
     async run(flags, _args, io) {
       const site = siteFlag(flags);
@@ -43,7 +43,7 @@ export const keysCli = defineCommands('Keys (local files under --keys-dir, defau
   {
     name: 'keys show',
     usage: '--site <id>',
-    summary: 'print the site\'s key thumbprints (give them to peers\' operators)',
+    summary: "print the site's key thumbprints (give them to peers' operators)",
     options: { ...KEY_OPTIONS, json: { type: 'boolean' } },
     run(flags, _args, io) {
       const site = siteFlag(flags);

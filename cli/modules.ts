@@ -7,15 +7,30 @@ const LABEL = 16;
 function printModule(io: CliIo, m: ModuleDescription): void {
   io.out(`  ${m.name}`);
   const block = (label: string, items: string[]) => items.forEach((item, i) => io.out(`    ${(i === 0 ? label : '').padEnd(LABEL)}${item}`));
-  block('nav', m.nav.map((n) => `${n.path}  ${n.title}  (${n.href})`));
+  block(
+    'nav',
+    m.nav.map((n) => `${n.path}  ${n.title}  (${n.href})`),
+  );
   block('s2s', m.s2s);
   block('console API', m.consoleApi);
   block('console pages', m.consolePages);
   block('front', m.front);
-  block('jobs', m.jobs.map((j) => `${j.name}  ${j.schedule}`));
-  block('migrations', m.migrations.map((s) => `${s.namespace}: ${s.files.join(', ') || '(none)'}`));
-  block('config', m.config.map((c) => `${c.key}  ${c.env}${c.default !== undefined ? `  default ${JSON.stringify(c.default)}` : ''}`));
-  block('cli', m.cli.map((c) => `tieup ${c.name}`));
+  block(
+    'jobs',
+    m.jobs.map((j) => `${j.name}  ${j.schedule}`),
+  );
+  block(
+    'migrations',
+    m.migrations.map((s) => `${s.namespace}: ${s.files.join(', ') || '(none)'}`),
+  );
+  block(
+    'config',
+    m.config.map((c) => `${c.key}  ${c.env}${c.default !== undefined ? `  default ${JSON.stringify(c.default)}` : ''}`),
+  );
+  block(
+    'cli',
+    m.cli.map((c) => `tieup ${c.name}`),
+  );
 }
 
 /**
@@ -28,7 +43,7 @@ export function modulesCli(sites: readonly SiteDefinition[], groundCommands: () 
     {
       name: 'modules',
       usage: '[--json]',
-      summary: 'each kind of site\'s modules: navigation, s2s and console\nroutes, jobs, migrations, configuration keys, commands',
+      summary: "each kind of site's modules: navigation, s2s and console\nroutes, jobs, migrations, configuration keys, commands",
       options: { json: { type: 'boolean' } },
       async run(flags, _args, io) {
         const { describeSite } = await import('../common/site/describe.js');

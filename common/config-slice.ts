@@ -25,10 +25,7 @@ export interface ConfigSlice<Shape extends ConfigShape = ConfigShape> {
 }
 
 /** Declares a slice; `check` sees the ground floor's keys and the slice's own, typed. */
-export function defineConfigSlice<Shape extends ConfigShape>(
-  shape: Shape,
-  check?: (config: Readonly<GroundConfig & z.output<z.ZodObject<Shape>>>) => string[],
-): ConfigSlice<Shape> {
+export function defineConfigSlice<Shape extends ConfigShape>(shape: Shape, check?: (config: Readonly<GroundConfig & z.output<z.ZodObject<Shape>>>) => string[]): ConfigSlice<Shape> {
   return check ? { shape, check: check as ConfigSlice['check'] } : { shape };
 }
 
@@ -45,13 +42,16 @@ export const intFromString = (min: number, max: number) =>
   );
 
 /** true/false; the environment may also say 1/0, yes/no, on/off. */
-export const boolFromString = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
+export const boolFromString = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    return v;
+  },
+  z.boolean({ error: 'must be true or false' }),
+);
 
 /**
  * A folder or file, resolved to an absolute path against the working

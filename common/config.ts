@@ -124,12 +124,7 @@ export function loadConfig<const S extends readonly ConfigSlice[]>(
   overrides: Partial<z.input<z.ZodObject<typeof GROUND>> & InputOfSlices<S>>,
   slices: S,
 ): GroundConfig & ConfigOfSlices<S>;
-export function loadConfig(
-  role: SiteRole,
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Record<string, unknown> = {},
-  slices: readonly ConfigSlice[] = CONFIG_SLICES,
-): GroundConfig {
+export function loadConfig(role: SiteRole, env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}, slices: readonly ConfigSlice[] = CONFIG_SLICES): GroundConfig {
   const schema = slices === CONFIG_SLICES ? ALL : compose(slices);
   const keys = Object.keys(schema.shape);
   const problems: string[] = [];

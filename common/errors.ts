@@ -178,8 +178,7 @@ export const groundErrors = defineErrors('ground', {
 });
 
 /** @deprecated Throw from the capability's catalog (`defineErrors`), so every code is listed with its status. */
-export const badRequest = (code: string, message: string, details?: Record<string, unknown>): AppError =>
-  new AppError(400, code, message, details);
+export const badRequest = (code: string, message: string, details?: Record<string, unknown>): AppError => new AppError(400, code, message, details);
 /** @deprecated Throw from the capability's catalog (`defineErrors`). */
 export const notFound = (code: string, message: string): AppError => new AppError(404, code, message);
 /** @deprecated Throw from the capability's catalog (`defineErrors`). */

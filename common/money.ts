@@ -3,9 +3,33 @@
  * never a float. Exponents from ISO 4217 for the currencies Tieup accepts.
  */
 export const MINOR_UNITS: Record<string, number> = {
-  EUR: 2, USD: 2, GBP: 2, CHF: 2, CAD: 2, AUD: 2, SEK: 2, NOK: 2, DKK: 2, PLN: 2, CZK: 2, CNY: 2, HKD: 2, SGD: 2, INR: 2, BRL: 2, MXN: 2,
-  JPY: 0, KRW: 0, ISK: 0, VND: 0, CLP: 0,
-  BHD: 3, KWD: 3, JOD: 3, OMR: 3, TND: 3,
+  EUR: 2,
+  USD: 2,
+  GBP: 2,
+  CHF: 2,
+  CAD: 2,
+  AUD: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  PLN: 2,
+  CZK: 2,
+  CNY: 2,
+  HKD: 2,
+  SGD: 2,
+  INR: 2,
+  BRL: 2,
+  MXN: 2,
+  JPY: 0,
+  KRW: 0,
+  ISK: 0,
+  VND: 0,
+  CLP: 0,
+  BHD: 3,
+  KWD: 3,
+  JOD: 3,
+  OMR: 3,
+  TND: 3,
 };
 
 export interface Money {

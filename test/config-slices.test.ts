@@ -21,8 +21,8 @@ function problemsOf(f: () => unknown): string[] {
   assert.fail('should throw a ConfigError');
 }
 
-describe('configuration composed from the modules\' slices', () => {
-  it('reads a module\'s key from the environment by its env name, and names that variable for a bad value', () => {
+describe("configuration composed from the modules' slices", () => {
+  it("reads a module's key from the environment by its env name, and names that variable for a bad value", () => {
     assert.ok('shopStateMs' in partnerShop.config!.shape, 'the partner shop module declares shopStateMs');
     const c = loadConfig('partner', { TIEUP_SITE_ID: 'north', TIEUP_SHOP_STATE_MS: '2500', TIEUP_PUSH_CONCURRENCY: '7' });
     assert.equal(c.shopStateMs, 2500);
@@ -36,7 +36,7 @@ describe('configuration composed from the modules\' slices', () => {
     assert.match(problems.join('\n'), /^TIEUP_WATCH_CONTENT: must be true or false \(got "maybe"\)$/m);
   });
 
-  it('resolves a slice\'s folders, defaults included, and accepts its keys in the TIEUP_CONFIG file', () => {
+  it("resolves a slice's folders, defaults included, and accepts its keys in the TIEUP_CONFIG file", () => {
     const file = join(tempDir(), 'c.json');
     writeFileSync(file, JSON.stringify({ siteId: 'north', originalDir: 'mine', logShipMs: 250 }));
     const c = loadConfig('partner', { TIEUP_CONFIG: file });
@@ -45,7 +45,7 @@ describe('configuration composed from the modules\' slices', () => {
     assert.equal(c.logShipMs, 250);
   });
 
-  it('runs a slice\'s cross-key check, naming both variables', () => {
+  it("runs a slice's cross-key check, naming both variables", () => {
     assert.ok(partnerLogs.config?.check, 'the partner logs slice checks its batch against the checkpoint interval');
     const problems = problemsOf(() => loadConfig('partner', { TIEUP_SITE_ID: 'north', TIEUP_LOG_CHECKPOINT_ENTRIES: '600', TIEUP_LOG_SHIP_BATCH: '500' }));
     assert.deepEqual(problems, ['TIEUP_LOG_CHECKPOINT_ENTRIES (600) must not exceed TIEUP_LOG_SHIP_BATCH (500): every shipment ends at a signed checkpoint']);
@@ -57,7 +57,10 @@ describe('configuration composed from the modules\' slices', () => {
     assert.equal(c.widgetLimit, 4);
     assert.equal(c.widgetName, 'gear');
     assert.equal('contentDir' in c, false);
-    assert.deepEqual(problemsOf(() => loadConfig('main', { TIEUP_SITE_ID: 'main', TIEUP_WIDGET_LIMIT: '12' }, {}, [widgets])), ['TIEUP_WIDGET_LIMIT: must be at most 9 (got "12")']);
+    assert.deepEqual(
+      problemsOf(() => loadConfig('main', { TIEUP_SITE_ID: 'main', TIEUP_WIDGET_LIMIT: '12' }, {}, [widgets])),
+      ['TIEUP_WIDGET_LIMIT: must be at most 9 (got "12")'],
+    );
 
     const file = join(tempDir(), 'c.json');
     writeFileSync(file, JSON.stringify({ siteId: 'main', widgetLimit: 2 }));
@@ -71,14 +74,14 @@ describe('configuration composed from the modules\' slices', () => {
     assert.throws(() => loadConfig('main', { TIEUP_SITE_ID: 'main' }, {}, [a, b]), /"widgetLimit" is declared twice/);
   });
 
-  it('lists every module\'s slice, of both kinds of site, in CONFIG_SLICES', () => {
+  it("lists every module's slice, of both kinds of site, in CONFIG_SLICES", () => {
     const slices = [...MAIN_SITE.modules, ...PARTNER_SITE.modules].flatMap((m) => (m.config ? [m.config] : []));
     assert.ok(slices.includes(mainSync.config!));
     for (const s of slices) assert.ok((CONFIG_SLICES as readonly unknown[]).includes(s));
     for (const s of CONFIG_SLICES) assert.ok(slices.includes(s), 'no slice is listed without a module');
   });
 
-  it('starts no site whose configuration lacks one of its modules\' slices', async () => {
+  it("starts no site whose configuration lacks one of its modules' slices", async () => {
     const groundOnly = loadConfig('main', { TIEUP_SITE_ID: 'main' }, {}, []);
     await assert.rejects(startMainSite(groundOnly as SiteConfig), /lacks the sync module's keys \(contentDir, templatesDir, .*\)/);
   });

@@ -6,8 +6,7 @@ import { TEST_PASSWORD } from './helpers/network.js';
 
 const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 /** Every banner a console page shows: <p class="ok|error" role="status|alert">text</p>. */
-const bannersOf = (html: string): { ok: boolean; text: string }[] =>
-  [...html.matchAll(/<p class="(ok|error)" role="(?:status|alert)">([^<]*)<\/p>/g)].map((m) => ({ ok: m[1] === 'ok', text: m[2]! }));
+const bannersOf = (html: string): { ok: boolean; text: string }[] => [...html.matchAll(/<p class="(ok|error)" role="(?:status|alert)">([^<]*)<\/p>/g)].map((m) => ({ ok: m[1] === 'ok', text: m[2]! }));
 
 describe('console banners carry a message id from the server, never text from the URL', () => {
   let net: SyncNetwork;
@@ -18,7 +17,11 @@ describe('console banners carry a message id from the server, never text from th
     const login = async (url: string, base: string, username: string) => {
       const agent = supertest.agent(url);
       const page = await agent.get(`${base}/login`).expect(200);
-      await agent.post(`${base}/login`).type('form').send({ _csrf: csrfOf(page.text), username, password: TEST_PASSWORD }).expect(303);
+      await agent
+        .post(`${base}/login`)
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), username, password: TEST_PASSWORD })
+        .expect(303);
       return agent;
     };
     admin = await login(net.main.url, '/admin', 'operator');
@@ -70,12 +73,19 @@ describe('console banners carry a message id from the server, never text from th
 
   it('console actions redirect with an id and its parameters; a refused action is answered in place with its message', async () => {
     const sync = await admin.get('/admin/sync').expect(200);
-    const published = await admin.post('/admin/sync/publish').type('form').send({ _csrf: csrfOf(sync.text), note: 'banner test' }).expect(303);
+    const published = await admin
+      .post('/admin/sync/publish')
+      .type('form')
+      .send({ _csrf: csrfOf(sync.text), note: 'banner test' })
+      .expect(303);
     assert.match(published.headers.location!, /^\/admin\/sync\?done=(published&release=\d+|unchanged)$/);
     assert.equal(bannersOf((await admin.get(published.headers.location!).expect(200)).text).length, 1);
 
     const orders = await admin.get('/admin/orders').expect(200);
-    const refused = await admin.post('/admin/orders/M-999999/state').type('form').send({ _csrf: csrfOf(orders.text), state: 'shipped' });
+    const refused = await admin
+      .post('/admin/orders/M-999999/state')
+      .type('form')
+      .send({ _csrf: csrfOf(orders.text), state: 'shipped' });
     assert.equal(refused.status, 404);
     assert.deepEqual(bannersOf(refused.text), [{ ok: false, text: 'there is no order M-999999' }]);
   });

@@ -18,7 +18,10 @@ describe('consoles: login with scrypt passwords, session cookies, CSRF on every 
   async function loginAgent(url: string, basePath: string, username: string, password = TEST_PASSWORD) {
     const agent = supertest.agent(url);
     const page = await agent.get(`${basePath}/login`).expect(200);
-    const res = await agent.post(`${basePath}/login`).type('form').send({ _csrf: csrfFrom(page.text), username, password });
+    const res = await agent
+      .post(`${basePath}/login`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), username, password });
     return { agent, res };
   }
 
@@ -48,13 +51,17 @@ describe('consoles: login with scrypt passwords, session cookies, CSRF on every 
     assert.equal(r.headers['set-cookie']?.toString().includes('tieup_main_console='), false);
   });
 
-  it('refuses a console action posted without the session\'s CSRF token, and does it with it', async () => {
+  it("refuses a console action posted without the session's CSRF token, and does it with it", async () => {
     const { agent } = await loginAgent(net.main.url, '/admin', 'operator');
     await agent.post('/admin/peers/north/suspend').type('form').send({}).expect(403);
     await agent.post('/admin/peers/north/suspend').type('form').send({ _csrf: 'forged' }).expect(403);
     assert.equal(net.main.ctx.peers.get('north')!.status, 'active');
     const page = await agent.get('/admin/').expect(200);
-    await agent.post('/admin/peers/north/hello').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    await agent
+      .post('/admin/peers/north/hello')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
     assert.equal(net.main.ctx.peers.get('north')!.lastHello?.ok, true);
     const after = await agent.get('/admin/').expect(200);
     assert.match(after.text, /OK<\/span> skew/);
@@ -75,7 +82,11 @@ describe('consoles: login with scrypt passwords, session cookies, CSRF on every 
   it('logs out: the session no longer opens the console', async () => {
     const { agent } = await loginAgent(net.main.url, '/admin', 'operator');
     const page = await agent.get('/admin/').expect(200);
-    await agent.post('/admin/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    await agent
+      .post('/admin/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
     await agent.get('/admin/').expect(303);
   });
 

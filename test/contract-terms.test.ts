@@ -17,8 +17,20 @@ describe('contract terms: one strict, versioned slice per capability', () => {
   const terms = siteTerms(MAIN_SITE);
 
   it('each capability of the site declares its slice; the main site and partners know the same ones', () => {
-    assert.deepEqual(terms.slices.map((s) => [s.key, s.version]), [['sync', 1], ['shop', 1], ['users', 1]]);
-    assert.deepEqual(siteTerms(PARTNER_SITE).slices.map((s) => s.key).sort(), ['shop', 'sync', 'users']);
+    assert.deepEqual(
+      terms.slices.map((s) => [s.key, s.version]),
+      [
+        ['sync', 1],
+        ['shop', 1],
+        ['users', 1],
+      ],
+    );
+    assert.deepEqual(
+      siteTerms(PARTNER_SITE)
+        .slices.map((s) => s.key)
+        .sort(),
+      ['shop', 'sync', 'users'],
+    );
   });
 
   it('writes complete slices: the given fields, defaults for the rest, and the version', () => {
@@ -45,7 +57,7 @@ describe('contract terms: one strict, versioned slice per capability', () => {
     assert.deepEqual(terms.problems({ ...stored, syncc: {} }), ['syncc: no capability of this site owns this key']);
   });
 
-  it('an older stored version is read through the slice\'s migration, and refused without one', () => {
+  it("an older stored version is read through the slice's migration, and refused without one", () => {
     const schema = z.object({ limit: z.number().int(), unit: z.enum(['pages', 'bytes']).default('pages') }).strict();
     const v2 = defineTermsSlice({ key: 'quota', version: 2, schema, whenAbsent: 'no quota', migrate: (old) => ({ limit: old.max, unit: 'pages' }) });
     assert.deepEqual(readTerms({ quota: { v: 1, max: 10 } }, v2), { ok: true, terms: { limit: 10, unit: 'pages' } });
@@ -69,7 +81,10 @@ describe('contract terms on the wire and at rest: refused when written wrong, re
   const push = async (id: string) => (await api(main(), 'POST', `/admin/api/partners/${id}/push`, {})).body;
 
   before(async () => {
-    net = await startSyncNetwork([{ id: 'north', contract: { shop: { handling: { default: 'entrust', rules: [{ category: 'kitchen', mode: 'local' }] } }, users: { userCopy: true } } }, { id: 'south' }]);
+    net = await startSyncNetwork([
+      { id: 'north', contract: { shop: { handling: { default: 'entrust', rules: [{ category: 'kitchen', mode: 'local' }] } }, users: { userCopy: true } } },
+      { id: 'south' },
+    ]);
     await publish();
     assert.equal((await push('north')).outcome, 'active');
   });
@@ -81,7 +96,10 @@ describe('contract terms on the wire and at rest: refused when written wrong, re
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'invalid_contract');
     assert.ok(r.body.error.details.problems.includes('contract.sync.requiresAproval: unknown field'), JSON.stringify(r.body));
-    assert.ok(r.body.error.details.problems.some((p: string) => p.startsWith('contract.shop.handling.default: ')), JSON.stringify(r.body));
+    assert.ok(
+      r.body.error.details.problems.some((p: string) => p.startsWith('contract.shop.handling.default: ')),
+      JSON.stringify(r.body),
+    );
     const after = await partner('north');
     assert.deepEqual(after.contract, before.contract);
     assert.equal(after.baseUrl, before.baseUrl);
@@ -157,12 +175,18 @@ describe('contract terms on the wire and at rest: refused when written wrong, re
       [{ ...good, quota: { v: 1 } }, 'contract.quota: no capability owns this key'],
       [{ ...good, users: { userCopy: true } }, 'contract.users.v: missing or not a version number (stored terms carry the version they were written in)'],
     ] as const) {
-      const err = await offer(contract).then(() => null, (e: unknown) => e);
+      const err = await offer(contract).then(
+        () => null,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof S2SCallError, String(err));
       assert.equal(err.details?.status, 400);
       assert.equal(err.details?.peerCode, 'invalid_contract');
       const body = err.details?.body as { error: { details: { problems: string[] } } };
-      assert.ok(body.error.details.problems.some((p) => p.startsWith(problem)), JSON.stringify(body));
+      assert.ok(
+        body.error.details.problems.some((p) => p.startsWith(problem)),
+        JSON.stringify(body),
+      );
     }
     assert.deepEqual(north.ctx.peers.main()!.contract, kept);
     assert.equal(north.sync.store.get(999), undefined, 'the offer was not staged');
@@ -193,7 +217,17 @@ describe('contract terms: data from before slices is upgraded once at start', fu
     addPeer.run('old-a', JSON.stringify({ partnershipType: 'template', requiresApproval: true, schedule: '0 3 * * *', shop: { handling: { default: 'local' }, userCopy: true } }), now, now);
     addPeer.run('old-b', '{}', now, now);
     addPeer.run('old-c', JSON.stringify({ requiresApprovel: true, shop: { handling: { default: 'forward' } } }), now, now);
-    const fee = { partner: 'old-a', currency: 'EUR', timeZone: 'UTC', versions: [{ effectiveFrom: '2026-01-01', terms: { partnershipType: 'template', basis: 'type', baseFee: { link: 1, template: 2, content: 3 }, services: {}, contributionDiscount: [], volumeIncentive: [] } }] };
+    const fee = {
+      partner: 'old-a',
+      currency: 'EUR',
+      timeZone: 'UTC',
+      versions: [
+        {
+          effectiveFrom: '2026-01-01',
+          terms: { partnershipType: 'template', basis: 'type', baseFee: { link: 1, template: 2, content: 3 }, services: {}, contributionDiscount: [], volumeIncentive: [] },
+        },
+      ],
+    };
     db.prepare("INSERT INTO fee_contracts (partner, revision, json, recorded_at, recorded_by) VALUES ('old-a', 1, ?, ?, 'operator')").run(JSON.stringify(fee), now);
     db.close();
 
@@ -213,7 +247,10 @@ describe('contract terms: data from before slices is upgraded once at start', fu
       // Old terms that never passed their schema are kept and reported, not replaced by defaults.
       const c = await get('old-c');
       assert.deepEqual(c.contract.shop, { v: 1, handling: { default: 'forward' } });
-      assert.ok(c.contractProblems.some((p: string) => p.startsWith('shop.handling.default: ')), JSON.stringify(c.contractProblems));
+      assert.ok(
+        c.contractProblems.some((p: string) => p.startsWith('shop.handling.default: ')),
+        JSON.stringify(c.contractProblems),
+      );
       // An old key no capability takes (the old readers ignored it) stays where it was, reported.
       assert.equal(c.contract.requiresApprovel, true);
       assert.ok(c.contractProblems.includes('requiresApprovel: no capability of this site owns this key'), JSON.stringify(c.contractProblems));
@@ -222,7 +259,13 @@ describe('contract terms: data from before slices is upgraded once at start', fu
       assert.equal(f.status, 200);
       assert.equal('partnershipType' in f.body.versions[0].terms, false);
       const revisions = site.ctx.db.prepare("SELECT revision, json FROM fee_contracts WHERE partner = 'old-a' ORDER BY revision").all() as { revision: number; json: string }[];
-      assert.deepEqual(revisions.map((r) => [r.revision, (JSON.parse(r.json) as typeof fee).versions[0]!.terms.partnershipType ?? null]), [[1, 'template'], [2, null]]);
+      assert.deepEqual(
+        revisions.map((r) => [r.revision, (JSON.parse(r.json) as typeof fee).versions[0]!.terms.partnershipType ?? null]),
+        [
+          [1, 'template'],
+          [2, null],
+        ],
+      );
       assert.ok(site.ctx.db.prepare("SELECT 1 FROM schema_migrations WHERE namespace = 'contract' AND version = 1").get());
     } finally {
       await site.close();
@@ -238,7 +281,12 @@ describe('contract terms: data from before slices is upgraded once at start', fu
 
   it('on a partner, converts what the main site had sent, and leaves "nothing sent yet" empty', () => {
     const t = siteTerms(PARTNER_SITE);
-    const sent = { requiresApproval: true, emergencyEdit: true, partnershipType: 'content', shop: { handling: { default: 'entrust', rules: [] }, consult: { checkStock: false, warehouse: 'east', handlingFee: 300 }, userCopy: true } };
+    const sent = {
+      requiresApproval: true,
+      emergencyEdit: true,
+      partnershipType: 'content',
+      shop: { handling: { default: 'entrust', rules: [] }, consult: { checkStock: false, warehouse: 'east', handlingFee: 300 }, userCopy: true },
+    };
     const up = t.upgradeUnsliced(sent, false);
     assert.deepEqual(up.problems, []);
     assert.deepEqual(up.contract, {

@@ -20,7 +20,14 @@ describe('the demo network (what npm start runs)', function () {
     ports = await freePorts(3);
     cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
     child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: { ...process.env, TIEUP_DEMO_PORTS: ports.join(','), TIEUP_DATA_DIR: join(dir, 'data'), TIEUP_KEYS_DIR: join(dir, 'keys'), TIEUP_DEMO_TOKEN: token, TIEUP_DEMO_CONTENT_DIR: join(dir, 'content') },
+      env: {
+        ...process.env,
+        TIEUP_DEMO_PORTS: ports.join(','),
+        TIEUP_DATA_DIR: join(dir, 'data'),
+        TIEUP_KEYS_DIR: join(dir, 'keys'),
+        TIEUP_DEMO_TOKEN: token,
+        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,7 +69,11 @@ describe('the demo network (what npm start runs)', function () {
   });
 
   const api = async (port: number, method: string, path: string, body?: unknown) => {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: r.status, body: (await r.json()) as any }; // any: the test reads arbitrary JSON
   };
   const until = async (cond: () => Promise<boolean>, ms: number, what: string) => {
@@ -74,7 +85,7 @@ describe('the demo network (what npm start runs)', function () {
   };
   const page = async (port: number, path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
 
-  it('serves the demo content on main and north, north\'s original page, and holds it for approval on south', async () => {
+  it("serves the demo content on main and north, north's original page, and holds it for approval on south", async () => {
     assert.match(await page(ports[0]!, '/about'), /About us/);
     await until(async () => /About us/.test(await page(ports[1]!, '/about')), 20000, 'north serving the first release');
     assert.match(await page(ports[1]!, '/local-news'), /North Outfitters/);
@@ -114,7 +125,11 @@ describe('the demo network (what npm start runs)', function () {
     const out = join(dir, 'north.jsonl');
     const exp = await runCli(['audit', 'export', '--site', 'north', '--out', out, '--url', mainUrl], { TIEUP_DEMO_TOKEN: token });
     assert.equal(exp.code, 0, exp.stderr);
-    for (const [site, p] of [['north', ports[1]], ['main', ports[0]]] as const) writeFileSync(join(dir, `${site}-jwks.json`), await (await fetch(`http://127.0.0.1:${p}/.well-known/jwks.json`)).text());
+    for (const [site, p] of [
+      ['north', ports[1]],
+      ['main', ports[0]],
+    ] as const)
+      writeFileSync(join(dir, `${site}-jwks.json`), await (await fetch(`http://127.0.0.1:${p}/.well-known/jwks.json`)).text());
     const keys = ['--keys', join(dir, 'north-jwks.json'), '--keys', join(dir, 'main-jwks.json')];
     const ok = await runCli(['audit', 'verify', out, ...keys]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -138,7 +153,7 @@ describe('the demo network (what npm start runs)', function () {
     }
   });
 
-  it('this month\'s statements show both partners with lines that match their traffic, and recompute from north\'s export matches', async () => {
+  it("this month's statements show both partners with lines that match their traffic, and recompute from north's export matches", async () => {
     for (let i = 0; i < 10; i++) await page(ports[2]!, '/visit-us');
     await until(async () => (await api(ports[2]!, 'GET', '/manage/api/logs')).body.backlog === 0, 10000, 'south shipping its log');
     await until(async () => (await api(ports[1]!, 'GET', '/manage/api/logs')).body.backlog === 0, 10000, 'north shipping its log');
@@ -150,7 +165,10 @@ describe('the demo network (what npm start runs)', function () {
       assert.ok(accesses > 0, `${s.partner} has traffic`);
       const contribution = s.lines.find((l: { code: string }) => l.code === 'discount.contribution');
       assert.match(contribution.formula, new RegExp(`drew ${s.usage.pageAccesses.original} of ${accesses} page accesses`));
-      assert.equal(s.total, s.lines.reduce((x: number, l: { amount: number }) => x + l.amount, 0));
+      assert.equal(
+        s.total,
+        s.lines.reduce((x: number, l: { amount: number }) => x + l.amount, 0),
+      );
     }
     const out = join(dir, 'north-fees.jsonl');
     assert.equal((await runCli(['audit', 'export', '--site', 'north', '--with-contract', '--out', out, '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token })).code, 0);
@@ -245,7 +263,9 @@ describe('the demo network (what npm start runs)', function () {
       assert.equal(looks[1]!.brand, 'rgb(31, 122, 77)');
       const side = await ctx.newPage();
       await side.setViewportSize({ width: 1820, height: 820 });
-      await side.setContent(`<body style="margin:0;display:flex;gap:20px;background:#888">${shots.map((b) => `<img src="data:image/png;base64,${b.toString('base64')}" width="900">`).join('')}</body>`);
+      await side.setContent(
+        `<body style="margin:0;display:flex;gap:20px;background:#888">${shots.map((b) => `<img src="data:image/png;base64,${b.toString('base64')}" width="900">`).join('')}</body>`,
+      );
       await side.screenshot({ path: join(SCREENSHOT_DIR, 'product-main-and-north.png') });
       await ctx.close();
     } finally {

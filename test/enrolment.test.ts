@@ -60,7 +60,10 @@ describe('enrolment through the admin and manage APIs', () => {
     const r = await api(main, 'POST', '/admin/api/partners', { id: 'north', baseUrl: north.url + '/', thumbprint: northTp, contract: { sync: { partnershipType: 'content' } } });
     assert.equal(r.status, 201);
     assert.equal(r.body?.baseUrl, north.url);
-    assert.deepEqual(r.body?.keys.map((k: { thumbprint: string }) => k.thumbprint), [northTp]);
+    assert.deepEqual(
+      r.body?.keys.map((k: { thumbprint: string }) => k.thumbprint),
+      [northTp],
+    );
     assert.equal((await api(main, 'POST', '/admin/api/partners', { id: 'north', baseUrl: north.url, thumbprint: northTp })).body?.error.code, 'peer_exists');
     const m = await api(north, 'PUT', '/manage/api/main', { id: 'main', baseUrl: main.url, thumbprint: mainTp });
     assert.equal(m.status, 201);
@@ -70,7 +73,13 @@ describe('enrolment through the admin and manage APIs', () => {
     const r = await api(main, 'POST', '/admin/api/partners/check');
     assert.equal(r.status, 200);
     assert.equal(r.body?.ok, true);
-    assert.deepEqual(r.body?.pairs.map((p: { from: string; to: string; ok: boolean }) => [p.from, p.to, p.ok]), [['main', 'north', true], ['north', 'main', true]]);
+    assert.deepEqual(
+      r.body?.pairs.map((p: { from: string; to: string; ok: boolean }) => [p.from, p.to, p.ok]),
+      [
+        ['main', 'north', true],
+        ['north', 'main', true],
+      ],
+    );
     assert.equal(typeof r.body?.pairs[0].skewMs, 'number');
     const listed = await api(main, 'GET', '/admin/api/partners/north');
     assert.equal(listed.body?.lastHello.ok, true);

@@ -22,7 +22,10 @@ function checkEntries(where: string, entries: CatalogEntry[]): void {
 }
 
 describe('error catalogs: one per capability, stable codes with their statuses', () => {
-  const sites: [string, SiteDefinition][] = [['main', MAIN_SITE], ['partner', PARTNER_SITE]];
+  const sites: [string, SiteDefinition][] = [
+    ['main', MAIN_SITE],
+    ['partner', PARTNER_SITE],
+  ];
 
   it('the ground floor catalog: snake_case codes, 4xx/5xx statuses, every s2s verifier code a 401', () => {
     const { capability, entries } = catalogEntries(groundErrors);
@@ -68,20 +71,27 @@ describe('error catalogs: one per capability, stable codes with their statuses',
       for (const file of walk(fromRoot(top))) {
         const rel = relative(fromRoot('.'), file);
         if (rel === 'common/errors.ts') continue;
-        readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-          // A peer's refusal passed on as it came (peerRefusal) carries the peer's own catalog code.
-          if (rel === 'common/s2s/client.ts' && line.includes("e.code ?? 'refused'")) return;
-          // A declared endpoint's own error code (declared in common/protocol with the endpoint) passed on by the s2s router.
-          if (rel === 'common/s2s/middleware.ts' && line.includes('declared.has(code)')) return;
-          if (/new AppError\(|\b(badRequest|notFound|conflict)\(['"]/.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
-        });
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            // A peer's refusal passed on as it came (peerRefusal) carries the peer's own catalog code.
+            if (rel === 'common/s2s/client.ts' && line.includes("e.code ?? 'refused'")) return;
+            // A declared endpoint's own error code (declared in common/protocol with the endpoint) passed on by the s2s router.
+            if (rel === 'common/s2s/middleware.ts' && line.includes('declared.has(code)')) return;
+            if (/new AppError\(|\b(badRequest|notFound|conflict)\(['"]/.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
+          });
       }
     }
     assert.deepEqual(offenders, []);
   });
 
   it('defineErrors: typed factories with the entry status; `also` statuses only as declared', () => {
-    const c = defineErrors('demo', { thing_missing: { status: 404 }, thing_taken: { status: 409, also: [404] }, down: { status: 503, message: 'down for a minute', expose: true }, broke: { status: 500 } });
+    const c = defineErrors('demo', {
+      thing_missing: { status: 404 },
+      thing_taken: { status: 409, also: [404] },
+      down: { status: 503, message: 'down for a minute', expose: true },
+      broke: { status: 500 },
+    });
     const e = c.thing_missing('no thing 3');
     assert.ok(e instanceof AppError);
     assert.deepEqual([e.status, e.code, e.message, e.expose], [404, 'thing_missing', 'no thing 3', true]);
@@ -92,7 +102,11 @@ describe('error catalogs: one per capability, stable codes with their statuses',
     // What a client sees: an exposed error as it is, an unexposed one by its code only, anything else as "internal".
     assert.equal(publicError(c.down()).body.error.message, 'down for a minute');
     assert.deepEqual(publicError(c.broke('disk /var/x is full')).body, { error: { code: 'broke', message: 'something went wrong on our side; see the server log' } });
-    assert.deepEqual(publicError(new Error('SQLITE_CORRUPT at /var/lib/x')), { status: 500, body: { error: { code: 'internal', message: 'something went wrong on our side; see the server log' } }, internal: true });
+    assert.deepEqual(publicError(new Error('SQLITE_CORRUPT at /var/lib/x')), {
+      status: 500,
+      body: { error: { code: 'internal', message: 'something went wrong on our side; see the server log' } },
+      internal: true,
+    });
   });
 });
 

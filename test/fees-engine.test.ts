@@ -28,43 +28,77 @@ describe('fee engine: hand-computed statements', () => {
       name: 'optional services, each a surcharge',
       terms: { services: { integrityWatch: 1500, centralUsers: 2500 } },
       usage: {},
-      lines: [['base', 10000], ['service.integrityWatch', 1500], ['service.centralUsers', 2500]],
+      lines: [
+        ['base', 10000],
+        ['service.integrityWatch', 1500],
+        ['service.centralUsers', 2500],
+      ],
       total: 14000,
     },
     {
       name: 'contribution discount exactly at a tier boundary (30.00% share)',
-      terms: { contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 500 }, { minOriginalShareBps: 3000, discountBps: 2000 }] },
+      terms: {
+        contributionDiscount: [
+          { minOriginalShareBps: 1000, discountBps: 500 },
+          { minOriginalShareBps: 3000, discountBps: 2000 },
+        ],
+      },
       usage: { pageAccesses: { tieUp: 7000, original: 3000 } },
-      lines: [['base', 10000], ['discount.contribution', -2000]],
+      lines: [
+        ['base', 10000],
+        ['discount.contribution', -2000],
+      ],
       total: 8000,
     },
     {
       name: 'contribution discount just below a boundary (29.99%)',
-      terms: { contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 500 }, { minOriginalShareBps: 3000, discountBps: 2000 }] },
+      terms: {
+        contributionDiscount: [
+          { minOriginalShareBps: 1000, discountBps: 500 },
+          { minOriginalShareBps: 3000, discountBps: 2000 },
+        ],
+      },
       usage: { pageAccesses: { tieUp: 7001, original: 2999 } },
-      lines: [['base', 10000], ['discount.contribution', -500]],
+      lines: [
+        ['base', 10000],
+        ['discount.contribution', -500],
+      ],
       total: 9500,
     },
     {
       name: 'contribution discount with zero traffic',
       terms: { contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 500 }] },
       usage: {},
-      lines: [['base', 10000], ['discount.contribution', 0]],
+      lines: [
+        ['base', 10000],
+        ['discount.contribution', 0],
+      ],
       total: 10000,
     },
     {
       name: 'graduated volume incentive over two bands',
-      terms: { volumeIncentive: [{ above: 10000, discountBps: 1000 }, { above: 50000, discountBps: 2000 }] },
+      terms: {
+        volumeIncentive: [
+          { above: 10000, discountBps: 1000 },
+          { above: 50000, discountBps: 2000 },
+        ],
+      },
       // 40,000 accesses at 10% and 10,000 at 20% over 60,000: 10000 x (4e7 + 2e7) / (6e4 x 1e4) = 1000
       usage: { pageAccesses: { tieUp: 60000, original: 0 } },
-      lines: [['base', 10000], ['discount.volume', -1000]],
+      lines: [
+        ['base', 10000],
+        ['discount.volume', -1000],
+      ],
       total: 9000,
     },
     {
       name: 'volume incentive exactly at the threshold gives nothing',
       terms: { volumeIncentive: [{ above: 10000, discountBps: 1000 }] },
       usage: { pageAccesses: { tieUp: 10000, original: 0 } },
-      lines: [['base', 10000], ['discount.volume', 0]],
+      lines: [
+        ['base', 10000],
+        ['discount.volume', 0],
+      ],
       total: 10000,
     },
     {
@@ -78,27 +112,55 @@ describe('fee engine: hand-computed statements', () => {
           { id: 'o4', amount: 100000, currency: 'EUR' }, // 2500 + 30 -> maximum 1000
         ],
       },
-      lines: [['base', 10000], ['handling', 280], ['handling', 56], ['handling', 50], ['handling', 1000]],
+      lines: [
+        ['base', 10000],
+        ['handling', 280],
+        ['handling', 56],
+        ['handling', 50],
+        ['handling', 1000],
+      ],
       total: 11386,
     },
     {
-      name: 'a refund after the order\'s period was closed reverses the fee in the refund\'s period',
+      name: "a refund after the order's period was closed reverses the fee in the refund's period",
       terms: { handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } },
       usage: { reversals: [{ orderId: 'o1', orderAmount: 10000, currency: 'EUR', kind: 'refund' }] },
-      lines: [['base', 10000], ['handling.reversal', -280]],
+      lines: [
+        ['base', 10000],
+        ['handling.reversal', -280],
+      ],
       total: 9720,
     },
     {
       name: 'a currency with no minor unit (JPY)',
       currency: 'JPY',
       terms: { handlingFee: { bps: 300, fixed: 0, min: 0, max: 100000 } },
-      usage: { orders: [{ id: 'j1', amount: 1234, currency: 'JPY' }, { id: 'j2', amount: 1250, currency: 'JPY' }] }, // 37.02 -> 37; 37.5 -> 38
-      lines: [['base', 10000], ['handling', 37], ['handling', 38]],
+      usage: {
+        orders: [
+          { id: 'j1', amount: 1234, currency: 'JPY' },
+          { id: 'j2', amount: 1250, currency: 'JPY' },
+        ],
+      }, // 37.02 -> 37; 37.5 -> 38
+      lines: [
+        ['base', 10000],
+        ['handling', 37],
+        ['handling', 38],
+      ],
       total: 10075,
     },
     {
       name: 'size classes, exactly at a class boundary and just past it',
-      terms: { basis: 'size', sizeClasses: { measure: 'pages', classes: [{ name: 'S', upTo: 100, fee: 5000 }, { name: 'M', upTo: 1000, fee: 9000 }, { name: 'L', fee: 15000 }] } },
+      terms: {
+        basis: 'size',
+        sizeClasses: {
+          measure: 'pages',
+          classes: [
+            { name: 'S', upTo: 100, fee: 5000 },
+            { name: 'M', upTo: 1000, fee: 9000 },
+            { name: 'L', fee: 15000 },
+          ],
+        },
+      },
       usage: { content: { tieUpPages: 60, originalPages: 40, tieUpBytes: 0, originalBytes: 0 } },
       lines: [['base', 5000]],
       total: 5000,
@@ -108,7 +170,10 @@ describe('fee engine: hand-computed statements', () => {
       terms: {
         services: { integrityWatch: 1500 },
         contributionDiscount: [{ minOriginalShareBps: 3000, discountBps: 2000 }],
-        volumeIncentive: [{ above: 10000, discountBps: 1000 }, { above: 50000, discountBps: 2000 }],
+        volumeIncentive: [
+          { above: 10000, discountBps: 1000 },
+          { above: 50000, discountBps: 2000 },
+        ],
         handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 },
       },
       usage: {
@@ -116,7 +181,14 @@ describe('fee engine: hand-computed statements', () => {
         orders: [{ id: 'o1', amount: 10000, currency: 'EUR' }],
         reversals: [{ orderId: 'o0', orderAmount: 1010, currency: 'EUR', kind: 'cancel' }], // 25.25 -> 25, + 30 = 55
       },
-      lines: [['base', 10000], ['service.integrityWatch', 1500], ['discount.contribution', -2000], ['discount.volume', -1000], ['handling', 280], ['handling.reversal', -55]],
+      lines: [
+        ['base', 10000],
+        ['service.integrityWatch', 1500],
+        ['discount.contribution', -2000],
+        ['discount.volume', -1000],
+        ['handling', 280],
+        ['handling.reversal', -55],
+      ],
       total: 8725,
     },
   ];
@@ -133,12 +205,33 @@ describe('fee engine: hand-computed statements', () => {
   }
 
   it('one class up when the content grows past the boundary', () => {
-    const s = computeStatement(contract({ basis: 'size', sizeClasses: { measure: 'pages', classes: [{ name: 'S', upTo: 100, fee: 5000 }, { name: 'M', upTo: 1000, fee: 9000 }, { name: 'L', fee: 15000 }] } }), usage({ content: { tieUpPages: 61, originalPages: 40, tieUpBytes: 0, originalBytes: 0 } }), 'content');
+    const s = computeStatement(
+      contract({
+        basis: 'size',
+        sizeClasses: {
+          measure: 'pages',
+          classes: [
+            { name: 'S', upTo: 100, fee: 5000 },
+            { name: 'M', upTo: 1000, fee: 9000 },
+            { name: 'L', fee: 15000 },
+          ],
+        },
+      }),
+      usage({ content: { tieUpPages: 61, originalPages: 40, tieUpBytes: 0, originalBytes: 0 } }),
+      'content',
+    );
     assert.equal(s.total, 9000);
   });
 
   it('a contract change applies from its date; earlier periods keep the version they used', () => {
-    const c = parseFeeContract({ partner: 'north', currency: 'EUR', versions: [{ effectiveFrom: '2026-01-01', terms: BASE }, { effectiveFrom: '2026-06-01', terms: { ...BASE, baseFee: { ...BASE.baseFee, content: 12000 } } }] });
+    const c = parseFeeContract({
+      partner: 'north',
+      currency: 'EUR',
+      versions: [
+        { effectiveFrom: '2026-01-01', terms: BASE },
+        { effectiveFrom: '2026-06-01', terms: { ...BASE, baseFee: { ...BASE.baseFee, content: 12000 } } },
+      ],
+    });
     const may = computeStatement(c, usage({ period: '2026-05' }), 'content');
     const june = computeStatement(c, usage({ period: '2026-06' }), 'content');
     assert.deepEqual([may.total, may.contractVersion], [10000, '2026-01-01']);
@@ -146,8 +239,22 @@ describe('fee engine: hand-computed statements', () => {
     assert.throws(() => computeStatement(c, usage({ period: '2025-12' }), 'content'), /no contract version/);
   });
 
-  it('the seed\'s sites: C and D carry the same pages, but C\'s original pages draw visitors, so C pays less; B has few original pages', () => {
-    const terms = { basis: 'size', sizeClasses: { measure: 'pages', classes: [{ name: 'S', upTo: 100, fee: 6000 }, { name: 'M', upTo: 500, fee: 10000 }, { name: 'L', fee: 16000 }] }, contributionDiscount: [{ minOriginalShareBps: 1000, discountBps: 1000 }, { minOriginalShareBps: 3000, discountBps: 2500 }] };
+  it("the seed's sites: C and D carry the same pages, but C's original pages draw visitors, so C pays less; B has few original pages", () => {
+    const terms = {
+      basis: 'size',
+      sizeClasses: {
+        measure: 'pages',
+        classes: [
+          { name: 'S', upTo: 100, fee: 6000 },
+          { name: 'M', upTo: 500, fee: 10000 },
+          { name: 'L', fee: 16000 },
+        ],
+      },
+      contributionDiscount: [
+        { minOriginalShareBps: 1000, discountBps: 1000 },
+        { minOriginalShareBps: 3000, discountBps: 2500 },
+      ],
+    };
     const B = computeStatement(contract(terms), usage({ content: { tieUpPages: 197, originalPages: 3, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 9800, original: 200 } }), 'content');
     const C = computeStatement(contract(terms), usage({ content: { tieUpPages: 200, originalPages: 100, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 6000, original: 4000 } }), 'content');
     const D = computeStatement(contract(terms), usage({ content: { tieUpPages: 200, originalPages: 100, tieUpBytes: 0, originalBytes: 0 }, pageAccesses: { tieUp: 9500, original: 500 } }), 'content');
@@ -155,7 +262,10 @@ describe('fee engine: hand-computed statements', () => {
   });
 
   it('refuses orders in another currency and malformed periods; validates contracts with clear messages', () => {
-    assert.throws(() => computeStatement(contract({ handlingFee: { bps: 1, fixed: 0, min: 0, max: 9 } }), usage({ orders: [{ id: 'x', amount: 1, currency: 'USD' }] }), 'content'), /in USD, the contract in EUR/);
+    assert.throws(
+      () => computeStatement(contract({ handlingFee: { bps: 1, fixed: 0, min: 0, max: 9 } }), usage({ orders: [{ id: 'x', amount: 1, currency: 'USD' }] }), 'content'),
+      /in USD, the contract in EUR/,
+    );
     assert.throws(() => computeStatement(contract({}), usage({ period: '2026-13' }), 'content'), /YYYY-MM/);
     assert.throws(() => contract({ baseFee: { link: 1.5, template: 0, content: 0 } }), /integers/);
     assert.throws(() => contract({}, 'XXX'), /ISO 4217/);
@@ -171,7 +281,7 @@ describe('fee engine: hand-computed statements', () => {
     assert.equal(formatMoney({ amount: 1500, currency: 'BHD' }), '1.500 BHD');
   });
 
-  it('computes calendar months in the contract\'s time zone', () => {
+  it("computes calendar months in the contract's time zone", () => {
     const tokyo = periodBounds('2026-11', 'Asia/Tokyo');
     assert.equal(tokyo.start.toISOString(), '2026-10-31T15:00:00.000Z');
     assert.equal(tokyo.end.toISOString(), '2026-11-30T15:00:00.000Z');
@@ -201,8 +311,18 @@ describe('fee engine: properties over random contracts and usage', () => {
       type,
       baseFee: { link: r(5000), template: r(10000), content: r(20000) },
       services: r(2) ? { integrityWatch: r(3000) } : {},
-      contributionDiscount: r(2) ? [{ minOriginalShareBps: a, discountBps: r(3000) }, { minOriginalShareBps: b, discountBps: 3000 + r(3000) }] : [],
-      volumeIncentive: r(2) ? [{ above: v1, discountBps: r(2000) }, { above: v1 + 1 + r(50000), discountBps: 2000 + r(2000) }] : [],
+      contributionDiscount: r(2)
+        ? [
+            { minOriginalShareBps: a, discountBps: r(3000) },
+            { minOriginalShareBps: b, discountBps: 3000 + r(3000) },
+          ]
+        : [],
+      volumeIncentive: r(2)
+        ? [
+            { above: v1, discountBps: r(2000) },
+            { above: v1 + 1 + r(50000), discountBps: 2000 + r(2000) },
+          ]
+        : [],
       handlingFee: r(2) ? { bps: r(1000), fixed: r(100), min: r(50), max: 50 + r(5000) } : undefined,
     };
   };
@@ -215,7 +335,10 @@ describe('fee engine: properties over random contracts and usage', () => {
       const original = r(total + 1);
       const u = usage({ pageAccesses: { tieUp: total - original, original }, orders: Array.from({ length: r(4) }, (_, k) => ({ id: `o${k}`, amount: r(100000), currency: c.currency })) });
       const s = computeStatement(c, u, type);
-      assert.equal(s.total, s.lines.reduce((x, l) => x + l.amount, 0));
+      assert.equal(
+        s.total,
+        s.lines.reduce((x, l) => x + l.amount, 0),
+      );
       const base = s.lines.find((l) => l.code === 'base')!.amount;
       const discounts = s.lines.filter((l) => l.code.startsWith('discount.')).reduce((x, l) => x + l.amount, 0);
       assert.ok(base + discounts >= 0, 'discounts never exceed the base fee');

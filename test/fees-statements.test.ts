@@ -58,7 +58,15 @@ describe('fee statements from witnessed logs: API, CSV, close, adjustments, part
 
   it('computes each period from its own entries, with the checkpoint the counts rest on', async () => {
     const oct = (await api(main(), 'GET', '/admin/api/fees/statements?period=2026-10')).body.statements[0];
-    assert.deepEqual(oct.lines.map((l: { code: string; amount: number }) => [l.code, l.amount]), [['base', 10000], ['service.integrityWatch', 1500], ['discount.contribution', -1000], ['handling', 280]]);
+    assert.deepEqual(
+      oct.lines.map((l: { code: string; amount: number }) => [l.code, l.amount]),
+      [
+        ['base', 10000],
+        ['service.integrityWatch', 1500],
+        ['discount.contribution', -1000],
+        ['handling', 280],
+      ],
+    );
     assert.equal(oct.total, 10780);
     assert.deepEqual(oct.usage.pageAccesses, { tieUp: 8, original: 2 });
     assert.equal(oct.usage.uniqueUsers, 3);
@@ -68,7 +76,16 @@ describe('fee statements from witnessed logs: API, CSV, close, adjustments, part
     assert.equal(oct.checkpoint.size, net.partners.north!.ctx.log.size);
     const nov = (await api(main(), 'GET', '/admin/api/fees/statements?period=2026-11')).body.statements[0];
     // 10% original share is below the 20% tier; a 10.20 order (25.5 -> 26 + 30); the October order refunded here.
-    assert.deepEqual(nov.lines.map((l: { code: string; amount: number }) => [l.code, l.amount]), [['base', 10000], ['service.integrityWatch', 1500], ['discount.contribution', 0], ['handling', 56], ['handling.reversal', -280]]);
+    assert.deepEqual(
+      nov.lines.map((l: { code: string; amount: number }) => [l.code, l.amount]),
+      [
+        ['base', 10000],
+        ['service.integrityWatch', 1500],
+        ['discount.contribution', 0],
+        ['handling', 56],
+        ['handling.reversal', -280],
+      ],
+    );
     assert.deepEqual(nov.usage.pageAccesses, { tieUp: 27, original: 3 });
   });
 

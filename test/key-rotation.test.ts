@@ -49,7 +49,10 @@ describe('key rotation: announced over the authenticated channel, old key valid 
     const r = await rawCall(net.main.url, { path: '/s2s/keys/announce', body, authorization: `Bearer ${t}` });
     assert.equal(r.status, 400);
     assert.equal(r.body?.error?.code, 'invalid_announcement');
-    assert.deepEqual(net.main.ctx.peers.keys('north').map((k) => k.thumbprint), [oldKey.kid]);
+    assert.deepEqual(
+      net.main.ctx.peers.keys('north').map((k) => k.thumbprint),
+      [oldKey.kid],
+    );
   });
 
   it('rotating on disk makes the running partner announce; the new key works, the old one works until the grace ends', async () => {

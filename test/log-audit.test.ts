@@ -76,7 +76,7 @@ describe('audit bundles: a 10,000-entry log, tampered every way at random places
         const line = ls[li]!;
         const pos = pick(line.length);
         const ch = line[pos]!;
-        const repl = ch === 'a' ? 'b' : ch === '0' ? '1' : ch === '"' ? '\'' : 'a';
+        const repl = ch === 'a' ? 'b' : ch === '0' ? '1' : ch === '"' ? "'" : 'a';
         ls[li] = line.slice(0, pos) + repl + line.slice(pos + 1);
         // The last entry has no successor to break the chain of: its checkpoint's root names it.
         cases.push({ kind, expect: ['altered_entry'], lines: ls, ...(li < lines.length - 1 ? { at: `entry ${li - firstEntry}` } : {}) });
@@ -182,7 +182,12 @@ describe('audit bundles above the parallel threshold (two worker threads)', func
       prev = leaf.toString('hex');
       lines.push(line);
     }
-    const cps = [50_000, 75_001, 100_000, 149_999, n].map((size, k) => JSON.stringify({ checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1, 0, k)).toISOString() }), signer), cosignatures: [] }));
+    const cps = [50_000, 75_001, 100_000, 149_999, n].map((size, k) =>
+      JSON.stringify({
+        checkpoint: signNote(formatCheckpoint({ origin: logOrigin('north'), size, root: tree.root(size), time: new Date(Date.UTC(2026, 10, 1, 0, k)).toISOString() }), signer),
+        cosignatures: [],
+      }),
+    );
     const header = JSON.stringify({ bundle: 'tieup-audit', version: 1, site: 'north', origin: logOrigin('north'), exportedAt: new Date().toISOString(), range: null, keys: [] });
     const keys = [{ x: jwk.x }];
     const build = (ls: string[]) => Buffer.from([header, ...cps, ...ls].join('\n') + '\n');

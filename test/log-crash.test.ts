@@ -33,7 +33,16 @@ describe('crash window: a partner killed during heavy logging loses no committed
 
   const start = async () => {
     child = spawn(process.execPath, [fromRoot('dist/partner-site/server.js')], {
-      env: { ...process.env, TIEUP_CONFIG: '', TIEUP_SITE_ID: 'north', TIEUP_PORT: String(port), TIEUP_DATA_DIR: join(dir, 'data'), TIEUP_KEYS_DIR: join(dir, 'keys'), TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original/north'), TIEUP_LOG_LEVEL: 'error' },
+      env: {
+        ...process.env,
+        TIEUP_CONFIG: '',
+        TIEUP_SITE_ID: 'north',
+        TIEUP_PORT: String(port),
+        TIEUP_DATA_DIR: join(dir, 'data'),
+        TIEUP_KEYS_DIR: join(dir, 'keys'),
+        TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original/north'),
+        TIEUP_LOG_LEVEL: 'error',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     for (let i = 0; i < 200; i++) {

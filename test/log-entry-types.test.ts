@@ -17,10 +17,66 @@ import { siteConfig, tempDir } from './helpers/network.js';
 const order = { id: 'NORTH-000001', amount: 4990, currency: 'EUR' };
 /** One entry of each of today's types, as their writers make them. */
 const TODAY: EntryFields[] = [
-  { time: '2026-11-21T13:42:57.432Z', site: 'north', type: 'page', path: '/about', kind: 'tie-up', release: 3, status: 200, bytes: 1874, user: null, session: null, client: '127.0.0.0/24', ua: 'bot', order: null },
-  { time: '2026-11-21T13:43:10.007Z', site: 'north', type: 'order', path: '/checkout', kind: 'tie-up', release: 3, status: 201, bytes: 0, user: 'u-7f3a', session: 's-91c2', client: '10.0.4.0/24', ua: 'browser', order },
-  { time: '2026-11-22T08:00:00.000Z', site: 'north', type: 'cancel', path: '/orders/NORTH-000001', kind: 'tie-up', release: 4, status: 200, bytes: 0, user: 'u-7f3a', session: null, client: null, ua: 'other', order },
-  { time: '2026-11-23T09:30:00.000Z', site: 'north', type: 'refund', path: '/account', kind: 'original', release: null, status: 200, bytes: 0, user: 'u-7f3a', session: 's-0001', client: '2001:db8:1::/48', ua: 'mobile', order: { id: 'NORTH-000002', amount: 1250, currency: 'JPY' } },
+  {
+    time: '2026-11-21T13:42:57.432Z',
+    site: 'north',
+    type: 'page',
+    path: '/about',
+    kind: 'tie-up',
+    release: 3,
+    status: 200,
+    bytes: 1874,
+    user: null,
+    session: null,
+    client: '127.0.0.0/24',
+    ua: 'bot',
+    order: null,
+  },
+  {
+    time: '2026-11-21T13:43:10.007Z',
+    site: 'north',
+    type: 'order',
+    path: '/checkout',
+    kind: 'tie-up',
+    release: 3,
+    status: 201,
+    bytes: 0,
+    user: 'u-7f3a',
+    session: 's-91c2',
+    client: '10.0.4.0/24',
+    ua: 'browser',
+    order,
+  },
+  {
+    time: '2026-11-22T08:00:00.000Z',
+    site: 'north',
+    type: 'cancel',
+    path: '/orders/NORTH-000001',
+    kind: 'tie-up',
+    release: 4,
+    status: 200,
+    bytes: 0,
+    user: 'u-7f3a',
+    session: null,
+    client: null,
+    ua: 'other',
+    order,
+  },
+  {
+    time: '2026-11-23T09:30:00.000Z',
+    site: 'north',
+    type: 'refund',
+    path: '/account',
+    kind: 'original',
+    release: null,
+    status: 200,
+    bytes: 0,
+    user: 'u-7f3a',
+    session: 's-0001',
+    client: '2001:db8:1::/48',
+    ua: 'mobile',
+    order: { id: 'NORTH-000002', amount: 1250, currency: 'JPY' },
+  },
 ];
 /** Their canonical v1 lines, chained from entry 0, and leaf hashes: computed before entry types existed, and never to change by one byte. */
 const GOLDEN = [
@@ -71,23 +127,39 @@ describe('access-log entry types: registered by the modules that write them, che
     assert.equal(log.size + log.pendingCount, 0, 'a fresh log');
     for (const f of TODAY) log.append(f);
     log.flush();
-    assert.deepEqual(north.ctx.logStore.lines(0, 4), GOLDEN.map((g) => g.line));
+    assert.deepEqual(
+      north.ctx.logStore.lines(0, 4),
+      GOLDEN.map((g) => g.line),
+    );
     assert.equal(log.leaf(3).toString('hex'), GOLDEN[3]!.leaf);
   });
 
-  it('each site registers its modules\' types at start: page from sync and shop, order, cancel and refund from shop', () => {
+  it("each site registers its modules' types at start: page from sync and shop, order, cancel and refund from shop", () => {
     const types = north.ctx.log.types.list();
     assert.deepEqual(
       types.map((t) => [t.type, t.version, t.capability, t.writers.join(',')]),
-      [['ad_view', 1, 'ads', 'ads'], ['cancel', 1, 'shop', 'shop'], ['order', 1, 'shop', 'shop'], ['page', 1, 'sync', 'sync,shop'], ['refund', 1, 'shop', 'shop']],
+      [
+        ['ad_view', 1, 'ads', 'ads'],
+        ['cancel', 1, 'shop', 'shop'],
+        ['order', 1, 'shop', 'shop'],
+        ['page', 1, 'sync', 'sync,shop'],
+        ['refund', 1, 'shop', 'shop'],
+      ],
     );
     for (const def of [MAIN_SITE, PARTNER_SITE]) {
       const registry = new EntryTypes();
       for (const m of def.modules) for (const t of m.logEntryTypes ?? []) registry.register(t, m.name);
-      assert.deepEqual(registry.list().map((t) => t.type), ['cancel', 'order', 'page', 'refund'], `${def.role} site`);
+      assert.deepEqual(
+        registry.list().map((t) => t.type),
+        ['cancel', 'order', 'page', 'refund'],
+        `${def.role} site`,
+      );
     }
     assert.equal(north.ctx.log.types.get('page'), pageEntry);
-    assert.deepEqual([orderEntry, cancelEntry, refundEntry].map((t) => north.ctx.log.types.get(t.type)), [orderEntry, cancelEntry, refundEntry]);
+    assert.deepEqual(
+      [orderEntry, cancelEntry, refundEntry].map((t) => north.ctx.log.types.get(t.type)),
+      [orderEntry, cancelEntry, refundEntry],
+    );
   });
 
   it("a module's own type is accepted, on the v1 envelope", () => {
@@ -120,7 +192,11 @@ describe('access-log entry types: registered by the modules that write them, che
       ['an ad view of an asset', { ...view, type: 'ad_view', kind: 'asset' }, 'bad_entry'],
     ];
     for (const [what, fields, code] of refused) {
-      assert.throws(() => log.append(fields), (err: unknown) => err instanceof EntryRefused && err.code === code, what);
+      assert.throws(
+        () => log.append(fields),
+        (err: unknown) => err instanceof EntryRefused && err.code === code,
+        what,
+      );
       assert.equal(log.pendingCount, 0, `${what}: something was queued`);
     }
     log.flush();

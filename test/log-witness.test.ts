@@ -59,7 +59,7 @@ describe('log shipping and witnessing at the main site', function () {
     const f = forgedHistory(1001, 'x');
     await assert.rejects(ship({ from: 500, entries: f.lines.slice(500, 501), checkpoint: f.note, proof: [] }), (e: unknown) => {
       assert.equal(peerCode(e), 'size_mismatch');
-      assert.equal(((e as { details: { body: { error: { details: { expected: number } } } } }).details.body.error.details.expected), 1000);
+      assert.equal((e as { details: { body: { error: { details: { expected: number } } } } }).details.body.error.details.expected, 1000);
       return true;
     });
   });
@@ -87,7 +87,9 @@ describe('log shipping and witnessing at the main site', function () {
       lines.push(line);
     }
     const note = signNote(formatCheckpoint({ origin: logOrigin('north'), size: 1010, root: t.root(), time: new Date().toISOString() }), northSigner);
-    const wrongProof = forgedHistory(1010, 'other').tree.consistencyProof(1000, 1010).map((h) => h.toString('hex'));
+    const wrongProof = forgedHistory(1010, 'other')
+      .tree.consistencyProof(1000, 1010)
+      .map((h) => h.toString('hex'));
     await assert.rejects(ship({ from: 1000, entries: lines, checkpoint: note, proof: wrongProof }), (e: unknown) => peerCode(e) === 'fork');
     assert.equal(net.main.witness.store.latestCheckpoint('north')!.size, 1000, 'nothing of the refused shipment was stored');
   });
@@ -130,7 +132,10 @@ describe('log shipping and witnessing at the main site', function () {
     assert.equal(r.acceptedSize, size);
     const stored = net.main.witness.store.entries('north', 0, size + 10);
     assert.equal(stored.length, size);
-    assert.deepEqual(stored.map((e) => e.index), Array.from({ length: size }, (_, i) => i));
+    assert.deepEqual(
+      stored.map((e) => e.index),
+      Array.from({ length: size }, (_, i) => i),
+    );
     assert.equal(net.main.witness.store.latestCheckpoint('north')!.root.toString('hex'), north().ctx.log.root(size).toString('hex'));
   });
 });

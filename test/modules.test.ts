@@ -28,10 +28,13 @@ describe('tieup modules', () => {
         }
       }
     }
-    assert.deepEqual(sites.main.modules.map((m) => m.name), ['site', 'sync', 'logs', 'fees', 'shop', 'users']);
+    assert.deepEqual(
+      sites.main.modules.map((m) => m.name),
+      ['site', 'sync', 'logs', 'fees', 'shop', 'users'],
+    );
   });
 
-  it('shows the sync module\'s navigation entry, s2s and console routes, job, migrations and configuration keys', () => {
+  it("shows the sync module's navigation entry, s2s and console routes, job, migrations and configuration keys", () => {
     const sync = mod('main', 'sync');
     assert.deepEqual(sync.nav, [{ path: '/sync', title: 'Tie-up sync', href: '/admin/sync' }]);
     assert.ok(sync.s2s.includes('POST /s2s/sync/report'), sync.s2s.join('\n'));
@@ -40,20 +43,35 @@ describe('tieup modules', () => {
     assert.deepEqual(sync.jobs, [{ name: 'drift-check', schedule: '0 */5 * * * *' }]);
     assert.deepEqual(sync.migrations, [{ namespace: 'sync', files: ['001_releases.sql'] }]);
     assert.ok(sync.config.some((c) => c.key === 'contentDir' && c.env === 'TIEUP_CONTENT_DIR' && c.default === 'content'));
-    assert.deepEqual(sync.cli.map((c) => c.name), ['publish', 'push', 'sync status', 'deliveries']);
+    assert.deepEqual(
+      sync.cli.map((c) => c.name),
+      ['publish', 'push', 'sync status', 'deliveries'],
+    );
 
     const partnerSync = mod('partner', 'sync');
-    assert.deepEqual(partnerSync.nav.map((n) => n.href), ['/manage/sync']);
+    assert.deepEqual(
+      partnerSync.nav.map((n) => n.href),
+      ['/manage/sync'],
+    );
     assert.ok(partnerSync.s2s.includes('POST /s2s/sync/offer'), partnerSync.s2s.join('\n'));
   });
 
-  it('shows the fees module\'s migrations and commands, and where each key and command lives', () => {
+  it("shows the fees module's migrations and commands, and where each key and command lives", () => {
     const fees = mod('main', 'fees');
     assert.deepEqual(fees.migrations, [{ namespace: 'fees', files: ['001_fees.sql', '002_partnership_type_in_sync_terms.sql'] }]);
     assert.ok(fees.s2s.includes('POST /s2s/fees/statement'));
-    assert.deepEqual(fees.cli.map((c) => c.name), ['fees recompute', 'fees statements', 'fees close']);
-    assert.deepEqual(mod('partner', 'shop').config.map((c) => c.env), ['TIEUP_SHOP_STATE_MS']);
-    assert.deepEqual(mod('partner', 'site').cli.map((c) => c.name), ['main set', 'main show']);
+    assert.deepEqual(
+      fees.cli.map((c) => c.name),
+      ['fees recompute', 'fees statements', 'fees close'],
+    );
+    assert.deepEqual(
+      mod('partner', 'shop').config.map((c) => c.env),
+      ['TIEUP_SHOP_STATE_MS'],
+    );
+    assert.deepEqual(
+      mod('partner', 'site').cli.map((c) => c.name),
+      ['main set', 'main show'],
+    );
     assert.ok(sites.main.ground.s2s.includes('POST /s2s/hello'));
     assert.ok(sites.main.ground.config.some((c) => c.env === 'TIEUP_SITE_ID'));
     assert.ok(sites.main.ground.cli.some((c) => c.name === 'keys generate'));

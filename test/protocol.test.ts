@@ -37,13 +37,33 @@ const ECHO = defineEndpoint({
   name: 'test.echo',
   method: 'POST',
   path: '/s2s/test/echo/:n',
-  params: z.strictObject({ n: z.string().regex(/^\d{1,3}$/).transform(Number) }),
-  request: z.strictObject({ word: z.string().min(1).max(20).transform((w) => w.toUpperCase()), tags: z.array(z.string().max(10)).max(3) }),
+  params: z.strictObject({
+    n: z
+      .string()
+      .regex(/^\d{1,3}$/)
+      .transform(Number),
+  }),
+  request: z.strictObject({
+    word: z
+      .string()
+      .min(1)
+      .max(20)
+      .transform((w) => w.toUpperCase()),
+    tags: z.array(z.string().max(10)).max(3),
+  }),
   response: z.strictObject({ shout: z.string().max(20), n: z.int(), from: z.string() }),
   errors: ['word_refused'],
   callers: 'main',
 });
-const PARTNERS_ONLY = defineEndpoint({ name: 'test.partners-only', method: 'POST', path: '/s2s/test/partners-only', request: z.strictObject({}), response: z.strictObject({}), errors: [], callers: 'partner' });
+const PARTNERS_ONLY = defineEndpoint({
+  name: 'test.partners-only',
+  method: 'POST',
+  path: '/s2s/test/partners-only',
+  request: z.strictObject({}),
+  response: z.strictObject({}),
+  errors: [],
+  callers: 'partner',
+});
 const CODED = defineEndpoint({
   name: 'test.coded',
   method: 'POST',
@@ -99,8 +119,16 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       const routes = ALL_ENDPOINTS.map((e) => `${e.method} ${e.path}`);
       const names = ALL_ENDPOINTS.map((e) => e.name);
       for (const e of ALL_ENDPOINTS) assert.ok(e.path.startsWith('/s2s/'), `${e.name}: ${e.path}`);
-      assert.deepEqual(routes.filter((r, i) => routes.indexOf(r) !== i), [], 'a route declared twice');
-      assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], 'a name declared twice');
+      assert.deepEqual(
+        routes.filter((r, i) => routes.indexOf(r) !== i),
+        [],
+        'a route declared twice',
+      );
+      assert.deepEqual(
+        names.filter((n, i) => names.indexOf(n) !== i),
+        [],
+        'a name declared twice',
+      );
       // The one shared path is two endpoints on two different servers.
       const shared = ALL_ENDPOINTS.filter((e) => e.path === '/s2s/shop/orders').map((e) => `${e.method} ${e.callers}`);
       assert.deepEqual(shared.sort(), ['GET main', 'POST partner']);
@@ -127,7 +155,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     });
 
     it('lists the codes each server may answer with, its own and the shared ones', () => {
-      assert.deepEqual(errorsOf(SYNC_BLOBS).sort(), ['answer_invalid', 'bad_frames', 'hash_mismatch', 'internal', 'invalid_body', 'invalid_json', 'invalid_params', 'not_main_site', 'not_receiving', 'size_mismatch', 'unexpected_blob'].sort());
+      assert.deepEqual(
+        errorsOf(SYNC_BLOBS).sort(),
+        ['answer_invalid', 'bad_frames', 'hash_mismatch', 'internal', 'invalid_body', 'invalid_json', 'invalid_params', 'not_main_site', 'not_receiving', 'size_mismatch', 'unexpected_blob'].sort(),
+      );
       assert.ok(errorsOf(LOGS_SHIP).includes('not_a_partner'));
       assert.ok(errorsOf(SYNC_OFFER).includes('bad_path'));
     });
@@ -257,7 +288,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       const root = 'a'.repeat(64);
       const entry = { path: 'pages/../../etc/passwd', sha256: 'b'.repeat(64), size: 3, kind: 'page' };
       await assert.rejects(caller.client.call('north', 'POST', '/s2s/sync/offer', { release: 9, root, manifest: [entry] }), peerRefusal(400, 'bad_path', /^manifest: refused path/));
-      await assert.rejects(caller.client.call('north', 'POST', '/s2s/sync/offer', { release: 9, root, manifest: [{ ...entry, path: 'pages/x.md', size: 6 * 1024 * 1024 }] }), peerRefusal(400, 'too_large'));
+      await assert.rejects(
+        caller.client.call('north', 'POST', '/s2s/sync/offer', { release: 9, root, manifest: [{ ...entry, path: 'pages/x.md', size: 6 * 1024 * 1024 }] }),
+        peerRefusal(400, 'too_large'),
+      );
       // Structure the release format does not own is invalid_body.
       await assert.rejects(caller.client.call('north', 'POST', '/s2s/sync/offer', { release: 0, root, manifest: [] }), peerRefusal(400, 'invalid_body', /^release: /));
       await assert.rejects(caller.client.call('north', 'POST', '/s2s/test/coded', { declared: 'no' }), peerRefusal(400, 'not_ok', 'declared: not ok'));
@@ -274,7 +308,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     });
 
     it('the server does not send an answer that breaks its own declaration: 500 answer_invalid, logged with the field', async () => {
-      await assert.rejects(caller.client.send('north', ECHO, { word: 'lie', tags: [] }, { n: 1 }), peerRefusal(500, 'answer_invalid', /test\.echo.*shout: Invalid input: expected string, received number/));
+      await assert.rejects(
+        caller.client.send('north', ECHO, { word: 'lie', tags: [] }, { n: 1 }),
+        peerRefusal(500, 'answer_invalid', /test\.echo.*shout: Invalid input: expected string, received number/),
+      );
       const logged = server.lines.find((l) => l.event === 's2s_answer_invalid');
       assert.ok(logged, 'the server logged its broken answer');
       assert.equal(logged.endpoint, 'test.echo');
@@ -293,8 +330,14 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
 
     it('the caller sends nothing that breaks the declaration (request_invalid), path parameters included', async () => {
       const before = ran('echo');
-      await assert.rejects(caller.client.send('north', ECHO, { word: 'x'.repeat(21), tags: [] }, { n: 1 }), callError('request_invalid', (e) => assert.match(e.message, /word: Too big/)));
-      await assert.rejects(caller.client.send('north', ECHO, { word: 'x', tags: [] }, { n: 'abc' }), callError('request_invalid', (e) => assert.match(e.message, /path parameter n: /)));
+      await assert.rejects(
+        caller.client.send('north', ECHO, { word: 'x'.repeat(21), tags: [] }, { n: 1 }),
+        callError('request_invalid', (e) => assert.match(e.message, /word: Too big/)),
+      );
+      await assert.rejects(
+        caller.client.send('north', ECHO, { word: 'x', tags: [] }, { n: 'abc' }),
+        callError('request_invalid', (e) => assert.match(e.message, /path parameter n: /)),
+      );
       // @ts-expect-error a body the types refuse is refused at run time too
       await assert.rejects(caller.client.send('north', SYNC_BLOBS, { frames: [] }, { release: 1 }), callError('request_invalid'));
       assert.equal(ran('echo'), before);
@@ -302,7 +345,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
 
     it('timeoutMs gives up on the whole exchange: peer_unreachable, said plainly', async () => {
       const t0 = Date.now();
-      await assert.rejects(caller.client.send('north', SLOW, {}, undefined, { timeoutMs: 150 }), callError('peer_unreachable', (e) => assert.match(e.message, /no answer from "north" within 150 ms/)));
+      await assert.rejects(
+        caller.client.send('north', SLOW, {}, undefined, { timeoutMs: 150 }),
+        callError('peer_unreachable', (e) => assert.match(e.message, /no answer from "north" within 150 ms/)),
+      );
       assert.ok(Date.now() - t0 < 550, 'did not wait for the answer');
     });
   });
@@ -316,12 +362,34 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     /** What the fake peers answer next, per route. */
     const answers = new Map<string, unknown>();
     let urls: { north: string; main: string };
-    const goodStatus = { activeRelease: 3, activeRoot: 'a'.repeat(64), pendingRelease: null, originalPaths: ['/', '/contact'], expectedRoot: 'a'.repeat(64), servingRoot: 'a'.repeat(64), emergencyEdits: 0 };
+    const goodStatus = {
+      activeRelease: 3,
+      activeRoot: 'a'.repeat(64),
+      pendingRelease: null,
+      originalPaths: ['/', '/contact'],
+      expectedRoot: 'a'.repeat(64),
+      servingRoot: 'a'.repeat(64),
+      emergencyEdits: 0,
+    };
     const goodOrder = {
-      id: 'b9d5e1f2-0000-4000-8000-000000000001', number: 'NORTH-000001', site: 'north', mode: 'local', state: 'accepted',
-      lines: [{ productId: 'mug-ti', name: 'Titanium mug', qty: 1, unitPrice: 2450, fromStock: true }], handlingFee: 0, total: 2450, currency: 'EUR',
-      settlement: 'pickup', warehouse: 'shop', userId: 'u1', userEmail: 'a@b.example', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
-      mainId: null, mainNumber: null, cancelLogged: false,
+      id: 'b9d5e1f2-0000-4000-8000-000000000001',
+      number: 'NORTH-000001',
+      site: 'north',
+      mode: 'local',
+      state: 'accepted',
+      lines: [{ productId: 'mug-ti', name: 'Titanium mug', qty: 1, unitPrice: 2450, fromStock: true }],
+      handlingFee: 0,
+      total: 2450,
+      currency: 'EUR',
+      settlement: 'pickup',
+      warehouse: 'shop',
+      userId: 'u1',
+      userEmail: 'a@b.example',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      mainId: null,
+      mainNumber: null,
+      cancelLogged: false,
     };
     const goodShip = { acceptedSize: 10, cosignature: '— tieup-witness/main AAAA', witness: 'tieup-witness/main' };
 
@@ -329,13 +397,28 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       net = await startNetwork(['north']);
       // The fakes answer through the real signing middleware, but with whatever body the test sets.
       fakeNorth = await startFakePeer(net.partners.north!, (router, deps) => {
-        router.post('/sync/status', s2sRoute(deps, () => ({ body: answers.get('status') })));
-        router.post('/sync/offer', s2sRoute(deps, () => ({ body: answers.get('offer') })));
-        router.get('/shop/orders', s2sRoute(deps, () => ({ body: answers.get('orders') })));
+        router.post(
+          '/sync/status',
+          s2sRoute(deps, () => ({ body: answers.get('status') })),
+        );
+        router.post(
+          '/sync/offer',
+          s2sRoute(deps, () => ({ body: answers.get('offer') })),
+        );
+        router.get(
+          '/shop/orders',
+          s2sRoute(deps, () => ({ body: answers.get('orders') })),
+        );
       });
       fakeMain = await startFakePeer(net.main, (router, deps) => {
-        router.post('/logs/ship', s2sRoute(deps, () => ({ body: answers.get('ship') })));
-        router.get('/shop/state', s2sRoute(deps, () => ({ body: answers.get('state') })));
+        router.post(
+          '/logs/ship',
+          s2sRoute(deps, () => ({ body: answers.get('ship') })),
+        );
+        router.get(
+          '/shop/state',
+          s2sRoute(deps, () => ({ body: answers.get('state') })),
+        );
       });
       urls = { north: net.main.ctx.peers.get('north')!.baseUrl, main: net.partners.north!.ctx.peers.get('main')!.baseUrl };
       net.main.ctx.peers.setBaseUrl('north', fakeNorth.url);
@@ -353,7 +436,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     /** Refused with response_invalid naming the field, and logged by the caller with the peer's id. */
     const refused = async (p: Promise<unknown>, lines: Record<string, unknown>[], peer: string, field: RegExp) => {
       const before = lines.length;
-      await assert.rejects(p, callError('response_invalid', (e) => assert.match(e.message, field)));
+      await assert.rejects(
+        p,
+        callError('response_invalid', (e) => assert.match(e.message, field)),
+      );
       const logged = lines.slice(before).find((l) => l.event === 's2s_call_failed');
       assert.ok(logged, 'the refusal is logged');
       assert.equal(logged.peer, peer);
@@ -386,7 +472,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     it('sync offer: the hashes a partner asks for must be hashes, and its state a release state', async () => {
       const offer = { release: 4, root: 'c'.repeat(64), manifest: [] };
       answers.set('offer', { need: ['d'.repeat(64)], state: 'receiving', ...goodStatus });
-      await assert.rejects(fromMain.client.send('north', SYNC_OFFER, offer), callError('response_invalid', (e) => assert.match(e.message, /expectedRoot: Unrecognized key/)));
+      await assert.rejects(
+        fromMain.client.send('north', SYNC_OFFER, offer),
+        callError('response_invalid', (e) => assert.match(e.message, /expectedRoot: Unrecognized key/)),
+      );
       const good = { need: ['d'.repeat(64)], state: 'receiving', activeRelease: 3, activeRoot: 'a'.repeat(64), pendingRelease: null, originalPaths: [] };
       answers.set('offer', good);
       assert.deepEqual((await fromMain.client.send('north', SYNC_OFFER, offer)).body, good);
@@ -537,7 +626,11 @@ describe('protocol: the declarations describe what the sites send and answer tod
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);
-    const contract = { currency: 'EUR', timeZone: 'UTC', versions: [{ effectiveFrom: '2020-01-01', terms: { baseFee: { link: 1, template: 2, content: 3 }, handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }] };
+    const contract = {
+      currency: 'EUR',
+      timeZone: 'UTC',
+      versions: [{ effectiveFrom: '2020-01-01', terms: { baseFee: { link: 1, template: 2, content: 3 }, handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 } } }],
+    };
     ok(await api(main, 'PUT', '/admin/api/partners/north/fee-contract', contract));
     ok(await api(north.url, 'GET', '/manage/api/fees'));
 
@@ -546,6 +639,10 @@ describe('protocol: the declarations describe what the sites send and answer tod
     await until(() => n.main.ctx.peers.key('north', newKid) !== undefined && north.ctx.peers.get('main')!.ackedKid === newKid);
 
     assert.deepEqual(problems, [], 'every request and answer matches its declaration');
-    assert.deepEqual(ALL_ENDPOINTS.map((e) => e.name).filter((name) => !seen.has(name)), [], 'every declaration was exercised with a successful answer');
+    assert.deepEqual(
+      ALL_ENDPOINTS.map((e) => e.name).filter((name) => !seen.has(name)),
+      [],
+      'every declaration was exercised with a successful answer',
+    );
   });
 });

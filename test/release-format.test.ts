@@ -37,7 +37,10 @@ describe('release format', () => {
   it('filters a release by partnership type', () => {
     const m: Manifest = [e('pages/a.md', 'a'), e('templates/layout.ejs', 'l', 'template'), e('catalog/p.json', '{}', 'catalog')];
     assert.equal(filterForPartnership(m, 'content').length, 3);
-    assert.deepEqual(filterForPartnership(m, 'template').map((x) => x.kind), ['template']);
+    assert.deepEqual(
+      filterForPartnership(m, 'template').map((x) => x.kind),
+      ['template'],
+    );
     assert.deepEqual(filterForPartnership(m, 'link'), []);
   });
 
@@ -49,9 +52,15 @@ describe('release format', () => {
   });
 
   it('frames blobs and refuses truncated frames', () => {
-    const frames = [{ sha256: sha256Hex('a'), data: Buffer.from('a') }, { sha256: sha256Hex('bb'), data: Buffer.from('bb') }];
+    const frames = [
+      { sha256: sha256Hex('a'), data: Buffer.from('a') },
+      { sha256: sha256Hex('bb'), data: Buffer.from('bb') },
+    ];
     const buf = encodeBlobFrames(frames);
-    assert.deepEqual(decodeBlobFrames(buf).map((f) => f.data.toString()), ['a', 'bb']);
+    assert.deepEqual(
+      decodeBlobFrames(buf).map((f) => f.data.toString()),
+      ['a', 'bb'],
+    );
     assert.throws(() => decodeBlobFrames(buf.subarray(0, buf.length - 1)), /truncated/);
   });
 

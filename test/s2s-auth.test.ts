@@ -74,7 +74,18 @@ describe('s2s authentication: the callee refuses every bad request token with it
     await expectCode(`Bearer ${await craftToken(impostor, {})}`, 'bad_signature');
     const good = await craftToken(northKey, {});
     const [h, , s] = good.split('.');
-    const altered = Buffer.from(JSON.stringify({ iss: 'north', aud: 'main', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60, jti: 'x', htm: 'POST', htu: '/s2s/hello', bh: bodyHash(Buffer.from('{}')) })).toString('base64url');
+    const altered = Buffer.from(
+      JSON.stringify({
+        iss: 'north',
+        aud: 'main',
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 60,
+        jti: 'x',
+        htm: 'POST',
+        htu: '/s2s/hello',
+        bh: bodyHash(Buffer.from('{}')),
+      }),
+    ).toString('base64url');
     await expectCode(`Bearer ${h}.${altered}.${s}`, 'bad_signature');
   });
 
@@ -138,7 +149,21 @@ describe('s2s authentication: the callee refuses every bad request token with it
 
   it('counts refusals by code in /metrics', async () => {
     const text = await (await fetch(`${mainUrl}/metrics`)).text();
-    for (const code of ['missing_token', 'malformed_token', 'bad_algorithm', 'unknown_key', 'bad_signature', 'wrong_issuer', 'wrong_audience', 'expired', 'issued_in_future', 'replayed', 'body_hash_mismatch', 'method_mismatch', 'path_mismatch']) {
+    for (const code of [
+      'missing_token',
+      'malformed_token',
+      'bad_algorithm',
+      'unknown_key',
+      'bad_signature',
+      'wrong_issuer',
+      'wrong_audience',
+      'expired',
+      'issued_in_future',
+      'replayed',
+      'body_hash_mismatch',
+      'method_mismatch',
+      'path_mismatch',
+    ]) {
       assert.match(text, new RegExp(`tieup_s2s_auth_failures_total\\{[^}]*code="${code}"[^}]*\\} [1-9]`), code);
     }
   });

@@ -25,10 +25,12 @@ describe('product pages before express (the fast path) answer exactly as the exp
   const lastEntries = (n: number) => {
     north().ctx.log.flush();
     const size = north().ctx.log.size;
-    return north().ctx.logStore.lines(size - n, size).map((l) => {
-      const { prev: _p, index: _i, time: _t, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return rest;
-    });
+    return north()
+      .ctx.logStore.lines(size - n, size)
+      .map((l) => {
+        const { prev: _p, index: _i, time: _t, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return rest;
+      });
   };
 
   before(async () => {
@@ -83,6 +85,6 @@ describe('product pages before express (the fast path) answer exactly as the exp
     const before = await fastAnswers();
     assert.equal((await get(`${north().url}/shop/product/no-such-product`, { accept: 'text/html' })).status, 404);
     assert.equal((await request(url, { method: 'HEAD' })).statusCode, 200);
-    assert.equal(await fastAnswers(), before, 'unknown products and HEAD requests are express\'s');
+    assert.equal(await fastAnswers(), before, "unknown products and HEAD requests are express's");
   });
 });

@@ -7,7 +7,13 @@ import { ADDRESS, Shopper, csrfOf, orderNumberOf } from './helpers/shopper.js';
 
 const PASSWORD = 'a long enough passphrase';
 const SOUTH_SHOP = {
-  handling: { default: 'entrust', rules: [{ category: 'kitchen', mode: 'local' }, { category: 'shelter', mode: 'consult' }] },
+  handling: {
+    default: 'entrust',
+    rules: [
+      { category: 'kitchen', mode: 'local' },
+      { category: 'shelter', mode: 'consult' },
+    ],
+  },
   consult: { checkStock: false, warehouse: 'east', handlingFee: 300 },
 };
 
@@ -19,11 +25,24 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
   const south = () => net.partners.south!;
   const stock = async (id: string) => (await api(main(), 'GET', '/admin/api/stock')).body.stock[id] as number;
   const setStock = (id: string, onHand: number) => api(main(), 'PUT', `/admin/api/stock/${id}`, { onHand });
-  const mainOrders = async (site?: string) => (await api(main(), 'GET', `/admin/api/orders${site ? `?site=${site}` : ''}`)).body.orders as { number: string; site: string; mode: string; state: string; lines: { productId: string; qty: number }[] }[];
+  const mainOrders = async (site?: string) =>
+    (await api(main(), 'GET', `/admin/api/orders${site ? `?site=${site}` : ''}`)).body.orders as {
+      number: string;
+      site: string;
+      mode: string;
+      state: string;
+      lines: { productId: string; qty: number }[];
+    }[];
 
   before(async () => {
     net = await startSyncNetwork([
-      { id: 'north', contract: { shop: { handling: { default: 'entrust' } } }, originals: { 'catalog.json': JSON.stringify({ currency: 'EUR', products: [{ id: 'north-map', name: 'Map <b>of</b> the <script>alert(1)</script> coast', category: 'maps', price: 950, stock: 3 }] }) } },
+      {
+        id: 'north',
+        contract: { shop: { handling: { default: 'entrust' } } },
+        originals: {
+          'catalog.json': JSON.stringify({ currency: 'EUR', products: [{ id: 'north-map', name: 'Map <b>of</b> the <script>alert(1)</script> coast', category: 'maps', price: 950, stock: 3 }] }),
+        },
+      },
       { id: 'south', contract: { shop: SOUTH_SHOP, users: { userCopy: false } } },
     ]);
     // An operator's product name with markup, and a Markdown page with raw HTML: both must show as text.
@@ -112,11 +131,16 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.match((await s.agent.get('/account').expect(200)).text, new RegExp(`${number}</a></td><td>[^<]+</td><td>378.00 EUR</td><td class="order-state state-accepted">accepted`));
     assert.match((await s.agent.get('/cart').expect(200)).text, /Your cart is empty/);
     north().ctx.log.flush();
-    const entries = north().ctx.logStore.lines(0, 1_000_000).map((line) => JSON.parse(line) as { type: string; user: string | null; session: string | null; order: { id: string; amount: number } | null; path: string });
+    const entries = north()
+      .ctx.logStore.lines(0, 1_000_000)
+      .map((line) => JSON.parse(line) as { type: string; user: string | null; session: string | null; order: { id: string; amount: number } | null; path: string });
     const orderEntry = entries.find((e) => e.type === 'order' && e.order?.id === number)!;
     assert.equal(orderEntry.order!.amount, 37800);
     assert.ok(orderEntry.user && orderEntry.session, 'the order entry names the user and the session');
-    assert.ok(entries.some((e) => e.type === 'page' && e.path === '/cart' && e.user === orderEntry.user), 'pages seen while logged in carry the user id');
+    assert.ok(
+      entries.some((e) => e.type === 'page' && e.path === '/cart' && e.user === orderEntry.user),
+      'pages seen while logged in carry the user id',
+    );
   });
 
   it('sells the last unit once when two partners order it at the same moment; the other shopper gets a clear out-of-stock message', async () => {
@@ -130,7 +154,11 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     await a.add('bag-down');
     await b.add('bag-down');
     const [fa, fb] = [await a.openCheckout('central'), await b.openCheckout('central')];
-    const send = (s: Shopper, f: { csrf: string; key: string }) => s.agent.post('/checkout').type('form').send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'bank_transfer', ...ADDRESS });
+    const send = (s: Shopper, f: { csrf: string; key: string }) =>
+      s.agent
+        .post('/checkout')
+        .type('form')
+        .send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'bank_transfer', ...ADDRESS });
     const results = await Promise.all([send(a, fa), send(b, fb)]);
     const won = results.filter((r) => r.status === 303);
     const lost = results.filter((r) => r.status === 409);
@@ -152,7 +180,13 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     const s = new Shopper(north().url);
     await s.register('repeat@example.org', PASSWORD);
     const user = (await api(main(), 'GET', '/admin/api/users')).body.users.find((u: { email: string }) => u.email === 'repeat@example.org');
-    const body = { idempotencyKey: 'repeat-key-0123456789', user: { id: user.id, email: user.email }, lines: [{ productId: 'mat-foam', qty: 1 }], settlement: 'pay_on_delivery' as const, address: ADDRESS };
+    const body = {
+      idempotencyKey: 'repeat-key-0123456789',
+      user: { id: user.id, email: user.email },
+      lines: [{ productId: 'mat-foam', qty: 1 }],
+      settlement: 'pay_on_delivery' as const,
+      address: ADDRESS,
+    };
     const before = await stock('mat-foam');
     const first = await north().ctx.client.send('main', SHOP_ORDER_PLACE, body);
     assert.equal(first.status, 201);
@@ -170,8 +204,14 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.equal(other.status, 201);
     assert.notEqual(other.body.order.id, first.body.order.id);
     await assert.rejects(north().ctx.client.call('main', 'POST', '/s2s/shop/orders', { ...body, idempotencyKey: 'short' }), (err: { details?: { status?: number } }) => err.details?.status === 400);
-    await assert.rejects(north().ctx.client.call('main', 'POST', '/s2s/shop/orders', { ...body, idempotencyKey: 'another-key-0123456789', lines: [{ productId: 'nope', qty: 1 }] }), (err: { details?: { body?: { error?: { code?: string } } } }) => err.details?.body?.error?.code === 'unknown_product');
-    await assert.rejects(north().ctx.client.call('main', 'POST', '/s2s/shop/orders', { ...body, idempotencyKey: 'another-key-0123456789', user: { id: 'forged', email: 'x@y.z' } }), (err: { details?: { body?: { error?: { code?: string } } } }) => err.details?.body?.error?.code === 'unknown_user');
+    await assert.rejects(
+      north().ctx.client.call('main', 'POST', '/s2s/shop/orders', { ...body, idempotencyKey: 'another-key-0123456789', lines: [{ productId: 'nope', qty: 1 }] }),
+      (err: { details?: { body?: { error?: { code?: string } } } }) => err.details?.body?.error?.code === 'unknown_product',
+    );
+    await assert.rejects(
+      north().ctx.client.call('main', 'POST', '/s2s/shop/orders', { ...body, idempotencyKey: 'another-key-0123456789', user: { id: 'forged', email: 'x@y.z' } }),
+      (err: { details?: { body?: { error?: { code?: string } } } }) => err.details?.body?.error?.code === 'unknown_user',
+    );
   });
 
   it('a shopper retry after a lost answer never creates a second order', async () => {
@@ -182,10 +222,17 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     const user = (await api(main(), 'GET', '/admin/api/users')).body.users.find((u: { email: string }) => u.email === 'lost@example.org');
     // The partner's first forward reached the main site, but its answer was lost on the way back.
     const lostAnswer = await north().ctx.client.send('main', SHOP_ORDER_PLACE, {
-      idempotencyKey: f.key, user: { id: user.id, email: user.email }, lines: [{ productId: 'tarp-3x3', qty: 1 }], settlement: 'pay_on_delivery', address: ADDRESS,
+      idempotencyKey: f.key,
+      user: { id: user.id, email: user.email },
+      lines: [{ productId: 'tarp-3x3', qty: 1 }],
+      settlement: 'pay_on_delivery',
+      address: ADDRESS,
     });
     const before = (await mainOrders()).length;
-    const retry = await s.agent.post('/checkout').type('form').send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pay_on_delivery', ...ADDRESS });
+    const retry = await s.agent
+      .post('/checkout')
+      .type('form')
+      .send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pay_on_delivery', ...ADDRESS });
     const number = orderNumberOf(retry);
     assert.equal((await mainOrders()).length, before, 'no second order at the main site');
     assert.equal(north().shop.store.byNumber(number)!.mainNumber, lostAnswer.body.order.number);
@@ -215,7 +262,9 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.match((await s.agent.get(`/orders/${number}`).expect(200)).text, /Handling fee — 3.00 EUR/);
 
     // The main site now commands a stock check: south holds no tents of its own, so the order is refused.
-    const patched = await api(main(), 'PATCH', '/admin/api/partners/south', { contract: { sync: { partnershipType: 'content' }, shop: { ...SOUTH_SHOP, consult: { checkStock: true, warehouse: 'east', handlingFee: 300 } } } });
+    const patched = await api(main(), 'PATCH', '/admin/api/partners/south', {
+      contract: { sync: { partnershipType: 'content' }, shop: { ...SOUTH_SHOP, consult: { checkStock: true, warehouse: 'east', handlingFee: 300 } } },
+    });
     assert.equal(patched.status, 200);
     await south().shop.refreshFromMain();
     await s.add('tent-2p');
@@ -247,7 +296,9 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.equal(managerView.state, 'cancelled');
     assert.equal((await api(north().url, 'POST', `/manage/api/orders/${number}/state`, { state: 'delivered' })).body.error.code, 'processed_by_main');
     north().ctx.log.flush();
-    const entries = north().ctx.logStore.lines(0, 1_000_000).map((line) => JSON.parse(line) as { type: string; order: { id: string } | null });
+    const entries = north()
+      .ctx.logStore.lines(0, 1_000_000)
+      .map((line) => JSON.parse(line) as { type: string; order: { id: string } | null });
     assert.equal(entries.filter((e) => e.type === 'cancel' && e.order?.id === number).length, 1, 'one cancel entry, however often the state is read');
 
     // A locally processed order moves in the partner console, and its cancellation returns local stock.
@@ -269,7 +320,7 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     const seen = remote.orders.find((o: { number: string }) => o.number === localNumber);
     assert.deepEqual([seen.site, seen.mode, seen.state], ['south', 'local', 'cancelled']);
     assert.ok(remote.orders.some((o: { site: string; mode: string }) => o.site === 'south' && o.mode === 'consult'));
-    assert.ok(!remote.orders.some((o: { mode: string }) => o.mode === 'entrust'), 'entrusted orders are listed once, as the main site\'s own');
+    assert.ok(!remote.orders.some((o: { mode: string }) => o.mode === 'entrust'), "entrusted orders are listed once, as the main site's own");
     assert.ok(!('idempotencyKey' in seen) && !('address' in seen), 'the main site reads no more than it shows');
   });
 
@@ -287,14 +338,20 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     await s.add('tent-2p');
     const f = await s.openCheckout('central');
     const before = (await mainOrders()).length;
-    const forged = await s.agent.post('/checkout').type('form').send({ _csrf: theirs, group: 'central', key: f.key, settlement: 'pay_on_delivery', ...ADDRESS });
+    const forged = await s.agent
+      .post('/checkout')
+      .type('form')
+      .send({ _csrf: theirs, group: 'central', key: f.key, settlement: 'pay_on_delivery', ...ADDRESS });
     assert.equal(forged.status, 403);
     assert.equal((await mainOrders()).length, before);
     assert.equal((await s.agent.post('/cart/add').type('form').send({ _csrf: f.csrf, product: 'tent-2p', qty: '500' })).status, 400);
     const missing = await s.agent.post('/checkout').type('form').send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pay_on_delivery' });
     assert.equal(missing.status, 400);
     assert.match(missing.text, /Fill in the delivery address \(name, street, postcode, city, country\)/);
-    const pickupAtMain = await s.agent.post('/checkout').type('form').send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pickup', ...ADDRESS });
+    const pickupAtMain = await s.agent
+      .post('/checkout')
+      .type('form')
+      .send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pickup', ...ADDRESS });
     assert.equal(pickupAtMain.status, 400, 'pickup is offered only for goods the partner hands out itself');
     assert.equal((await mainOrders()).length, before);
   });
@@ -306,11 +363,17 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/account/login?next=%2Fcheckout%3Fgroup%3Dcentral');
     const form = await s.agent.get(res.headers.location!).expect(200);
-    const login = await s.agent.post('/account/login').type('form').send({ _csrf: csrfOf(form.text), email: 'ada@example.org', password: PASSWORD, next: '/checkout?group=central' });
+    const login = await s.agent
+      .post('/account/login')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), email: 'ada@example.org', password: PASSWORD, next: '/checkout?group=central' });
     assert.equal(login.headers.location, '/checkout?group=central');
     const t = new Shopper(north().url);
     const loginForm = await t.agent.get('/account/login');
-    const evil = await t.agent.post('/account/login').type('form').send({ _csrf: csrfOf(loginForm.text), email: 'ada@example.org', password: PASSWORD, next: '//evil.example/' });
+    const evil = await t.agent
+      .post('/account/login')
+      .type('form')
+      .send({ _csrf: csrfOf(loginForm.text), email: 'ada@example.org', password: PASSWORD, next: '//evil.example/' });
     assert.equal(evil.status, 303, `${evil.status} ${/role="alert">([^<]*)/.exec(evil.text)?.[1]}`);
     assert.equal(evil.headers.location, '/account');
   });

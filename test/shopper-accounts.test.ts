@@ -17,7 +17,10 @@ describe('central shopper accounts: register on any site, log in on any site, th
   async function submit(url: string, kind: 'register' | 'login', fields: Record<string, string>, withCsrf = true) {
     const agent = supertest.agent(url);
     const form = await agent.get(`/account/${kind}`).expect(200);
-    const res = await agent.post(`/account/${kind}`).type('form').send({ ...(withCsrf ? { _csrf: csrfOf(form.text) } : {}), ...fields });
+    const res = await agent
+      .post(`/account/${kind}`)
+      .type('form')
+      .send({ ...(withCsrf ? { _csrf: csrfOf(form.text) } : {}), ...fields });
     return { agent, res };
   }
 
@@ -28,13 +31,19 @@ describe('central shopper accounts: register on any site, log in on any site, th
     const page = await agent.get('/account').expect(200);
     assert.match(page.text, /Signed in as <strong>Ada &lt;script&gt;alert\(1\)&lt;\/script&gt;<\/strong> \(ada@example.org\)/);
     const users = (await api(net.main.url, 'GET', '/admin/api/users')).body.users;
-    assert.deepEqual(users.map((u: { email: string; registeredSite: string }) => [u.email, u.registeredSite]), [['ada@example.org', 'north']]);
+    assert.deepEqual(
+      users.map((u: { email: string; registeredSite: string }) => [u.email, u.registeredSite]),
+      [['ada@example.org', 'north']],
+    );
     const partnerDb = new Database(net.partners.north!.ctx.config.dbFile, { readonly: true });
     const tables = (partnerDb.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
     const columns = tables.flatMap((t) => (partnerDb.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => `${t}.${c.name}`));
     partnerDb.close();
     assert.ok(!tables.includes('users'));
-    assert.ok(!columns.some((c) => /password/.test(c) && !c.startsWith('console_users.') && !c.startsWith('user_copies.')), `no shopper password at the partner: ${columns.filter((c) => /password/.test(c)).join(', ')}`);
+    assert.ok(
+      !columns.some((c) => /password/.test(c) && !c.startsWith('console_users.') && !c.startsWith('user_copies.')),
+      `no shopper password at the partner: ${columns.filter((c) => /password/.test(c)).join(', ')}`,
+    );
     // The user-copy table stays empty: this partner's contract grants no copy.
     const copies = new Database(net.partners.north!.ctx.config.dbFile, { readonly: true });
     assert.equal((copies.prepare('SELECT COUNT(*) AS n FROM user_copies').get() as { n: number }).n, 0);
@@ -44,7 +53,11 @@ describe('central shopper accounts: register on any site, log in on any site, th
   it('logs out on the partner, then logs in on the main site with the same password', async () => {
     const { agent } = await submit(net.partners.north!.url, 'login', { email: 'ada@example.org', password: 'a long enough passphrase' });
     const account = await agent.get('/account').expect(200);
-    await agent.post('/account/logout').type('form').send({ _csrf: csrfOf(account.text) }).expect(303);
+    await agent
+      .post('/account/logout')
+      .type('form')
+      .send({ _csrf: csrfOf(account.text) })
+      .expect(303);
     assert.match((await agent.get('/account').expect(200)).text, /Log in<\/a> or/);
     const main = await submit(net.main.url, 'login', { email: 'ada@example.org', password: 'a long enough passphrase' });
     assert.equal(main.res.status, 303);
@@ -85,6 +98,9 @@ describe('central shopper accounts: register on any site, log in on any site, th
     } finally {
       net.partners.north!.ctx.peers.setBaseUrl('main', mainUrl);
     }
-    assert.equal((await api(net.main.url, 'GET', '/admin/api/users')).body.users.some((u: { email: string }) => u.email === 'carl@example.org'), false);
+    assert.equal(
+      (await api(net.main.url, 'GET', '/admin/api/users')).body.users.some((u: { email: string }) => u.email === 'carl@example.org'),
+      false,
+    );
   });
 });

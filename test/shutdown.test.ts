@@ -21,11 +21,20 @@ describe('graceful shutdown', () => {
     const url = new URL(net.main.url);
     // Start a request and hold back the end of its body while shutdown begins.
     const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: '/s2s/hello', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/s2s/hello',
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 100));
       setTimeout(() => req.end(body.slice(100)), 300);

@@ -38,7 +38,10 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
       { pushMaxAttempts: 2, pushRetryBaseMs: 50 },
     );
     const port = (hookServer.address() as { port: number }).port;
-    const w = await api(net.main.url, 'POST', '/admin/api/webhooks', { url: `http://127.0.0.1:${port}/hook`, events: ['push_failed', 'release_rejected', 'drift_detected', 'emergency_edit', 'rollback'] });
+    const w = await api(net.main.url, 'POST', '/admin/api/webhooks', {
+      url: `http://127.0.0.1:${port}/hook`,
+      events: ['push_failed', 'release_rejected', 'drift_detected', 'emergency_edit', 'rollback'],
+    });
     assert.equal(w.status, 201);
     await api(net.main.url, 'POST', '/admin/api/releases', { note: 'first' });
   });
@@ -66,7 +69,10 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const card = pending.body.pending[0];
     assert.equal(card.release, n);
     assert.equal(card.note, 'second about');
-    assert.deepEqual(card.pages.changed.map((c: { url: string }) => c.url), ['/about']);
+    assert.deepEqual(
+      card.pages.changed.map((c: { url: string }) => c.url),
+      ['/about'],
+    );
     assert.match(card.pages.changed[0].diff, /\+Marker: SECOND/);
     assert.doesNotMatch((await getPage(south(), '/about')).text, /SECOND/);
     const preview = await api(south(), 'GET', `/manage/api/pending/${n}`);
@@ -85,7 +91,10 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const b = await publishPage('FOURTH', 'fourth');
     await push('south');
     const pending = await api(south(), 'GET', '/manage/api/pending');
-    assert.deepEqual(pending.body.pending.map((p: { release: number }) => p.release), [b]);
+    assert.deepEqual(
+      pending.body.pending.map((p: { release: number }) => p.release),
+      [b],
+    );
     assert.equal(net.partners.south!.sync.store.get(a)!.state, 'superseded');
   });
 
@@ -154,7 +163,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.match((await getPage(south(), '/about')).text, /AFTER-STORM/);
   });
 
-  it('detects drift when a tie-up file is changed behind the partner\'s back, notifies, and a re-push repairs it', async () => {
+  it("detects drift when a tie-up file is changed behind the partner's back, notifies, and a re-push repairs it", async () => {
     await push('north');
     const north = net.partners.north!;
     const rel = north.sync.store.get(north.sync.store.activeNumber()!)!;
@@ -201,7 +210,13 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const s = (await api(main(), 'GET', '/admin/api/partners/north')).body.sync;
     assert.match(s.lastPush.detail, /failed after 2 attempt\(s\): peer_unreachable/);
     const log = (await api(main(), 'GET', '/admin/api/deliveries?partner=north&limit=2')).body.deliveries;
-    assert.deepEqual(log.map((d: { trigger: string; outcome: string }) => [d.trigger, d.outcome]), [['retry', 'failed'], ['manual', 'failed']]);
+    assert.deepEqual(
+      log.map((d: { trigger: string; outcome: string }) => [d.trigger, d.outcome]),
+      [
+        ['retry', 'failed'],
+        ['manual', 'failed'],
+      ],
+    );
     await until(() => hooks.some((h) => h.event === 'push_failed' && h.partner === 'north'));
     net.main.ctx.peers.setBaseUrl('north', url);
     assert.equal((await push('north')).body.outcome, 'active');

@@ -76,7 +76,7 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
     const gone = await getPage(net.partners.north!.url, '/seasonal');
     assert.equal(gone.status, 404);
     assert.match(gone.text, /Page not found/);
-    assert.match(gone.text, /class="masthead"/, '404 in the site\'s own look');
+    assert.match(gone.text, /class="masthead"/, "404 in the site's own look");
   });
 
   it('unpublishing with front matter (published: false) removes the page too', async () => {
@@ -91,7 +91,7 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
     assert.equal((await getPage(net.partners.north!.url, '/draft')).status, 404);
   });
 
-  it('the partner\'s overrides survive every update', async () => {
+  it("the partner's overrides survive every update", async () => {
     await api(net.partners.north!.url, 'PUT', '/manage/api/overrides', { siteName: 'North Outfitters', colours: { primary: '#1f7a4d' } });
     net.write('pages/about.md', pageText('About us', 'AFTER-OVERRIDE'));
     await api(main(), 'POST', '/admin/api/releases', {});
@@ -111,13 +111,17 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
     await api(main(), 'POST', '/admin/api/releases', { note: 'bulk' });
     const northUrl = net.partners.north!.url;
     let killed = false;
-    const proxy = await startTamperProxy(northUrl, (u) => u, async (url) => {
-      if (!killed && url.startsWith('/s2s/sync/blobs/')) {
-        killed = true;
-        await net.partners.north!.close();
-        return 'drop';
-      }
-    });
+    const proxy = await startTamperProxy(
+      northUrl,
+      (u) => u,
+      async (url) => {
+        if (!killed && url.startsWith('/s2s/sync/blobs/')) {
+          killed = true;
+          await net.partners.north!.close();
+          return 'drop';
+        }
+      },
+    );
     net.main.ctx.peers.setBaseUrl('north', proxy.url);
     const cut = await push('north');
     assert.equal(cut.body.outcome, 'failed');
@@ -154,7 +158,10 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
 
     it('oversize files and too many entries', async () => {
       await refuse([entry('pages/huge.md', 6 * 1024 * 1024)], 'too_large');
-      await refuse(Array.from({ length: 20001 }, (_, i) => entry(`assets/f${i}.txt`)), 'too_many_entries');
+      await refuse(
+        Array.from({ length: 20001 }, (_, i) => entry(`assets/f${i}.txt`)),
+        'too_many_entries',
+      );
     });
 
     it('a blob whose data does not match its hash or size', async () => {
@@ -163,7 +170,10 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
       const r = await offer({ release: 901, root: manifestRoot(manifest), manifest });
       assert.deepEqual((r.body as { need: string[] }).need, [sha256Hex(good)]);
       const call = (frames: Buffer) => net.main.ctx.client.call('north', 'POST', '/s2s/sync/blobs/901', frames);
-      await assert.rejects(call(encodeBlobFrames([{ sha256: sha256Hex(good), data: Buffer.from('hello WORLD') }])), (e: { details?: { peerCode?: string } }) => e.details?.peerCode === 'hash_mismatch');
+      await assert.rejects(
+        call(encodeBlobFrames([{ sha256: sha256Hex(good), data: Buffer.from('hello WORLD') }])),
+        (e: { details?: { peerCode?: string } }) => e.details?.peerCode === 'hash_mismatch',
+      );
       await assert.rejects(call(encodeBlobFrames([{ sha256: sha256Hex(good), data: Buffer.from('hello') }])), (e: { details?: { peerCode?: string } }) => e.details?.peerCode === 'size_mismatch');
       await assert.rejects(call(encodeBlobFrames([{ sha256: sha256Hex('x'), data: Buffer.from('x') }])), (e: { details?: { peerCode?: string } }) => e.details?.peerCode === 'unexpected_blob');
       await assert.rejects(net.main.ctx.client.call('north', 'POST', '/s2s/sync/commit', { release: 901 }), (e: { details?: { peerCode?: string } }) => e.details?.peerCode === 'blobs_missing');

@@ -70,8 +70,7 @@ export const EMPTY_CONTRACT = Object.freeze({}) as StoredContract;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 
-const pathText = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
+const pathText = (path: readonly PropertyKey[]): string => path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
 
 /** One line per problem, "<prefix>.<field path>: <reason>"; an unknown field is named in the path. */
 function issueLines(prefix: string, issues: readonly z.core.$ZodIssue[]): string[] {
@@ -135,9 +134,7 @@ export function parseStoredSlice<S extends z.ZodType>(slice: TermsSlice<S>, raw:
   const d = firstDifference(current, r.data);
   if (d) {
     return fail(
-      d.missing
-        ? `${pathText([prefix, ...d.path])}: missing (stored terms are complete; defaults apply only when terms are written)`
-        : `${pathText([prefix, ...d.path])}: not in its stored form`,
+      d.missing ? `${pathText([prefix, ...d.path])}: missing (stored terms are complete; defaults apply only when terms are written)` : `${pathText([prefix, ...d.path])}: not in its stored form`,
     );
   }
   return { ok: true, terms: r.data as z.output<S> };
@@ -166,8 +163,7 @@ function writeSlice(slice: TermsSlice, given: unknown, prefix: string): { ok: tr
   return { ok: true, stored: { v: slice.version, ...(r.data as Record<string, unknown>) } };
 }
 
-export const invalidContract = (problems: string[]): AppError =>
-  groundErrors.invalid_contract(`the contract is refused: ${problems.join('; ')}`, { problems });
+export const invalidContract = (problems: string[]): AppError => groundErrors.invalid_contract(`the contract is refused: ${problems.join('; ')}`, { problems });
 
 /**
  * The terms of one kind of site: the slices its capability modules declare,

@@ -29,7 +29,10 @@ export function upgradeUnslicedContracts(db: Db, peers: PeerStore, terms: Contra
       const { contract, problems } = terms.upgradeUnsliced(p.contract, p.role === 'partner');
       peers.rewriteContract(p.id, contract);
       if (problems.length) {
-        logger?.warn({ event: 'contract_unreadable_after_upgrade', peer: p.id, problems }, `the stored contract of ${p.id} had terms that do not pass their schema; they are kept and reported, not replaced by defaults`);
+        logger?.warn(
+          { event: 'contract_unreadable_after_upgrade', peer: p.id, problems },
+          `the stored contract of ${p.id} had terms that do not pass their schema; they are kept and reported, not replaced by defaults`,
+        );
       }
     }
   });

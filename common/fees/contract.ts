@@ -13,7 +13,7 @@ import { MINOR_UNITS } from '../money.js';
  * is pushed. The statement takes the type from there and records it; an audit
  * bundle exported with --with-contract carries both documents.
  */
-const amount = z.number().int('amounts are integers in the currency\'s minor unit').min(0);
+const amount = z.number().int("amounts are integers in the currency's minor unit").min(0);
 const bps = z.number().int().min(0).max(10_000);
 
 export const feeTermsSchema = z
@@ -25,18 +25,24 @@ export const feeTermsSchema = z
       .object({
         measure: z.enum(['pages', 'bytes']),
         /** Ascending; the first class whose upTo covers the partner's total content applies; the last may omit upTo. */
-        classes: z.array(z.object({ name: z.string().min(1).max(40), upTo: z.number().int().positive().optional(), fee: amount }).strict()).min(1).max(20),
+        classes: z
+          .array(z.object({ name: z.string().min(1).max(40), upTo: z.number().int().positive().optional(), fee: amount }).strict())
+          .min(1)
+          .max(20),
       })
       .strict()
       .optional(),
-    services: z
-      .object({ integrityWatch: amount.optional(), centralUsers: amount.optional(), emergencyEdit: amount.optional(), userCopy: amount.optional() })
-      .strict()
-      .default({}),
+    services: z.object({ integrityWatch: amount.optional(), centralUsers: amount.optional(), emergencyEdit: amount.optional(), userCopy: amount.optional() }).strict().default({}),
     /** Share of original-page accesses among all page accesses, in bps; the highest tier reached applies to the base fee. */
-    contributionDiscount: z.array(z.object({ minOriginalShareBps: bps, discountBps: bps }).strict()).max(20).default([]),
+    contributionDiscount: z
+      .array(z.object({ minOriginalShareBps: bps, discountBps: bps }).strict())
+      .max(20)
+      .default([]),
     /** Graduated: each band of accesses above a threshold earns its rate; the discount is the base fee times the access-weighted rate. */
-    volumeIncentive: z.array(z.object({ above: z.number().int().min(0), discountBps: bps }).strict()).max(20).default([]),
+    volumeIncentive: z
+      .array(z.object({ above: z.number().int().min(0), discountBps: bps }).strict())
+      .max(20)
+      .default([]),
     handlingFee: z.object({ bps, fixed: amount, min: amount, max: amount }).strict().optional(),
   })
   .strict()
@@ -55,17 +61,18 @@ export const feeContractSchema = z
   .object({
     partner: z.string().min(1),
     currency: z.string().refine((c) => MINOR_UNITS[c] !== undefined, 'currency must be an ISO 4217 code with a known minor unit'),
-    timeZone: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'timeZone must be an IANA time zone').default('UTC'),
-    versions: z
-      .array(z.object({ effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'effectiveFrom is YYYY-MM-DD'), terms: feeTermsSchema }).strict())
-      .min(1),
+    timeZone: z
+      .string()
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'timeZone must be an IANA time zone')
+      .default('UTC'),
+    versions: z.array(z.object({ effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'effectiveFrom is YYYY-MM-DD'), terms: feeTermsSchema }).strict()).min(1),
   })
   .strict()
   .superRefine((c, ctx) => {

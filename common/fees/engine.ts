@@ -151,7 +151,13 @@ export function computeStatement(contract: FeeContract, usage: Usage, partnershi
     }
     for (const r of usage.reversals) {
       if (r.currency !== cur) throw new FeeError(`reversal of ${r.orderId} is in ${r.currency}, the contract in ${cur}`);
-      lines.push({ code: 'handling.reversal', name: `Reversal of the handling fee, order ${r.orderId} (${r.kind})`, formula: `the handling fee of the ${money(r.orderAmount)} order, reversed in the period of the ${r.kind}`, inputs: { orderId: r.orderId, orderAmount: r.orderAmount, kind: r.kind }, amount: -feeOn(r.orderAmount) });
+      lines.push({
+        code: 'handling.reversal',
+        name: `Reversal of the handling fee, order ${r.orderId} (${r.kind})`,
+        formula: `the handling fee of the ${money(r.orderAmount)} order, reversed in the period of the ${r.kind}`,
+        inputs: { orderId: r.orderId, orderAmount: r.orderAmount, kind: r.kind },
+        amount: -feeOn(r.orderAmount),
+      });
     }
   }
 
@@ -183,7 +189,11 @@ function zonedMidnight(y: number, m: number, timeZone: string): Date {
 }
 
 function offsetMs(at: Date, timeZone: string): number {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return asUtc - Math.floor(at.getTime() / 1000) * 1000;
 }

@@ -57,8 +57,7 @@ export function createBaseApp(ctx: SiteContext): express.Express {
   return app;
 }
 
-const wantsJson = (req: Request): boolean =>
-  /^\/(s2s|admin\/api|manage\/api)(\/|$)/.test(req.path) || (req.accepts(['html', 'json']) === 'json');
+const wantsJson = (req: Request): boolean => /^\/(s2s|admin\/api|manage\/api)(\/|$)/.test(req.path) || req.accepts(['html', 'json']) === 'json';
 
 /** Ends a JSON API mount so an unknown API path is a JSON 404, not a fall-through to the browser pages. */
 export function apiNotFound(req: Request, res: Response): void {

@@ -34,16 +34,7 @@ export interface BundleHeader {
   contracts?: unknown[];
 }
 
-export type AuditReason =
-  | 'malformed_bundle'
-  | 'altered_entry'
-  | 'missing_entry'
-  | 'reordered_entries'
-  | 'truncated'
-  | 'fork'
-  | 'bad_signature'
-  | 'unknown_key'
-  | 'no_checkpoint';
+export type AuditReason = 'malformed_bundle' | 'altered_entry' | 'missing_entry' | 'reordered_entries' | 'truncated' | 'fork' | 'bad_signature' | 'unknown_key' | 'no_checkpoint';
 
 /** Distinct exit codes for the CLI, one per reason. */
 export const EXIT_CODES: Record<AuditReason, number> = {
@@ -175,7 +166,7 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
     summary.site = header.site;
     let trusted = keys;
     if (!trusted || trusted.length === 0) {
-      warnings.push('no keys were given: verified against the keys inside the bundle, which were not independently pinned; pass --keys with the sites\' published JWKS');
+      warnings.push("no keys were given: verified against the keys inside the bundle, which were not independently pinned; pass --keys with the sites' published JWKS");
       trusted = header.keys.map((k) => ({ x: k.jwk.x, role: k.role }));
     }
     const logKeys = trusted.filter((k) => k.role !== 'witness').map((k) => ({ name: header.origin, publicRaw: rawPublicKey(k.x) }));
@@ -314,7 +305,8 @@ function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, from = 0,
     if (!chained) {
       // Either the previous entry was changed (its hash moved) or this one's link was.
       const here = leafOf(buf, s, e).toString('hex');
-      const nextLinks = p + 1 < lines.n && v1IndexAt(buf, lines.starts[p + 1]!, lines.ends[p + 1]!) >= 0 && buf.toString('latin1', lines.starts[p + 1]! + PREV_START, lines.starts[p + 1]! + PREV_END) === here;
+      const nextLinks =
+        p + 1 < lines.n && v1IndexAt(buf, lines.starts[p + 1]!, lines.ends[p + 1]!) >= 0 && buf.toString('latin1', lines.starts[p + 1]! + PREV_START, lines.starts[p + 1]! + PREV_END) === here;
       const bad = nextLinks ? p - 1 : p;
       throw new Fail('altered_entry', `entry ${bad}`, `entry ${bad} does not match the hash chain`);
     }

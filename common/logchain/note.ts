@@ -34,7 +34,13 @@ export function rawPublicKey(jwkX: string): Buffer {
 }
 
 export function keyId(name: string, type: number, publicRaw: Buffer): Buffer {
-  return createHash('sha256').update(name).update('\n').update(Buffer.from([type])).update(publicRaw).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(name)
+    .update('\n')
+    .update(Buffer.from([type]))
+    .update(publicRaw)
+    .digest()
+    .subarray(0, 4);
 }
 
 export function formatCheckpoint(c: CheckpointBody): string {

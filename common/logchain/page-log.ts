@@ -37,7 +37,17 @@ export function logPageHit(
 /** An order event (placed, cancelled) in the access log: what the fee rests on. */
 export function logOrderEvent(
   log: SiteLog,
-  e: { type: 'order' | 'cancel' | 'refund'; path: string; kind: PageKind; status: number; release: number | null; who: LogWho; client: string | undefined; ua: string | undefined; order: { id: string; amount: number; currency: string } },
+  e: {
+    type: 'order' | 'cancel' | 'refund';
+    path: string;
+    kind: PageKind;
+    status: number;
+    release: number | null;
+    who: LogWho;
+    client: string | undefined;
+    ua: string | undefined;
+    order: { id: string; amount: number; currency: string };
+  },
 ): void {
   log.append({
     time: new Date().toISOString(),

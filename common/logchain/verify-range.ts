@@ -46,7 +46,7 @@ export function scanLines(buf: Buffer, from: number, to: number): Lines {
   let starts = new Float64Array(cap);
   let ends = new Float64Array(cap);
   let n = 0;
-  for (let at = from; at < to; ) {
+  for (let at = from; at < to;) {
     if (n === cap) {
       cap *= 2;
       const s2 = new Float64Array(cap);

@@ -35,7 +35,16 @@ try {
   parentPort!.once('message', (msg: { levels: SharedArrayBuffer[]; base: number; capacity: number }) => {
     try {
       // More lines than fit can only be lines too short to be entries.
-      const r = lines.n <= msg.capacity ? hashRange(buf, lines, msg.base, msg.levels.map((l) => new Uint8Array(l)), stopWord) : { ok: false, placeholders: 0, checked: 0 };
+      const r =
+        lines.n <= msg.capacity
+          ? hashRange(
+              buf,
+              lines,
+              msg.base,
+              msg.levels.map((l) => new Uint8Array(l)),
+              stopWord,
+            )
+          : { ok: false, placeholders: 0, checked: 0 };
       st[1] = lines.n;
       st[2] = r.placeholders;
       st[3] = r.checked;

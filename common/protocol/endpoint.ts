@@ -61,19 +61,12 @@ export type Callers = 'main' | 'partner' | 'any';
 export type RequestSpec = z.ZodType | 'binary' | 'none';
 
 /** ':release' in '/s2s/sync/blobs/:release' -> 'release'. */
-export type PathParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
-  ? Name | PathParamNames<`/${Rest}`>
-  : P extends `${string}:${infer Name}`
-    ? Name
-    : never;
+export type PathParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? Name | PathParamNames<`/${Rest}`> : P extends `${string}:${infer Name}` ? Name : never;
 
 type HasParams<P extends string> = [PathParamNames<P>] extends [never] ? false : true;
 
 /** A path with parameters must say how each is parsed; a path without must not pretend to. */
-type ParamsRule<P extends string> =
-  HasParams<P> extends true
-    ? { readonly params: z.ZodType<Record<PathParamNames<P>, unknown>, Record<PathParamNames<P>, string>> }
-    : { readonly params?: undefined };
+type ParamsRule<P extends string> = HasParams<P> extends true ? { readonly params: z.ZodType<Record<PathParamNames<P>, unknown>, Record<PathParamNames<P>, string>> } : { readonly params?: undefined };
 
 export interface EndpointSpec {
   /** Dotted, stable, used in logs and messages: "sync.offer". */
@@ -93,20 +86,8 @@ declare const declared: unique symbol;
 export type Declared<S extends EndpointSpec = EndpointSpec> = S & { readonly [declared]: true };
 export type AnyEndpoint = Declared;
 
-export type RequestInput<E extends AnyEndpoint> = E['request'] extends 'none'
-  ? undefined
-  : E['request'] extends 'binary'
-    ? Buffer
-    : E['request'] extends z.ZodType
-      ? z.input<E['request']>
-      : never;
-export type RequestOutput<E extends AnyEndpoint> = E['request'] extends 'none'
-  ? undefined
-  : E['request'] extends 'binary'
-    ? Buffer
-    : E['request'] extends z.ZodType
-      ? z.output<E['request']>
-      : never;
+export type RequestInput<E extends AnyEndpoint> = E['request'] extends 'none' ? undefined : E['request'] extends 'binary' ? Buffer : E['request'] extends z.ZodType ? z.input<E['request']> : never;
+export type RequestOutput<E extends AnyEndpoint> = E['request'] extends 'none' ? undefined : E['request'] extends 'binary' ? Buffer : E['request'] extends z.ZodType ? z.output<E['request']> : never;
 export type ResponseInput<E extends AnyEndpoint> = z.input<E['response']>;
 export type ResponseOutput<E extends AnyEndpoint> = z.output<E['response']>;
 export type ParamsInput<E extends AnyEndpoint> = Record<PathParamNames<E['path']>, string | number>;

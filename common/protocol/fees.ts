@@ -29,9 +29,7 @@ export const statementUsage = z.strictObject({
   uniqueUsers: count,
   content: z.strictObject({ tieUpPages: count, originalPages: count, tieUpBytes: count, originalBytes: count }),
   orders: z.array(z.strictObject({ id: z.string().min(1).max(64), amount: orderAmount, currency })).max(STATEMENT_LIMITS.maxOrders),
-  reversals: z
-    .array(z.strictObject({ orderId: z.string().min(1).max(64), orderAmount, currency, kind: z.enum(['cancel', 'refund']) }))
-    .max(STATEMENT_LIMITS.maxOrders),
+  reversals: z.array(z.strictObject({ orderId: z.string().min(1).max(64), orderAmount, currency, kind: z.enum(['cancel', 'refund']) })).max(STATEMENT_LIMITS.maxOrders),
 });
 
 /** The main site's PartnerStatement: the fee engine's statement plus its status and usage. */

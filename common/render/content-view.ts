@@ -200,7 +200,10 @@ export class ContentView {
       const html = this.builtPages.get(key) ?? build();
       const at = html.indexOf(slot);
       // A layout that drops the content has no slot: the page goes out as built.
-      parts = at < 0 ? { before: Buffer.from(html), after: null, etag: this.etagFor(key) } : { before: Buffer.from(html.slice(0, at)), after: Buffer.from(html.slice(at + slot.length)), etag: this.etagFor(key) };
+      parts =
+        at < 0
+          ? { before: Buffer.from(html), after: null, etag: this.etagFor(key) }
+          : { before: Buffer.from(html.slice(0, at)), after: Buffer.from(html.slice(at + slot.length)), etag: this.etagFor(key) };
       if (this.builtSplit.size < 50_000) this.builtSplit.set(key, parts);
     }
     return parts;

@@ -202,11 +202,7 @@ export interface EndpointAnswer<E extends AnyEndpoint> {
   body: ResponseInput<E>;
 }
 
-export type EndpointHandler<E extends AnyEndpoint> = (
-  s2s: S2SRequestContext,
-  body: RequestOutput<E>,
-  params: ParamsOutput<E>,
-) => Promise<EndpointAnswer<E>> | EndpointAnswer<E>;
+export type EndpointHandler<E extends AnyEndpoint> = (s2s: S2SRequestContext, body: RequestOutput<E>, params: ParamsOutput<E>) => Promise<EndpointAnswer<E>> | EndpointAnswer<E>;
 
 /**
  * Registers a declared endpoint on the /s2s router. Before the handler runs,
@@ -241,7 +237,8 @@ export function s2sEndpoint<E extends AnyEndpoint>(
         return `${deps.selfId} could not answer ${endpoint.name}: its answer breaks the declared schema (${r.message})`;
       },
       onRefusal: (err, s2s) => {
-        if (!declared.has(err.code)) deps.logger.warn({ event: 's2s_undeclared_error', endpoint: endpoint.name, peer: s2s.peer.id, code: err.code }, 'an s2s refusal uses a code its endpoint does not declare');
+        if (!declared.has(err.code))
+          deps.logger.warn({ event: 's2s_undeclared_error', endpoint: endpoint.name, peer: s2s.peer.id, code: err.code }, 'an s2s refusal uses a code its endpoint does not declare');
       },
     },
   );

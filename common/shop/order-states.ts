@@ -87,5 +87,8 @@ export type NewOrderFields = Pick<OrderView, 'id' | 'userId' | 'userEmail' | 'li
 /** What a shopper is told when a line cannot be had: how many are left, or that none are (here, for a partner's own stock). */
 export function outOfStockError(productId: string, productName: string | undefined, left: number, where: '' | ' here' = ''): AppError {
   const name = productName ?? productId;
-  return shopErrors.out_of_stock(left > 0 ? `Only ${left} of ${name} left; lower the quantity and try again.` : `${name} is out of stock${where}; nothing was ordered.`, { productId, available: left });
+  return shopErrors.out_of_stock(left > 0 ? `Only ${left} of ${name} left; lower the quantity and try again.` : `${name} is out of stock${where}; nothing was ordered.`, {
+    productId,
+    available: left,
+  });
 }

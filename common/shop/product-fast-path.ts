@@ -80,7 +80,16 @@ export function productFastPath(o: {
       res.end(body);
     }
     const path = req.url!.split('?')[0]!;
-    logPageHit(log, { path, kind: page.product.source, release: view.release?.number ?? null, status: res.statusCode, bytes, who: { user: null, session }, client: req.socket.remoteAddress, ua: req.headers['user-agent'] });
+    logPageHit(log, {
+      path,
+      kind: page.product.source,
+      release: view.release?.number ?? null,
+      status: res.statusCode,
+      bytes,
+      who: { user: null, session },
+      client: req.socket.remoteAddress,
+      ua: req.headers['user-agent'],
+    });
     const labels = { method: 'GET', route: ROUTE, status: String(res.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.fastPathAnswers.inc({ route: ROUTE });

@@ -123,9 +123,7 @@ export function checkoutHtml(f: CheckoutForm): string {
   const field = (name: keyof DeliveryAddress, label: string, auto: string, max = 100) =>
     `<p><label>${label}<br><input name="${name}" value="${e(String(v[name] ?? (name === 'name' ? f.shopper.name : '')))}" maxlength="${max}" autocomplete="${auto}"></label></p>`;
   const chosen = v.settlement ?? f.settlements[0];
-  const radios = f.settlements
-    .map((s) => `<label class="settlement"><input type="radio" name="settlement" value="${s}"${s === chosen ? ' checked' : ''}> ${e(SETTLEMENTS[s])}</label><br>`)
-    .join('');
+  const radios = f.settlements.map((s) => `<label class="settlement"><input type="radio" name="settlement" value="${s}"${s === chosen ? ' checked' : ''}> ${e(SETTLEMENTS[s])}</label><br>`).join('');
   return `<h1>Check out</h1>${f.error ? `<p class="error" role="alert">${e(f.error)}</p>` : ''}
 <p>${e(f.label)} · ordering as ${e(f.shopper.email)}</p>
 <ul class="order-lines">${f.lines.map((l) => `<li>${l.qty} × ${e(l.product.name)} — ${money(l.qty * l.product.price, l.product.currency)}</li>`).join('')}</ul>
@@ -158,6 +156,9 @@ export function accountOrdersHtml(orders: OrderView[], note?: string): string {
   const n = note ? `<p class="notice">${e(note)}</p>` : '';
   if (orders.length === 0) return `<h2>Your orders</h2>${n}<p>No orders yet.</p>`;
   return `<h2>Your orders</h2>${n}<table class="orders"><thead><tr><th>Order</th><th>Placed</th><th>Total</th><th>State</th></tr></thead><tbody>${orders
-    .map((o) => `<tr><td><a href="/orders/${encodeURIComponent(o.number)}">${e(o.number)}</a></td><td>${e(o.createdAt.slice(0, 16).replace('T', ' '))} UTC</td><td>${money(o.total, o.currency)}</td><td class="order-state state-${o.state}">${e(o.state)}</td></tr>`)
+    .map(
+      (o) =>
+        `<tr><td><a href="/orders/${encodeURIComponent(o.number)}">${e(o.number)}</a></td><td>${e(o.createdAt.slice(0, 16).replace('T', ' '))} UTC</td><td>${money(o.total, o.currency)}</td><td class="order-state state-${o.state}">${e(o.state)}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
 }

@@ -11,10 +11,7 @@ import type { CurrentShopper, ShopperSessions } from '../users/index.js';
 import type { Product } from './catalog.js';
 import type { CartCookie } from './cart-cookie.js';
 import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
-import {
-  CSRF_SLOT, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml,
-  type CartLineView,
-} from './shop-html.js';
+import { CSRF_SLOT, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml, type CartLineView } from './shop-html.js';
 
 export interface CheckoutGroup {
   id: string;
@@ -205,7 +202,22 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       key = randomToken(18);
       o.carts.put(st.storeKey, { items: st.cart.items, checkoutKey: key });
     }
-    sendPage(req, res, st.view, 200, 'Check out', checkoutHtml({ group: groupId, label: st.group.label, lines: st.lines, settlements: st.group.settlements, csrf: o.cartCookie.token(st.cartId), key: `${key}-${groupId}`, shopper: shopper.session }));
+    sendPage(
+      req,
+      res,
+      st.view,
+      200,
+      'Check out',
+      checkoutHtml({
+        group: groupId,
+        label: st.group.label,
+        lines: st.lines,
+        settlements: st.group.settlements,
+        csrf: o.cartCookie.token(st.cartId),
+        key: `${key}-${groupId}`,
+        shopper: shopper.session,
+      }),
+    );
   });
 
   r.post('/checkout', form, async (req, res, next) => {
@@ -222,7 +234,24 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const settlement = b.settlement;
     const key = str('key', 100);
     const again = (status: number, error: string) =>
-      sendPage(req, res, st.view, status, 'Check out', checkoutHtml({ group: groupId, label: st.group!.label, lines: st.lines, settlements: st.group!.settlements, csrf: o.cartCookie.token(st.cartId), key, values: { ...address, settlement: typeof settlement === 'string' ? settlement : '' }, error, shopper: shopper.session }));
+      sendPage(
+        req,
+        res,
+        st.view,
+        status,
+        'Check out',
+        checkoutHtml({
+          group: groupId,
+          label: st.group!.label,
+          lines: st.lines,
+          settlements: st.group!.settlements,
+          csrf: o.cartCookie.token(st.cartId),
+          key,
+          values: { ...address, settlement: typeof settlement === 'string' ? settlement : '' },
+          error,
+          shopper: shopper.session,
+        }),
+      );
     if (!KEY_RE.test(key)) return again(400, 'The form is incomplete; please reload the checkout page.');
     if (!isSettlement(settlement) || !st.group.settlements.includes(settlement)) return again(400, 'Choose how you will pay.');
     const pickup = settlement === 'pickup';
@@ -241,8 +270,14 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       const fresh = o.carts.get(st.storeKey);
       o.carts.put(st.storeKey, { items: fresh.items.filter((i) => !ordered.has(i.productId)), checkoutKey: null });
       logOrderEvent(o.log, {
-        type: 'order', path: '/checkout', kind: st.lines.some((l) => l.product.source === 'tie-up') ? 'tie-up' : 'original', status: 201,
-        release: st.view.release?.number ?? null, who: who(req, shopper), client: req.ip, ua: req.get('user-agent'),
+        type: 'order',
+        path: '/checkout',
+        kind: st.lines.some((l) => l.product.source === 'tie-up') ? 'tie-up' : 'original',
+        status: 201,
+        release: st.view.release?.number ?? null,
+        who: who(req, shopper),
+        client: req.ip,
+        ua: req.get('user-agent'),
         order: { id: order.number, amount: order.total, currency: order.currency },
       });
       o.logger.info({ event: 'order_placed', order: order.number, mode: order.mode, total: order.total, currency: order.currency }, 'order placed');

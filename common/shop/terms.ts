@@ -24,12 +24,18 @@ const rule = z.union([z.object({ product: z.string().min(1).max(64), mode }).str
  */
 export const shopTermsSchema = z
   .object({
-    handling: z.object({ default: mode.default('entrust'), rules: z.array(rule).max(500).default([]) }).strict().default({ default: 'entrust', rules: [] }),
+    handling: z
+      .object({ default: mode.default('entrust'), rules: z.array(rule).max(500).default([]) })
+      .strict()
+      .default({ default: 'entrust', rules: [] }),
     /** What the main site commands for orders in consult mode. */
     consult: z
       .object({
         checkStock: z.boolean().default(true),
-        warehouse: z.string().regex(/^[a-z0-9-]{1,40}$/).default('partner'),
+        warehouse: z
+          .string()
+          .regex(/^[a-z0-9-]{1,40}$/)
+          .default('partner'),
         handlingFee: z.number().int().nonnegative().max(1_000_000).default(0),
       })
       .strict()

@@ -69,7 +69,10 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     res.redirect(303, `${o.basePath}/`);
   });
   if (o.canSuspend) {
-    for (const [action, status] of [['suspend', 'suspended'], ['activate', 'active']] as const) {
+    for (const [action, status] of [
+      ['suspend', 'suspended'],
+      ['activate', 'active'],
+    ] as const) {
       pages.post(`/peers/:id/${action}`, (req: Request, res: Response) => {
         setPeerStatus(ctx, String(req.params.id), status, req.consoleUser?.username ?? '?');
         res.redirect(303, `${o.basePath}/`);

@@ -62,7 +62,12 @@ export function routesOf(router: { stack?: Layer[] } | undefined, prefix = ''): 
 }
 
 function migrationsOf(sets: readonly MigrationSet[]): ModuleDescription['migrations'] {
-  return sets.map((s) => ({ namespace: s.namespace, files: readdirSync(s.dir).filter((f) => f.endsWith('.sql')).sort() }));
+  return sets.map((s) => ({
+    namespace: s.namespace,
+    files: readdirSync(s.dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort(),
+  }));
 }
 
 function configOf(shape: ConfigSlice['shape']): ModuleDescription['config'] {
@@ -89,17 +94,21 @@ export async function describeSite(def: SiteDefinition): Promise<SiteDescription
   const dir = mkdtempSync(join(tmpdir(), 'tieup-describe-'));
   const siteId = def.role;
   try {
-    const config = loadConfig(def.role, {}, {
-      siteId,
-      port: 0,
-      dataDir: join(dir, 'data'),
-      keysDir: join(dir, 'keys'),
-      logLevel: 'silent',
-      contentDir: join(dir, 'content'),
-      templatesDir: join(dir, 'templates'),
-      originalDir: join(dir, 'original'),
-      watchContent: false,
-    });
+    const config = loadConfig(
+      def.role,
+      {},
+      {
+        siteId,
+        port: 0,
+        dataDir: join(dir, 'data'),
+        keysDir: join(dir, 'keys'),
+        logLevel: 'silent',
+        contentDir: join(dir, 'content'),
+        templatesDir: join(dir, 'templates'),
+        originalDir: join(dir, 'original'),
+        watchContent: false,
+      },
+    );
     config.dbFile = ':memory:';
     await generateSiteKeys(config.keysDir, siteId);
     const { modules } = def;

@@ -23,12 +23,15 @@ export const enrolmentSchema = z
     /** The peer's public key(s), handed over out of band. */
     keys: z.array(z.unknown()).max(4).optional(),
     /** RFC 7638 thumbprint given out of band; with no keys, the key is fetched from the peer's JWKS and must match it. */
-    thumbprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'thumbprint must be a base64url SHA-256 JWK thumbprint').optional(),
+    thumbprint: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'thumbprint must be a base64url SHA-256 JWK thumbprint')
+      .optional(),
     /** The partner's contract terms, one slice per capability (main site only; checked by the site's terms). */
     contract: z.unknown().optional(),
   })
   .strict()
-  .refine((v) => (v.keys && v.keys.length > 0) || v.thumbprint, { message: 'give the peer\'s public key (keys) or its thumbprint (thumbprint)' });
+  .refine((v) => (v.keys && v.keys.length > 0) || v.thumbprint, { message: "give the peer's public key (keys) or its thumbprint (thumbprint)" });
 
 export type EnrolmentInput = z.input<typeof enrolmentSchema>;
 

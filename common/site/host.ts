@@ -135,8 +135,7 @@ export async function startHostedSite(config: SiteConfig, def: SiteDefinition, o
   for (const m of modules) m.frontFallback?.(app, svc(m), host);
   finishApp(app, ctx);
 
-  const fastPath: FastPath | undefined =
-    !config.fastPath || fastPaths.length === 0 ? undefined : fastPaths.length === 1 ? fastPaths[0] : (req, res) => fastPaths.some((f) => f(req, res));
+  const fastPath: FastPath | undefined = !config.fastPath || fastPaths.length === 0 ? undefined : fastPaths.length === 1 ? fastPaths[0] : (req, res) => fastPaths.some((f) => f(req, res));
   const site = await runSite(ctx, app, {
     fastPath,
     jobs: () => {

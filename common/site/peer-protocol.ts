@@ -65,9 +65,7 @@ export async function helloPeer(ctx: SiteContext, peerId: string): Promise<Hello
     const serverMs = Date.parse(r.body.serverTime);
     const skewMs = Math.round(serverMs - (r.sentAt + r.receivedAt) / 2);
     const identityOk = r.body.callee.id === peerId && r.body.caller.id === ctx.config.siteId;
-    result = identityOk
-      ? { at, ok: true, skewMs, rttMs: r.rttMs }
-      : { at, ok: false, code: 'identity_mismatch', message: `the peer answered as ${JSON.stringify(r.body.callee)}`, rttMs: r.rttMs };
+    result = identityOk ? { at, ok: true, skewMs, rttMs: r.rttMs } : { at, ok: false, code: 'identity_mismatch', message: `the peer answered as ${JSON.stringify(r.body.callee)}`, rttMs: r.rttMs };
   } catch (err) {
     if (!(err instanceof S2SCallError)) throw err;
     const peerCode = err.details?.peerCode;

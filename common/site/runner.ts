@@ -75,12 +75,16 @@ export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions =
   });
   const jobs: ScheduledTask[] = [
     // Housekeeping: replay ids past any possible use, expired sessions, retired peer keys, and retrying key announcements.
-    cron.schedule('*/30 * * * * *', async () => {
-      ctx.replay.purgeBefore(nowSeconds() - CLOCK_SKEW_S);
-      ctx.consoleStore.purgeSessions();
-      ctx.peers.pruneExpiredKeys();
-      await announceToAll(ctx);
-    }, { name: `${ctx.config.siteId}-housekeeping`, noOverlap: true }),
+    cron.schedule(
+      '*/30 * * * * *',
+      async () => {
+        ctx.replay.purgeBefore(nowSeconds() - CLOCK_SKEW_S);
+        ctx.consoleStore.purgeSessions();
+        ctx.peers.pruneExpiredKeys();
+        await announceToAll(ctx);
+      },
+      { name: `${ctx.config.siteId}-housekeeping`, noOverlap: true },
+    ),
     ...(opts.jobs?.() ?? []),
   ];
 

@@ -45,14 +45,10 @@ export class ConsoleStore {
         `INSERT INTO console_users (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role`,
       ),
-      byToken: db.prepare<[string], UserRow>(
-        'SELECT u.* FROM api_tokens t JOIN console_users u ON u.id = t.user_id WHERE t.token_hash = ?',
-      ),
+      byToken: db.prepare<[string], UserRow>('SELECT u.* FROM api_tokens t JOIN console_users u ON u.id = t.user_id WHERE t.token_hash = ?'),
       addToken: db.prepare('INSERT OR REPLACE INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)'),
       dropTokensByLabel: db.prepare('DELETE FROM api_tokens WHERE user_id = ? AND label = ?'),
-      addSession: db.prepare(
-        'INSERT INTO console_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-      ),
+      addSession: db.prepare('INSERT INTO console_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
       session: db.prepare<[string, string], UserRow & { csrf_token: string; expires_at: string }>(
         `SELECT u.*, s.csrf_token, s.expires_at FROM console_sessions s JOIN console_users u ON u.id = s.user_id
          WHERE s.id_hash = ? AND s.expires_at > ?`,

@@ -131,9 +131,7 @@ export class PeerStore {
          VALUES (?, ?, ?, ?, ?, NULL)
          ON CONFLICT (peer_id, thumbprint) DO UPDATE SET valid_until = NULL`,
       ),
-      retireCurrent: db.prepare(
-        'UPDATE peer_keys SET valid_until = ? WHERE peer_id = ? AND thumbprint <> ? AND (valid_until IS NULL OR valid_until > ?)',
-      ),
+      retireCurrent: db.prepare('UPDATE peer_keys SET valid_until = ? WHERE peer_id = ? AND thumbprint <> ? AND (valid_until IS NULL OR valid_until > ?)'),
       unpinAll: db.prepare('DELETE FROM peer_keys WHERE peer_id = ?'),
       pruneExpired: db.prepare('DELETE FROM peer_keys WHERE valid_until IS NOT NULL AND valid_until < ?'),
     };

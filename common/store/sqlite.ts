@@ -55,15 +55,13 @@ export function runOnce(db: Db, m: { namespace: string; version: number; name: s
 
 export function runMigrations(db: Db, sets: MigrationSet[]): string[] {
   ensureMigrationTable(db);
-  const applied = new Set(
-    (db.prepare('SELECT namespace, version FROM schema_migrations').all() as { namespace: string; version: number }[]).map(
-      (r) => `${r.namespace}:${r.version}`,
-    ),
-  );
+  const applied = new Set((db.prepare('SELECT namespace, version FROM schema_migrations').all() as { namespace: string; version: number }[]).map((r) => `${r.namespace}:${r.version}`));
   const record = db.prepare('INSERT INTO schema_migrations (namespace, version, name, applied_at) VALUES (?, ?, ?, ?)');
   const done: string[] = [];
   for (const set of sets) {
-    const files = readdirSync(set.dir).filter((f) => FILE_RE.test(f)).sort();
+    const files = readdirSync(set.dir)
+      .filter((f) => FILE_RE.test(f))
+      .sort();
     for (const f of files) {
       const m = FILE_RE.exec(f)!;
       const version = Number(m[1]);

@@ -26,7 +26,10 @@ export const syncTermsSchema = z
       .refine((s) => cron.validate(s), 'schedule must be a cron expression (five fields, or six with seconds)')
       .optional(),
     freezeWindows: z.array(freezeWindow).max(50).default([]),
-    group: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+    group: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .optional(),
   })
   .strict();
 

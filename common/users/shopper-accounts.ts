@@ -50,7 +50,10 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
     const err = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '';
     const nameField = kind === 'register' ? `<p><label>Name<br><input name="name" value="${escapeHtml(values.name ?? '')}" required maxlength="100" autocomplete="name"></label></p>` : '';
     const q = values.next ? `?next=${encodeURIComponent(values.next)}` : '';
-    const other = kind === 'login' ? `<p>New here? <a href="/account/register${q}">Create an account</a> (one account for every shop of the network).</p>` : `<p>Already have an account? <a href="/account/login${q}">Log in</a>.</p>`;
+    const other =
+      kind === 'login'
+        ? `<p>New here? <a href="/account/register${q}">Create an account</a> (one account for every shop of the network).</p>`
+        : `<p>Already have an account? <a href="/account/login${q}">Log in</a>.</p>`;
     page(
       res,
       status,

@@ -12,7 +12,9 @@ export class ShopperSessionStore {
   constructor(db: Db) {
     this.q = {
       add: db.prepare('INSERT INTO shopper_sessions (id_hash, user_id, email, name, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      get: db.prepare<[string, string], { user_id: string; email: string; name: string; csrf_token: string }>('SELECT user_id, email, name, csrf_token FROM shopper_sessions WHERE id_hash = ? AND expires_at > ?'),
+      get: db.prepare<[string, string], { user_id: string; email: string; name: string; csrf_token: string }>(
+        'SELECT user_id, email, name, csrf_token FROM shopper_sessions WHERE id_hash = ? AND expires_at > ?',
+      ),
       drop: db.prepare('DELETE FROM shopper_sessions WHERE id_hash = ?'),
       purge: db.prepare('DELETE FROM shopper_sessions WHERE expires_at <= ?'),
     };

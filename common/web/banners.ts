@@ -72,7 +72,8 @@ export function defineBanners<const T extends Record<string, BannerSpec>>(page: 
     if (used.sort().join() !== [...new Set(declared)].sort().join()) throw new Error(`${page}: banner "${id}" uses {${used.join(', ')}} but declares ${declared.join(', ') || 'no parameters'}`);
     for (const k of declared) if (k === 'done' || k === 'error') throw new Error(`${page}: banner "${id}" cannot have a parameter named ${k}`);
     for (const kind of Object.values(spec.params ?? {})) {
-      if (kind instanceof RegExp && (!kind.source.startsWith('^') || !kind.source.endsWith('$') || kind.global || kind.sticky)) throw new Error(`${page}: banner "${id}" has a pattern that is not anchored (^...$) or is stateful (g, y)`);
+      if (kind instanceof RegExp && (!kind.source.startsWith('^') || !kind.source.endsWith('$') || kind.global || kind.sticky))
+        throw new Error(`${page}: banner "${id}" has a pattern that is not anchored (^...$) or is stateful (g, y)`);
     }
   }
   return {

@@ -123,12 +123,14 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
   if (!stored) return 0;
   const theirs = stored.lines.filter((l) => l.code !== 'adjustment');
   const diffs: string[] = [];
-  if (stored.partnershipType && stored.partnershipType !== partnershipType) diffs.push(`partnership type: recomputed for ${partnershipType} (${typeFrom}), the stored statement was computed for ${stored.partnershipType}`);
+  if (stored.partnershipType && stored.partnershipType !== partnershipType)
+    diffs.push(`partnership type: recomputed for ${partnershipType} (${typeFrom}), the stored statement was computed for ${stored.partnershipType}`);
   const n = Math.max(theirs.length, mine.lines.length);
   for (let i = 0; i < n; i++) {
     const a = mine.lines[i];
     const b = theirs[i];
-    if (!a || !b || a.code !== b.code || a.amount !== b.amount) diffs.push(`line ${i + 1}: recomputed ${a ? `${a.code} ${money(a.amount)}` : '(none)'}, stored ${b ? `${b.code} ${money(b.amount)}` : '(none)'}`);
+    if (!a || !b || a.code !== b.code || a.amount !== b.amount)
+      diffs.push(`line ${i + 1}: recomputed ${a ? `${a.code} ${money(a.amount)}` : '(none)'}, stored ${b ? `${b.code} ${money(b.amount)}` : '(none)'}`);
   }
   const storedTotal = theirs.reduce((s, l) => s + l.amount, 0);
   if (storedTotal !== mine.total) diffs.push(`total: recomputed ${money(mine.total)}, stored ${money(storedTotal)} (without adjustment lines for earlier periods)`);
@@ -136,7 +138,9 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
     io.err(`MISMATCH with the stored statement:\n  ${diffs.join('\n  ')}`);
     return 1;
   }
-  io.out(`matches the stored statement line by line (${theirs.length} lines${stored.lines.length !== theirs.length ? `, plus ${stored.lines.length - theirs.length} adjustment line(s) for earlier periods` : ''})`);
+  io.out(
+    `matches the stored statement line by line (${theirs.length} lines${stored.lines.length !== theirs.length ? `, plus ${stored.lines.length - theirs.length} adjustment line(s) for earlier periods` : ''})`,
+  );
   return 0;
 }
 
@@ -146,7 +150,15 @@ export const feesCli = defineCommands('Fees:', [
     name: 'fees recompute',
     usage: '--bundle <audit export> --period YYYY-MM [--contract <file>] [--statement <file>] [--offline]',
     summary: 'recompute a statement from a verified bundle alone and compare it\nline by line with the stored one (--url, or --statement); exit 0 if equal',
-    options: { url: { type: 'string' }, token: { type: 'string' }, bundle: { type: 'string' }, period: { type: 'string' }, contract: { type: 'string' }, statement: { type: 'string' }, offline: { type: 'boolean' } },
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      bundle: { type: 'string' },
+      period: { type: 'string' },
+      contract: { type: 'string' },
+      statement: { type: 'string' },
+      offline: { type: 'boolean' },
+    },
     run: (flags, _args, io) => feesRecompute(flags, io),
   },
   {
@@ -156,7 +168,12 @@ export const feesCli = defineCommands('Fees:', [
     options: { ...API_OPTIONS, period: { type: 'string' } },
     async run(flags, _args, io) {
       const q = typeof flags.period === 'string' ? `?period=${encodeURIComponent(flags.period)}` : '';
-      const r = await apiCall<{ period: string; statements: { partner: string; status: string; total: number; currency: string; lines: { name: string; amount: number }[] }[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/fees/statements${q}`);
+      const r = await apiCall<{ period: string; statements: { partner: string; status: string; total: number; currency: string; lines: { name: string; amount: number }[] }[] }>(
+        urlOf(flags),
+        tokenOf(flags),
+        'GET',
+        `/admin/api/fees/statements${q}`,
+      );
       print(flags, io, r, () => {
         if (!r.statements.length) io.out(`no partner has a fee contract (period ${r.period})`);
         for (const s of r.statements) {
@@ -170,11 +187,13 @@ export const feesCli = defineCommands('Fees:', [
   {
     name: 'fees close',
     usage: '--period YYYY-MM',
-    summary: 'freeze every partner\'s statement for the period',
+    summary: "freeze every partner's statement for the period",
     options: { ...API_OPTIONS, period: { type: 'string' } },
     async run(flags, _args, io) {
       if (typeof flags.period !== 'string') throw new CliError('usage: tieup fees close --period YYYY-MM', 2);
-      const r = await apiCall<{ statements: { partner: string; total: number; currency: string; hash: string }[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/fees/close', { period: flags.period });
+      const r = await apiCall<{ statements: { partner: string; total: number; currency: string; hash: string }[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/fees/close', {
+        period: flags.period,
+      });
       print(flags, io, r, () => r.statements.forEach((s) => io.out(`${s.partner} ${flags.period} closed: ${formatMoney({ amount: s.total, currency: s.currency })}, hash ${s.hash}`)));
       return 0;
     },

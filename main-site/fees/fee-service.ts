@@ -19,7 +19,6 @@ export interface PartnerStatement extends Statement {
   usage: Omit<Usage, 'period' | 'checkpoint'>;
 }
 
-
 /** Statements per partner and period, from accepted log entries and the partner's fee contract. */
 export class FeeService {
   constructor(
@@ -48,7 +47,10 @@ export class FeeService {
   }
 
   partnersWithContracts(): string[] {
-    return this.ctx.peers.list().filter((p) => p.role === 'partner' && this.store.contract(p.id)).map((p) => p.id);
+    return this.ctx.peers
+      .list()
+      .filter((p) => p.role === 'partner' && this.store.contract(p.id))
+      .map((p) => p.id);
   }
 
   /**
@@ -59,7 +61,9 @@ export class FeeService {
     const r = readSyncTerms(this.ctx.peers.get(partner)?.contract ?? {});
     if (!r.ok) {
       this.ctx.logger.error({ event: 'statement_refused_contract_invalid', partner, problem: r.problem }, `no statement for ${partner}: its sync terms cannot be read`);
-      throw groundErrors.contract_invalid(`the sync terms of ${partner} cannot be read (${r.problem}), so its partnership type is unknown; no statement is computed until an operator writes them again`);
+      throw groundErrors.contract_invalid(
+        `the sync terms of ${partner} cannot be read (${r.problem}), so its partnership type is unknown; no statement is computed until an operator writes them again`,
+      );
     }
     if (!r.terms) throw groundErrors.not_contracted(`${partner}'s contract has no sync terms (${syncTermsSlice.whenAbsent}), so there is no partnership type to bill`);
     return r.terms.partnershipType;

@@ -15,11 +15,17 @@ export class FeeStore {
 
   constructor(private readonly db: Db) {
     this.q = {
-      latestContract: db.prepare<[string], { revision: number; json: string; recorded_at: string; recorded_by: string }>('SELECT * FROM fee_contracts WHERE partner = ? ORDER BY revision DESC LIMIT 1'),
+      latestContract: db.prepare<[string], { revision: number; json: string; recorded_at: string; recorded_by: string }>(
+        'SELECT * FROM fee_contracts WHERE partner = ? ORDER BY revision DESC LIMIT 1',
+      ),
       contracts: db.prepare<[string], { revision: number; json: string; recorded_at: string; recorded_by: string }>('SELECT * FROM fee_contracts WHERE partner = ? ORDER BY revision'),
       addContract: db.prepare('INSERT INTO fee_contracts (partner, revision, json, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)'),
-      statement: db.prepare<[string, string], { partner: string; period: string; json: string; hash: string; closed_at: string; adjusted_in: string | null }>('SELECT * FROM fee_statements WHERE partner = ? AND period = ?'),
-      statements: db.prepare<[string], { partner: string; period: string; json: string; hash: string; closed_at: string; adjusted_in: string | null }>('SELECT * FROM fee_statements WHERE partner = ? ORDER BY period'),
+      statement: db.prepare<[string, string], { partner: string; period: string; json: string; hash: string; closed_at: string; adjusted_in: string | null }>(
+        'SELECT * FROM fee_statements WHERE partner = ? AND period = ?',
+      ),
+      statements: db.prepare<[string], { partner: string; period: string; json: string; hash: string; closed_at: string; adjusted_in: string | null }>(
+        'SELECT * FROM fee_statements WHERE partner = ? ORDER BY period',
+      ),
       close: db.prepare('INSERT INTO fee_statements (partner, period, json, hash, closed_at) VALUES (?, ?, ?, ?, ?)'),
       markAdjusted: db.prepare('UPDATE fee_statements SET adjusted_in = ? WHERE partner = ? AND period = ? AND adjusted_in IS NULL'),
     };

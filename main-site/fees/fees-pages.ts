@@ -22,7 +22,12 @@ function chart(points: { period: string; total: number; accesses: number }[], cu
   const maxFee = Math.max(1, ...points.map((p) => p.total));
   const maxAcc = Math.max(1, ...points.map((p) => p.accesses));
   const step = w / points.length;
-  const bars = points.map((p, i) => `<rect x="${(i * step + 2).toFixed(1)}" y="${(h - (p.total / maxFee) * (h - 16)).toFixed(1)}" width="${(step - 4).toFixed(1)}" height="${((p.total / maxFee) * (h - 16)).toFixed(1)}" fill="#9db7e0"><title>${p.period}: ${formatMoney({ amount: p.total, currency })}, ${p.accesses} page accesses</title></rect>`).join('');
+  const bars = points
+    .map(
+      (p, i) =>
+        `<rect x="${(i * step + 2).toFixed(1)}" y="${(h - (p.total / maxFee) * (h - 16)).toFixed(1)}" width="${(step - 4).toFixed(1)}" height="${((p.total / maxFee) * (h - 16)).toFixed(1)}" fill="#9db7e0"><title>${p.period}: ${formatMoney({ amount: p.total, currency })}, ${p.accesses} page accesses</title></rect>`,
+    )
+    .join('');
   const line = points.map((p, i) => `${(i * step + step / 2).toFixed(1)},${(h - (p.accesses / maxAcc) * (h - 16)).toFixed(1)}`).join(' ');
   const labels = points.map((p, i) => (i % 3 === 0 ? `<text x="${(i * step + 2).toFixed(1)}" y="${h + 12}" font-size="9" fill="#6b7480">${p.period}</text>` : '')).join('');
   return `<svg viewBox="0 0 ${w} ${h + 14}" width="${w}" height="${h + 14}" role="img" aria-label="fee and traffic over 12 periods">${bars}<polyline points="${line}" fill="none" stroke="#c2571a" stroke-width="2"/>${labels}</svg>`;
@@ -59,7 +64,15 @@ export function feesPages(fees: FeeService, logger: Logger): express.Router {
       });
       return { partner: s.partner, svg: chart(points, s.currency) };
     });
-    res.render('main-fees', { title: 'Partnership fees', period, statements, charts, error, banner: FEES_BANNERS.read(req.query), money: (a: number, c: string) => formatMoney({ amount: a, currency: c }) });
+    res.render('main-fees', {
+      title: 'Partnership fees',
+      period,
+      statements,
+      charts,
+      error,
+      banner: FEES_BANNERS.read(req.query),
+      money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
+    });
   });
   r.post('/fees/close', (req, res) => {
     const period = String((req.body as Record<string, unknown>).period ?? '');

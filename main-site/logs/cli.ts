@@ -41,7 +41,15 @@ export const logsCli = defineCommands('Audit (export against the main site; the 
   {
     name: 'audit export',
     usage: '--site <id> [--from <ISO>] [--to <ISO>] [--with-contract] --out <file>',
-    options: { url: { type: 'string' }, token: { type: 'string' }, site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'with-contract': { type: 'boolean' }, out: { type: 'string' } },
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      site: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'with-contract': { type: 'boolean' },
+      out: { type: 'string' },
+    },
     async run(flags, _args, io) {
       const url = urlOf(flags);
       const token = tokenOf(flags);
@@ -56,7 +64,11 @@ export const logsCli = defineCommands('Audit (export against the main site; the 
       const { request } = await import('undici');
       let res;
       try {
-        res = await request(`${url.replace(/\/+$/, '')}/admin/api/logs/${encodeURIComponent(site)}/bundle?${q}`, { headers: { authorization: `Bearer ${token}` }, headersTimeout: 60_000, bodyTimeout: 600_000 });
+        res = await request(`${url.replace(/\/+$/, '')}/admin/api/logs/${encodeURIComponent(site)}/bundle?${q}`, {
+          headers: { authorization: `Bearer ${token}` },
+          headersTimeout: 60_000,
+          bodyTimeout: 600_000,
+        });
       } catch (err) {
         throw new CliError(`cannot reach ${url}: ${(err as Error).message}`);
       }
@@ -116,14 +128,43 @@ export const logsCli = defineCommands('Audit (export against the main site; the 
         const index = Number(flags.index);
         if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new CliError(`--index must be between 0 and ${size - 1}`, 2);
         const proof = tree.inclusionProof(index, size);
-        io.out(JSON.stringify({ type: 'inclusion', site: r.summary.site, index, size, leaf: tree.leaf(index).toString('hex'), root: tree.root(size).toString('hex'), signedCheckpoint: !!cp, proof: proof.map((h) => h.toString('hex')) }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              type: 'inclusion',
+              site: r.summary.site,
+              index,
+              size,
+              leaf: tree.leaf(index).toString('hex'),
+              root: tree.root(size).toString('hex'),
+              signedCheckpoint: !!cp,
+              proof: proof.map((h) => h.toString('hex')),
+            },
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       if (typeof flags.from === 'string') {
         const from = Number(flags.from);
         if (!Number.isSafeInteger(from) || from < 1 || from > size) throw new CliError(`--from must be between 1 and ${size}`, 2);
         const proof = tree.consistencyProof(from, size);
-        io.out(JSON.stringify({ type: 'consistency', site: r.summary.site, from, to: size, oldRoot: tree.root(from).toString('hex'), newRoot: tree.root(size).toString('hex'), proof: proof.map((h) => h.toString('hex')) }, null, 2));
+        io.out(
+          JSON.stringify(
+            {
+              type: 'consistency',
+              site: r.summary.site,
+              from,
+              to: size,
+              oldRoot: tree.root(from).toString('hex'),
+              newRoot: tree.root(size).toString('hex'),
+              proof: proof.map((h) => h.toString('hex')),
+            },
+            null,
+            2,
+          ),
+        );
         return 0;
       }
       throw new CliError('usage: tieup audit prove --file <bundle> (--index <n> | --from <size>) [--size <n>]', 2);

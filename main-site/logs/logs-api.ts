@@ -60,7 +60,13 @@ export function logsApi(ctx: SiteContext, witness: Witness, feeContract: (site: 
   r.get('/logs/:site/bundle', async (req: Request, res: Response) => {
     const from = isoOrNull(req.query.from, 'from');
     const to = isoOrNull(req.query.to, 'to');
-    const gen = exportBundle(ctx, witness, String(req.params.site), { from, to, withContract: req.query.withContract === '1' || req.query.withContract === 'true' }, feeContract(String(req.params.site)));
+    const gen = exportBundle(
+      ctx,
+      witness,
+      String(req.params.site),
+      { from, to, withContract: req.query.withContract === '1' || req.query.withContract === 'true' },
+      feeContract(String(req.params.site)),
+    );
     const first = await gen.next();
     res.type('application/x-ndjson').set('Content-Disposition', `attachment; filename="${String(req.params.site)}-audit.jsonl"`);
     if (!first.done) res.write(first.value);

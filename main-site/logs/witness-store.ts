@@ -89,8 +89,12 @@ export class WitnessStore {
       cpAt: db.prepare<[string, number], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? AND size = ?'),
       cps: db.prepare<[string], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? ORDER BY size'),
       addFork: db.prepare('INSERT INTO fork_evidence (site, detected_at, reason, accepted_note, conflicting_note) VALUES (?, ?, ?, ?, ?)'),
-      forks: db.prepare<[string, string], { id: number; site: string; detected_at: string; reason: string; accepted_note: string; conflicting_note: string }>("SELECT * FROM fork_evidence WHERE (? = '' OR site = ?) ORDER BY id DESC"),
-      setReported: db.prepare('INSERT INTO witness_state (site, reported_size, last_ship_at) VALUES (?, ?, ?) ON CONFLICT (site) DO UPDATE SET reported_size = MAX(witness_state.reported_size, excluded.reported_size), last_ship_at = excluded.last_ship_at'),
+      forks: db.prepare<[string, string], { id: number; site: string; detected_at: string; reason: string; accepted_note: string; conflicting_note: string }>(
+        "SELECT * FROM fork_evidence WHERE (? = '' OR site = ?) ORDER BY id DESC",
+      ),
+      setReported: db.prepare(
+        'INSERT INTO witness_state (site, reported_size, last_ship_at) VALUES (?, ?, ?) ON CONFLICT (site) DO UPDATE SET reported_size = MAX(witness_state.reported_size, excluded.reported_size), last_ship_at = excluded.last_ship_at',
+      ),
       reported: db.prepare<[string], { reported_size: number; last_ship_at: string | null }>('SELECT reported_size, last_ship_at FROM witness_state WHERE site = ?'),
     };
   }
@@ -108,7 +112,22 @@ export class WitnessStore {
     this.db.transaction(() => {
       for (const e of entries) {
         const f = e.fields;
-        this.q.insertEntry.run({ site, index: e.index, line: e.line, leaf: e.leaf, time: f.time, type: f.type, kind: f.kind, status: f.status, user: f.user, orderId: f.order?.id ?? null, orderAmount: f.order?.amount ?? null, currency: f.order?.currency ?? null, path: f.path, bytes: f.bytes });
+        this.q.insertEntry.run({
+          site,
+          index: e.index,
+          line: e.line,
+          leaf: e.leaf,
+          time: f.time,
+          type: f.type,
+          kind: f.kind,
+          status: f.status,
+          user: f.user,
+          orderId: f.order?.id ?? null,
+          orderAmount: f.order?.amount ?? null,
+          currency: f.order?.currency ?? null,
+          path: f.path,
+          bytes: f.bytes,
+        });
       }
       this.q.insertCp.run(site, cp.size, cp.root, cp.time, cp.note, cp.signerX, cp.cosignature, new Date().toISOString());
     })();
@@ -116,7 +135,9 @@ export class WitnessStore {
 
   /** What fees count in [from, to) for one site (see usageForAll). */
   usage(site: string, from: string, to: string): LogUsage {
-    return this.usageForAll(from, to, site).get(site) ?? { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] };
+    return (
+      this.usageForAll(from, to, site).get(site) ?? { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] }
+    );
   }
 
   /**
@@ -165,7 +186,9 @@ export class WitnessStore {
   }
 
   forks(site: string | null): ForkEvidence[] {
-    return this.q.forks.all(site ?? '', site ?? '').map((r) => ({ id: r.id, site: r.site, detectedAt: r.detected_at, reason: r.reason, acceptedNote: r.accepted_note, conflictingNote: r.conflicting_note }));
+    return this.q.forks
+      .all(site ?? '', site ?? '')
+      .map((r) => ({ id: r.id, site: r.site, detectedAt: r.detected_at, reason: r.reason, acceptedNote: r.accepted_note, conflictingNote: r.conflicting_note }));
   }
 
   setReported(site: string, size: number): void {

@@ -98,7 +98,7 @@ export class Witness {
     for (const r of rows) tree.append(r.leaf);
     let cosignature: string;
     try {
-      if (!tree.root().equals(body.root)) throw logsErrors.checkpoint_mismatch('the entries do not hash to the checkpoint\'s root');
+      if (!tree.root().equals(body.root)) throw logsErrors.checkpoint_mismatch("the entries do not hash to the checkpoint's root");
       if (acceptedSize > 0) {
         const proof = b.proof.map((h) => Buffer.from(String(h), 'hex'));
         if (!verifyConsistency(acceptedSize, body.size, accepted!.root, body.root, proof)) {

@@ -61,7 +61,11 @@ export class MainShop {
 
   /** Gives products seen for the first time their catalog stock (called whenever a release is served). */
   seedStock(): void {
-    this.store.stock.seed(this.view().catalog.all().map((p) => ({ productId: p.id, initial: p.initialStock })));
+    this.store.stock.seed(
+      this.view()
+        .catalog.all()
+        .map((p) => ({ productId: p.id, initial: p.initialStock })),
+    );
   }
 
   available(p: Product): number | null {
@@ -180,7 +184,17 @@ export class MainShop {
     if (!canMove(o.state, to)) throw shopErrors.invalid_transition(`order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
     if (!this.store.move(o.id, o.state, to, actor)) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
     if (to === 'cancelled' && o.mode === 'direct') {
-      logOrderEvent(this.ctx.log, { type: 'cancel', path: `/orders/${number}`, kind: 'tie-up', status: 200, release: this.view().release?.number ?? null, who: { user: o.userId, session: null }, client: undefined, ua: undefined, order: { id: number, amount: o.total, currency: o.currency } });
+      logOrderEvent(this.ctx.log, {
+        type: 'cancel',
+        path: `/orders/${number}`,
+        kind: 'tie-up',
+        status: 200,
+        release: this.view().release?.number ?? null,
+        who: { user: o.userId, session: null },
+        client: undefined,
+        ua: undefined,
+        order: { id: number, amount: o.total, currency: o.currency },
+      });
     }
     this.ctx.logger.info({ event: 'order_moved', order: number, from: o.state, to, actor }, 'order state changed');
     return this.store.get(o.id)!;
@@ -214,6 +228,9 @@ export class MainShop {
   }
 
   partnerIds(): string[] {
-    return this.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => p.id);
+    return this.ctx.peers
+      .list()
+      .filter((p) => p.role === 'partner')
+      .map((p) => p.id);
   }
 }

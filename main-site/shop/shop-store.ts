@@ -3,16 +3,40 @@ import { StockTable } from '../../common/shop/stock-table.js';
 import type { DeliveryAddress, NewOrderFields, OrderLine, OrderState, OrderView, Settlement } from '../../common/shop/order-states.js';
 
 type OrderRow = {
-  id: string; number: string; site: string; mode: 'direct' | 'entrust'; state: OrderState; user_id: string; user_email: string;
-  lines_json: string; total: number; currency: string; settlement: Settlement; address_json: string | null; warehouse: string | null;
-  created_at: string; updated_at: string;
+  id: string;
+  number: string;
+  site: string;
+  mode: 'direct' | 'entrust';
+  state: OrderState;
+  user_id: string;
+  user_email: string;
+  lines_json: string;
+  total: number;
+  currency: string;
+  settlement: Settlement;
+  address_json: string | null;
+  warehouse: string | null;
+  created_at: string;
+  updated_at: string;
 };
 
 const toView = (r: OrderRow): OrderView => ({
-  id: r.id, number: r.number, site: r.site, mode: r.mode, state: r.state,
-  lines: JSON.parse(r.lines_json) as OrderLine[], handlingFee: 0, total: r.total, currency: r.currency, settlement: r.settlement,
-  address: r.address_json ? (JSON.parse(r.address_json) as DeliveryAddress) : null, warehouse: r.warehouse,
-  userId: r.user_id, userEmail: r.user_email, createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id,
+  number: r.number,
+  site: r.site,
+  mode: r.mode,
+  state: r.state,
+  lines: JSON.parse(r.lines_json) as OrderLine[],
+  handlingFee: 0,
+  total: r.total,
+  currency: r.currency,
+  settlement: r.settlement,
+  address: r.address_json ? (JSON.parse(r.address_json) as DeliveryAddress) : null,
+  warehouse: r.warehouse,
+  userId: r.user_id,
+  userEmail: r.user_email,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 export interface NewMainOrder extends NewOrderFields {
@@ -20,7 +44,6 @@ export interface NewMainOrder extends NewOrderFields {
   mode: 'direct' | 'entrust';
   warehouse: string;
 }
-
 
 /**
  * Stock, orders and idempotency keys of the main site. Every change that must
@@ -41,9 +64,7 @@ export class MainShopStore {
       event: db.prepare('INSERT INTO order_events (order_id, at, state, actor) VALUES (?, ?, ?, ?)'),
       byId: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE id = ?'),
       byNumber: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE number = ?'),
-      list: db.prepare<[string, string, string, string, number], OrderRow>(
-        `SELECT * FROM orders WHERE (? = '' OR site = ?) AND (? = '' OR state = ?) ORDER BY seq DESC LIMIT ?`,
-      ),
+      list: db.prepare<[string, string, string, string, number], OrderRow>(`SELECT * FROM orders WHERE (? = '' OR site = ?) AND (? = '' OR state = ?) ORDER BY seq DESC LIMIT ?`),
       forUser: db.prepare<[string, string], OrderRow>('SELECT * FROM orders WHERE user_id = ? AND site = ? ORDER BY seq DESC LIMIT 100'),
       setState: db.prepare('UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?'),
       key: db.prepare<[string, string], { request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE site = ? AND key = ?'),
@@ -65,14 +86,16 @@ export class MainShopStore {
    * transaction. Throws OutOfStock, changing nothing, if any line cannot be had.
    */
   place(o: NewMainOrder, idempotency?: { key: string; requestHash: string }): OrderView {
-    return this.db.transaction(() => {
-      const now = new Date().toISOString();
-      this.stock.takeAll(o.lines, now);
-      this.q.insert.run(o.id, o.site, o.mode, o.userId, o.userEmail, JSON.stringify(o.lines), o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, now, now);
-      this.q.event.run(o.id, now, 'accepted', o.site);
-      if (idempotency) this.q.addKey.run(o.site, idempotency.key, idempotency.requestHash, o.id, now);
-      return toView(this.q.byId.get(o.id)!);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const now = new Date().toISOString();
+        this.stock.takeAll(o.lines, now);
+        this.q.insert.run(o.id, o.site, o.mode, o.userId, o.userEmail, JSON.stringify(o.lines), o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, now, now);
+        this.q.event.run(o.id, now, 'accepted', o.site);
+        if (idempotency) this.q.addKey.run(o.site, idempotency.key, idempotency.requestHash, o.id, now);
+        return toView(this.q.byId.get(o.id)!);
+      })
+      .immediate();
   }
 
   get(id: string): OrderView | undefined {
@@ -97,13 +120,15 @@ export class MainShopStore {
 
   /** Moves an order from `from` to `to`; a cancellation returns its units to stock in the same transaction. */
   move(id: string, from: OrderState, to: OrderState, actor: string): boolean {
-    return this.db.transaction(() => {
-      const now = new Date().toISOString();
-      if (this.q.setState.run(to, now, id, from).changes !== 1) return false;
-      if (to === 'cancelled') this.stock.giveBack(JSON.parse(this.q.byId.get(id)!.lines_json) as OrderLine[], now);
-      this.q.event.run(id, now, to, actor);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const now = new Date().toISOString();
+        if (this.q.setState.run(to, now, id, from).changes !== 1) return false;
+        if (to === 'cancelled') this.stock.giveBack(JSON.parse(this.q.byId.get(id)!.lines_json) as OrderLine[], now);
+        this.q.event.run(id, now, to, actor);
+        return true;
+      })
+      .immediate();
   }
 
   recordConsultation(c: { id: string; site: string; lines: unknown; command: unknown }): void {

@@ -58,7 +58,7 @@ export const siteCli = defineCommands(`Partners (against the main site's API, --
       return 0;
     },
   },
-  partnerStatus('suspend', 'refuse the partner\'s calls at once'),
+  partnerStatus('suspend', "refuse the partner's calls at once"),
   partnerStatus('activate', 'accept them again'),
   partnerStatus('remove', 'forget the partner'),
   {

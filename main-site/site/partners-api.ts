@@ -9,7 +9,12 @@ import { siteErrors } from './errors.js';
 
 const patchSchema = z
   .object({
-    baseUrl: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https').transform((u) => u.replace(/\/+$/, '')).optional(),
+    baseUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
     status: z.enum(['active', 'suspended']).optional(),
     /**
      * Terms by capability, e.g. {"sync": {...}, "shop": {...}}: each slice given
@@ -45,7 +50,12 @@ export function partnersApi(ctx: SiteContext, hooks: PartnersApiHooks = {}): exp
   });
 
   r.get('/', (_req, res) => {
-    res.json({ partners: ctx.peers.list().filter((p) => p.role === 'partner').map((p) => describe(p)) });
+    res.json({
+      partners: ctx.peers
+        .list()
+        .filter((p) => p.role === 'partner')
+        .map((p) => describe(p)),
+    });
   });
   r.post('/', async (req: Request, res: Response) => {
     const peer = await enrolPeer(ctx, 'partner', req.body);

@@ -2,7 +2,21 @@ import { API_OPTIONS, apiCall, tokenOf, urlOf } from '../../common/cli/api.js';
 import { CliError, defineCommands, print } from '../../common/cli/command.js';
 
 type Outcome = { partner: string; outcome: string; detail: string; release?: number | null; blobsSent?: number };
-type StatusRow = { id: string; status: string; partnershipType: string | null; contractProblem?: string; activeRelease: number | null; latestRelease: number | null; stagedRelease: number | null; stagedState: string | null; rejectReason: string | null; lastPush: { outcome: string; at: string } | null; drift: boolean; failing: boolean; nextScheduledPush: string | null };
+type StatusRow = {
+  id: string;
+  status: string;
+  partnershipType: string | null;
+  contractProblem?: string;
+  activeRelease: number | null;
+  latestRelease: number | null;
+  stagedRelease: number | null;
+  stagedState: string | null;
+  rejectReason: string | null;
+  lastPush: { outcome: string; at: string } | null;
+  drift: boolean;
+  failing: boolean;
+  nextScheduledPush: string | null;
+};
 type Delivery = { startedAt: string; partnerId: string; release: number | null; trigger: string; attempt: number; outcome: string | null; detail: string | null };
 
 /** Publishing releases and pushing them, against the main site's console API. */
@@ -13,7 +27,9 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
     summary: 'build a release from the content folder now',
     options: { ...API_OPTIONS, note: { type: 'string' } },
     async run(flags, _args, io) {
-      const r = await apiCall<{ created: boolean; release: { number: number; files: number; note: string }; unpublished: string[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/releases', { note: flags.note ?? '' });
+      const r = await apiCall<{ created: boolean; release: { number: number; files: number; note: string }; unpublished: string[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/releases', {
+        note: flags.note ?? '',
+      });
       print(flags, io, r, () => {
         io.out(r.created ? `published release ${r.release.number} (${r.release.files} files)` : `nothing changed; the latest release is still ${r.release.number}`);
         if (r.unpublished.length) io.out(`left out (published: false): ${r.unpublished.join(', ')}`);
@@ -30,7 +46,9 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
       const base = { overrideFreeze: flags['override-freeze'] === true };
       let results: Outcome[];
       if (typeof flags.partner === 'string') {
-        results = [await apiCall<Outcome>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/partners/${encodeURIComponent(flags.partner)}/push`, { ...base, ...(flags.repair ? { repair: true } : {}) })];
+        results = [
+          await apiCall<Outcome>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/partners/${encodeURIComponent(flags.partner)}/push`, { ...base, ...(flags.repair ? { repair: true } : {}) }),
+        ];
       } else if (flags.group || flags.all) {
         results = (await apiCall<{ results: Outcome[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/push', { ...base, ...(flags.all ? { all: true } : { group: flags.group }) })).results;
       } else {
@@ -52,7 +70,9 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
         io.out(`${'partner'.padEnd(12)} ${'type'.padEnd(9)} ${'serving'.padEnd(8)} ${'staged'.padEnd(26)} ${'last push'.padEnd(10)} ${'integrity'.padEnd(9)} next push`);
         for (const p of r.partners) {
           const staged = p.stagedRelease ? `${p.stagedRelease} ${p.stagedState}${p.rejectReason ? `: ${p.rejectReason}` : ''}` : '-';
-          io.out(`${p.id.padEnd(12)} ${(p.partnershipType ?? (p.contractProblem ? 'UNREADABLE' : '-')).padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`);
+          io.out(
+            `${p.id.padEnd(12)} ${(p.partnershipType ?? (p.contractProblem ? 'UNREADABLE' : '-')).padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`,
+          );
         }
       });
       return 0;
@@ -67,7 +87,10 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
       const q = typeof flags.partner === 'string' ? `?partner=${encodeURIComponent(flags.partner)}` : '';
       const r = await apiCall<{ deliveries: Delivery[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/deliveries${q}`);
       print(flags, io, r, () => {
-        for (const d of r.deliveries) io.out(`${d.startedAt}  ${d.partnerId.padEnd(10)} release ${String(d.release ?? '-').padEnd(4)} ${d.trigger.padEnd(8)} #${d.attempt} ${String(d.outcome ?? 'running').padEnd(9)} ${d.detail ?? ''}`);
+        for (const d of r.deliveries)
+          io.out(
+            `${d.startedAt}  ${d.partnerId.padEnd(10)} release ${String(d.release ?? '-').padEnd(4)} ${d.trigger.padEnd(8)} #${d.attempt} ${String(d.outcome ?? 'running').padEnd(9)} ${d.detail ?? ''}`,
+          );
       });
       return 0;
     },

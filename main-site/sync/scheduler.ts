@@ -23,7 +23,8 @@ export class PushScheduler {
       const r = readSyncTerms(p.contract);
       if (!r.ok) {
         // No schedule is guessed from unreadable terms; said once per change of problem, not at every reconcile.
-        if (this.unreadable.get(p.id) !== r.problem) this.ctx.logger.error({ event: 'schedule_unknown_contract_invalid', partner: p.id, problem: r.problem }, `no scheduled pushes to ${p.id}: its sync terms cannot be read`);
+        if (this.unreadable.get(p.id) !== r.problem)
+          this.ctx.logger.error({ event: 'schedule_unknown_contract_invalid', partner: p.id, problem: r.problem }, `no scheduled pushes to ${p.id}: its sync terms cannot be read`);
         this.unreadable.set(p.id, r.problem);
         continue;
       }

@@ -54,9 +54,22 @@ const pushManySchema = z
   .object({ partners: z.array(z.string()).max(1000).optional(), group: z.string().optional(), all: z.boolean().optional(), overrideFreeze: z.boolean().optional() })
   .strict()
   .refine((v) => v.partners || v.group || v.all, 'choose partners, a group, or all');
-const webhookSchema = z.object({ url: z.string().url().refine((u) => /^https?:/.test(u), 'url must be http(s)'), events: z.array(z.enum(WEBHOOK_EVENTS)).min(1) }).strict();
+const webhookSchema = z
+  .object({
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:/.test(u), 'url must be http(s)'),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
+  })
+  .strict();
 
-async function pushAndReport(m: MainSync, partnerId: string, req: { overrideFreeze?: boolean; repair?: boolean }, trigger: 'manual' | 'repair'): Promise<PushOutcome | { partner: string; outcome: 'failed'; detail: string; willRetry: boolean }> {
+async function pushAndReport(
+  m: MainSync,
+  partnerId: string,
+  req: { overrideFreeze?: boolean; repair?: boolean },
+  trigger: 'manual' | 'repair',
+): Promise<PushOutcome | { partner: string; outcome: 'failed'; detail: string; willRetry: boolean }> {
   try {
     return await m.queue.push({ partnerId, trigger, ...req });
   } catch (err) {
@@ -83,7 +96,9 @@ export function syncApi(m: MainSync): express.Router {
     if (note !== undefined && typeof note !== 'string') throw syncErrors.invalid_request('note must be a string');
     const out = publish(m, note ?? '', who(req));
     const { manifest, ...rel } = out.release;
-    res.status(out.created ? 201 : 200).json({ created: out.created, release: { ...rel, files: manifest.length }, unpublished: out.unpublished, ...(out.created ? {} : { message: 'nothing changed since the latest release' }) });
+    res
+      .status(out.created ? 201 : 200)
+      .json({ created: out.created, release: { ...rel, files: manifest.length }, unpublished: out.unpublished, ...(out.created ? {} : { message: 'nothing changed since the latest release' }) });
   });
   r.get('/releases/:n', (req, res) => {
     const rel = m.releases.get(Number(req.params.n));
@@ -91,7 +106,12 @@ export function syncApi(m: MainSync): express.Router {
     res.json(rel);
   });
   r.get('/sync', (_req, res) => {
-    res.json({ partners: m.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })) });
+    res.json({
+      partners: m.ctx.peers
+        .list()
+        .filter((p) => p.role === 'partner')
+        .map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
+    });
   });
   r.post('/partners/:id/push', async (req, res) => {
     const p = partner(String(req.params.id));

@@ -51,7 +51,10 @@ export function syncPages(m: MainSync): express.Router {
       title: 'Tie-up sync',
       latest: m.releases.latest() ?? null,
       releases: m.releases.list(10),
-      partners: m.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
+      partners: m.ctx.peers
+        .list()
+        .filter((p) => p.role === 'partner')
+        .map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
       deliveries: m.sync.deliveries(null, 30),
       events: m.sync.events(null, 20),
       banner,

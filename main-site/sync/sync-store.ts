@@ -128,9 +128,9 @@ export class MainSyncStore {
       ensure: db.prepare('INSERT OR IGNORE INTO partner_sync (partner_id) VALUES (?)'),
       startDelivery: db.prepare('INSERT INTO deliveries (partner_id, release, attempt, trigger, started_at, freeze_overridden) VALUES (?, ?, ?, ?, ?, ?)'),
       finishDelivery: db.prepare('UPDATE deliveries SET finished_at = ?, outcome = ?, detail = ?, blobs_sent = ?, bytes_sent = ?, release = COALESCE(?, release) WHERE id = ?'),
-      deliveries: db.prepare<[string, string, number], Record<string, unknown>>('SELECT * FROM deliveries WHERE (? = \'\' OR partner_id = ?) ORDER BY id DESC LIMIT ?'),
+      deliveries: db.prepare<[string, string, number], Record<string, unknown>>("SELECT * FROM deliveries WHERE (? = '' OR partner_id = ?) ORDER BY id DESC LIMIT ?"),
       event: db.prepare('INSERT INTO sync_events (partner_id, at, kind, release, detail) VALUES (?, ?, ?, ?, ?)'),
-      events: db.prepare<[string, string, number], Record<string, unknown>>('SELECT * FROM sync_events WHERE (? = \'\' OR partner_id = ?) ORDER BY id DESC LIMIT ?'),
+      events: db.prepare<[string, string, number], Record<string, unknown>>("SELECT * FROM sync_events WHERE (? = '' OR partner_id = ?) ORDER BY id DESC LIMIT ?"),
       webhooks: db.prepare<[], { id: number; url: string; events: string; created_at: string }>('SELECT * FROM webhooks ORDER BY id'),
       addWebhook: db.prepare('INSERT INTO webhooks (url, events, created_at) VALUES (?, ?, ?)'),
       removeWebhook: db.prepare('DELETE FROM webhooks WHERE id = ?'),
@@ -184,7 +184,9 @@ export class MainSyncStore {
   }
 
   events(partnerId: string | null, limit = 50): SyncEvent[] {
-    return this.q.events.all(partnerId ?? '', partnerId ?? '', limit).map((r) => ({ id: r.id as number, partnerId: r.partner_id as string, at: r.at as string, kind: r.kind as string, release: r.release as number | null, detail: r.detail as string | null }));
+    return this.q.events
+      .all(partnerId ?? '', partnerId ?? '', limit)
+      .map((r) => ({ id: r.id as number, partnerId: r.partner_id as string, at: r.at as string, kind: r.kind as string, release: r.release as number | null, detail: r.detail as string | null }));
   }
 
   webhooks(): Webhook[] {

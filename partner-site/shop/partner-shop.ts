@@ -18,8 +18,7 @@ import { shopErrors } from '../../common/shop/errors.js';
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;
 const NO_CONTRACT: Record<string, unknown> = {};
-const UNREACHABLE =
-  'We could not reach the central warehouse to confirm your order, so nothing was ordered or charged. Please try again in a minute; trying again never orders twice.';
+const UNREACHABLE = 'We could not reach the central warehouse to confirm your order, so nothing was ordered or charged. Please try again in a minute; trying again never orders twice.';
 
 /**
  * The partner's shop: which goods it processes itself and which it forwards,
@@ -58,7 +57,8 @@ export class PartnerShop implements ShopBackend {
     const contract = this.ctx.peers.main()?.contract ?? NO_CONTRACT;
     if (this.parsedTerms?.contract !== contract) {
       const read = readShopTerms(contract);
-      if (!read.ok) this.ctx.logger.error({ event: 'shop_terms_unreadable', problem: read.problem }, 'the stored shop terms cannot be read; tie-up goods are not sold until the main site sends them again');
+      if (!read.ok)
+        this.ctx.logger.error({ event: 'shop_terms_unreadable', problem: read.problem }, 'the stored shop terms cannot be read; tie-up goods are not sold until the main site sends them again');
       this.parsedTerms = { contract, read };
     }
     return this.parsedTerms.read;
@@ -90,7 +90,12 @@ export class PartnerShop implements ShopBackend {
 
   /** Original goods start with the stock their catalog gives (once; then the manager sets it). */
   seedOriginalStock(): void {
-    this.store.stock.seed(this.view().catalog.all().filter((p) => p.source === 'original').map((p) => ({ productId: p.id, initial: p.initialStock })));
+    this.store.stock.seed(
+      this.view()
+        .catalog.all()
+        .filter((p) => p.source === 'original')
+        .map((p) => ({ productId: p.id, initial: p.initialStock })),
+    );
   }
 
   /** Stock of tie-up goods and this partner's shop terms, from the main site. */
@@ -125,7 +130,8 @@ export class PartnerShop implements ShopBackend {
     } catch (err) {
       const problems = err instanceof AppError ? (err.details?.problems as string[] | undefined) : undefined;
       const key = JSON.stringify(problems ?? (err as Error).message);
-      if (this.refusedContract !== key) this.ctx.logger.warn({ event: 'shop_state_contract_refused', problems }, 'the main site sent a malformed contract with its shop state: refused, the stored contract is kept');
+      if (this.refusedContract !== key)
+        this.ctx.logger.warn({ event: 'shop_state_contract_refused', problems }, 'the main site sent a malformed contract with its shop state: refused, the stored contract is kept');
       this.refusedContract = key;
       return;
     }
@@ -186,18 +192,40 @@ export class PartnerShop implements ShopBackend {
 
   /** Mode entrust (the seed's (2)): the main site processes the order; we keep a record only once it has. */
   private async entrust(r: PlaceRequest): Promise<OrderView> {
-    const out = await this.callMain(SHOP_ORDER_PLACE, (id, opts) => this.ctx.client.send(id, SHOP_ORDER_PLACE, {
-      idempotencyKey: r.idempotencyKey,
-      user: { id: r.shopper.id, email: r.shopper.email },
-      lines: r.lines.map((l) => ({ productId: l.product.id, qty: l.qty })),
-      settlement: r.settlement,
-      address: r.address,
-    }, undefined, opts));
+    const out = await this.callMain(SHOP_ORDER_PLACE, (id, opts) =>
+      this.ctx.client.send(
+        id,
+        SHOP_ORDER_PLACE,
+        {
+          idempotencyKey: r.idempotencyKey,
+          user: { id: r.shopper.id, email: r.shopper.email },
+          lines: r.lines.map((l) => ({ productId: l.product.id, qty: l.qty })),
+          settlement: r.settlement,
+          address: r.address,
+        },
+        undefined,
+        opts,
+      ),
+    );
     const m = out.body.order;
     Object.assign(this.mainStock, out.body.stock);
     return this.store.insert({
-      id: randomUUID(), mode: 'entrust', state: m.state, userId: r.shopper.id, userEmail: r.shopper.email, lines: m.lines, handlingFee: 0, total: m.total,
-      currency: m.currency, settlement: m.settlement, address: m.address, warehouse: m.warehouse, mainId: m.id, mainNumber: m.number, idempotencyKey: r.idempotencyKey, take: [],
+      id: randomUUID(),
+      mode: 'entrust',
+      state: m.state,
+      userId: r.shopper.id,
+      userEmail: r.shopper.email,
+      lines: m.lines,
+      handlingFee: 0,
+      total: m.total,
+      currency: m.currency,
+      settlement: m.settlement,
+      address: m.address,
+      warehouse: m.warehouse,
+      mainId: m.id,
+      mainNumber: m.number,
+      idempotencyKey: r.idempotencyKey,
+      take: [],
     });
   }
 
@@ -217,9 +245,22 @@ export class PartnerShop implements ShopBackend {
     const currency = r.lines[0]!.product.currency;
     try {
       const order = this.store.insert({
-        id: randomUUID(), mode: command ? 'consult' : 'local', state: 'accepted', userId: r.shopper.id, userEmail: r.shopper.email, lines, handlingFee: fee,
-        total: lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) + fee, currency, settlement: r.settlement, address: r.address,
-        warehouse: command?.warehouse ?? 'shop', mainId: command?.consultationId ?? null, mainNumber: null, idempotencyKey: r.idempotencyKey, take,
+        id: randomUUID(),
+        mode: command ? 'consult' : 'local',
+        state: 'accepted',
+        userId: r.shopper.id,
+        userEmail: r.shopper.email,
+        lines,
+        handlingFee: fee,
+        total: lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) + fee,
+        currency,
+        settlement: r.settlement,
+        address: r.address,
+        warehouse: command?.warehouse ?? 'shop',
+        mainId: command?.consultationId ?? null,
+        mainNumber: null,
+        idempotencyKey: r.idempotencyKey,
+        take,
       });
       return order;
     } catch (err) {
@@ -233,7 +274,7 @@ export class PartnerShop implements ShopBackend {
    * cancellation seen for the first time goes into the access log (once).
    */
   async refreshEntrusted(orders: PartnerOrder[]): Promise<boolean> {
-    const open = orders.filter((o) => o.mode === 'entrust' && o.mainId && (o.state !== 'delivered' && (o.state !== 'cancelled' || !o.cancelLogged)));
+    const open = orders.filter((o) => o.mode === 'entrust' && o.mainId && o.state !== 'delivered' && (o.state !== 'cancelled' || !o.cancelLogged));
     if (open.length === 0) return true;
     try {
       // A page waits at most 2 s for states; without them it says they may be out of date.
@@ -256,8 +297,15 @@ export class PartnerShop implements ShopBackend {
   private logCancel(o: PartnerOrder): void {
     if (!this.store.markCancelLogged(o.id)) return;
     logOrderEvent(this.ctx.log, {
-      type: 'cancel', path: `/orders/${o.number}`, kind: 'tie-up', status: 200, release: this.view().release?.number ?? null, who: { user: o.userId, session: null },
-      client: undefined, ua: undefined, order: { id: o.number, amount: o.total, currency: o.currency },
+      type: 'cancel',
+      path: `/orders/${o.number}`,
+      kind: 'tie-up',
+      status: 200,
+      release: this.view().release?.number ?? null,
+      who: { user: o.userId, session: null },
+      client: undefined,
+      ua: undefined,
+      order: { id: o.number, amount: o.total, currency: o.currency },
     });
   }
 
@@ -286,4 +334,3 @@ export class PartnerShop implements ShopBackend {
     return this.store.byNumber(number)!;
   }
 }
-

@@ -3,9 +3,25 @@ import { StockTable } from '../../common/shop/stock-table.js';
 import type { DeliveryAddress, NewOrderFields, OrderLine, OrderState, OrderView, Settlement } from '../../common/shop/order-states.js';
 
 type OrderRow = {
-  id: string; number: string; mode: 'local' | 'entrust' | 'consult'; state: OrderState; user_id: string; user_email: string;
-  lines_json: string; handling_fee: number; total: number; currency: string; settlement: Settlement; address_json: string | null;
-  warehouse: string | null; main_id: string | null; main_number: string | null; idem_key: string; cancel_logged: number; created_at: string; updated_at: string;
+  id: string;
+  number: string;
+  mode: 'local' | 'entrust' | 'consult';
+  state: OrderState;
+  user_id: string;
+  user_email: string;
+  lines_json: string;
+  handling_fee: number;
+  total: number;
+  currency: string;
+  settlement: Settlement;
+  address_json: string | null;
+  warehouse: string | null;
+  main_id: string | null;
+  main_number: string | null;
+  idem_key: string;
+  cancel_logged: number;
+  created_at: string;
+  updated_at: string;
 };
 
 export interface PartnerOrder extends OrderView {
@@ -26,7 +42,6 @@ export interface NewPartnerOrder extends NewOrderFields {
   /** Local stock to take, all or nothing. */
   take: { productId: string; qty: number }[];
 }
-
 
 export class PartnerShopStore {
   private readonly q;
@@ -64,15 +79,37 @@ export class PartnerShopStore {
 
   /** Takes the local stock and writes the order in one transaction; throws OutOfStock changing nothing. */
   insert(o: NewPartnerOrder): PartnerOrder {
-    return this.db.transaction(() => {
-      const now = new Date().toISOString();
-      this.stock.takeAll(o.take, now);
-      const seq = this.q.nextSeq.get()!.n;
-      const number = `${this.site.toUpperCase()}-${String(seq).padStart(6, '0')}`;
-      this.q.insert.run(seq, o.id, number, o.mode, o.state, o.userId, o.userEmail, JSON.stringify(o.lines), o.handlingFee, o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, o.mainId, o.mainNumber, o.idempotencyKey, now, now);
-      this.q.event.run(o.id, now, o.state, 'shopper');
-      return this.toOrder(this.q.byId.get(o.id)!);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const now = new Date().toISOString();
+        this.stock.takeAll(o.take, now);
+        const seq = this.q.nextSeq.get()!.n;
+        const number = `${this.site.toUpperCase()}-${String(seq).padStart(6, '0')}`;
+        this.q.insert.run(
+          seq,
+          o.id,
+          number,
+          o.mode,
+          o.state,
+          o.userId,
+          o.userEmail,
+          JSON.stringify(o.lines),
+          o.handlingFee,
+          o.total,
+          o.currency,
+          o.settlement,
+          o.address ? JSON.stringify(o.address) : null,
+          o.warehouse,
+          o.mainId,
+          o.mainNumber,
+          o.idempotencyKey,
+          now,
+          now,
+        );
+        this.q.event.run(o.id, now, o.state, 'shopper');
+        return this.toOrder(this.q.byId.get(o.id)!);
+      })
+      .immediate();
   }
 
   byKey(key: string): PartnerOrder | undefined {
@@ -92,13 +129,15 @@ export class PartnerShopStore {
 
   /** Moves a locally processed order; cancelling returns the local stock it took. */
   move(o: PartnerOrder, to: OrderState, actor: string, returned: { productId: string; qty: number }[]): boolean {
-    return this.db.transaction(() => {
-      const now = new Date().toISOString();
-      if (this.q.setState.run(to, now, o.id, o.state).changes !== 1) return false;
-      this.stock.giveBack(returned, now);
-      this.q.event.run(o.id, now, to, actor);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const now = new Date().toISOString();
+        if (this.q.setState.run(to, now, o.id, o.state).changes !== 1) return false;
+        this.stock.giveBack(returned, now);
+        this.q.event.run(o.id, now, to, actor);
+        return true;
+      })
+      .immediate();
   }
 
   /** The main site's state of an entrusted order, as last heard. */
@@ -127,10 +166,26 @@ export class PartnerShopStore {
 
   private toOrder(r: OrderRow): PartnerOrder {
     return {
-      id: r.id, number: r.number, site: this.site, mode: r.mode, state: r.state, lines: JSON.parse(r.lines_json) as OrderLine[], handlingFee: r.handling_fee,
-      total: r.total, currency: r.currency, settlement: r.settlement, address: r.address_json ? (JSON.parse(r.address_json) as DeliveryAddress) : null,
-      warehouse: r.warehouse, userId: r.user_id, userEmail: r.user_email, createdAt: r.created_at, updatedAt: r.updated_at,
-      mainId: r.main_id, mainNumber: r.main_number, idempotencyKey: r.idem_key, cancelLogged: r.cancel_logged === 1,
+      id: r.id,
+      number: r.number,
+      site: this.site,
+      mode: r.mode,
+      state: r.state,
+      lines: JSON.parse(r.lines_json) as OrderLine[],
+      handlingFee: r.handling_fee,
+      total: r.total,
+      currency: r.currency,
+      settlement: r.settlement,
+      address: r.address_json ? (JSON.parse(r.address_json) as DeliveryAddress) : null,
+      warehouse: r.warehouse,
+      userId: r.user_id,
+      userEmail: r.user_email,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      mainId: r.main_id,
+      mainNumber: r.main_number,
+      idempotencyKey: r.idem_key,
+      cancelLogged: r.cancel_logged === 1,
     };
   }
 }

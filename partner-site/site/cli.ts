@@ -3,7 +3,7 @@ import { defineCommands, print } from '../../common/cli/command.js';
 import { PEER_OPTIONS, peerBody, printPeer, type PeerView } from '../../common/cli/peers.js';
 
 /** The partner's one main site, against the partner's console API. */
-export const siteCli = defineCommands('Main site (against a partner\'s API, --url is the partner):', [
+export const siteCli = defineCommands("Main site (against a partner's API, --url is the partner):", [
   {
     name: 'main set',
     usage: '--id <id> --base-url <url> (--thumbprint <tp> | --jwk <file>)',

@@ -56,7 +56,11 @@ export function describePending(p: PartnerSync, number: number) {
       added: c.added.filter((e) => isPage(e.path)).map((e) => ({ path: e.path, url: pageUrlPath(e.path) })),
       changed: c.changed
         .filter((x) => isPage(x.after.path))
-        .map((x) => ({ path: x.after.path, url: pageUrlPath(x.after.path), diff: createTwoFilesPatch(`served/${x.before.path}`, `release-${number}/${x.after.path}`, text(x.before.sha256), text(x.after.sha256), undefined, undefined, { context: 2 }) })),
+        .map((x) => ({
+          path: x.after.path,
+          url: pageUrlPath(x.after.path),
+          diff: createTwoFilesPatch(`served/${x.before.path}`, `release-${number}/${x.after.path}`, text(x.before.sha256), text(x.after.sha256), undefined, undefined, { context: 2 }),
+        })),
       removed: c.removed.filter((e) => isPage(e.path)).map((e) => ({ path: e.path, url: pageUrlPath(e.path) })),
     },
     otherFiles: {
@@ -107,7 +111,8 @@ export async function emergencyEdit(p: PartnerSync, path: string, by: string, bo
     throw groundErrors.contract_invalid(`the sync terms from the main site cannot be read (${sync.problem}); no emergency edit until the main site sends them again`);
   }
   // Absent sync terms (nothing sent yet) grant no right.
-  if (!sync?.ok || sync.terms?.emergencyEdit !== true) throw syncErrors.no_emergency_right('the contract does not grant this partner an emergency edit right; tie-up pages change only through the main site');
+  if (!sync?.ok || sync.terms?.emergencyEdit !== true)
+    throw syncErrors.no_emergency_right('the contract does not grant this partner an emergency edit right; tie-up pages change only through the main site');
   const { content, reason } = parseOrThrow(emergencySchema, body ?? {});
   const checked = checkPath(path);
   if ('problem' in checked) throw syncErrors.bad_path(`${path}: ${checked.problem}`);

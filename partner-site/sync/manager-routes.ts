@@ -16,8 +16,26 @@ const who = (req: Request) => req.consoleUser?.username ?? 'unknown';
 const overridesSchema = z
   .object({
     siteName: z.string().trim().min(1).max(100).optional(),
-    colours: z.object({ primary: z.string().regex(/^#[0-9a-fA-F]{6}$/), background: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(), text: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional() }).partial().strict().optional(),
-    logo: z.string().max(500).regex(/^(\/assets\/|https:\/\/)/, 'logo must be a release asset (/assets/...) or an https URL').optional(),
+    colours: z
+      .object({
+        primary: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+        background: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/)
+          .optional(),
+        text: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/)
+          .optional(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    logo: z
+      .string()
+      .max(500)
+      .regex(/^(\/assets\/|https:\/\/)/, 'logo must be a release asset (/assets/...) or an https URL')
+      .optional(),
     contact: z.string().max(500).optional(),
     blocks: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), z.string().max(5000)).optional(),
   })
@@ -27,7 +45,13 @@ const overridesSchema = z
 export function syncApi(p: PartnerSync): express.Router {
   const r = express.Router();
   r.get('/sync', (_req, res) => {
-    res.json({ ...syncStatus(p), serving: p.content.servingState(), releases: p.store.list().map(({ manifest, ...rest }) => ({ ...rest, files: manifest.length })), log: p.store.recentLog(50), emergencyEdits: p.store.emergencyEdits() });
+    res.json({
+      ...syncStatus(p),
+      serving: p.content.servingState(),
+      releases: p.store.list().map(({ manifest, ...rest }) => ({ ...rest, files: manifest.length })),
+      log: p.store.recentLog(50),
+      emergencyEdits: p.store.emergencyEdits(),
+    });
   });
   r.get('/pending', (_req, res) => {
     res.json({ pending: p.store.withState('pending').map((rel) => describePending(p, rel.number)) });
@@ -110,7 +134,10 @@ export function syncPages(p: PartnerSync): express.Router {
     const page = view.page(path);
     const banner = `<div style="background:#fdf0d9;padding:.5rem 1rem;font:14px system-ui">Preview of release ${n} (${rel.state}); shoppers do not see this yet. <a href="/manage/sync">Back to releases</a></div>`;
     if (!page) {
-      res.status(404).type('html').send(banner + view.notFound(path));
+      res
+        .status(404)
+        .type('html')
+        .send(banner + view.notFound(path));
       return;
     }
     // Links inside the preview stay inside the preview.
@@ -118,4 +145,3 @@ export function syncPages(p: PartnerSync): express.Router {
   });
   return r;
 }
-

@@ -67,7 +67,10 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
     try {
       contract = b.contract === undefined ? undefined : p.ctx.terms.accept(b.contract);
     } catch (err) {
-      p.ctx.logger.warn({ event: 'offer_contract_refused', release: number, problems: err instanceof AppError ? err.details?.problems : undefined }, 'an offer came with a malformed contract: refused, the stored contract is kept');
+      p.ctx.logger.warn(
+        { event: 'offer_contract_refused', release: number, problems: err instanceof AppError ? err.details?.problems : undefined },
+        'an offer came with a malformed contract: refused, the stored contract is kept',
+      );
       throw err;
     }
     const keepContract = () => {
@@ -165,7 +168,7 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
     }
     if (rel.requiresApproval) {
       p.store.markPending(number);
-      p.store.log('pending', number, 'waiting for the manager\'s approval');
+      p.store.log('pending', number, "waiting for the manager's approval");
       p.ctx.logger.info({ event: 'release_pending', release: number }, `release ${number} waits for approval`);
       return { body: { state: 'pending', ...syncStatus(p), ...p.content.servingState() } };
     }

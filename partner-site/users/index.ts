@@ -22,7 +22,10 @@ export const usersModule = defineModule<PartnerUsers>({
   create({ ctx }) {
     let copies: UserCopyStore | undefined;
     return {
-      ...shopperFront(ctx, remoteDirectory(ctx, () => copies)),
+      ...shopperFront(
+        ctx,
+        remoteDirectory(ctx, () => copies),
+      ),
       keepCopiesIn: (store) => {
         copies = store;
       },

@@ -8,5 +8,8 @@ export const SCREENSHOT_DIR = fromRoot('test-output');
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is not installed at /usr/bin/chromium: run "apt-get install -y chromium" (npm test does this when run as root)');
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }

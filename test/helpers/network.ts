@@ -44,7 +44,14 @@ export async function publicKeysOf(dir: string, siteId: string) {
  * enrolment writes it: every slice checked, those not given from their defaults.
  */
 export async function enrolPair(dir: string, main: RunningSite, partner: RunningSite, contract: Record<string, unknown> = {}): Promise<void> {
-  main.ctx.peers.add({ id: partner.ctx.config.siteId, role: 'partner', baseUrl: partner.url, contract: main.ctx.terms.initial(contract), ackedKid: main.ctx.keyring().current.kid, keys: await publicKeysOf(dir, partner.ctx.config.siteId) });
+  main.ctx.peers.add({
+    id: partner.ctx.config.siteId,
+    role: 'partner',
+    baseUrl: partner.url,
+    contract: main.ctx.terms.initial(contract),
+    ackedKid: main.ctx.keyring().current.kid,
+    keys: await publicKeysOf(dir, partner.ctx.config.siteId),
+  });
   partner.ctx.peers.add({ id: main.ctx.config.siteId, role: 'main', baseUrl: main.url, ackedKid: partner.ctx.keyring().current.kid, keys: await publicKeysOf(dir, main.ctx.config.siteId) });
 }
 

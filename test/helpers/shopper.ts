@@ -14,22 +14,34 @@ export class Shopper {
 
   async register(email: string, password: string, name = 'Ada Shopper') {
     const form = await this.agent.get('/account/register').expect(200);
-    return this.agent.post('/account/register').type('form').send({ _csrf: csrfOf(form.text), email, name, password });
+    return this.agent
+      .post('/account/register')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), email, name, password });
   }
 
   async login(email: string, password: string) {
     const form = await this.agent.get('/account/login').expect(200);
-    return this.agent.post('/account/login').type('form').send({ _csrf: csrfOf(form.text), email, password });
+    return this.agent
+      .post('/account/login')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), email, password });
   }
 
   async logout() {
     const page = await this.agent.get('/account').expect(200);
-    return this.agent.post('/account/logout').type('form').send({ _csrf: csrfOf(page.text) });
+    return this.agent
+      .post('/account/logout')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text) });
   }
 
   async add(productId: string, qty = 1) {
     const page = await this.agent.get(`/shop/product/${productId}`).expect(200);
-    return this.agent.post('/cart/add').type('form').send({ _csrf: csrfOf(page.text), product: productId, qty: String(qty) });
+    return this.agent
+      .post('/cart/add')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), product: productId, qty: String(qty) });
   }
 
   /** Opens the checkout page of a cart group; returns its form token and idempotency key. */
@@ -41,7 +53,10 @@ export class Shopper {
 
   async placeOrder(group: string, settlement = 'pay_on_delivery', extra: Record<string, string> = {}) {
     const f = await this.openCheckout(group);
-    return this.agent.post('/checkout').type('form').send({ _csrf: f.csrf, group, key: f.key, settlement, ...ADDRESS, ...extra });
+    return this.agent
+      .post('/checkout')
+      .type('form')
+      .send({ _csrf: f.csrf, group, key: f.key, settlement, ...ADDRESS, ...extra });
   }
 }
 

@@ -76,7 +76,8 @@ export async function startSyncNetwork(specs: SyncPartnerSpec[], extra: Partial<
   return net;
 }
 
-export async function api<T = any>(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> { // any: tests read arbitrary JSON
+export async function api<T = any>(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  // any: tests read arbitrary JSON
   const res = await request(baseUrl + path, {
     method: method as 'GET',
     headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

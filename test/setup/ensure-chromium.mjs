@@ -12,7 +12,10 @@ if (!canInstall) {
 }
 console.log('Installing Debian Chromium for the browser tests (apt-get install chromium)...');
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'chromium']]) {
+for (const args of [
+  ['update', '-qq'],
+  ['install', '-y', '-qq', '--no-install-recommends', 'chromium'],
+]) {
   const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
   if (r.status !== 0) {
     console.error(`apt-get ${args.join(' ')} failed (exit ${r.status}); browser tests will fail.`);
