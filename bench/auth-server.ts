@@ -1,7 +1,7 @@
 // Child process of bench/auth.ts: one main site whose /s2s/hello is the real
 // authenticated route, plus /plain/hello answering the same handler without auth.
 import express from 'express';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { createBaseApp, finishApp } from '../common/http/base-app.js';
 import { createSiteContext } from '../common/site/context.js';
 import { helloAnswer } from '../common/site/peer-protocol.js';
@@ -10,7 +10,7 @@ import { runSite } from '../common/site/runner.js';
 import { MAIN_SITE } from '../main-site/server.js';
 import { siteMigrations } from '../common/site/host.js';
 
-const ctx = await createSiteContext(loadConfig('main'), { migrations: siteMigrations(MAIN_SITE).slice(1), defaultMetrics: false });
+const ctx = await createSiteContext(loadNetworkConfig('main'), { migrations: siteMigrations(MAIN_SITE).slice(1), defaultMetrics: false });
 const app = createBaseApp(ctx);
 app.use('/s2s', createPeerRouter(ctx).router);
 // Same body parsing and the same answer, minus token checks and response signing.

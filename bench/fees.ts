@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { generateSiteKeys } from '../common/keys/keystore.js';
 import { startMainSite } from '../main-site/server.js';
 import { fmt, report } from './lib/report.js';
@@ -31,7 +31,7 @@ const contract = {
 const dir = mkdtempSync(join(tmpdir(), 'tieup-bench-fees-'));
 await generateSiteKeys(join(dir, 'keys'), 'main');
 const main = await startMainSite(
-  loadConfig('main', {}, { siteId: 'main', port: 0, dataDir: dir, keysDir: join(dir, 'keys'), logLevel: 'warn', contentDir: join(dir, 'c'), templatesDir: join(dir, 't') }),
+  loadNetworkConfig('main', {}, { siteId: 'main', port: 0, dataDir: dir, keysDir: join(dir, 'keys'), logLevel: 'warn', contentDir: join(dir, 'c'), templatesDir: join(dir, 't') }),
   { defaultMetrics: false, watchContent: false },
 );
 const db = main.ctx.db;
@@ -88,8 +88,8 @@ try {
       .prepare(
         "SELECT site, SUM(kind = 'tie-up') AS t, SUM(kind = 'original') AS o, COUNT(DISTINCT user_id) AS u FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status < 400 GROUP BY site",
       )
-      .all(from, to) as unknown[];
-    const orders = db.prepare("SELECT site, order_id, order_amount FROM witnessed_entries WHERE time >= ? AND time < ? AND type IN ('order', 'cancel', 'refund')").all(from, to) as unknown[];
+      .all(from, to);
+    const orders = db.prepare("SELECT site, order_id, order_amount FROM witnessed_entries WHERE time >= ? AND time < ? AND type IN ('order', 'cancel', 'refund')").all(from, to);
     // Content sizes: distinct pages served per kind and their largest response (what the size basis counts).
     db.prepare(
       "SELECT site, kind, COUNT(*), SUM(b) FROM (SELECT site, kind, path, MAX(bytes) AS b FROM witnessed_entries WHERE time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original') GROUP BY site, kind, path) GROUP BY site, kind",

@@ -10,7 +10,7 @@ import { encodeEntry, entryLeaf, ZERO_HASH, type EntryFields } from '../common/l
 import { MerkleTree, verifyInclusion } from '../common/logchain/merkle.js';
 import { formatCheckpoint, logOrigin, rawPublicKey, signNote } from '../common/logchain/note.js';
 import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { startMainSite } from '../main-site/server.js';
 import { startPartnerSite } from '../partner-site/server.js';
 import { fmt, report } from './lib/report.js';
@@ -39,7 +39,11 @@ const keysDir = join(dir, 'keys');
 await generateSiteKeys(keysDir, 'main');
 await generateSiteKeys(keysDir, 'north');
 const cfg = (role: 'main' | 'partner', id: string, port = 0) =>
-  loadConfig(role, {}, { siteId: id, port, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', originalDir: join(dir, 'orig'), contentDir: join(dir, 'content'), templatesDir: join(dir, 'tpl') });
+  loadNetworkConfig(
+    role,
+    {},
+    { siteId: id, port, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', originalDir: join(dir, 'orig'), contentDir: join(dir, 'content'), templatesDir: join(dir, 'tpl') },
+  );
 const main = await startMainSite(cfg('main', 'main'), { defaultMetrics: false, watchContent: false });
 const north = await startPartnerSite(cfg('partner', 'north'), { defaultMetrics: false });
 const mk = await loadKeyring(keysDir, 'main');

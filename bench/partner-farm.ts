@@ -2,7 +2,7 @@
 // own database, blob folder and port, enrolled with the main site from key files.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { loadKeyring } from '../common/keys/keystore.js';
 import { startPartnerSite, type RunningPartner } from '../partner-site/server.js';
 
@@ -14,7 +14,7 @@ const mainKeys = await loadKeyring(keysDir, 'main');
 const sites: RunningPartner[] = [];
 for (const id of ids) {
   mkdirSync(join(dir, 'original', id), { recursive: true });
-  const cfg = loadConfig('partner', {}, { siteId: id, port: 0, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', originalDir: join(dir, 'original', id) });
+  const cfg = loadNetworkConfig('partner', {}, { siteId: id, port: 0, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', originalDir: join(dir, 'original', id) });
   const site = await startPartnerSite(cfg, { defaultMetrics: false });
   const partnerKeys = await loadKeyring(keysDir, id);
   site.ctx.peers.add({ id: 'main', role: 'main', baseUrl: mainUrl, ackedKid: partnerKeys.current.kid, keys: [{ thumbprint: mainKeys.current.kid, publicJwk: { ...mainKeys.current.publicJwk } }] });

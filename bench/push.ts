@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
 import { fromRoot } from '../common/paths.js';
 import { startMainSite } from '../main-site/server.js';
@@ -35,7 +35,7 @@ const keysDir = join(dir, 'keys');
 for (const id of ['main', ...ids]) await generateSiteKeys(keysDir, id);
 
 const main = await startMainSite(
-  loadConfig('main', {}, { siteId: 'main', port: 0, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', contentDir, templatesDir: join(dir, 'templates'), pushConcurrency: 8 }),
+  loadNetworkConfig('main', {}, { siteId: 'main', port: 0, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', contentDir, templatesDir: join(dir, 'templates'), pushConcurrency: 8 }),
   { defaultMetrics: false, watchContent: false },
 );
 const farm = fork(fromRoot('dist/bench/partner-farm.js'), [], {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import express from 'express';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { startPartnerSite } from '../partner-site/server.js';
 
 const mode = process.argv[2];
@@ -15,7 +15,7 @@ let url: string;
 let close: () => Promise<void>;
 
 if (mode === 'partner') {
-  const site = await startPartnerSite(loadConfig('partner'), { defaultMetrics: false });
+  const site = await startPartnerSite(loadNetworkConfig('partner'), { defaultMetrics: false });
   const main = JSON.parse(process.env.BENCH_MAIN!) as { id: string; url: string; ackedKid: string; keys: { thumbprint: string; publicJwk: Record<string, unknown> }[] };
   if (!site.ctx.peers.get(main.id)) site.ctx.peers.add({ id: main.id, role: 'main', baseUrl: main.url, ackedKid: site.ctx.keyring().current.kid, keys: main.keys });
   url = site.url;

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { loadConfig } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
 import { fromRoot } from '../common/paths.js';
 import { startMainSite } from '../main-site/server.js';
@@ -59,7 +59,11 @@ async function measure(url: string, headers: Record<string, string> = {}): Promi
 try {
   for (const id of ['main', 'north']) await generateSiteKeys(keysDir, id);
   const main = await startMainSite(
-    loadConfig('main', {}, { siteId: 'main', port: 0, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', contentDir: fromRoot('main-site/demo-content'), templatesDir: fromRoot('templates') }),
+    loadNetworkConfig(
+      'main',
+      {},
+      { siteId: 'main', port: 0, dataDir: join(dir, 'data'), keysDir, logLevel: 'warn', contentDir: fromRoot('main-site/demo-content'), templatesDir: fromRoot('templates') },
+    ),
     { defaultMetrics: false, watchContent: true },
   );
   const mainKeys = await loadKeyring(keysDir, 'main');

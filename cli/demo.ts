@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
 import { fromRoot } from '../common/paths.js';
-import { COMMON_MIGRATIONS } from '../common/site/context.js';
 import { ConsoleStore } from '../common/store/console-store.js';
 import { PeerStore } from '../common/store/peer-store.js';
 import { openDatabase, runMigrations } from '../common/store/sqlite.js';
@@ -246,8 +245,8 @@ export async function runDemo(): Promise<void> {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.pipe(log);
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stdout.pipe(log);
+    child.stderr.on('data', (d: Buffer) => {
       log.write(d);
       process.stderr.write(`[${s.id}] ${d.toString()}`);
     });

@@ -2,10 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { boolFromString, envName, intFromString, pathFromString, type ConfigShape, type ConfigSlice } from './config-slice.js';
-import { syncConfig as mainSyncConfig } from '../main-site/sync/config.js';
-import { syncConfig as partnerSyncConfig } from '../partner-site/sync/config.js';
-import { logsConfig as partnerLogsConfig } from '../partner-site/logs/config.js';
-import { shopConfig as partnerShopConfig } from '../partner-site/shop/config.js';
 
 export { envName, type ConfigSlice } from './config-slice.js';
 
@@ -58,32 +54,34 @@ export type GroundConfig = Omit<Ground, 'publicUrl' | 'dbFile'> & {
   dbFile: string;
 };
 
-/**
- * Every capability's slice, of both kinds of site: the one list the
- * configuration type and loadConfig's default are composed from (host.ts
- * refuses to start a site whose modules bring a slice missing here).
- *
- * Every site composes all of them, a partner the main site's keys too (and
- * ignores them). So `SiteConfig` is one type, exact for every key a
- * capability reads (`ctx.config.<key>`, never optional), and true at run time
- * in every process; one TIEUP_CONFIG file, or one set of test overrides, can
- * serve both kinds of site; and loadConfig needs no site definition, which
- * the ground floor cannot import.
- */
-export const CONFIG_SLICES = [mainSyncConfig, partnerSyncConfig, partnerLogsConfig, partnerShopConfig] as const;
-
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type SliceShapes<S extends readonly ConfigSlice[]> = UnionToIntersection<S[number]['shape']> extends infer X extends ConfigShape ? X : never;
 
 /** What a list of slices adds to the configuration. */
 export type ConfigOfSlices<S extends readonly ConfigSlice[]> = [S[number]] extends [never] ? object : z.output<z.ZodObject<SliceShapes<S>>>;
-type InputOfSlices<S extends readonly ConfigSlice[]> = [S[number]] extends [never] ? object : z.input<z.ZodObject<SliceShapes<S>>>;
+/** What a list of slices lets the file, the environment and overrides set. */
+export type InputOfSlices<S extends readonly ConfigSlice[]> = [S[number]] extends [never] ? object : z.input<z.ZodObject<SliceShapes<S>>>;
 
-/** A site's configuration: the ground floor's keys and every capability's, derived from their schemas. */
-export interface SiteConfig extends GroundConfig, ConfigOfSlices<typeof CONFIG_SLICES> {}
+/**
+ * A site's configuration: the ground floor's keys and every capability's.
+ * The ground floor imports no capability, so each capability adds its keys
+ * to this interface from its own config.ts by declaration merging:
+ *
+ *   declare module '../../common/config.js' {
+ *     interface SiteConfig extends ConfigOfSlices<[typeof myConfig]> {}
+ *     interface SiteConfigInput extends InputOfSlices<[typeof myConfig]> {}
+ *   }
+ *
+ * At run time a site loads the slices its own modules bring (siteConfigSlices
+ * in common/site/host.ts), and the host refuses to start a module whose keys
+ * were not loaded, so a key is typed exactly where it can be read.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so capabilities can merge their keys into it
+export interface SiteConfig extends GroundConfig {}
 
-/** What loadConfig accepts as overrides (and what the file and environment may set), key by key. */
-export interface SiteConfigInput extends z.input<z.ZodObject<typeof GROUND>>, InputOfSlices<typeof CONFIG_SLICES> {}
+/** What loadConfig accepts as overrides (and what the file and environment may set), key by key; capabilities merge theirs in. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- see SiteConfig
+export interface SiteConfigInput extends z.input<z.ZodObject<typeof GROUND>> {}
 
 /** The ground floor's schema composed with the slices'; a key two slices declare must be the very same schema. */
 function compose(slices: readonly ConfigSlice[]): z.ZodObject<ConfigShape> {
@@ -97,11 +95,6 @@ function compose(slices: readonly ConfigSlice[]): z.ZodObject<ConfigShape> {
   return z.object(shape);
 }
 
-const ALL = compose(CONFIG_SLICES);
-
-/** Every key the file and the environment may set, with all slices. */
-export const CONFIG_KEYS = Object.keys(ALL.shape) as (keyof SiteConfig & string)[];
-
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
@@ -113,19 +106,23 @@ export class ConfigError extends Error {
 
 /**
  * Builds a site's configuration from the file, the environment and explicit
- * overrides, in rising priority: the ground floor's keys and every slice's
- * (by default all of CONFIG_SLICES; see there why). Every bad value is
+ * overrides, in rising priority: the ground floor's keys and those of the
+ * given slices (a site passes its modules' slices). Every bad value is
  * reported, named by its environment variable, in one ConfigError.
  */
-export function loadConfig(role: SiteRole, env?: NodeJS.ProcessEnv, overrides?: Partial<SiteConfigInput>): SiteConfig;
-export function loadConfig<const S extends readonly ConfigSlice[]>(
+export function loadConfig(role: SiteRole, env: NodeJS.ProcessEnv, overrides: Partial<SiteConfigInput>, slices: readonly ConfigSlice[]): SiteConfig {
+  // The slices given are the ones whose keys SiteConfig promises to this site's modules (the host checks it at start).
+  return loadSliceConfig(role, env, overrides as Record<string, unknown>, slices) as unknown as SiteConfig;
+}
+
+/** loadConfig for an explicit list of slices, typed by that list alone. */
+export function loadSliceConfig<const S extends readonly ConfigSlice[]>(
   role: SiteRole,
   env: NodeJS.ProcessEnv,
   overrides: Partial<z.input<z.ZodObject<typeof GROUND>> & InputOfSlices<S>>,
   slices: S,
-): GroundConfig & ConfigOfSlices<S>;
-export function loadConfig(role: SiteRole, env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}, slices: readonly ConfigSlice[] = CONFIG_SLICES): GroundConfig {
-  const schema = slices === CONFIG_SLICES ? ALL : compose(slices);
+): GroundConfig & ConfigOfSlices<S> {
+  const schema = compose(slices);
   const keys = Object.keys(schema.shape);
   const problems: string[] = [];
   let fileValues: Record<string, unknown> = {};
@@ -172,5 +169,5 @@ export function loadConfig(role: SiteRole, env: NodeJS.ProcessEnv = process.env,
   };
   for (const slice of slices) problems.push(...(slice.check?.(config) ?? []));
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return config as GroundConfig & ConfigOfSlices<S>;
 }

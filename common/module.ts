@@ -32,8 +32,8 @@ export interface SiteModule<S = unknown> {
   readonly migrations?: readonly MigrationSet[];
   /**
    * The capability's configuration keys (TIEUP_<KEY> or the TIEUP_CONFIG file),
-   * read as `ctx.config.<key>`; the slice must be listed in CONFIG_SLICES
-   * (common/config.ts), which composes the configuration type and schema.
+   * read as `ctx.config.<key>`. A site loads its modules' slices (siteConfigSlices);
+   * the slice's file adds its keys to SiteConfig by declaration merging (common/config.ts).
    */
   readonly config?: ConfigSlice;
   /** The capability's `tieup` commands (common/cli/command.ts), listed in the help under their section. */
@@ -98,7 +98,8 @@ export type AccountSection = (shopper: { userId: string }) => Promise<string> | 
 export interface ModuleHost {
   readonly ctx: SiteContext;
   /** The service of another module of this site; it must be listed (anywhere) in the site's modules. */
-  use<T>(module: SiteModule<T>): T;
+  // A property, not a method: modules are handed `use` on its own (`create({ ctx, use })`).
+  readonly use: <T>(module: SiteModule<T>) => T;
   /** Whether a module is part of this site. */
   has(module: SiteModule<unknown>): boolean;
   /** Every module's describePeer, merged (for the peers console). */

@@ -1,6 +1,6 @@
 import type { SiteConfig } from '../common/config.js';
 import type { ContextOptions } from '../common/site/context.js';
-import { startHostedSite, type HostedSite, type SiteDefinition } from '../common/site/host.js';
+import { siteConfigSlices, startHostedSite, type HostedSite, type SiteDefinition } from '../common/site/host.js';
 import { runAsMain } from '../common/site/runner.js';
 import { feesModule, type FeeService } from './fees/index.js';
 import { logsModule, type Witness } from './logs/index.js';
@@ -40,4 +40,4 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
   return { ...site, sync: site.use(syncModule), witness: site.use(logsModule).witness, fees: site.use(feesModule), shop: site.use(shopModule) };
 }
 
-await runAsMain(import.meta.url, 'main', (config) => startMainSite(config));
+await runAsMain(import.meta.url, 'main', siteConfigSlices(MAIN_SITE), (config) => startMainSite(config));

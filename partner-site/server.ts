@@ -1,6 +1,6 @@
 import type { SiteConfig } from '../common/config.js';
 import type { ContextOptions } from '../common/site/context.js';
-import { startHostedSite, type HostedSite, type SiteDefinition } from '../common/site/host.js';
+import { siteConfigSlices, startHostedSite, type HostedSite, type SiteDefinition } from '../common/site/host.js';
 import { runAsMain } from '../common/site/runner.js';
 import { feesModule } from './fees/index.js';
 import { logsModule } from './logs/index.js';
@@ -32,4 +32,4 @@ export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOpt
   return { ...site, sync: site.use(syncModule), shop: site.use(shopModule) };
 }
 
-await runAsMain(import.meta.url, 'partner', (config) => startPartnerSite(config));
+await runAsMain(import.meta.url, 'partner', siteConfigSlices(PARTNER_SITE), (config) => startPartnerSite(config));

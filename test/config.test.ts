@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../common/config.js';
+import { ConfigError } from '../common/config.js';
+import { loadNetworkConfig } from '../cli/network-config.js';
 import { tempDir } from './helpers/network.js';
 
 describe('configuration from TIEUP_* variables and TIEUP_CONFIG', () => {
   it('applies defaults for everything but the site id', () => {
-    const c = loadConfig('partner', { TIEUP_SITE_ID: 'north' });
+    const c = loadNetworkConfig('partner', { TIEUP_SITE_ID: 'north' });
     assert.equal(c.port, 3000);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.publicUrl, 'http://127.0.0.1:3000');
@@ -16,7 +17,7 @@ describe('configuration from TIEUP_* variables and TIEUP_CONFIG', () => {
 
   it('reports one clear message per bad value, naming the variable', () => {
     try {
-      loadConfig('main', { TIEUP_PORT: 'eighty', TIEUP_LOG_LEVEL: 'loud', TIEUP_KEY_GRACE_SECONDS: '-5', TIEUP_COOKIE_SECURE: 'maybe', TIEUP_PUBLIC_URL: 'not a url' });
+      loadNetworkConfig('main', { TIEUP_PORT: 'eighty', TIEUP_LOG_LEVEL: 'loud', TIEUP_KEY_GRACE_SECONDS: '-5', TIEUP_COOKIE_SECURE: 'maybe', TIEUP_PUBLIC_URL: 'not a url' });
       assert.fail('should throw');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
@@ -31,13 +32,13 @@ describe('configuration from TIEUP_* variables and TIEUP_CONFIG', () => {
     const dir = tempDir();
     const file = join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ siteId: 'south', port: 4002, logLevel: 'warn' }));
-    const c = loadConfig('partner', { TIEUP_CONFIG: file, TIEUP_PORT: '4100' });
+    const c = loadNetworkConfig('partner', { TIEUP_CONFIG: file, TIEUP_PORT: '4100' });
     assert.equal(c.siteId, 'south');
     assert.equal(c.port, 4100);
     assert.equal(c.logLevel, 'warn');
     writeFileSync(file, JSON.stringify({ siteId: 'south', prot: 1 }));
-    assert.throws(() => loadConfig('partner', { TIEUP_CONFIG: file }), /unknown key "prot"/);
+    assert.throws(() => loadNetworkConfig('partner', { TIEUP_CONFIG: file }), /unknown key "prot"/);
     writeFileSync(file, '{ not json');
-    assert.throws(() => loadConfig('partner', { TIEUP_CONFIG: file }), /cannot read it as JSON/);
+    assert.throws(() => loadNetworkConfig('partner', { TIEUP_CONFIG: file }), /cannot read it as JSON/);
   });
 });

@@ -29,7 +29,7 @@ describe('key rotation: announced over the authenticated channel, old key valid 
 
   it('an announcement signed by a key the peer does not trust is refused and changes nothing', async () => {
     const stranger = await generateEd25519Jwk();
-    const strangerKey: SigningKey = { kid: stranger.kid!, createdAt: '', retiresAt: null, publicJwk: stranger, privateKey: await importEd25519(stranger) };
+    const strangerKey: SigningKey = { kid: stranger.kid!, createdAt: '', retiresAt: null, publicJwk: stranger, privateKey: importEd25519(stranger) };
     const body = JSON.stringify({ key: { kty: 'OKP', crv: 'Ed25519', x: stranger.x }, proof: 'x.y.z', previousValidUntil: new Date().toISOString() });
     const t = await craftToken(strangerKey, { htu: '/s2s/keys/announce', bh: bodyHash(Buffer.from(body)) });
     const r = await rawCall(net.main.url, { path: '/s2s/keys/announce', body, authorization: `Bearer ${t}` });
@@ -43,7 +43,7 @@ describe('key rotation: announced over the authenticated channel, old key valid 
     const wrongSigner = await generateEd25519Jwk();
     const proof = await new CompactSign(new TextEncoder().encode(JSON.stringify({ iss: 'north', aud: 'main', kid: other.kid, iat: Math.floor(Date.now() / 1000) })))
       .setProtectedHeader({ alg: 'EdDSA', kid: other.kid!, typ: 'tieup-key-proof+jwt' })
-      .sign(await importEd25519(wrongSigner));
+      .sign(importEd25519(wrongSigner));
     const body = JSON.stringify({ key: { kty: 'OKP', crv: 'Ed25519', x: other.x }, proof, previousValidUntil: new Date().toISOString() });
     const t = await craftToken(oldKey, { htu: '/s2s/keys/announce', bh: bodyHash(Buffer.from(body)) });
     const r = await rawCall(net.main.url, { path: '/s2s/keys/announce', body, authorization: `Bearer ${t}` });

@@ -8,7 +8,6 @@ import { entryHead, entryLeaf, ZERO_HASH } from '../common/logchain/entry.js';
 import { MerkleTree } from '../common/logchain/merkle.js';
 import { checkNoteSignature, logOrigin, parseCheckpoint, parseNote, rawPublicKey } from '../common/logchain/note.js';
 import { fromRoot } from '../common/paths.js';
-import { COMMON_MIGRATIONS } from '../common/site/context.js';
 import { ConsoleStore } from '../common/store/console-store.js';
 import { openDatabase, runMigrations } from '../common/store/sqlite.js';
 import { hashPassword } from '../common/web/password.js';

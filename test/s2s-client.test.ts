@@ -59,7 +59,7 @@ describe('s2s client: an answer the peer did not sign for this very call is an e
 
   it('response_bad_signature: an answer forged with a key the caller never pinned', async () => {
     const forger = await generateEd25519Jwk();
-    const key = await importEd25519(forger);
+    const key = importEd25519(forger);
     proxy.setTamper(async (u) => {
       const orig = JSON.parse(Buffer.from(String(u.headers['tieup-response-token']).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
       const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(orig))).setProtectedHeader({ alg: 'EdDSA', kid: forger.kid!, typ: RESPONSE_TYP }).sign(key);

@@ -362,7 +362,7 @@ describe('the shop on every site: catalog, cart, checkout, handling modes, exact
     const res = await s.agent.get('/checkout?group=central');
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/account/login?next=%2Fcheckout%3Fgroup%3Dcentral');
-    const form = await s.agent.get(res.headers.location!).expect(200);
+    const form = await s.agent.get(res.headers.location).expect(200);
     const login = await s.agent
       .post('/account/login')
       .type('form')

@@ -137,7 +137,7 @@ export function parseStoredSlice<S extends z.ZodType>(slice: TermsSlice<S>, raw:
       d.missing ? `${pathText([prefix, ...d.path])}: missing (stored terms are complete; defaults apply only when terms are written)` : `${pathText([prefix, ...d.path])}: not in its stored form`,
     );
   }
-  return { ok: true, terms: r.data as z.output<S> };
+  return { ok: true, terms: r.data };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { PERIOD_RE } from '../protocol/primitives.js';
 import { versionOn, type FeeContract } from './contract.js';
 import type { PartnershipType } from '../release/manifest.js';
 import { applyBps, assertCurrency, formatMoney, roundDiv } from '../money.js';
@@ -52,7 +53,7 @@ const SERVICE_NAMES: Record<string, string> = {
 export class FeeError extends Error {}
 
 /** A statement period: a calendar month, "YYYY-MM". */
-export const isPeriod = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-(0[1-9]|1[0-2])$/.test(v);
+export const isPeriod = (v: unknown): v is string => typeof v === 'string' && PERIOD_RE.test(v);
 
 /**
  * The fee engine: contract version + partnership type + usage -> statement.

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 
 export type PublicJwk = { kty: 'OKP'; crv: 'Ed25519'; x: string; kid?: string; alg?: 'EdDSA'; use?: 'sig' };
 export type PrivateJwk = PublicJwk & { d: string };
@@ -15,7 +15,7 @@ export async function generateEd25519Jwk(): Promise<PrivateJwk> {
 
 /** RFC 7638 SHA-256 thumbprint, base64url: computed from the required members only. */
 export function thumbprint(jwk: { kty: string; crv?: string; x?: string }): Promise<string> {
-  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK, 'sha256');
+  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'sha256');
 }
 
 /** The public half only; any private member is dropped, whatever the input carries. */
@@ -50,7 +50,7 @@ export function importEd25519(jwk: PublicJwk | PrivateJwk): KeyObject {
   let key = importCache.get(cacheKey);
   if (!key) {
     key = isPrivate
-      ? createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: (jwk as PrivateJwk).d }, format: 'jwk' })
+      ? createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: (jwk).d }, format: 'jwk' })
       : createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
     importCache.set(cacheKey, key);
   }

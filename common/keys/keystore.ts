@@ -131,7 +131,7 @@ export async function loadKeyring(keysDir: string, site: string): Promise<Keyrin
       continue;
     }
     const jwk = JSON.parse(readFileSync(file, 'utf8')) as PrivateJwk;
-    loaded.push({ kid: k.kid, createdAt: k.createdAt, retiresAt: k.retiresAt, publicJwk: publicPart({ ...jwk, kid: k.kid }), privateKey: await importEd25519(jwk) });
+    loaded.push({ kid: k.kid, createdAt: k.createdAt, retiresAt: k.retiresAt, publicJwk: publicPart({ ...jwk, kid: k.kid }), privateKey: importEd25519(jwk) });
   }
   const current = loaded.find((k) => k.kid === ks.current)!;
   return new Keyring(site, current, loaded);

@@ -133,7 +133,7 @@ export function defineEndpoint<const S extends EndpointSpec>(spec: S & ParamsRul
   const names = paramNamesOf(spec.path);
   if (new Set(names).size !== names.length) throw problem('a path parameter appears twice');
   if (names.length > 0) {
-    const shape = spec.params instanceof z.ZodObject ? Object.keys(spec.params.shape as Record<string, unknown>).sort() : null;
+    const shape = spec.params instanceof z.ZodObject ? Object.keys(spec.params.shape).sort() : null;
     if (!shape || shape.join() !== [...names].sort().join()) throw problem(`params must be an object schema with exactly the keys ${names.join(', ')}`);
   } else if (spec.params !== undefined) {
     throw problem('params are declared but the path has none');
@@ -199,13 +199,13 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; message: string; 
 export function checkValue<S extends z.ZodType>(schema: S, value: unknown): Checked<z.output<S>> {
   let r: z.ZodSafeParseResult<z.output<S>>;
   try {
-    r = schema.safeParse(value) as z.ZodSafeParseResult<z.output<S>>;
+    r = schema.safeParse(value);
   } catch (err) {
     return { ok: false, message: `body: ${(err as Error).message}`, code: undefined };
   }
   if (r.success) return { ok: true, value: r.data };
   const issue = r.error.issues[0]!;
-  const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? (issue.params.code as string) : undefined;
+  const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : undefined;
   // A refused record key says why, not only that it was refused.
   const reason = issue.code === 'invalid_key' && issue.issues[0] ? `${issue.message}: ${issue.issues[0].message}` : issue.message;
   return { ok: false, message: `${fieldPath(issue)}: ${reason}`, code };

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { isPeriod } from '../fees/engine.js';
 import { LIMITS, ManifestError, checkPath, validateManifest, type Manifest, type ManifestEntry } from '../release/manifest.js';
 import { SITE_ID_RE } from '../site/enrolment.js';
 import { validatedBy } from './endpoint.js';
@@ -16,7 +15,9 @@ export const releaseNumber = z.int().min(1);
 export const count = z.int().min(0);
 /** UTC, ISO 8601, as Date.toISOString() writes it. */
 export const isoTime = z.iso.datetime();
-export const period = z.string().refine(isPeriod, 'period must be YYYY-MM');
+/** A statement period: a calendar month, "YYYY-MM" (the fee engine's isPeriod is this very rule). */
+export const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+export const period = z.string().regex(PERIOD_RE, 'period must be YYYY-MM');
 export const currency = z.string().regex(/^[A-Z]{3}$/, 'currency is an ISO 4217 code');
 /** A console user's name, as recorded with what they did (the receivers keep at most 100 characters). */
 export const actor = z.string().min(1).max(100);

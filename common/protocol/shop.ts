@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ORDER_STATES, SETTLEMENTS, type Settlement } from '../shop/order-states.js';
 import { boundedRecord, defineEndpoint } from './endpoint.js';
 import { count, currency, isoTime, sentContract, siteId } from './primitives.js';
 
@@ -15,8 +14,15 @@ export const productId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'p
 export const SHOP_LIMITS = { maxLines: 50, maxQty: 99, maxStockEntries: 100_000, maxStatusIds: 500, maxListedOrders: 200 } as const;
 const qty = z.int().min(1).max(SHOP_LIMITS.maxQty);
 const money = z.int().min(0);
+/**
+ * An order's states and settlement methods are wire values (orders travel
+ * between sites with them), so their one list is here; common/shop/order-states.ts
+ * gives them their rules and words.
+ */
+export const ORDER_STATES = ['accepted', 'shipped', 'delivered', 'cancelled'] as const;
+export const SETTLEMENT_IDS = ['pay_on_delivery', 'bank_transfer', 'pickup'] as const;
 const orderState = z.enum(ORDER_STATES);
-const settlement = z.enum(Object.keys(SETTLEMENTS) as [Settlement, ...Settlement[]]);
+const settlement = z.enum(SETTLEMENT_IDS);
 const orderId = z.string().min(1).max(64);
 const orderNumber = z.string().min(1).max(64);
 const userId = z.string().min(1).max(64);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { pageUrlPath, type Manifest, type ManifestEntry } from '../release/manifest.js';
 import { parseFrontMatter } from './front-matter.js';
 import { PageRenderer, titleFromPath, type NavItem, type SiteLook } from './page-renderer.js';
-import { Catalog, CatalogError, parseCatalog, type Product } from '../shop/catalog.js';
+import { Catalog, CatalogError, parseCatalog, type Product } from './catalog.js';
 
 /** Where a release keeps its catalog of goods. */
 export const CATALOG_PATH = 'catalog/products.json';

@@ -157,11 +157,11 @@ export class S2SClient {
   private async exchange(peer: Peer, method: string, path: string, body: unknown, timeoutMs?: number): Promise<S2SResponse<unknown>> {
     // A Buffer travels as raw bytes (application/octet-stream); anything else as JSON.
     const binary = Buffer.isBuffer(body);
-    const bytes = body === undefined ? undefined : binary ? (body as Buffer) : Buffer.from(JSON.stringify(body));
+    const bytes = body === undefined ? undefined : binary ? body : Buffer.from(JSON.stringify(body));
     const iat = nowSeconds();
     const jti = newJti();
     const key = signingKeyFor(this.deps.keyring(), peer);
-    const token = await signClaims(key, REQUEST_TYP, {
+    const token = signClaims(key, REQUEST_TYP, {
       iss: this.deps.selfId,
       aud: peer.id,
       iat,
@@ -249,7 +249,7 @@ export class S2SClient {
 export function peerErrorCode<E extends AnyEndpoint>(err: unknown, endpoint: E): ErrorCode<E> | undefined {
   if (!(err instanceof S2SCallError) || err.clientCode !== 'peer_error') return undefined;
   const code = err.details?.peerCode;
-  return typeof code === 'string' && errorsOf(endpoint).includes(code) ? (code as ErrorCode<E>) : undefined;
+  return typeof code === 'string' && errorsOf(endpoint).includes(code) ? code : undefined;
 }
 
 function errorCodeOf(bytes: Buffer): string | undefined {

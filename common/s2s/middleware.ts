@@ -54,7 +54,7 @@ export async function resolvePinnedKey(peers: PeerStore, iss: string, kid: strin
   }
   const jwk = parsePublicJwk(pinned.publicJwk);
   if (!jwk) throw new S2SAuthError('unknown_key', `the pinned key ${kid} of "${iss}" is unusable`);
-  return { peer, key: await importEd25519(jwk) };
+  return { peer, key: importEd25519(jwk) };
 }
 
 /**
@@ -182,7 +182,7 @@ function signedRoute(
       }
     }
     const iat = nowSeconds();
-    const token = await signClaims(signingKeyFor(deps.keyring(), ctx.peer), RESPONSE_TYP, {
+    const token = signClaims(signingKeyFor(deps.keyring(), ctx.peer), RESPONSE_TYP, {
       iss: deps.selfId,
       aud: ctx.peer.id,
       iat,

@@ -1,3 +1,4 @@
+import { ORDER_STATES, SETTLEMENT_IDS } from '../protocol/shop.js';
 import { AppError } from '../errors.js';
 import { shopErrors } from './errors.js';
 
@@ -6,7 +7,7 @@ import { shopErrors } from './errors.js';
  * (or ready for pickup), then delivered; cancelled from accepted or shipped,
  * which returns its units to stock.
  */
-export const ORDER_STATES = ['accepted', 'shipped', 'delivered', 'cancelled'] as const;
+export { ORDER_STATES };
 export type OrderState = (typeof ORDER_STATES)[number];
 
 const NEXT: Record<OrderState, readonly OrderState[]> = {
@@ -26,8 +27,8 @@ export const SETTLEMENTS = {
   pay_on_delivery: 'Pay on delivery',
   bank_transfer: 'Bank transfer (we send an invoice)',
   pickup: "Pick up and pay at the partner's shop",
-} as const;
-export type Settlement = keyof typeof SETTLEMENTS;
+} as const satisfies Record<(typeof SETTLEMENT_IDS)[number], string>;
+export type Settlement = (typeof SETTLEMENT_IDS)[number];
 export const isSettlement = (s: unknown): s is Settlement => typeof s === 'string' && Object.hasOwn(SETTLEMENTS, s);
 
 /** What the shopper is told happens next, per settlement method. */

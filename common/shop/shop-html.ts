@@ -1,6 +1,6 @@
 import { formatMoney } from '../money.js';
 import { escapeHtml as e } from '../render/page-renderer.js';
-import { categoryTitle, type Product } from './catalog.js';
+import { categoryTitle, type Product } from '../render/catalog.js';
 import { SETTLEMENTS, nextStepText, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
 
 /**

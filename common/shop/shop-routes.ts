@@ -8,7 +8,7 @@ import { escapeHtml } from '../render/page-renderer.js';
 import type { CartItem, CartStore } from './cart-store.js';
 import { randomToken } from '../web/tokens.js';
 import type { CurrentShopper, ShopperSessions } from '../users/index.js';
-import type { Product } from './catalog.js';
+import type { Product } from '../render/catalog.js';
 import type { CartCookie } from './cart-cookie.js';
 import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
 import { CSRF_SLOT, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml, type CartLineView } from './shop-html.js';
@@ -222,7 +222,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
 
   r.post('/checkout', form, async (req, res, next) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const str = (k: string, max: number) => (typeof b[k] === 'string' ? (b[k] as string).trim().slice(0, max) : '');
+    const str = (k: string, max: number) => (typeof b[k] === 'string' ? b[k].trim().slice(0, max) : '');
     const groupId = str('group', 40);
     const shopper = o.sessions.current(req);
     if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(`/checkout?group=${groupId}`)}`);

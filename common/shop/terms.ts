@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTermsSlice, readTerms, type TermsOf } from '../contract/terms.js';
-import type { Product } from './catalog.js';
+import type { Product } from '../render/catalog.js';
 
 /**
  * How a partner handles orders on tie-up goods (the seed's modes (1)-(4)):
@@ -67,7 +67,7 @@ export type ShopTerms = TermsOf<typeof shopTermsSlice>;
 export const NO_SHOP_ARRANGEMENT: ShopTerms = Object.freeze({
   handling: Object.freeze({ default: 'entrust', rules: [] }),
   consult: Object.freeze({ checkStock: true, warehouse: 'partner', handlingFee: 0 }),
-}) as ShopTerms;
+});
 
 /**
  * The shop terms of a stored contract, read strictly. Absent terms mean no

@@ -32,7 +32,8 @@ export interface SiteContext {
   /** A signed-note signer with this site's current key under a given name (log checkpoints, cosignatures). */
   noteSigner(name: string): NoteSigner;
   /** Always the keyring in force; replaced in place when keys rotate. */
-  keyring(): Keyring;
+  // A property, not a method: it is handed around on its own (the s2s client and middleware take it).
+  keyring: () => Keyring;
   setKeyring(k: Keyring): void;
 }
 

@@ -10,7 +10,7 @@ import type { SiteModule } from '../module.js';
 import type { MigrationSet } from '../store/sqlite.js';
 import { createConsole } from './console-routes.js';
 import { COMMON_MIGRATIONS, createSiteContext } from './context.js';
-import { createHost, type SiteDefinition } from './host.js';
+import { createHost, siteConfigSlices, type SiteDefinition } from './host.js';
 import { createPeerRouter } from './s2s-setup.js';
 
 /** What one module (or the ground floor) contributes to a kind of site, as `tieup modules` lists it. */
@@ -108,6 +108,7 @@ export async function describeSite(def: SiteDefinition): Promise<SiteDescription
         originalDir: join(dir, 'original'),
         watchContent: false,
       },
+      siteConfigSlices(def),
     );
     config.dbFile = ':memory:';
     await generateSiteKeys(config.keysDir, siteId);

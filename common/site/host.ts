@@ -1,4 +1,4 @@
-import type { SiteConfig, SiteRole } from '../config.js';
+import type { ConfigSlice, SiteConfig, SiteRole } from '../config.js';
 import { apiNotFound, createBaseApp, finishApp } from '../http/base-app.js';
 import type { ContentView } from '../render/content-view.js';
 import type { AccountSection, FastPath, ModuleHost, SiteModule } from '../module.js';
@@ -76,9 +76,9 @@ export function createHost(ctx: SiteContext, modules: readonly SiteModule<unknow
     },
     view() {
       if (!view) {
-        const provider = modules.find((m) => m.contentView);
-        if (!provider) throw new Error(`no module of this ${ctx.config.role} site provides the content view`);
-        view = provider.contentView!(host.use(provider));
+        const provider = modules.find((m) => m.contentView !== undefined);
+        if (!provider?.contentView) throw new Error(`no module of this ${ctx.config.role} site provides the content view`);
+        view = provider.contentView(host.use(provider));
       }
       return view();
     },
@@ -91,11 +91,16 @@ export function createHost(ctx: SiteContext, modules: readonly SiteModule<unknow
   return host;
 }
 
-/** Every module's configuration keys are loaded (its slice is listed in CONFIG_SLICES, and the configuration was loaded with it). */
+/** The configuration slices a site's modules bring, each once (two sites' modules may share one). */
+export function siteConfigSlices(...defs: SiteDefinition[]): ConfigSlice[] {
+  return [...new Set(defs.flatMap((d) => d.modules.flatMap((m) => (m.config ? [m.config] : []))))];
+}
+
+/** Every module's configuration keys are loaded (the configuration was loaded with siteConfigSlices of this site). */
 export function assertConfigSlices(config: SiteConfig, modules: readonly SiteModule<unknown>[]): void {
   for (const m of modules) {
     const missing = Object.keys(m.config?.shape ?? {}).filter((k) => !(k in config));
-    if (missing.length) throw new Error(`the configuration lacks the ${m.name} module's keys (${missing.join(', ')}): list its slice in CONFIG_SLICES (common/config.ts)`);
+    if (missing.length) throw new Error(`the configuration lacks the ${m.name} module's keys (${missing.join(', ')}): load the configuration with siteConfigSlices(<site>) (common/site/host.ts)`);
   }
 }
 

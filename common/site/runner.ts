@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type SiteConfig, type SiteRole } from '../config.js';
+import { ConfigError, loadConfig, type ConfigSlice, type SiteConfig, type SiteRole } from '../config.js';
 import { once } from 'node:events';
 import type { Express } from 'express';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -163,10 +163,10 @@ export function exitOnSignals(site: RunningSite): void {
  * main script, load the configuration, start, and stop on signals; a bad
  * configuration prints one line per problem and exits 1.
  */
-export async function runAsMain(moduleUrl: string, role: SiteRole, start: (config: SiteConfig) => Promise<RunningSite>): Promise<void> {
+export async function runAsMain(moduleUrl: string, role: SiteRole, slices: readonly ConfigSlice[], start: (config: SiteConfig) => Promise<RunningSite>): Promise<void> {
   if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
   try {
-    exitOnSignals(await start(loadConfig(role)));
+    exitOnSignals(await start(loadConfig(role, process.env, {}, slices)));
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : `tieup ${role} site failed to start: ${(err as Error).message}`);
     process.exit(1);

@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { ContentView } from '../render/content-view.js';
 import { logPageView } from '../logchain/page-log.js';
 import type { SiteLog } from '../logchain/site-log.js';
-import type { ShopperSessions } from '../users/shopper-session.js';
+import type { ShopperSessions } from '../users/index.js';
 
 /**
  * Serves a site's pages and release assets from whatever view is current.

@@ -190,11 +190,12 @@ export const feesCli = defineCommands('Fees:', [
     summary: "freeze every partner's statement for the period",
     options: { ...API_OPTIONS, period: { type: 'string' } },
     async run(flags, _args, io) {
-      if (typeof flags.period !== 'string') throw new CliError('usage: tieup fees close --period YYYY-MM', 2);
+      const period = flags.period;
+      if (typeof period !== 'string') throw new CliError('usage: tieup fees close --period YYYY-MM', 2);
       const r = await apiCall<{ statements: { partner: string; total: number; currency: string; hash: string }[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/fees/close', {
         period: flags.period,
       });
-      print(flags, io, r, () => r.statements.forEach((s) => io.out(`${s.partner} ${flags.period} closed: ${formatMoney({ amount: s.total, currency: s.currency })}, hash ${s.hash}`)));
+      print(flags, io, r, () => r.statements.forEach((s) => io.out(`${s.partner} ${period} closed: ${formatMoney({ amount: s.total, currency: s.currency })}, hash ${s.hash}`)));
       return 0;
     },
   },

@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { groundErrors } from '../../common/errors.js';
-import { AppError, badRequest, notFound } from '../../common/errors.js';
 import type { PartnershipType } from '../../common/release/manifest.js';
-import { readSyncTerms, syncTermsSlice } from '../../common/sync/terms.js';
+import { readSyncTerms, syncTermsSlice } from '../../common/sync/index.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
 import { computeStatement, isPeriod, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { FeeStore } from './fee-store.js';
-import type { LogUsage } from '../logs/witness-store.js';
-import type { Witness } from '../logs/witness.js';
-import type { MainSync } from '../sync/main-sync.js';
+import type { LogUsage, Witness } from '../logs/index.js';
+import type { MainSync } from '../sync/index.js';
 import { feesErrors } from './errors.js';
 
 export interface PartnerStatement extends Statement {

@@ -1,5 +1,4 @@
 import express, { type Request } from 'express';
-import { AppError, badRequest } from '../../common/errors.js';
 import { FEES_STATEMENT } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isPeriod } from '../../common/fees/engine.js';

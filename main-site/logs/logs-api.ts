@@ -1,5 +1,4 @@
 import express, { type Request, type Response } from 'express';
-import { badRequest } from '../../common/errors.js';
 import { LOGS_SHIP } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';

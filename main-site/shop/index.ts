@@ -10,7 +10,7 @@ import { MainShopStore } from './shop-store.js';
 import { shopErrors } from '../../common/shop/errors.js';
 import { mainShopErrors } from './errors.js';
 import { cancelEntry, orderEntry, refundEntry } from '../../common/shop/log-entries.js';
-import { pageEntry } from '../../common/sync/log-entries.js';
+import { pageEntry } from '../../common/sync/index.js';
 
 /**
  * The shop at the main site: central stock, orders of its own shoppers and

@@ -6,7 +6,6 @@ import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js'
 import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES, type OrderView } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
 import type { MainShop } from './main-shop.js';
-import { mainShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */

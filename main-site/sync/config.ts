@@ -1,3 +1,4 @@
+import type { ConfigOfSlices, InputOfSlices } from '../../common/config.js';
 import { z } from 'zod';
 import { boolFromString, defineConfigSlice, intFromString, pathFromString } from '../../common/config-slice.js';
 import { watchDebounceMs } from '../../common/sync/config.js';
@@ -22,3 +23,11 @@ export const syncConfig = defineConfigSlice({
   /** Publish the content folder at start and on every settled edit. */
   watchContent: boolFromString.default(true),
 });
+
+// The ground floor imports no capability: this slice's keys join SiteConfig by declaration merging (see common/config.ts).
+declare module '../../common/config.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges keys only
+  interface SiteConfig extends ConfigOfSlices<[typeof syncConfig]> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges keys only
+  interface SiteConfigInput extends InputOfSlices<[typeof syncConfig]> {}
+}

@@ -81,7 +81,7 @@ export const syncModule = defineModule<MainSync>({
     ),
   ],
   close: async (m) => {
-    await m.queue.close();
+    m.queue.close();
     await m.scheduler.close();
     await m.watcher?.close();
   },

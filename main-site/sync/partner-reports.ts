@@ -4,7 +4,6 @@ import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js'
 import type { MainSync } from './main-sync.js';
 import { recordServing } from './pusher.js';
 import { notify } from './webhooks.js';
-import { syncErrors } from './errors.js';
 
 /** What partners tell the main site, signed: approvals, rejections, rollbacks and emergency edits. */
 export function mountPartnerReports(router: express.Router, m: MainSync, deps: S2SServerDeps): void {

@@ -217,7 +217,7 @@ export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport
   const expected = acked && t?.ok && t.terms ? releaseFor(acked, t.terms.partnershipType).root : null;
   const edits = s.emergencyEdits ?? 0;
   const drift = expected !== null && s.servingRoot != null && s.servingRoot !== expected && edits === 0;
-  const detail = drift ? `serving root ${String(s.servingRoot).slice(0, 12)}… differs from release ${s.activeRelease} (${expected!.slice(0, 12)}…)` : null;
+  const detail = drift ? `serving root ${String(s.servingRoot).slice(0, 12)}… differs from release ${s.activeRelease} (${expected.slice(0, 12)}…)` : null;
   d.sync.update(partnerId, {
     servingRoot: s.servingRoot ?? null,
     servingCheckedAt: now,

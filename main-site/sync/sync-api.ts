@@ -1,6 +1,5 @@
 import express, { type Request } from 'express';
 import { z } from 'zod';
-import { badRequest, notFound } from '../../common/errors.js';
 import { SYNC_ROLLBACK } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';

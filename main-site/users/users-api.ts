@@ -4,7 +4,6 @@ import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js'
 import type { UserService } from './user-service.js';
 import { userCopyGranted } from '../../common/users/terms.js';
 import type { Peer } from '../../common/store/peer-store.js';
-import { mainUserErrors } from './errors.js';
 
 /** Partners register and log in shoppers here, over the authenticated channel. */
 export function mountUserCentre(router: express.Router, users: UserService, deps: S2SServerDeps): void {

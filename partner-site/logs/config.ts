@@ -1,3 +1,4 @@
+import type { ConfigOfSlices, InputOfSlices } from '../../common/config.js';
 import { defineConfigSlice, intFromString } from '../../common/config-slice.js';
 
 /** Shipping a partner's access log to the main site. */
@@ -14,3 +15,11 @@ export const logsConfig = defineConfigSlice(
       ? [`TIEUP_LOG_CHECKPOINT_ENTRIES (${c.logCheckpointEntries}) must not exceed TIEUP_LOG_SHIP_BATCH (${c.logShipBatch}): every shipment ends at a signed checkpoint`]
       : [],
 );
+
+// The ground floor imports no capability: this slice's keys join SiteConfig by declaration merging (see common/config.ts).
+declare module '../../common/config.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges keys only
+  interface SiteConfig extends ConfigOfSlices<[typeof logsConfig]> {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges keys only
+  interface SiteConfigInput extends InputOfSlices<[typeof logsConfig]> {}
+}

@@ -10,7 +10,7 @@ import { shopConfig } from './config.js';
 import { shopErrors } from '../../common/shop/errors.js';
 import { partnerShopErrors } from './errors.js';
 import { cancelEntry, orderEntry, refundEntry } from '../../common/shop/log-entries.js';
-import { pageEntry } from '../../common/sync/log-entries.js';
+import { pageEntry } from '../../common/sync/index.js';
 
 /**
  * The shop on a partner: tie-up goods handled locally, entrusted to the main

@@ -7,7 +7,7 @@ import { DEFAULT_LOOK, type SiteLook } from '../../common/render/page-renderer.j
 import type { SiteContext } from '../../common/site/context.js';
 import type { SyncStore } from './sync-store.js';
 import type { BlobStore } from './blob-store.js';
-import { CatalogError, parseCatalog, type Product } from '../../common/shop/catalog.js';
+import { CatalogError, parseCatalog, type Product } from '../../common/render/catalog.js';
 
 const PAGE_RE = /^(.+)\.(md|ejs|html)$/;
 

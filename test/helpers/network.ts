@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type SiteConfig, type SiteConfigInput } from '../../common/config.js';
+import { type SiteConfig, type SiteConfigInput } from '../../common/config.js';
+import { loadNetworkConfig } from '../../cli/network-config.js';
 import { generateSiteKeys, loadKeyring } from '../../common/keys/keystore.js';
 import type { RunningSite } from '../../common/site/runner.js';
 import { hashPassword } from '../../common/web/password.js';
@@ -17,7 +18,7 @@ export function tempDir(prefix = 'tieup-test-'): string {
 }
 
 export function siteConfig(role: 'main' | 'partner', siteId: string, dir: string, extra: Partial<SiteConfigInput> = {}): SiteConfig {
-  return loadConfig(role, {}, { siteId, port: 0, dataDir: join(dir, 'data'), keysDir: join(dir, 'keys'), logLevel: 'silent', ...extra });
+  return loadNetworkConfig(role, {}, { siteId, port: 0, dataDir: join(dir, 'data'), keysDir: join(dir, 'keys'), logLevel: 'silent', ...extra });
 }
 
 /** Starts one site on an ephemeral loopback port; the public URL is set to the real port. */
@@ -68,7 +69,7 @@ export async function startNetwork(partnerIds: string[] = ['north'], extra: Part
   const partners: Record<string, RunningPartner> = {};
   for (const id of partnerIds) {
     partners[id] = await startSite('partner', id, dir, extra);
-    await enrolPair(dir, main, partners[id]!);
+    await enrolPair(dir, main, partners[id]);
   }
   return {
     dir,

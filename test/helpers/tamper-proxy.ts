@@ -32,7 +32,7 @@ export async function startTamperProxy(
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
         const up = await request(target + (req.url ?? '/'), { method: req.method as 'POST', headers, body: Buffer.concat(chunks) });
         const body = Buffer.from(await up.body.arrayBuffer());
-        const out = await current({ status: up.statusCode, headers: up.headers as IncomingHttpHeaders, body });
+        const out = await current({ status: up.statusCode, headers: up.headers, body });
         const h: Record<string, string> = { 'content-type': 'application/json' };
         const tok = out.headers['tieup-response-token'];
         if (typeof tok === 'string') h['tieup-response-token'] = tok;

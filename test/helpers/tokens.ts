@@ -7,7 +7,7 @@ import type { SigningKey } from '../../common/keys/keystore.js';
 export async function craftToken(key: SigningKey, claims: Partial<RequestClaims> & Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
   const iat = nowSeconds();
   const full = { iss: 'north', aud: 'main', iat, exp: iat + 60, jti: newJti(), htm: 'POST', htu: '/s2s/hello', bh: bodyHash(Buffer.from('{}')), ...claims };
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(full))).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: REQUEST_TYP, ...header } as { alg: string }).sign(key.privateKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(full))).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: REQUEST_TYP, ...header }).sign(key.privateKey);
 }
 
 export async function rawCall(baseUrl: string, opts: { method?: string; path?: string; body?: string; authorization?: string }) {
