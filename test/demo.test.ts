@@ -130,7 +130,7 @@ describe('the demo network (what npm start runs)', function () {
       ['main', ports[0]],
     ] as const)
       writeFileSync(join(dir, `${site}-jwks.json`), await (await fetch(`http://127.0.0.1:${p}/.well-known/jwks.json`)).text());
-    const keys = ['--keys', join(dir, 'north-jwks.json'), '--keys', join(dir, 'main-jwks.json')];
+    const keys = ['--site-keys', `north=${join(dir, 'north-jwks.json')}`, '--witness-keys', `main=${join(dir, 'main-jwks.json')}`];
     const ok = await runCli(['audit', 'verify', out, ...keys]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     const lines = readFileSync(out, 'utf8').split('\n');
@@ -172,7 +172,8 @@ describe('the demo network (what npm start runs)', function () {
     }
     const out = join(dir, 'north-fees.jsonl');
     assert.equal((await runCli(['audit', 'export', '--site', 'north', '--with-contract', '--out', out, '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token })).code, 0);
-    const rc = await runCli(['fees', 'recompute', '--bundle', out, '--period', period, '--url', `http://127.0.0.1:${ports[0]}`], { TIEUP_DEMO_TOKEN: token });
+    const keys = ['--site-keys', `north=${join(dir, 'north-jwks.json')}`, '--witness-keys', `main=${join(dir, 'main-jwks.json')}`];
+    const rc = await runCli(['fees', 'recompute', '--bundle', out, '--period', period, '--url', `http://127.0.0.1:${ports[0]}`, ...keys], { TIEUP_DEMO_TOKEN: token });
     assert.equal(rc.code, 0, rc.stdout + rc.stderr);
     assert.match(rc.stdout, /matches the stored statement line by line/);
   });

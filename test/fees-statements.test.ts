@@ -45,6 +45,15 @@ describe('fee statements from witnessed logs: API, CSV, close, adjustments, part
   });
   after(() => net.close());
   const main = () => net.main.url;
+  /** The auditor's keys: each site's published JWKS saved to a file and bound to its role. */
+  const pinnedKeys = async () => {
+    for (const [id, url] of [
+      ['north', net.partners.north!.url],
+      ['main', net.main.url],
+    ] as const)
+      writeFileSync(join(net.dir, `${id}-jwks.json`), await (await fetch(`${url}/.well-known/jwks.json`)).text());
+    return ['--site-keys', `north=${join(net.dir, 'north-jwks.json')}`, '--witness-keys', `main=${join(net.dir, 'main-jwks.json')}`];
+  };
 
   it('refuses an invalid fee contract with a clear message, and stores a valid one', async () => {
     const bad = await api(main(), 'PUT', '/admin/api/partners/north/fee-contract', { ...CONTRACT, currency: 'EURO' });
@@ -132,22 +141,45 @@ describe('fee statements from witnessed logs: API, CSV, close, adjustments, part
     const bundle = join(net.dir, 'north.jsonl');
     const exp = await runCli(['audit', 'export', '--site', 'north', '--with-contract', '--out', bundle, '--url', main()], { TIEUP_TOKEN: TEST_TOKEN });
     assert.equal(exp.code, 0, exp.stderr);
-    const r = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-10', '--url', main()], { TIEUP_TOKEN: TEST_TOKEN });
+    const keys = await pinnedKeys();
+    const r = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-10', '--url', main(), ...keys], { TIEUP_TOKEN: TEST_TOKEN });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /matches the stored statement line by line/);
     const stored = (await api(main(), 'GET', '/admin/api/fees/statements/north/2026-11')).body;
-    const nov = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-11', '--url', main()], { TIEUP_TOKEN: TEST_TOKEN });
+    const nov = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-11', '--url', main(), ...keys], { TIEUP_TOKEN: TEST_TOKEN });
     assert.equal(nov.code, 0, nov.stdout + nov.stderr);
     assert.match(nov.stdout, /plus 1 adjustment line/);
     stored.lines[0].amount += 1;
     const doctored = join(net.dir, 'doctored.json');
     writeFileSync(doctored, JSON.stringify(stored));
-    const bad = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-11', '--statement', doctored]);
+    const bad = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-11', '--statement', doctored, ...keys]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /MISMATCH/);
-    const offline = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-10', '--offline']);
+    const offline = await runCli(['fees', 'recompute', '--bundle', bundle, '--period', '2026-10', '--offline', ...keys]);
     assert.equal(offline.code, 0);
     // Offline, October as the log stands now: the late order included (what November's adjustment accounts for).
     assert.match(offline.stdout, /Total\s+109\.10 EUR/);
+  });
+
+  it('tieup fees recompute --offline takes the pinned keys: refuses a bundle whose keys the auditor did not give, unless --trust-bundle-keys (loudly), and a bundle not signed by the pinned site key', async () => {
+    const bundle = join(net.dir, 'north-keys.jsonl');
+    assert.equal((await runCli(['audit', 'export', '--site', 'north', '--with-contract', '--out', bundle, '--url', main()], { TIEUP_TOKEN: TEST_TOKEN })).code, 0);
+    const keys = await pinnedKeys();
+    const base = ['fees', 'recompute', '--bundle', bundle, '--period', '2026-10', '--offline'];
+    const none = await runCli(base);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no keys were given/);
+    assert.doesNotMatch(none.stdout, /Total/);
+    const own = await runCli([...base, '--trust-bundle-keys']);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stderr, /WARNING: --trust-bundle-keys/);
+    const pinned = await runCli([...base, ...keys]);
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.doesNotMatch(pinned.stderr, /WARNING/);
+    // main's key pinned as north's: the checkpoints are not north's (and one key can never be signer and witness).
+    const swapped = await runCli([...base, '--site-keys', `north=${join(net.dir, 'main-jwks.json')}`]);
+    assert.equal(swapped.code, 16, swapped.stdout + swapped.stderr);
+    assert.doesNotMatch(swapped.stdout, /Total/);
+    assert.equal((await runCli([...base, '--keys', join(net.dir, 'north-jwks.json')])).code, 2);
   });
 });

@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads';
 import { calculateJwkThumbprint } from 'jose';
 import { PREV_END, PREV_START, ZERO_HASH } from './entry.js';
 import { leafHash, MerkleTree } from './merkle.js';
-import { DONE, hashNode, hashRange, isPlaceholderAt, lineAt, linksTo, MIN_LINE_BYTES, scanLines, STARTED, v1IndexAt, type Lines } from './verify-range.js';
-import { checkCosignature, checkNoteSignature, parseCheckpoint, parseNote, rawPublicKey, type ParsedNote } from './note.js';
+import { DONE, hashNode, hashRange, indexEndAt, isPlaceholderAt, lineAt, linksTo, MIN_LINE_BYTES, namesSite, scanLines, siteBytes, STARTED, v1IndexAt, type Lines } from './verify-range.js';
+import { checkCosignature, checkNoteSignature, logOrigin, parseCheckpoint, parseNote, rawPublicKey, witnessName, type ParsedNote } from './note.js';
+import { BUNDLE_KEYS_WARNING, keysFromJwks, trustFromBundleKeys, trustProblem, UNCOSIGNED_WARNING, type Trust } from './trust.js';
 
 /**
  * The audit bundle is JSON Lines, readable text:
@@ -34,7 +35,24 @@ export interface BundleHeader {
   contracts?: unknown[];
 }
 
-export type AuditReason = 'malformed_bundle' | 'altered_entry' | 'missing_entry' | 'reordered_entries' | 'truncated' | 'fork' | 'bad_signature' | 'unknown_key' | 'no_checkpoint';
+export type AuditReason =
+  | 'malformed_bundle'
+  | 'altered_entry'
+  | 'missing_entry'
+  | 'reordered_entries'
+  | 'truncated'
+  | 'fork'
+  | 'bad_signature'
+  | 'unknown_key'
+  | 'no_checkpoint'
+  | 'signed_by_witness'
+  | 'signed_by_other_site'
+  | 'cosigner_not_witness'
+  | 'foreign_entry'
+  | 'uncosigned'
+  | 'unverified_entries'
+  | 'role_conflict'
+  | 'stale';
 
 /** Distinct exit codes for the CLI, one per reason. */
 export const EXIT_CODES: Record<AuditReason, number> = {
@@ -47,20 +65,38 @@ export const EXIT_CODES: Record<AuditReason, number> = {
   unknown_key: 16,
   no_checkpoint: 17,
   malformed_bundle: 18,
+  signed_by_witness: 19,
+  signed_by_other_site: 20,
+  cosigner_not_witness: 21,
+  foreign_entry: 22,
+  uncosigned: 23,
+  unverified_entries: 24,
+  role_conflict: 25,
+  /** `audit latest --bundle`: the witness has cosigned more than the bundle holds. */
+  stale: 26,
 };
 
 export interface AuditSummary {
   site: string;
+  /** Entries (and placeholders) within the verified size; entries after it are in `unverified`, never here. */
   entries: number;
   placeholders: number;
   checkpoints: number;
   cosignatures: number;
   largestSignedSize: number;
   largestCosignedSize: number;
+  /** The size the result rests on: the largest cosigned checkpoint (the largest signed one with allowUncosigned). */
+  verifiedSize: number;
+  /** Lines after the verified size: no signature (or, by default, no cosignature) covers them. */
+  unverified: number;
+  /** The root at the verified size. */
   root: string | null;
+  /** The first entry naming another site (found by the careful pass; refused once the rest verifies). */
+  foreign?: { index: number; named: string };
 }
 
 export interface AuditResult {
+  /** Every entry of the bundle verified. */
   ok: boolean;
   reason?: AuditReason;
   /** The first bad entry ("entry 41") or checkpoint ("checkpoint of size 2048"). */
@@ -68,15 +104,21 @@ export interface AuditResult {
   message: string;
   warnings: string[];
   summary: AuditSummary;
-  /** The verified leaves, for proofs (only when ok). */
+  /**
+   * The leaves, for proofs and counts: only when ok, or when the reason is
+   * unverified_entries (then only the first summary.verifiedSize are verified).
+   */
   tree?: MerkleTree;
   checkpoints?: { size: number; root: Buffer; time: string; cosigned: boolean }[];
 }
 
-export interface VerifyKey {
-  x: string;
-  /** Restrict to a role; unset keys are tried for both log signatures and cosignatures. */
-  role?: 'log' | 'witness';
+export interface VerifyOptions {
+  /** The auditor's keys, bound to sites and witnesses. */
+  trust?: Trust;
+  /** Without `trust`: take the keys the bundle's header declares, with a loud warning. */
+  trustBundleKeys?: boolean;
+  /** Let a result rest on checkpoints no witness cosigned (a warning says so). */
+  allowUncosigned?: boolean;
 }
 
 class Fail extends Error {
@@ -89,18 +131,7 @@ class Fail extends Error {
   }
 }
 
-/** Keys from JWKS documents (e.g. the two sites' /.well-known/jwks.json), independent of the bundle. */
-export function keysFromJwks(docs: unknown[]): VerifyKey[] {
-  const out: VerifyKey[] = [];
-  for (const d of docs) {
-    const keys = (d as { keys?: unknown[] })?.keys ?? [d];
-    for (const k of keys) {
-      const j = k as { kty?: string; crv?: string; x?: string };
-      if (j?.kty === 'OKP' && j.crv === 'Ed25519' && typeof j.x === 'string') out.push({ x: j.x });
-    }
-  }
-  return out;
-}
+export { keysFromJwks };
 
 export async function thumbprintOf(x: string): Promise<string> {
   return calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x }, 'sha256');
@@ -127,14 +158,34 @@ export function readBundleFile(path: string): Buffer {
   }
 }
 
+interface KeyOf {
+  id: string;
+  role: 'site' | 'witness';
+  raw: Buffer;
+}
+
 /**
- * Verifies a bundle offline. With `keys`, every signature must be by one of
- * them; without, the bundle's own keys are used and a warning says they were
- * not independently pinned.
+ * Verifies a bundle offline against the auditor's keys: every checkpoint
+ * signed by a key of the bundle's own site, every cosignature by a key of a
+ * named witness other than that site, every entry naming that site, and the
+ * result resting on a cosigned checkpoint (unless allowUncosigned). Entries
+ * after the checkpoint the result rests on are reported as unverified and
+ * counted nowhere.
  */
-export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditResult {
+export function verifyBundle(input: string | Buffer, opts: VerifyOptions): AuditResult {
   const warnings: string[] = [];
-  const summary: AuditSummary = { site: '', entries: 0, placeholders: 0, checkpoints: 0, cosignatures: 0, largestSignedSize: 0, largestCosignedSize: 0, root: null };
+  const summary: AuditSummary = {
+    site: '',
+    entries: 0,
+    placeholders: 0,
+    checkpoints: 0,
+    cosignatures: 0,
+    largestSignedSize: 0,
+    largestCosignedSize: 0,
+    verifiedSize: 0,
+    unverified: 0,
+    root: null,
+  };
   try {
     // The bytes are borrowed: hashing overwrites each line's newline for a moment and puts it back.
     const buf = typeof input === 'string' ? Buffer.from(input) : input;
@@ -160,52 +211,32 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
     } catch {
       throw new Fail('malformed_bundle', 'line 1', 'the first line is not a bundle header');
     }
-    if (header?.bundle !== 'tieup-audit' || header.version !== 1 || typeof header.origin !== 'string' || !Array.isArray(header.keys)) {
+    if (header?.bundle !== 'tieup-audit' || header.version !== 1 || typeof header.origin !== 'string' || typeof header.site !== 'string' || !Array.isArray(header.keys)) {
       throw new Fail('malformed_bundle', 'line 1', 'the first line is not a tieup-audit v1 header');
     }
-    summary.site = header.site;
-    let trusted = keys;
-    if (!trusted || trusted.length === 0) {
-      warnings.push("no keys were given: verified against the keys inside the bundle, which were not independently pinned; pass --keys with the sites' published JWKS");
-      trusted = header.keys.map((k) => ({ x: k.jwk.x, role: k.role }));
-    }
-    const logKeys = trusted.filter((k) => k.role !== 'witness').map((k) => ({ name: header.origin, publicRaw: rawPublicKey(k.x) }));
-    const witnessKeys = trusted.filter((k) => k.role !== 'log').map((k) => rawPublicKey(k.x));
+    const site = header.site;
+    // The origin every checkpoint must carry follows from the site: a header cannot pair one site with another's log.
+    if (header.origin !== logOrigin(site)) throw new Fail('malformed_bundle', 'line 1', `the header names site ${site} but origin ${header.origin}`);
+    summary.site = site;
+
+    const tc = trustFor(site, opts, warnings, 'line 1', header.keys);
 
     // Checkpoints.
     let li = 1;
-    const cps: { size: number; root: Buffer; time: string; cosigned: boolean }[] = [];
+    const cps: CheckedCheckpoint[] = [];
     for (; lines.at(li); li++) {
       const { start } = lines.at(li)!;
       if (buf.toString('latin1', start, start + 13) !== '{"checkpoint"') break;
       const line = lines.text(li);
-      let rec: { checkpoint?: unknown; cosignatures?: unknown };
+      let rec: unknown;
       try {
-        rec = JSON.parse(line) as typeof rec;
+        rec = JSON.parse(line);
       } catch {
         throw new Fail('malformed_bundle', `line ${li + 1}`, 'a checkpoint line is not JSON');
       }
-      const note = typeof rec.checkpoint === 'string' ? parseNote(rec.checkpoint) : null;
-      const body = note ? parseCheckpoint(note.body) : null;
-      const where = `checkpoint on line ${li + 1}${body ? ` (size ${body.size})` : ''}`;
-      if (!note || !body) throw new Fail('bad_signature', where, 'the checkpoint is not a well-formed signed note');
-      if (body.origin !== header.origin) throw new Fail('bad_signature', where, `the checkpoint is for ${body.origin}, the bundle for ${header.origin}`);
-      checkLogSignature(note, logKeys, where);
-      let cosigned = false;
-      for (const c of Array.isArray(rec.cosignatures) ? rec.cosignatures : []) {
-        if (typeof c !== 'string') throw new Fail('malformed_bundle', where, 'a cosignature is not a string');
-        const name = c.slice(2).split(' ')[0] ?? '';
-        const results = witnessKeys.map((pub) => checkCosignature(note.body, c, { name, publicRaw: pub }));
-        if (results.some((r) => r.ok)) {
-          cosigned = true;
-          summary.cosignatures++;
-        } else if (results.some((r) => !r.ok && r.reason === 'bad_signature')) {
-          throw new Fail('bad_signature', where, `the cosignature by ${name} does not verify`);
-        } else {
-          throw new Fail('unknown_key', where, `the cosignature by ${name} is by a key that was not given`);
-        }
-      }
-      cps.push({ size: body.size, root: body.root, time: body.time, cosigned });
+      const c = checkCheckpoint(rec, tc, `checkpoint on line ${li + 1}`);
+      summary.cosignatures += c.cosignatures;
+      cps.push(c);
     }
     if (cps.length === 0) throw new Fail('no_checkpoint', undefined, 'the bundle has no signed checkpoint, so nothing in it can be verified');
     for (let i = 1; i < cps.length; i++) {
@@ -218,12 +249,21 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
     summary.checkpoints = cps.length;
     summary.largestSignedSize = Math.max(...cps.map((c) => c.size));
     summary.largestCosignedSize = Math.max(0, ...cps.filter((c) => c.cosigned).map((c) => c.size));
+    const anyCosigned = cps.some((c) => c.cosigned);
+    if (!anyCosigned && !opts.allowUncosigned) {
+      throw new Fail(
+        'uncosigned',
+        undefined,
+        `no checkpoint is cosigned by a witness of ${site}: the log's own signature alone cannot show it was not rewritten (--allow-uncosigned accepts that, with a warning)`,
+      );
+    }
+    summary.verifiedSize = opts.allowUncosigned ? summary.largestSignedSize : summary.largestCosignedSize;
 
     // Entries, straight from the bytes: the fast pass (on two threads for large
     // bundles) only tells good from bad; on bad, the careful pass names the first bad entry.
     const entriesFrom = lines.at(li)?.start ?? buf.length;
-    const fast = fastTree(buf, entriesFrom, summary);
-    const tree = fast instanceof MerkleTree ? fast : carefulTree(buf, entriesFrom, summary, fast);
+    const fast = fastTree(buf, entriesFrom, summary, site);
+    const tree = fast instanceof MerkleTree ? fast : carefulTree(buf, entriesFrom, summary, fast, site);
     // Roots: every checkpoint within the bundle must match; the bundle must reach every signed size.
     for (const c of cps) {
       if (c.size > tree.size) {
@@ -233,32 +273,177 @@ export function verifyBundle(input: string | Buffer, keys?: VerifyKey[]): AuditR
         throw new Fail('altered_entry', `entries below ${c.size}`, `the entries do not hash to the root signed at size ${c.size}`);
       }
     }
-    if (tree.size > summary.largestSignedSize) warnings.push(`${tree.size - summary.largestSignedSize} entries after the last checkpoint are not covered by any signature`);
-    if (summary.largestCosignedSize === 0) warnings.push('no checkpoint is cosigned by a witness');
-    summary.root = tree.size ? tree.root(summary.largestSignedSize).toString('hex') : null;
-    return {
-      ok: true,
-      message: `ok: ${summary.entries} entries (${summary.placeholders} by hash only), ${summary.checkpoints} checkpoints, largest signed size ${summary.largestSignedSize}, largest cosigned size ${summary.largestCosignedSize}`,
-      warnings,
-      summary,
-      tree,
-      checkpoints: cps.map(({ size, root, time, cosigned }) => ({ size, root, time, cosigned })),
-    };
+    if (summary.foreign) {
+      const f = summary.foreign;
+      delete summary.foreign;
+      throw new Fail('foreign_entry', `entry ${f.index}`, `entry ${f.index} names site ${f.named}, but this bundle is the log of ${site}`);
+    }
+    const vs = summary.verifiedSize;
+    if (opts.allowUncosigned && !cps.some((c) => c.cosigned && c.size === vs)) {
+      warnings.push(`${UNCOSIGNED_WARNING} Here: size ${vs} is signed by ${site} only; the largest cosigned size is ${summary.largestCosignedSize}${anyCosigned ? '' : ' (none is cosigned)'}.`);
+    }
+    summary.unverified = tree.size - vs;
+    if (summary.unverified > 0) {
+      // The counts cover the verified prefix only.
+      const tailPlaceholders = placeholdersFrom(buf, entriesFrom, vs);
+      summary.placeholders -= tailPlaceholders;
+      summary.entries -= summary.unverified - tailPlaceholders;
+    }
+    summary.root = tree.size ? tree.root(vs).toString('hex') : null;
+    const checkpoints = cps.map(({ size, root, time, cosigned }) => ({ size, root, time, cosigned }));
+    const counts = `${summary.entries} entries (${summary.placeholders} by hash only), ${summary.checkpoints} checkpoints, largest signed size ${summary.largestSignedSize}, largest cosigned size ${summary.largestCosignedSize}`;
+    if (summary.unverified > 0) {
+      const bound = opts.allowUncosigned ? 'signed' : 'cosigned';
+      return {
+        ok: false,
+        reason: 'unverified_entries',
+        at: `entry ${vs}`,
+        message: `UNVERIFIED: ${summary.unverified} entries after the last ${bound} checkpoint (size ${vs}) are covered by no ${opts.allowUncosigned ? 'signature' : 'witness cosignature'} and are counted nowhere; verified: ${counts}`,
+        warnings,
+        summary,
+        tree,
+        checkpoints,
+      };
+    }
+    return { ok: true, message: `ok: ${counts}`, warnings, summary, tree, checkpoints };
   } catch (err) {
+    delete summary.foreign;
     if (err instanceof Fail) return { ok: false, reason: err.reason, ...(err.at ? { at: err.at } : {}), message: err.message, warnings, summary };
     return { ok: false, reason: 'malformed_bundle', message: `the bundle could not be read: ${(err as Error).message}`, warnings, summary };
   }
 }
 
-function checkLogSignature(note: ParsedNote, keys: { name: string; publicRaw: Buffer }[], where: string): void {
+/** The auditor's keys as they apply to one site's log. */
+interface SiteTrust {
+  site: string;
+  siteKeys: Buffer[];
+  /** Every other key the auditor knows, by whom it belongs to: to name what a forged signature really is. */
+  others: KeyOf[];
+  /** Witness keys by cosignature name; never the log's own site. */
+  witnesses: Map<string, Buffer[]>;
+}
+
+interface CheckedCheckpoint {
+  size: number;
+  root: Buffer;
+  time: string;
+  cosigned: boolean;
+  cosignatures: number;
+  /** When the witness cosigned (the latest cosignature's time), if any. */
+  cosignedAt: Date | null;
+}
+
+function trustFor(site: string, opts: VerifyOptions, warnings: string[], headerAt: string, bundleKeys: BundleHeader['keys'] = []): SiteTrust {
+  let trust = opts.trust;
+  if (!trust) {
+    if (!opts.trustBundleKeys) throw new Fail('unknown_key', undefined, "no keys were given: name the log site's keys and the witness keys (pinned), or explicitly trust the keys the bundle carries");
+    trust = trustFromBundleKeys(bundleKeys);
+    warnings.push(BUNDLE_KEYS_WARNING);
+  }
+  const problem = trustProblem(trust);
+  if (problem) throw new Fail('role_conflict', trust.source === 'bundle' ? headerAt : undefined, problem);
+  const siteKeys = (trust.sites[site] ?? []).map(rawPublicKey);
+  if (siteKeys.length === 0) throw new Fail('unknown_key', undefined, `no keys were given for site ${site}, whose log this is`);
+  const others: KeyOf[] = [];
+  for (const [id, xs] of Object.entries(trust.witnesses)) if (id !== site) for (const x of xs) others.push({ id, role: 'witness', raw: rawPublicKey(x) });
+  for (const [id, xs] of Object.entries(trust.sites)) if (id !== site) for (const x of xs) others.push({ id, role: 'site', raw: rawPublicKey(x) });
+  const witnesses = new Map<string, Buffer[]>();
+  for (const [id, xs] of Object.entries(trust.witnesses)) if (id !== site) witnesses.set(witnessName(id), xs.map(rawPublicKey));
+  return { site, siteKeys, others, witnesses };
+}
+
+/** One {"checkpoint","cosignatures"} record: signed by the site, each cosignature by one of its witnesses. */
+function checkCheckpoint(raw: unknown, tc: SiteTrust, at: string): CheckedCheckpoint {
+  const rec = (typeof raw === 'object' && raw !== null ? raw : {}) as { checkpoint?: unknown; cosignatures?: unknown };
+  const { site, siteKeys, others, witnesses } = tc;
+  const note = typeof rec.checkpoint === 'string' ? parseNote(rec.checkpoint) : null;
+  const body = note ? parseCheckpoint(note.body) : null;
+  const where = `${at}${body ? ` (size ${body.size})` : ''}`;
+  if (!note || !body) throw new Fail('bad_signature', where, 'the checkpoint is not a well-formed signed note');
+  if (body.origin !== logOrigin(site)) throw new Fail('bad_signature', where, `the checkpoint is for ${body.origin}, the bundle for ${logOrigin(site)}`);
+  checkLogSignature(note, site, siteKeys, others, where);
+  let cosignatures = 0;
+  let cosignedAt: Date | null = null;
+  for (const c of Array.isArray(rec.cosignatures) ? (rec.cosignatures as unknown[]) : []) {
+    if (typeof c !== 'string') throw new Fail('malformed_bundle', where, 'a cosignature is not a string');
+    const name = c.slice(2).split(' ')[0] ?? '';
+    const results = (witnesses.get(name) ?? []).map((pub) => checkCosignature(note.body, c, { name, publicRaw: pub }));
+    const good = results.find((r) => r.ok);
+    if (good?.ok) {
+      cosignatures++;
+      if (!cosignedAt || good.time > cosignedAt) cosignedAt = good.time;
+      continue;
+    }
+    // A cosignature made with the log's own key (or another site's) witnesses nothing.
+    const own = siteKeys.some((pub) => checkCosignature(note.body, c, { name, publicRaw: pub }).ok);
+    const other = own ? undefined : others.find((k) => k.role === 'site' && checkCosignature(note.body, c, { name, publicRaw: k.raw }).ok);
+    if (own) throw new Fail('cosigner_not_witness', where, `the cosignature "${name}" is made with a key of ${site} itself: a log cannot witness itself`);
+    if (other) throw new Fail('cosigner_not_witness', where, `the cosignature "${name}" is made with a key of site ${other.id}, which is not a witness`);
+    if (results.some((r) => !r.ok && r.reason === 'bad_signature')) throw new Fail('bad_signature', where, `the cosignature by ${name} does not verify`);
+    throw new Fail('unknown_key', where, `the cosignature by ${name} is by a key that was not given for a witness of ${site}`);
+  }
+  return { size: body.size, root: body.root, time: body.time, cosigned: cosignatures > 0, cosignatures, cosignedAt };
+}
+
+export interface LatestCheckpoint {
+  ok: boolean;
+  reason?: AuditReason;
+  message: string;
+  warnings: string[];
+  checkpoint?: { size: number; root: string; time: string; cosigned: boolean; cosignedAt: string | null };
+}
+
+/**
+ * A witness's latest checkpoint of `site`'s log (as `GET /admin/api/logs/<site>/checkpoint`
+ * answers it), verified with the same keys and rules as a bundle: what tells
+ * an auditor whether a bundle is the latest.
+ */
+export function verifyLatestCheckpoint(site: string, record: unknown, opts: VerifyOptions): LatestCheckpoint {
+  const warnings: string[] = [];
+  try {
+    const tc = trustFor(site, opts, warnings, 'the answer');
+    const c = checkCheckpoint(record, tc, 'the latest checkpoint');
+    if (!c.cosigned && !opts.allowUncosigned) throw new Fail('uncosigned', undefined, `the latest checkpoint of ${site} carries no cosignature by a witness of ${site}`);
+    if (!c.cosigned) warnings.push(UNCOSIGNED_WARNING);
+    return {
+      ok: true,
+      message: `latest checkpoint of ${site}: size ${c.size}, made ${c.time}${c.cosignedAt ? `, cosigned ${c.cosignedAt.toISOString()}` : ', not cosigned'}`,
+      warnings,
+      checkpoint: { size: c.size, root: c.root.toString('hex'), time: c.time, cosigned: c.cosigned, cosignedAt: c.cosignedAt?.toISOString() ?? null },
+    };
+  } catch (err) {
+    if (err instanceof Fail) return { ok: false, reason: err.reason, message: err.message, warnings };
+    throw err;
+  }
+}
+
+/** How many of the entry lines from position `from` on are leaf placeholders. */
+function placeholdersFrom(buf: Buffer, entriesFrom: number, from: number): number {
+  let at = entriesFrom;
+  for (let p = 0; p < from && at < buf.length; p++) at = lineAt(buf, at).next;
+  let n = 0;
+  for (; at < buf.length; at = lineAt(buf, at).next) if (isPlaceholderAt(buf, at)) n++;
+  return n;
+}
+
+/**
+ * The checkpoint must be signed by a key of the bundle's site. A signature by
+ * a key the auditor gave for someone else is named for what it is.
+ */
+function checkLogSignature(note: ParsedNote, site: string, siteKeys: Buffer[], others: KeyOf[], where: string): void {
+  const name = logOrigin(site);
   let sawBad = false;
-  for (const k of keys) {
-    const r = checkNoteSignature(note, k);
+  for (const publicRaw of siteKeys) {
+    const r = checkNoteSignature(note, { name, publicRaw });
     if (r === 'ok') return;
     if (r === 'bad') sawBad = true;
   }
+  const by = others.find((k) => checkNoteSignature(note, { name, publicRaw: k.raw }) === 'ok');
+  if (by?.role === 'witness')
+    throw new Fail('signed_by_witness', where, `the checkpoint of ${site}'s log is signed with a key of the witness ${by.id}, not of ${site}: a witness can never sign the log it witnesses`);
+  if (by) throw new Fail('signed_by_other_site', where, `the checkpoint of ${site}'s log is signed with a key of site ${by.id}, not of ${site}`);
   if (sawBad) throw new Fail('bad_signature', where, 'the checkpoint signature does not verify');
-  throw new Fail('unknown_key', where, 'the checkpoint is not signed by any key given');
+  throw new Fail('unknown_key', where, `the checkpoint is not signed by any key given for ${site}`);
 }
 
 function placeholder(line: string): { index: number; leaf: Buffer } | null {
@@ -275,8 +460,9 @@ function placeholder(line: string): { index: number; leaf: Buffer } | null {
  * The careful pass, entry by entry, run when the fast pass found something
  * wrong: it names the first bad entry and why (altered, missing, reordered).
  */
-function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, from = 0, prevLeaf = ZERO_HASH): MerkleTree {
+function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, site: string, from = 0, prevLeaf = ZERO_HASH): MerkleTree {
   const tree = new MerkleTree();
+  const siteAt = siteBytes(site);
   let prevHex = prevLeaf;
   summary.entries = 0;
   summary.placeholders = 0;
@@ -309,6 +495,11 @@ function hashEntries(buf: Buffer, lines: Lines, summary: AuditSummary, from = 0,
         p + 1 < lines.n && v1IndexAt(buf, lines.starts[p + 1]!, lines.ends[p + 1]!) >= 0 && buf.toString('latin1', lines.starts[p + 1]! + PREV_START, lines.starts[p + 1]! + PREV_END) === here;
       const bad = nextLinks ? p - 1 : p;
       throw new Fail('altered_entry', `entry ${bad}`, `entry ${bad} does not match the hash chain`);
+    }
+    if (!namesSite(buf, indexEndAt(buf, s, e), e, siteAt) && !summary.foreign) {
+      // Judged only once the rest holds: an altered line also fails this check, and is named altered by the chain or the root.
+      const named = /,"site":("(?:[^"\\]|\\.)*")/.exec(buf.toString('utf8', s, e))?.[1];
+      summary.foreign = { index: p, named: named ?? '(none)' };
     }
     const leaf = leafOf(buf, s, e);
     tree.append(leaf);
@@ -350,13 +541,13 @@ interface FastFailure {
  * not fail (a thread that never reported), it runs again from the start, and
  * that answer stands.
  */
-function carefulTree(buf: Buffer, from: number, summary: AuditSummary, fast: FastFailure): MerkleTree {
+function carefulTree(buf: Buffer, from: number, summary: AuditSummary, fast: FastFailure, site: string): MerkleTree {
   const lines = scanLines(buf, from, buf.length);
   const at = Math.min(fast.resumeAt, lines.n);
   if (at > 0) {
-    hashEntries(buf, lines, summary, at, Buffer.from(fast.leaves.buffer, fast.leaves.byteOffset + (at - 1) * 32, 32).toString('hex'));
+    hashEntries(buf, lines, summary, site, at, Buffer.from(fast.leaves.buffer, fast.leaves.byteOffset + (at - 1) * 32, 32).toString('hex'));
   }
-  return hashEntries(buf, lines, summary);
+  return hashEntries(buf, lines, summary, site);
 }
 
 /** From this many bytes of entries on (about 50,000 entries), a worker thread verifies the second half. */
@@ -392,8 +583,9 @@ function allocLevels(capacity: number, shared: boolean): Uint8Array[] {
  * into them at global positions, and only the nodes over the seam (one per
  * level) are hashed here at the end. Returns null when anything at all is wrong.
  */
-function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree | FastFailure {
+function fastTree(buf: Buffer, from: number, summary: AuditSummary, site: string): MerkleTree | FastFailure {
   const end = buf.length;
+  const siteAt = siteBytes(site);
   let mid = end;
   if (end - from >= PARALLEL_FROM_BYTES) {
     const nl = buf.indexOf(10, from + Math.floor((end - from) / 2));
@@ -402,7 +594,7 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
   if (mid >= end) {
     const lines = scanLines(buf, from, end);
     const levels = allocLevels(lines.n, false);
-    const r = hashRange(buf, lines, 0, levels);
+    const r = hashRange(buf, lines, 0, levels, siteAt);
     if (!r.ok) return { resumeAt: r.checked, leaves: levels[0] ?? new Uint8Array(0) };
     return treeOf(lines.n, r.placeholders, levels, summary);
   }
@@ -413,14 +605,14 @@ function fastTree(buf: Buffer, from: number, summary: AuditSummary): MerkleTree 
   }
   const status = new Int32Array(new SharedArrayBuffer(16));
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { file: shared.buffer, from: mid, to: end, status: status.buffer, stop: stop.buffer } });
+  const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { file: shared.buffer, from: mid, to: end, status: status.buffer, stop: stop.buffer, site } });
   worker.unref();
   try {
     const a = scanLines(shared, from, mid);
     const capacityB = Math.floor((end - mid + 1) / MIN_LINE_BYTES);
     const levels = allocLevels(a.n + capacityB, true);
     worker.postMessage({ levels: levels.map((l) => l.buffer), base: a.n, capacity: capacityB });
-    const ra = hashRange(shared, a, 0, levels, stop);
+    const ra = hashRange(shared, a, 0, levels, siteAt, stop);
     const leaves = levels[0]!;
     // A worker that never starts is given up on; once started it always reports (errors included).
     const started = waitWhile(status, 0, performance.now() + START_DEADLINE_MS) !== 0;

@@ -8,7 +8,7 @@ import { sha256Latin1 } from './sha256.js';
  * boundaries, index and hash-chain link of every line, its leaf hashed in
  * place, and every tree node whose leaves all lie in the range, written into
  * shared level buffers at their global positions. It only answers "all good"
- * or "something is wrong": the sequential pass in audit.ts then names the
+ * or "something is wrong" (a line of another site's log included): the sequential pass in audit.ts then names the
  * first bad entry and its reason.
  *
  * Hot-loop choices, measured on the 2-core CI machine: crypto.hash with a
@@ -99,6 +99,43 @@ export function v1IndexAt(buf: Buffer, s: number, e: number): number {
   return j === s + DIGITS_AT || j - (s + DIGITS_AT) > 15 || buf[j] !== 44 ? -1 : index;
 }
 
+const TIME_KEY = Buffer.from(',"time":"');
+
+/** Where the index digits of the v1 line at `s` end (at the comma after them). */
+export function indexEndAt(buf: Buffer, s: number, e: number): number {
+  let j = s + DIGITS_AT;
+  while (j < e && buf[j]! >= 48 && buf[j]! <= 57) j++;
+  return j;
+}
+
+/**
+ * The bytes an entry of `site`'s log carries right after its time:
+ * `,"site":<JSON string>,`. Compared at their place, they prove the entry's
+ * (first and, in the canonical encoding, only) site key names the bundle's site.
+ */
+export function siteBytes(site: string): Buffer {
+  return Buffer.from(`,"site":${JSON.stringify(site)},`);
+}
+
+/**
+ * Whether the v1 line [s, e), whose index ends at `j`, names the site whose
+ * `siteBytes` are given: the time string is skipped escape by escape (so a
+ * quote inside it cannot pass for its end), then the site must follow.
+ */
+export function namesSite(buf: Buffer, j: number, e: number, site: Uint8Array): boolean {
+  if (j + TIME_KEY.length > e) return false;
+  for (let k = 0; k < TIME_KEY.length; k++) if (buf[j + k] !== TIME_KEY[k]) return false;
+  let q = j + TIME_KEY.length;
+  for (; q < e; q++) {
+    const c = buf[q]!;
+    if (c === 92) q++;
+    else if (c === 34) break;
+  }
+  if (q + 1 + site.length > e) return false;
+  for (let k = 0; k < site.length; k++) if (buf[q + 1 + k] !== site[k]) return false;
+  return true;
+}
+
 /** Whether the 64 hex chars at buf[at] spell the 32 bytes at leaves[leafAt]. */
 export function linksTo(buf: Buffer, at: number, leaves: Uint8Array, leafAt: number): boolean {
   for (let k = 0; k < 32; k++) {
@@ -141,8 +178,8 @@ export interface RangeResult {
  * With `stop` (a word shared by the threads), a thread that finds something
  * wrong sets it, and one that sees it set gives up early.
  */
-export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[], stop?: Int32Array): RangeResult {
-  const r = hashRangeUntilStopped(buf, lines, base, levels, stop);
+export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[], site: Uint8Array, stop?: Int32Array): RangeResult {
+  const r = hashRangeUntilStopped(buf, lines, base, levels, site, stop);
   // The first thread to find something wrong stops the other: the careful pass takes over.
   if (!r.ok && stop) Atomics.store(stop, 0, 1);
   return r;
@@ -151,7 +188,7 @@ export function hashRange(buf: Buffer, lines: Lines, base: number, levels: Uint8
 /** How many lines (or nodes) between looks at the stop word. */
 const STOP_EVERY = 4096;
 
-function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[], stop: Int32Array | undefined): RangeResult {
+function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: Uint8Array[], site: Uint8Array, stop: Int32Array | undefined): RangeResult {
   const bytes = buf.buffer;
   const off = buf.byteOffset;
   const leaves = levels[0]!;
@@ -171,6 +208,7 @@ function hashRangeUntilStopped(buf: Buffer, lines: Lines, base: number, levels: 
     }
     if (s === 0 || v1IndexAt(buf, s, e) !== p) return { ok: false, placeholders, checked: i };
     if (i > 0 ? !linksTo(buf, s + PREV_START, leaves, leafAt - 32) : p === 0 && !isZeroLink(buf, s + PREV_START)) return { ok: false, placeholders, checked: i };
+    if (!namesSite(buf, indexEndAt(buf, s, e), e, site)) return { ok: false, placeholders, checked: i };
     const saved = buf[s - 1]!;
     buf[s - 1] = 0x00;
     put(leaves, leafAt, sha256Latin1(new Uint8Array(bytes, off + s - 1, e - s + 1)));

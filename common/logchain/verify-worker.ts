@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { DONE, FAILED, hashRange, scanLines, STARTED } from './verify-range.js';
+import { DONE, FAILED, hashRange, scanLines, siteBytes, STARTED } from './verify-range.js';
 
 /**
  * The second half of a bundle's entries, verified on its own thread. It finds
@@ -16,9 +16,11 @@ interface Job {
   status: SharedArrayBuffer;
   /** Set by whichever thread finds something wrong first; both stop early. */
   stop: SharedArrayBuffer;
+  /** The bundle's site: every entry must name it (siteBytes). */
+  site: string;
 }
 
-const { file, from, to, status, stop } = workerData as Job;
+const { file, from, to, status, stop, site } = workerData as Job;
 const st = new Int32Array(status);
 const stopWord = new Int32Array(stop);
 
@@ -42,6 +44,7 @@ try {
               lines,
               msg.base,
               msg.levels.map((l) => new Uint8Array(l)),
+              siteBytes(site),
               stopWord,
             )
           : { ok: false, placeholders: 0, checked: 0 };

@@ -4,6 +4,7 @@ import { CliError, defineCommands, print, type CliIo, type Flags } from '../../c
 import type { FeeContract } from '../../common/fees/contract.js';
 import type { Statement } from '../../common/fees/engine.js';
 import type { BundleHeader } from '../../common/logchain/audit.js';
+import { BUNDLE_KEYS_WARNING, TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from '../../common/logchain/trust.js';
 import { formatMoney } from '../../common/money.js';
 import type { PartnershipType } from '../../common/release/manifest.js';
 import { PARTNERSHIP_TYPES, readSyncTerms } from '../../common/sync/index.js';
@@ -44,8 +45,11 @@ function readJson(file: string, what: string): unknown {
 
 /**
  * tieup fees recompute: a statement recomputed from a verified log bundle alone
- * and compared line by line with the stored one. The verifier and the fee
- * engine are imported when it runs.
+ * and compared line by line with the stored one. The bundle is verified
+ * against the auditor's pinned keys, as `tieup audit verify` does: a bundle
+ * carries keys chosen by whoever made it, so they are used only when the
+ * auditor says --trust-bundle-keys. Only the verified prefix is counted. The
+ * verifier and the fee engine are imported when it runs.
  */
 async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
   const [{ readBundleFile, verifyBundle, EXIT_CODES }, { parseFeeContract }, { computeStatement, isPeriod }, { usageFromBundle }] = await Promise.all([
@@ -57,19 +61,25 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
   const bundleFile = flags.bundle;
   const period = flags.period;
   if (typeof bundleFile !== 'string' || !isPeriod(period)) {
-    throw new CliError('usage: tieup fees recompute --bundle <audit export> --period YYYY-MM [--contract <file>] [--statement <file>] [--offline]', 2);
+    throw new CliError(`usage: tieup fees recompute --bundle <audit export> --period YYYY-MM ${TRUST_USAGE} [--contract <file>] [--statement <file>] [--offline]`, 2);
   }
+  const choice = trustFromFlags(flags);
+  if (choice.trustBundleKeys) io.err(BUNDLE_KEYS_WARNING);
   let bundle: Buffer;
   try {
     bundle = readBundleFile(bundleFile);
   } catch (err) {
     throw new CliError(`cannot read ${bundleFile}: ${(err as Error).message}`, 2);
   }
-  const v = verifyBundle(bundle);
-  if (!v.ok) {
+  const v = verifyBundle(bundle, choice);
+  for (const w of v.warnings) if (w !== BUNDLE_KEYS_WARNING) io.err(`warning: ${w}`);
+  if (!v.tree || (!v.ok && v.reason !== 'unverified_entries')) {
     io.err(`the bundle does not verify (${v.reason}: ${v.message}); nothing is recomputed from it`);
     return EXIT_CODES[v.reason!];
   }
+  // Entries past the verified size are counted nowhere.
+  if (!v.ok) io.err(`warning: ${v.message}`);
+  const verifiedSize = v.summary.verifiedSize;
   const header = JSON.parse(bundle.subarray(0, bundle.indexOf(10)).toString('utf8')) as Omit<BundleHeader, 'contracts'> & { contracts?: { contract?: unknown; fees?: unknown }[] };
   let contract: FeeContract;
   let partnershipType: PartnershipType;
@@ -79,6 +89,7 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
     if (!raw) throw new CliError('the bundle carries no fee contract (export it with --with-contract) and no --contract was given', 2);
     const legacy = legacyTypes(raw, period);
     contract = parseFeeContract(legacy.contract);
+    if (contract.partner !== header.site) throw new CliError(`the fee contract is ${contract.partner}'s, the bundle is the log of ${header.site}`, 2);
     if (legacy.partnershipType) {
       partnershipType = legacy.partnershipType;
       typeFrom = 'the fee contract version in force (exported before the type moved to the sync terms)';
@@ -105,16 +116,20 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
         : await apiCall<Statement>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/fees/statements/${encodeURIComponent(contract.partner)}/${period}`);
   }
   // Count exactly the entries the stored statement rests on: its checkpoint, which the bundle must confirm.
-  let size = v.summary.largestSignedSize;
+  let size = verifiedSize;
   if (stored?.checkpoint) {
     size = stored.checkpoint.size;
-    if (size > v.tree!.size || v.tree!.root(size).toString('hex') !== stored.checkpoint.root) {
+    if (size > verifiedSize) {
+      io.err(`MISMATCH: the statement rests on checkpoint size ${size}, beyond what this bundle verifies (size ${verifiedSize})`);
+      return 1;
+    }
+    if (v.tree.root(size).toString('hex') !== stored.checkpoint.root) {
       io.err(`MISMATCH: the statement rests on checkpoint size ${size} with root ${stored.checkpoint.root}, which this bundle does not contain`);
       return 1;
     }
   }
   const usage = usageFromBundle(bundle, period, contract.timeZone, size);
-  usage.checkpoint = { site: header.site, size, root: size ? v.tree!.root(size).toString('hex') : '' };
+  usage.checkpoint = { site: header.site, size, root: size ? v.tree.root(size).toString('hex') : '' };
   const mine = computeStatement(contract, usage, partnershipType);
   const money = (a: number) => formatMoney({ amount: a, currency: mine.currency });
   io.out(`recomputed from ${bundleFile}: ${mine.partner} ${mine.period}, contract version ${mine.contractVersion}, ${partnershipType} partnership (from ${typeFrom}), log checkpoint size ${size}`);
@@ -148,8 +163,8 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
 export const feesCli = defineCommands('Fees:', [
   {
     name: 'fees recompute',
-    usage: '--bundle <audit export> --period YYYY-MM [--contract <file>] [--statement <file>] [--offline]',
-    summary: 'recompute a statement from a verified bundle alone and compare it\nline by line with the stored one (--url, or --statement); exit 0 if equal',
+    usage: `--bundle <audit export> --period YYYY-MM ${TRUST_USAGE} [--contract <file>] [--statement <file>] [--offline]`,
+    summary: 'recompute a statement from a bundle verified against pinned keys\n(as audit verify) and compare it line by line with the stored one\n(--url, or --statement); exit 0 if equal',
     options: {
       url: { type: 'string' },
       token: { type: 'string' },
@@ -158,6 +173,7 @@ export const feesCli = defineCommands('Fees:', [
       contract: { type: 'string' },
       statement: { type: 'string' },
       offline: { type: 'boolean' },
+      ...TRUST_OPTIONS,
     },
     run: (flags, _args, io) => feesRecompute(flags, io),
   },

@@ -1,25 +1,11 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { tokenOf, urlOf } from '../../common/cli/api.js';
-import { CliError, defineCommands, type Flags } from '../../common/cli/command.js';
-import type { VerifyKey } from '../../common/logchain/audit.js';
+import { apiCall, tokenOf, urlOf } from '../../common/cli/api.js';
+import { CliError, defineCommands } from '../../common/cli/command.js';
+import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from '../../common/logchain/trust.js';
 
 // The verifier and the Merkle proofs are imported when a command runs, not when the CLI starts.
 const audit = () => import('../../common/logchain/audit.js');
-
-async function readKeys(files: string[]): Promise<VerifyKey[]> {
-  const docs: unknown[] = [];
-  for (const f of files) {
-    try {
-      docs.push(JSON.parse(readFileSync(f, 'utf8')));
-    } catch (err) {
-      throw new CliError(`cannot read --keys ${f}: ${(err as Error).message}`, 2);
-    }
-  }
-  const keys = (await audit()).keysFromJwks(docs);
-  if (files.length && keys.length === 0) throw new CliError('the --keys files hold no Ed25519 public key', 2);
-  return keys;
-}
 
 async function readBundle(file: string | undefined): Promise<Buffer> {
   if (!file) throw new CliError('name the bundle file', 2);
@@ -30,8 +16,6 @@ async function readBundle(file: string | undefined): Promise<Buffer> {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`, 2);
   }
 }
-
-const keyFilesOf = (flags: Flags) => (flags.keys as string[] | undefined) ?? [];
 
 /**
  * Audit bundles: export one from the main site, and verify it, prove from it
@@ -90,39 +74,106 @@ export const logsCli = defineCommands('Audit (export against the main site; the 
   },
   {
     name: 'audit verify',
-    usage: '<file> [--keys <jwks.json>]...',
-    summary: 'recompute leaves, chain, roots, signatures;\nexit 0, or 10 altered, 11 missing, 12 reordered,\n13 truncated, 14 fork, 15 bad signature,\n16 unknown key, 17 no checkpoint, 18 malformed',
-    options: { keys: { type: 'string', multiple: true } },
+    usage: `<file> ${TRUST_USAGE}`,
+    summary:
+      "recompute leaves, chain, roots, signatures against keys bound to\nthe log's site and its witness; exit 0, or 10 altered, 11 missing,\n12 reordered, 13 truncated, 14 fork, 15 bad signature, 16 unknown key,\n17 no checkpoint, 18 malformed, 19 signed by the witness, 20 signed by\nanother site, 21 cosigned by a non-witness, 22 entry of another site,\n23 uncosigned, 24 entries past the last checkpoint, 25 one key in two roles",
+    options: TRUST_OPTIONS,
     args: 1,
     async run(flags, [file], io) {
       const { verifyBundle, EXIT_CODES } = await audit();
-      const r = verifyBundle(await readBundle(file), await readKeys(keyFilesOf(flags)));
+      const choice = trustFromFlags(flags);
+      const r = verifyBundle(await readBundle(file), choice);
       for (const w of r.warnings) io.err(`warning: ${w}`);
       if (r.ok) {
         io.out(r.message);
-        io.out(`site ${r.summary.site}, root at size ${r.summary.largestSignedSize}: ${r.summary.root ?? '(empty)'}`);
+        io.out(`site ${r.summary.site}, root at size ${r.summary.verifiedSize}: ${r.summary.root ?? '(empty)'}${r.warnings.length ? ' (see the warnings)' : ''}`);
         return 0;
+      }
+      if (r.reason === 'unverified_entries') {
+        // A verified prefix, never "ok": its counts exclude the unverified tail.
+        io.out(r.message);
+        io.out(`site ${r.summary.site}, root at size ${r.summary.verifiedSize}: ${r.summary.root ?? '(empty)'}; ${r.summary.unverified} entries after it unverified`);
+        return EXIT_CODES.unverified_entries;
       }
       io.err(`FAILED: ${r.reason}${r.at ? ` at ${r.at}` : ''}: ${r.message}`);
       return EXIT_CODES[r.reason!];
     },
   },
   {
+    name: 'audit latest',
+    usage: `--site <id> [--bundle <file>] ${TRUST_USAGE}`,
+    summary:
+      "ask the witness (the main site, --url) for its latest cosigned\ncheckpoint of a site's log and verify it with the pinned keys; with\n--bundle, exit 0 only if the bundle reaches it (26 stale, 14 fork)",
+    options: { url: { type: 'string' }, token: { type: 'string' }, site: { type: 'string' }, bundle: { type: 'string' }, json: { type: 'boolean' }, ...TRUST_OPTIONS },
+    async run(flags, _args, io) {
+      const site = flags.site;
+      if (typeof site !== 'string') throw new CliError(`usage: tieup audit latest --site <id> [--bundle <file>] ${TRUST_USAGE}`, 2);
+      const choice = trustFromFlags(flags);
+      const { verifyBundle, verifyLatestCheckpoint, EXIT_CODES } = await audit();
+      // Check the bundle first: a bundle that does not verify has nothing to compare.
+      const b = typeof flags.bundle === 'string' ? verifyBundle(await readBundle(flags.bundle), choice) : undefined;
+      if (b && !b.tree) {
+        io.err(`FAILED: the bundle does not verify (${b.reason}: ${b.message})`);
+        return EXIT_CODES[b.reason!];
+      }
+      if (b && b.summary.site !== site) throw new CliError(`the bundle is the log of ${b.summary.site}, not of ${site}`, 2);
+      const answer = await apiCall<{ checkpoint: string | null; cosignatures: string[]; witness: string | null; acceptedAt: string | null }>(
+        urlOf(flags),
+        tokenOf(flags),
+        'GET',
+        `/admin/api/logs/${encodeURIComponent(site)}/checkpoint`,
+      );
+      if (!answer.checkpoint) {
+        io.err(`the witness holds no checkpoint of ${site}'s log yet`);
+        return EXIT_CODES.no_checkpoint;
+      }
+      const latest = verifyLatestCheckpoint(site, answer, choice);
+      for (const w of latest.warnings) io.err(`warning: ${w}`);
+      if (!latest.ok || !latest.checkpoint) {
+        io.err(`FAILED: the witness's answer does not verify (${latest.reason}: ${latest.message})`);
+        return EXIT_CODES[latest.reason!];
+      }
+      const cp = latest.checkpoint;
+      if (flags.json) io.out(JSON.stringify({ site, ...cp, witness: answer.witness, acceptedAt: answer.acceptedAt }, null, 2));
+      else io.out(`${latest.message}; root ${cp.root}`);
+      if (!b) return 0;
+      const mine = b.summary.verifiedSize;
+      const mineRoot = mine ? b.tree!.root(mine).toString('hex') : '';
+      if (cp.size === mine && cp.root === mineRoot) {
+        io.out(`fresh: the bundle verifies up to size ${mine}, the witness's latest checkpoint`);
+        return b.ok ? 0 : EXIT_CODES[b.reason!];
+      }
+      if (cp.size === mine) {
+        io.err(`FAILED: fork: the bundle's root at size ${mine} is ${mineRoot}, the witness's latest checkpoint of that size has root ${cp.root}`);
+        return EXIT_CODES.fork;
+      }
+      if (cp.size < mine) {
+        io.err(`FAILED: fork: the bundle carries a checkpoint of size ${mine} cosigned by the witness, which now reports only size ${cp.size} (a rollback, or another history)`);
+        return EXIT_CODES.fork;
+      }
+      io.err(`STALE: the bundle verifies up to size ${mine}; the witness has cosigned size ${cp.size} (made ${cp.time}). Export a new bundle: its root at size ${mine} must still be ${mineRoot}`);
+      return EXIT_CODES.stale;
+    },
+  },
+  {
     name: 'audit prove',
-    usage: ['--file <bundle> --index <n> [--size <n>]', '--file <bundle> --from <size> [--size <n>]'],
-    summary: 'an inclusion proof (--index) or a consistency\nproof (--from), as JSON',
-    options: { file: { type: 'string' }, index: { type: 'string' }, from: { type: 'string' }, size: { type: 'string' }, to: { type: 'string' }, keys: { type: 'string', multiple: true } },
+    usage: [`--file <bundle> --index <n> [--size <n>] ${TRUST_USAGE}`, `--file <bundle> --from <size> [--size <n>] ${TRUST_USAGE}`],
+    summary: 'an inclusion proof (--index) or a consistency\nproof (--from), as JSON, within the verified size',
+    options: { file: { type: 'string' }, index: { type: 'string' }, from: { type: 'string' }, size: { type: 'string' }, to: { type: 'string' }, ...TRUST_OPTIONS },
     async run(flags, _args, io) {
       const { verifyBundle, EXIT_CODES } = await audit();
-      const r = verifyBundle(await readBundle(flags.file as string | undefined), await readKeys(keyFilesOf(flags)));
-      if (!r.ok || !r.tree) {
+      const r = verifyBundle(await readBundle(flags.file as string | undefined), trustFromFlags(flags));
+      for (const w of r.warnings) io.err(`warning: ${w}`);
+      if (!r.tree || (!r.ok && r.reason !== 'unverified_entries')) {
         io.err(`the bundle does not verify (${r.reason}: ${r.message}); no proof from it`);
         return EXIT_CODES[r.reason ?? 'malformed_bundle'];
       }
+      if (!r.ok) io.err(`warning: ${r.message}; proofs only up to size ${r.summary.verifiedSize}`);
       const tree = r.tree;
-      const defaultSize = r.summary.largestCosignedSize || r.summary.largestSignedSize;
-      const size = typeof flags.size === 'string' ? Number(flags.size) : typeof flags.to === 'string' ? Number(flags.to) : defaultSize;
-      if (!Number.isSafeInteger(size) || size < 1 || size > tree.size) throw new CliError(`--size must be between 1 and ${tree.size}`, 2);
+      // Only what a verified checkpoint covers can be proven: never an entry of an unverified tail.
+      const verified = r.summary.verifiedSize;
+      const size = typeof flags.size === 'string' ? Number(flags.size) : typeof flags.to === 'string' ? Number(flags.to) : verified;
+      if (!Number.isSafeInteger(size) || size < 1 || size > verified) throw new CliError(`--size must be between 1 and ${verified} (the verified size)`, 2);
       const cp = r.checkpoints!.find((c) => c.size === size);
       if (typeof flags.index === 'string') {
         const index = Number(flags.index);

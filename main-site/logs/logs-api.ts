@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import { logOrigin, witnessName } from '../../common/logchain/note.js';
 import { LOGS_SHIP } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
@@ -44,6 +45,21 @@ export function logsOverview(ctx: SiteContext, witness: Witness) {
   return { sites };
 }
 
+/**
+ * The latest checkpoint of a site's log as this site holds it: a partner's as
+ * witnessed and cosigned here, or this site's own (which nobody cosigns).
+ */
+export function latestCheckpoint(ctx: SiteContext, witness: Witness, site: string) {
+  if (site === ctx.config.siteId) {
+    const own = ctx.logStore.latestCheckpoint();
+    return { site, origin: logOrigin(site), witness: null, checkpoint: own?.note ?? null, cosignatures: [] as string[], acceptedAt: null };
+  }
+  const peer = ctx.peers.get(site);
+  if (!peer || peer.role !== 'partner') throw logsErrors.site_not_found(`no log for site "${site}"`);
+  const cp = witness.store.latestCheckpoint(site);
+  return { site, origin: logOrigin(site), witness: witnessName(ctx.config.siteId), checkpoint: cp?.note ?? null, cosignatures: cp ? [cp.cosignature] : [], acceptedAt: cp?.acceptedAt ?? null };
+}
+
 const isoOrNull = (v: unknown, name: string): string | null => {
   if (v === undefined || v === '') return null;
   if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw logsErrors.invalid_request(`${name} must be an ISO 8601 time`);
@@ -55,6 +71,10 @@ export function logsApi(ctx: SiteContext, witness: Witness, feeContract: (site: 
   const r = express.Router();
   r.get('/logs', (_req, res) => {
     res.json(logsOverview(ctx, witness));
+  });
+  // What an auditor asks the witness to learn whether a bundle is the latest (tieup audit latest).
+  r.get('/logs/:site/checkpoint', (req: Request, res: Response) => {
+    res.json(latestCheckpoint(ctx, witness, String(req.params.site)));
   });
   r.get('/logs/:site/bundle', async (req: Request, res: Response) => {
     const from = isoOrNull(req.query.from, 'from');
