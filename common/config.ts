@@ -6,6 +6,7 @@ import { syncConfig as mainSyncConfig } from '../main-site/sync/config.js';
 import { syncConfig as partnerSyncConfig } from '../partner-site/sync/config.js';
 import { logsConfig as partnerLogsConfig } from '../partner-site/logs/config.js';
 import { shopConfig as partnerShopConfig } from '../partner-site/shop/config.js';
+import { shopConfig as mainShopConfig } from '../main-site/shop/config.js';
 
 export { envName, type ConfigSlice } from './config-slice.js';
 
@@ -70,7 +71,7 @@ export type GroundConfig = Omit<Ground, 'publicUrl' | 'dbFile'> & {
  * serve both kinds of site; and loadConfig needs no site definition, which
  * the ground floor cannot import.
  */
-export const CONFIG_SLICES = [mainSyncConfig, partnerSyncConfig, partnerLogsConfig, partnerShopConfig] as const;
+export const CONFIG_SLICES = [mainSyncConfig, partnerSyncConfig, partnerLogsConfig, partnerShopConfig, mainShopConfig] as const;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 type SliceShapes<S extends readonly ConfigSlice[]> = UnionToIntersection<S[number]['shape']> extends infer X extends ConfigShape ? X : never;
