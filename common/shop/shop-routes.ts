@@ -111,8 +111,9 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const cart = o.cartCookie.read(req.headers.cookie);
     return { user: s?.session.userId ?? null, session: s?.logId ?? (cart ? o.cartCookie.logId(cart) : null) };
   };
-  const sendPage = (req: Request, res: Response, view: ContentView, status: number, title: string, html: string, kind: 'tie-up' | 'original' = 'original') => {
-    const body = view.wrap(title, html, { path: req.path, kind });
+  /** A page answered for this shopper; cart, checkout and order pages (the default) are logged as kind shop: shop actions, not page views of content. */
+  const sendPage = (req: Request, res: Response, view: ContentView, status: number, title: string, html: string, kind: 'tie-up' | 'original' | 'shop' = 'shop') => {
+    const body = view.wrap(title, html, { path: req.path, kind: kind === 'shop' ? 'original' : kind });
     res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
     logPageView(o.log, req, res, kind, Buffer.byteLength(body), view.release?.number ?? null, who(req));
   };
