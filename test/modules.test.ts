@@ -66,7 +66,7 @@ describe('tieup modules', () => {
     );
     assert.deepEqual(
       mod('partner', 'shop').config.map((c) => c.env),
-      ['TIEUP_SHOP_STATE_MS'],
+      ['TIEUP_SHOP_STATE_MS', 'TIEUP_SHOP_SETTLE_MS'],
     );
     assert.deepEqual(
       mod('partner', 'site').cli.map((c) => c.name),

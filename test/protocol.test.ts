@@ -8,6 +8,7 @@ import { fromRoot } from '../common/paths.js';
 import {
   ALL_ENDPOINTS,
   LOGS_SHIP,
+  SHOP_ORDER_BY_KEY,
   SHOP_PARTNER_ORDERS,
   SHOP_STATE,
   SYNC_BLOBS,
@@ -623,6 +624,8 @@ describe('protocol: the declarations describe what the sites send and answer tod
     assert.equal((await s.placeOrder('shop', 'pickup', { name: '', street: '', postcode: '', city: '', country: '' })).status, 303);
     await s.agent.get('/account').expect(200);
     assert.deepEqual((await api(main, 'GET', '/admin/api/partner-orders')).body.unreachable, []);
+    // A partner that lost an order's answer asks for it by idempotency key (here one never used: not found, and closed).
+    assert.equal((await north.ctx.client.send('main', SHOP_ORDER_BY_KEY, { idempotencyKey: 'never-used-key-0123456789' })).body.order, null);
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);

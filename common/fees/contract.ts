@@ -44,6 +44,12 @@ export const feeTermsSchema = z
       .max(20)
       .default([]),
     handlingFee: z.object({ bps, fixed: amount, min: amount, max: amount }).strict().optional(),
+    /**
+     * What counts as a page access (docs/fees.md): "page-views" (default) only
+     * successful views (2xx, or 304) of tie-up and original pages; "all-answers",
+     * the rule before it, every answer below 400 of a page, shop pages included.
+     */
+    accessCounting: z.enum(['page-views', 'all-answers']).default('page-views'),
   })
   .strict()
   .superRefine((t, ctx) => {

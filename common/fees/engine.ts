@@ -3,13 +3,24 @@ import { versionOn, type FeeContract } from './contract.js';
 import type { PartnershipType } from '../release/manifest.js';
 import { applyBps, assertCurrency, formatMoney, roundDiv } from '../money.js';
 
+/** What counts as a page access: see the fee terms' accessCounting and docs/fees.md. */
+export type AccessCounting = 'page-views' | 'all-answers';
+
+export type ContentUsage = { tieUpPages: number; originalPages: number; tieUpBytes: number; originalBytes: number };
+
 /** What a period's statement counts, all from verified log entries. */
 export interface Usage {
   /** Calendar month "YYYY-MM" in the contract's time zone. */
   period: string;
+  /** Successful page views (2xx or 304) of tie-up and original pages; never shop pages, assets, redirects or errors. */
   pageAccesses: { tieUp: number; original: number };
   uniqueUsers: number;
-  content: { tieUpPages: number; originalPages: number; tieUpBytes: number; originalBytes: number };
+  /** Distinct tie-up and original pages served (200) and their sizes; shop pages are not content. */
+  content: ContentUsage;
+  /** The same inputs as the rule "all-answers" counts them (every page answer below 400, shop pages as original). Absent: equal to the above. */
+  answers?: { pageAccesses: { tieUp: number; original: number }; content: ContentUsage };
+  /** Answers that are not page accesses, each under its own kind: shown, never counted as accesses under "page-views". */
+  otherAccesses?: { shopActions: number; errors: number; assets: number; other: number };
   /** Orders on tie-up goods placed in the period (amount in minor units). */
   orders: { id: string; amount: number; currency: string }[];
   /** Cancellations and refunds recorded in the period, of orders from this or an earlier period. */
@@ -35,6 +46,8 @@ export interface Statement {
   contractVersion: string;
   /** The partnership type the statement was computed for (from the partner's sync terms). */
   partnershipType: PartnershipType;
+  /** What was counted as a page access. Absent on statements computed before the rule existed: those counted "all-answers". */
+  accessCounting?: AccessCounting;
   rounding: string;
   lines: StatementLine[];
   total: number;
@@ -61,11 +74,14 @@ export const isPeriod = (v: unknown): v is string => typeof v === 'string' && PE
  * auditor recompute it from an exported log bundle. The partnership type comes
  * from the partner's sync terms (its one home), not from the fee contract.
  */
-export function computeStatement(contract: FeeContract, usage: Usage, partnershipType: PartnershipType): Statement {
-  if (!isPeriod(usage.period)) throw new FeeError(`period must be YYYY-MM, got "${usage.period}"`);
-  const version = versionOn(contract, `${usage.period}-01`);
-  if (!version) throw new FeeError(`no contract version of ${contract.partner} is in force on ${usage.period}-01`);
+export function computeStatement(contract: FeeContract, measured: Usage, partnershipType: PartnershipType, opts: { accessCounting?: AccessCounting } = {}): Statement {
+  if (!isPeriod(measured.period)) throw new FeeError(`period must be YYYY-MM, got "${measured.period}"`);
+  const version = versionOn(contract, `${measured.period}-01`);
+  if (!version) throw new FeeError(`no contract version of ${contract.partner} is in force on ${measured.period}-01`);
   const t = version.terms;
+  // A closed statement is recomputed by the rule it was computed with (opts), like its partnership type.
+  const accessCounting: AccessCounting = opts.accessCounting ?? t.accessCounting ?? 'page-views';
+  const usage: Usage = accessCounting === 'all-answers' && measured.answers ? { ...measured, ...measured.answers } : measured;
   const cur = contract.currency;
   assertCurrency(cur);
   const money = (a: number) => formatMoney({ amount: a, currency: cur });
@@ -97,6 +113,10 @@ export function computeStatement(contract: FeeContract, usage: Usage, partnershi
 
   // 3. Contribution discount: the partner's original pages drew visitors.
   const { tieUp, original } = usage.pageAccesses;
+  // Shown beside the counts so a reader sees what was left out and why (no amount depends on them).
+  const o = measured.otherAccesses;
+  const notCounted: Record<string, number> =
+    o && accessCounting === 'page-views' ? { shopActionsNotCounted: o.shopActions, errorsNotCounted: o.errors, assetsNotCounted: o.assets, otherNotCounted: o.other } : {};
   const accesses = tieUp + original;
   let discounted = 0;
   if (t.contributionDiscount.length) {
@@ -110,7 +130,15 @@ export function computeStatement(contract: FeeContract, usage: Usage, partnershi
       formula: tier
         ? `original pages drew ${original} of ${accesses} page accesses (${(shareBps / 100).toFixed(2)}%, rounded down), at least ${(tier.minOriginalShareBps / 100).toFixed(2)}%: ${(tier.discountBps / 100).toFixed(2)}% of the base fee ${money(base)}`
         : `original pages drew ${original} of ${accesses} page accesses (${(shareBps / 100).toFixed(2)}%), below the first tier: no discount`,
-      inputs: { originalAccesses: original, tieUpAccesses: tieUp, originalShareBps: shareBps, tierMinShareBps: tier?.minOriginalShareBps ?? null, discountBps: tier?.discountBps ?? 0 },
+      inputs: {
+        originalAccesses: original,
+        tieUpAccesses: tieUp,
+        originalShareBps: shareBps,
+        tierMinShareBps: tier?.minOriginalShareBps ?? null,
+        discountBps: tier?.discountBps ?? 0,
+        accessCounting,
+        ...notCounted,
+      },
       amount: 0 - d,
     });
   }
@@ -136,7 +164,7 @@ export function computeStatement(contract: FeeContract, usage: Usage, partnershi
       formula: bands.length
         ? `base fee ${money(base)} times the access-weighted rate of ${bands.join(', ')}, over ${accesses} accesses${d < raw ? ' (capped so discounts never exceed the base fee)' : ''}`
         : `${accesses} accesses, below the first threshold: no incentive`,
-      inputs: { accesses, weightedBps: accesses === 0 ? 0 : Number(weighted) / accesses },
+      inputs: { accesses, weightedBps: accesses === 0 ? 0 : Number(weighted) / accesses, accessCounting },
       amount: 0 - d,
     });
   }
@@ -164,15 +192,16 @@ export function computeStatement(contract: FeeContract, usage: Usage, partnershi
 
   return {
     partner: contract.partner,
-    period: usage.period,
+    period: measured.period,
     currency: cur,
     timeZone: contract.timeZone,
     contractVersion: version.effectiveFrom,
     partnershipType,
+    accessCounting,
     rounding: ROUNDING_RULE,
     lines,
     total: lines.reduce((s, l) => s + l.amount, 0),
-    checkpoint: usage.checkpoint,
+    checkpoint: measured.checkpoint,
   };
 }
 

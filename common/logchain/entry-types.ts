@@ -44,7 +44,13 @@ export interface EntryType<P = unknown> {
   readonly entry: z.ZodType<EntryFields>;
 }
 
-export const PAGE_KINDS = ['tie-up', 'original', 'asset', 'none'] as const;
+/**
+ * What a page entry answered: tie-up or original content, an asset, nothing
+ * (the 404 page), or a page of the shop's own machinery (cart, checkout, order
+ * pages; since fees count successful page views only, docs/fees.md). A kind was
+ * added rather than a meaning changed: older entries keep their bytes.
+ */
+export const PAGE_KINDS = ['tie-up', 'original', 'asset', 'none', 'shop'] as const;
 export const UA_CLASSES = ['browser', 'mobile', 'bot', 'other'] as const;
 
 /** `time` as the log writes it: UTC, ISO 8601 with milliseconds. */

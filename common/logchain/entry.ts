@@ -15,7 +15,8 @@ import { leafHash } from './merkle.js';
  *   type     the entry type, registered by the module that writes it (entry-types.ts):
  *            page (sync), order, cancel, refund (shop)
  *   path     request path (no query string)
- *   kind     tie-up | original | asset | none
+ *   kind     tie-up | original | asset | none | shop (cart, checkout and order pages; written
+ *            as original before fees counted successful page views only)
  *   release  release number served, or null
  *   status   HTTP status
  *   bytes    response body bytes
@@ -28,7 +29,7 @@ import { leafHash } from './merkle.js';
 export const ENTRY_VERSION = 1;
 export const ZERO_HASH = '0'.repeat(64);
 
-export type PageKind = 'tie-up' | 'original' | 'asset' | 'none';
+export type PageKind = 'tie-up' | 'original' | 'asset' | 'none' | 'shop';
 export type UaClass = 'browser' | 'mobile' | 'bot' | 'other';
 
 export interface EntryFields {

@@ -30,6 +30,8 @@ export const statementUsage = z.strictObject({
   content: z.strictObject({ tieUpPages: count, originalPages: count, tieUpBytes: count, originalBytes: count }),
   orders: z.array(z.strictObject({ id: z.string().min(1).max(64), amount: orderAmount, currency })).max(STATEMENT_LIMITS.maxOrders),
   reversals: z.array(z.strictObject({ orderId: z.string().min(1).max(64), orderAmount, currency, kind: z.enum(['cancel', 'refund']) })).max(STATEMENT_LIMITS.maxOrders),
+  /** Answers that are not page accesses, each under its own kind (absent on statements from before the rule). */
+  otherAccesses: z.strictObject({ shopActions: count, errors: count, assets: count, other: count }).optional(),
 });
 
 /** The main site's PartnerStatement: the fee engine's statement plus its status and usage. */
@@ -40,6 +42,8 @@ export const feesStatementAnswer = z.strictObject({
   timeZone: z.string().min(1).max(64),
   contractVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a contract version is its effectiveFrom date'),
   partnershipType: z.enum(['link', 'template', 'content']),
+  /** What counted as a page access; absent on statements computed before the rule existed ("all-answers"). */
+  accessCounting: z.enum(['page-views', 'all-answers']).optional(),
   rounding: z.string().max(500),
   lines: z.array(statementLine).max(STATEMENT_LIMITS.maxLines),
   total: z.int(),

@@ -2,7 +2,7 @@ import type { AnyEndpoint } from './endpoint.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
 import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE } from './peer.js';
-import { SHOP_CONSULT, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
+import { SHOP_CONSULT, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
 import { USERS_LOGIN, USERS_REGISTER } from './users.js';
 
@@ -35,5 +35,7 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   SHOP_CONSULT,
   SHOP_STATE,
   SHOP_ORDER_STATUS,
+  SHOP_ORDER_BY_KEY,
+  SHOP_ORDER_CONFIRM,
   SHOP_PARTNER_ORDERS,
 ];

@@ -97,7 +97,40 @@ export const SHOP_ORDER_PLACE = defineEndpoint({
   path: '/s2s/shop/orders',
   request: entrustedOrderRequest,
   response: entrustedOrderAnswer,
-  errors: ['unknown_user', 'unknown_product', 'idempotency_key_reused', 'out_of_stock'],
+  errors: ['unknown_user', 'unknown_product', 'idempotency_key_reused', 'idempotency_key_closed', 'out_of_stock'],
+  callers: 'partner',
+});
+
+const idempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{16,80}$/, 'idempotencyKey is 16-80 letters, digits, "-" or "_"');
+
+/**
+ * A partner that lost the answer to an entrusted order asks what became of it.
+ * The answer is final: the order the key made, or null, in which case the main
+ * site closes the key at once (a late copy of the request is then refused with
+ * idempotency_key_closed), so "not found" can never turn into an order later.
+ */
+export const SHOP_ORDER_BY_KEY = defineEndpoint({
+  name: 'shop.order-by-key',
+  method: 'POST',
+  path: '/s2s/shop/orders/by-key',
+  request: z.strictObject({ idempotencyKey }),
+  response: z.strictObject({ order: mainOrder.nullable() }),
+  errors: [],
+  callers: 'partner',
+});
+
+/**
+ * The partner has recorded these entrusted orders (by the main site's ids): the
+ * main site stops listing them as unconfirmed and never expires them. Ids of
+ * other partners' orders, or unknown ones, are left out of the answer.
+ */
+export const SHOP_ORDER_CONFIRM = defineEndpoint({
+  name: 'shop.order-confirm',
+  method: 'POST',
+  path: '/s2s/shop/orders/confirm',
+  request: z.strictObject({ ids: z.array(orderId).min(1).max(SHOP_LIMITS.maxStatusIds) }),
+  response: z.strictObject({ confirmed: z.array(orderId).max(SHOP_LIMITS.maxStatusIds) }),
+  errors: [],
   callers: 'partner',
 });
 

@@ -42,6 +42,14 @@ export class S2SCallError extends AppError {
   }
 }
 
+/** Errors of the connection phase: the request was never sent. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether a failed call certainly never reached the peer (so it changed nothing there). */
+export function neverSent(err: unknown): boolean {
+  return err instanceof S2SCallError && err.clientCode === 'peer_unreachable' && err.details?.notSent === true;
+}
+
 const RESPONSE_CODE: Partial<Record<AuthCode, S2SClientCode>> = {
   malformed_token: 'response_malformed',
   bad_algorithm: 'response_malformed',
@@ -197,7 +205,9 @@ export class S2SClient {
       respBytes = Buffer.from(await res.body.arrayBuffer());
     } catch (err) {
       if (deadline?.aborted) throw this.fail(peer.id, 'peer_unreachable', `no answer from "${peer.id}" within ${timeoutMs} ms`);
-      throw this.fail(peer.id, 'peer_unreachable', `cannot reach "${peer.id}" at ${peer.baseUrl}: ${(err as Error).message}`);
+      // A connection never made means the peer never saw the request: a caller whose request changes state may say "nothing happened".
+      const notSent = CONNECT_FAILURES.has(String((err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code));
+      throw this.fail(peer.id, 'peer_unreachable', `cannot reach "${peer.id}" at ${peer.baseUrl}: ${(err as Error).message}`, notSent ? { notSent: true } : undefined);
     }
     const receivedAt = Date.now();
 

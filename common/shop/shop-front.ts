@@ -30,8 +30,8 @@ export function mountShopFront(app: express.Express, ctx: SiteContext, o: { view
 /** The shopper's orders on the account page. */
 export function accountOrders(backend: ShopBackend): AccountSection {
   return async ({ userId }) => {
-    const { orders, note } = await backend.ordersFor(userId);
-    return accountOrdersHtml(orders, note);
+    const { orders, note, pending } = await backend.ordersFor(userId);
+    return accountOrdersHtml(orders, note, pending);
   };
 }
 

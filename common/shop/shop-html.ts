@@ -79,8 +79,9 @@ export interface CartLineView {
   available: number | null;
 }
 
-export function cartHtml(lines: CartLineView[], csrf: string, notice?: string): string {
-  const note = notice ? `<p class="notice" role="status">${e(notice)}</p>` : '';
+export function cartHtml(lines: CartLineView[], csrf: string, notice?: string, pendingRef?: string): string {
+  const pending = pendingRef ? ` <a href="/checkout/pending/${encodeURIComponent(pendingRef)}">See the order being confirmed</a>.` : '';
+  const note = notice ? `<p class="notice" role="status">${e(notice)}${pending}</p>` : '';
   if (lines.length === 0) return `<h1>Your cart</h1>${note}<p>Your cart is empty. <a href="/shop">Browse the shop</a>.</p>`;
   const groups = new Map<string, { label: string; lines: CartLineView[] }>();
   for (const l of lines) {
@@ -152,8 +153,28 @@ ${o.state === 'accepted' ? `<p class="next-step">${e(nextStepText(o.settlement, 
 <p><a href="/account">All your orders</a> · <a href="/shop">Continue shopping</a></p>`;
 }
 
-export function accountOrdersHtml(orders: OrderView[], note?: string): string {
-  const n = note ? `<p class="notice">${e(note)}</p>` : '';
+/** An order whose answer from the central warehouse was lost: what the shopper is told until it is settled. */
+export function confirmingHtml(p: { lines: { name: string; qty: number }[]; total: number; currency: string; since: string }): string {
+  return `<h1>We are confirming your order</h1>
+<p class="notice" role="status">Your order was sent to the central warehouse, but its answer did not reach us, so we do not know yet whether it was placed. We are asking the warehouse; nothing will be ordered twice.</p>
+<ul class="order-lines">${p.lines.map((l) => `<li>${l.qty} × ${e(l.name)}</li>`).join('')}</ul>
+<p class="total">Total: <strong>${money(p.total, p.currency)}</strong> · sent ${e(p.since.slice(0, 16).replace('T', ' '))} UTC</p>
+<p>Reload this page in a minute to see the outcome. Until then your cart is kept as it was and cannot be changed or checked out, so this order cannot be placed a second time.</p>
+<p><a href="/account">Your orders</a></p>`;
+}
+
+/** A lost answer settled as "not placed": the truth, and the way back. */
+export function notPlacedHtml(): string {
+  return `<h1>Your order was not placed</h1>
+<p class="notice" role="status">The central warehouse has no order from that checkout, so nothing was ordered or charged. Your cart is unlocked and as you left it.</p>
+<p><a class="button" href="/cart">Back to your cart</a></p>`;
+}
+
+export function accountOrdersHtml(orders: OrderView[], note?: string, pending: { ref: string }[] = []): string {
+  const p = pending
+    .map((x) => `<p class="notice" role="status">An order is being confirmed with the central warehouse: <a href="/checkout/pending/${encodeURIComponent(x.ref)}">see its state</a>.</p>`)
+    .join('');
+  const n = (note ? `<p class="notice">${e(note)}</p>` : '') + p;
   if (orders.length === 0) return `<h2>Your orders</h2>${n}<p>No orders yet.</p>`;
   return `<h2>Your orders</h2>${n}<table class="orders"><thead><tr><th>Order</th><th>Placed</th><th>Total</th><th>State</th></tr></thead><tbody>${orders
     .map(

@@ -11,7 +11,20 @@ import type { CurrentShopper, ShopperSessions } from '../users/index.js';
 import type { Product } from '../render/catalog.js';
 import type { CartCookie } from './cart-cookie.js';
 import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
-import { CSRF_SLOT, availabilityText, cartHtml, categoryHtml, checkoutHtml, confirmationHtml, productHtml, searchHtml, shopIndexHtml, type CartLineView } from './shop-html.js';
+import {
+  CSRF_SLOT,
+  availabilityText,
+  cartHtml,
+  categoryHtml,
+  checkoutHtml,
+  confirmationHtml,
+  confirmingHtml,
+  notPlacedHtml,
+  productHtml,
+  searchHtml,
+  shopIndexHtml,
+  type CartLineView,
+} from './shop-html.js';
 
 export interface CheckoutGroup {
   id: string;
@@ -26,7 +39,26 @@ export interface PlaceRequest {
   settlement: Settlement;
   address: DeliveryAddress | null;
   idempotencyKey: string;
+  /** The store key of the cart the order comes from (locked while its outcome is unknown). */
+  cartKey?: string;
+  /** The session id the access log records for this shopper. */
+  logSession?: string | null;
 }
+
+/** An order sent on whose outcome is not known yet (its answer was lost): the shopper's page is /checkout/pending/<ref>. */
+export interface PendingOrder {
+  pending: true;
+  ref: string;
+}
+
+/** What settling a cart's open attempts found: an attempt still unknown locks the cart; placed orders left it. */
+export interface CartSettlement {
+  locked: PendingOrder | null;
+  placed: OrderView[];
+}
+
+export type PendingView =
+  { state: 'unknown'; lines: { name: string; qty: number }[]; total: number; currency: string; since: string } | { state: 'placed'; order: OrderView } | { state: 'not_placed' };
 
 /**
  * What differs between the main site and a partner: who processes an order,
@@ -36,9 +68,13 @@ export interface PlaceRequest {
 export interface ShopBackend {
   groupOf(p: Product): CheckoutGroup;
   available(p: Product): number | null;
-  place(r: PlaceRequest): Promise<OrderView>;
-  ordersFor(userId: string): Promise<{ orders: OrderView[]; note?: string }>;
+  /** The order, or a pending one when the answer of whoever processes it was lost. */
+  place(r: PlaceRequest): Promise<OrderView | PendingOrder>;
+  ordersFor(userId: string): Promise<{ orders: OrderView[]; note?: string; pending?: PendingOrder[] }>;
   order(userId: string, number: string): Promise<OrderView | undefined>;
+  /** Where orders can be left pending (a partner's entrusted orders): settles a cart's open attempts before it may change or check out. */
+  settleCart?(cartKey: string): Promise<CartSettlement>;
+  pendingOrder?(userId: string, ref: string): Promise<PendingView | undefined>;
 }
 
 export interface ShopRoutesOptions {
@@ -75,8 +111,9 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const cart = o.cartCookie.read(req.headers.cookie);
     return { user: s?.session.userId ?? null, session: s?.logId ?? (cart ? o.cartCookie.logId(cart) : null) };
   };
-  const sendPage = (req: Request, res: Response, view: ContentView, status: number, title: string, html: string, kind: 'tie-up' | 'original' = 'original') => {
-    const body = view.wrap(title, html, { path: req.path, kind });
+  /** A page answered for this shopper; cart, checkout and order pages (the default) are logged as kind shop: shop actions, not page views of content. */
+  const sendPage = (req: Request, res: Response, view: ContentView, status: number, title: string, html: string, kind: 'tie-up' | 'original' | 'shop' = 'shop') => {
+    const body = view.wrap(title, html, { path: req.path, kind: kind === 'shop' ? 'original' : kind });
     res.status(status).set('Cache-Control', 'no-store').type('html').send(body);
     logPageView(o.log, req, res, kind, Buffer.byteLength(body), view.release?.number ?? null, who(req));
   };
@@ -132,20 +169,61 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     logPageView(o.log, req, res, page.product.source, bytes, view.release?.number ?? null, who(req));
   });
 
-  const showCart = (req: Request, res: Response, status: number, notice?: string) => {
+  const showCart = (req: Request, res: Response, status: number, notice?: string, pendingRef?: string) => {
     const view = o.view();
     const cartId = o.cartCookie.ensure(req, res);
     const cart = o.carts.get(o.cartCookie.storeKey(cartId));
-    sendPage(req, res, view, status, 'Your cart', cartHtml(cartLines(view, cart.items), o.cartCookie.token(cartId), notice));
+    sendPage(req, res, view, status, 'Your cart', cartHtml(cartLines(view, cart.items), o.cartCookie.token(cartId), notice, pendingRef));
   };
   const csrfRefused = 'The form expired or was not sent from this shop (CSRF check). Nothing was changed; please try again.';
 
-  r.get('/cart', (req, res) => showCart(req, res, 200));
+  /**
+   * Before a cart changes or is checked out: orders sent from it whose answer
+   * was lost are settled with whoever processes them. While one cannot be
+   * settled the cart is locked; one that turns out placed took its goods out
+   * of the cart. Either way the shopper is told, and the request stops here
+   * (true) rather than act on a cart that is not what they saw.
+   */
+  const settledFirst = async (req: Request, res: Response, storeKey: string, viewOnly = false): Promise<boolean> => {
+    if (!o.backend.settleCart) return false;
+    const s = await o.backend.settleCart(storeKey);
+    if (s.locked) {
+      showCart(
+        req,
+        res,
+        viewOnly ? 200 : 409,
+        'We are confirming your last order with the central warehouse, so your cart is locked until we know whether it was placed. Nothing was changed.',
+        s.locked.ref,
+      );
+      return true;
+    }
+    if (s.placed.length) {
+      const numbers = s.placed.map((x) => x.number).join(', ');
+      showCart(req, res, viewOnly ? 200 : 409, `Your order ${numbers} was placed: its goods left your cart (see your orders under Account). Nothing else was changed.`);
+      return true;
+    }
+    return false;
+  };
 
-  r.post('/cart/add', form, (req, res) => {
+  r.get('/cart', async (req, res, next) => {
+    try {
+      const cartId = o.cartCookie.read(req.headers.cookie);
+      if (cartId && (await settledFirst(req, res, o.cartCookie.storeKey(cartId), true))) return;
+      showCart(req, res, 200);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  r.post('/cart/add', form, async (req, res, next) => {
     const cartId = o.cartCookie.read(req.headers.cookie);
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (!o.cartCookie.check(cartId, b._csrf)) return showCart(req, res, 403, csrfRefused);
+    try {
+      if (await settledFirst(req, res, o.cartCookie.storeKey(cartId!))) return;
+    } catch (err) {
+      return next(err);
+    }
     const view = o.view();
     const product = typeof b.product === 'string' ? view.catalog.get(b.product) : undefined;
     const qty = Number(b.qty ?? 1);
@@ -163,10 +241,15 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     res.redirect(303, '/cart');
   });
 
-  r.post('/cart/update', form, (req, res) => {
+  r.post('/cart/update', form, async (req, res, next) => {
     const cartId = o.cartCookie.read(req.headers.cookie);
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (!o.cartCookie.check(cartId, b._csrf)) return showCart(req, res, 403, csrfRefused);
+    try {
+      if (await settledFirst(req, res, o.cartCookie.storeKey(cartId!))) return;
+    } catch (err) {
+      return next(err);
+    }
     const key = o.cartCookie.storeKey(cartId!);
     const cart = o.carts.get(key);
     const items: CartItem[] = [];
@@ -191,10 +274,16 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     return { view, cartId, storeKey, cart, lines, group };
   };
 
-  r.get('/checkout', (req, res) => {
+  r.get('/checkout', async (req, res, next) => {
     const groupId = typeof req.query.group === 'string' ? req.query.group : '';
     const shopper = o.sessions.current(req);
     if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(`/checkout?group=${groupId}`)}`);
+    try {
+      const cartId = o.cartCookie.read(req.headers.cookie);
+      if (cartId && (await settledFirst(req, res, o.cartCookie.storeKey(cartId)))) return;
+    } catch (err) {
+      return next(err);
+    }
     const st = checkoutState(req, res, groupId);
     if (!st.group) return showCart(req, res, 404, 'There is nothing to check out in that part of your cart.');
     let key = st.cart.checkoutKey;
@@ -228,6 +317,11 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(`/checkout?group=${groupId}`)}`);
     const cartId = o.cartCookie.read(req.headers.cookie);
     if (!o.cartCookie.check(cartId, b._csrf)) return showCart(req, res, 403, csrfRefused);
+    try {
+      if (await settledFirst(req, res, o.cartCookie.storeKey(cartId!))) return;
+    } catch (err) {
+      return next(err);
+    }
     const st = checkoutState(req, res, groupId);
     if (!st.group) return showCart(req, res, 409, 'There is nothing to check out in that part of your cart (was it already ordered?). See your orders under Account.');
     const address: DeliveryAddress = { name: str('name', 100), street: str('street', 200), postcode: str('postcode', 20), city: str('city', 100), country: str('country', 60) };
@@ -258,14 +352,19 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const missing = (['name', 'street', 'postcode', 'city', 'country'] as const).filter((k) => !address[k]);
     if (!pickup && missing.length) return again(400, `Fill in the delivery address (${missing.join(', ')}).`);
     try {
-      const order = await o.backend.place({
+      const placed = await o.backend.place({
         shopper: { id: shopper.session.userId, email: shopper.session.email, name: shopper.session.name },
         group: groupId,
         lines: st.lines.map((l) => ({ product: l.product, qty: l.qty })),
         settlement,
         address: pickup ? null : address,
         idempotencyKey: key,
+        cartKey: st.storeKey,
+        logSession: who(req, shopper).session,
       });
+      // The answer was lost: the truth, on a page the shopper can reload; the cart stays as it is, locked.
+      if ('pending' in placed) return res.redirect(303, `/checkout/pending/${encodeURIComponent(placed.ref)}`);
+      const order = placed;
       const ordered = new Set(st.lines.map((l) => l.product.id));
       const fresh = o.carts.get(st.storeKey);
       o.carts.put(st.storeKey, { items: fresh.items.filter((i) => !ordered.has(i.productId)), checkoutKey: null });
@@ -289,6 +388,22 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
         o.logger.warn({ event: 'order_not_placed', code: err.code, reason: err.message }, 'order not placed');
         return again(err.status, err.message);
       }
+      next(err);
+    }
+  });
+
+  r.get('/checkout/pending/:ref', async (req, res, next) => {
+    const shopper = o.sessions.current(req);
+    if (!shopper) return res.redirect(303, `/account/login?next=${encodeURIComponent(req.originalUrl)}`);
+    try {
+      const view = o.view();
+      const p = await o.backend.pendingOrder?.(shopper.session.userId, req.params.ref);
+      if (!p) return sendPage(req, res, view, 404, 'Order not found', '<h1>Order not found</h1><p>There is no order being confirmed under that address for you.</p>');
+      if (p.state === 'placed') return res.redirect(303, `/orders/${encodeURIComponent(p.order.number)}?placed=1`);
+      if (p.state === 'not_placed') return sendPage(req, res, view, 200, 'Your order was not placed', notPlacedHtml());
+      res.set('Retry-After', '30');
+      sendPage(req, res, view, 202, 'We are confirming your order', confirmingHtml(p));
+    } catch (err) {
       next(err);
     }
   });

@@ -130,9 +130,12 @@ async function feesRecompute(flags: Flags, io: CliIo): Promise<number> {
   }
   const usage = usageFromBundle(bundle, period, contract.timeZone, size);
   usage.checkpoint = { site: header.site, size, root: size ? v.tree.root(size).toString('hex') : '' };
-  const mine = computeStatement(contract, usage, partnershipType);
+  // A stored statement is recomputed by the access counting rule it was computed with (one from before the rule: "all-answers").
+  const mine = computeStatement(contract, usage, partnershipType, stored ? { accessCounting: stored.accessCounting ?? 'all-answers' } : {});
   const money = (a: number) => formatMoney({ amount: a, currency: mine.currency });
-  io.out(`recomputed from ${bundleFile}: ${mine.partner} ${mine.period}, contract version ${mine.contractVersion}, ${partnershipType} partnership (from ${typeFrom}), log checkpoint size ${size}`);
+  io.out(
+    `recomputed from ${bundleFile}: ${mine.partner} ${mine.period}, contract version ${mine.contractVersion}, ${partnershipType} partnership (from ${typeFrom}), page accesses counted as ${mine.accessCounting}, log checkpoint size ${size}`,
+  );
   for (const l of mine.lines) io.out(`  ${l.name.padEnd(48)} ${money(l.amount).padStart(14)}   ${l.formula}`);
   io.out(`  ${'Total'.padEnd(48)} ${money(mine.total).padStart(14)}`);
   if (!stored) return 0;

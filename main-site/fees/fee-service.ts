@@ -3,10 +3,10 @@ import { groundErrors } from '../../common/errors.js';
 import type { PartnershipType } from '../../common/release/manifest.js';
 import { readSyncTerms, syncTermsSlice } from '../../common/sync/index.js';
 import { parseFeeContract, type FeeContract } from '../../common/fees/contract.js';
-import { computeStatement, isPeriod, periodBounds, type Statement, type Usage } from '../../common/fees/engine.js';
+import { computeStatement, isPeriod, periodBounds, type AccessCounting, type Statement, type Usage } from '../../common/fees/engine.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { FeeStore } from './fee-store.js';
-import type { LogUsage, Witness } from '../logs/index.js';
+import { emptyLogUsage, type LogUsage, type Witness } from '../logs/index.js';
 import type { MainSync } from '../sync/index.js';
 import { feesErrors } from './errors.js';
 
@@ -14,7 +14,7 @@ export interface PartnerStatement extends Statement {
   status: 'draft' | 'closed';
   hash: string | null;
   closedAt: string | null;
-  usage: Omit<Usage, 'period' | 'checkpoint'>;
+  usage: Omit<Usage, 'period' | 'checkpoint' | 'answers'>;
 }
 
 /** Statements per partner and period, from accepted log entries and the partner's fee contract. */
@@ -71,9 +71,17 @@ export class FeeService {
    * The statement as the logs stand now, without adjustments for earlier
    * periods, for the given partnership type (by default the one in the sync
    * terms now; a closed period is recomputed for the type it was closed with,
-   * so a later change of type never shows up as an adjustment).
+   * so a later change of type never shows up as an adjustment; likewise its
+   * access counting rule).
    */
-  private compute(partner: string, period: string, contract: FeeContract, counted?: LogUsage, partnershipType: PartnershipType = this.partnershipType(partner)): PartnerStatement {
+  private compute(
+    partner: string,
+    period: string,
+    contract: FeeContract,
+    counted?: LogUsage,
+    partnershipType: PartnershipType = this.partnershipType(partner),
+    accessCounting?: AccessCounting,
+  ): PartnerStatement {
     const { start, end } = periodBounds(period, contract.timeZone);
     const cp = this.witness.store.latestCheckpoint(partner);
     const u = counted ?? this.witness.store.usage(partner, start.toISOString(), end.toISOString());
@@ -82,13 +90,17 @@ export class FeeService {
       pageAccesses: { tieUp: u.tieUp, original: u.original },
       uniqueUsers: u.uniqueUsers,
       content: u.content,
+      answers: { pageAccesses: { tieUp: u.answers.tieUp, original: u.answers.original }, content: u.answers.content },
+      otherAccesses: u.other,
       orders: u.orders,
       reversals: u.reversals,
       checkpoint: cp ? { site: partner, size: cp.size, root: cp.root.toString('hex') } : null,
     };
-    const s = computeStatement(contract, usage, partnershipType);
-    const { period: _p, checkpoint: _c, ...rest } = usage;
-    return { ...s, status: 'draft', hash: null, closedAt: null, usage: rest };
+    const s = computeStatement(contract, usage, partnershipType, accessCounting ? { accessCounting } : {});
+    // The usage shown is what the statement counted, by the rule it applied.
+    const { period: _p, checkpoint: _c, answers, ...rest } = usage;
+    const shown = s.accessCounting === 'all-answers' && answers ? { ...rest, ...answers } : rest;
+    return { ...s, status: 'draft', hash: null, closedAt: null, usage: shown };
   }
 
   statement(partner: string, period: string, counted?: LogUsage): PartnerStatement {
@@ -102,7 +114,8 @@ export class FeeService {
     for (const c of this.store.closedFor(partner)) {
       if (c.period >= period || (c.adjustedIn !== null && c.adjustedIn !== period)) continue;
       const frozen = JSON.parse(c.json) as PartnerStatement;
-      const now = this.compute(partner, c.period, contract, undefined, frozen.partnershipType);
+      // Closed before the access counting rule existed: it counted every answer below 400 ("all-answers").
+      const now = this.compute(partner, c.period, contract, undefined, frozen.partnershipType, frozen.accessCounting ?? 'all-answers');
       const diff = now.total - frozen.total;
       if (diff !== 0) {
         s.lines.push({
@@ -127,7 +140,7 @@ export class FeeService {
       const { start, end } = periodBounds(period, tz);
       byZone.set(tz, this.witness.store.usageForAll(start.toISOString(), end.toISOString()));
     }
-    const none: LogUsage = { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] };
+    const none = emptyLogUsage();
     return partners.map((p) => this.statement(p.id, period, byZone.get(p.contract.timeZone)!.get(p.id) ?? none));
   }
 

@@ -32,18 +32,55 @@ export interface AcceptedEntry {
 }
 
 export interface LogUsage {
-  /** Distinct pages served (status 200) per kind in the period, and their sizes (the largest response of each). */
+  /** Distinct pages viewed (status 200) per kind in the period, and their sizes (the largest response of each); shop pages are not content. */
   content: { tieUpPages: number; originalPages: number; tieUpBytes: number; originalBytes: number };
+  /** Successful page views (2xx or 304) of tie-up and original pages: the page accesses fees count (docs/fees.md). */
   tieUp: number;
   original: number;
   uniqueUsers: number;
+  /** What the "all-answers" rule counts: every page answer below 400, shop pages as original (the rule before page views). */
+  answers: { tieUp: number; original: number; content: LogUsage['content'] };
+  /** Answers that are not page accesses, each under its own kind. */
+  other: { shopActions: number; errors: number; assets: number; other: number };
   orders: { id: string; amount: number; currency: string }[];
   reversals: { orderId: string; orderAmount: number; currency: string; kind: 'cancel' | 'refund' }[];
 }
 
-type PagesRow = { site: string; tieUp: number | null; original: number | null; users: number };
-type ContentRow = { site: string; kind: string; pages: number; bytes: number };
+export const emptyLogUsage = (): LogUsage => ({
+  content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 },
+  tieUp: 0,
+  original: 0,
+  uniqueUsers: 0,
+  answers: { tieUp: 0, original: 0, content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 } },
+  other: { shopActions: 0, errors: 0, assets: 0, other: 0 },
+  orders: [],
+  reversals: [],
+});
+
+type PagesRow = {
+  site: string;
+  tieUp: number | null;
+  original: number | null;
+  ansTieUp: number | null;
+  ansOriginal: number | null;
+  shop: number | null;
+  errors: number | null;
+  assets: number | null;
+  other: number | null;
+  users: number;
+};
+type ContentRow = { site: string; kind: string; pages: number; bytes: number; viewPages: number; viewBytes: number };
 type OrderRow = { site: string; type: string; order_id: string; order_amount: number; currency: string };
+
+/**
+ * The shop's own paths (cart, checkout, an order's page), which entries
+ * written before kind "shop" existed logged as original pages; as isShopPath
+ * in common/fees/usage-from-bundle.ts. substr, not LIKE: LIKE ignores case.
+ */
+const SHOP_PATH = `(path = '/cart' OR path = '/checkout' OR (substr(path, 1, 8) = '/orders/' AND length(path) > 8 AND instr(substr(path, 9), '/') = 0))`;
+const CONTENT = `kind IN ('tie-up', 'original')`;
+/** A page view: the only page access fees count by default (classifyPage in common/fees/usage-from-bundle.ts). */
+const VIEW = `(${CONTENT} AND ((status >= 200 AND status < 300) OR status = 304) AND NOT ${SHOP_PATH})`;
 
 /**
  * The counting queries, each for all sites (one grouped pass, like a plain
@@ -51,12 +88,20 @@ type OrderRow = { site: string; type: string; order_id: string; order_amount: nu
  */
 function usageQueries(db: Db) {
   const pages = (where: string) =>
-    `SELECT site, SUM(kind = 'tie-up') AS tieUp, SUM(kind = 'original') AS original, COUNT(DISTINCT user_id) AS users
-     FROM witnessed_entries WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status < 400 GROUP BY site`;
+    `SELECT site,
+       SUM(kind = 'tie-up' AND ${VIEW}) AS tieUp, SUM(kind = 'original' AND ${VIEW}) AS original,
+       SUM(kind = 'tie-up' AND status < 400) AS ansTieUp, SUM(kind IN ('original', 'shop') AND status < 400) AS ansOriginal,
+       SUM(status < 400 AND (kind = 'shop' OR (${CONTENT} AND ${SHOP_PATH}))) AS shop,
+       SUM(status >= 400) AS errors,
+       SUM(status < 400 AND kind = 'asset') AS assets,
+       SUM(status < 400 AND kind NOT IN ('asset', 'shop') AND NOT ${VIEW} AND NOT (${CONTENT} AND ${SHOP_PATH})) AS other,
+       COUNT(DISTINCT CASE WHEN status < 400 AND kind IN ('tie-up', 'original', 'shop') THEN user_id END) AS users
+     FROM witnessed_entries WHERE ${where} time >= ? AND time < ? AND type = 'page' GROUP BY site`;
+  // Per (kind, path): the largest 200 answer; shop pages count as original pages only for "all-answers".
   const content = (where: string) =>
-    `SELECT site, kind, COUNT(*) AS pages, SUM(bytes) AS bytes FROM (
-       SELECT site, kind, path, MAX(bytes) AS bytes FROM witnessed_entries
-       WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original') GROUP BY site, kind, path)
+    `SELECT site, kind, COUNT(*) AS pages, SUM(bytes) AS bytes, SUM(NOT shop) AS viewPages, SUM(CASE WHEN shop THEN 0 ELSE bytes END) AS viewBytes FROM (
+       SELECT site, CASE WHEN kind = 'shop' THEN 'original' ELSE kind END AS kind, path, MAX(bytes) AS bytes, MAX(kind = 'shop' OR ${SHOP_PATH}) AS shop FROM witnessed_entries
+       WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original', 'shop') GROUP BY site, CASE WHEN kind = 'shop' THEN 'original' ELSE kind END, path)
      GROUP BY site, kind`;
   const orders = (where: string) =>
     `SELECT site, type, order_id, order_amount, currency FROM witnessed_entries
@@ -135,9 +180,7 @@ export class WitnessStore {
 
   /** What fees count in [from, to) for one site (see usageForAll). */
   usage(site: string, from: string, to: string): LogUsage {
-    return (
-      this.usageForAll(from, to, site).get(site) ?? { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] }
-    );
+    return this.usageForAll(from, to, site).get(site) ?? emptyLogUsage();
   }
 
   /**
@@ -149,15 +192,25 @@ export class WitnessStore {
     const out = new Map<string, LogUsage>();
     const get = (site: string) => {
       let u = out.get(site);
-      if (!u) out.set(site, (u = { content: { tieUpPages: 0, originalPages: 0, tieUpBytes: 0, originalBytes: 0 }, tieUp: 0, original: 0, uniqueUsers: 0, orders: [], reversals: [] }));
+      if (!u) out.set(site, (u = emptyLogUsage()));
       return u;
     };
     const run = <T>(all: { all(a: string, b: string): T[] }, one: { all(s: string, a: string, b: string): T[] }) => (onlySite ? one.all(onlySite, from, to) : all.all(from, to));
-    for (const r of run(this.q.pagesAll, this.q.pagesOne)) Object.assign(get(r.site), { tieUp: r.tieUp ?? 0, original: r.original ?? 0, uniqueUsers: r.users });
+    for (const r of run(this.q.pagesAll, this.q.pagesOne)) {
+      const u = get(r.site);
+      Object.assign(u, { tieUp: r.tieUp ?? 0, original: r.original ?? 0, uniqueUsers: r.users });
+      Object.assign(u.answers, { tieUp: r.ansTieUp ?? 0, original: r.ansOriginal ?? 0 });
+      u.other = { shopActions: r.shop ?? 0, errors: r.errors ?? 0, assets: r.assets ?? 0, other: r.other ?? 0 };
+    }
     for (const r of run(this.q.contentAll, this.q.contentOne)) {
-      const c = get(r.site).content;
-      if (r.kind === 'tie-up') Object.assign(c, { tieUpPages: r.pages, tieUpBytes: r.bytes });
-      else Object.assign(c, { originalPages: r.pages, originalBytes: r.bytes });
+      const u = get(r.site);
+      if (r.kind === 'tie-up') {
+        Object.assign(u.content, { tieUpPages: r.viewPages, tieUpBytes: r.viewBytes });
+        Object.assign(u.answers.content, { tieUpPages: r.pages, tieUpBytes: r.bytes });
+      } else {
+        Object.assign(u.content, { originalPages: r.viewPages, originalBytes: r.viewBytes });
+        Object.assign(u.answers.content, { originalPages: r.pages, originalBytes: r.bytes });
+      }
     }
     for (const e of run(this.q.ordersAll, this.q.ordersOne)) {
       const u = get(e.site);

@@ -8,4 +8,5 @@ export const mainShopErrors = defineErrors('shop', {
   invalid_order: { status: 400 },
   unknown_user: { status: 400 },
   invalid_consultation: { status: 400 },
+  idempotency_key_closed: { status: 409 },
 });

@@ -9,6 +9,8 @@ import { mountShopCentre, shopApi, shopPages } from './shop-api.js';
 import { MainShopStore } from './shop-store.js';
 import { shopErrors } from '../../common/shop/errors.js';
 import { mainShopErrors } from './errors.js';
+import { shopConfig } from './config.js';
+import cron from 'node-cron';
 import { cancelEntry, orderEntry, refundEntry } from '../../common/shop/log-entries.js';
 import { pageEntry } from '../../common/sync/index.js';
 
@@ -23,6 +25,7 @@ export const shopModule = defineModule<MainShop>({
   logEntryTypes: [pageEntry, orderEntry, cancelEntry, refundEntry],
   terms: shopTermsSlice,
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
+  config: shopConfig,
   views: [fromRoot('main-site/shop/views')],
   nav: [{ path: '/orders', title: 'Orders' }],
   create({ ctx, use }) {
@@ -37,7 +40,21 @@ export const shopModule = defineModule<MainShop>({
   consolePages: (router, shop) => router.use(shopPages(shop)),
   accountSections: (shop) => [accountOrders(mainShopBackend(shop))],
   front: (app, shop, host) => mountShopFront(app, host.ctx, { view: () => host.view(), backend: mainShopBackend(shop), sessions: host.use(usersModule).sessions }),
-  jobs: (_shop, { ctx }) => [cartHousekeeping(ctx)],
+  jobs: (shop, { ctx }) => [
+    cartHousekeeping(ctx),
+    // Every minute: entrusted orders never confirmed by their partner within TIEUP_SHOP_UNCONFIRMED_EXPIRE_MS.
+    cron.schedule(
+      '30 * * * * *',
+      () => {
+        try {
+          shop.expireUnconfirmed();
+        } catch (err) {
+          ctx.logger.error({ event: 'order_expiry_failed', reason: (err as Error).message }, 'could not expire unconfirmed orders; the next run tries again');
+        }
+      },
+      { name: `${ctx.config.siteId}-shop-expire-unconfirmed`, noOverlap: true },
+    ),
+  ],
 });
 
 export type { MainShop } from './main-shop.js';

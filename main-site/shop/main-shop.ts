@@ -10,7 +10,7 @@ import type { ContentView } from '../../common/render/content-view.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import { SHOP_PARTNER_ORDERS, type ResponseOutput } from '../../common/protocol/index.js';
 import { OutOfStock } from '../../common/shop/stock-table.js';
-import { MainShopStore } from './shop-store.js';
+import { KeyClosed, MainShopStore, type UnconfirmedOrder } from './shop-store.js';
 import type { UserService } from '../users/index.js';
 import { publicMessage } from '../../common/errors.js';
 import { mainShopErrors } from './errors.js';
@@ -133,12 +133,61 @@ export class MainShop {
       return order;
     } catch (err) {
       if (err instanceof OutOfStock) throw outOfStockError(err.productId, this.view().catalog.get(err.productId)?.name, this.store.stock.of(err.productId) ?? 0);
+      if (err instanceof KeyClosed)
+        throw mainShopErrors.idempotency_key_closed('this idempotency key was closed when the partner asked for its order and there was none; nothing was ordered. Check out again with a new form.');
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         const again = this.store.keyed(site, r.idempotencyKey);
         if (again) return again.order;
       }
       throw err;
     }
+  }
+
+  /**
+   * What became of a partner's order whose answer it lost: the order its key
+   * made, or undefined, in which case the key is closed (logged) so a late copy
+   * of the request can never make the order after all.
+   */
+  orderByKey(site: string, key: string): OrderView | undefined {
+    const o = this.store.lookupOrClose(site, key);
+    this.ctx.logger.info(
+      { event: o ? 'order_lookup_found' : 'order_lookup_closed', partner: site, order: o?.number },
+      o ? `${site} asked for an order whose answer it lost: ${o.number}` : `${site} asked for an order whose answer it lost: none; the key is closed`,
+    );
+    return o;
+  }
+
+  /** The partner has recorded these entrusted orders; they will not expire. */
+  confirmOrders(site: string, ids: string[]): string[] {
+    return this.store.confirm(site, ids);
+  }
+
+  /** The expiry time in words, for the console. */
+  expireAfterText(): string {
+    const ms = this.ctx.config.shopUnconfirmedExpireMs;
+    return ms % 3600_000 === 0 ? `${ms / 3600_000} h` : `${Math.round(ms / 60_000)} min`;
+  }
+
+  /** Entrusted orders their partner never confirmed (those expired included), for the console. */
+  unconfirmed(): UnconfirmedOrder[] {
+    return this.store.unconfirmed();
+  }
+
+  /**
+   * Expires the entrusted orders no partner confirmed within
+   * TIEUP_SHOP_UNCONFIRMED_EXPIRE_MS of being placed: each is cancelled and its
+   * stock returned, with a log line. Orders an operator already moved on are
+   * left alone (someone is handling them).
+   */
+  expireUnconfirmed(now = new Date()): UnconfirmedOrder[] {
+    const cutoff = new Date(now.getTime() - this.ctx.config.shopUnconfirmedExpireMs).toISOString();
+    const expired = this.store.expireUnconfirmed(cutoff, 'expired: never confirmed by its partner');
+    for (const o of expired)
+      this.ctx.logger.warn(
+        { event: 'order_expired', order: o.number, partner: o.site, placedAt: o.createdAt, total: o.total, currency: o.currency },
+        `entrusted order ${o.number} of ${o.site} was never confirmed by its partner: expired (cancelled, stock returned)`,
+      );
+    return expired;
   }
 
   /**

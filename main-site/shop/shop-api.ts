@@ -1,7 +1,7 @@
 import express from 'express';
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
-import { SHOP_CONSULT, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
+import { SHOP_CONSULT, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES, type OrderView } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
@@ -20,12 +20,19 @@ export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2
     return { body: { stock: shop.stock(), ...(contract ? { contract } : {}), time: new Date().toISOString() } };
   });
   s2sEndpoint(router, deps, SHOP_ORDER_STATUS, (s2s, body) => {
+    // Only a partner that received an order's answer knows its id: asking for its state confirms it too.
+    shop.confirmOrders(s2s.peer.id, body.ids);
     const orders = body.ids.flatMap((id) => {
       const o = shop.store.get(id);
       return o && o.site === s2s.peer.id ? [{ id: o.id, number: o.number, state: o.state, updatedAt: o.updatedAt }] : [];
     });
     return { body: { orders } };
   });
+  s2sEndpoint(router, deps, SHOP_ORDER_BY_KEY, (s2s, body) => {
+    const o = shop.orderByKey(s2s.peer.id, body.idempotencyKey);
+    return { body: { order: o ? mainOrder(o) : null } };
+  });
+  s2sEndpoint(router, deps, SHOP_ORDER_CONFIRM, (s2s, body) => ({ body: { confirmed: shop.confirmOrders(s2s.peer.id, body.ids) } }));
 }
 
 /** The main site holds only direct and entrusted orders; another mode here is a bug (a 500, nothing sent). */
@@ -47,6 +54,9 @@ export function shopApi(shop: MainShop): express.Router {
   });
   r.get('/partner-orders', async (req, res) => {
     res.json(await shop.partnerOrders(typeof req.query.site === 'string' ? req.query.site : undefined));
+  });
+  r.get('/orders/unconfirmed', (_req, res) => {
+    res.json({ orders: shop.unconfirmed() });
   });
   r.get('/orders/:number', (req, res) => {
     const o = shop.store.byNumber(req.params.number);
@@ -91,6 +101,8 @@ export function shopPages(shop: MainShop): express.Router {
       partnerOrders: filter.state ? remote.orders.filter((o) => o.state === filter.state) : remote.orders,
       unreachable: remote.unreachable,
       stock: shop.stock(),
+      unconfirmed: shop.unconfirmed(),
+      expireAfter: shop.expireAfterText(),
       filter,
       sites: [shop.siteId, ...shop.partnerIds()],
       banner,

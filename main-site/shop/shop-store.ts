@@ -18,6 +18,8 @@ type OrderRow = {
   warehouse: string | null;
   created_at: string;
   updated_at: string;
+  confirmed_at: string | null;
+  expired_at: string | null;
 };
 
 const toView = (r: OrderRow): OrderView => ({
@@ -38,6 +40,19 @@ const toView = (r: OrderRow): OrderView => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** An entrusted order its partner has not confirmed (yet), or one that expired for that reason. */
+export interface UnconfirmedOrder extends OrderView {
+  expiredAt: string | null;
+}
+
+/** The key was closed by a lookup that found no order for it: a late copy of the request is refused. */
+export class KeyClosed extends Error {
+  constructor(readonly key: string) {
+    super(`idempotency key ${key} is closed`);
+    this.name = 'KeyClosed';
+  }
+}
 
 export interface NewMainOrder extends NewOrderFields {
   site: string;
@@ -69,6 +84,12 @@ export class MainShopStore {
       setState: db.prepare('UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?'),
       key: db.prepare<[string, string], { request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE site = ? AND key = ?'),
       addKey: db.prepare('INSERT INTO idempotency_keys (site, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)'),
+      closedKey: db.prepare<[string, string], { closed_at: string }>('SELECT closed_at FROM closed_keys WHERE site = ? AND key = ?'),
+      closeKey: db.prepare('INSERT OR IGNORE INTO closed_keys (site, key, closed_at) VALUES (?, ?, ?)'),
+      confirm: db.prepare("UPDATE orders SET confirmed_at = ? WHERE id = ? AND site = ? AND mode = 'entrust' AND confirmed_at IS NULL"),
+      unconfirmed: db.prepare<[number], OrderRow>("SELECT * FROM orders WHERE mode = 'entrust' AND confirmed_at IS NULL ORDER BY seq DESC LIMIT ?"),
+      toExpire: db.prepare<[string], OrderRow>("SELECT * FROM orders WHERE mode = 'entrust' AND confirmed_at IS NULL AND expired_at IS NULL AND state = 'accepted' AND created_at < ? ORDER BY seq"),
+      setExpired: db.prepare("UPDATE orders SET state = 'cancelled', expired_at = ?, updated_at = ? WHERE id = ? AND state = 'accepted' AND confirmed_at IS NULL"),
       consult: db.prepare('INSERT INTO consultations (id, site, at, lines_json, command_json) VALUES (?, ?, ?, ?, ?)'),
       consultations: db.prepare<[number], { id: string; site: string; at: string; lines_json: string; command_json: string }>('SELECT * FROM consultations ORDER BY at DESC LIMIT ?'),
     };
@@ -89,6 +110,8 @@ export class MainShopStore {
     return this.db
       .transaction(() => {
         const now = new Date().toISOString();
+        // Inside the write transaction, so a lookup that closes the key and this order are strictly one before the other.
+        if (idempotency && this.q.closedKey.get(o.site, idempotency.key)) throw new KeyClosed(idempotency.key);
         this.stock.takeAll(o.lines, now);
         this.q.insert.run(o.id, o.site, o.mode, o.userId, o.userEmail, JSON.stringify(o.lines), o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, now, now);
         this.q.event.run(o.id, now, 'accepted', o.site);
@@ -96,6 +119,64 @@ export class MainShopStore {
         return toView(this.q.byId.get(o.id)!);
       })
       .immediate();
+  }
+
+  /**
+   * The order a partner's key made, or none; when none, the key is closed in
+   * the same write transaction, so the answer "not found" stays true.
+   */
+  lookupOrClose(site: string, key: string): OrderView | undefined {
+    return this.db
+      .transaction(() => {
+        const k = this.q.key.get(site, key);
+        if (k) return toView(this.q.byId.get(k.order_id)!);
+        this.q.closeKey.run(site, key, new Date().toISOString());
+        return undefined;
+      })
+      .immediate();
+  }
+
+  /** Marks a partner's entrusted orders confirmed; returns the ids that are now confirmed (already confirmed ones included). */
+  confirm(site: string, ids: string[]): string[] {
+    return this.db.transaction(() => {
+      const now = new Date().toISOString();
+      const out: string[] = [];
+      for (const id of ids) {
+        this.q.confirm.run(now, id, site);
+        const r = this.q.byId.get(id);
+        if (r && r.site === site && r.mode === 'entrust' && r.confirmed_at !== null) out.push(id);
+      }
+      return out;
+    })();
+  }
+
+  /** Entrusted orders no partner confirmed, newest first, expired ones included. */
+  unconfirmed(limit = 200): UnconfirmedOrder[] {
+    return this.q.unconfirmed.all(limit).map((r) => ({ ...toView(r), expiredAt: r.expired_at }));
+  }
+
+  /**
+   * Cancels every unconfirmed entrusted order still accepted and placed before
+   * `cutoff`, returning its stock, each in its own transaction; returns those expired.
+   */
+  expireUnconfirmed(cutoff: string, actor: string): UnconfirmedOrder[] {
+    const out: UnconfirmedOrder[] = [];
+    for (const r of this.q.toExpire.all(cutoff)) {
+      const done = this.db
+        .transaction(() => {
+          const now = new Date().toISOString();
+          if (this.q.setExpired.run(now, now, r.id).changes !== 1) return false;
+          this.stock.giveBack(JSON.parse(r.lines_json) as OrderLine[], now);
+          this.q.event.run(r.id, now, 'cancelled', actor);
+          return true;
+        })
+        .immediate();
+      if (done) {
+        const after = this.q.byId.get(r.id)!;
+        out.push({ ...toView(after), expiredAt: after.expired_at });
+      }
+    }
+    return out;
   }
 
   get(id: string): OrderView | undefined {

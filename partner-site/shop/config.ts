@@ -5,6 +5,8 @@ import { defineConfigSlice, intFromString } from '../../common/config-slice.js';
 export const shopConfig = defineConfigSlice({
   /** How often the stock of tie-up goods and the shop terms are read from the main site. */
   shopStateMs: intFromString(500, 3600_000).default(15_000),
+  /** How often orders whose answer from the main site was lost are settled (asked for by idempotency key) and recorded orders confirmed, in the background. */
+  shopSettleMs: intFromString(1000, 3600_000).default(30_000),
 });
 
 // The ground floor imports no capability: this slice's keys join SiteConfig by declaration merging (see common/config.ts).

@@ -6,4 +6,5 @@ export const partnerShopErrors = defineErrors('shop', {
   main_unreachable: { status: 503, expose: true },
   processed_by_main: { status: 409 },
   not_the_main_site: { status: 403 },
+  attempt_closed: { status: 409 },
 });

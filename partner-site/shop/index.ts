@@ -39,7 +39,10 @@ export const shopModule = defineModule<PartnerShop>({
   consolePages: (router, shop) => router.use(managerShopPages(shop)),
   accountSections: (shop) => [accountOrders(shop)],
   front: (app, shop, host) => mountShopFront(app, host.ctx, { view: () => host.view(), backend: shop, sessions: host.use(usersModule).sessions }),
-  start: (shop, { ctx }) => shop.startPolling(ctx.config.shopStateMs),
+  start: (shop, { ctx }) => {
+    shop.startPolling(ctx.config.shopStateMs);
+    shop.startSettling(ctx.config.shopSettleMs);
+  },
   jobs: (_shop, { ctx }) => [cartHousekeeping(ctx)],
   close: (shop) => shop.stopPolling(),
 });

@@ -16,7 +16,7 @@ export function managerShopApi(shop: PartnerShop): express.Router {
   r.get('/orders', async (_req, res) => {
     const orders = shop.store.list();
     const fresh = await shop.refreshEntrusted(orders);
-    res.json({ orders, mainStatesFresh: fresh });
+    res.json({ orders, mainStatesFresh: fresh, beingConfirmed: shop.store.unknownAttempts({ limit: 200 }) });
   });
   r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
     const to = (req.body as { state?: unknown } | undefined)?.state;
@@ -55,6 +55,7 @@ export function managerShopPages(shop: PartnerShop): express.Router {
       title: 'Orders',
       orders,
       fresh,
+      beingConfirmed: shop.store.unknownAttempts({ limit: 200 }),
       stock: shop.store.stock.all(),
       terms: shop.readTerms(),
       userCopy: shop.userCopyGranted(),

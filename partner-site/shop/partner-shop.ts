@@ -1,22 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, groundErrors } from '../../common/errors.js';
-import { SHOP_CONSULT, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE, type AnyEndpoint } from '../../common/protocol/index.js';
-import { peerRefusal, type S2SResponse, type SendOptions } from '../../common/s2s/client.js';
+import { SHOP_CONSULT, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE, type AnyEndpoint, type ResponseOutput } from '../../common/protocol/index.js';
+import { neverSent, peerRefusal, type S2SResponse, type SendOptions } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/render/catalog.js';
 import { canMove, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
-import type { CheckoutGroup, PlaceRequest, ShopBackend } from '../../common/shop/shop-routes.js';
+import type { CartSettlement, CheckoutGroup, PendingOrder, PendingView, PlaceRequest, ShopBackend } from '../../common/shop/shop-routes.js';
+import { CartStore } from '../../common/shop/cart-store.js';
+import { randomToken } from '../../common/web/tokens.js';
 import { handlingMode, readShopTerms, type ConsultCommand, type HandlingMode, type ShopTerms } from '../../common/shop/terms.js';
 import { userCopyGranted } from '../../common/users/index.js';
 import { logOrderEvent } from '../../common/logchain/page-log.js';
 import type { ContentView } from '../../common/render/content-view.js';
-import { PartnerShopStore, type PartnerOrder } from './shop-store.js';
+import { PartnerShopStore, type OrderAttempt, type PartnerOrder } from './shop-store.js';
 import { OutOfStock } from '../../common/shop/stock-table.js';
 import { partnerShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
 
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;
+/** How long a settlement (asking by idempotency key) or a confirmation may take: a shopper's page waits for it. */
+const SETTLE_TIMEOUT_MS = 3000;
 const NO_CONTRACT: Record<string, unknown> = {};
 const UNREACHABLE = 'We could not reach the central warehouse to confirm your order, so nothing was ordered or charged. Please try again in a minute; trying again never orders twice.';
 
@@ -33,12 +37,18 @@ export class PartnerShop implements ShopBackend {
   private failures = 0;
   private parsedTerms: { contract: Record<string, unknown>; read: ReturnType<typeof readShopTerms> } | undefined;
   private refusedContract: string | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private settleFailing = false;
+  /** The carts of this site (the shop's shared part): a settled order's goods leave the cart it came from. */
+  private readonly carts: CartStore;
 
   constructor(
     private readonly ctx: SiteContext,
     readonly store: PartnerShopStore,
     private readonly view: () => ContentView,
-  ) {}
+  ) {
+    this.carts = new CartStore(ctx.db);
+  }
 
   /**
    * The terms in force, read again only when the stored contract changes (this
@@ -164,6 +174,33 @@ export class PartnerShop implements ShopBackend {
   stopPolling(): void {
     this.polling = false;
     clearTimeout(this.timer);
+    clearInterval(this.settleTimer);
+  }
+
+  /** The background job: every `everyMs`, settles attempts whose answer was lost and confirms recorded orders the main site has not acknowledged. */
+  startSettling(everyMs: number): void {
+    let running = false;
+    this.settleTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.settlePending()
+        .catch((err: Error) => this.ctx.logger.error({ event: 'order_settle_failed', reason: err.message }, 'settling orders failed; the next run tries again'))
+        .finally(() => (running = false));
+    }, everyMs);
+    this.settleTimer.unref();
+  }
+
+  /** One run of the background job; returns how many attempts were settled (placed or abandoned). */
+  async settlePending(): Promise<number> {
+    let settled = 0;
+    for (const a of this.store.unknownAttempts({ limit: 100 })) {
+      const r = await this.settle(a);
+      if (r.state === 'unknown') break; // the main site is unreachable: the next run tries again
+      settled++;
+    }
+    const unconfirmed = this.store.unconfirmedMainIds();
+    if (unconfirmed.length) await this.confirm(unconfirmed);
+    return settled;
   }
 
   /** A call to the main site; its refusals come back with their own status and message, anything else is "unreachable". */
@@ -181,7 +218,7 @@ export class PartnerShop implements ShopBackend {
     }
   }
 
-  async place(r: PlaceRequest): Promise<OrderView> {
+  async place(r: PlaceRequest): Promise<OrderView | PendingOrder> {
     const earlier = this.store.byKey(r.idempotencyKey);
     if (earlier) {
       if (earlier.userId !== r.shopper.id) throw shopErrors.idempotency_key_reused('This order form belongs to another session; reload the checkout page.');
@@ -190,11 +227,44 @@ export class PartnerShop implements ShopBackend {
     return r.group === 'central' ? this.entrust(r) : this.processHere(r);
   }
 
-  /** Mode entrust (the seed's (2)): the main site processes the order; we keep a record only once it has. */
-  private async entrust(r: PlaceRequest): Promise<OrderView> {
-    const out = await this.callMain(SHOP_ORDER_PLACE, (id, opts) =>
-      this.ctx.client.send(
-        id,
+  /**
+   * Mode entrust (the seed's (2)): the main site processes the order. The
+   * attempt is recorded BEFORE it is forwarded, so an answer lost after the
+   * main site committed leaves a record here ("outcome unknown") instead of a
+   * shopper told nothing was ordered; it is settled by asking the main site by
+   * idempotency key. Only a refusal, or a request that certainly never left,
+   * ends it as failed (the same key may be sent again).
+   */
+  private async entrust(r: PlaceRequest): Promise<OrderView | PendingOrder> {
+    const main = this.ctx.peers.main();
+    if (!main) throw partnerShopErrors.main_unreachable('This shop is not connected to its main site yet, so it cannot take this order. Nothing was ordered.');
+    const had = this.store.attempt(r.idempotencyKey);
+    if (had && had.userId !== r.shopper.id) throw shopErrors.idempotency_key_reused('This order form belongs to another session; reload the checkout page.');
+    if (had?.state === 'unknown') return { pending: true, ref: had.ref };
+    if (had?.state === 'abandoned')
+      throw partnerShopErrors.attempt_closed('That checkout form was used for an order that did not go through (nothing was ordered); reload the checkout page to order.');
+    const lines = r.lines.map((l) => ({ productId: l.product.id, name: l.product.name, qty: l.qty }));
+    const attempt = this.store.beginAttempt({
+      idempotencyKey: r.idempotencyKey,
+      ref: had?.ref ?? randomToken(18),
+      userId: r.shopper.id,
+      logSession: r.logSession ?? null,
+      cartKey: r.cartKey ?? null,
+      lines,
+      total: r.lines.reduce((s, l) => s + l.qty * l.product.price, 0),
+      currency: r.lines[0]!.product.currency,
+    });
+    if (!attempt) {
+      // The same form sent twice at once: the other request owns the attempt.
+      const now = this.store.attempt(r.idempotencyKey);
+      const done = this.store.byKey(r.idempotencyKey);
+      if (done) return done;
+      return { pending: true, ref: now!.ref };
+    }
+    let out: S2SResponse<ResponseOutput<typeof SHOP_ORDER_PLACE>>;
+    try {
+      out = await this.ctx.client.send(
+        main.id,
         SHOP_ORDER_PLACE,
         {
           idempotencyKey: r.idempotencyKey,
@@ -204,17 +274,38 @@ export class PartnerShop implements ShopBackend {
           address: r.address,
         },
         undefined,
-        opts,
-      ),
-    );
-    const m = out.body.order;
+        { timeoutMs: FORWARD_TIMEOUT_MS },
+      );
+    } catch (err) {
+      const refused = peerRefusal(err);
+      if (refused) {
+        this.store.endAttempt(r.idempotencyKey, 'failed', refused.message);
+        throw refused;
+      }
+      if (neverSent(err)) {
+        this.store.endAttempt(r.idempotencyKey, 'failed', (err as Error).message);
+        throw partnerShopErrors.main_unreachable(UNREACHABLE);
+      }
+      this.ctx.logger.warn(
+        { event: 'order_outcome_unknown', attempt: attempt.ref, reason: (err as Error).message },
+        'the answer to an entrusted order was lost: the outcome is unknown until the main site is asked by idempotency key',
+      );
+      return { pending: true, ref: attempt.ref };
+    }
     Object.assign(this.mainStock, out.body.stock);
-    return this.store.insert({
+    const { order } = this.recordEntrusted(attempt, out.body.order);
+    await this.confirm([out.body.order.id]);
+    return order;
+  }
+
+  /** Writes the main site's order for an attempt as this partner's entrusted order (unconfirmed until the main site acknowledges). */
+  private recordEntrusted(a: OrderAttempt, m: ResponseOutput<typeof SHOP_ORDER_PLACE>['order']): { order: PartnerOrder; inserted: boolean } {
+    const r = this.store.settleAttempt(a.idempotencyKey, {
       id: randomUUID(),
       mode: 'entrust',
       state: m.state,
-      userId: r.shopper.id,
-      userEmail: r.shopper.email,
+      userId: a.userId,
+      userEmail: m.userEmail,
       lines: m.lines,
       handlingFee: 0,
       total: m.total,
@@ -224,9 +315,106 @@ export class PartnerShop implements ShopBackend {
       warehouse: m.warehouse,
       mainId: m.id,
       mainNumber: m.number,
-      idempotencyKey: r.idempotencyKey,
+      idempotencyKey: a.idempotencyKey,
       take: [],
+      mainConfirmed: false,
     });
+    // An order that was already cancelled (expired at the main site) when first recorded never counted: no order or cancel entry for it.
+    if (r.inserted && m.state === 'cancelled') this.store.markCancelLogged(r.order.id);
+    return r;
+  }
+
+  /** Tells the main site these entrusted orders are recorded here; failures are retried by the background job. */
+  private async confirm(mainIds: string[]): Promise<void> {
+    const main = this.ctx.peers.main();
+    if (!main) return;
+    try {
+      const r = await this.ctx.client.send(main.id, SHOP_ORDER_CONFIRM, { ids: mainIds.slice(0, 500) }, undefined, { timeoutMs: SETTLE_TIMEOUT_MS });
+      this.store.setMainConfirmed(r.body.confirmed);
+    } catch (err) {
+      this.ctx.logger.debug({ event: 'order_confirm_failed', reason: (err as Error).message }, 'could not confirm orders to the main site; retrying in the background');
+    }
+  }
+
+  /**
+   * Asks the main site what became of an attempt whose answer was lost. Found:
+   * the order is recorded here (and logged, and its goods leave the cart, once).
+   * Not found: the main site has closed the key, so nothing can be ordered with
+   * it any more; the attempt is abandoned and the cart unlocked. Unreachable:
+   * still unknown.
+   */
+  async settle(a: OrderAttempt): Promise<{ state: 'placed'; order: PartnerOrder } | { state: 'abandoned' } | { state: 'unknown' }> {
+    const main = this.ctx.peers.main();
+    if (!main) return { state: 'unknown' };
+    let found: ResponseOutput<typeof SHOP_ORDER_BY_KEY>['order'];
+    try {
+      found = (await this.ctx.client.send(main.id, SHOP_ORDER_BY_KEY, { idempotencyKey: a.idempotencyKey }, undefined, { timeoutMs: SETTLE_TIMEOUT_MS })).body.order;
+      this.settleFailing = false;
+    } catch (err) {
+      if (!this.settleFailing)
+        this.ctx.logger.warn({ event: 'order_settle_unreachable', attempt: a.ref, reason: (err as Error).message }, 'could not ask the main site about an order whose answer was lost; retrying');
+      this.settleFailing = true;
+      return { state: 'unknown' };
+    }
+    if (!found) {
+      if (this.store.endAttempt(a.idempotencyKey, 'abandoned', 'the main site has no order for this key and closed it')) {
+        this.releaseCart(a, false);
+        this.ctx.logger.info({ event: 'order_settled_not_placed', attempt: a.ref }, 'an order whose answer was lost was not placed at the main site; the cart is unlocked');
+      }
+      return { state: 'abandoned' };
+    }
+    const { order, inserted } = this.recordEntrusted(a, found);
+    if (inserted) {
+      if (order.state !== 'cancelled')
+        logOrderEvent(this.ctx.log, {
+          type: 'order',
+          path: '/checkout',
+          kind: 'tie-up',
+          status: 201,
+          release: this.view().release?.number ?? null,
+          who: { user: a.userId, session: a.logSession },
+          client: undefined,
+          ua: undefined,
+          order: { id: order.number, amount: order.total, currency: order.currency },
+        });
+      this.releaseCart(a, true);
+      this.ctx.logger.info({ event: 'order_settled_placed', attempt: a.ref, order: order.number, main: order.mainNumber }, 'an order whose answer was lost was placed at the main site; recorded here');
+    }
+    await this.confirm([found.id]);
+    return { state: 'placed', order };
+  }
+
+  /** After settlement: a placed order's goods leave the cart it came from; either way the cart gets a new checkout key (the old one is used up). */
+  private releaseCart(a: OrderAttempt, placed: boolean): void {
+    if (!a.cartKey) return;
+    const cart = this.carts.get(a.cartKey);
+    const ordered = new Set(placed ? a.lines.map((l) => l.productId) : []);
+    this.carts.put(a.cartKey, { items: cart.items.filter((i) => !ordered.has(i.productId)), checkoutKey: null });
+  }
+
+  /** Settles the attempts made from a cart: what still locks it (the main site cannot be asked), and the orders that turned out placed. */
+  async settleCart(cartKey: string): Promise<CartSettlement> {
+    const placed: OrderView[] = [];
+    for (const a of this.store.unknownAttempts({ cartKey })) {
+      const r = await this.settle(a);
+      if (r.state === 'unknown') return { locked: { pending: true, ref: a.ref }, placed };
+      if (r.state === 'placed') placed.push(r.order);
+    }
+    return { locked: null, placed };
+  }
+
+  /** The shopper's "we are confirming your order" page: settled now if the main site can be asked. */
+  async pendingOrder(userId: string, ref: string): Promise<PendingView | undefined> {
+    const a = this.store.attemptByRef(ref);
+    if (!a || a.userId !== userId) return undefined;
+    if (a.state === 'unknown') {
+      const r = await this.settle(a);
+      if (r.state === 'placed') return { state: 'placed', order: r.order };
+      if (r.state === 'unknown') return { state: 'unknown', lines: a.lines, total: a.total, currency: a.currency, since: a.createdAt };
+      return { state: 'not_placed' };
+    }
+    const order = a.orderId ? this.store.byId(a.orderId) : undefined;
+    return order ? { state: 'placed', order } : { state: 'not_placed' };
   }
 
   /** Modes local and consult (the seed's (1) and (3)): processed here, consult lines as the main site commands. */
@@ -309,10 +497,17 @@ export class PartnerShop implements ShopBackend {
     });
   }
 
-  async ordersFor(userId: string): Promise<{ orders: OrderView[]; note?: string }> {
+  async ordersFor(userId: string): Promise<{ orders: OrderView[]; note?: string; pending?: PendingOrder[] }> {
+    // Orders whose answer was lost are settled first, so the list tells the truth when it can.
+    const pending: PendingOrder[] = [];
+    for (const a of this.store.unknownAttempts({ userId })) if ((await this.settle(a)).state === 'unknown') pending.push({ pending: true, ref: a.ref });
     const orders = this.store.forUser(userId);
     const fresh = await this.refreshEntrusted(orders);
-    return { orders, ...(fresh ? {} : { note: 'The central warehouse cannot be reached right now; states of orders sent from it may be out of date.' }) };
+    return {
+      orders,
+      ...(fresh ? {} : { note: 'The central warehouse cannot be reached right now; states of orders sent from it may be out of date.' }),
+      ...(pending.length ? { pending } : {}),
+    };
   }
 
   async order(userId: string, number: string): Promise<OrderView | undefined> {

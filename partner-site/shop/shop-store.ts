@@ -41,7 +41,60 @@ export interface NewPartnerOrder extends NewOrderFields {
   idempotencyKey: string;
   /** Local stock to take, all or nothing. */
   take: { productId: string; qty: number }[];
+  /** Entrusted orders: false until the main site acknowledges that this partner recorded it. */
+  mainConfirmed?: boolean;
 }
+
+/** An entrusted order as sent, before the main site's answer is known (see migrations/002). */
+export interface OrderAttempt {
+  idempotencyKey: string;
+  /** Opaque, for the shopper's "we are confirming your order" page. */
+  ref: string;
+  userId: string;
+  logSession: string | null;
+  /** The store key of the cart it came from: locked while the attempt is unknown. */
+  cartKey: string | null;
+  lines: { productId: string; name: string; qty: number }[];
+  total: number;
+  currency: string;
+  state: 'unknown' | 'placed' | 'failed' | 'abandoned';
+  orderId: string | null;
+  problem: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type AttemptRow = {
+  idem_key: string;
+  ref: string;
+  user_id: string;
+  log_session: string | null;
+  cart_key: string | null;
+  lines_json: string;
+  total: number;
+  currency: string;
+  state: OrderAttempt['state'];
+  order_id: string | null;
+  problem: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+const toAttempt = (r: AttemptRow): OrderAttempt => ({
+  idempotencyKey: r.idem_key,
+  ref: r.ref,
+  userId: r.user_id,
+  logSession: r.log_session,
+  cartKey: r.cart_key,
+  lines: JSON.parse(r.lines_json) as OrderAttempt['lines'],
+  total: r.total,
+  currency: r.currency,
+  state: r.state,
+  orderId: r.order_id,
+  problem: r.problem,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 export class PartnerShopStore {
   private readonly q;
@@ -55,8 +108,8 @@ export class PartnerShopStore {
     this.q = {
       nextSeq: db.prepare<[], { n: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM orders'),
       insert: db.prepare(
-        `INSERT INTO orders (seq, id, number, mode, state, user_id, user_email, lines_json, handling_fee, total, currency, settlement, address_json, warehouse, main_id, main_number, idem_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO orders (seq, id, number, mode, state, user_id, user_email, lines_json, handling_fee, total, currency, settlement, address_json, warehouse, main_id, main_number, idem_key, created_at, updated_at, main_confirmed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       event: db.prepare('INSERT INTO order_events (order_id, at, state, actor) VALUES (?, ?, ?, ?)'),
       byId: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE id = ?'),
@@ -67,6 +120,21 @@ export class PartnerShopStore {
       setState: db.prepare('UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?'),
       setMainState: db.prepare('UPDATE orders SET state = ?, updated_at = ? WHERE id = ?'),
       cancelLogged: db.prepare('UPDATE orders SET cancel_logged = 1 WHERE id = ? AND cancel_logged = 0'),
+      attemptByKey: db.prepare<[string], AttemptRow>('SELECT * FROM order_attempts WHERE idem_key = ?'),
+      attemptByRef: db.prepare<[string], AttemptRow>('SELECT * FROM order_attempts WHERE ref = ?'),
+      beginAttempt: db.prepare(
+        `INSERT INTO order_attempts (idem_key, ref, user_id, log_session, cart_key, lines_json, total, currency, state, created_at, updated_at)
+         VALUES (@key, @ref, @userId, @logSession, @cartKey, @lines, @total, @currency, 'unknown', @now, @now)
+         ON CONFLICT (idem_key) DO UPDATE SET state = 'unknown', problem = NULL, log_session = excluded.log_session, cart_key = excluded.cart_key,
+           lines_json = excluded.lines_json, total = excluded.total, currency = excluded.currency, updated_at = excluded.updated_at
+         WHERE order_attempts.state = 'failed'`,
+      ),
+      setAttempt: db.prepare("UPDATE order_attempts SET state = ?, problem = ?, order_id = ?, updated_at = ? WHERE idem_key = ? AND state = 'unknown'"),
+      unknownForCart: db.prepare<[string], AttemptRow>("SELECT * FROM order_attempts WHERE state = 'unknown' AND cart_key = ? ORDER BY created_at"),
+      unknownForUser: db.prepare<[string], AttemptRow>("SELECT * FROM order_attempts WHERE state = 'unknown' AND user_id = ? ORDER BY created_at"),
+      unknownAll: db.prepare<[number], AttemptRow>("SELECT * FROM order_attempts WHERE state = 'unknown' ORDER BY created_at LIMIT ?"),
+      unconfirmed: db.prepare<[number], { main_id: string }>("SELECT main_id FROM orders WHERE mode = 'entrust' AND main_confirmed = 0 AND main_id IS NOT NULL ORDER BY seq LIMIT ?"),
+      setConfirmed: db.prepare("UPDATE orders SET main_confirmed = 1 WHERE main_id = ? AND mode = 'entrust'"),
       copy: db.prepare(
         `INSERT INTO user_copies (id, email, name, password_hash, refreshed_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, password_hash = excluded.password_hash, refreshed_at = excluded.refreshed_at`,
@@ -105,6 +173,7 @@ export class PartnerShopStore {
           o.idempotencyKey,
           now,
           now,
+          o.mainConfirmed === false ? 0 : 1,
         );
         this.q.event.run(o.id, now, o.state, 'shopper');
         return this.toOrder(this.q.byId.get(o.id)!);
@@ -112,6 +181,85 @@ export class PartnerShopStore {
       .immediate();
   }
 
+  /**
+   * Records an attempt (state unknown) before it is forwarded. A failed one
+   * with the same key is reopened; returns undefined when the key already has
+   * an attempt that is not failed (unknown, placed or abandoned).
+   */
+  beginAttempt(a: {
+    idempotencyKey: string;
+    ref: string;
+    userId: string;
+    logSession: string | null;
+    cartKey: string | null;
+    lines: OrderAttempt['lines'];
+    total: number;
+    currency: string;
+  }): OrderAttempt | undefined {
+    const r = this.q.beginAttempt.run({
+      key: a.idempotencyKey,
+      ref: a.ref,
+      userId: a.userId,
+      logSession: a.logSession,
+      cartKey: a.cartKey,
+      lines: JSON.stringify(a.lines),
+      total: a.total,
+      currency: a.currency,
+      now: new Date().toISOString(),
+    });
+    return r.changes === 1 ? this.attempt(a.idempotencyKey) : undefined;
+  }
+  attempt(key: string): OrderAttempt | undefined {
+    const r = this.q.attemptByKey.get(key);
+    return r ? toAttempt(r) : undefined;
+  }
+  attemptByRef(ref: string): OrderAttempt | undefined {
+    const r = this.q.attemptByRef.get(ref);
+    return r ? toAttempt(r) : undefined;
+  }
+  /** Ends an unknown attempt as failed (may be sent again) or abandoned (the main site closed its key); false if it was no longer unknown. */
+  endAttempt(key: string, state: 'failed' | 'abandoned', problem: string): boolean {
+    return this.q.setAttempt.run(state, problem, null, new Date().toISOString(), key).changes === 1;
+  }
+  unknownAttempts(by: { cartKey: string } | { userId: string } | { limit: number }): OrderAttempt[] {
+    const rows = 'cartKey' in by ? this.q.unknownForCart.all(by.cartKey) : 'userId' in by ? this.q.unknownForUser.all(by.userId) : this.q.unknownAll.all(by.limit);
+    return rows.map(toAttempt);
+  }
+
+  /**
+   * The main site's order for an attempt: written as this partner's order and
+   * the attempt marked placed, in one transaction. If the order was already
+   * written (two settlements at once), that one is returned and `inserted` is false.
+   */
+  settleAttempt(key: string, o: NewPartnerOrder): { order: PartnerOrder; inserted: boolean } {
+    return this.db
+      .transaction(() => {
+        const had = this.q.byKey.get(key);
+        if (had) {
+          this.q.setAttempt.run('placed', null, had.id, new Date().toISOString(), key);
+          return { order: this.toOrder(had), inserted: false };
+        }
+        const order = this.insert(o);
+        this.q.setAttempt.run('placed', null, order.id, new Date().toISOString(), key);
+        return { order, inserted: true };
+      })
+      .immediate();
+  }
+
+  /** Main-site ids of entrusted orders the main site has not acknowledged yet. */
+  unconfirmedMainIds(limit = 500): string[] {
+    return this.q.unconfirmed.all(limit).map((r) => r.main_id);
+  }
+  setMainConfirmed(mainIds: string[]): void {
+    this.db.transaction(() => {
+      for (const id of mainIds) this.q.setConfirmed.run(id);
+    })();
+  }
+
+  byId(id: string): PartnerOrder | undefined {
+    const r = this.q.byId.get(id);
+    return r ? this.toOrder(r) : undefined;
+  }
   byKey(key: string): PartnerOrder | undefined {
     const r = this.q.byKey.get(key);
     return r ? this.toOrder(r) : undefined;

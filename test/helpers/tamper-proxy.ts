@@ -8,13 +8,16 @@ export interface Upstream {
   body: Buffer;
 }
 
+/** What a tamper function does with the peer's answer: rewrites it, or drops it ('drop': the connection is cut after the peer has answered, so the peer acted but its answer is lost). */
+export type Tamper = (u: Upstream, url: string) => Upstream | 'drop' | Promise<Upstream | 'drop'>;
+
 /**
  * A man in the middle on loopback: forwards each request to the real peer and
  * lets a test rewrite the answer, the way a hostile network or proxy could.
  */
 export async function startTamperProxy(
   target: string,
-  tamper: (u: Upstream) => Upstream | Promise<Upstream>,
+  tamper: Tamper,
   /** Runs before forwarding; answering 'drop' cuts the connection as a crash would. */
   before?: (url: string) => Promise<'drop' | void> | 'drop' | void,
 ): Promise<{ url: string; close(): Promise<void>; setTamper(f: typeof tamper): void }> {
@@ -32,7 +35,11 @@ export async function startTamperProxy(
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
         const up = await request(target + (req.url ?? '/'), { method: req.method as 'POST', headers, body: Buffer.concat(chunks) });
         const body = Buffer.from(await up.body.arrayBuffer());
-        const out = await current({ status: up.statusCode, headers: up.headers, body });
+        const out = await current({ status: up.statusCode, headers: up.headers, body }, req.url ?? '');
+        if (out === 'drop') {
+          req.socket.destroy();
+          return;
+        }
         const h: Record<string, string> = { 'content-type': 'application/json' };
         const tok = out.headers['tieup-response-token'];
         if (typeof tok === 'string') h['tieup-response-token'] = tok;
