@@ -3,6 +3,7 @@ import { parse as parseCookies } from 'cookie';
 import { errorBody, groundErrors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsoleStore, ConsoleUser } from '../store/console-store.js';
+import { formBody } from '../http/bodies.js';
 import { FailureLimiter, beginAttempt } from './failure-limiter.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
 import { randomToken, safeEqual, sha256Hex } from './tokens.js';
@@ -64,7 +65,7 @@ export class ConsoleAuth {
   /** Routes: GET/POST login, POST logout. Mount before `requireSession`. */
   routes(): express.Router {
     const r = express.Router();
-    const form = express.urlencoded({ extended: false, limit: '16kb' });
+    const form = formBody({ limit: '16kb' });
     r.get('/login', (req, res) => this.renderLogin(req, res, 200));
     r.post('/login', form, (req, res, next) => {
       this.login(req, res).catch(next);
@@ -132,7 +133,7 @@ export class ConsoleAuth {
 
   /** Browser pages: a valid session, and on every unsafe method a matching CSRF form field. */
   requireSession(): RequestHandler {
-    const form = express.urlencoded({ extended: false, limit: '64kb' });
+    const form = formBody({ limit: '64kb' });
     return (req: Request, res: Response, next: NextFunction) => {
       const sid = this.cookies(req)[this.sessionCookie];
       const s = sid ? this.o.store.session(sha256Hex(sid)) : undefined;
