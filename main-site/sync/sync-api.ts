@@ -96,9 +96,14 @@ export function syncApi(m: MainSync): express.Router {
     const { note } = parseOrThrow(publishSchema, req.body);
     const out = publish(m, note ?? '', who(req));
     const { manifest, ...rel } = out.release;
-    res
-      .status(out.created ? 201 : 200)
-      .json({ created: out.created, release: { ...rel, files: manifest.length }, unpublished: out.unpublished, ...(out.created ? {} : { message: 'nothing changed since the latest release' }) });
+    res.status(out.created ? 201 : 200).json({
+      created: out.created,
+      release: { ...rel, files: manifest.length },
+      unpublished: out.unpublished,
+      // Partners this release will not reach until a page is renamed (their pushes say so too).
+      collisions: out.collisions,
+      ...(out.created ? {} : { message: 'nothing changed since the latest release' }),
+    });
   });
   r.get('/releases/:n', (req, res) => {
     const rel = m.releases.get(Number(req.params.n));

@@ -68,6 +68,12 @@ export class UserService {
     return this.store.byId(id)?.passwordHash;
   }
 
+  /** The account as the network knows it (what an order's contact details come from), or undefined. */
+  account(id: string): PublicUser | undefined {
+    const u = this.store.byId(id);
+    return u ? { id: u.id, email: u.email, name: u.name } : undefined;
+  }
+
   exists(id: string): boolean {
     return this.store.byId(id) !== undefined;
   }
