@@ -71,6 +71,36 @@ describe("hostile partner: one partner's well-signed bodies cannot block or rewr
     assert.equal((await syncRow('north')).activeRelease, 1);
   });
 
+  it("ids in a partner's bodies are bounded tokens: markup, paths, empty or overlong ids are 400 invalid_body", async () => {
+    for (const id of ['<script>', '../etc/passwd', '', 'x'.repeat(65), 'a b']) {
+      await assert.rejects(north().ctx.client.call('main', 'POST', '/s2s/shop/orders/status', { ids: [id] }), refusedWith(400, 'invalid_body'));
+    }
+    await assert.rejects(north().ctx.client.call('main', 'POST', '/s2s/shop/orders/status', { ids: Array.from({ length: 501 }, (_, i) => `id-${i}`) }), refusedWith(400, 'invalid_body'));
+    await assert.rejects(
+      north().ctx.client.call('main', 'POST', '/s2s/shop/orders', {
+        idempotencyKey: 'hostile-ids-0123456789',
+        user: { id: '<img src=x>', email: 'ada@example.org' },
+        lines: [{ productId: 'mat-foam', qty: 1 }],
+        settlement: 'pickup',
+        address: null,
+      }),
+      refusedWith(400, 'invalid_body'),
+    );
+    // Counts: a line's quantity is a positive integer within the cart's bound.
+    for (const qty of [0, -1, 1.5, 100, '1']) {
+      await assert.rejects(
+        north().ctx.client.call('main', 'POST', '/s2s/shop/orders', {
+          idempotencyKey: 'hostile-ids-0123456789',
+          user: { id: 'someone', email: 'ada@example.org' },
+          lines: [{ productId: 'mat-foam', qty }],
+          settlement: 'pickup',
+          address: null,
+        }),
+        refusedWith(400, 'invalid_body'),
+      );
+    }
+  });
+
   it("a partner whose own pages use the main site's page paths holds back only its own pushes; publishing and the other partners go on", async () => {
     // north takes "/" and "/about" for its own pages: a path list the main site's own pages collide with.
     writeFileSync(join(net.dir, 'original', 'north', 'index.md'), '# North home\n');
