@@ -124,6 +124,10 @@ export const groundErrors = defineErrors('ground', {
   not_found: { status: 404 },
   invalid_json: { status: 400, message: 'the request body is not valid JSON' },
   body_too_large: { status: 413, message: 'the request body is larger than this endpoint accepts' },
+  // Bodies (common/http/bodies.ts): refused before anything reads them.
+  invalid_encoding: { status: 400, message: 'the request body is not valid UTF-8' },
+  unsupported_media_type: { status: 415 },
+  empty_body: { status: 400 },
   bad_request: { status: 400, message: 'the request was refused' },
   invalid_request: { status: 400 },
   unauthorized: { status: 401 },

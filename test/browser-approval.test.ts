@@ -14,7 +14,7 @@ describe('browser: a partner manager approves a pending release; the operator se
     net = await startSyncNetwork([{ id: 'south', contract: { sync: { requiresApproval: true } }, look: { siteName: 'South Market', colours: { primary: '#c2571a' } } }]);
     await api(net.main.url, 'POST', '/admin/api/releases', { note: 'first' });
     await api(net.main.url, 'POST', '/admin/api/partners/south/push', {});
-    await api(net.partners.south!.url, 'POST', '/manage/api/pending/1/approve');
+    await api(net.partners.south!.url, 'POST', '/manage/api/pending/1/approve', {});
     net.write('pages/about.md', pageText('About us', 'OPENING-HOURS-CHANGED', 1500));
     await api(net.main.url, 'POST', '/admin/api/releases', { note: 'New opening hours' });
     assert.equal((await api(net.main.url, 'POST', '/admin/api/partners/south/push', {})).body.outcome, 'pending');

@@ -91,7 +91,7 @@ describe('the demo network (what npm start runs)', function () {
     assert.match(await page(ports[1]!, '/local-news'), /North Outfitters/);
     await until(async () => (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending.length === 1, 20000, 'south listing the first release');
     const first = (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending[0].release;
-    assert.equal((await api(ports[2]!, 'POST', `/manage/api/pending/${first}/approve`)).status, 200);
+    assert.equal((await api(ports[2]!, 'POST', `/manage/api/pending/${first}/approve`, {})).status, 200);
   });
 
   it('an edited page reaches north within 10 s of "push now"; south serves it only after approval; a rejection reason reaches the main site', async () => {
@@ -107,7 +107,7 @@ describe('the demo network (what npm start runs)', function () {
     const pending = (await api(ports[2]!, 'GET', '/manage/api/pending')).body.pending;
     assert.equal(pending.length, 1);
     assert.doesNotMatch(await page(ports[2]!, '/about'), /edited in the demo test/);
-    assert.equal((await api(ports[2]!, 'POST', `/manage/api/pending/${pending[0].release}/approve`)).status, 200);
+    assert.equal((await api(ports[2]!, 'POST', `/manage/api/pending/${pending[0].release}/approve`, {})).status, 200);
     assert.match(await page(ports[2]!, '/about'), /edited in the demo test/);
 
     writeFileSync(file, readFileSync(file, 'utf8').replace('edited in the demo test', 'edited again'));

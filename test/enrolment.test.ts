@@ -70,7 +70,7 @@ describe('enrolment through the admin and manage APIs', () => {
   });
 
   it('checks every pair both ways and reports skew', async () => {
-    const r = await api(main, 'POST', '/admin/api/partners/check');
+    const r = await api(main, 'POST', '/admin/api/partners/check', {});
     assert.equal(r.status, 200);
     assert.equal(r.body?.ok, true);
     assert.deepEqual(
@@ -86,19 +86,19 @@ describe('enrolment through the admin and manage APIs', () => {
   });
 
   it('suspending a partner cuts it at once in both directions; activating restores it', async () => {
-    assert.equal((await api(main, 'POST', '/admin/api/partners/north/suspend')).body?.status, 'suspended');
-    const fromNorth = await api(north, 'POST', '/manage/api/main/hello');
+    assert.equal((await api(main, 'POST', '/admin/api/partners/north/suspend', {})).body?.status, 'suspended');
+    const fromNorth = await api(north, 'POST', '/manage/api/main/hello', {});
     assert.equal(fromNorth.body?.ok, false);
     assert.equal(fromNorth.body?.code, 'peer_rejected:wrong_issuer');
-    const check = await api(main, 'POST', '/admin/api/partners/check');
+    const check = await api(main, 'POST', '/admin/api/partners/check', {});
     assert.equal(check.body?.pairs[0].skipped, true);
-    assert.equal((await api(main, 'POST', '/admin/api/partners/north/activate')).body?.status, 'active');
-    assert.equal((await api(north, 'POST', '/manage/api/main/hello')).body?.ok, true);
+    assert.equal((await api(main, 'POST', '/admin/api/partners/north/activate', {})).body?.status, 'active');
+    assert.equal((await api(north, 'POST', '/manage/api/main/hello', {})).body?.ok, true);
   });
 
   it('a partner whose main cannot be reached shows the failure in the check', async () => {
     await api(north, 'PUT', '/manage/api/main', { id: 'main', baseUrl: 'http://127.0.0.1:9', thumbprint: mainTp, keys: (await publicKeysOf(dir, 'main')).map((k) => k.publicJwk) });
-    const r = await api(main, 'POST', '/admin/api/partners/check');
+    const r = await api(main, 'POST', '/admin/api/partners/check', {});
     assert.equal(r.body?.ok, false);
     assert.equal(r.body?.pairs[1].ok, false);
     assert.equal(r.body?.pairs[1].code, 'peer_unreachable');
@@ -107,7 +107,7 @@ describe('enrolment through the admin and manage APIs', () => {
 
   it('removing a partner refuses it from then on', async () => {
     assert.equal((await api(main, 'DELETE', '/admin/api/partners/north')).status, 204);
-    const r = await api(north, 'POST', '/manage/api/main/hello');
+    const r = await api(north, 'POST', '/manage/api/main/hello', {});
     assert.equal(r.body?.code, 'peer_rejected:wrong_issuer');
     assert.equal((await api(main, 'DELETE', '/admin/api/partners/north')).status, 404);
   });

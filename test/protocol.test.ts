@@ -158,7 +158,21 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     it('lists the codes each server may answer with, its own and the shared ones', () => {
       assert.deepEqual(
         errorsOf(SYNC_BLOBS).sort(),
-        ['answer_invalid', 'bad_frames', 'hash_mismatch', 'internal', 'invalid_body', 'invalid_json', 'invalid_params', 'not_main_site', 'not_receiving', 'size_mismatch', 'unexpected_blob'].sort(),
+        [
+          'answer_invalid',
+          'bad_frames',
+          'hash_mismatch',
+          'internal',
+          'invalid_body',
+          'invalid_encoding',
+          'invalid_json',
+          'invalid_params',
+          'unsupported_media_type',
+          'not_main_site',
+          'not_receiving',
+          'size_mismatch',
+          'unexpected_blob',
+        ].sort(),
       );
       assert.ok(errorsOf(LOGS_SHIP).includes('not_a_partner'));
       assert.ok(errorsOf(SYNC_OFFER).includes('bad_path'));
@@ -263,7 +277,7 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       await assert.rejects(caller.client.call('north', 'POST', path, { word: 'hi', tags: [], admin: true }), peerRefusal(400, 'invalid_body', 'admin: Unrecognized key: "admin"'));
       await assert.rejects(caller.client.call('north', 'POST', path, { word: 'hi', tags: [7] }), peerRefusal(400, 'invalid_body', 'tags[0]: Invalid input: expected string, received number'));
       await assert.rejects(caller.client.call('north', 'POST', path), peerRefusal(400, 'invalid_body', /^body: /));
-      await assert.rejects(caller.client.call('north', 'POST', path, Buffer.from('{}')), peerRefusal(400, 'invalid_body', 'body: this endpoint takes a JSON body (application/json)'));
+      await assert.rejects(caller.client.call('north', 'POST', path, Buffer.from('{}')), peerRefusal(415, 'unsupported_media_type', 'body: this endpoint takes a JSON body (application/json)'));
       await assert.rejects(caller.client.call('north', 'POST', '/s2s/test/echo/abc', { word: 'hi', tags: [] }), peerRefusal(400, 'invalid_params', /^n: /));
       assert.equal(ran('echo'), before);
     });
@@ -304,7 +318,10 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
       const r = await caller.client.send('north', SYNC_BLOBS, Buffer.from([1, 2, 3]), { release: 5 });
       assert.deepEqual(r.body, { stored: 0 });
       assert.deepEqual(runs.at(-1), { name: 'blobs', body: 3, params: { release: 5 }, from: '' });
-      await assert.rejects(caller.client.call('north', 'POST', '/s2s/sync/blobs/5', { frames: [] }), peerRefusal(400, 'invalid_body', 'body: this endpoint takes application/octet-stream bytes'));
+      await assert.rejects(
+        caller.client.call('north', 'POST', '/s2s/sync/blobs/5', { frames: [] }),
+        peerRefusal(415, 'unsupported_media_type', 'body: this endpoint takes application/octet-stream bytes'),
+      );
       await assert.rejects(caller.client.call('north', 'POST', '/s2s/sync/blobs/05', Buffer.from([1])), peerRefusal(400, 'invalid_params'));
     });
 
@@ -597,20 +614,20 @@ describe('protocol: the declarations describe what the sites send and answer tod
     // Sync: offer (whole, then deltas), blobs, commit; the manager's decisions; rollbacks both ways; an emergency edit; drift.
     const r1 = await publish('ONE');
     await push('pending');
-    assert.equal((await api(north.url, 'POST', `/manage/api/pending/${r1}/approve`)).body.reported, true);
+    assert.equal((await api(north.url, 'POST', `/manage/api/pending/${r1}/approve`, {})).body.reported, true);
     const r2 = await publish('TWO');
     await push('pending');
     assert.equal((await api(north.url, 'POST', `/manage/api/pending/${r2}/reject`, { reason: 'not this week' })).body.reported, true);
     const r3 = await publish('THREE');
     await push('pending');
-    assert.equal((await api(north.url, 'POST', `/manage/api/pending/${r3}/approve`)).body.reported, true);
+    assert.equal((await api(north.url, 'POST', `/manage/api/pending/${r3}/approve`, {})).body.reported, true);
     ok(await api(main, 'POST', '/admin/api/partners/north/rollback', { release: r1 }));
-    assert.equal((await api(north.url, 'POST', `/manage/api/releases/${r3}/activate`)).body.reported, true);
+    assert.equal((await api(north.url, 'POST', `/manage/api/releases/${r3}/activate`, {})).body.reported, true);
     assert.equal((await api(north.url, 'PUT', '/manage/api/tieup/pages/about.md', { content: '# About\n\nFixed.\n', reason: 'a typo' })).body.reported, true);
-    ok(await api(main, 'POST', '/admin/api/partners/north/check-drift'));
+    ok(await api(main, 'POST', '/admin/api/partners/north/check-drift', {}));
 
     // Peers: hello both ways (and hello-back).
-    assert.equal((await api(main, 'POST', '/admin/api/partners/check')).body.ok, true);
+    assert.equal((await api(main, 'POST', '/admin/api/partners/check', {})).body.ok, true);
 
     // Shop and users: state, register, login, an entrusted order, a consulted one, order states, the partner's orders at the main site.
     assert.equal(await north.shop.refreshFromMain(), true);

@@ -61,7 +61,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
   it('a partner that requires approval stages the release, lists it with a diff, and serves it only after approval', async () => {
     assert.equal((await push('south')).body.outcome, 'pending');
     assert.equal((await getPage(south(), '/about')).status, 404, 'nothing served before approval');
-    await api(south(), 'POST', '/manage/api/pending/1/approve');
+    await api(south(), 'POST', '/manage/api/pending/1/approve', {});
     const n = await publishPage('SECOND', 'second about');
     assert.equal((await push('south')).body.outcome, 'pending');
     const pending = await api(south(), 'GET', '/manage/api/pending');
@@ -77,7 +77,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.doesNotMatch((await getPage(south(), '/about')).text, /SECOND/);
     const preview = await api(south(), 'GET', `/manage/api/pending/${n}`);
     assert.equal(preview.body.previewUrl, `/manage/preview/${n}/`);
-    const ok = await api(south(), 'POST', `/manage/api/pending/${n}/approve`);
+    const ok = await api(south(), 'POST', `/manage/api/pending/${n}/approve`, {});
     assert.equal(ok.body.reported, true);
     assert.match((await getPage(south(), '/about')).text, /SECOND/);
     const s = await southSync();
@@ -123,14 +123,14 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const r2 = await publishPage('NORTH-B', 'b');
     await push('north');
     assert.match((await getPage(net.partners.north!.url, '/about')).text, /NORTH-B/);
-    const rb = await api(net.partners.north!.url, 'POST', `/manage/api/releases/${r1}/activate`);
+    const rb = await api(net.partners.north!.url, 'POST', `/manage/api/releases/${r1}/activate`, {});
     assert.equal(rb.body.state, 'active');
     assert.match((await getPage(net.partners.north!.url, '/about')).text, /NORTH-A/);
     const sync = (await api(main(), 'GET', '/admin/api/partners/north')).body.sync;
     assert.equal(sync.activeRelease, r1);
     const events = (await api(main(), 'GET', '/admin/api/sync/events?partner=north')).body.events;
     assert.equal(events[0].kind, 'rollback');
-    const bad = await api(net.partners.north!.url, 'POST', `/manage/api/releases/99999/activate`);
+    const bad = await api(net.partners.north!.url, 'POST', `/manage/api/releases/99999/activate`, {});
     assert.equal(bad.status, 404);
     // The main operator can roll back too, to any release the partner kept.
     const byMain = await api(main(), 'POST', '/admin/api/partners/north/rollback', { release: r2 });
@@ -146,7 +146,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const refused = await api(net.partners.north!.url, 'PUT', '/manage/api/tieup/pages/about.md', { content: '# Hacked', reason: 'test' });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'no_emergency_right');
-    await api(south(), 'POST', `/manage/api/pending/${net.main.sync.releases.latest()!.number}/approve`);
+    await api(south(), 'POST', `/manage/api/pending/${net.main.sync.releases.latest()!.number}/approve`, {});
     const edit = await api(south(), 'PUT', '/manage/api/tieup/pages/about.md', { content: '# About us\n\nClosed today because of a storm.\n', reason: 'storm closure' });
     assert.equal(edit.status, 200, JSON.stringify(edit.body));
     assert.equal(edit.body.reported, true);
@@ -159,7 +159,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.equal(noPath.status, 404);
     await publishPage('AFTER-STORM', 'reopened');
     await push('south');
-    await api(south(), 'POST', `/manage/api/pending/${net.main.sync.releases.latest()!.number}/approve`);
+    await api(south(), 'POST', `/manage/api/pending/${net.main.sync.releases.latest()!.number}/approve`, {});
     assert.match((await getPage(south(), '/about')).text, /AFTER-STORM/);
   });
 
@@ -172,7 +172,7 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const intruder = new Database(north.ctx.config.dbFile);
     intruder.prepare('UPDATE blobs SET data = ? WHERE sha256 = ?').run(Buffer.from('# Defaced\n'), about.sha256);
     intruder.close();
-    const checked = await api(main(), 'POST', '/admin/api/partners/north/check-drift');
+    const checked = await api(main(), 'POST', '/admin/api/partners/north/check-drift', {});
     assert.equal(checked.body.drift, true);
     assert.match(checked.body.driftDetail, /differs from release/);
     await until(() => hooks.some((h) => h.event === 'drift_detected' && h.partner === 'north'));

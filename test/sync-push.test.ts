@@ -186,16 +186,20 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
     });
   });
 
-  it('publish refuses a page path a partner uses for an original page, and content that does not render', async () => {
+  it("a page path a partner uses for an original page holds back only that partner's push; content that does not render is refused", async () => {
     writeFileSync(join(net.dir, 'original', 'north', 'contact.md'), '# Contact north\n');
     net.partners.north!.sync.content.refresh();
     await net.main.ctx.client.call('north', 'POST', '/s2s/sync/status', {}).then((r) => net.main.sync.sync.update('north', { originalPaths: (r.body as { originalPaths: string[] }).originalPaths }));
     net.write('pages/contact.md', '# Contact\n');
     const clash = await api(main(), 'POST', '/admin/api/releases', {});
-    assert.equal(clash.status, 409);
-    assert.equal(clash.body.error.code, 'path_collision');
-    assert.match(clash.body.error.message, /north.*\/contact/);
+    assert.equal(clash.status, 201);
+    assert.deepEqual(clash.body.collisions, [{ partner: 'north', paths: ['/contact'] }]);
+    const held = await push('north');
+    assert.equal(held.body.outcome, 'failed');
+    assert.match(held.body.detail, /^path_collision: .*\/contact/);
     net.remove('pages/contact.md');
+    assert.equal((await api(main(), 'POST', '/admin/api/releases', {})).status, 201);
+    assert.equal((await push('north')).body.outcome, 'active');
     writeFileSync(join(net.templatesDir, 'layout.ejs'), '<%= process.pid %>');
     const broken = await api(main(), 'POST', '/admin/api/releases', {});
     assert.equal(broken.status, 422);

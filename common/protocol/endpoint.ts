@@ -99,6 +99,10 @@ export type ParamsArg<E extends AnyEndpoint> = HasParams<E['path']> extends true
 export const COMMON_ERRORS = {
   /** The body is not JSON (answered by the s2s router before any route). */
   invalidJson: 'invalid_json',
+  /** The body is not UTF-8 (bad bytes, or a JSON escape of an unpaired surrogate). */
+  invalidEncoding: 'invalid_encoding',
+  /** The body is neither what the endpoint reads (JSON or bytes) nor empty. */
+  unsupportedMediaType: 'unsupported_media_type',
   invalidBody: 'invalid_body',
   invalidParams: 'invalid_params',
   /** The caller's role may not call this endpoint (kept from the codes the handlers used before declarations). */
@@ -149,7 +153,15 @@ export function defineEndpoint<const S extends EndpointSpec>(spec: S & ParamsRul
 /** Every code an endpoint's server may answer with: its own and the shared ones that apply to it. */
 export function errorsOf(e: AnyEndpoint): string[] {
   // invalid_json applies to every endpoint: the router parses by the content type the caller claims.
-  const out = [...e.errors, COMMON_ERRORS.invalidJson, COMMON_ERRORS.invalidBody, COMMON_ERRORS.internal, COMMON_ERRORS.answerInvalid];
+  const out = [
+    ...e.errors,
+    COMMON_ERRORS.invalidJson,
+    COMMON_ERRORS.invalidEncoding,
+    COMMON_ERRORS.unsupportedMediaType,
+    COMMON_ERRORS.invalidBody,
+    COMMON_ERRORS.internal,
+    COMMON_ERRORS.answerInvalid,
+  ];
   if (e.params) out.push(COMMON_ERRORS.invalidParams);
   if (e.callers === 'main') out.push(COMMON_ERRORS.notMain);
   if (e.callers === 'partner') out.push(COMMON_ERRORS.notPartner);

@@ -23,9 +23,12 @@ export const ORDER_STATES = ['accepted', 'shipped', 'delivered', 'cancelled'] as
 export const SETTLEMENT_IDS = ['pay_on_delivery', 'bank_transfer', 'pickup'] as const;
 const orderState = z.enum(ORDER_STATES);
 const settlement = z.enum(SETTLEMENT_IDS);
-const orderId = z.string().min(1).max(64);
-const orderNumber = z.string().min(1).max(64);
-const userId = z.string().min(1).max(64);
+/** Ids are opaque, but tokens: letters, digits, "-" and "_" (UUIDs today), never text a console or log would have to escape. */
+export const opaqueId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an id is 1-64 letters, digits, "-" or "_"');
+const orderId = opaqueId;
+/** "MAIN-000042", "NORTH-000007". */
+const orderNumber = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an order number is 1-64 letters, digits, "-" or "_"');
+const userId = opaqueId;
 const userEmail = z.string().min(3).max(320);
 
 export const requestedLines = z
@@ -192,7 +195,7 @@ export const SHOP_ORDER_STATUS = defineEndpoint({
 export const partnerOrder = z.strictObject({
   ...orderShape,
   mode: z.enum(['local', 'consult']),
-  mainId: z.string().min(1).max(64).nullable(),
+  mainId: orderId.nullable(),
   mainNumber: orderNumber.nullable(),
   cancelLogged: z.boolean(),
 });

@@ -18,7 +18,7 @@ export const usersLoginRequest = z.strictObject({ email, password, clientIp });
 
 /** The account, and with a contract that grants a user copy, the scrypt hash (never the password). */
 export const accountAnswer = z.strictObject({
-  id: z.string().min(1).max(64),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an account id is 1-64 letters, digits, "-" or "_"'),
   email: z.string().min(3).max(320),
   name: z.string().min(1).max(100),
   // passwordHash is absent when the account has none to give (JSON drops undefined).

@@ -8,6 +8,7 @@ import type { Peer, PeerStore } from '../store/peer-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import { CLOCK_SKEW_S, MAX_LIFETIME_S, REQUEST_TYP, RESPONSE_TOKEN_HEADER, RESPONSE_TYP, bodyHash, newJti, nowSeconds, signClaims, type RequestClaims } from './tokens.js';
 import { S2SAuthError, checkRequestClaims, verifySignedToken } from './verify.js';
+import { parseJsonBytes } from '../http/bodies.js';
 import { COMMON_ERRORS, checkValue, errorsOf, routePath, type AnyEndpoint, type ParamsOutput, type RequestOutput, type ResponseInput } from '../protocol/endpoint.js';
 
 export interface S2SRequestContext {
@@ -17,8 +18,8 @@ export interface S2SRequestContext {
   callerKid: string;
   /** The parsed JSON body, undefined when empty, or the raw bytes for a non-JSON content type. */
   body: unknown;
-  /** Set when the body claimed to be JSON and was not: the route answers 400, signed, without running. */
-  bodyError?: 'invalid_json';
+  /** Set when the body cannot be read (not JSON, not UTF-8, neither JSON nor bytes): the route answers 400 or 415, signed, without running. */
+  bodyError?: 'invalid_json' | 'invalid_encoding' | 'unsupported_media_type';
 }
 
 declare module 'express-serve-static-core' {
@@ -69,6 +70,24 @@ export function createS2SRouter(deps: S2SServerDeps): express.Router {
   return router;
 }
 
+/**
+ * How an s2s body is read: JSON (application/json, or no content type at all,
+ * as the wire has always allowed), raw bytes (application/octet-stream), or
+ * neither, which is refused rather than guessed at. An empty body is JSON's
+ * "nothing".
+ */
+function s2sBodyType(req: Request, body: Buffer): 'json' | 'binary' | 'other' {
+  const ct = req.get('content-type');
+  if (ct === undefined || body.length === 0) return 'json';
+  const t = req.is(['application/json', '+json', 'application/octet-stream']);
+  if (t === 'application/octet-stream') return 'binary';
+  if (typeof t === 'string') {
+    const cs = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(ct)?.[1]?.toLowerCase();
+    return cs === undefined || cs === 'utf-8' || cs === 'utf8' ? 'json' : 'other';
+  }
+  return 'other';
+}
+
 function authenticate(deps: S2SServerDeps): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -98,19 +117,24 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         throw new S2SAuthError('replayed', 'this request token was already used');
       }
       let parsed: unknown;
-      const isJson = /\bjson\b/i.test(req.get('content-type') ?? 'application/json');
-      if (!isJson) {
+      const type = s2sBodyType(req, body);
+      if (type === 'binary') {
         // Binary payloads (blob batches) reach the handler as the exact bytes that were hashed.
         parsed = body;
+      } else if (type === 'other') {
+        // Refused by the route (415), so that this answer is signed like every other.
+        req.s2s = { peer: peer!, claims, callerKid, body: undefined, bodyError: 'unsupported_media_type' };
+        next();
+        return;
       } else if (body.length > 0) {
-        try {
-          parsed = JSON.parse(body.toString('utf8'));
-        } catch {
-          // Refused by the route, so that this answer is signed like every other.
-          req.s2s = { peer: peer!, claims, callerKid, body: undefined, bodyError: 'invalid_json' };
+        // Strict: invalid UTF-8 or an unpaired surrogate is refused, never stored as U+FFFD.
+        const r = parseJsonBytes(body);
+        if (!r.ok) {
+          req.s2s = { peer: peer!, claims, callerKid, body: undefined, bodyError: r.code };
           next();
           return;
         }
+        parsed = r.value;
       }
       req.s2s = { peer: peer!, claims, callerKid, body: parsed };
       next();
@@ -161,7 +185,9 @@ function signedRoute(
     let status = 200;
     let body: unknown;
     try {
-      if (ctx.bodyError) throw groundErrors.invalid_json('the s2s request body is not valid JSON');
+      if (ctx.bodyError === 'invalid_json') throw groundErrors.invalid_json('the s2s request body is not valid JSON');
+      if (ctx.bodyError === 'invalid_encoding') throw groundErrors.invalid_encoding('the s2s request body is not valid UTF-8 JSON');
+      if (ctx.bodyError) throw groundErrors.unsupported_media_type('an s2s body is application/json or application/octet-stream');
       const result = await handler(ctx, req);
       status = result.status ?? 200;
       body = result.body;
@@ -280,10 +306,10 @@ function parseBody<E extends AnyEndpoint>(endpoint: E, body: unknown, declared: 
     return undefined as RequestOutput<E>;
   }
   if (endpoint.request === 'binary') {
-    if (!Buffer.isBuffer(body)) throw refuse('body: this endpoint takes application/octet-stream bytes');
+    if (!Buffer.isBuffer(body)) throw groundErrors.unsupported_media_type('body: this endpoint takes application/octet-stream bytes');
     return body as RequestOutput<E>;
   }
-  if (Buffer.isBuffer(body)) throw refuse('body: this endpoint takes a JSON body (application/json)');
+  if (Buffer.isBuffer(body)) throw groundErrors.unsupported_media_type('body: this endpoint takes a JSON body (application/json)');
   const r = checkValue(endpoint.request, body);
   if (!r.ok) throw refuse(r.message, r.code);
   return r.value as RequestOutput<E>;

@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { AppError } from '../errors.js';
+import { formBody } from '../http/bodies.js';
 import type { Logger } from '../logger.js';
 import { logOrderEvent, logPageView, type LogWho } from '../logchain/page-log.js';
 import type { SiteLog } from '../logchain/site-log.js';
@@ -105,7 +106,7 @@ export function servedProductPage(view: ContentView, backend: ShopBackend, cartC
 
 export function shopRoutes(o: ShopRoutesOptions): express.Router {
   const r = express.Router();
-  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 });
+  const form = formBody({ limit: '32kb', parameterLimit: 200 });
   const who = (req: Request, shopper?: CurrentShopper): LogWho => {
     const s = shopper ?? o.sessions.current(req);
     const cart = o.cartCookie.read(req.headers.cookie);

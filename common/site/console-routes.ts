@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { groundErrors } from '../errors.js';
+import { jsonApiBody } from '../http/bodies.js';
 import { ConsoleAuth } from '../web/console-auth.js';
 import { PROTOCOL_VERSION } from '../s2s/tokens.js';
 import type { SiteContext } from './context.js';
@@ -86,7 +87,8 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     next();
   });
   api.use(auth.requireBearer());
-  api.use(express.json({ limit: '1mb' }));
+  // JSON only, UTF-8 only, and a state-changing call must say what it wants: no body is not "the defaults".
+  api.use(jsonApiBody({ limit: 1024 * 1024 }));
   api.get('/site', (_req, res) => {
     res.json({ ...describeSite(ctx), protocolVersion: PROTOCOL_VERSION });
   });

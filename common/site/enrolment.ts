@@ -8,12 +8,14 @@ import type { SiteContext } from './context.js';
 
 export const SITE_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
 
+// zod runs every refinement even after .url() has refused the value: each parses it without throwing, so a bad URL is a 400, not a 500.
+const urlOf = (u: string): URL | null => (URL.canParse(u) ? new URL(u) : null);
 const baseUrl = z
   .string()
   .url('baseUrl must be an absolute URL')
-  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https')
-  .refine((u) => !new URL(u).username && !new URL(u).password, 'baseUrl must not carry credentials')
-  .refine((u) => !new URL(u).search && !new URL(u).hash, 'baseUrl must not have a query or fragment')
+  .refine((u) => /^https?:$/.test(urlOf(u)?.protocol ?? 'http:'), 'baseUrl must be http or https')
+  .refine((u) => !urlOf(u)?.username && !urlOf(u)?.password, 'baseUrl must not carry credentials')
+  .refine((u) => !urlOf(u)?.search && !urlOf(u)?.hash, 'baseUrl must not have a query or fragment')
   .transform((u) => u.replace(/\/+$/, ''));
 
 export const enrolmentSchema = z

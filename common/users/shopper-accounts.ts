@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { safeNext, type CurrentShopper, type ShopperSessions } from './shopper-session.js';
 import { AppError } from '../errors.js';
+import { formBody } from '../http/bodies.js';
 import type { Logger } from '../logger.js';
 import type { ContentView } from '../render/content-view.js';
 import { escapeHtml } from '../render/page-renderer.js';
@@ -37,7 +38,7 @@ export interface ShopperAccountsOptions {
  */
 export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
   const r = express.Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
+  const form = formBody({ limit: '16kb' });
   const sessionCookie = o.sessions.cookieName;
   const csrfCookie = `tieup_${o.siteId}_shop_csrf`;
   const cookieOpts = (maxAge?: number) => o.sessions.cookieOptions(maxAge);

@@ -3,7 +3,8 @@ import { parse as parseCookies } from 'cookie';
 import { errorBody, groundErrors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsoleStore, ConsoleUser } from '../store/console-store.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { formBody } from '../http/bodies.js';
+import { FailureLimiter, beginAttempt } from './failure-limiter.js';
 import { dummyPasswordHash, verifyPassword } from './password.js';
 import { randomToken, safeEqual, sha256Hex } from './tokens.js';
 
@@ -48,7 +49,8 @@ export class ConsoleAuth {
   constructor(private readonly o: ConsoleAuthOptions) {
     this.sessionCookie = `tieup_${o.siteId}_console`;
     this.loginCsrfCookie = `tieup_${o.siteId}_login_csrf`;
-    this.byAccount = new FailureLimiter(o.maxFailuresPerAccount, o.windowSeconds * 1000);
+    // A successful login forgets its account's failures, not its address's.
+    this.byAccount = new FailureLimiter(o.maxFailuresPerAccount, o.windowSeconds * 1000, true);
     this.byIp = new FailureLimiter(o.maxFailuresPerIp, o.windowSeconds * 1000);
   }
 
@@ -63,7 +65,7 @@ export class ConsoleAuth {
   /** Routes: GET/POST login, POST logout. Mount before `requireSession`. */
   routes(): express.Router {
     const r = express.Router();
-    const form = express.urlencoded({ extended: false, limit: '16kb' });
+    const form = formBody({ limit: '16kb' });
     r.get('/login', (req, res) => this.renderLogin(req, res, 200));
     r.post('/login', form, (req, res, next) => {
       this.login(req, res).catch(next);
@@ -103,21 +105,23 @@ export class ConsoleAuth {
     const password = typeof body.password === 'string' ? body.password : '';
     const ipKey = `ip:${req.ip ?? 'unknown'}`;
     const acctKey = `acct:${username.toLowerCase()}`;
-    const wait = Math.max(this.byIp.blockedFor(ipKey), this.byAccount.blockedFor(acctKey));
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
+    // Counted before the slow scrypt check, so logins sent at once are throttled like logins sent one by one.
+    const start = beginAttempt([
+      [this.byIp, ipKey],
+      [this.byAccount, acctKey],
+    ]);
+    if (start.blocked) {
+      res.set('Retry-After', String(start.retryAfter));
       this.o.logger.warn({ event: 'console_login_throttled', username, ip: req.ip }, 'console login throttled');
-      return this.renderLogin(req, res, 429, `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, username);
+      return this.renderLogin(req, res, 429, `Too many failed logins. Try again in ${Math.ceil(start.retryAfter / 60)} minute(s).`, username);
     }
     const user = username ? this.o.store.userByName(username) : undefined;
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok) {
-      this.byIp.fail(ipKey);
-      this.byAccount.fail(acctKey);
       this.o.logger.info({ event: 'console_login_failed', username, ip: req.ip }, 'console login failed');
       return this.renderLogin(req, res, 401, 'Wrong username or password.', username);
     }
-    this.byAccount.reset(acctKey);
+    start.attempt.succeeded();
     const sid = randomToken(32);
     const hours = this.o.sessionHours ?? 12;
     this.o.store.createSession(sha256Hex(sid), user.id, randomToken(24), new Date(Date.now() + hours * 3600_000));
@@ -129,7 +133,7 @@ export class ConsoleAuth {
 
   /** Browser pages: a valid session, and on every unsafe method a matching CSRF form field. */
   requireSession(): RequestHandler {
-    const form = express.urlencoded({ extended: false, limit: '64kb' });
+    const form = formBody({ limit: '64kb' });
     return (req: Request, res: Response, next: NextFunction) => {
       const sid = this.cookies(req)[this.sessionCookie];
       const s = sid ? this.o.store.session(sha256Hex(sid)) : undefined;

@@ -98,7 +98,12 @@ export class MainShop {
     const parsed = entrustedOrderSchema.safeParse(raw);
     if (!parsed.success) throw mainShopErrors.invalid_order(firstIssue(parsed.error));
     const o = parsed.data;
-    if (!this.users.exists(o.user.id)) throw mainShopErrors.unknown_user('the order names no account of this network; the shopper must log in again');
+    const account = this.users.account(o.user.id);
+    if (!account) throw mainShopErrors.unknown_user('the order names no account of this network; the shopper must log in again');
+    // The contact details are the account's, whatever the partner wrote: a partner names the shopper, it cannot re-address the order.
+    if (o.user.email.trim().toLowerCase() !== account.email) {
+      this.ctx.logger.warn({ event: 'entrusted_order_email_ignored', partner: site, userId: account.id }, `${site} sent an order for ${account.id} with another e-mail address; the account's is used`);
+    }
     const requestHash = createHash('sha256')
       .update(JSON.stringify({ user: o.user.id, lines: [...o.lines].sort((a, b) => a.productId.localeCompare(b.productId)), settlement: o.settlement, address: o.address }))
       .digest('hex');
@@ -107,7 +112,7 @@ export class MainShop {
       if (earlier.requestHash !== requestHash) throw shopErrors.idempotency_key_reused('this idempotency key was already used for an order with different parameters');
       return { order: earlier.order, replayed: true, stock: this.stockFor(earlier.order) };
     }
-    const order = this.placeFor(site, 'entrust', o, requestHash);
+    const order = this.placeFor(site, 'entrust', { ...o, user: { id: account.id, email: account.email } }, requestHash);
     return { order, replayed: false, stock: this.stockFor(order) };
   }
 

@@ -63,7 +63,7 @@ export function shopApi(shop: MainShop): express.Router {
     if (!o) throw shopErrors.order_not_found(`there is no order ${req.params.number}`);
     res.json({ order: o });
   });
-  r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
+  r.post('/orders/:number/state', (req, res) => {
     const to = (req.body as { state?: unknown } | undefined)?.state;
     if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
     res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator') });
@@ -71,7 +71,7 @@ export function shopApi(shop: MainShop): express.Router {
   r.get('/stock', (_req, res) => {
     res.json({ stock: shop.stock() });
   });
-  r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
+  r.put('/stock/:productId', (req, res) => {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
     if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw shopErrors.invalid_stock('onHand must be a whole number from 0 to 1000000');
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(req.params.productId)) throw shopErrors.invalid_product('not a product id');

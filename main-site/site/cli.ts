@@ -27,7 +27,7 @@ const partnerStatus = (sub: 'suspend' | 'activate' | 'remove', summary: string):
       await apiCall(urlOf(flags), tokenOf(flags), 'DELETE', `/admin/api/partners/${id}`);
       io.out(`removed ${arg}; its calls are refused from now on`);
     } else {
-      const p = await apiCall<PeerView>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/partners/${id}/${sub}`);
+      const p = await apiCall<PeerView>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/partners/${id}/${sub}`, {});
       print(flags, io, p, () => printPeer(io, p));
     }
     return 0;
@@ -66,7 +66,7 @@ export const siteCli = defineCommands(`Partners (against the main site's API, --
     summary: 'authenticated hello both ways for every partner;\nexit 0 only when every pair passes',
     options: API_OPTIONS,
     async run(flags, _args, io) {
-      const r = await apiCall<{ ok: boolean; pairs: Pair[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/partners/check');
+      const r = await apiCall<{ ok: boolean; pairs: Pair[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/partners/check', {});
       print(flags, io, r, () => {
         if (r.pairs.length === 0) io.out('no partners enrolled');
         for (const p of r.pairs) {

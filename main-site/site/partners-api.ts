@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { expectNoOptions } from '../../common/http/bodies.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { describePeer, enrolPeer, parseOrThrow } from '../../common/site/enrolment.js';
 import { setPeerStatus } from '../../common/site/console-routes.js';
@@ -12,7 +13,7 @@ const patchSchema = z
     baseUrl: z
       .string()
       .url()
-      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https')
+      .refine((u) => !URL.canParse(u) || /^https?:$/.test(new URL(u).protocol), 'baseUrl must be http or https')
       .transform((u) => u.replace(/\/+$/, ''))
       .optional(),
     status: z.enum(['active', 'suspended']).optional(),
@@ -61,7 +62,8 @@ export function partnersApi(ctx: SiteContext, hooks: PartnersApiHooks = {}): exp
     const peer = await enrolPeer(ctx, 'partner', req.body);
     res.status(201).location(`/admin/api/partners/${peer.id}`).json(describe(peer));
   });
-  r.post('/check', async (_req, res) => {
+  r.post('/check', async (req, res) => {
+    expectNoOptions(req.body);
     res.json(await checkAllPairs(ctx));
   });
   r.get('/:id', (req, res) => {
@@ -82,22 +84,26 @@ export function partnersApi(ctx: SiteContext, hooks: PartnersApiHooks = {}): exp
   });
   r.post('/:id/suspend', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
+    expectNoOptions(req.body);
     setPeerStatus(ctx, p.id, 'suspended', user(req));
     res.json(describe(ctx.peers.get(p.id)!));
   });
   r.post('/:id/activate', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
+    expectNoOptions(req.body);
     setPeerStatus(ctx, p.id, 'active', user(req));
     res.json(describe(ctx.peers.get(p.id)!));
   });
   r.delete('/:id', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
+    expectNoOptions(req.body);
     ctx.peers.remove(p.id);
     ctx.logger.info({ event: 'peer_removed', peer: p.id, by: user(req) }, `partner ${p.id} removed`);
     res.status(204).end();
   });
   r.post('/:id/hello', async (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
+    expectNoOptions(req.body);
     res.json(await helloPeer(ctx, p.id));
   });
   return r;

@@ -27,12 +27,19 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
     summary: 'build a release from the content folder now',
     options: { ...API_OPTIONS, note: { type: 'string' } },
     async run(flags, _args, io) {
-      const r = await apiCall<{ created: boolean; release: { number: number; files: number; note: string }; unpublished: string[] }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/releases', {
-        note: flags.note ?? '',
-      });
+      const r = await apiCall<{ created: boolean; release: { number: number; files: number; note: string }; unpublished: string[]; collisions?: { partner: string; paths: string[] }[] }>(
+        urlOf(flags),
+        tokenOf(flags),
+        'POST',
+        '/admin/api/releases',
+        {
+          note: flags.note ?? '',
+        },
+      );
       print(flags, io, r, () => {
         io.out(r.created ? `published release ${r.release.number} (${r.release.files} files)` : `nothing changed; the latest release is still ${r.release.number}`);
         if (r.unpublished.length) io.out(`left out (published: false): ${r.unpublished.join(', ')}`);
+        for (const c of r.collisions ?? []) io.out(`held back from ${c.partner}: its own pages use ${c.paths.join(', ')}`);
       });
       return 0;
     },

@@ -14,6 +14,8 @@ export interface PublishResult {
   created: boolean;
   release: Release;
   unpublished: string[];
+  /** Partners that will not receive this release until a page is renamed: their own pages use its paths. */
+  collisions: { partner: string; paths: string[] }[];
 }
 
 export interface PublisherDeps {
@@ -25,9 +27,13 @@ export interface PublisherDeps {
 
 /**
  * Builds an immutable release from the content folder and the brand framework.
- * Refuses, with every reason listed: unreadable or unsafe files, pages that do
- * not render, and page paths a partner already uses for an original page.
- * Publishing unchanged content creates nothing.
+ * Refuses, with every reason listed: unreadable or unsafe files and pages that
+ * do not render. Publishing unchanged content creates nothing.
+ *
+ * A page path a partner already uses for an original page does not stop the
+ * release: what a partner reports about its own pages may only ever hold back
+ * that partner's pushes (see pathCollisions), never the release for the main
+ * site and every other partner. The result lists those partners.
  */
 export function publish(d: PublisherDeps, note: string, by: string): PublishResult {
   const { config } = d.ctx;
@@ -39,26 +45,42 @@ export function publish(d: PublisherDeps, note: string, by: string): PublishResu
   const broken = preview.renderAll(d.releases.latest()?.manifest);
   if (broken.length) throw syncErrors.render_failed(`pages do not render: ${broken.map((b) => `${b.path}: ${b.error.split('\n')[0]}`).join('; ')}`, { pages: broken });
 
-  const pagePaths = new Set(scan.manifest.map((e) => pageUrlPath(e.path)).filter((p): p is string => p !== null));
-  const collisions: string[] = [];
+  const collisions: PublishResult['collisions'] = [];
   for (const peer of d.ctx.peers.list().filter((p) => p.role === 'partner')) {
     // Only content partners receive pages. Unreadable sync terms count as content here: when they are
     // written again the partner may well receive this release, so its collisions are not overlooked.
     const t = readSyncTerms(peer.contract);
     if (t.ok && t.terms?.partnershipType !== 'content') continue;
-    const clash = d.sync.get(peer.id).originalPaths.filter((p) => pagePaths.has(p));
-    if (clash.length) collisions.push(`${peer.id} already has original page(s) ${clash.join(', ')}`);
+    const paths = pathCollisions(d.sync.get(peer.id).originalPaths, scan.manifest);
+    if (paths.length) collisions.push({ partner: peer.id, paths });
   }
-  if (collisions.length) throw syncErrors.path_collision(`a tie-up page cannot use a path a partner uses for its own page: ${collisions.join('; ')}. Rename the page, or ask the partner to.`);
 
   const root = manifestRoot(scan.manifest);
   const latest = d.releases.latest();
-  if (latest && latest.root === root) return { created: false, release: latest, unpublished: scan.unpublished };
+  if (latest && latest.root === root) return { created: false, release: latest, unpublished: scan.unpublished, collisions };
   const used = new Map([...scan.blobs].filter(([h]) => scan.manifest.some((e) => e.sha256 === h)));
   const release = d.releases.create(root, note.slice(0, 2000), scan.manifest, used, by);
   d.content.refresh();
   d.ctx.logger.info({ event: 'release_published', release: release.number, root, files: release.manifest.length, by }, `release ${release.number} published`);
-  return { created: true, release, unpublished: scan.unpublished };
+  for (const c of collisions) {
+    d.ctx.logger.warn(
+      { event: 'release_path_collision', release: release.number, partner: c.partner, paths: c.paths },
+      `release ${release.number} is held back from ${c.partner}: its own pages use ${c.paths.join(', ')}`,
+    );
+  }
+  return { created: true, release, unpublished: scan.unpublished, collisions };
+}
+
+/**
+ * The page paths of a manifest that a partner uses for its own (original)
+ * pages. The partner's list is whatever it last reported; it can only ever
+ * hold back that partner's own pushes. Anything but strings is ignored, so a
+ * stored value of another shape can never make publishing or pushing fail.
+ */
+export function pathCollisions(originalPaths: readonly unknown[], manifest: readonly { path: string }[]): string[] {
+  const own = new Set(originalPaths.filter((p): p is string => typeof p === 'string'));
+  if (!own.size) return [];
+  return [...new Set(manifest.map((e) => pageUrlPath(e.path)).filter((p): p is string => p !== null && own.has(p)))].sort();
 }
 
 /** What a partner of a given type receives of a release, and the root of that. */

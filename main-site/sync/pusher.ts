@@ -7,7 +7,7 @@ import type { ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
 import { activeFreeze } from './contract.js';
 import { readSyncTerms, syncTermsSlice } from '../../common/sync/terms.js';
-import { releaseFor } from './publisher.js';
+import { pathCollisions, releaseFor } from './publisher.js';
 import { notify } from './webhooks.js';
 
 export type PushTrigger = 'schedule' | 'manual' | 'retry' | 'repair';
@@ -105,6 +105,28 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
   if (state.heldRelease === latest.number && !req.repair && !state.drift) return done('noop', `partner already holds release ${latest.number}`);
 
   const target = releaseFor(latest, terms.partnershipType);
+  // The partner's own pages hold back only this partner's push, until the main page or the partner's page is renamed.
+  let clash = pathCollisions(state.originalPaths, target.manifest);
+  if (clash.length) {
+    // What is stored may be stale (the partner may have renamed its page since): ask once before holding the push back.
+    try {
+      await checkDrift(d, peer.id);
+      clash = pathCollisions(sync.get(peer.id).originalPaths, target.manifest);
+    } catch {
+      // Unreachable or refused: decide on what was stored; the push would fail anyway.
+    }
+  }
+  if (clash.length) {
+    const detail = `path_collision: release ${latest.number} has tie-up page(s) at ${clash.join(', ')}, which ${peer.id} uses for its own page(s); nothing is pushed to ${peer.id} until one side renames the page`;
+    const quiet = quietSkip(d, req, 'failed', detail);
+    const out = done('failed', detail);
+    if (!quiet) {
+      sync.update(peer.id, { failing: true });
+      ctx.logger.warn({ event: 'push_refused_path_collision', partner: peer.id, release: latest.number, paths: clash }, `push to ${peer.id} refused: its own pages use ${clash.join(', ')}`);
+      notify(ctx, sync, 'push_failed', peer.id, latest.number, detail);
+    }
+    return out;
+  }
   deliveryId = sync.startDelivery(req.partnerId, latest.number, req.attempt ?? 1, req.trigger, overriding, startedAt);
   const call = async <E extends AnyEndpoint>(endpoint: E, body: RequestInput<E>, ...rest: SendArgs<E>): Promise<ResponseOutput<E>> => {
     const r = await ctx.client.send(peer.id, endpoint, body, ...rest);
@@ -198,8 +220,8 @@ function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcom
   if (req.trigger !== 'schedule') return false;
   if (outcome === 'noop' || outcome === 'skipped') return true;
   if (outcome === 'frozen') return d.sync.deliveries(req.partnerId, 1)[0]?.outcome === 'frozen';
-  // An unreadable contract is reported once, not at every tick, until it changes.
-  if (outcome === 'failed' && detail.startsWith('contract_invalid')) {
+  // An unreadable contract or a path collision is reported once, not at every tick, until it changes.
+  if (outcome === 'failed' && (detail.startsWith('contract_invalid') || detail.startsWith('path_collision'))) {
     const last = d.sync.deliveries(req.partnerId, 1)[0];
     return last?.outcome === 'failed' && last.detail === detail;
   }

@@ -1,5 +1,6 @@
 import express, { type Request } from 'express';
 import { z } from 'zod';
+import { expectNoOptions } from '../../common/http/bodies.js';
 import { SYNC_ROLLBACK } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
@@ -48,6 +49,7 @@ export function syncView(m: MainSync, partnerId: string) {
   };
 }
 
+const publishSchema = z.strictObject({ note: z.string().max(2000).optional() });
 const pushSchema = z.object({ overrideFreeze: z.boolean().optional(), repair: z.boolean().optional() }).strict();
 const pushManySchema = z
   .object({ partners: z.array(z.string()).max(1000).optional(), group: z.string().optional(), all: z.boolean().optional(), overrideFreeze: z.boolean().optional() })
@@ -91,13 +93,17 @@ export function syncApi(m: MainSync): express.Router {
     res.json({ releases: m.releases.list() });
   });
   r.post('/releases', (req, res) => {
-    const note = (req.body as { note?: unknown } | undefined)?.note;
-    if (note !== undefined && typeof note !== 'string') throw syncErrors.invalid_request('note must be a string');
+    const { note } = parseOrThrow(publishSchema, req.body);
     const out = publish(m, note ?? '', who(req));
     const { manifest, ...rel } = out.release;
-    res
-      .status(out.created ? 201 : 200)
-      .json({ created: out.created, release: { ...rel, files: manifest.length }, unpublished: out.unpublished, ...(out.created ? {} : { message: 'nothing changed since the latest release' }) });
+    res.status(out.created ? 201 : 200).json({
+      created: out.created,
+      release: { ...rel, files: manifest.length },
+      unpublished: out.unpublished,
+      // Partners this release will not reach until a page is renamed (their pushes say so too).
+      collisions: out.collisions,
+      ...(out.created ? {} : { message: 'nothing changed since the latest release' }),
+    });
   });
   r.get('/releases/:n', (req, res) => {
     const rel = m.releases.get(Number(req.params.n));
@@ -114,11 +120,11 @@ export function syncApi(m: MainSync): express.Router {
   });
   r.post('/partners/:id/push', async (req, res) => {
     const p = partner(String(req.params.id));
-    const body = parseOrThrow(pushSchema, req.body ?? {});
+    const body = parseOrThrow(pushSchema, req.body);
     res.json(await pushAndReport(m, p.id, body, body.repair ? 'repair' : 'manual'));
   });
   r.post('/push', async (req, res) => {
-    const body = parseOrThrow(pushManySchema, req.body ?? {});
+    const body = parseOrThrow(pushManySchema, req.body);
     const targets = m.ctx.peers
       .list()
       .filter((p) => p.role === 'partner' && p.status === 'active')
@@ -130,7 +136,7 @@ export function syncApi(m: MainSync): express.Router {
   });
   r.post('/partners/:id/rollback', async (req, res) => {
     const p = partner(String(req.params.id));
-    const { release } = parseOrThrow(z.object({ release: z.number().int().positive() }).strict(), req.body ?? {});
+    const { release } = parseOrThrow(z.object({ release: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict(), req.body);
     const r = await m.ctx.client.send(p.id, SYNC_ROLLBACK, { release, by: who(req) });
     m.sync.addEvent(p.id, 'rollback', release, `rolled back by the main operator ${who(req)}`);
     recordServing(m, p.id, r.body);
@@ -138,6 +144,7 @@ export function syncApi(m: MainSync): express.Router {
   });
   r.post('/partners/:id/check-drift', async (req, res) => {
     const p = partner(String(req.params.id));
+    expectNoOptions(req.body);
     await checkDrift(m, p.id);
     res.json(syncView(m, p.id));
   });
@@ -158,6 +165,7 @@ export function syncApi(m: MainSync): express.Router {
     res.status(201).json(m.sync.addWebhook(w.url, w.events));
   });
   r.delete('/webhooks/:id', (req, res) => {
+    expectNoOptions(req.body);
     if (!m.sync.removeWebhook(Number(req.params.id))) throw syncErrors.webhook_not_found(`no webhook ${req.params.id}`);
     res.status(204).end();
   });

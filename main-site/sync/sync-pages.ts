@@ -9,6 +9,11 @@ import { syncView } from './sync-api.js';
 /** What /admin/sync can say after a redirect; the redirect names one by id (see common/web/banners.ts). */
 export const SYNC_BANNERS = defineBanners('main sync', {
   published: { text: 'Release {release} published.', params: { release: 'int' } },
+  published_held: {
+    text: 'Release {release} published. It is held back from {count} partner(s) whose own pages use its page paths; their last push below says which.',
+    params: { release: 'int', count: 'int' },
+    error: true,
+  },
   unchanged: { text: 'Nothing changed since the latest release.' },
   push_active: { text: '{partner} now serves release {release}.', params: { partner: 'site', release: 'int' } },
   push_pending: { text: "Release {release} is staged at {partner} and waits for its manager's approval.", params: { partner: 'site', release: 'int' } },
@@ -71,7 +76,9 @@ export function syncPages(m: MainSync): express.Router {
     try {
       const note = String((req.body as Record<string, unknown>).note ?? '').slice(0, 2000);
       const out = publish(m, note, req.consoleUser?.username ?? 'operator');
-      res.redirect(303, out.created ? SYNC_BANNERS.href(BASE, 'published', { release: out.release.number }) : SYNC_BANNERS.href(BASE, 'unchanged'));
+      if (!out.created) res.redirect(303, SYNC_BANNERS.href(BASE, 'unchanged'));
+      else if (out.collisions.length) res.redirect(303, SYNC_BANNERS.href(BASE, 'published_held', { release: out.release.number, count: out.collisions.length }));
+      else res.redirect(303, SYNC_BANNERS.href(BASE, 'published', { release: out.release.number }));
     } catch (err) {
       failed(res, '', err);
     }

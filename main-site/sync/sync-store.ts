@@ -65,6 +65,21 @@ const COLUMNS: Record<keyof Omit<PartnerSyncState, 'partnerId'>, string> = {
   nextRetryAt: 'next_retry_at',
 };
 
+/**
+ * A partner's reported original paths as stored. Written only after the
+ * protocol schema accepted them, but read defensively: a value of another
+ * shape (stored before that check existed) reads as no paths rather than
+ * failing every publish and push that looks at it.
+ */
+function storedPaths(json: string): string[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  return Array.isArray(v) ? v.filter((p): p is string => typeof p === 'string') : [];
+}
 const toState = (r: Row): PartnerSyncState => ({
   partnerId: r.partner_id,
   heldRelease: r.held_release,
@@ -78,7 +93,7 @@ const toState = (r: Row): PartnerSyncState => ({
   drift: r.drift === 1,
   driftDetail: r.drift_detail,
   emergencyEditAt: r.emergency_edit_at,
-  originalPaths: JSON.parse(r.original_paths_json) as string[],
+  originalPaths: storedPaths(r.original_paths_json),
   lastPushAt: r.last_push_at,
   lastPushOutcome: r.last_push_outcome,
   lastPushDetail: r.last_push_detail,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SiteContext } from '../../common/site/context.js';
-import { FailureLimiter } from '../../common/web/failure-limiter.js';
+import { FailureLimiter, beginAttempt } from '../../common/web/failure-limiter.js';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../../common/web/password.js';
 import type { UserStore } from './user-store.js';
 import { mainUserErrors } from './errors.js';
@@ -24,7 +24,8 @@ export class UserService {
     private readonly store: UserStore,
   ) {
     const w = ctx.config.loginWindowSeconds * 1000;
-    this.byAccount = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, w);
+    // A successful login forgets its account's failures, not its address's.
+    this.byAccount = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, w, true);
     this.byIp = new FailureLimiter(ctx.config.loginMaxFailuresPerIp, w);
   }
 
@@ -50,21 +51,27 @@ export class UserService {
     const password = typeof raw.password === 'string' ? raw.password : '';
     const acct = `acct:${email}`;
     const ip = `ip:${clientIp}`;
-    const wait = Math.max(this.byAccount.blockedFor(acct), this.byIp.blockedFor(ip));
-    if (wait > 0) throw accountErrors.too_many_attempts(`too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`, { retryAfter: wait });
+    // Counted before the slow scrypt check, so logins sent at once (here or through partners) are throttled like logins sent one by one.
+    const start = beginAttempt([
+      [this.byAccount, acct],
+      [this.byIp, ip],
+    ]);
+    if (start.blocked) throw accountErrors.too_many_attempts(`too many failed logins; try again in ${Math.ceil(start.retryAfter / 60)} minute(s)`, { retryAfter: start.retryAfter });
     const user = email ? this.store.byEmail(email) : undefined;
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user || !ok) {
-      this.byAccount.fail(acct);
-      this.byIp.fail(ip);
-      throw accountErrors.invalid_credentials('wrong email or password');
-    }
-    this.byAccount.reset(acct);
+    if (!user || !ok) throw accountErrors.invalid_credentials('wrong email or password');
+    start.attempt.succeeded();
     return { id: user.id, email: user.email, name: user.name };
   }
 
   passwordHashOf(id: string): string | undefined {
     return this.store.byId(id)?.passwordHash;
+  }
+
+  /** The account as the network knows it (what an order's contact details come from), or undefined. */
+  account(id: string): PublicUser | undefined {
+    const u = this.store.byId(id);
+    return u ? { id: u.id, email: u.email, name: u.name } : undefined;
   }
 
   exists(id: string): boolean {

@@ -18,7 +18,7 @@ export function managerShopApi(shop: PartnerShop): express.Router {
     const fresh = await shop.refreshEntrusted(orders);
     res.json({ orders, mainStatesFresh: fresh, beingConfirmed: shop.store.unknownAttempts({ limit: 200 }) });
   });
-  r.post('/orders/:number/state', express.json({ limit: '4kb' }), (req, res) => {
+  r.post('/orders/:number/state', (req, res) => {
     const to = (req.body as { state?: unknown } | undefined)?.state;
     if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
     res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager') });
@@ -26,7 +26,7 @@ export function managerShopApi(shop: PartnerShop): express.Router {
   r.get('/stock', (_req, res) => {
     res.json({ stock: shop.store.stock.all() });
   });
-  r.put('/stock/:productId', express.json({ limit: '4kb' }), (req, res) => {
+  r.put('/stock/:productId', (req, res) => {
     const n = (req.body as { onHand?: unknown } | undefined)?.onHand;
     if (!PRODUCT_RE.test(req.params.productId)) throw shopErrors.invalid_product('not a product id');
     if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 1_000_000) throw shopErrors.invalid_stock('onHand must be a whole number from 0 to 1000000');

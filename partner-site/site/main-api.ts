@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import type { SiteContext } from '../../common/site/context.js';
-import { contractNotWritableHere, describePeer, enrolPeer } from '../../common/site/enrolment.js';
+import { expectNoOptions } from '../../common/http/bodies.js';
+import { contractNotWritableHere, describePeer, enrolPeer, enrolmentSchema, parseOrThrow } from '../../common/site/enrolment.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
 import { siteErrors } from './errors.js';
 
@@ -15,6 +16,8 @@ export function mainApi(ctx: SiteContext): express.Router {
     res.json(describePeer(ctx, m));
   });
   r.put('/', async (req: Request, res: Response) => {
+    // Checked before the enrolled main site is removed: a malformed body must change nothing.
+    parseOrThrow(enrolmentSchema, req.body);
     const existing = mainPeer(ctx);
     const id = (req.body as { id?: unknown } | undefined)?.id;
     if ((req.body as { contract?: unknown } | undefined)?.contract !== undefined) throw contractNotWritableHere();
@@ -24,13 +27,15 @@ export function mainApi(ctx: SiteContext): express.Router {
     res.status(existing ? 200 : 201).json(describePeer(ctx, peer));
   });
   r.delete('/', (req, res) => {
+    expectNoOptions(req.body);
     const m = mainPeer(ctx);
     if (!m) throw siteErrors.main_not_enrolled('no main site is enrolled');
     ctx.peers.remove(m.id);
     ctx.logger.info({ event: 'peer_removed', peer: m.id, by: req.consoleUser?.username }, 'main site removed');
     res.status(204).end();
   });
-  r.post('/hello', async (_req, res) => {
+  r.post('/hello', async (req, res) => {
+    expectNoOptions(req.body);
     const m = mainPeer(ctx);
     if (!m) throw siteErrors.main_not_enrolled('no main site is enrolled');
     res.json(await helloPeer(ctx, m.id));

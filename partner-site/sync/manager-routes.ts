@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
+import { expectNoOptions } from '../../common/http/bodies.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { defineBanners } from '../../common/web/banners.js';
 import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
@@ -60,6 +61,7 @@ export function syncApi(p: PartnerSync): express.Router {
     res.json(describePending(p, num(req.params.n)));
   });
   r.post('/pending/:n/approve', async (req, res) => {
+    expectNoOptions(req.body);
     res.json(await approve(p, num(req.params.n), who(req)));
   });
   r.post('/pending/:n/reject', async (req, res) => {
@@ -69,6 +71,7 @@ export function syncApi(p: PartnerSync): express.Router {
     res.json({ activeRelease: p.store.activeNumber(), releases: p.store.list().map(({ manifest, ...rest }) => ({ ...rest, files: manifest.length })) });
   });
   r.post('/releases/:n/activate', async (req, res) => {
+    expectNoOptions(req.body);
     res.json(await rollback(p, num(req.params.n), who(req)));
   });
   r.put(/^\/tieup\/(.+)$/, async (req, res) => {

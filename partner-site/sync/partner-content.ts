@@ -74,6 +74,7 @@ export interface ServingState {
 export class PartnerContent {
   private view: ContentView;
   private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
@@ -164,11 +165,10 @@ export class PartnerContent {
   }
 
   watchOriginals(): void {
-    let timer: NodeJS.Timeout | undefined;
     this.watcher = chokidar.watch(this.ctx.config.originalDir, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
     this.watcher.on('all', () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+      clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => {
         this.refresh();
         this.ctx.logger.info({ event: 'originals_reloaded', pages: this.view.originalPaths().length }, 'original pages reloaded');
       }, this.ctx.config.watchDebounceMs);
@@ -176,6 +176,9 @@ export class PartnerContent {
   }
 
   async close(): Promise<void> {
+    // A reload still waiting would read the store after the database is closed.
+    clearTimeout(this.reloadTimer);
     await this.watcher?.close();
+    clearTimeout(this.reloadTimer);
   }
 }

@@ -3,7 +3,7 @@ import { USERS_LOGIN, USERS_REGISTER, type RequestInput, type ResponseOutput } f
 import { peerRefusal } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { userCopyGranted } from '../../common/users/terms.js';
-import { FailureLimiter } from '../../common/web/failure-limiter.js';
+import { FailureLimiter, beginAttempt } from '../../common/web/failure-limiter.js';
 import { verifyPassword } from '../../common/web/password.js';
 import type { Account, UserDirectory } from '../../common/users/shopper-accounts.js';
 import { partnerUserErrors } from './errors.js';
@@ -28,6 +28,7 @@ export interface UserCopyStore {
 type AccountEndpoint = typeof USERS_REGISTER | typeof USERS_LOGIN;
 
 export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | undefined): UserDirectory {
+  // As before: a success against the copy takes back its own attempt and forgets no earlier failure.
   const offline = new FailureLimiter(ctx.config.loginMaxFailuresPerAccount, ctx.config.loginWindowSeconds * 1000);
   // Absent users terms grant no copy; unreadable ones grant none either (and say so): no login is checked against a copy on a guess.
   const userCopy = () => {
@@ -60,11 +61,11 @@ export function remoteDirectory(ctx: SiteContext, copies: () => UserCopyStore | 
         const copy = copies()?.userCopy(email);
         if (!copy) throw err;
         const key = `copy:${email}`;
-        if (offline.blockedFor(key) > 0) throw accountErrors.too_many_attempts('too many failed logins; try again later');
-        if (!(await verifyPassword(input.password, copy.passwordHash))) {
-          offline.fail(key);
-          throw accountErrors.invalid_credentials('wrong email or password');
-        }
+        // Counted before the slow check, as at the main site.
+        const start = beginAttempt([[offline, key]]);
+        if (start.blocked) throw accountErrors.too_many_attempts('too many failed logins; try again later', { retryAfter: start.retryAfter });
+        if (!(await verifyPassword(input.password, copy.passwordHash))) throw accountErrors.invalid_credentials('wrong email or password');
+        start.attempt.succeeded();
         ctx.logger.info({ event: 'login_from_user_copy', userId: copy.id }, 'main site unreachable; login checked against the user copy');
         return { id: copy.id, email: copy.email, name: copy.name };
       }
