@@ -157,7 +157,20 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
     it('lists the codes each server may answer with, its own and the shared ones', () => {
       assert.deepEqual(
         errorsOf(SYNC_BLOBS).sort(),
-        ['answer_invalid', 'bad_frames', 'hash_mismatch', 'internal', 'invalid_body', 'invalid_json', 'invalid_params', 'not_main_site', 'not_receiving', 'size_mismatch', 'unexpected_blob'].sort(),
+        [
+          'answer_invalid',
+          'bad_frames',
+          'disk_full',
+          'hash_mismatch',
+          'internal',
+          'invalid_body',
+          'invalid_json',
+          'invalid_params',
+          'not_main_site',
+          'not_receiving',
+          'size_mismatch',
+          'unexpected_blob',
+        ].sort(),
       );
       assert.ok(errorsOf(LOGS_SHIP).includes('not_a_partner'));
       assert.ok(errorsOf(SYNC_OFFER).includes('bad_path'));

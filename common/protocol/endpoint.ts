@@ -105,6 +105,8 @@ export const COMMON_ERRORS = {
   notMain: 'not_main_site',
   notPartner: 'not_a_partner',
   internal: 'internal',
+  /** A write failed because the callee's disk is full (SQLITE_FULL); nothing was changed, try again later. */
+  diskFull: 'disk_full',
   /** The server's own answer broke its declared schema; it was not sent. */
   answerInvalid: 'answer_invalid',
 } as const;
@@ -149,7 +151,7 @@ export function defineEndpoint<const S extends EndpointSpec>(spec: S & ParamsRul
 /** Every code an endpoint's server may answer with: its own and the shared ones that apply to it. */
 export function errorsOf(e: AnyEndpoint): string[] {
   // invalid_json applies to every endpoint: the router parses by the content type the caller claims.
-  const out = [...e.errors, COMMON_ERRORS.invalidJson, COMMON_ERRORS.invalidBody, COMMON_ERRORS.internal, COMMON_ERRORS.answerInvalid];
+  const out = [...e.errors, COMMON_ERRORS.invalidJson, COMMON_ERRORS.invalidBody, COMMON_ERRORS.internal, COMMON_ERRORS.diskFull, COMMON_ERRORS.answerInvalid];
   if (e.params) out.push(COMMON_ERRORS.invalidParams);
   if (e.callers === 'main') out.push(COMMON_ERRORS.notMain);
   if (e.callers === 'partner') out.push(COMMON_ERRORS.notPartner);
