@@ -46,7 +46,7 @@ export function createBaseApp(ctx: SiteContext): express.Express {
   // Liveness and state. 200 while the site serves: "ok", or "degraded" with the
   // problems (a full disk: pages still answer, writes wait), so an orchestrator
   // does not restart a site that a restart cannot help; 503 only when the
-  // database cannot even be read (README, "Operating a site").
+  // database cannot even be read (README; docs/logs.md, "When the disk is full").
   app.get('/healthz', (_req, res) => {
     const head = { site: ctx.config.siteId, role: ctx.config.role, time: new Date().toISOString() };
     res.set('Cache-Control', 'no-store');

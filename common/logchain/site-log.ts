@@ -43,7 +43,8 @@ export class LogUnavailable extends Error {
  * holds a gap-free prefix of the log.
  *
  * Crash window: an abrupt kill loses only entries appended since the last
- * flush (at most flushMs, normally 5 ms, of traffic). A committed entry is never
+ * flush: entries appended within flushMs (normally 5 ms) of each other, plus
+ * however long the OS kept the process from running. A committed entry is never
  * lost (SQLite WAL: a committed transaction survives a process crash; with
  * synchronous=NORMAL an operating-system crash or power cut may lose the last
  * transactions too, never part of one). There is never a hole: after a restart
