@@ -132,6 +132,8 @@ export const groundErrors = defineErrors('ground', {
   invalid_request: { status: 400 },
   unauthorized: { status: 401 },
   internal: { status: 500, message: 'something went wrong on our side; see the server log' },
+  // A write failed with SQLITE_FULL: pages still answer, what needs a write waits for space (shown: the reader can act on it).
+  disk_full: { status: 503, expose: true, message: 'this site cannot store anything right now: its disk is full; try again later' },
   // Peers and enrolment.
   peer_not_found: { status: 404 },
   peer_exists: { status: 409 },
@@ -211,6 +213,8 @@ export function publicError(err: unknown): { status: number; body: ErrorBody; in
   const e = err as { status?: unknown; type?: unknown; expose?: unknown; message?: unknown } | null;
   if (e?.type === 'entity.too.large') return { status: 413, body: groundErrors.body_too_large().toJSON(), internal: false };
   if (e?.type === 'entity.parse.failed') return { status: 400, body: groundErrors.invalid_json().toJSON(), internal: false };
+  // SQLite's "database or disk is full", from any store: said as such (to peers too), and logged.
+  if ((err as { code?: unknown } | null)?.code === 'SQLITE_FULL') return { status: 503, body: groundErrors.disk_full().toJSON(), internal: true };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     // http-errors (the body parser, express) mark messages written for the client with `expose`.
     const message = e.expose === true && typeof e.message === 'string' ? e.message : 'the request was refused';

@@ -161,6 +161,7 @@ describe('protocol: every /s2s/ endpoint declared once, parsed at both ends', fu
         [
           'answer_invalid',
           'bad_frames',
+          'disk_full',
           'hash_mismatch',
           'internal',
           'invalid_body',

@@ -41,7 +41,11 @@ export function peerBody(flags: Flags): Record<string, unknown> {
 }
 
 export function printPeer(io: CliIo, p: PeerView): void {
-  const hello = !p.lastHello ? 'never checked' : p.lastHello.ok ? `last hello OK (skew ${p.lastHello.skewMs} ms)` : `last hello FAILED ${p.lastHello.code}`;
+  const hello = !p.lastHello
+    ? 'never checked'
+    : p.lastHello.ok
+      ? `last hello OK (skew ${p.lastHello.skewMs} ms)`
+      : `last hello FAILED ${p.lastHello.code}${p.lastHello.skewMs === undefined ? '' : ` (clock skew ${p.lastHello.skewMs} ms)`}`;
   io.out(`${p.id.padEnd(12)} ${p.status.padEnd(10)} ${p.baseUrl.padEnd(28)} ${hello}`);
   for (const k of p.keys) io.out(`${''.padEnd(12)} key ${k.thumbprint}${k.validUntil ? ` (until ${k.validUntil})` : ''}`);
 }

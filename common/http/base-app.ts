@@ -43,9 +43,21 @@ export function createBaseApp(ctx: SiteContext): express.Express {
     res.on('finish', () => logRequest(ctx, req.method, req.path, res.statusCode, start));
     next();
   });
+  // Liveness and state. 200 while the site serves: "ok", or "degraded" with the
+  // problems (a full disk: pages still answer, writes wait), so an orchestrator
+  // does not restart a site that a restart cannot help; 503 only when the
+  // database cannot even be read (README; docs/logs.md, "When the disk is full").
   app.get('/healthz', (_req, res) => {
-    ctx.db.prepare('SELECT 1').get();
-    res.set('Cache-Control', 'no-store').json({ status: 'ok', site: ctx.config.siteId, role: ctx.config.role, time: new Date().toISOString() });
+    const head = { site: ctx.config.siteId, role: ctx.config.role, time: new Date().toISOString() };
+    res.set('Cache-Control', 'no-store');
+    try {
+      ctx.db.prepare('SELECT 1').get();
+    } catch (err) {
+      res.status(503).json({ status: 'down', ...head, problems: [{ component: 'database', code: (err as { code?: string }).code ?? 'error', message: 'the database cannot be read' }] });
+      return;
+    }
+    const problems = ctx.storage.list();
+    res.json({ status: problems.length ? 'degraded' : 'ok', ...head, ...(problems.length ? { problems } : {}), ...(ctx.log.pendingCount ? { logPending: ctx.log.pendingCount } : {}) });
   });
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NextFunction, Request, Response } from 'express';
 
 /** One registry per site, so several sites in one process (tests, benches) keep separate figures. */
@@ -9,6 +9,11 @@ export class SiteMetrics {
   readonly s2sAuthFailures: Counter<'side' | 'code'>;
   readonly s2sCalls: Counter<'peer' | 'outcome'>;
   readonly fastPathAnswers: Counter<'route'>;
+  readonly storageDegraded: Gauge<'component' | 'code'>;
+  readonly storageWriteFailures: Counter<'component' | 'code'>;
+  readonly logPendingEntries: Gauge;
+  /** Read when /metrics is scraped: the site's log sets it. */
+  logPending: () => number = () => 0;
 
   constructor(site: string, withDefaults = true) {
     this.registry.setDefaultLabels({ site });
@@ -43,6 +48,24 @@ export class SiteMetrics {
       help: 'Requests answered before express (also counted in tieup_http_requests_total under their route)',
       labelNames: ['route'],
       registers: [this.registry],
+    });
+    this.storageDegraded = new Gauge({
+      name: 'tieup_storage_degraded',
+      help: 'Whether a component cannot write to the database (1) and why (code, e.g. SQLITE_FULL: the disk is full); 0 once its writes succeed again',
+      labelNames: ['component', 'code'],
+      registers: [this.registry],
+    });
+    this.storageWriteFailures = new Counter({
+      name: 'tieup_storage_write_failures_total',
+      help: 'Database writes that failed, by component and SQLite code (SQLITE_FULL: the disk is full)',
+      labelNames: ['component', 'code'],
+      registers: [this.registry],
+    });
+    this.logPendingEntries = new Gauge({
+      name: 'tieup_log_pending_entries',
+      help: 'Access-log entries appended but not yet committed (grows while the disk is full)',
+      registers: [this.registry],
+      collect: () => this.logPendingEntries.set(this.logPending()),
     });
   }
 

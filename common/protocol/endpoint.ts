@@ -109,6 +109,8 @@ export const COMMON_ERRORS = {
   notMain: 'not_main_site',
   notPartner: 'not_a_partner',
   internal: 'internal',
+  /** A write failed because the callee's disk is full (SQLITE_FULL); nothing was changed, try again later. */
+  diskFull: 'disk_full',
   /** The server's own answer broke its declared schema; it was not sent. */
   answerInvalid: 'answer_invalid',
 } as const;
@@ -160,6 +162,7 @@ export function errorsOf(e: AnyEndpoint): string[] {
     COMMON_ERRORS.unsupportedMediaType,
     COMMON_ERRORS.invalidBody,
     COMMON_ERRORS.internal,
+    COMMON_ERRORS.diskFull,
     COMMON_ERRORS.answerInvalid,
   ];
   if (e.params) out.push(COMMON_ERRORS.invalidParams);

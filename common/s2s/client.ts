@@ -214,7 +214,13 @@ export class S2SClient {
     if (!respToken) {
       if (status === 401) {
         const peerCode = errorCodeOf(respBytes);
-        throw this.fail(peer.id, 'peer_rejected', `"${peer.id}" refused our request: ${peerCode ?? 'unauthorized'}`, { peerCode, status });
+        const refusal = parseJson(respBytes) as { error?: { message?: unknown; details?: { clockSkewS?: unknown } } } | undefined;
+        // The peer's own words: a time refusal names the clock and the measured skew.
+        const why = typeof refusal?.error?.message === 'string' ? `: ${refusal.error.message.slice(0, 500)}` : '';
+        const skew = refusal?.error?.details?.clockSkewS;
+        // The peer measured how far OUR clock is from its own; as "peer minus us" that is the opposite sign.
+        const skewMs = typeof skew === 'number' && Number.isFinite(skew) ? -skew * 1000 : undefined;
+        throw this.fail(peer.id, 'peer_rejected', `"${peer.id}" refused our request: ${peerCode ?? 'unauthorized'}${why}`, { peerCode, status, ...(skewMs === undefined ? {} : { skewMs }) });
       }
       throw this.fail(peer.id, 'response_unsigned', `"${peer.id}" answered ${status} without a response signature`, { status });
     }
@@ -228,7 +234,7 @@ export class S2SClient {
       if (err instanceof S2SAuthError) {
         const code = RESPONSE_CODE[err.code] ?? 'response_malformed';
         this.deps.metrics?.s2sAuthFailures.inc({ side: 'client', code });
-        throw this.fail(peer.id, code, `refused the answer of "${peer.id}": ${err.message}`);
+        throw this.fail(peer.id, code, `refused the answer of "${peer.id}": ${err.message}`, err.skewS === undefined ? undefined : { skewMs: err.skewS * 1000 });
       }
       throw err;
     }
@@ -260,6 +266,14 @@ export function peerErrorCode<E extends AnyEndpoint>(err: unknown, endpoint: E):
   if (!(err instanceof S2SCallError) || err.clientCode !== 'peer_error') return undefined;
   const code = err.details?.peerCode;
   return typeof code === 'string' && errorsOf(endpoint).includes(code) ? code : undefined;
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function errorCodeOf(bytes: Buffer): string | undefined {

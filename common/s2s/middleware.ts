@@ -22,9 +22,18 @@ export interface S2SRequestContext {
   bodyError?: 'invalid_json' | 'invalid_encoding' | 'unsupported_media_type';
 }
 
+/** Who called, once the token's signature and claims hold: enough to sign an answer, even one the route never saw. */
+export interface S2SCaller {
+  peer: Peer;
+  claims: RequestClaims;
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     s2s?: S2SRequestContext;
+    s2sCaller?: S2SCaller;
+    /** The raw body parser's failure (too large, aborted), answered signed once the token holds. */
+    s2sBodyFailure?: unknown;
   }
 }
 
@@ -65,7 +74,14 @@ export async function resolvePinnedKey(peers: PeerStore, iss: string, kid: strin
  */
 export function createS2SRouter(deps: S2SServerDeps): express.Router {
   const router = express.Router();
-  router.use(express.raw({ type: () => true, limit: deps.bodyLimitBytes }));
+  const raw = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
+  // A body refused by the parser (too large) is answered after the token check, signed like any answer.
+  router.use((req, res, next) => {
+    void raw(req, res, (err?: unknown) => {
+      if (err) req.s2sBodyFailure = err;
+      next();
+    });
+  });
   router.use(authenticate(deps));
   return router;
 }
@@ -86,6 +102,48 @@ function s2sBodyType(req: Request, body: Buffer): 'json' | 'binary' | 'other' {
     return cs === undefined || cs === 'utf-8' || cs === 'utf8' ? 'json' : 'other';
   }
   return 'other';
+}
+
+/**
+ * Ends the /s2s router (after every route): an unknown path and any error that
+ * escaped a route or the authentication's own writes (the replay cache on a
+ * full disk) are answered signed whenever the caller's token held, so the
+ * caller reads our code (disk_full, not_found, ...) instead of
+ * response_unsigned. Only a caller whose token failed gets an unsigned 401.
+ */
+export function finishS2SRouter(router: express.Router, deps: Pick<S2SServerDeps, 'selfId' | 'keyring' | 'logger'>): void {
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (!req.s2sCaller) {
+      next();
+      return;
+    }
+    sendSigned(deps, req.s2sCaller, res, 404, Buffer.from(JSON.stringify(groundErrors.not_found(`no s2s route for ${req.method} ${req.originalUrl.split('?')[0]}`).toJSON())));
+  });
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!req.s2sCaller || res.headersSent) {
+      next(err);
+      return;
+    }
+    const out = publicError(err);
+    if (out.internal) deps.logger.error({ event: 's2s_request_failed', path: req.originalUrl, code: out.body.error.code, err }, 's2s request failed');
+    sendSigned(deps, req.s2sCaller, res, out.status, Buffer.from(JSON.stringify(out.body)));
+  });
+}
+
+/** Sends the JSON `bytes` with a response token bound to the caller's request (its jti), the status and those exact bytes. */
+function sendSigned(deps: Pick<S2SServerDeps, 'selfId' | 'keyring'>, caller: S2SCaller, res: Response, status: number, bytes: Buffer): void {
+  const iat = nowSeconds();
+  const token = signClaims(signingKeyFor(deps.keyring(), caller.peer), RESPONSE_TYP, {
+    iss: deps.selfId,
+    aud: caller.peer.id,
+    iat,
+    exp: iat + MAX_LIFETIME_S,
+    jti: newJti(),
+    rjti: caller.claims.jti,
+    sts: status,
+    bh: bodyHash(bytes),
+  });
+  res.status(status).set(RESPONSE_TOKEN_HEADER, token).type('application/json').send(bytes);
 }
 
 function authenticate(deps: S2SServerDeps): RequestHandler {
@@ -109,9 +167,15 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         selfId: deps.selfId,
         method: req.method,
         path: req.originalUrl,
-        bodyHash: bodyHash(body),
+        // The body was not read (too large): nothing to compare, and nothing will run.
+        bodyHash: req.s2sBodyFailure ? String(raw.bh) : bodyHash(body),
         now: nowSeconds(),
       });
+      req.s2sCaller = { peer: peer!, claims };
+      if (req.s2sBodyFailure) {
+        next(req.s2sBodyFailure);
+        return;
+      }
       // Kept until the token could no longer pass the expiry check anyway.
       if (!(await deps.replay.firstUse(claims.iss, claims.jti, claims.exp + CLOCK_SKEW_S))) {
         throw new S2SAuthError('replayed', 'this request token was already used');
@@ -143,7 +207,7 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
         deps.metrics.s2sAuthFailures.inc({ side: 'server', code: err.code });
         deps.logger.warn({ event: 's2s_auth_failed', code: err.code, reason: err.message, path: req.originalUrl, ip: req.ip }, 's2s request refused');
         // Every verifier code is a ground catalog entry (a 401).
-        const e = groundErrors[err.code](err.message);
+        const e = groundErrors[err.code](err.message, err.skewS === undefined ? undefined : { clockSkewS: err.skewS });
         res.status(e.status).json(e.toJSON());
         return;
       }
@@ -207,18 +271,7 @@ function signedRoute(
         bytes = Buffer.from(JSON.stringify(errorBody(COMMON_ERRORS.answerInvalid, problem)));
       }
     }
-    const iat = nowSeconds();
-    const token = signClaims(signingKeyFor(deps.keyring(), ctx.peer), RESPONSE_TYP, {
-      iss: deps.selfId,
-      aud: ctx.peer.id,
-      iat,
-      exp: iat + MAX_LIFETIME_S,
-      jti: newJti(),
-      rjti: ctx.claims.jti,
-      sts: status,
-      bh: bodyHash(bytes),
-    });
-    res.status(status).set(RESPONSE_TOKEN_HEADER, token).type('application/json').send(bytes);
+    sendSigned(deps, ctx, res, status, bytes);
   };
 }
 

@@ -24,6 +24,8 @@ export class S2SAuthError extends Error {
   constructor(
     readonly code: AuthCode,
     message: string,
+    /** For a time refusal: how far the issuer's clock is ahead of ours (s; negative when behind), as measured from the token. */
+    readonly skewS?: number,
   ) {
     super(message);
     this.name = 'S2SAuthError';
@@ -77,12 +79,28 @@ export async function verifySignedToken(token: string, typ: string, resolveKey: 
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 2048;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
+// Tokens are made just before they are sent, so how far iat is from our clock measures the
+// two clocks (within the transit time): a time refusal says so, naming the clock and the skew.
 function checkTimes(claims: { iat: number; exp: number }, now: number): void {
-  if (claims.iat > now + CLOCK_SKEW_S) fail('issued_in_future', `the token was issued ${claims.iat - now} s in the future (allowed skew ${CLOCK_SKEW_S} s)`);
+  if (claims.iat > now + CLOCK_SKEW_S) {
+    const d = claims.iat - now;
+    throw new S2SAuthError(
+      'issued_in_future',
+      `clock: the token was issued ${d} s in the future: the issuer's clock is about ${d} s ahead of ours (allowed skew ${CLOCK_SKEW_S} s); check both clocks (NTP)`,
+      d,
+    );
+  }
   if (claims.exp <= claims.iat || claims.exp - claims.iat > MAX_LIFETIME_S) {
     fail('lifetime_too_long', `the token lifetime must be between 1 and ${MAX_LIFETIME_S} s`);
   }
-  if (claims.exp + CLOCK_SKEW_S < now) fail('expired', `the token expired ${now - claims.exp} s ago`);
+  if (claims.exp + CLOCK_SKEW_S < now) {
+    const d = now - claims.iat;
+    throw new S2SAuthError(
+      'expired',
+      `clock: the token expired ${now - claims.exp} s ago; it was issued ${d} s ago, so unless it was held back the issuer's clock is about ${d} s behind ours (allowed skew ${CLOCK_SKEW_S} s); check both clocks (NTP)`,
+      -d,
+    );
+  }
 }
 
 export interface RequestExpectations {

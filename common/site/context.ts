@@ -11,6 +11,7 @@ import { fromRoot } from '../paths.js';
 import { SiteLog } from '../logchain/site-log.js';
 import { logOrigin, rawPublicKey, type NoteSigner } from '../logchain/note.js';
 import { LogStore } from '../store/log-store.js';
+import { StorageHealth } from '../store/storage-health.js';
 import { ContractTerms, type TermsSlice } from '../contract/terms.js';
 import { upgradeUnslicedContracts } from '../contract/upgrade.js';
 
@@ -29,6 +30,8 @@ export interface SiteContext {
   /** This site's own access log, and its storage (for shipping and export). */
   log: SiteLog;
   logStore: LogStore;
+  /** Components that cannot write to the database now (a full disk): /healthz, metrics. */
+  storage: StorageHealth;
   /** A signed-note signer with this site's current key under a given name (log checkpoints, cosignatures). */
   noteSigner(name: string): NoteSigner;
   /** Always the keyring in force; replaced in place when keys rotate. */
@@ -64,16 +67,26 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
     return { name, key: k.privateKey, publicRaw: rawPublicKey(k.publicJwk.x) };
   };
   const logStore = new LogStore(db);
-  const log = new SiteLog(logStore, config.siteId, () => signer(logOrigin(config.siteId)), logger, {
-    flushMs: config.logFlushMs,
-    flushEntries: 512,
-    checkpointMs: config.logCheckpointMs,
-    checkpointEntries: config.logCheckpointEntries,
-  });
+  const storage = new StorageHealth(logger, metrics);
+  const log = new SiteLog(
+    logStore,
+    config.siteId,
+    () => signer(logOrigin(config.siteId)),
+    logger,
+    {
+      flushMs: config.logFlushMs,
+      flushEntries: 512,
+      checkpointMs: config.logCheckpointMs,
+      checkpointEntries: config.logCheckpointEntries,
+    },
+    storage,
+  );
+  metrics.logPending = () => log.pendingCount;
   const ctx: SiteContext = {
     noteSigner: signer,
     log,
     logStore,
+    storage,
     config,
     logger,
     db,

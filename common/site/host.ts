@@ -9,6 +9,7 @@ import type { MigrationSet } from '../store/sqlite.js';
 import { runSite, type RunningSite } from './runner.js';
 import { ContractTerms, type TermsSlice } from '../contract/terms.js';
 import { createPeerRouter } from './s2s-setup.js';
+import { finishS2SRouter } from '../s2s/middleware.js';
 
 /** A kind of site: its role, its console's wording, and its capability modules in order. */
 export interface SiteDefinition {
@@ -120,6 +121,7 @@ export async function startHostedSite(config: SiteConfig, def: SiteDefinition, o
 
   const { router: s2s, deps: s2sDeps } = createPeerRouter(ctx);
   for (const m of modules) m.s2s?.(s2s, svc(m), s2sDeps, host);
+  finishS2SRouter(s2s, s2sDeps);
   app.use('/s2s', s2s);
 
   const base = def.console.basePath;

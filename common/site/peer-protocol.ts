@@ -69,7 +69,9 @@ export async function helloPeer(ctx: SiteContext, peerId: string): Promise<Hello
   } catch (err) {
     if (!(err instanceof S2SCallError)) throw err;
     const peerCode = err.details?.peerCode;
-    result = { at, ok: false, code: typeof peerCode === 'string' ? `${err.code}:${peerCode}` : err.code, message: err.message };
+    // A clock refusal measured the skew from the token's times: kept for the console and `partners check`.
+    const skewMs = typeof err.details?.skewMs === 'number' ? Math.round(err.details.skewMs) : undefined;
+    result = { at, ok: false, code: typeof peerCode === 'string' ? `${err.code}:${peerCode}` : err.code, message: err.message, ...(skewMs === undefined ? {} : { skewMs }) };
   }
   if (ctx.peers.get(peerId)) ctx.peers.recordHello(peerId, result);
   return result;

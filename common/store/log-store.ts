@@ -26,6 +26,8 @@ export class LogStore {
       last: db.prepare<[], { idx: number; leaf: Buffer }>('SELECT idx, leaf FROM log_entries ORDER BY idx DESC LIMIT 1'),
       range: db.prepare<[number, number], { idx: number; line: string }>('SELECT idx, line FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
       addCheckpoint: db.prepare('INSERT OR IGNORE INTO log_checkpoints (size, root, time, note, signer_x) VALUES (?, ?, ?, ?, ?)'),
+      replaceCheckpoint: db.prepare('UPDATE log_checkpoints SET time = ?, note = ?, signer_x = ? WHERE size = ? AND root = ?'),
+      latestTime: db.prepare<[], { time: string | null }>('SELECT MAX(time) AS time FROM log_checkpoints'),
       latestCheckpoint: db.prepare<[], { size: number; root: Buffer; time: string; note: string; signer_x: string }>('SELECT * FROM log_checkpoints ORDER BY size DESC LIMIT 1'),
       checkpointAtMost: db.prepare<[number], { size: number; root: Buffer; time: string; note: string; signer_x: string }>('SELECT * FROM log_checkpoints WHERE size <= ? ORDER BY size DESC LIMIT 1'),
       checkpoints: db.prepare<[], { size: number; root: Buffer; time: string; note: string; signer_x: string }>('SELECT * FROM log_checkpoints ORDER BY size'),
@@ -58,6 +60,19 @@ export class LogStore {
 
   addCheckpoint(c: StoredCheckpoint): void {
     this.q.addCheckpoint.run(c.size, c.root, c.time, c.note, c.signerX);
+  }
+
+  /**
+   * The same checkpoint (size and root) signed again with a later time: the
+   * only change ever made to a stored checkpoint (SiteLog.resign says why).
+   */
+  replaceCheckpoint(c: StoredCheckpoint): void {
+    if (this.q.replaceCheckpoint.run(c.time, c.note, c.signerX, c.size, c.root).changes !== 1) throw new Error(`no stored checkpoint of size ${c.size} with that root`);
+  }
+
+  /** The latest time of any stored checkpoint (ISO 8601 UTC strings order as times). */
+  latestCheckpointTime(): string | undefined {
+    return this.q.latestTime.get()?.time ?? undefined;
   }
 
   private static toCp(r: { size: number; root: Buffer; time: string; note: string; signer_x: string } | undefined): StoredCheckpoint | undefined {

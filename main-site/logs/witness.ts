@@ -75,7 +75,13 @@ export class Witness {
     }
     if (from !== acceptedSize) throw logsErrors.size_mismatch(`the main site has accepted ${acceptedSize} entries of this log; ship from there`, { expected: acceptedSize });
     if (body.size !== from + b.entries.length) throw logsErrors.checkpoint_mismatch(`the checkpoint is for size ${body.size}, the shipment ends at ${from + b.entries.length}`);
-    if (accepted && body.time < accepted.time) throw logsErrors.time_regression('the checkpoint is older than the last accepted one');
+    if (accepted && body.time < accepted.time) {
+      const backS = Math.round((Date.parse(accepted.time) - Date.parse(body.time)) / 1000);
+      throw logsErrors.time_regression(
+        `clock: the checkpoint's time ${body.time} is ${backS} s before the last accepted checkpoint's (${accepted.time}); the partner's clock went back (it ran ${backS} s fast and was corrected?). A current partner signs checkpoints no earlier than its last one and recovers by itself`,
+        { accepted: accepted.time, got: body.time, skewS: backS },
+      );
+    }
 
     // Recompute every leaf and the chain.
     let prev = from === 0 ? ZERO_HASH : tree.leaf(from - 1).toString('hex');

@@ -73,7 +73,8 @@ export const siteCli = defineCommands(`Partners (against the main site's API, --
           const pair = `${p.from} -> ${p.to}`.padEnd(22);
           if (p.skipped) io.out(`${pair} SKIP  ${p.message ?? ''}`);
           else if (p.ok) io.out(`${pair} OK    skew ${String(p.skewMs)} ms, round trip ${String(p.rttMs)} ms`);
-          else io.out(`${pair} FAIL  ${p.code ?? ''} ${p.message ?? ''}`);
+          // A failing pair shows the clock skew too when it was measured (a clock refusal), not only passing ones.
+          else io.out(`${pair} FAIL  ${p.code ?? ''}${p.skewMs === undefined ? '' : ` clock skew ${String(p.skewMs)} ms`} ${p.message ?? ''}`);
         }
       });
       return r.ok ? 0 : 1;

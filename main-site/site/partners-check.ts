@@ -29,7 +29,8 @@ export async function checkAllPairs(ctx: SiteContext): Promise<{ ok: boolean; pa
       pairs.push({ from: p.id, to: self, ...r.body });
     } catch (err) {
       if (!(err instanceof S2SCallError)) throw err;
-      pairs.push({ from: p.id, to: self, ok: false, code: err.code, message: err.message, at: new Date().toISOString() });
+      const skewMs = typeof err.details?.skewMs === 'number' ? Math.round(err.details.skewMs) : undefined;
+      pairs.push({ from: p.id, to: self, ok: false, code: err.code, message: err.message, at: new Date().toISOString(), ...(skewMs === undefined ? {} : { skewMs }) });
     }
   }
   return { ok: pairs.every((x) => x.ok), pairs };

@@ -2,6 +2,7 @@ import { LOGS_SHIP } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { LogStore } from '../../common/store/log-store.js';
+import { isDiskFull, writeErrorCode } from '../../common/store/storage-health.js';
 
 export interface ShipResult {
   shipped: number;
@@ -17,12 +18,32 @@ export interface ShipResult {
  * backlog from where the main site stands.
  */
 export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20): Promise<ShipResult> {
+  try {
+    return await shipBatches(ctx, store, maxBatches);
+  } catch (err) {
+    // Our own write failed (signing a checkpoint, recording the outcome): a full disk here
+    // delays shipping and never stops the site; the next run starts over from the main site's size.
+    const accepted = store.shipping().acceptedSize;
+    const msg = isDiskFull(err) ? "this site's disk is full: cannot record the shipment; will retry" : `cannot ship: ${(err as Error).message}`;
+    ctx.logger.warn({ event: 'log_ship_failed', reason: msg, code: writeErrorCode(err) }, 'log shipping failed; will retry');
+    try {
+      store.setShipping(accepted, false, msg);
+    } catch {
+      // The same full disk; the log line above says it.
+    }
+    return { shipped: 0, acceptedSize: accepted, error: msg };
+  }
+}
+
+async function shipBatches(ctx: SiteContext, store: LogStore, maxBatches: number): Promise<ShipResult> {
   const found = ctx.peers.main();
   const main = found?.status === 'active' ? found : undefined;
   let accepted = store.shipping().acceptedSize;
   if (!main) return { shipped: 0, acceptedSize: accepted };
+  // A full disk only delays: what is committed ships, the rest waits in the log's queue.
   ctx.log.flush();
   let shipped = 0;
+  const resigned = new Set<number>();
   for (let n = 0; n < maxBatches; n++) {
     const size = ctx.log.size;
     if (size <= accepted) break;
@@ -30,7 +51,14 @@ export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20
     // the log already signed; only at the tail is a new one signed (the newest of all).
     // TIEUP_LOG_CHECKPOINT_ENTRIES <= TIEUP_LOG_SHIP_BATCH guarantees one per batch.
     const existing = store.checkpointAtMost(accepted + ctx.config.logShipBatch);
-    const cp = existing && existing.size > accepted ? existing : size - accepted <= ctx.config.logShipBatch ? ctx.log.checkpoint(size)! : undefined;
+    let cp = existing && existing.size > accepted ? existing : size - accepted <= ctx.config.logShipBatch ? ctx.log.checkpoint(size)! : undefined;
+    // One signed (by an older version) after the clock was stepped back is older than the
+    // one the main site holds, and would be refused as a time regression forever: sign it again.
+    const acceptedCp = accepted > 0 ? store.checkpointAtMost(accepted) : undefined;
+    if (cp && acceptedCp?.size === accepted && cp.time < acceptedCp.time) {
+      cp = ctx.log.resign(cp.size);
+      resigned.add(cp.size);
+    }
     if (!cp) {
       const msg = `no signed checkpoint between ${accepted} and ${accepted + ctx.config.logShipBatch}; TIEUP_LOG_CHECKPOINT_ENTRIES must not exceed TIEUP_LOG_SHIP_BATCH`;
       store.setShipping(accepted, false, msg);
@@ -52,6 +80,13 @@ export async function shipLog(ctx: SiteContext, store: LogStore, maxBatches = 20
       store.setShipping(accepted, true, null);
     } catch (err) {
       const e = err as S2SCallError;
+      if (e.details?.peerCode === 'time_regression' && !resigned.has(end)) {
+        // The main site holds a later checkpoint time than this one (our clock went back, or a
+        // stored checkpoint predates it): the same tree, signed again no earlier than any before.
+        ctx.log.resign(end);
+        resigned.add(end);
+        continue;
+      }
       const peerBody = (e.details?.body as { error?: { details?: { expected?: unknown } } } | undefined)?.error;
       if (e.details?.peerCode === 'size_mismatch' && Number.isSafeInteger(peerBody?.details?.expected)) {
         const expected = peerBody!.details!.expected as number;

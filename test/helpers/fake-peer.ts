@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../common/logger.js';
-import { createS2SRouter, type S2SServerDeps } from '../../common/s2s/middleware.js';
+import { createS2SRouter, finishS2SRouter, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { RunningSite } from '../../common/site/runner.js';
 import { s2sDepsFor } from '../../common/site/s2s-setup.js';
 
@@ -34,6 +34,7 @@ export async function startFakePeer(site: RunningSite, mount: (router: express.R
   const deps = { ...s2sDepsFor(site.ctx), ...(logger ? { logger } : {}) };
   const router = createS2SRouter(deps);
   mount(router, deps);
+  finishS2SRouter(router, deps);
   const app = express();
   app.use('/s2s', router);
   const server = app.listen(0, '127.0.0.1');
