@@ -25,12 +25,17 @@ const syncStatusShape = {
   originalPaths: z.array(originalPath).max(MAX_ORIGINAL_PATHS),
 };
 
+/** A report names at most this many damaged files (the serving root covers the rest). */
+export const MAX_DAMAGED_LISTED = 100;
+
 /** What a partner really serves, re-hashed from storage (its ServingState). */
 const servingStateShape = {
   activeRelease: releaseNumber.nullable(),
   expectedRoot: sha256Hex.nullable(),
   servingRoot: sha256Hex.nullable(),
   emergencyEdits: count.max(LIMITS.maxEntries),
+  // Served files whose stored bytes no longer hash to their name. Optional: partners from before it was added do not send it.
+  damaged: z.array(releasePath).max(MAX_DAMAGED_LISTED).optional(),
 };
 
 export const syncOfferRequest = z
@@ -109,6 +114,7 @@ export const syncCommitAnswer = z.strictObject({
   expectedRoot: servingStateShape.expectedRoot.optional(),
   servingRoot: servingStateShape.servingRoot.optional(),
   emergencyEdits: servingStateShape.emergencyEdits.optional(),
+  damaged: servingStateShape.damaged,
 });
 
 export const SYNC_COMMIT = defineEndpoint({
@@ -168,10 +174,15 @@ export const SYNC_DECISION = defineEndpoint({
   callers: 'partner',
 });
 
-/** What a partner did on its own: a rollback by its manager, or an emergency edit of one tie-up file. */
+/**
+ * What a partner did or found on its own: a rollback by its manager, an
+ * emergency edit of one tie-up file, or stored files found damaged (at start or
+ * when read), reported at once rather than at the next drift check.
+ */
 export const syncReportRequest = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('rollback'), release: releaseNumber, by: actor, ...servingStateShape }),
   z.strictObject({ event: z.literal('emergency_edit'), release: releaseNumber, path: releasePath, reason: rejectionReason, by: actor, ...servingStateShape }),
+  z.strictObject({ event: z.literal('damaged'), release: releaseNumber, paths: z.array(releasePath).min(1).max(MAX_DAMAGED_LISTED), ...servingStateShape }),
 ]);
 
 export const SYNC_REPORT = defineEndpoint({

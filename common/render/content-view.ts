@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { pageUrlPath, type Manifest, type ManifestEntry } from '../release/manifest.js';
 import { parseFrontMatter } from './front-matter.js';
-import { PageRenderer, titleFromPath, type NavItem, type SiteLook } from './page-renderer.js';
+import { PageRenderer, escapeHtml, titleFromPath, type NavItem, type SiteLook } from './page-renderer.js';
 import { Catalog, CatalogError, parseCatalog, type Product } from './catalog.js';
+import { Slicer } from '../slices.js';
 
 /** Where a release keeps its catalog of goods. */
 export const CATALOG_PATH = 'catalog/products.json';
@@ -11,8 +12,12 @@ export interface ReleaseFiles {
   number: number;
   root: string;
   manifest: Manifest;
-  read(sha256: string): Buffer;
+  /** The stored bytes, or null when they no longer hash to their name: a damaged file is never served. */
+  read(sha256: string): Buffer | null;
 }
+
+/** What a shopper gets for a tie-up page or asset whose stored file is damaged: a clear 503, never the damaged bytes. */
+export const DAMAGED_STATUS = 503;
 
 export interface OriginalPage {
   urlPath: string;
@@ -24,6 +29,8 @@ export interface ServedPage {
   html: string;
   etag: string;
   kind: 'tie-up' | 'original';
+  /** Set only when the page cannot be served (its stored file is damaged); the html then says so. */
+  status?: typeof DAMAGED_STATUS;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -59,6 +66,14 @@ export class ContentView {
   private readonly sources = new Map<string, string>();
   /** Original pages hidden because a tie-up page owns the same path. */
   readonly shadowed: string[] = [];
+  /**
+   * Files of the release whose stored bytes failed their hash when the view was
+   * built: their pages answer 503. A damaged template makes every tie-up page
+   * answer 503 (any of them may use it); the site's own pages then render in
+   * the framework's layout.
+   */
+  readonly damaged: string[] = [];
+  private readonly templatesDamaged: boolean;
   /** Tie-up goods from the release and the site's own goods. */
   readonly catalog: Catalog;
   /** Why the release's catalog could not be read (then it is served without one). */
@@ -76,14 +91,20 @@ export class ContentView {
     const templates = new Map<string, string>();
     const navItems: (NavItem & { order: number })[] = [];
     for (const e of release?.manifest ?? []) {
-      if (e.kind === 'template' && e.path.endsWith('.ejs')) templates.set(e.path.slice('templates/'.length), release!.read(e.sha256).toString('utf8'));
-      else if (e.kind === 'asset') this.assets.set('/' + e.path, e);
+      if (e.kind === 'template' && e.path.endsWith('.ejs')) {
+        const data = release!.read(e.sha256);
+        if (data) templates.set(e.path.slice('templates/'.length), data.toString('utf8'));
+        else this.damaged.push(e.path);
+      } else if (e.kind === 'asset') this.assets.set('/' + e.path, e);
       else if (e.kind === 'page') {
         const url = pageUrlPath(e.path);
         if (!url) continue;
         this.tieUpPages.set(url, e);
-        const source = release!.read(e.sha256).toString('utf8');
-        this.sources.set(url, source);
+        const data = release!.read(e.sha256);
+        if (!data) this.damaged.push(e.path);
+        // A damaged page keeps its place in the menu (by its path) and answers 503.
+        const source = data ? data.toString('utf8') : '';
+        if (data) this.sources.set(url, source);
         const meta = navMeta(url, e.path, source);
         if (meta.inNav) navItems.push({ href: url, kind: 'tie-up', title: meta.title, order: meta.order });
       }
@@ -91,8 +112,13 @@ export class ContentView {
     let tieUpProducts: Product[] = [];
     const catalogEntry = release?.manifest.find((e) => e.path === CATALOG_PATH);
     if (catalogEntry) {
+      const data = release!.read(catalogEntry.sha256);
       try {
-        tieUpProducts = parseCatalog(release!.read(catalogEntry.sha256).toString('utf8'), 'tie-up');
+        if (!data) {
+          this.damaged.push(catalogEntry.path);
+          throw new CatalogError('the stored catalog is damaged (it fails its hash); tie-up goods are not offered');
+        }
+        tieUpProducts = parseCatalog(data.toString('utf8'), 'tie-up');
       } catch (err) {
         if (!(err instanceof CatalogError)) throw err;
         this.catalogProblem = err.message;
@@ -111,7 +137,9 @@ export class ContentView {
     }
     navItems.sort((a, b) => a.order - b.order || (a.href === '/' ? -1 : b.href === '/' ? 1 : a.href.localeCompare(b.href)));
     this.nav = navItems.map(({ href, title, kind }) => ({ href, title, kind }));
-    this.renderer = new PageRenderer(templates);
+    this.templatesDamaged = this.damaged.some((p) => p.startsWith('templates/'));
+    // Without one of its templates the release's layout cannot be trusted to render: the framework's serves what still can be.
+    this.renderer = new PageRenderer(this.templatesDamaged ? new Map<string, string>() : templates);
     this.etagBase = createHash('sha256')
       .update(JSON.stringify([release?.root ?? null, look, originals.map((o) => [o.urlPath, o.source]), originalProducts]))
       .digest('base64url')
@@ -128,6 +156,11 @@ export class ContentView {
     const tie = this.tieUpPages.get(urlPath);
     const orig = tie ? undefined : this.originals.get(urlPath);
     if (!tie && !orig) return null;
+    if (tie && (this.templatesDamaged || !this.sources.has(urlPath))) {
+      const page: ServedPage = { html: this.unavailable(urlPath), kind: 'tie-up', etag: '', status: DAMAGED_STATUS };
+      this.rendered.set(urlPath, page);
+      return page;
+    }
     const source = tie ? this.sources.get(urlPath)! : orig!.source;
     const kind = tie ? 'tie-up' : 'original';
     const { html } = this.renderer.render({ urlPath, file: tie ? tie.path : orig!.file, source, kind }, this.look, this.nav, this.release?.number ?? null);
@@ -142,8 +175,37 @@ export class ContentView {
    * rendered, unless a template changed, which can break any page.
    */
   renderAll(served?: Manifest): { path: string; error: string }[] {
-    const problems: { path: string; error: string }[] = [];
-    if (this.catalogProblem) problems.push({ path: CATALOG_PATH, error: this.catalogProblem });
+    const problems = this.problems();
+    for (const url of this.toCheck(served)) this.check(url, problems);
+    return problems;
+  }
+
+  /** renderAll in slices that give the event loop back, so shoppers are served while a release is checked. */
+  async renderAllSliced(served?: Manifest, budgetMs?: number): Promise<{ path: string; error: string }[]> {
+    const problems = this.problems();
+    const slicer = new Slicer(budgetMs);
+    for (const url of this.toCheck(served)) {
+      this.check(url, problems);
+      await slicer.tick();
+    }
+    return problems;
+  }
+
+  private problems(): { path: string; error: string }[] {
+    const problems = this.damaged.map((path) => ({ path, error: 'the stored file is damaged (it does not hash to its name)' }));
+    if (this.catalogProblem && !this.damaged.includes(CATALOG_PATH)) problems.push({ path: CATALOG_PATH, error: this.catalogProblem });
+    return problems;
+  }
+
+  private check(url: string, problems: { path: string; error: string }[]): void {
+    try {
+      this.page(url);
+    } catch (err) {
+      problems.push({ path: url, error: (err as Error).message });
+    }
+  }
+
+  private toCheck(served?: Manifest): string[] {
     let urls = [...this.tieUpPages.keys(), ...this.originals.keys()];
     if (served && this.release) {
       const before = new Map(served.map((e) => [e.path, e.sha256]));
@@ -154,14 +216,18 @@ export class ContentView {
         if (urls.length === 0 && this.tieUpPages.size > 0) urls = [this.tieUpPages.keys().next().value!];
       }
     }
-    for (const url of urls) {
-      try {
-        this.page(url);
-      } catch (err) {
-        problems.push({ path: url, error: (err as Error).message });
-      }
+    return urls;
+  }
+
+  /** The 503 page for a tie-up page or asset whose stored file is damaged. */
+  unavailable(urlPath: string): string {
+    const title = 'Page temporarily unavailable';
+    const message = `The page at ${urlPath} on ${this.look.name} cannot be shown right now: its stored copy is damaged and is being restored. Please try again in a few minutes.`;
+    try {
+      return this.renderer.renderMessage(this.look, this.nav, title, message, this.release?.number ?? null);
+    } catch {
+      return `<!doctype html><title>${title}</title><h1>${title}</h1><p>${escapeHtml(message)}</p>`;
     }
-    return problems;
   }
 
   notFound(urlPath: string): string {
@@ -209,11 +275,14 @@ export class ContentView {
     return parts;
   }
 
-  asset(urlPath: string): { data: Buffer; contentType: string; etag: string } | null {
+  /** A release asset; `damaged` when its stored bytes fail their hash (read at each request, so checked at each request). */
+  asset(urlPath: string): { data: Buffer; contentType: string; etag: string } | { damaged: string } | null {
     const e = this.assets.get(urlPath);
     if (!e) return null;
+    const data = this.release!.read(e.sha256);
+    if (!data) return { damaged: e.path };
     const ext = e.path.split('.').pop()!.toLowerCase();
-    return { data: this.release!.read(e.sha256), contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream', etag: `"${e.sha256.slice(0, 24)}"` };
+    return { data, contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream', etag: `"${e.sha256.slice(0, 24)}"` };
   }
 
   tieUpPaths(): string[] {

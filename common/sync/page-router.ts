@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import type { ContentView } from '../render/content-view.js';
+import { DAMAGED_STATUS, type ContentView } from '../render/content-view.js';
 import { logPageView } from '../logchain/page-log.js';
 import type { SiteLog } from '../logchain/site-log.js';
 import type { ShopperSessions } from '../users/index.js';
@@ -19,6 +19,12 @@ export function createPageRouter(currentView: () => ContentView, log?: SiteLog, 
     const view = currentView();
     const a = view.asset(req.path);
     if (!a) return next();
+    if ('damaged' in a) {
+      // Never the damaged bytes: a clear 503 that no cache keeps.
+      res.status(DAMAGED_STATUS).set('Cache-Control', 'no-store').set('Retry-After', '60').type('text').send('This file is temporarily unavailable: its stored copy is damaged and is being restored.');
+      if (log) logPageView(log, req, res, 'asset', 0, view.release?.number ?? null);
+      return;
+    }
     res.set('ETag', a.etag).set('Cache-Control', 'public, max-age=300');
     if (req.fresh) {
       res.status(304).end();
@@ -32,8 +38,13 @@ export function createPageRouter(currentView: () => ContentView, log?: SiteLog, 
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
     if (!view.hasPage(path)) return next();
     const page = view.page(path)!;
-    res.set('ETag', page.etag).set('Cache-Control', 'no-cache');
     let bytes = 0;
+    if (page.status === DAMAGED_STATUS) {
+      res.status(DAMAGED_STATUS).set('Cache-Control', 'no-store').set('Retry-After', '60').type('html').send(page.html);
+      if (log) logPageView(log, req, res, page.kind, Buffer.byteLength(page.html), view.release?.number ?? null, who(req));
+      return;
+    }
+    res.set('ETag', page.etag).set('Cache-Control', 'no-cache');
     if (req.fresh) {
       res.status(304).end();
     } else {

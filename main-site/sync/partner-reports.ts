@@ -5,7 +5,7 @@ import type { MainSync } from './main-sync.js';
 import { recordServing } from './pusher.js';
 import { notify } from './webhooks.js';
 
-/** What partners tell the main site, signed: approvals, rejections, rollbacks and emergency edits. */
+/** What partners tell the main site, signed: approvals, rejections, rollbacks, emergency edits and damaged files. */
 export function mountPartnerReports(router: express.Router, m: MainSync, deps: S2SServerDeps): void {
   s2sEndpoint(router, deps, SYNC_DECISION, (s2s, b) => {
     const { release, by } = b;
@@ -23,12 +23,17 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
   });
 
   s2sEndpoint(router, deps, SYNC_REPORT, (s2s, b) => {
-    const { release, by } = b;
+    const { release } = b;
     if (b.event === 'rollback') {
       m.sync.update(s2s.peer.id, { activeRelease: release });
-      m.sync.addEvent(s2s.peer.id, 'rollback', release, `rolled back by ${by}`);
-      notify(m.ctx, m.sync, 'rollback', s2s.peer.id, release, `rolled back to release ${release} by ${by}`);
+      m.sync.addEvent(s2s.peer.id, 'rollback', release, `rolled back by ${b.by}`);
+      notify(m.ctx, m.sync, 'rollback', s2s.peer.id, release, `rolled back to release ${release} by ${b.by}`);
+    } else if (b.event === 'damaged') {
+      // Drift found by the partner itself (a stored file failing its hash): recorded now, not at the next drift check.
+      m.sync.addEvent(s2s.peer.id, 'damaged', release, `stored file(s) fail their hash: ${b.paths.join(', ')}`);
+      m.ctx.logger.warn({ event: 'partner_files_damaged', partner: s2s.peer.id, release, paths: b.paths }, `partner ${s2s.peer.id} reports damaged files`);
     } else {
+      const { by } = b;
       const detail = `${b.path} changed by ${by}: ${b.reason}`;
       m.sync.update(s2s.peer.id, { emergencyEditAt: new Date().toISOString() });
       m.sync.addEvent(s2s.peer.id, 'emergency_edit', release, detail);

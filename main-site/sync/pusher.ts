@@ -1,6 +1,6 @@
 import { encodeBlobFrames } from '../../common/release/blob-frames.js';
 import { manifestDelta } from '../../common/release/diff.js';
-import { SYNC_BLOBS, SYNC_COMMIT, SYNC_OFFER, SYNC_STATUS, type AnyEndpoint, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
+import { MAX_DAMAGED_LISTED, SYNC_BLOBS, SYNC_COMMIT, SYNC_OFFER, SYNC_STATUS, type AnyEndpoint, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
 import { S2SCallError, peerErrorCode, type SendArgs } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { ReleaseStore } from './release-store.js';
@@ -40,7 +40,7 @@ export interface PusherDeps {
 }
 
 /** What a partner says it serves: its status, commit and rollback answers, and its own decisions and reports. */
-export type ServingReport = Partial<Pick<ResponseOutput<typeof SYNC_STATUS>, 'activeRelease' | 'servingRoot' | 'emergencyEdits' | 'originalPaths'>>;
+export type ServingReport = Partial<Pick<ResponseOutput<typeof SYNC_STATUS>, 'activeRelease' | 'servingRoot' | 'emergencyEdits' | 'originalPaths' | 'damaged'>>;
 
 /**
  * One push to one partner, every step recorded: offer the manifest (as a
@@ -238,8 +238,19 @@ export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport
   const t = peer ? readSyncTerms(peer.contract) : undefined;
   const expected = acked && t?.ok && t.terms ? releaseFor(acked, t.terms.partnershipType).root : null;
   const edits = s.emergencyEdits ?? 0;
-  const drift = expected !== null && s.servingRoot != null && s.servingRoot !== expected && edits === 0;
-  const detail = drift ? `serving root ${String(s.servingRoot).slice(0, 12)}… differs from release ${s.activeRelease} (${expected.slice(0, 12)}…)` : null;
+  // Files the partner finds damaged on its own disk are drift whatever else it reports (even beside emergency edits).
+  const damaged = s.damaged ?? [];
+  const rootDrift = expected !== null && s.servingRoot != null && s.servingRoot !== expected && edits === 0;
+  const drift = rootDrift || damaged.length > 0;
+  const why = [
+    ...(rootDrift ? [`serving root ${String(s.servingRoot).slice(0, 12)}… differs from release ${s.activeRelease} (${expected.slice(0, 12)}…)`] : []),
+    ...(damaged.length
+      ? [
+          `${damaged.length === MAX_DAMAGED_LISTED ? 'at least ' : ''}${damaged.length} stored file(s) fail their hash on the partner: ${damaged.slice(0, 10).join(', ')}${damaged.length > 10 ? ', …' : ''}`,
+        ]
+      : []),
+  ];
+  const detail = drift ? why.join('; ') : null;
   d.sync.update(partnerId, {
     servingRoot: s.servingRoot ?? null,
     servingCheckedAt: now,

@@ -9,7 +9,8 @@ export class BlobStore {
     this.q = {
       has: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE sha256 = ?'),
       get: db.prepare<[string], { data: Buffer }>('SELECT data FROM blobs WHERE sha256 = ?'),
-      put: db.prepare('INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)'),
+      // A blob is stored only after its hash checked, so replacing a stored one is safe, and repairs a damaged one.
+      put: db.prepare('INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, data = excluded.data'),
       del: db.prepare('DELETE FROM blobs WHERE sha256 = ?'),
       all: db.prepare<[], { sha256: string }>('SELECT sha256 FROM blobs'),
     };
@@ -35,6 +36,15 @@ export class BlobStore {
     const r = this.q.get.get(sha);
     if (!r) throw new Error(`blob ${sha} is not stored`);
     return r.data;
+  }
+
+  /**
+   * The stored bytes only if they still hash to their name; null when missing or
+   * damaged (changed on disk behind the site's back). What is served goes through here.
+   */
+  readVerified(sha: string): Buffer | null {
+    const r = this.q.get.get(sha);
+    return r !== undefined && sha256Hex(r.data) === sha ? r.data : null;
   }
 
   /** True when the stored bytes still hash to their name. */

@@ -6,6 +6,7 @@ import { BlobStore } from './blob-store.js';
 import { syncApi, syncPages } from './manager-routes.js';
 import { PartnerContent } from './partner-content.js';
 import { mountSyncReceiver, type PartnerSync } from './receiver.js';
+import { reportDamage } from './manager-actions.js';
 import { SyncStore } from './sync-store.js';
 import { syncConfig } from './config.js';
 import { syncErrors } from './errors.js';
@@ -37,6 +38,8 @@ export const syncModule = defineModule<PartnerSync>({
   consolePages: (router, p) => router.use(syncPages(p)),
   contentView: (p) => () => p.content.current(),
   frontFallback: (app, p, host) => siteFront(app, host.ctx, () => p.content.current(), host.use(usersModule).sessions),
+  // Damaged stored files (found when the view was built at start, or later when read) are told to the main site at once.
+  start: (p) => p.content.onDamage((paths) => void reportDamage(p, paths)),
   close: (p) => p.content.close(),
 });
 

@@ -3,7 +3,7 @@ import { groundErrors } from '../../common/errors.js';
 import { z } from 'zod';
 import { compareManifests } from '../../common/release/diff.js';
 import { checkPath, pageUrlPath, sha256Hex } from '../../common/release/manifest.js';
-import { SYNC_DECISION, SYNC_REPORT, type RequestInput } from '../../common/protocol/index.js';
+import { MAX_DAMAGED_LISTED, SYNC_DECISION, SYNC_REPORT, type RequestInput } from '../../common/protocol/index.js';
 import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { readSyncTerms } from '../../common/sync/terms.js';
@@ -30,6 +30,18 @@ export async function tellMain(p: PartnerSync, endpoint: Told, body: WithoutServ
     p.ctx.logger.warn({ event: 'report_to_main_failed', path: endpoint.path, reason: msg }, 'could not tell the main site');
     return { reported: false, error: msg };
   }
+}
+
+/**
+ * Stored files of the served release found damaged (at start, or when an asset is read): logged in the sync log
+ * (the manager's console shows them) and told to the main site at once, where they show as drift.
+ */
+export async function reportDamage(p: PartnerSync, paths: string[]): Promise<void> {
+  const release = p.store.activeNumber();
+  if (release === null || paths.length === 0) return;
+  const listed = paths.slice(0, MAX_DAMAGED_LISTED);
+  p.store.log('damaged', release, `stored file(s) fail their hash: ${listed.join(', ')}`);
+  await tellMain(p, SYNC_REPORT, { event: 'damaged', release, paths: listed });
 }
 
 export interface PageChange {
@@ -76,7 +88,7 @@ export async function approve(p: PartnerSync, number: number, by: string) {
   const rel = p.store.get(number);
   if (!rel || rel.state !== 'pending') throw syncErrors.release_not_pending(`release ${number} is not waiting for approval`);
   p.store.decide(number, 'pending', by, null);
-  activateRelease(p, number, 'approved', `approved by ${by}`);
+  await activateRelease(p, number, 'approved', `approved by ${by}`);
   return { release: number, state: 'active', ...(await tellMain(p, SYNC_DECISION, { release: number, decision: 'approved', by })) };
 }
 
@@ -96,7 +108,7 @@ export async function rollback(p: PartnerSync, number: number, by: string) {
   if (!rel) throw syncErrors.release_not_found(`release ${number} is not kept here`);
   if (rel.state === 'active') throw syncErrors.already_active(`release ${number} is already served`);
   if (rel.state !== 'previous') throw syncErrors.not_rollback_target(`only a previously served release can be rolled back to (release ${number} is ${rel.state})`);
-  activateRelease(p, number, 'rollback', `rolled back by ${by}`);
+  await activateRelease(p, number, 'rollback', `rolled back by ${by}`);
   return { release: number, state: 'active', ...(await tellMain(p, SYNC_REPORT, { event: 'rollback', release: number, by })) };
 }
 

@@ -144,7 +144,10 @@ export function syncPages(p: PartnerSync): express.Router {
       return;
     }
     // Links inside the preview stay inside the preview.
-    res.type('html').send(page.html.replace('<body', `${banner}<body`).replace(/href="\/(?!assets\/)/g, `href="/manage/preview/${n}/`));
+    res
+      .status(page.status ?? 200)
+      .type('html')
+      .send(page.html.replace('<body', `${banner}<body`).replace(/href="\/(?!assets\/)/g, `href="/manage/preview/${n}/`));
   });
   return r;
 }

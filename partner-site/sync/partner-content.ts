@@ -1,8 +1,10 @@
 import chokidar, { type FSWatcher } from 'chokidar';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { manifestRoot, sha256Hex, type Manifest } from '../../common/release/manifest.js';
+import { MAX_DAMAGED_LISTED } from '../../common/protocol/index.js';
+import { manifestRoot, sha256Hex, type Manifest, type ManifestEntry } from '../../common/release/manifest.js';
 import { ContentView, type OriginalPage } from '../../common/render/content-view.js';
+import { runNow, runSliced } from '../../common/slices.js';
 import { DEFAULT_LOOK, type SiteLook } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { SyncStore } from './sync-store.js';
@@ -65,6 +67,17 @@ export interface ServingState {
   /** Root recomputed from the stored blobs now (what is really served). */
   servingRoot: string | null;
   emergencyEdits: number;
+  /** Served files whose stored bytes no longer hash to their name (the first MAX_DAMAGED_LISTED, sorted). */
+  damaged: string[];
+}
+
+/** Files the view reads when it is built; assets are read (and checked) at each request instead. */
+const READ_AT_BUILD = new Set<ManifestEntry['kind']>(['page', 'template', 'catalog']);
+
+interface Built {
+  view: ContentView;
+  /** Damaged stored files of the release: served from an earlier release where one had them intact, else answered with 503. */
+  damaged: { path: string; standIn: number | null }[];
 }
 
 /**
@@ -76,17 +89,28 @@ export class PartnerContent {
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private readonly listeners: (() => void)[] = [];
+  /** Counts every new served view: a job that built a view over several turns of the event loop checks that nothing changed meanwhile. */
+  private gen = 0;
+  /** Damaged files of the served release as last found (paths); reported when the set changes. */
+  private damagedFound = new Set<string>();
+  private damageReported = '';
+  private damageListener: ((paths: string[]) => void) | undefined;
+  private readonly damagedByView = new WeakMap<ContentView, string[]>();
 
   constructor(
     private readonly ctx: SiteContext,
     private readonly store: SyncStore,
     private readonly blobs: BlobStore,
   ) {
-    this.view = this.build();
+    this.view = this.serve(runNow(this.prepare(undefined, true)));
   }
 
   current(): ContentView {
     return this.view;
+  }
+
+  generation(): number {
+    return this.gen;
   }
 
   look(): SiteLook {
@@ -115,27 +139,149 @@ export class PartnerContent {
     });
   }
 
-  /** Builds a view for a release (default: the active one) without serving it. */
-  build(releaseNumber?: number): ContentView {
+  /**
+   * Builds a view for a release (default: the active one, as served) without
+   * serving it. Every stored file the view reads is checked against its hash:
+   * a damaged one is never used. A preview (a release named) shows damaged
+   * files as such, so a commit refuses it; the served view (`standIns`) takes
+   * a damaged page, template or catalog from the newest earlier release that
+   * holds the same path intact, and answers 503 where none does.
+   */
+  build(releaseNumber?: number, standIns = releaseNumber === undefined): ContentView {
+    return this.keep(runNow(this.prepare(releaseNumber, standIns)));
+  }
+
+  /** build() in slices that give the event loop back: shoppers are served while a release's files are read and checked. */
+  async buildSliced(releaseNumber?: number, standIns = releaseNumber === undefined): Promise<ContentView> {
+    return this.keep(await runSliced(this.prepare(releaseNumber, standIns)));
+  }
+
+  private keep(b: Built): ContentView {
+    this.damagedByView.set(
+      b.view,
+      b.damaged.map((d) => d.path),
+    );
+    return b.view;
+  }
+
+  private *prepare(releaseNumber: number | undefined, standIns: boolean): Generator<void, Built> {
     const n = releaseNumber ?? this.store.activeNumber();
     const rel = n === null ? undefined : this.store.get(n);
-    const manifest = rel ? (releaseNumber === undefined ? this.servedManifest()! : rel.manifest) : null;
-    const files = rel && manifest ? { number: rel.number, root: manifestRoot(manifest), manifest, read: (sha: string) => this.blobs.read(sha) } : null;
+    let manifest = rel ? (releaseNumber === undefined ? this.servedManifest()! : rel.manifest) : null;
+    const damaged: Built['damaged'] = [];
+    // What the view reads while it is built, checked here once; dropped when it is built (assets are read per request).
+    const checked = new Map<string, Buffer | null>();
+    if (rel && manifest) {
+      const earlier = standIns ? this.store.withState('previous').filter((r) => r.number !== rel.number) : [];
+      const out: Manifest = [];
+      for (const e of manifest) {
+        if (!READ_AT_BUILD.has(e.kind)) {
+          out.push(e);
+          continue;
+        }
+        let data = checked.get(e.sha256);
+        if (data === undefined) {
+          data = this.blobs.readVerified(e.sha256);
+          yield;
+        }
+        if (data) {
+          checked.set(e.sha256, data);
+          out.push(e);
+          continue;
+        }
+        let standIn: { entry: ManifestEntry; number: number } | undefined;
+        for (const r of earlier) {
+          const alt = r.manifest.find((x) => x.path === e.path && x.sha256 !== e.sha256);
+          const altData = alt ? this.blobs.readVerified(alt.sha256) : null;
+          yield;
+          if (alt && altData) {
+            checked.set(alt.sha256, altData);
+            standIn = { entry: alt, number: r.number };
+            break;
+          }
+        }
+        damaged.push({ path: e.path, standIn: standIn?.number ?? null });
+        if (standIn) out.push(standIn.entry);
+        else {
+          checked.set(e.sha256, null);
+          out.push(e);
+        }
+      }
+      manifest = out;
+    }
+    const files =
+      rel && manifest
+        ? {
+            number: rel.number,
+            root: manifestRoot(manifest),
+            manifest,
+            read: (sha: string) => (checked.has(sha) ? checked.get(sha)! : this.readServed(sha)),
+          }
+        : null;
     const products = readOriginalProducts(this.ctx.config.originalDir, (message) =>
       this.ctx.logger.warn({ event: 'original_catalog_invalid', reason: message }, 'catalog.json of the original pages is invalid; original goods are not offered'),
     );
-    return new ContentView(files, readOriginals(this.ctx.config.originalDir), this.look(), products);
+    yield;
+    const view = new ContentView(files, readOriginals(this.ctx.config.originalDir), this.look(), products);
+    checked.clear();
+    for (const d of damaged) {
+      this.ctx.logger.error(
+        { event: 'stored_file_damaged', release: rel?.number, path: d.path, standIn: d.standIn },
+        d.standIn === null ? `${d.path} is damaged on disk: answered with 503 until repaired` : `${d.path} is damaged on disk: served from release ${d.standIn} until repaired`,
+      );
+    }
+    return { view, damaged };
+  }
+
+  /** An asset read at request time: checked at each read; a damaged one is reported (and answered with 503 by the view). */
+  private readServed(sha: string): Buffer | null {
+    const data = this.blobs.readVerified(sha);
+    if (!data) {
+      const paths = (this.servedManifest() ?? []).filter((e) => e.sha256 === sha).map((e) => e.path);
+      this.ctx.logger.error({ event: 'stored_file_damaged', paths }, `${paths.join(', ') || sha} is damaged on disk: answered with 503 until repaired`);
+      this.noteDamage([...this.damagedFound, ...paths]);
+    }
+    return data;
+  }
+
+  private serve(b: Built): ContentView {
+    this.gen++;
+    this.noteDamage(b.damaged.map((d) => d.path));
+    return b.view;
+  }
+
+  /** Keeps the damaged files found for the served release and tells the listener (the report to the main site) when they change. */
+  private noteDamage(paths: string[]): void {
+    this.damagedFound = new Set(paths);
+    const key = [...this.damagedFound].sort().join('\n');
+    if (key === this.damageReported) return;
+    this.damageReported = key;
+    if (key && this.damageListener) this.damageListener([...this.damagedFound].sort());
+  }
+
+  /** The hashes of the damaged files last found in what is served. */
+  damagedBlobs(): Set<string> {
+    if (!this.damagedFound.size) return new Set();
+    return new Set((this.servedManifest() ?? []).filter((e) => this.damagedFound.has(e.path)).map((e) => e.sha256));
+  }
+
+  /** Called when damaged stored files are found in what is served (at once if some already were, e.g. at start). */
+  onDamage(listener: (paths: string[]) => void): void {
+    this.damageListener = listener;
+    if (this.damagedFound.size) listener([...this.damagedFound].sort());
   }
 
   /** Serves a view built for the release just activated (no emergency edits, current originals and look). */
   install(view: ContentView): void {
     this.view = view;
+    this.gen++;
+    this.noteDamage(this.damagedByView.get(view) ?? view.damaged);
     this.changed();
   }
 
   /** Rebuilds from the database and swaps in one assignment. */
   refresh(): void {
-    this.view = this.build();
+    this.view = this.serve(runNow(this.prepare(undefined, true)));
     this.changed();
   }
 
@@ -150,18 +296,37 @@ export class PartnerContent {
 
   /** Re-hashes every stored blob that is served: what the partner really serves. */
   servingState(): ServingState {
+    return runNow(this.rehash());
+  }
+
+  /** servingState() in slices (a large release takes a while to re-hash). */
+  servingStateSliced(): Promise<ServingState> {
+    return runSliced(this.rehash());
+  }
+
+  private *rehash(): Generator<void, ServingState> {
     const manifest = this.servedManifest();
-    if (!manifest) return { activeRelease: null, expectedRoot: null, servingRoot: null, emergencyEdits: 0 };
-    const actual = manifest.map((e) => {
+    if (!manifest) return { activeRelease: null, expectedRoot: null, servingRoot: null, emergencyEdits: 0, damaged: [] };
+    const actual: Manifest = [];
+    const damaged: string[] = [];
+    for (const e of manifest) {
       let sha: string;
       try {
         sha = sha256Hex(this.blobs.read(e.sha256));
       } catch {
         sha = '0'.repeat(64);
       }
-      return { ...e, sha256: sha };
-    });
-    return { activeRelease: this.store.activeNumber(), expectedRoot: manifestRoot(manifest), servingRoot: manifestRoot(actual), emergencyEdits: this.store.emergencyEdits().length };
+      if (sha !== e.sha256) damaged.push(e.path);
+      actual.push({ ...e, sha256: sha });
+      yield;
+    }
+    return {
+      activeRelease: this.store.activeNumber(),
+      expectedRoot: manifestRoot(manifest),
+      servingRoot: manifestRoot(actual),
+      emergencyEdits: this.store.emergencyEdits().length,
+      damaged: damaged.sort().slice(0, MAX_DAMAGED_LISTED),
+    };
   }
 
   watchOriginals(): void {

@@ -4,7 +4,7 @@ import { applyDelta } from '../../common/release/diff.js';
 import { decodeBlobFrames } from '../../common/release/blob-frames.js';
 import { ManifestError, manifestRoot, validateManifest, type Manifest } from '../../common/release/manifest.js';
 import { ContentView } from '../../common/render/content-view.js';
-import { SYNC_BLOBS, SYNC_COMMIT, SYNC_OFFER, SYNC_ROLLBACK, SYNC_STATUS } from '../../common/protocol/index.js';
+import { SYNC_BLOBS, SYNC_COMMIT, SYNC_OFFER, SYNC_ROLLBACK, SYNC_STATUS, type RequestOutput } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { StoredContract } from '../../common/contract/terms.js';
@@ -32,8 +32,17 @@ export function syncStatus(p: PartnerSync) {
   };
 }
 
-/** Activation: one transaction in the database, then one assignment in memory. Keeps the last N releases. */
-export function activateRelease(p: PartnerSync, number: number, event: string, detail: string | null = null, view?: ContentView): void {
+/**
+ * Activation: one transaction in the database, then one assignment in memory. Keeps the last N releases.
+ * Without a view built for it, the release's view is built first, in slices (serving goes on meanwhile):
+ * the switch itself stays one step. A view built while something else changed what is served is not used.
+ */
+export async function activateRelease(p: PartnerSync, number: number, event: string, detail: string | null = null, view?: ContentView): Promise<void> {
+  if (!view) {
+    const gen = p.content.generation();
+    const built = await p.content.buildSliced(number, true);
+    if (p.content.generation() === gen) view = built;
+  }
   p.store.activate(number);
   if (view) p.content.install(view);
   else p.content.refresh();
@@ -109,7 +118,9 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
     if (manifestRoot(manifest) !== root) throw syncErrors.root_mismatch('the manifest does not hash to the announced root');
     keepContract();
     p.store.receive(number, root, b.note ?? '', manifest, b.requiresApproval === true);
-    const need = [...new Set(manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h));
+    // Blobs found damaged in what is served are asked for again too (storing them replaces the damaged bytes).
+    const damaged = p.content.damagedBlobs();
+    const need = [...new Set(manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h) || damaged.has(h));
     p.store.log('offered', number, `${manifest.length} files, ${need.length} blobs needed`);
     return { body: { need, state: 'receiving', ...syncStatus(p) } };
   });
@@ -139,53 +150,80 @@ export function mountSyncReceiver(router: express.Router, p: PartnerSync, deps: 
     return { body: { stored: frames.length } };
   });
 
-  // Commit: every blob present and every page renders; then wait for approval or activate.
-  s2sEndpoint(router, deps, SYNC_COMMIT, (_s2s, b) => {
-    const number = b.release;
-    const rel = p.store.get(number);
-    if (!rel) throw syncErrors.not_receiving(`release ${number} was not offered`);
-    if (rel.state !== 'receiving') {
-      if (b.repair === true && rel.state === 'active') {
-        // The main site's content wins over damaged files and emergency edits.
-        activateRelease(p, number, 'repaired', 'files re-fetched from the main site');
-      }
-      return { body: { state: rel.state, ...syncStatus(p), ...p.content.servingState() } };
-    }
-    const missing = [...new Set(rel.manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h));
-    if (missing.length) throw syncErrors.blobs_missing(`${missing.length} blob(s) of release ${number} have not arrived`, { missing: missing.slice(0, 100) });
-    const active = p.store.activeNumber();
-    // Built exactly as it would be served, so an activation can install this very view.
-    const preview = p.content.build(number);
-    const served = active === null ? undefined : p.store.get(active)?.manifest;
-    const broken = preview.renderAll(served);
-    if (broken.length) {
-      p.store.log('refused', number, `pages do not render: ${broken.map((x) => x.path).join(', ')}`);
-      throw syncErrors.render_failed(`release ${number} has pages that do not render: ${broken.map((x) => `${x.path} (${x.error.split('\n')[0]})`).join('; ')}`);
-    }
-    if (active !== null && number < active) {
-      p.store.markSuperseded(number);
-      return { body: { state: 'superseded', ...syncStatus(p) } };
-    }
-    if (rel.requiresApproval) {
-      p.store.markPending(number);
-      p.store.log('pending', number, "waiting for the manager's approval");
-      p.ctx.logger.info({ event: 'release_pending', release: number }, `release ${number} waits for approval`);
-      return { body: { state: 'pending', ...syncStatus(p), ...p.content.servingState() } };
-    }
-    activateRelease(p, number, 'activated', 'applied at once (no approval required)', preview);
-    return { body: { state: 'active', ...syncStatus(p), ...p.content.servingState() } };
-  });
+  // Commit: every blob present and every page renders; then wait for approval or activate. One commit at a time:
+  // checking a release takes many turns of the event loop (rendered in slices so shoppers are served meanwhile).
+  s2sEndpoint(router, deps, SYNC_COMMIT, (_s2s, b) => oneAtATime(p, () => commit(p, b)));
 
   // Rollback on the main operator's command: only to a release this partner kept.
-  s2sEndpoint(router, deps, SYNC_ROLLBACK, (_s2s, b) => {
+  s2sEndpoint(router, deps, SYNC_ROLLBACK, async (_s2s, b) => {
     const number = b.release;
     const rel = p.store.get(number);
     if (!rel) throw syncErrors.release_not_found(`release ${number} is not kept here`);
     if (rel.state !== 'previous' && rel.state !== 'active') throw syncErrors.not_rollback_target(`release ${number} is ${rel.state}; only a previously served release can be rolled back to`);
-    if (rel.state === 'previous') activateRelease(p, number, 'rollback', `rolled back on the main operator's command (${b.by})`);
-    return { body: { state: 'active', ...syncStatus(p), ...p.content.servingState() } };
+    if (rel.state === 'previous') await activateRelease(p, number, 'rollback', `rolled back on the main operator's command (${b.by})`);
+    return { body: { state: 'active' as const, ...syncStatus(p), ...(await p.content.servingStateSliced()) } };
   });
 
-  // Status: what is really served, re-hashed from storage, for drift detection.
-  s2sEndpoint(router, deps, SYNC_STATUS, () => ({ body: { ...p.content.servingState(), ...syncStatus(p) } }));
+  // Status: what is really served, re-hashed from storage (in slices), for drift detection.
+  s2sEndpoint(router, deps, SYNC_STATUS, async () => ({ body: { ...(await p.content.servingStateSliced()), ...syncStatus(p) } }));
+}
+
+const commitChains = new WeakMap<PartnerSync, Promise<unknown>>();
+
+/** Runs commits one after the other: a second waits for the first to be checked and activated. */
+function oneAtATime<T>(p: PartnerSync, job: () => Promise<T>): Promise<T> {
+  const next = (commitChains.get(p) ?? Promise.resolve()).then(job, job);
+  commitChains.set(
+    p,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+async function commit(p: PartnerSync, b: RequestOutput<typeof SYNC_COMMIT>) {
+  const number = b.release;
+  const rel = p.store.get(number);
+  if (!rel) throw syncErrors.not_receiving(`release ${number} was not offered`);
+  if (rel.state !== 'receiving') {
+    if (b.repair === true && rel.state === 'active') {
+      // The main site's content wins over damaged files and emergency edits.
+      await activateRelease(p, number, 'repaired', 'files re-fetched from the main site');
+    }
+    return { body: { state: rel.state, ...syncStatus(p), ...(await p.content.servingStateSliced()) } };
+  }
+  const missing = [...new Set(rel.manifest.map((e) => e.sha256))].filter((h) => !p.blobs.has(h));
+  if (missing.length) throw syncErrors.blobs_missing(`${missing.length} blob(s) of release ${number} have not arrived`, { missing: missing.slice(0, 100) });
+  // Built and rendered exactly as it would be served, so an activation can install this very view; in slices,
+  // so the release served now keeps answering shoppers. If what is served changed meanwhile (an approval, a
+  // rollback, new original pages), the check is made again against it.
+  let preview: ContentView | undefined;
+  let active: number | null = null;
+  for (let attempt = 0; attempt < 3 && !preview; attempt++) {
+    const gen = p.content.generation();
+    active = p.store.activeNumber();
+    const view = await p.content.buildSliced(number, false);
+    const served = active === null ? undefined : p.store.get(active)?.manifest;
+    const broken = await view.renderAllSliced(served);
+    if (broken.length) {
+      p.store.log('refused', number, `pages do not render: ${broken.map((x) => x.path).join(', ')}`);
+      throw syncErrors.render_failed(`release ${number} has pages that do not render: ${broken.map((x) => `${x.path} (${x.error.split('\n')[0]})`).join('; ')}`);
+    }
+    // The same offer may have been made again while this one was checked (the manifest of a receiving release can be replaced).
+    const now = p.store.get(number);
+    if (!now || now.state !== 'receiving' || now.root !== rel.root) throw syncErrors.not_receiving(`release ${number} changed while it was being checked; commit again`);
+    if (p.content.generation() === gen && p.store.activeNumber() === active) preview = view;
+  }
+  if (active !== null && number < active) {
+    p.store.markSuperseded(number);
+    return { body: { state: 'superseded' as const, ...syncStatus(p) } };
+  }
+  if (rel.requiresApproval) {
+    p.store.markPending(number);
+    p.store.log('pending', number, "waiting for the manager's approval");
+    p.ctx.logger.info({ event: 'release_pending', release: number }, `release ${number} waits for approval`);
+    return { body: { state: 'pending' as const, ...syncStatus(p), ...(await p.content.servingStateSliced()) } };
+  }
+  // The switch itself: one transaction and one assignment, with nothing awaited in between.
+  await activateRelease(p, number, 'activated', 'applied at once (no approval required)', preview);
+  return { body: { state: 'active' as const, ...syncStatus(p), ...(await p.content.servingStateSliced()) } };
 }

@@ -24,7 +24,8 @@ export interface SyncNetwork {
   /** Writes a file in the main content folder (path relative to it). */
   write(path: string, text: string): void;
   remove(path: string): void;
-  restartPartner(id: string): Promise<RunningPartner>;
+  /** Stops the partner, runs `whileStopped` (e.g. to change its files on disk), and starts it again on the same port. */
+  restartPartner(id: string, whileStopped?: () => void | Promise<void>): Promise<RunningPartner>;
   close(): Promise<void>;
 }
 
@@ -60,10 +61,11 @@ export async function startSyncNetwork(specs: SyncPartnerSpec[], extra: Partial<
       writeFileSync(join(contentDir, path), text);
     },
     remove: (path) => rmSync(join(contentDir, path)),
-    async restartPartner(id) {
+    async restartPartner(id, whileStopped) {
       const old = partners[id]!;
       const port = Number(new URL(old.url).port);
       await old.close().catch(() => undefined);
+      await whileStopped?.();
       const p = await startSite('partner', id, dir, { ...partnerConfig(id), port });
       partners[id] = p;
       return p;
