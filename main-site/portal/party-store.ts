@@ -115,8 +115,8 @@ export class PartyStore {
 
   list(filter: { kind?: PartyKind; status?: PartyStatus } = {}): Party[] {
     return this.db
-      .prepare<[string | null, string | null], RawParty>('SELECT * FROM parties WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY display_name, id')
-      .all(filter.kind ?? null, filter.status ?? null)
+      .prepare<[string | null, string | null, string | null, string | null], RawParty>('SELECT * FROM parties WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR status = ?) ORDER BY display_name, id')
+      .all(filter.kind ?? null, filter.kind ?? null, filter.status ?? null, filter.status ?? null)
       .map(party);
   }
 
