@@ -87,6 +87,26 @@ describe('notice outbox: stored first, then e-mailed over SMTP and posted as a s
     assert.equal(n.channels.find((c) => c.channel === 'webhook')!.state, 'off');
   });
 
+  it("a notice sent inside a caller's transaction that rolls back is neither stored nor sent", async () => {
+    const mb = await mailbox();
+    const site = await main(dir(), { smtpHost: '127.0.0.1', smtpPort: mb.port });
+    assert.throws(() =>
+      site.ctx.db.transaction(() => {
+        site.notices.send({ recipient: { email: 'x@example.test' }, kind: 'order_notice', subject: 'Rolled back', text: 'never', dedupeKey: 'rb:1' });
+        throw new Error('the caller fails after sending');
+      })(),
+    );
+    await sleep(50);
+    await site.notices.kick();
+    const sent = site.notices.send({ recipient: { email: 'x@example.test' }, kind: 'order_notice', subject: 'Committed', text: 'yes', dedupeKey: 'rb:2' }).notice;
+    await mb.waitFor((m) => m.headers['x-tieup-notice-id'] === sent.id);
+    assert.deepEqual(
+      mb.messages.map((m) => m.subject),
+      ['Committed'],
+    );
+    assert.equal(site.notices.list({ kind: 'order_notice' }).length, 1);
+  });
+
   it('retries while SMTP is down, and after a restart (even one mid-send) delivers once with the same Message-ID when SMTP returns', async () => {
     const [smtpPort] = await freePorts(1);
     const d = dir();

@@ -104,7 +104,11 @@ export class NoticeService {
     this.resolver = resolver;
   }
 
-  /** Stores the notice (exactly once per dedupeKey) and wakes the worker; returns the stored notice. */
+  /**
+   * Stores the notice (exactly once per dedupeKey) and wakes the worker; returns the stored notice.
+   * Synchronous, so a capability can call it inside its own database transaction: the notice is then
+   * stored with the caller's change or not at all, and the worker only sees it once that commits.
+   */
   send(input: SendNotice): { notice: NoticeView; created: boolean } {
     const parsed = sendSchema.safeParse(input);
     if (!parsed.success) throw noticesErrors.invalid_notice(parsed.error.issues.map((i) => `${i.path.join('.') || 'notice'}: ${i.message}`).join('; '));
@@ -139,7 +143,8 @@ export class NoticeService {
     });
     if (created) {
       this.ctx.logger.info({ event: 'notice_stored', notice: notice.id, kind: notice.kind, party }, 'notice stored');
-      void this.kick();
+      // After the current task: a caller that sends inside its own transaction commits (or rolls back) before the worker looks.
+      setImmediate(() => void this.kick());
     }
     return { notice: this.view(notice), created };
   }
