@@ -14,7 +14,7 @@ import type { RunningMain } from '../main-site/server.js';
 import { freePorts } from './helpers/cli.js';
 import { startSite, tempDir, TEST_PASSWORD } from './helpers/network.js';
 
-const FAST = { noticeRetryBaseMs: 30, noticeRetryMaxMs: 200, noticePollMs: 20 };
+const FAST = { noticeRetryBaseMs: 30, noticeRetryMaxMs: 200, noticePollMs: 20, noticeWebhookPrivateAddresses: true };
 
 async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -205,6 +205,19 @@ describe('notice outbox: stored first, then e-mailed over SMTP and posted as a s
     assert.deepEqual(parsed.data, { ad: 7 });
     const tampered = body.replace('quota', 'QUOTA');
     await assert.rejects(compactVerify(`${h}.${Buffer.from(tampered).toString('base64url')}.${s}`, jwks, { algorithms: ['EdDSA'] }));
+  });
+
+  it('refuses, by default, webhooks to loopback or private addresses, by literal or by name, and records why', async () => {
+    const site = await main(dir(), { noticeWebhookPrivateAddresses: false });
+    const literal = site.notices.send({ recipient: { webhookUrl: 'http://127.0.0.1:9/hook' }, kind: 'status_report', subject: 'S', text: 'x', dedupeKey: 'p:1' }).notice;
+    const named = site.notices.send({ recipient: { webhookUrl: 'http://localhost:9/hook' }, kind: 'status_report', subject: 'S', text: 'x', dedupeKey: 'p:2' }).notice;
+    const mapped = site.notices.send({ recipient: { webhookUrl: 'http://[::ffff:10.0.0.1]:9/hook' }, kind: 'status_report', subject: 'S', text: 'x', dedupeKey: 'p:3' }).notice;
+    for (const n of [literal, named, mapped]) {
+      const a = await until(`an attempt for ${n.webhookUrl}`, () => site.notices.get(n.id)!.attempts[0]);
+      assert.equal(a.ok, false);
+      assert.match(a.detail, /refused: .* loopback, private or link-local/);
+      assert.equal(site.notices.get(n.id)!.state, 'pending');
+    }
   });
 
   it('the console lists notices filtered by state, kind and recipient, shows attempts, retries now (CSRF-checked), and says when e-mail is off', async () => {

@@ -29,7 +29,15 @@ describe('party portal: invitations, password + TOTP login, throttles, CSRF, and
   before(async () => {
     dir = tempDir();
     mb = await startMailbox();
-    site = await startSite('main', 'main', dir, { smtpHost: '127.0.0.1', smtpPort: mb.port, noticePollMs: 20, noticeRetryBaseMs: 30, loginMaxFailuresPerAccount: 3, loginMaxFailuresPerIp: 100 });
+    site = await startSite('main', 'main', dir, {
+      smtpHost: '127.0.0.1',
+      smtpPort: mb.port,
+      noticePollMs: 20,
+      noticeRetryBaseMs: 30,
+      noticeWebhookPrivateAddresses: true,
+      loginMaxFailuresPerAccount: 3,
+      loginMaxFailuresPerIp: 100,
+    });
     site.portal.addSection({
       id: 'items',
       title: 'Items',

@@ -25,6 +25,12 @@ export const noticesConfig = defineConfigSlice(
     noticePollMs: intFromString(10, 600_000).default(1000),
     /** A webhook receiver's time to answer. */
     noticeWebhookTimeoutMs: intFromString(100, 120_000).default(10_000),
+    /**
+     * Allow webhooks to loopback, private and link-local addresses. Off by
+     * default: parties set their own webhook URLs, and the main site must not
+     * become their way to POST into the operator's network.
+     */
+    noticeWebhookPrivateAddresses: boolFromString.default(false),
   },
   (c) => {
     const out: string[] = [];

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
 import { signCompact } from '../../common/s2s/jws.js';
 import { noticesErrors } from './errors.js';
+import { checkWebhookHost, publicOnlyAgent } from './webhook-address.js';
 import { NOTICE_CHANNELS, type AttemptRow, type ChannelRow, type NoticeChannel, type NoticeFilter, type NoticeRow, type NoticeStore } from './notice-store.js';
 
 /** Where a party's notices go: a party capability (the portal) answers this for its own ids. */
@@ -83,6 +84,7 @@ const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>"]+$/;
 export class NoticeService {
   private resolver: PartyResolver | undefined;
   private transport: Transporter | undefined;
+  private webhookAgent: Dispatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -214,6 +216,7 @@ export class NoticeService {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     this.transport?.close();
+    await this.webhookAgent?.close();
   }
 
   /** Runs the worker now (or once more after the current run). Resolves when the run it started or joined ends. */
@@ -318,7 +321,13 @@ export class NoticeService {
   private async sendWebhook(n: NoticeRow): Promise<string> {
     const { body, signature } = this.signedWebhook(n);
     const timeout = this.ctx.config.noticeWebhookTimeoutMs;
+    let dispatcher: Dispatcher | undefined;
+    if (!this.ctx.config.noticeWebhookPrivateAddresses) {
+      checkWebhookHost(n.webhookUrl!);
+      dispatcher = this.webhookAgent ??= publicOnlyAgent();
+    }
     const r = await request(n.webhookUrl!, {
+      ...(dispatcher ? { dispatcher } : {}),
       method: 'POST',
       body,
       headers: {
