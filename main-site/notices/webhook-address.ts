@@ -38,5 +38,5 @@ export function publicOnlyAgent(): Agent {
       cb(null, ok[0]!.address, ok[0]!.family);
     });
   };
-  return new Agent({ connect: { lookup: lookup } });
+  return new Agent({ connect: { lookup } });
 }
