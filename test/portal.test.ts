@@ -217,6 +217,28 @@ describe('party portal: invitations, password + TOTP login, throttles, CSRF, and
     assert.match(res.text, /Too many failed logins/);
   });
 
+  it('throttles failed logins per client address across accounts', async () => {
+    const d = tempDir();
+    const other = await startSite('main', 'main', d, { loginMaxFailuresPerAccount: 100, loginMaxFailuresPerIp: 3 });
+    try {
+      const login = async (email: string) => {
+        const agent = supertest.agent(other.url);
+        const page = await agent.get('/portal/login').expect(200);
+        return agent
+          .post('/portal/login')
+          .type('form')
+          .send({ _csrf: csrfFrom(page.text), email, password: 'wrong password!!' });
+      };
+      for (const who of ['x1@example.test', 'x2@example.test', 'x3@example.test']) assert.equal((await login(who)).status, 401);
+      const blocked = await login('x4@example.test');
+      assert.equal(blocked.status, 429);
+      assert.ok(Number(blocked.headers['retry-after']) > 0);
+    } finally {
+      await other.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('a party sees only its own inbox and notices, and only the sections of its kind', async () => {
     const a = await activeParty('a@example.test', 'supplier', 'Supplier A');
     const b = await activeParty('b@example.test', 'advertiser', 'Advertiser B');
