@@ -89,6 +89,8 @@ export class NoticeService {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** Aborts a webhook in flight at shutdown (recorded as a failed attempt, retried at the next start). */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly ctx: SiteContext,
@@ -214,6 +216,7 @@ export class NoticeService {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.stopping.abort();
     await this.running;
     this.transport?.close();
     await this.webhookAgent?.close();
@@ -328,6 +331,7 @@ export class NoticeService {
     }
     const r = await request(n.webhookUrl!, {
       ...(dispatcher ? { dispatcher } : {}),
+      signal: this.stopping.signal,
       method: 'POST',
       body,
       headers: {
