@@ -7,7 +7,7 @@ import { generateSiteKeys, loadKeyring } from '../common/keys/keystore.js';
 import { fromRoot } from '../common/paths.js';
 import { ConsoleStore } from '../common/store/console-store.js';
 import { PeerStore } from '../common/store/peer-store.js';
-import { openDatabase, runMigrations } from '../common/store/sqlite.js';
+import { openDatabase, runMigrations, type Db } from '../common/store/sqlite.js';
 import { hashPassword } from '../common/web/password.js';
 import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_SITE } from '../main-site/server.js';
@@ -20,6 +20,9 @@ import { FeeStore } from '../main-site/fees/fee-store.js';
 import { parseFeeContract } from '../common/fees/contract.js';
 import type { SiteRole } from '../common/config.js';
 import { CliError } from '../common/cli/command.js';
+import { PartyStore } from '../main-site/portal/index.js';
+import { NoticeStore } from '../main-site/notices/index.js';
+import { startMailbox, type Mailbox } from './demo-mailbox.js';
 
 interface DemoSite {
   id: string;
@@ -36,7 +39,10 @@ interface DemoSite {
   localStock?: Record<string, number>;
 }
 
-export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager' };
+export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager', supplier: 'tieup-demo-supplier' };
+
+/** The demo's content supplier at the main site's portal (its password is set, as if it had accepted its invitation). */
+export const DEMO_SUPPLIER = { id: 'p-000000000001', kind: 'supplier' as const, displayName: 'Demo Supplier', email: 'supplier@demo.test' };
 
 const demoTerms = (base: number, services: Record<string, number>) => ({
   baseFee: { link: 2000, template: 5000, content: base },
@@ -154,6 +160,7 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
         if (Object.keys(looks.overrides()).length === 0) looks.setOverrides(s.look);
       }
       if (s.role === 'main') {
+        await prepareDemoParties(db);
         // Demo fee contracts, recorded once (an operator's later revisions are kept).
         const fees = new FeeStore(db);
         for (const o of others) {
@@ -167,6 +174,35 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
       db.close();
     }
   }
+}
+
+/**
+ * The demo supplier's portal account, created once with a known password, and
+ * a welcome notice in the outbox: the main site delivers it to the demo
+ * mailbox when it starts, and it shows in the supplier's portal inbox.
+ */
+async function prepareDemoParties(db: Db): Promise<void> {
+  const parties = new PartyStore(db);
+  const now = new Date().toISOString();
+  if (!parties.get(DEMO_SUPPLIER.id)) {
+    parties.create({ ...DEMO_SUPPLIER, webhookUrl: null, createdAt: now, createdBy: 'demo' });
+    parties.activate(DEMO_SUPPLIER.id, await hashPassword(DEMO_PASSWORDS.supplier), now);
+  }
+  new NoticeStore(db).insert({
+    id: 'ntc_demo_welcome_000001',
+    dedupeKey: `demo:welcome:${DEMO_SUPPLIER.id}`,
+    party: DEMO_SUPPLIER.id,
+    recipientName: DEMO_SUPPLIER.displayName,
+    email: DEMO_SUPPLIER.email,
+    webhookUrl: null,
+    kind: 'portal_welcome',
+    subject: 'Welcome to the Tieup portal',
+    text: `Hello ${DEMO_SUPPLIER.displayName},\n\nyour portal account is ready: log in at /portal with ${DEMO_SUPPLIER.email}.\nYour sales reports, statements and notices will appear there.`,
+    html: null,
+    data: null,
+    redact: [],
+    createdAt: now,
+  });
 }
 
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -201,6 +237,14 @@ export async function runDemo(): Promise<void> {
 
   console.log('Preparing the demo network (keys, databases, enrolment)...');
   await prepareDemo(sites, dataDir, keysDir, token);
+  // A real SMTP server on loopback receives the main site's notice e-mails; each is also kept as an .eml file.
+  const mailDir = join(dataDir, 'demo-mail');
+  let mailbox: Mailbox;
+  try {
+    mailbox = await startMailbox({ host, port: Number(process.env.TIEUP_DEMO_SMTP_PORT ?? 0), dir: mailDir });
+  } catch (err) {
+    throw new CliError(`the demo mailbox (SMTP) could not listen: ${(err as Error).message}. Set TIEUP_DEMO_SMTP_PORT to choose another port.`);
+  }
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -218,6 +262,7 @@ export async function runDemo(): Promise<void> {
           }),
       ),
     );
+    await mailbox.close();
     console.log('All three sites stopped.');
     process.exit(code);
   };
@@ -242,6 +287,7 @@ export async function runDemo(): Promise<void> {
         TIEUP_DATA_DIR: dataDir,
         TIEUP_KEYS_DIR: keysDir,
         TIEUP_DB_FILE: '',
+        ...(s.role === 'main' ? { TIEUP_SMTP_HOST: host, TIEUP_SMTP_PORT: String(mailbox.port), TIEUP_SMTP_SECURE: 'false', TIEUP_MAIL_FROM: 'Tieup main <notices@demo.test>' } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -283,6 +329,10 @@ export async function runDemo(): Promise<void> {
     }),
     '',
     `  API bearer token (operator and managers): ${token}${tokenGiven ? '   (from TIEUP_DEMO_TOKEN)' : ''}`,
+    '',
+    `  portal ${(sites[0]!.url + '/portal').padEnd(24)} login ${DEMO_SUPPLIER.email} / ${DEMO_PASSWORDS.supplier}   (${DEMO_SUPPLIER.displayName}, a content supplier)`,
+    `  mail   smtp://${host}:${mailbox.port}   every notice e-mail the main site sends lands here; each is saved in ${relative(process.cwd(), mailDir) || mailDir}/*.eml`,
+    `         Outbox: ${sites[0]!.url}/admin/notices   Parties (invite more): ${sites[0]!.url}/admin/parties`,
     '',
     `Tie-up pages: edit ${relative(process.cwd(), join(process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,

@@ -8,6 +8,8 @@ import { shopModule, type MainShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type MainSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
+import { noticesModule, type NoticeService } from './notices/index.js';
+import { portalModule, type PortalService } from './portal/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -19,7 +21,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule],
 };
 
 export interface RunningMain extends HostedSite {
@@ -27,6 +29,8 @@ export interface RunningMain extends HostedSite {
   witness: Witness;
   fees: FeeService;
   shop: MainShop;
+  notices: NoticeService;
+  portal: PortalService;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -37,7 +41,15 @@ export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
 export async function startMainSite(config: SiteConfig, opts: MainOptions = {}): Promise<RunningMain> {
   const { watchContent, ...rest } = opts;
   const site = await startHostedSite({ ...config, watchContent: watchContent ?? config.watchContent }, MAIN_SITE, rest);
-  return { ...site, sync: site.use(syncModule), witness: site.use(logsModule).witness, fees: site.use(feesModule), shop: site.use(shopModule) };
+  return {
+    ...site,
+    sync: site.use(syncModule),
+    witness: site.use(logsModule).witness,
+    fees: site.use(feesModule),
+    shop: site.use(shopModule),
+    notices: site.use(noticesModule),
+    portal: site.use(portalModule),
+  };
 }
 
 await runAsMain(import.meta.url, 'main', siteConfigSlices(MAIN_SITE), (config) => startMainSite(config));

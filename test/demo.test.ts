@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fromRoot } from '../common/paths.js';
 import { tempDir } from './helpers/network.js';
 import { freePorts, runCli, TIEUP_BIN } from './helpers/cli.js';
@@ -49,6 +49,46 @@ describe('the demo network (what npm start runs)', function () {
     assert.match(out, /login operator \/ tieup-demo-operator/);
     assert.match(out, /login manager \/ tieup-demo-manager/);
     assert.ok(out.includes(token));
+  });
+
+  it('runs a loopback mailbox: the demo supplier logs into the portal and its welcome notice is both e-mailed and in its inbox', async () => {
+    assert.match(out, /login supplier@demo\.test \/ tieup-demo-supplier/);
+    assert.match(out, /mail +smtp:\/\/127\.0\.0\.1:\d+/);
+    const mailDir = join(dir, 'data', 'demo-mail');
+    const deadline = Date.now() + 15000;
+    while (!(existsSync(mailDir) && readdirSync(mailDir).some((f) => f.endsWith('.eml')))) {
+      if (Date.now() > deadline) throw new Error('no demo mail arrived');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const eml = readFileSync(
+      join(
+        mailDir,
+        readdirSync(mailDir).find((f) => f.endsWith('.eml'))!,
+      ),
+      'utf8',
+    );
+    assert.match(eml, /Welcome to the Tieup portal/);
+    const base = `http://127.0.0.1:${ports[0]}`;
+    const login = await fetch(`${base}/portal/login`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+    const preCookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const res = await fetch(`${base}/portal/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: preCookie },
+      body: new URLSearchParams({ _csrf: csrf, email: 'supplier@demo.test', password: 'tieup-demo-supplier' }),
+    });
+    assert.equal(res.status, 303);
+    const session = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const inbox = await fetch(`${base}/portal/inbox`, { headers: { cookie: session } });
+    assert.equal(inbox.status, 200);
+    assert.match(await inbox.text(), /Welcome to the Tieup portal/);
   });
 
   it('answers /healthz on all three sites, JWKS without private parts, and 401 JSON for an unsigned s2s call', async () => {
