@@ -4,6 +4,7 @@ import { siteConfigSlices, startHostedSite, type HostedSite, type SiteDefinition
 import { runAsMain } from '../common/site/runner.js';
 import { feesModule, type FeeService } from './fees/index.js';
 import { logsModule, type Witness } from './logs/index.js';
+import { paidModule, type PaidService } from './paid/index.js';
 import { shopModule, type MainShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type MainSync } from './sync/index.js';
@@ -19,7 +20,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule],
 };
 
 export interface RunningMain extends HostedSite {
@@ -27,6 +28,7 @@ export interface RunningMain extends HostedSite {
   witness: Witness;
   fees: FeeService;
   shop: MainShop;
+  paid: PaidService;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -37,7 +39,7 @@ export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
 export async function startMainSite(config: SiteConfig, opts: MainOptions = {}): Promise<RunningMain> {
   const { watchContent, ...rest } = opts;
   const site = await startHostedSite({ ...config, watchContent: watchContent ?? config.watchContent }, MAIN_SITE, rest);
-  return { ...site, sync: site.use(syncModule), witness: site.use(logsModule).witness, fees: site.use(feesModule), shop: site.use(shopModule) };
+  return { ...site, sync: site.use(syncModule), witness: site.use(logsModule).witness, fees: site.use(feesModule), shop: site.use(shopModule), paid: site.use(paidModule) };
 }
 
 await runAsMain(import.meta.url, 'main', siteConfigSlices(MAIN_SITE), (config) => startMainSite(config));

@@ -37,5 +37,5 @@ export function sameClient(policy: AddressPolicy, bound: string, seen: string): 
   if (!a || !b || a.kind() !== b.kind()) return false;
   if (policy === 'exact') return a.toNormalizedString() === b.toNormalizedString();
   // match() wants both of one family; checked above.
-  return a.kind() === 'ipv4' ? (a as ipaddr.IPv4).match(b as ipaddr.IPv4, PREFIX_BITS.ipv4) : (a as ipaddr.IPv6).match(b as ipaddr.IPv6, PREFIX_BITS.ipv6);
+  return a.kind() === 'ipv4' ? (a as ipaddr.IPv4).match(b, PREFIX_BITS.ipv4) : (a as ipaddr.IPv6).match(b, PREFIX_BITS.ipv6);
 }

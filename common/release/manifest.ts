@@ -101,9 +101,12 @@ export function manifestRoot(m: Manifest): string {
 
 export type PartnershipType = 'content' | 'template' | 'link';
 
+/** Of a paid item, a partner receives only its definition and its free entry page, never its paid pages. */
+const PAID_FOR_PARTNERS = /^paid\/[^/]+\/(item\.json|entry\.md)$/;
+
 /** What a partner of a given partnership type receives of a release. */
 export function filterForPartnership(m: Manifest, type: PartnershipType): Manifest {
-  if (type === 'content') return m;
+  if (type === 'content') return m.filter((e) => e.kind !== 'paid' || PAID_FOR_PARTNERS.test(e.path));
   if (type === 'template') return m.filter((e) => e.kind === 'template');
   return [];
 }
