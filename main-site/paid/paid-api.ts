@@ -7,8 +7,8 @@ import { paidErrors } from './errors.js';
 
 /** Partners ask for keys and register subscriptions here, over the authenticated channel. */
 export function mountPaidEndpoints(router: express.Router, paid: PaidService, deps: S2SServerDeps): void {
-  s2sEndpoint(router, deps, PAID_KEY_ISSUE, (s2s, body) => {
-    const answer = paid.issueKey(s2s.peer.id, body);
+  s2sEndpoint(router, deps, PAID_KEY_ISSUE, async (s2s, body) => {
+    const answer = await paid.issueKey(s2s.peer.id, body);
     return { status: answer.replayed ? 200 : 201, body: answer };
   });
   s2sEndpoint(router, deps, PAID_SUBSCRIBE, (s2s, body) => {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import type { paidKeyAnswer, paidKeyRequest, paidSubscribeRequest, paidSubscriptionAnswer } from '../../common/protocol/index.js';
-import { truncateAddress, uaClass } from '../../common/logchain/entry.js';
+import { truncateAddress, uaClass, type EntryFields } from '../../common/logchain/entry.js';
 import {
   ageOn,
   canonicalAddress,
@@ -110,81 +110,121 @@ export class PaidService {
     if (ageOn(birth, now) < item.minimumAge) throw paidErrors.age_restricted(`this item is for shoppers aged ${item.minimumAge} or over`, { minimumAge: item.minimumAge });
   }
 
+  /** Keys issued but not yet committed, by partner and idempotency key; each waits for the next group commit. */
+  private readonly pending = new Map<string, { rec: KeyRecord; entry: EntryFields; done: Promise<void> }>();
+  private batch: { rec: KeyRecord; entry: EntryFields; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
   /**
-   * Issues a key, exactly once per (partner, idempotency key): the key row,
-   * its charge and the signed log entry are written in one step, and a retry
-   * with the same idempotency key gets the same key back and charges nothing.
-   * A refusal writes nothing.
+   * Issues a key, exactly once per (partner, idempotency key): the key row
+   * with its charge is committed, then its `key_issued` entry is appended to
+   * the signed log, and only then does the partner get its answer. A retry
+   * with the same idempotency key gets the same key back and charges nothing;
+   * a refusal writes nothing.
+   *
+   * Keys asked for at the same moment share one SQLite transaction (a group
+   * commit, like the log's): each key still commits with its charge, in one
+   * row, before it is answered, and a commit costs one write instead of one
+   * per key (see docs/paid-content.md).
    */
-  issueKey(partner: string, req: KeyRequest): KeyAnswer {
+  async issueKey(partner: string, req: KeyRequest): Promise<KeyAnswer> {
     const now = new Date();
     const requestHash = sha256(JSON.stringify([req.user, req.item, req.clientAddress]));
-    return this.store.transaction(() => {
-      const earlier = this.store.keyByIdempotency(partner, req.idempotencyKey);
-      if (earlier) {
-        if (earlier.requestHash !== requestHash) throw paidErrors.idempotency_key_reused();
-        return keyAnswer(earlier, true);
+    const slot = `${partner}\n${req.idempotencyKey}`;
+    const waiting = this.pending.get(slot);
+    const earlier = waiting?.rec ?? this.store.keyByIdempotency(partner, req.idempotencyKey);
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) throw paidErrors.idempotency_key_reused();
+      await waiting?.done;
+      return keyAnswer(earlier, true);
+    }
+    const item = this.item(req.item);
+    this.checkSale(item, partner, now);
+    this.checkShopper(item, req.user, now);
+    const iat = Math.floor(now.getTime() / 1000);
+    let exp = iat + this.ctx.config.paidKeyLifetimeSeconds;
+    let amount = 0;
+    let subscriptionId: string | null = null;
+    if (item.charge.type === 'per_access') {
+      amount = item.charge.price.amount;
+    } else {
+      const sub = this.store.subscriptionCovering(partner, req.user, item.id, now.toISOString());
+      if (!sub) {
+        const last = this.store.latestSubscription(partner, req.user, item.id);
+        if (last) throw paidErrors.subscription_over(`the subscription ended at ${last.periodEnd}`, { endedAt: last.periodEnd });
+        throw paidErrors.subscription_missing();
       }
-      const item = this.item(req.item);
-      this.checkSale(item, partner, now);
-      this.checkShopper(item, req.user, now);
-      const iat = Math.floor(now.getTime() / 1000);
-      let exp = iat + this.ctx.config.paidKeyLifetimeSeconds;
-      let amount = 0;
-      let subscriptionId: string | null = null;
-      if (item.charge.type === 'per_access') {
-        amount = item.charge.price.amount;
-      } else {
-        const sub = this.store.subscriptionCovering(partner, req.user, item.id, now.toISOString());
-        if (!sub) {
-          const last = this.store.latestSubscription(partner, req.user, item.id);
-          if (last) throw paidErrors.subscription_over(`the subscription ended at ${last.periodEnd}`, { endedAt: last.periodEnd });
-          throw paidErrors.subscription_missing();
-        }
-        // A period item's key lives to the end of the period it was paid for, never beyond.
-        exp = Math.floor(Date.parse(sub.periodEnd) / 1000);
-        subscriptionId = sub.id;
-      }
-      const address = canonicalAddress(req.clientAddress) ?? null;
-      const claims: AccessKeyClaims = { jti: newKeyId(), iss: this.ctx.config.siteId, ptn: partner, sub: req.user, itm: item.id, iat, exp, adr: address };
-      const token = signAccessKey(this.ctx.keyring().current, claims);
-      const rec: Omit<KeyRecord, 'boundAddress' | 'firstUsedAt'> = {
-        id: claims.jti,
-        partner,
-        userId: req.user,
-        item: item.id,
-        idempotencyKey: req.idempotencyKey,
-        requestHash,
-        token,
-        address,
-        issuedAt: new Date(iat * 1000).toISOString(),
-        expiresAt: new Date(exp * 1000).toISOString(),
-        chargeType: item.charge.type,
-        amount,
-        currency: item.charge.price.currency,
-        subscriptionId,
-      };
-      this.store.insertKey(rec);
-      // In the same synchronous step as the insert: the entry is queued before any other request runs, and a
-      // refused entry throws here, which rolls the insert back (see docs/paid-content.md for the crash window).
-      this.ctx.log.append({
-        time: now.toISOString(),
-        site: this.ctx.config.siteId,
-        type: 'key_issued',
-        path: `/paid/${claims.jti}/${item.id}`,
-        kind: 'none',
-        release: null,
-        status: 201,
-        bytes: 0,
-        user: `${partner}/${req.user}`,
-        session: claims.jti,
-        client: truncateAddress(address ?? undefined),
-        ua: 'other',
-        order: { id: claims.jti, amount, currency: rec.currency },
-      });
-      this.ctx.logger.info({ event: 'paid_key_issued', partner, item: item.id, key: claims.jti, amount }, 'access key issued');
-      return keyAnswer({ ...rec, boundAddress: null, firstUsedAt: null }, false);
+      // A period item's key lives to the end of the period it was paid for, never beyond.
+      exp = Math.floor(Date.parse(sub.periodEnd) / 1000);
+      subscriptionId = sub.id;
+    }
+    const address = canonicalAddress(req.clientAddress) ?? null;
+    const claims: AccessKeyClaims = { jti: newKeyId(), iss: this.ctx.config.siteId, ptn: partner, sub: req.user, itm: item.id, iat, exp, adr: address };
+    const rec: KeyRecord = {
+      id: claims.jti,
+      partner,
+      userId: req.user,
+      item: item.id,
+      idempotencyKey: req.idempotencyKey,
+      requestHash,
+      token: signAccessKey(this.ctx.keyring().current, claims),
+      address,
+      issuedAt: new Date(iat * 1000).toISOString(),
+      expiresAt: new Date(exp * 1000).toISOString(),
+      chargeType: item.charge.type,
+      amount,
+      currency: item.charge.price.currency,
+      subscriptionId,
+      boundAddress: null,
+      firstUsedAt: null,
+    };
+    const entry: EntryFields = {
+      time: now.toISOString(),
+      site: this.ctx.config.siteId,
+      type: 'key_issued',
+      path: `/paid/${claims.jti}/${item.id}`,
+      kind: 'none',
+      release: null,
+      status: 201,
+      bytes: 0,
+      user: `${partner}/${req.user}`,
+      session: claims.jti,
+      client: truncateAddress(address ?? undefined),
+      ua: 'other',
+      order: { id: claims.jti, amount, currency: rec.currency },
+    };
+    // Checked now, so that once the row is committed its entry cannot be refused.
+    this.ctx.log.types.check(this.ctx.config.siteId, entry);
+    const done = new Promise<void>((resolve, reject) => {
+      if (this.batch.length === 0) setImmediate(() => this.commitKeys());
+      this.batch.push({ rec, entry, resolve, reject });
     });
+    this.pending.set(slot, { rec, entry, done });
+    try {
+      await done;
+    } finally {
+      this.pending.delete(slot);
+    }
+    return keyAnswer(rec, false);
+  }
+
+  /** One transaction for the keys waiting, then their log entries in the same order, then their answers. */
+  private commitKeys(): void {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      this.store.transaction(() => {
+        for (const b of batch) this.store.insertKey(b.rec);
+      });
+    } catch (err) {
+      this.ctx.logger.error({ event: 'paid_keys_not_committed', keys: batch.length, err }, 'access keys could not be stored; none was issued');
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    for (const b of batch) {
+      this.ctx.log.append(b.entry);
+      b.resolve();
+    }
+    this.ctx.logger.debug({ event: 'paid_keys_issued', keys: batch.length }, 'access keys issued');
   }
 
   /** Registers a subscription period a partner charged its member for (idempotent on the partner's subscription id). */

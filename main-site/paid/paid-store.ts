@@ -180,9 +180,10 @@ export class PaidStore {
     return r ? toKey(r) : undefined;
   }
 
-  /** Inserts the key with its charge; the caller runs this inside `transaction` with its idempotency check. */
-  insertKey(k: Omit<KeyRecord, 'boundAddress' | 'firstUsedAt'>): void {
-    this.q.insertKey.run(k);
+  /** Inserts the key with its charge (not yet bound); the service runs this inside `transaction`. */
+  insertKey(k: KeyRecord): void {
+    const { boundAddress: _b, firstUsedAt: _f, ...row } = k;
+    this.q.insertKey.run(row);
   }
 
   /** Binds a key to its first address; false when another request bound it first. */

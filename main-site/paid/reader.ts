@@ -31,7 +31,7 @@ const REFUSALS: Record<RefusalReason, { title: string; text: string }> = {
  */
 export function paidReader(paid: PaidService): express.Router {
   const r = express.Router();
-  const rendered = new Map<string, { body: Buffer; type: string; asset: boolean } | null>();
+  const rendered = new Map<string, { body: Buffer; type: string; asset: boolean; etag: string } | null>();
   let renderedFor: string | null | undefined;
 
   const find = (item: string, rest: string) => {
@@ -44,7 +44,7 @@ export function paidReader(paid: PaidService): express.Router {
     const cacheKey = `${item}\n${rest}`;
     if (rendered.has(cacheKey)) return rendered.get(cacheKey)!;
     const released = paid.items().get(item);
-    let out: { body: Buffer; type: string; asset: boolean } | null = null;
+    let out: { body: Buffer; type: string; asset: boolean; etag: string } | null = null;
     if (released && view.release) {
       const name = rest.replace(/^\/+/, '').replace(/\/+$/, '');
       const candidates = name === '' ? ['index.md', 'index.html'] : [`${name}.md`, `${name}.html`, `${name}/index.md`, `${name}/index.html`, name];
@@ -54,9 +54,9 @@ export function paidReader(paid: PaidService): express.Router {
         const data = view.release.read(e.sha256);
         if (c.endsWith('.md') || c.endsWith('.html')) {
           const html = view.renderSource(`/paid/${item}/${name}`, c, data.toString('utf8'));
-          out = { body: Buffer.from(html), type: 'text/html; charset=utf-8', asset: false };
+          out = { body: Buffer.from(html), type: 'text/html; charset=utf-8', asset: false, etag: `"${e.sha256.slice(0, 24)}-${root ?? ''}"` };
         } else {
-          out = { body: data, type: CONTENT_TYPES[c.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream', asset: true };
+          out = { body: data, type: CONTENT_TYPES[c.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream', asset: true, etag: `"${e.sha256.slice(0, 24)}"` };
         }
         break;
       }
@@ -133,7 +133,8 @@ export function paidReader(paid: PaidService): express.Router {
       if (typeof csp === 'string') res.set('Content-Security-Policy', csp.replace(/frame-ancestors [^;]*/, `frame-ancestors 'self' ${frameFrom}`));
       res.removeHeader('X-Frame-Options');
     }
-    res.type(page.type).send(page.body);
+    // Our own ETag, computed once per page: express would otherwise hash every answer's body.
+    res.set('ETag', page.etag).type(page.type).send(page.body);
     paid.logPage({ type: 'paid_page', keyId, item, rest, status: 200, bytes: page.body.length, asset: page.asset, claims: result.claims, session: keyId, client: req.ip, ua: req.get('user-agent') });
   });
   return r;
