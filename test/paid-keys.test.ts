@@ -5,6 +5,9 @@ import { csrfOf, Shopper } from './helpers/shopper.js';
 import { readAccessKey, sameClient, signAccessKey, canonicalAddress } from '../common/paid/index.js';
 import { REQUEST_TYP, signClaims } from '../common/s2s/tokens.js';
 import { AppError } from '../common/errors.js';
+import { runCli } from './helpers/cli.js';
+import { TEST_PASSWORD, TEST_TOKEN } from './helpers/network.js';
+import supertest from 'supertest';
 
 /** GET from a chosen loopback address (Linux answers for all of 127.0.0.0/8), so the main site sees that client. */
 function getFrom(url: string, from = '127.0.0.1'): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
@@ -271,6 +274,58 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.equal(await refusedCode(south.paid.requestKey(userId, 'trail-guide', '127.0.0.1', id)), 'not_yet_on_sale');
     assert.equal((await keysOf('?partner=south')).length, 0);
     assert.equal((await api(south.url, 'GET', '/manage/api/paid/charges')).body.charges.length, 0);
+  });
+
+  it('tieup paid items | keys | revoke work against the main site', async () => {
+    const cli = (...args: string[]) => runCli([...args, '--url', net.main.url, '--token', TEST_TOKEN]);
+    const items = await cli('paid', 'items');
+    assert.equal(items.code, 0, items.stderr);
+    assert.match(items.stdout, /trail-guide {2}The Ridge Trail guide {2}\[fernhill-press, guides\] {2}300 EUR per access {2}address prefix {2}north, south from 2099/);
+    assert.match(items.stdout, /summit-bets .*18\+/);
+    const a = await north().paid.requestKey(userId, 'trail-guide', '127.0.0.1', idem());
+    const keys = await cli('paid', 'keys', '--partner', 'north', '--item', 'trail-guide', '--json');
+    assert.equal(keys.code, 0, keys.stderr);
+    const listed = (JSON.parse(keys.stdout) as { keys: Record<string, unknown>[] }).keys;
+    assert.ok(listed.some((k) => k.id === a.keyId));
+    assert.ok(
+      listed.every((k) => !('token' in k)),
+      'the key text is never listed',
+    );
+    assert.equal((await getFrom(mainUrl(a.path))).status, 200);
+    const revoke = await cli('paid', 'revoke', '--key', a.keyId);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    assert.match(revoke.stdout, /revoked \(key\)/);
+    assert.equal((await getFrom(mainUrl(a.path))).status, 403);
+    assert.equal((await cli('paid', 'revoke')).code, 2);
+  });
+
+  it('the consoles show items, keys and charges; the operator revokes from the page', async () => {
+    const login = async (url: string, base: string, username: string) => {
+      const agent = supertest.agent(url);
+      const page = await agent.get(`${base}/login`).expect(200);
+      await agent
+        .post(`${base}/login`)
+        .type('form')
+        .send({ _csrf: csrfOf(page.text), username, password: TEST_PASSWORD })
+        .expect(303);
+      return agent;
+    };
+    const operator = await login(net.main.url, '/admin', 'operator');
+    const page = await operator.get('/admin/paid').expect(200);
+    assert.match(page.text, /data-item="weather-letter"/);
+    assert.match(page.text, /Charges by partner and item/);
+    const a = await north().paid.requestKey(userId, 'trail-guide', '127.0.0.1', idem());
+    await operator
+      .post('/admin/paid/revoke')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), scope: 'key', keyId: a.keyId, reason: 'from the page' })
+      .expect(200);
+    assert.equal((await getFrom(mainUrl(a.path))).status, 403);
+    const manager = await login(north().url, '/manage', 'manager');
+    const mine = await manager.get('/manage/paid').expect(200);
+    assert.match(mine.text, /data-item="trail-guide"/);
+    assert.match(mine.text, /Charges to members/);
+    assert.ok(mine.text.includes(a.keyId), "north's charge for the key is listed");
   });
 
   it('logs every paid page and refusal, and every issued key with its charge, in the signed logs', async () => {
