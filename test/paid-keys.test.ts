@@ -154,6 +154,25 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.equal((await northCharges()).length, chargesBefore);
   });
 
+  it('"Read here" shows the item inside a frame of the partner\'s page, which the main site allows for that partner only', async () => {
+    const entry = await shopper.agent.get('/paid/trail-guide').expect(200);
+    const key = [...entry.text.matchAll(/name="key" value="([^"]+)"/g)][1]![1]!;
+    const framed = await shopper.agent
+      .post('/paid/trail-guide/read')
+      .type('form')
+      .send({ _csrf: csrfOf(entry.text), key, mode: 'frame' })
+      .expect(200);
+    const src = /<iframe class="paid-frame" src="([^"]+)"/.exec(framed.text)![1]!;
+    assert.ok(src.startsWith(net.main.url + '/paid/'));
+    const res = await getFrom(src);
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-security-policy']), new RegExp(`frame-ancestors 'self' ${new URL(north().url).origin}(;|$)`));
+    assert.equal(res.headers['x-frame-options'], undefined);
+    assert.equal(res.headers['referrer-policy'], 'no-referrer');
+    // Other pages of the main site still refuse to be framed.
+    assert.ok((await getFrom(net.main.url + '/about')).headers['x-frame-options']);
+  });
+
   it('applies the age rule from the birth date on the account at the main site', async () => {
     const year = new Date().getUTCFullYear();
     assert.equal((await api(net.main.url, 'PUT', `/admin/api/users/${userId}/birth-date`, { birthDate: `${year - 17}-01-01` })).status, 200);
