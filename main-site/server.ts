@@ -4,6 +4,7 @@ import { siteConfigSlices, startHostedSite, type HostedSite, type SiteDefinition
 import { runAsMain } from '../common/site/runner.js';
 import { feesModule, type FeeService } from './fees/index.js';
 import { logsModule, type Witness } from './logs/index.js';
+import { paidModule, type PaidService } from './paid/index.js';
 import { shopModule, type MainShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type MainSync } from './sync/index.js';
@@ -21,7 +22,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule],
 };
 
 export interface RunningMain extends HostedSite {
@@ -31,6 +32,7 @@ export interface RunningMain extends HostedSite {
   shop: MainShop;
   notices: NoticeService;
   portal: PortalService;
+  paid: PaidService;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -49,6 +51,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     shop: site.use(shopModule),
     notices: site.use(noticesModule),
     portal: site.use(portalModule),
+    paid: site.use(paidModule),
   };
 }
 

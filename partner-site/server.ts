@@ -4,6 +4,7 @@ import { siteConfigSlices, startHostedSite, type HostedSite, type SiteDefinition
 import { runAsMain } from '../common/site/runner.js';
 import { feesModule } from './fees/index.js';
 import { logsModule } from './logs/index.js';
+import { paidModule, type PartnerPaid } from './paid/index.js';
 import { shopModule, type PartnerShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type PartnerSync } from './sync/index.js';
@@ -19,17 +20,18 @@ export const PARTNER_SITE: SiteDefinition = {
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule],
 };
 
 export interface RunningPartner extends HostedSite {
   sync: PartnerSync;
   shop: PartnerShop;
+  paid: PartnerPaid;
 }
 
 export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningPartner> {
   const site = await startHostedSite(config, PARTNER_SITE, opts);
-  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule) };
+  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule), paid: site.use(paidModule) };
 }
 
 await runAsMain(import.meta.url, 'partner', siteConfigSlices(PARTNER_SITE), (config) => startPartnerSite(config));

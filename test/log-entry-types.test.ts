@@ -141,8 +141,9 @@ describe('access-log entry types: registered by the modules that write them, che
       [
         ['ad_view', 1, 'ads', 'ads'],
         ['cancel', 1, 'shop', 'shop'],
+        ['charge', 1, 'paid', 'paid'],
         ['order', 1, 'shop', 'shop'],
-        ['page', 1, 'sync', 'sync,shop'],
+        ['page', 1, 'sync', 'sync,shop,paid'],
         ['refund', 1, 'shop', 'shop'],
       ],
     );
@@ -151,7 +152,7 @@ describe('access-log entry types: registered by the modules that write them, che
       for (const m of def.modules) for (const t of m.logEntryTypes ?? []) registry.register(t, m.name);
       assert.deepEqual(
         registry.list().map((t) => t.type),
-        ['cancel', 'order', 'page', 'refund'],
+        def.role === 'main' ? ['cancel', 'key_issued', 'order', 'page', 'paid_page', 'paid_refused', 'refund', 'subscribed', 'unsubscribed'] : ['cancel', 'charge', 'order', 'page', 'refund'],
         `${def.role} site`,
       );
     }

@@ -645,6 +645,17 @@ describe('protocol: the declarations describe what the sites send and answer tod
     // A partner that lost an order's answer asks for it by idempotency key (here one never used: not found, and closed).
     assert.equal((await north.ctx.client.send('main', SHOP_ORDER_BY_KEY, { idempotencyKey: 'never-used-key-0123456789' })).body.order, null);
 
+    // Paid content: a subscription to a period item, a key for a per-access item, the subscription's end.
+    const entry = await s.agent.get('/paid/weather-letter').expect(200);
+    await s.agent
+      .post('/paid/weather-letter/subscribe')
+      .type('form')
+      .send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(entry.text)![1]! })
+      .expect(303);
+    const shopperId = ((await api(main, 'GET', '/admin/api/users')).body.users as { id: string; email: string }[]).find((u) => u.email === 'conformance@example.org')!.id;
+    await north.paid.requestKey(shopperId, 'trail-guide', '127.0.0.1', 'conformance-key-0001');
+    await north.paid.unsubscribe(shopperId, 'weather-letter');
+
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);
     const contract = {

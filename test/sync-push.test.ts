@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { filterForPartnership } from '../common/release/manifest.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBlobFrames } from '../common/release/blob-frames.js';
@@ -31,7 +32,8 @@ describe('publish and push: delta transfer, idempotence, interrupted pushes, bad
   it('first push sends every blob; a one-page change then sends exactly one blob', async () => {
     const first = await push('north');
     assert.equal(first.body.outcome, 'active');
-    const total = net.main.sync.releases.latest()!.manifest.length;
+    // Every blob a content partner receives: paid items' pages stay at the main site.
+    const total = filterForPartnership(net.main.sync.releases.latest()!.manifest, 'content').length;
     assert.equal(first.body.blobsSent, total);
     assert.match((await getPage(net.partners.north!.url, '/about')).text, /<h1>About us<\/h1>/);
 

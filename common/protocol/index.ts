@@ -1,6 +1,7 @@
 import type { AnyEndpoint } from './endpoint.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
+import { PAID_KEY_ISSUE, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
 import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE } from './peer.js';
 import { SHOP_CONSULT, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
@@ -9,6 +10,7 @@ import { USERS_LOGIN, USERS_REGISTER } from './users.js';
 export * from './endpoint.js';
 export * from './fees.js';
 export * from './logs.js';
+export * from './paid.js';
 export * from './peer.js';
 export * from './primitives.js';
 export * from './shop.js';
@@ -38,4 +40,7 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   SHOP_ORDER_BY_KEY,
   SHOP_ORDER_CONFIRM,
   SHOP_PARTNER_ORDERS,
+  PAID_KEY_ISSUE,
+  PAID_SUBSCRIBE,
+  PAID_UNSUBSCRIBE,
 ];

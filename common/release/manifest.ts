@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 
 /**
  * A release is an immutable manifest (path -> sha256, size, kind) plus blobs
- * stored by hash. Paths are relative, forward-slash, and live under one of four
- * top-level folders, which also fixes their kind.
+ * stored by hash. Paths are relative, forward-slash, and live under one of five
+ * top-level folders, which also fixes their kind. `paid/` holds paid items
+ * (common/paid/item.ts): their pages are served only by the main site.
  */
-export type EntryKind = 'page' | 'template' | 'asset' | 'catalog';
+export type EntryKind = 'page' | 'template' | 'asset' | 'catalog' | 'paid';
 
 export interface ManifestEntry {
   path: string;
@@ -24,7 +25,7 @@ export const LIMITS = {
   maxDepth: 8,
 };
 
-const KIND_BY_FOLDER: Record<string, EntryKind> = { pages: 'page', templates: 'template', assets: 'asset', catalog: 'catalog' };
+const KIND_BY_FOLDER: Record<string, EntryKind> = { pages: 'page', templates: 'template', assets: 'asset', catalog: 'catalog', paid: 'paid' };
 const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
 
@@ -43,7 +44,7 @@ export function checkPath(path: string): { kind: EntryKind } | { problem: string
     if (!SEGMENT_RE.test(s)) return { problem: `segment "${s}" has characters outside A-Z a-z 0-9 . _ - or starts with a dot` };
   }
   const kind = KIND_BY_FOLDER[segments[0]!];
-  if (!kind || segments.length < 2) return { problem: 'path must be under pages/, templates/, assets/ or catalog/' };
+  if (!kind || segments.length < 2) return { problem: 'path must be under pages/, templates/, assets/, catalog/ or paid/' };
   return { kind };
 }
 
@@ -100,9 +101,12 @@ export function manifestRoot(m: Manifest): string {
 
 export type PartnershipType = 'content' | 'template' | 'link';
 
+/** Of a paid item, a partner receives only its definition and its free entry page, never its paid pages. */
+const PAID_FOR_PARTNERS = /^paid\/[^/]+\/(item\.json|entry\.md)$/;
+
 /** What a partner of a given partnership type receives of a release. */
 export function filterForPartnership(m: Manifest, type: PartnershipType): Manifest {
-  if (type === 'content') return m;
+  if (type === 'content') return m.filter((e) => e.kind !== 'paid' || PAID_FOR_PARTNERS.test(e.path));
   if (type === 'template') return m.filter((e) => e.kind === 'template');
   return [];
 }

@@ -230,6 +230,16 @@ export class ContentView {
     }
   }
 
+  /** A page from source that is not one of the view's own (a paid item's page), rendered with the view's templates and look. */
+  renderSource(urlPath: string, file: string, source: string): string {
+    return this.renderer.render({ urlPath, file, source, kind: 'tie-up' }, this.look, this.nav, this.release?.number ?? null).html;
+  }
+
+  /** A message page (title and text, escaped here) in the view's look. */
+  message(title: string, text: string): string {
+    return this.renderer.renderMessage(this.look, this.nav, title, text, this.release?.number ?? null);
+  }
+
   notFound(urlPath: string): string {
     return this.renderer.renderMessage(this.look, this.nav, 'Page not found', `There is no page at ${urlPath} on ${this.look.name}.`, this.release?.number ?? null);
   }

@@ -12,7 +12,7 @@ export interface ScanResult {
 }
 
 /**
- * Reads the content folder (pages/, assets/, catalog/) and the brand framework
+ * Reads the content folder (pages/, assets/, catalog/, paid/) and the brand framework
  * (templates/) into a manifest and blobs. Links, odd names, oversize files are
  * problems to report, never silently skipped.
  */
@@ -61,7 +61,7 @@ export function scanContent(contentDir: string, templatesDir: string): ScanResul
       result.manifest.push({ path: rel, sha256: sha, size: data.length, kind: checked.kind });
     }
   };
-  for (const folder of ['pages', 'assets', 'catalog']) {
+  for (const folder of ['pages', 'assets', 'catalog', 'paid']) {
     const d = join(contentDir, folder);
     try {
       if (lstatSync(d).isDirectory()) visit(contentDir, d, '');

@@ -78,6 +78,17 @@ export class UserService {
     return this.store.byId(id) !== undefined;
   }
 
+  /** The account's birth date (YYYY-MM-DD): undefined for no such user, null when none was given. */
+  birthDate(id: string): string | null | undefined {
+    return this.store.birthDate(id);
+  }
+
+  /** Sets (or with null clears) a shopper's birth date, for items with a minimum age. */
+  setBirthDate(id: string, date: string | null): void {
+    if (date !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))) throw mainUserErrors.invalid_birth_date('a birth date is YYYY-MM-DD');
+    if (!this.store.setBirthDate(id, date)) throw mainUserErrors.user_not_found(`there is no shopper ${id}`);
+  }
+
   list() {
     return this.store.list().map((u) => ({ id: u.id, email: u.email, name: u.name, registeredSite: u.registeredSite, createdAt: u.createdAt }));
   }

@@ -20,6 +20,8 @@ export class UserStore {
       byId: db.prepare<[string], Row>('SELECT * FROM users WHERE id = ?'),
       insert: db.prepare('INSERT INTO users (id, email, name, password_hash, registered_site, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       list: db.prepare<[], Row>('SELECT * FROM users ORDER BY created_at DESC LIMIT 500'),
+      birthDate: db.prepare<[string], { birth_date: string | null }>('SELECT birth_date FROM users WHERE id = ?'),
+      setBirthDate: db.prepare('UPDATE users SET birth_date = ? WHERE id = ?'),
     };
   }
   byId(id: string): UserRecord | undefined {
@@ -39,6 +41,14 @@ export class UserStore {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
       throw err;
     }
+  }
+  /** undefined: no such user; null: no birth date given. */
+  birthDate(id: string): string | null | undefined {
+    const r = this.q.birthDate.get(id);
+    return r ? r.birth_date : undefined;
+  }
+  setBirthDate(id: string, date: string | null): boolean {
+    return this.q.setBirthDate.run(date, id).changes === 1;
   }
   list(): UserRecord[] {
     return this.q.list.all().map(toUser);

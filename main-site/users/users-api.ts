@@ -30,6 +30,12 @@ export function usersApi(users: UserService): express.Router {
   r.get('/users', (_req, res) => {
     res.json({ users: users.list() });
   });
+  // Minimal: the operator records a birth date (paid items with a minimum age read it); null clears it.
+  r.put('/users/:id/birth-date', express.json({ limit: '1kb' }), (req, res) => {
+    const date = (req.body as { birthDate?: unknown } | undefined)?.birthDate;
+    users.setBirthDate(req.params.id, typeof date === 'string' ? date : null);
+    res.json({ id: req.params.id, birthDate: users.birthDate(req.params.id) ?? null });
+  });
   return r;
 }
 

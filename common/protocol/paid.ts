@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { defineEndpoint } from './endpoint.js';
+import { currency, isoTime } from './primitives.js';
+
+/**
+ * Paid content: a partner asks the main site for an access key for one of its
+ * members, and registers and ends its members' subscriptions to period items.
+ * The member's address travels inside the signed request (seed 【0128】): the
+ * partner is the only one that saw it.
+ */
+const itemId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
+const userId = z.string().min(1).max(64);
+/** Chosen by the partner once per shopper action; a retry carries the same one. */
+const idempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{16,80}$/, 'an idempotency key is 16-80 letters, digits, "-" or "_"');
+const address = z.string().max(64);
+const charge = z.strictObject({ amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER), currency });
+
+export const paidKeyRequest = z.strictObject({ idempotencyKey, user: userId, item: itemId, clientAddress: address });
+
+export const paidKeyAnswer = z.strictObject({
+  key: z.string().min(100).max(2000),
+  keyId: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  item: itemId,
+  /** The item's top page on the main site, key in the path: relative links carry it to every page. */
+  path: z.string().min(1).max(2100),
+  chargeType: z.enum(['per_access', 'per_period']),
+  /** What the partner bills its member for this key: the price for per-access items, 0 for period items (charged at subscription). */
+  charge,
+  issuedAt: isoTime,
+  expiresAt: isoTime,
+  /** true when this answers a request already answered (same idempotency key): nothing new was charged. */
+  replayed: z.boolean(),
+});
+
+export const PAID_KEY_ISSUE = defineEndpoint({
+  name: 'paid.key',
+  method: 'POST',
+  path: '/s2s/paid/keys',
+  request: paidKeyRequest,
+  response: paidKeyAnswer,
+  errors: ['item_not_found', 'not_for_sale', 'not_yet_on_sale', 'user_unknown', 'subscription_missing', 'subscription_over', 'birth_date_missing', 'age_restricted', 'idempotency_key_reused'],
+  callers: 'partner',
+});
+
+export const paidSubscribeRequest = z.strictObject({
+  /** The partner's own id for the subscription period; a retry carries the same one. */
+  subscriptionId: idempotencyKey,
+  user: userId,
+  item: itemId,
+});
+
+export const paidSubscriptionAnswer = z.strictObject({
+  subscriptionId: idempotencyKey,
+  item: itemId,
+  user: userId,
+  periodStart: isoTime,
+  periodEnd: isoTime,
+  /** The period's price: the partner bills its member this, once. */
+  charge,
+  cancelledAt: isoTime.nullable(),
+  replayed: z.boolean(),
+});
+
+export const PAID_SUBSCRIBE = defineEndpoint({
+  name: 'paid.subscribe',
+  method: 'POST',
+  path: '/s2s/paid/subscriptions',
+  request: paidSubscribeRequest,
+  response: paidSubscriptionAnswer,
+  errors: ['item_not_found', 'not_for_sale', 'not_yet_on_sale', 'user_unknown', 'not_a_period_item', 'already_subscribed', 'birth_date_missing', 'age_restricted', 'idempotency_key_reused'],
+  callers: 'partner',
+});
+
+export const PAID_UNSUBSCRIBE = defineEndpoint({
+  name: 'paid.unsubscribe',
+  method: 'POST',
+  path: '/s2s/paid/subscriptions/end',
+  request: z.strictObject({ subscriptionId: idempotencyKey }),
+  response: paidSubscriptionAnswer,
+  errors: ['subscription_not_found'],
+  callers: 'partner',
+});

@@ -1,0 +1,32 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { chargeEntry } from '../../common/paid/index.js';
+import { pageEntry } from '../../common/sync/index.js';
+import { usersModule } from '../users/index.js';
+import { partnerPaidErrors } from './errors.js';
+import { paidFront } from './paid-front.js';
+import { partnerPaidApi, partnerPaidPages } from './paid-console.js';
+import { PartnerPaid } from './partner-paid.js';
+import { PartnerPaidStore } from './paid-store.js';
+
+/**
+ * Paid content on a partner: entry pages with "Read" and "Subscribe", keys
+ * asked of the main site for logged-in members, and the charges this partner
+ * bills them, in its store and its signed log.
+ */
+export const paidModule = defineModule<PartnerPaid>({
+  name: 'paid',
+  errors: [partnerPaidErrors],
+  logEntryTypes: [chargeEntry, pageEntry],
+  migrations: [{ namespace: 'paid', dir: fromRoot('partner-site/paid/migrations') }],
+  views: [fromRoot('partner-site/paid/views')],
+  nav: [{ path: '/paid', title: 'Paid content' }],
+  create: (host) => new PartnerPaid(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()),
+  consoleApi: (router, paid) => router.use(partnerPaidApi(paid)),
+  consolePages: (router, paid) => router.use(partnerPaidPages(paid)),
+  front: (app, paid, host) => {
+    app.use(paidFront(paid, host.use(usersModule).sessions, host.ctx.log));
+  },
+});
+
+export type { PartnerPaid } from './partner-paid.js';
