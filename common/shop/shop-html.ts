@@ -110,6 +110,8 @@ export interface CheckoutForm {
   label: string;
   lines: CartLineView[];
   settlements: Settlement[];
+  /** The handling fee the order will carry, as its handler said when the page was built. */
+  handlingFee: number;
   csrf: string;
   key: string;
   values?: Partial<DeliveryAddress> & { settlement?: string };
@@ -119,23 +121,26 @@ export interface CheckoutForm {
 
 export function checkoutHtml(f: CheckoutForm): string {
   const v = f.values ?? {};
-  const total = f.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
+  const total = f.lines.reduce((s, l) => s + l.qty * l.product.price, 0) + f.handlingFee;
   const currency = f.lines[0]?.product.currency ?? 'EUR';
   const field = (name: keyof DeliveryAddress, label: string, auto: string, max = 100) =>
     `<p><label>${label}<br><input name="${name}" value="${e(String(v[name] ?? (name === 'name' ? f.shopper.name : '')))}" maxlength="${max}" autocomplete="${auto}"></label></p>`;
   const chosen = v.settlement ?? f.settlements[0];
-  const radios = f.settlements.map((s) => `<label class="settlement"><input type="radio" name="settlement" value="${s}"${s === chosen ? ' checked' : ''}> ${e(SETTLEMENTS[s])}</label><br>`).join('');
+  const radios = f.settlements
+    .map((s) => `<label class="settlement"><input type="radio" name="settlement" value="${s}"${s === chosen ? ' checked' : ''}> <span>${e(SETTLEMENTS[s])}</span></label>`)
+    .join('');
+  const fee = f.handlingFee ? `<li class="handling-fee">Handling fee — ${money(f.handlingFee, currency)}</li>` : '';
   return `<h1>Check out</h1>${f.error ? `<p class="error" role="alert">${e(f.error)}</p>` : ''}
 <p>${e(f.label)} · ordering as ${e(f.shopper.email)}</p>
-<ul class="order-lines">${f.lines.map((l) => `<li>${l.qty} × ${e(l.product.name)} — ${money(l.qty * l.product.price, l.product.currency)}</li>`).join('')}</ul>
+<ul class="order-lines">${f.lines.map((l) => `<li>${l.qty} × ${e(l.product.name)} — ${money(l.qty * l.product.price, l.product.currency)}</li>`).join('')}${fee}</ul>
 <p class="total">Total: <strong>${money(total, currency)}</strong></p>
 <form method="post" action="/checkout" class="checkout-form">
-<input type="hidden" name="_csrf" value="${e(f.csrf)}"><input type="hidden" name="group" value="${e(f.group)}"><input type="hidden" name="key" value="${e(f.key)}">
+<input type="hidden" name="_csrf" value="${e(f.csrf)}"><input type="hidden" name="group" value="${e(f.group)}"><input type="hidden" name="key" value="${e(f.key)}"><input type="hidden" name="total" value="${total}">
 <fieldset><legend>Delivery address</legend>
 ${field('name', 'Name', 'name')}${field('street', 'Street and number', 'street-address', 200)}${field('postcode', 'Postcode', 'postal-code', 20)}${field('city', 'City', 'address-level2')}${field('country', 'Country', 'country-name', 60)}
 <p><small>Not needed for pickup.</small></p></fieldset>
-<fieldset><legend>Payment</legend>${radios}</fieldset>
-<p><button type="submit">Place order</button></p>
+<fieldset class="settlements"><legend>Payment</legend>${radios}</fieldset>
+<p><button type="submit">Place order · ${money(total, currency)}</button></p>
 </form>`;
 }
 

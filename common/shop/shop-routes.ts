@@ -11,6 +11,7 @@ import { randomToken } from '../web/tokens.js';
 import type { CurrentShopper, ShopperSessions } from '../users/index.js';
 import type { Product } from '../render/catalog.js';
 import type { CartCookie } from './cart-cookie.js';
+import { shopErrors } from './errors.js';
 import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
 import {
   CSRF_SLOT,
@@ -40,6 +41,8 @@ export interface PlaceRequest {
   settlement: Settlement;
   address: DeliveryAddress | null;
   idempotencyKey: string;
+  /** The total the checkout page showed (lines and handling fee): an order with another total is refused (total_changed), never charged. */
+  shownTotal: number;
   /** The store key of the cart the order comes from (locked while its outcome is unknown). */
   cartKey?: string;
   /** The session id the access log records for this shopper. */
@@ -68,6 +71,8 @@ export type PendingView =
  */
 export interface ShopBackend {
   groupOf(p: Product): CheckoutGroup;
+  /** The handling fee an order of these lines in this group will carry (asked where it is decided), for the checkout page; none when absent. */
+  quote?(group: string, lines: { product: Product; qty: number }[]): Promise<{ handlingFee: number }>;
   available(p: Product): number | null;
   /** The order, or a pending one when the answer of whoever processes it was lost. */
   place(r: PlaceRequest): Promise<OrderView | PendingOrder>;
@@ -287,6 +292,14 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     }
     const st = checkoutState(req, res, groupId);
     if (!st.group) return showCart(req, res, 404, 'There is nothing to check out in that part of your cart.');
+    let handlingFee = 0;
+    try {
+      handlingFee = (await o.backend.quote?.(groupId, st.lines))?.handlingFee ?? 0;
+    } catch (err) {
+      // No checkout without the fee it will carry: the shopper is told why, nothing is shown that could be charged otherwise.
+      if (err instanceof AppError && err.expose) return showCart(req, res, err.status, err.message);
+      return next(err);
+    }
     let key = st.cart.checkoutKey;
     if (!key) {
       key = randomToken(18);
@@ -303,6 +316,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
         label: st.group.label,
         lines: st.lines,
         settlements: st.group.settlements,
+        handlingFee,
         csrf: o.cartCookie.token(st.cartId),
         key: `${key}-${groupId}`,
         shopper: shopper.session,
@@ -328,6 +342,10 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const address: DeliveryAddress = { name: str('name', 100), street: str('street', 200), postcode: str('postcode', 20), city: str('city', 100), country: str('country', 60) };
     const settlement = b.settlement;
     const key = str('key', 100);
+    const linesTotal = st.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
+    const shownTotal = /^\d{1,12}$/.test(str('total', 20)) ? Number(str('total', 20)) : -1;
+    // The fee the shopper was shown; the backend compares the order it would place with the total, so a wrong one here can only refuse.
+    let handlingFee = Math.max(0, shownTotal - linesTotal);
     const again = (status: number, error: string) =>
       sendPage(
         req,
@@ -340,6 +358,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
           label: st.group!.label,
           lines: st.lines,
           settlements: st.group!.settlements,
+          handlingFee,
           csrf: o.cartCookie.token(st.cartId),
           key,
           values: { ...address, settlement: typeof settlement === 'string' ? settlement : '' },
@@ -360,6 +379,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
         settlement,
         address: pickup ? null : address,
         idempotencyKey: key,
+        shownTotal,
         cartKey: st.storeKey,
         logSession: who(req, shopper).session,
       });
@@ -383,6 +403,11 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       o.logger.info({ event: 'order_placed', order: order.number, mode: order.mode, total: order.total, currency: order.currency }, 'order placed');
       res.redirect(303, `/orders/${encodeURIComponent(order.number)}?placed=1`);
     } catch (err) {
+      if (shopErrors.total_changed.is(err)) {
+        // The new total, shown for confirmation: the form now carries it, so placing again orders at exactly this total.
+        handlingFee = Number(err.details?.handlingFee ?? 0);
+        return again(409, err.message);
+      }
       if (err instanceof AppError && err.status < 500) return again(err.status, err.message);
       // A 5xx reaches the shopper only when its catalog entry is written for them (main_unreachable).
       if (err instanceof AppError && err.expose) {
