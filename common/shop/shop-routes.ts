@@ -26,7 +26,9 @@ import {
   searchHtml,
   shopIndexHtml,
   type CartLineView,
+  type ImageOf,
 } from './shop-html.js';
+import { ProductImages, isImageWidth } from './product-images.js';
 
 export interface CheckoutGroup {
   id: string;
@@ -97,13 +99,20 @@ const MAX_LINES = 50;
 const MAX_QTY = 99;
 const KEY_RE = /^[A-Za-z0-9_-]{16,80}$/;
 
+/** Product pictures, shared by every site in the process: variants are keyed by the asset's hash. */
+const productImages = new ProductImages();
+const imagesOf =
+  (view: ContentView): ImageOf =>
+  (p, w) =>
+    productImages.url(view, p, w);
+
 /** The product page as served: built once per view, product and availability; the shopper's form token spliced in. */
 export function servedProductPage(view: ContentView, backend: ShopBackend, cartCookie: CartCookie, productId: string, cartId: string): { body: Buffer; etag: string; product: Product } | null {
   const p = view.catalog.get(productId);
   if (!p) return null;
   const avail = backend.available(p);
   const key = `product:${p.id}:${availabilityText(avail).label}`;
-  const parts = view.builtParts(key, CSRF_SLOT, () => view.wrap(p.name, productHtml(p, avail), { path: `/shop/product/${p.id}`, kind: p.source }));
+  const parts = view.builtParts(key, CSRF_SLOT, () => view.wrap(p.name, productHtml(p, avail, imagesOf(view)), { path: `/shop/product/${p.id}`, kind: p.source }));
   const token = cartCookie.token(cartId);
   // The token is an HMAC already: a prefix of it tells this shopper's copy apart without hashing the page again.
   return { body: parts.after ? Buffer.concat([parts.before, Buffer.from(token), parts.after]) : parts.before, etag: `${parts.etag.slice(0, -1)}-${token.slice(0, 8)}"`, product: p };
@@ -147,9 +156,9 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
   r.get('/shop', (req, res) => {
     const view = o.view();
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
-    if (q) return sendPage(req, res, view, 200, `Search: ${q}`, searchHtml(q, view.catalog.search(q)), kindOf(view.catalog.all()));
+    if (q) return sendPage(req, res, view, 200, `Search: ${q}`, searchHtml(q, view.catalog.search(q), imagesOf(view)), kindOf(view.catalog.all()));
     const all = view.catalog.all();
-    sendBuilt(req, res, view, 'shop-index', kindOf(all), () => view.wrap('Shop', shopIndexHtml(view.catalog.categories, all.slice(0, 200)), { path: '/shop', kind: kindOf(all) }));
+    sendBuilt(req, res, view, 'shop-index', kindOf(all), () => view.wrap('Shop', shopIndexHtml(view.catalog.categories, all.slice(0, 200), imagesOf(view)), { path: '/shop', kind: kindOf(all) }));
   });
 
   r.get('/shop/category/:category', (req, res, next) => {
@@ -157,7 +166,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const cat = req.params.category;
     const products = view.catalog.inCategory(cat);
     if (products.length === 0) return next();
-    sendBuilt(req, res, view, `category:${cat}`, kindOf(products), () => view.wrap(cat, categoryHtml(cat, products), { path: req.path, kind: kindOf(products) }));
+    sendBuilt(req, res, view, `category:${cat}`, kindOf(products), () => view.wrap(cat, categoryHtml(cat, products, imagesOf(view)), { path: req.path, kind: kindOf(products) }));
   });
 
   r.get('/shop/product/:id', (req, res, next) => {
@@ -173,6 +182,34 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       bytes = page.body.length;
     }
     logPageView(o.log, req, res, page.product.source, bytes, view.release?.number ?? null, who(req));
+  });
+
+  r.get('/shop/image/:id', (req, res, next) => {
+    const view = o.view();
+    const p = view.catalog.get(req.params.id);
+    const w = Number(req.query.w ?? 320);
+    if (!p) return next();
+    if (!isImageWidth(w)) return res.status(400).type('text/plain').send('w is one of 80, 160, 320, 640.');
+    const v = productImages.variant(view, p, w);
+    if (v === 'missing') return next();
+    if (v === 'damaged') return res.status(503).set('Retry-After', '60').type('text/plain').send('This picture cannot be served right now.');
+    // A URL naming this version may be kept for a year (a new picture gets a new URL); another is revalidated.
+    const current = req.query.v === v.version;
+    res
+      .set('ETag', `"img-${v.version}-${w}"`)
+      .set('Cache-Control', current ? 'public, max-age=31536000, immutable' : 'public, no-cache')
+      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    if (req.fresh) return res.status(304).end();
+    res.type('image/svg+xml').send(v.body);
+  });
+
+  /** The cart count in every page's navigation: a tiny picture, so pages built once for everyone stay shared. */
+  r.get('/cart/count.svg', (req, res) => {
+    const cartId = o.cartCookie.read(req.headers.cookie);
+    const view = o.view();
+    const n = cartId ? o.carts.get(o.cartCookie.storeKey(cartId)).items.reduce((s, i) => s + (view.catalog.get(i.productId) ? i.qty : 0), 0) : 0;
+    res.set('Cache-Control', 'private, no-store').set('Vary', 'Cookie').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.type('image/svg+xml').send(cartCountSvg(n));
   });
 
   const showCart = (req: Request, res: Response, status: number, notice?: string, pendingRef?: string) => {
@@ -235,11 +272,16 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const qty = Number(b.qty ?? 1);
     if (!product) return showCart(req, res, 400, 'That product is not in this shop.');
     if (!Number.isInteger(qty) || qty < 1 || qty > MAX_QTY) return showCart(req, res, 400, `Choose a quantity from 1 to ${MAX_QTY}.`);
-    if (o.backend.available(product) === 0) return showCart(req, res, 409, `${product.name} is out of stock.`);
+    const available = o.backend.available(product);
+    if (available === 0) return showCart(req, res, 409, `${product.name} is out of stock.`);
     const key = o.cartCookie.storeKey(cartId!);
     const cart = o.carts.get(key);
     const line = cart.items.find((i) => i.productId === product.id);
-    if (line) line.qty = Math.min(MAX_QTY, line.qty + qty);
+    const wanted = (line?.qty ?? 0) + qty;
+    // Never more in the cart than can be had: refused, said plainly, the cart unchanged.
+    if (available !== null && wanted > available) return showCart(req, res, 409, `Only ${available} of ${product.name} left${line ? ` and ${line.qty} already in your cart` : ''}; nothing was added.`);
+    if (wanted > MAX_QTY) return showCart(req, res, 400, `A cart holds at most ${MAX_QTY} of one product${line ? ` (${line.qty} already in your cart)` : ''}; nothing was added.`);
+    if (line) line.qty = wanted;
     else if (cart.items.length >= MAX_LINES) return showCart(req, res, 400, `A cart holds at most ${MAX_LINES} different products.`);
     else cart.items.push({ productId: product.id, qty });
     // A changed cart is a new order: a new idempotency key.
@@ -263,6 +305,9 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       const raw = b[`qty_${i.productId}`];
       const qty = raw === undefined ? i.qty : Number(raw);
       if (!Number.isInteger(qty) || qty < 0 || qty > MAX_QTY) return showCart(req, res, 400, `Quantities are whole numbers from 0 to ${MAX_QTY}; nothing was changed.`);
+      const product = o.view().catalog.get(i.productId);
+      const available = product && qty > i.qty ? o.backend.available(product) : null;
+      if (product && available !== null && qty > available) return showCart(req, res, 409, `Only ${available} of ${product.name} left; nothing was changed.`);
       if (qty > 0) items.push({ productId: i.productId, qty });
     }
     o.carts.put(key, { items, checkoutKey: null });
@@ -449,4 +494,10 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
   return r;
 }
 
-/** The orders section of the account page. */
+/** A round badge with the number of items (nothing drawn for an empty cart). */
+export function cartCountSvg(n: number): string {
+  if (n <= 0) return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="20"></svg>';
+  const text = n > 99 ? '99+' : String(n);
+  const width = Math.max(20, 8 + text.length * 8);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" viewBox="0 0 ${width} 20"><title>${n} in your cart</title><rect width="${width}" height="20" rx="10" fill="#fff"/><text x="${width / 2}" y="14.5" font-family="system-ui,sans-serif" font-size="13" font-weight="700" text-anchor="middle" fill="#222">${text}</text></svg>`;
+}
