@@ -53,7 +53,8 @@ describe('checkout: every fee shown before ordering, mixed carts split per handl
       consult.lines.map((l) => l.productId),
       ['tarp-3x3'],
     );
-    const consultShown = await s.agent.get(`/orders/${consult.number}`).expect(200);
+    const consultShown = await s.agent.get(`/orders/${consult.number}?placed=1`).expect(200);
+    assert.match(consultShown.text, /Still in your cart.*href="\/checkout\?group=shop".*href="\/checkout\?group=central"/s, 'the confirmation leads to the other parts, each its own order');
     assert.match(consultShown.text, /Handling fee — 3.00 EUR/);
     assert.match(consultShown.text, /Total: <strong>72.00 EUR<\/strong>/);
 

@@ -166,13 +166,18 @@ export function orderLinesHtml(o: OrderView): string {
   return `<ul class="order-lines">${o.lines.map((l) => `<li>${l.qty} × ${e(l.name)} — ${money(l.qty * l.unitPrice, o.currency)}</li>`).join('')}${fee}</ul><p class="total">Total: <strong>${money(o.total, o.currency)}</strong></p>`;
 }
 
-export function confirmationHtml(o: OrderView, shopName: string, justPlaced: boolean): string {
+export function confirmationHtml(o: OrderView, shopName: string, justPlaced: boolean, rest: { id: string; label: string }[] = []): string {
+  const more = rest.length
+    ? `<section class="rest"><h2>Still in your cart</h2><p>These goods are handled by someone else, so each part is its own order:</p><ul>${rest
+        .map((g) => `<li>${e(g.label)}: <a href="/checkout?group=${encodeURIComponent(g.id)}">check out</a></li>`)
+        .join('')}</ul></section>`
+    : '';
   return `<h1>${justPlaced ? 'Thank you for your order' : 'Your order'}</h1>
 <p class="order-number">Order number <strong>${e(o.number)}</strong> · state <span class="order-state state-${o.state}">${e(o.state)}</span></p>
 ${orderLinesHtml(o)}
 <p>Payment: ${e(SETTLEMENTS[o.settlement])}.</p>
 ${o.state === 'accepted' ? `<p class="next-step">${e(nextStepText(o.settlement, shopName))}</p>` : ''}
-<p><a href="/account">All your orders</a> · <a href="/shop">Continue shopping</a></p>`;
+${more}<p><a href="/account">All your orders</a> · <a href="/shop">Continue shopping</a></p>`;
 }
 
 /** An order whose answer from the central warehouse was lost: what the shopper is told until it is settled. */

@@ -486,7 +486,24 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       const order = await o.backend.order(shopper.session.userId, req.params.number);
       const view = o.view();
       if (!order) return sendPage(req, res, view, 404, 'Order not found', `<h1>Order not found</h1><p>You have no order ${escapeHtml(req.params.number)} on this shop.</p>`);
-      sendPage(req, res, view, 200, `Order ${order.number}`, confirmationHtml(order, view.look.name, req.query.placed === '1'));
+      const placed = req.query.placed === '1';
+      // Just placed: the parts of the cart still to check out, each its own order.
+      const cartId = placed ? o.cartCookie.read(req.headers.cookie) : undefined;
+      const rest = new Map<string, string>();
+      if (cartId) for (const l of cartLines(view, o.carts.get(o.cartCookie.storeKey(cartId)).items)) rest.set(l.group.id, l.group.label);
+      sendPage(
+        req,
+        res,
+        view,
+        200,
+        `Order ${order.number}`,
+        confirmationHtml(
+          order,
+          view.look.name,
+          placed,
+          [...rest].map(([id, label]) => ({ id, label })),
+        ),
+      );
     } catch (err) {
       next(err);
     }
