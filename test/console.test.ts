@@ -30,6 +30,37 @@ describe('consoles: login with scrypt passwords, session cookies, CSRF on every 
     assert.equal(r.headers.location, '/admin/login');
   });
 
+  it('takes a console user back to the page they asked for after login, on both consoles, and never off the console', async () => {
+    for (const [url, base, user, asked] of [
+      [net.main.url, '/admin', 'operator', '/admin/orders?state=accepted'],
+      [net.partners.north!.url, '/manage', 'manager', '/manage/orders'],
+    ] as const) {
+      const agent = supertest.agent(url);
+      const first = await agent.get(asked).expect(303);
+      assert.equal(first.headers.location, `${base}/login?next=${encodeURIComponent(asked)}`);
+      const page = await agent.get(first.headers.location).expect(200);
+      assert.match(page.text, new RegExp(`name="next" value="${asked.replace(/[?]/g, '\\?')}"`));
+      const res = await agent
+        .post(`${base}/login`)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), username: user, password: TEST_PASSWORD, next: asked });
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.location, asked);
+      await agent.get(asked).expect(200);
+    }
+    // Open redirects are refused: another host, a backslash trick, a full URL, another console's path: the console's home instead.
+    for (const next of ['//evil.example/', '/\\evil.example', 'https://evil.example/admin/', '/manage/orders', '/admin/login']) {
+      const agent = supertest.agent(net.main.url);
+      const page = await agent.get(`/admin/login?next=${encodeURIComponent(next)}`).expect(200);
+      assert.doesNotMatch(page.text, /name="next"/, next);
+      const res = await agent
+        .post('/admin/login')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), username: 'operator', password: TEST_PASSWORD, next });
+      assert.equal(res.headers.location, '/admin/', next);
+    }
+  });
+
   it('sets httpOnly, SameSite cookies named for the site, and shows identity, keys and peers after login', async () => {
     const { agent, res } = await loginAgent(net.main.url, '/admin', 'operator');
     assert.equal(res.status, 303);

@@ -55,7 +55,7 @@ describe('lost answers to entrusted orders: the partner records the attempt firs
     const res = await s.agent
       .post('/checkout')
       .type('form')
-      .send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pay_on_delivery', ...ADDRESS });
+      .send({ _csrf: f.csrf, group: 'central', key: f.key, total: f.total, settlement: 'pay_on_delivery', ...ADDRESS });
     assert.equal(res.status, 303, `the shopper is sent to a page that tells the truth, not "nothing was ordered": ${res.status} ${res.text.slice(0, 300)}`);
     const pendingUrl = String(res.headers.location);
     assert.match(pendingUrl, /^\/checkout\/pending\/[A-Za-z0-9_-]+$/);

@@ -46,7 +46,7 @@ describe('shop when the main site is down: a plain message, nothing half-made; a
     const res = await s.agent
       .post('/checkout')
       .type('form')
-      .send({ _csrf: f.csrf, group: 'central', key: f.key, settlement: 'pay_on_delivery', name: 'N', street: 'S', postcode: 'P', city: 'C', country: 'D' });
+      .send({ _csrf: f.csrf, group: 'central', key: f.key, total: f.total, settlement: 'pay_on_delivery', name: 'N', street: 'S', postcode: 'P', city: 'C', country: 'D' });
     assert.equal(res.status, 503);
     assert.match(res.text, /We could not reach the central warehouse to confirm your order, so nothing was ordered or charged/);
     assert.equal(north().shop.store.list().length, 0, 'north keeps nothing half-made');

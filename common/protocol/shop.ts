@@ -157,6 +157,27 @@ export const SHOP_CONSULT = defineEndpoint({
   callers: 'partner',
 });
 
+/**
+ * What a consultation would command, without recording one: the partner asks
+ * before it shows the checkout, so the shopper sees the handling fee the order
+ * will carry (the order's own consultation, at placing, is compared with it).
+ */
+export const consultQuote = z.strictObject({
+  checkStock: z.boolean(),
+  warehouse: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  handlingFee: z.strictObject({ amount: money.max(1_000_000), currency }),
+});
+
+export const SHOP_CONSULT_QUOTE = defineEndpoint({
+  name: 'shop.consult-quote',
+  method: 'POST',
+  path: '/s2s/shop/consult/quote',
+  request: consultRequest,
+  response: consultQuote,
+  errors: ['unknown_product'],
+  callers: 'partner',
+});
+
 export const shopStateAnswer = z.strictObject({
   stock: stockLevels,
   /** The partner's contract, when the main site has one to send (see sentContract). */

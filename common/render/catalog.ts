@@ -16,6 +16,11 @@ const productSchema = z
     description: z.string().max(5000).optional(),
     /** The initial stock when the product first appears; stock then lives in the store, not in the release. */
     stock: z.number().int().nonnegative().max(1_000_000).optional(),
+    /** A picture of the product: an SVG among the release's assets ("products/tent-2p.svg" is /assets/products/tent-2p.svg). */
+    image: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}(\/[a-z0-9][a-z0-9_-]{0,63}){0,3}\.svg$/, 'image is the path of an .svg file among the assets, such as "products/tent-2p.svg"')
+      .optional(),
   })
   .strict();
 
@@ -37,6 +42,8 @@ export interface Product {
   description: string;
   initialStock: number;
   source: ProductSource;
+  /** The asset path of its picture, if it has one. */
+  image?: string;
 }
 
 export class CatalogError extends Error {
@@ -62,7 +69,17 @@ export function parseCatalog(text: string, source: ProductSource): Product[] {
   return r.data.products.map((p) => {
     if (seen.has(p.id)) throw new CatalogError(`product ${p.id} appears twice in the catalog`);
     seen.add(p.id);
-    return { id: p.id, name: p.name, category: p.category, price: p.price, currency: r.data.currency, description: p.description ?? '', initialStock: p.stock ?? 0, source };
+    return {
+      id: p.id,
+      name: p.name,
+      category: p.category,
+      price: p.price,
+      currency: r.data.currency,
+      description: p.description ?? '',
+      initialStock: p.stock ?? 0,
+      source,
+      ...(p.image ? { image: p.image } : {}),
+    };
   });
 }
 

@@ -10,4 +10,5 @@ export const shopErrors = defineErrors('shop', {
   invalid_transition: { status: 409 },
   order_changed: { status: 409 },
   idempotency_key_reused: { status: 409 },
+  total_changed: { status: 409 },
 });

@@ -93,3 +93,19 @@ export function outOfStockError(productId: string, productName: string | undefin
     available: left,
   });
 }
+
+/**
+ * The order's total must be the one the shopper was shown: when it is not (a
+ * contract changed the handling fee, a release the prices, between the checkout
+ * page and "Place order"), nothing is placed and the shopper confirms the new
+ * total. `details` carry it so the page can show it.
+ */
+export function checkShownTotal(shown: number, order: { linesTotal: number; handlingFee: number; currency: string }): void {
+  const total = order.linesTotal + order.handlingFee;
+  if (shown === total) return;
+  throw shopErrors.total_changed('The total of this order changed since the checkout page was shown. Nothing was ordered; check the new total below and place the order again.', {
+    total,
+    handlingFee: order.handlingFee,
+    currency: order.currency,
+  });
+}

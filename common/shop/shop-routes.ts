@@ -11,6 +11,7 @@ import { randomToken } from '../web/tokens.js';
 import type { CurrentShopper, ShopperSessions } from '../users/index.js';
 import type { Product } from '../render/catalog.js';
 import type { CartCookie } from './cart-cookie.js';
+import { shopErrors } from './errors.js';
 import { isSettlement, type DeliveryAddress, type OrderView, type Settlement } from './order-states.js';
 import {
   CSRF_SLOT,
@@ -25,7 +26,9 @@ import {
   searchHtml,
   shopIndexHtml,
   type CartLineView,
+  type ImageOf,
 } from './shop-html.js';
+import { ProductImages, isImageWidth } from './product-images.js';
 
 export interface CheckoutGroup {
   id: string;
@@ -40,6 +43,8 @@ export interface PlaceRequest {
   settlement: Settlement;
   address: DeliveryAddress | null;
   idempotencyKey: string;
+  /** The total the checkout page showed (lines and handling fee): an order with another total is refused (total_changed), never charged. */
+  shownTotal: number;
   /** The store key of the cart the order comes from (locked while its outcome is unknown). */
   cartKey?: string;
   /** The session id the access log records for this shopper. */
@@ -68,6 +73,8 @@ export type PendingView =
  */
 export interface ShopBackend {
   groupOf(p: Product): CheckoutGroup;
+  /** The handling fee an order of these lines in this group will carry (asked where it is decided), for the checkout page; none when absent. */
+  quote?(group: string, lines: { product: Product; qty: number }[]): Promise<{ handlingFee: number }>;
   available(p: Product): number | null;
   /** The order, or a pending one when the answer of whoever processes it was lost. */
   place(r: PlaceRequest): Promise<OrderView | PendingOrder>;
@@ -92,13 +99,20 @@ const MAX_LINES = 50;
 const MAX_QTY = 99;
 const KEY_RE = /^[A-Za-z0-9_-]{16,80}$/;
 
+/** Product pictures, shared by every site in the process: variants are keyed by the asset's hash. */
+const productImages = new ProductImages();
+const imagesOf =
+  (view: ContentView): ImageOf =>
+  (p, w) =>
+    productImages.url(view, p, w);
+
 /** The product page as served: built once per view, product and availability; the shopper's form token spliced in. */
 export function servedProductPage(view: ContentView, backend: ShopBackend, cartCookie: CartCookie, productId: string, cartId: string): { body: Buffer; etag: string; product: Product } | null {
   const p = view.catalog.get(productId);
   if (!p) return null;
   const avail = backend.available(p);
   const key = `product:${p.id}:${availabilityText(avail).label}`;
-  const parts = view.builtParts(key, CSRF_SLOT, () => view.wrap(p.name, productHtml(p, avail), { path: `/shop/product/${p.id}`, kind: p.source }));
+  const parts = view.builtParts(key, CSRF_SLOT, () => view.wrap(p.name, productHtml(p, avail, imagesOf(view)), { path: `/shop/product/${p.id}`, kind: p.source }));
   const token = cartCookie.token(cartId);
   // The token is an HMAC already: a prefix of it tells this shopper's copy apart without hashing the page again.
   return { body: parts.after ? Buffer.concat([parts.before, Buffer.from(token), parts.after]) : parts.before, etag: `${parts.etag.slice(0, -1)}-${token.slice(0, 8)}"`, product: p };
@@ -142,9 +156,9 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
   r.get('/shop', (req, res) => {
     const view = o.view();
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '';
-    if (q) return sendPage(req, res, view, 200, `Search: ${q}`, searchHtml(q, view.catalog.search(q)), kindOf(view.catalog.all()));
+    if (q) return sendPage(req, res, view, 200, `Search: ${q}`, searchHtml(q, view.catalog.search(q), imagesOf(view)), kindOf(view.catalog.all()));
     const all = view.catalog.all();
-    sendBuilt(req, res, view, 'shop-index', kindOf(all), () => view.wrap('Shop', shopIndexHtml(view.catalog.categories, all.slice(0, 200)), { path: '/shop', kind: kindOf(all) }));
+    sendBuilt(req, res, view, 'shop-index', kindOf(all), () => view.wrap('Shop', shopIndexHtml(view.catalog.categories, all.slice(0, 200), imagesOf(view)), { path: '/shop', kind: kindOf(all) }));
   });
 
   r.get('/shop/category/:category', (req, res, next) => {
@@ -152,7 +166,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const cat = req.params.category;
     const products = view.catalog.inCategory(cat);
     if (products.length === 0) return next();
-    sendBuilt(req, res, view, `category:${cat}`, kindOf(products), () => view.wrap(cat, categoryHtml(cat, products), { path: req.path, kind: kindOf(products) }));
+    sendBuilt(req, res, view, `category:${cat}`, kindOf(products), () => view.wrap(cat, categoryHtml(cat, products, imagesOf(view)), { path: req.path, kind: kindOf(products) }));
   });
 
   r.get('/shop/product/:id', (req, res, next) => {
@@ -168,6 +182,34 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       bytes = page.body.length;
     }
     logPageView(o.log, req, res, page.product.source, bytes, view.release?.number ?? null, who(req));
+  });
+
+  r.get('/shop/image/:id', (req, res, next) => {
+    const view = o.view();
+    const p = view.catalog.get(req.params.id);
+    const w = Number(req.query.w ?? 320);
+    if (!p) return next();
+    if (!isImageWidth(w)) return res.status(400).type('text/plain').send('w is one of 80, 160, 320, 640.');
+    const v = productImages.variant(view, p, w);
+    if (v === 'missing') return next();
+    if (v === 'damaged') return res.status(503).set('Retry-After', '60').type('text/plain').send('This picture cannot be served right now.');
+    // A URL naming this version may be kept for a year (a new picture gets a new URL); another is revalidated.
+    const current = req.query.v === v.version;
+    res
+      .set('ETag', `"img-${v.version}-${w}"`)
+      .set('Cache-Control', current ? 'public, max-age=31536000, immutable' : 'public, no-cache')
+      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    if (req.fresh) return res.status(304).end();
+    res.type('image/svg+xml').send(v.body);
+  });
+
+  /** The cart count in every page's navigation: a tiny picture, so pages built once for everyone stay shared. */
+  r.get('/cart/count.svg', (req, res) => {
+    const cartId = o.cartCookie.read(req.headers.cookie);
+    const view = o.view();
+    const n = cartId ? o.carts.get(o.cartCookie.storeKey(cartId)).items.reduce((s, i) => s + (view.catalog.get(i.productId) ? i.qty : 0), 0) : 0;
+    res.set('Cache-Control', 'private, no-store').set('Vary', 'Cookie').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.type('image/svg+xml').send(cartCountSvg(n));
   });
 
   const showCart = (req: Request, res: Response, status: number, notice?: string, pendingRef?: string) => {
@@ -230,11 +272,16 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const qty = Number(b.qty ?? 1);
     if (!product) return showCart(req, res, 400, 'That product is not in this shop.');
     if (!Number.isInteger(qty) || qty < 1 || qty > MAX_QTY) return showCart(req, res, 400, `Choose a quantity from 1 to ${MAX_QTY}.`);
-    if (o.backend.available(product) === 0) return showCart(req, res, 409, `${product.name} is out of stock.`);
+    const available = o.backend.available(product);
+    if (available === 0) return showCart(req, res, 409, `${product.name} is out of stock.`);
     const key = o.cartCookie.storeKey(cartId!);
     const cart = o.carts.get(key);
     const line = cart.items.find((i) => i.productId === product.id);
-    if (line) line.qty = Math.min(MAX_QTY, line.qty + qty);
+    const wanted = (line?.qty ?? 0) + qty;
+    // Never more in the cart than can be had: refused, said plainly, the cart unchanged.
+    if (available !== null && wanted > available) return showCart(req, res, 409, `Only ${available} of ${product.name} left${line ? ` and ${line.qty} already in your cart` : ''}; nothing was added.`);
+    if (wanted > MAX_QTY) return showCart(req, res, 400, `A cart holds at most ${MAX_QTY} of one product${line ? ` (${line.qty} already in your cart)` : ''}; nothing was added.`);
+    if (line) line.qty = wanted;
     else if (cart.items.length >= MAX_LINES) return showCart(req, res, 400, `A cart holds at most ${MAX_LINES} different products.`);
     else cart.items.push({ productId: product.id, qty });
     // A changed cart is a new order: a new idempotency key.
@@ -258,6 +305,9 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       const raw = b[`qty_${i.productId}`];
       const qty = raw === undefined ? i.qty : Number(raw);
       if (!Number.isInteger(qty) || qty < 0 || qty > MAX_QTY) return showCart(req, res, 400, `Quantities are whole numbers from 0 to ${MAX_QTY}; nothing was changed.`);
+      const product = o.view().catalog.get(i.productId);
+      const available = product && qty > i.qty ? o.backend.available(product) : null;
+      if (product && available !== null && qty > available) return showCart(req, res, 409, `Only ${available} of ${product.name} left; nothing was changed.`);
       if (qty > 0) items.push({ productId: i.productId, qty });
     }
     o.carts.put(key, { items, checkoutKey: null });
@@ -287,6 +337,14 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     }
     const st = checkoutState(req, res, groupId);
     if (!st.group) return showCart(req, res, 404, 'There is nothing to check out in that part of your cart.');
+    let handlingFee = 0;
+    try {
+      handlingFee = (await o.backend.quote?.(groupId, st.lines))?.handlingFee ?? 0;
+    } catch (err) {
+      // No checkout without the fee it will carry: the shopper is told why, nothing is shown that could be charged otherwise.
+      if (err instanceof AppError && err.expose) return showCart(req, res, err.status, err.message);
+      return next(err);
+    }
     let key = st.cart.checkoutKey;
     if (!key) {
       key = randomToken(18);
@@ -303,6 +361,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
         label: st.group.label,
         lines: st.lines,
         settlements: st.group.settlements,
+        handlingFee,
         csrf: o.cartCookie.token(st.cartId),
         key: `${key}-${groupId}`,
         shopper: shopper.session,
@@ -328,6 +387,10 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
     const address: DeliveryAddress = { name: str('name', 100), street: str('street', 200), postcode: str('postcode', 20), city: str('city', 100), country: str('country', 60) };
     const settlement = b.settlement;
     const key = str('key', 100);
+    const linesTotal = st.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
+    const shownTotal = /^\d{1,12}$/.test(str('total', 20)) ? Number(str('total', 20)) : -1;
+    // The fee the shopper was shown; the backend compares the order it would place with the total, so a wrong one here can only refuse.
+    let handlingFee = Math.max(0, shownTotal - linesTotal);
     const again = (status: number, error: string) =>
       sendPage(
         req,
@@ -340,6 +403,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
           label: st.group!.label,
           lines: st.lines,
           settlements: st.group!.settlements,
+          handlingFee,
           csrf: o.cartCookie.token(st.cartId),
           key,
           values: { ...address, settlement: typeof settlement === 'string' ? settlement : '' },
@@ -360,6 +424,7 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
         settlement,
         address: pickup ? null : address,
         idempotencyKey: key,
+        shownTotal,
         cartKey: st.storeKey,
         logSession: who(req, shopper).session,
       });
@@ -383,6 +448,11 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       o.logger.info({ event: 'order_placed', order: order.number, mode: order.mode, total: order.total, currency: order.currency }, 'order placed');
       res.redirect(303, `/orders/${encodeURIComponent(order.number)}?placed=1`);
     } catch (err) {
+      if (shopErrors.total_changed.is(err)) {
+        // The new total, shown for confirmation: the form now carries it, so placing again orders at exactly this total.
+        handlingFee = Number(err.details?.handlingFee ?? 0);
+        return again(409, err.message);
+      }
       if (err instanceof AppError && err.status < 500) return again(err.status, err.message);
       // A 5xx reaches the shopper only when its catalog entry is written for them (main_unreachable).
       if (err instanceof AppError && err.expose) {
@@ -416,7 +486,24 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
       const order = await o.backend.order(shopper.session.userId, req.params.number);
       const view = o.view();
       if (!order) return sendPage(req, res, view, 404, 'Order not found', `<h1>Order not found</h1><p>You have no order ${escapeHtml(req.params.number)} on this shop.</p>`);
-      sendPage(req, res, view, 200, `Order ${order.number}`, confirmationHtml(order, view.look.name, req.query.placed === '1'));
+      const placed = req.query.placed === '1';
+      // Just placed: the parts of the cart still to check out, each its own order.
+      const cartId = placed ? o.cartCookie.read(req.headers.cookie) : undefined;
+      const rest = new Map<string, string>();
+      if (cartId) for (const l of cartLines(view, o.carts.get(o.cartCookie.storeKey(cartId)).items)) rest.set(l.group.id, l.group.label);
+      sendPage(
+        req,
+        res,
+        view,
+        200,
+        `Order ${order.number}`,
+        confirmationHtml(
+          order,
+          view.look.name,
+          placed,
+          [...rest].map(([id, label]) => ({ id, label })),
+        ),
+      );
     } catch (err) {
       next(err);
     }
@@ -424,4 +511,10 @@ export function shopRoutes(o: ShopRoutesOptions): express.Router {
   return r;
 }
 
-/** The orders section of the account page. */
+/** A round badge with the number of items (nothing drawn for an empty cart). */
+export function cartCountSvg(n: number): string {
+  if (n <= 0) return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="20"></svg>';
+  const text = n > 99 ? '99+' : String(n);
+  const width = Math.max(20, 8 + text.length * 8);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="20" viewBox="0 0 ${width} 20"><title>${n} in your cart</title><rect width="${width}" height="20" rx="10" fill="#fff"/><text x="${width / 2}" y="14.5" font-family="system-ui,sans-serif" font-size="13" font-weight="700" text-anchor="middle" fill="#222">${text}</text></svg>`;
+}

@@ -89,8 +89,15 @@ export class ConsoleAuth {
 
   private renderLogin(req: Request, res: Response, status: number, error?: string, username = ''): void {
     const token = randomToken(24);
+    const next = this.nextOf(req);
     res.cookie(this.loginCsrfCookie, token, this.cookieOptions(30 * 60 * 1000));
-    res.status(status).render('login', { title: this.o.title, basePath: this.o.basePath, siteId: this.o.siteId, csrfToken: token, error, username });
+    res.status(status).render('login', { title: this.o.title, basePath: this.o.basePath, siteId: this.o.siteId, csrfToken: token, error, username, next });
+  }
+
+  /** Where a login returns to: the console page that was asked for (query or form), only ever a path of this console. */
+  private nextOf(req: Request): string | undefined {
+    const raw = req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?.next : req.query.next;
+    return safeConsoleNext(raw, this.o.basePath);
   }
 
   private async login(req: Request, res: Response): Promise<void> {
@@ -128,7 +135,7 @@ export class ConsoleAuth {
     res.clearCookie(this.loginCsrfCookie, { path: this.o.basePath });
     res.cookie(this.sessionCookie, sid, this.cookieOptions(hours * 3600_000));
     this.o.logger.info({ event: 'console_login', username, ip: req.ip }, 'console login');
-    res.redirect(303, `${this.o.basePath}/`);
+    res.redirect(303, this.nextOf(req) ?? `${this.o.basePath}/`);
   }
 
   /** Browser pages: a valid session, and on every unsafe method a matching CSRF form field. */
@@ -138,7 +145,12 @@ export class ConsoleAuth {
       const sid = this.cookies(req)[this.sessionCookie];
       const s = sid ? this.o.store.session(sha256Hex(sid)) : undefined;
       if (!s) {
-        if (req.method === 'GET') return res.redirect(303, `${this.o.basePath}/login`);
+        if (req.method === 'GET') {
+          // Back to this page after logging in (the login page takes only paths of this console).
+          const asked = safeConsoleNext(req.originalUrl, this.o.basePath);
+          const next = asked === this.o.basePath || asked === `${this.o.basePath}/` ? undefined : asked;
+          return res.redirect(303, `${this.o.basePath}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+        }
         res.status(401).type('text/plain').send('Your session has ended. Please log in again.');
         return;
       }
@@ -172,6 +184,18 @@ export class ConsoleAuth {
       next();
     };
   }
+}
+
+/**
+ * A redirect target after a console login: a same-site path under the console
+ * ("/admin/orders?state=accepted"), never another host ("//evil.example",
+ * "/\\evil.example", "https://..."), never the login page itself.
+ */
+export function safeConsoleNext(v: unknown, basePath: string): string | undefined {
+  if (typeof v !== 'string' || !/^\/(?![/\\])[\x21-\x7e]{0,500}$/.test(v)) return undefined;
+  if (v !== basePath && !v.startsWith(`${basePath}/`) && !v.startsWith(`${basePath}?`)) return undefined;
+  if (v.startsWith(`${basePath}/login`) || v.startsWith(`${basePath}/logout`)) return undefined;
+  return v;
 }
 
 export function requireConsoleUser(req: Request): ConsoleUser {

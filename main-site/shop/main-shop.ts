@@ -209,8 +209,19 @@ export class MainShop {
     return undefined;
   }
 
-  /** Consult mode (the seed's mode (3), Fig. 7): the command the partner must follow, from its contract. */
+  /** Consult mode (the seed's mode (3), Fig. 7): the command the partner must follow, from its contract, recorded. */
   consult(site: string, raw: unknown): ConsultCommand {
+    const { command, lines } = this.command(site, raw);
+    this.store.recordConsultation({ id: command.consultationId, site, lines, command });
+    return command;
+  }
+
+  /** What a consultation would command now, not recorded (the partner shows its fee before the shopper orders). */
+  commandFor(site: string, raw: unknown): ConsultCommand {
+    return this.command(site, raw).command;
+  }
+
+  private command(site: string, raw: unknown): { command: ConsultCommand; lines: OrderLine[] } {
     const parsed = consultSchema.safeParse(raw);
     if (!parsed.success) throw mainShopErrors.invalid_consultation(firstIssue(parsed.error));
     const priced = this.priced(parsed.data.lines);
@@ -227,8 +238,7 @@ export class MainShop {
       handlingFee: { amount: terms.consult.handlingFee, currency: priced.currency },
       consultationId: randomUUID(),
     };
-    this.store.recordConsultation({ id: command.consultationId, site, lines: priced.lines, command });
-    return command;
+    return { command, lines: priced.lines };
   }
 
   /** Moves an order on; cancelling returns its stock. Direct orders' cancellations go in the main site's log. */

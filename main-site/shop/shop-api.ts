@@ -1,7 +1,7 @@
 import express from 'express';
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
-import { SHOP_CONSULT, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
+import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES, type OrderView } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
@@ -15,6 +15,10 @@ export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2
     return { status: out.replayed ? 200 : 201, body: { ...out, order: mainOrder(out.order) } };
   });
   s2sEndpoint(router, deps, SHOP_CONSULT, (s2s, body) => ({ body: shop.consult(s2s.peer.id, body) }));
+  s2sEndpoint(router, deps, SHOP_CONSULT_QUOTE, (s2s, body) => {
+    const { consultationId: _none, ...quote } = shop.commandFor(s2s.peer.id, body);
+    return { body: quote };
+  });
   s2sEndpoint(router, deps, SHOP_STATE, (s2s) => {
     const contract = shop.contractToSend(s2s.peer.id);
     return { body: { stock: shop.stock(), ...(contract ? { contract } : {}), time: new Date().toISOString() } };

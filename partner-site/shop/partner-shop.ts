@@ -1,10 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, groundErrors } from '../../common/errors.js';
-import { SHOP_CONSULT, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE, type AnyEndpoint, type ResponseOutput } from '../../common/protocol/index.js';
+import {
+  SHOP_CONSULT,
+  SHOP_CONSULT_QUOTE,
+  SHOP_ORDER_BY_KEY,
+  SHOP_ORDER_CONFIRM,
+  SHOP_ORDER_PLACE,
+  SHOP_ORDER_STATUS,
+  SHOP_STATE,
+  type AnyEndpoint,
+  type ResponseOutput,
+} from '../../common/protocol/index.js';
 import { neverSent, peerRefusal, type S2SResponse, type SendOptions } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
 import type { Product } from '../../common/render/catalog.js';
-import { canMove, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
+import { canMove, checkShownTotal, nextStates, outOfStockError, type OrderState, type OrderView } from '../../common/shop/order-states.js';
 import type { CartSettlement, CheckoutGroup, PendingOrder, PendingView, PlaceRequest, ShopBackend } from '../../common/shop/shop-routes.js';
 import { CartStore } from '../../common/shop/cart-store.js';
 import { randomToken } from '../../common/web/tokens.js';
@@ -83,9 +93,26 @@ export class PartnerShop implements ShopBackend {
     return handlingMode(this.terms(), p);
   }
 
+  /**
+   * One checkout group, so one order, per handler and mode: entrusted goods
+   * (the main site processes them), consulted goods (this shop, as the main
+   * site commands, with its handling fee) and local goods (this shop, from its
+   * own stock). A fee or a stock rule of one mode never touches another's goods.
+   */
   groupOf(p: Product): CheckoutGroup {
-    if (this.modeOf(p) === 'entrust') return { id: 'central', label: 'Sent from the central warehouse', settlements: ['pay_on_delivery', 'bank_transfer'] };
-    return { id: 'shop', label: `From ${this.view().look.name}`, settlements: ['pay_on_delivery', 'bank_transfer', 'pickup'] };
+    const mode = this.modeOf(p);
+    if (mode === 'entrust') return { id: 'central', label: 'Sent from the central warehouse', settlements: ['pay_on_delivery', 'bank_transfer'] };
+    const shop = this.view().look.name;
+    if (mode === 'consult') return { id: 'consult', label: `From ${shop}, arranged with the central warehouse`, settlements: ['pay_on_delivery', 'bank_transfer', 'pickup'] };
+    return { id: 'shop', label: `From ${shop}`, settlements: ['pay_on_delivery', 'bank_transfer', 'pickup'] };
+  }
+
+  /** The handling fee of a consulted order, asked of the main site (not recorded there) before the checkout page shows it; other groups carry none. */
+  async quote(group: string, lines: { product: Product; qty: number }[]): Promise<{ handlingFee: number }> {
+    if (group !== 'consult' || lines.length === 0) return { handlingFee: 0 };
+    const body = { lines: lines.map((l) => ({ productId: l.product.id, qty: l.qty })) };
+    const r = await this.callMain(SHOP_CONSULT_QUOTE, (id, opts) => this.ctx.client.send(id, SHOP_CONSULT_QUOTE, body, undefined, opts), SETTLE_TIMEOUT_MS);
+    return { handlingFee: r.body.handlingFee.amount };
   }
 
   available(p: Product): number | null {
@@ -224,7 +251,16 @@ export class PartnerShop implements ShopBackend {
       if (earlier.userId !== r.shopper.id) throw shopErrors.idempotency_key_reused('This order form belongs to another session; reload the checkout page.');
       return earlier;
     }
-    return r.group === 'central' ? this.entrust(r) : this.processHere(r);
+    // Every line belongs to the group named (the cart page splits by group); anything else is a bug, refused before anything is ordered.
+    const wrong = r.lines.find((l) => this.groupOf(l.product).id !== r.group);
+    if (wrong) throw shopErrors.order_changed(`${wrong.product.name} is no longer handled this way; reload your cart and check out again.`);
+    const currency = r.lines[0]!.product.currency;
+    const linesTotal = r.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
+    if (r.group === 'central') {
+      checkShownTotal(r.shownTotal, { linesTotal, handlingFee: 0, currency });
+      return this.entrust(r);
+    }
+    return this.processHere(r);
   }
 
   /**
@@ -419,18 +455,20 @@ export class PartnerShop implements ShopBackend {
 
   /** Modes local and consult (the seed's (1) and (3)): processed here, consult lines as the main site commands. */
   private async processHere(r: PlaceRequest): Promise<OrderView> {
-    const modes = r.lines.map((l) => this.modeOf(l.product));
-    const consultLines = r.lines.filter((_, i) => modes[i] === 'consult');
+    const currency = r.lines[0]!.product.currency;
+    const linesTotal = r.lines.reduce((s, l) => s + l.qty * l.product.price, 0);
     let command: ConsultCommand | null = null;
-    if (consultLines.length) {
-      const lines = consultLines.map((l) => ({ productId: l.product.id, qty: l.qty }));
+    if (r.group === 'consult') {
+      const lines = r.lines.map((l) => ({ productId: l.product.id, qty: l.qty }));
       command = (await this.callMain(SHOP_CONSULT, (id, opts) => this.ctx.client.send(id, SHOP_CONSULT, { lines }, undefined, opts))).body;
     }
-    const fromStock = (i: number) => modes[i] === 'local' || (modes[i] === 'consult' && command!.checkStock);
-    const take = r.lines.filter((_, i) => fromStock(i)).map((l) => ({ productId: l.product.id, qty: l.qty }));
-    const lines = r.lines.map((l, i) => ({ productId: l.product.id, name: l.product.name, qty: l.qty, unitPrice: l.product.price, fromStock: fromStock(i) }));
     const fee = command?.handlingFee.amount ?? 0;
-    const currency = r.lines[0]!.product.currency;
+    // The fee commanded now is the one the shopper saw, or nothing is placed (the contract may have changed since the page was shown).
+    checkShownTotal(r.shownTotal, { linesTotal, handlingFee: fee, currency });
+    // Local goods come from this shop's stock; consulted goods only when the main site commands a stock check.
+    const fromStock = !command || command.checkStock;
+    const take = fromStock ? r.lines.map((l) => ({ productId: l.product.id, qty: l.qty })) : [];
+    const lines = r.lines.map((l) => ({ productId: l.product.id, name: l.product.name, qty: l.qty, unitPrice: l.product.price, fromStock }));
     try {
       const order = this.store.insert({
         id: randomUUID(),

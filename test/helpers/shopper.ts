@@ -2,6 +2,8 @@ import supertest from 'supertest';
 
 export const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 export const keyOf = (html: string): string => /name="key" value="([^"]+)"/.exec(html)![1]!;
+/** The total a checkout page shows and its form carries (minor units). */
+export const totalOf = (html: string): string => /name="total" value="([^"]+)"/.exec(html)![1]!;
 
 export const ADDRESS = { name: 'Ada Shopper', street: '1 Harbour Road', postcode: '12345', city: 'Porthaven', country: 'Germany' };
 
@@ -48,7 +50,7 @@ export class Shopper {
   async openCheckout(group: string) {
     const page = await this.agent.get(`/checkout?group=${group}`);
     if (page.status !== 200) throw new Error(`checkout page answered ${page.status}: ${page.text.slice(0, 300)}`);
-    return { csrf: csrfOf(page.text), key: keyOf(page.text), html: page.text };
+    return { csrf: csrfOf(page.text), key: keyOf(page.text), total: totalOf(page.text), html: page.text };
   }
 
   async placeOrder(group: string, settlement = 'pay_on_delivery', extra: Record<string, string> = {}) {
@@ -56,7 +58,7 @@ export class Shopper {
     return this.agent
       .post('/checkout')
       .type('form')
-      .send({ _csrf: f.csrf, group, key: f.key, settlement, ...ADDRESS, ...extra });
+      .send({ _csrf: f.csrf, group, key: f.key, total: f.total, settlement, ...ADDRESS, ...extra });
   }
 }
 
