@@ -6,6 +6,7 @@ import { defineBanners } from '../../common/web/banners.js';
 import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
 import { syncStatus, type PartnerSync } from './receiver.js';
 import { syncErrors } from './errors.js';
+import { previewHandler } from './preview.js';
 
 const num = (v: unknown): number => {
   const n = Number(v);
@@ -126,28 +127,7 @@ export function syncPages(p: PartnerSync): express.Router {
     const out = await rollback(p, num(req.params.n), who(req));
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rolled_back', { release: out.release }));
   });
-  // The staged release rendered with this partner's look, before anything is served.
-  r.get(/^\/preview\/(\d+)(\/.*)?$/, (req, res) => {
-    const params = req.params as Record<string, string | undefined>;
-    const n = num(params[0]);
-    const rel = p.store.get(n);
-    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw syncErrors.release_not_found(`release ${n} is not held here`);
-    const view = p.content.build(n);
-    const path = params[1] && params[1] !== '/' ? params[1].replace(/\/+$/, '') : '/';
-    const page = view.page(path);
-    const banner = `<div style="background:#fdf0d9;padding:.5rem 1rem;font:14px system-ui">Preview of release ${n} (${rel.state}); shoppers do not see this yet. <a href="/manage/sync">Back to releases</a></div>`;
-    if (!page) {
-      res
-        .status(404)
-        .type('html')
-        .send(banner + view.notFound(path));
-      return;
-    }
-    // Links inside the preview stay inside the preview.
-    res
-      .status(page.status ?? 200)
-      .type('html')
-      .send(page.html.replace('<body', `${banner}<body`).replace(/href="\/(?!assets\/)/g, `href="/manage/preview/${n}/`));
-  });
+  // The release rendered as shoppers would get it: its own templates and assets, this partner's pages and look.
+  r.get(/^\/preview\/(\d+)(\/.*)?$/, previewHandler(p));
   return r;
 }
