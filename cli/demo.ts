@@ -188,16 +188,17 @@ export function demoFolders(dataDir: string, siteIds: string[]): { content: stri
 }
 
 /** The example commands the banner prints, with --url when the demo does not run on the default ports. */
-export function bannerCommands(sites: DemoSite[], token: string, tokenGiven: boolean): string[] {
+export function bannerCommands(sites: DemoSite[], token: string): string[] {
   const main = sites[0]!;
   const north = sites[1]!;
   const url = main.url === 'http://127.0.0.1:3000' ? '' : ` --url ${main.url}`;
-  const tokenPrefix = tokenGiven ? '' : `TIEUP_DEMO_TOKEN=${token} `;
   return [
+    // The README's walkthrough uses these variables, so it works as written on any ports.
+    `  export TIEUP_DEMO_TOKEN=${token} MAIN=${main.url} NORTH=${north.url} SOUTH=${sites[2]!.url}`,
     `  curl -s ${north.url}/.well-known/jwks.json`,
     `  curl -s -X POST ${north.url}/s2s/hello          # 401: s2s calls need a signed token`,
-    `  ${tokenPrefix}npx tieup partners check${url}`,
-    `  ${tokenPrefix}npx tieup sync status${url}`,
+    `  npx tieup partners check${url}`,
+    `  npx tieup sync status${url}`,
   ];
 }
 
@@ -234,7 +235,7 @@ export async function runDemo(): Promise<void> {
     dataDir,
     sites.filter((s) => s.role === 'partner').map((s) => s.id),
   );
-  const contentDir = process.env.TIEUP_DEMO_CONTENT_DIR ?? folders.content;
+  const contentDir = process.env.TIEUP_DEMO_CONTENT_DIR || folders.content; // empty counts as unset, as for TIEUP_* keys
 
   console.log('Preparing the demo network (keys, databases, enrolment)...');
   await prepareDemo(sites, dataDir, keysDir, token);
@@ -337,8 +338,8 @@ export async function runDemo(): Promise<void> {
     `from its own stock, consults the main site on shelter, entrusts the rest). Register a shopper on any site; one account works`,
     `everywhere. Orders: ${sites[0]!.url}/admin/orders, ${sites[1]!.url}/manage/orders, ${sites[2]!.url}/manage/orders.`,
     '',
-    'Try:',
-    ...bannerCommands(sites, token, tokenGiven !== undefined),
+    "Try (the export line sets what the README's commands use):",
+    ...bannerCommands(sites, token),
     '',
     `Logs (one JSON line per event): ${rel}/*.log`,
     'Ctrl-C stops all three sites.',
