@@ -7,6 +7,7 @@ import { approve, describePending, emergencyEdit, reject, rollback } from './man
 import { syncStatus, type PartnerSync } from './receiver.js';
 import { syncErrors } from './errors.js';
 import { previewHandler } from './preview.js';
+import { confirmFirst } from '../../common/web/confirm.js';
 
 const num = (v: unknown): number => {
   const n = Number(v);
@@ -119,10 +120,28 @@ export function syncPages(p: PartnerSync): express.Router {
     const out = await approve(p, num(req.params.n), who(req));
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', out.reported ? 'approved' : 'approved_unreported', { release: out.release }));
   });
+  r.post(
+    '/sync/pending/:n/reject',
+    confirmFirst((req) => ({
+      title: `Reject release ${String(req.params.n)}?`,
+      consequence: `Release ${String(req.params.n)} will never be served here: it is set aside and the reason is sent to the main site. A later release from the main site can still be approved.`,
+      confirmLabel: `Reject release ${String(req.params.n)}`,
+      back: '/manage/sync',
+    })),
+  );
   r.post('/sync/pending/:n/reject', async (req, res) => {
     const out = await reject(p, num(req.params.n), who(req), { reason: (req.body as Record<string, unknown>).reason });
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rejected', { release: out.release }));
   });
+  r.post(
+    '/sync/releases/:n/activate',
+    confirmFirst((req) => ({
+      title: `Roll back to release ${String(req.params.n)}?`,
+      consequence: `Shoppers get release ${String(req.params.n)} at once instead of release ${p.store.activeNumber() ?? 'none'}; the main site is told and shows the newer release as not served.`,
+      confirmLabel: `Roll back to release ${String(req.params.n)}`,
+      back: '/manage/sync',
+    })),
+  );
   r.post('/sync/releases/:n/activate', async (req, res) => {
     const out = await rollback(p, num(req.params.n), who(req));
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rolled_back', { release: out.release }));
