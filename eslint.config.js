@@ -134,6 +134,11 @@ export default defineConfig(
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: globals.node },
   },
+  // ---- Scripts the browser runs (console and shop assets) ----
+  {
+    files: ['common/web/assets/**/*.js', 'templates/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
 
   // ---- Module boundaries ---------------------------------------------------------------------
   {

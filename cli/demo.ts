@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -205,6 +205,39 @@ async function prepareDemoParties(db: Db): Promise<void> {
   });
 }
 
+/**
+ * The demo's editable content lives in the data folder, never in the checkout:
+ * copied there from the shipped examples on first start (an existing copy,
+ * with the operator's edits, is kept), so following the README leaves
+ * `git status` clean. Deleting data/demo starts over from the shipped content.
+ */
+export function demoFolders(dataDir: string, siteIds: string[]): { content: string; originals: Record<string, string> } {
+  const seed = (from: string, to: string) => {
+    if (!existsSync(to)) cpSync(from, to, { recursive: true });
+    return to;
+  };
+  const base = join(dataDir, 'demo');
+  return {
+    content: seed(fromRoot('main-site/demo-content'), join(base, 'content')),
+    originals: Object.fromEntries(siteIds.map((id) => [id, seed(fromRoot('partner-site/demo-original', id), join(base, 'original', id))])),
+  };
+}
+
+/** The example commands the banner prints, with --url when the demo does not run on the default ports. */
+export function bannerCommands(sites: DemoSite[], token: string): string[] {
+  const main = sites[0]!;
+  const north = sites[1]!;
+  const url = main.url === 'http://127.0.0.1:3000' ? '' : ` --url ${main.url}`;
+  return [
+    // The README's walkthrough uses these variables, so it works as written on any ports.
+    `  export TIEUP_DEMO_TOKEN=${token} MAIN=${main.url} NORTH=${north.url} SOUTH=${sites[2]!.url}`,
+    `  curl -s ${north.url}/.well-known/jwks.json`,
+    `  curl -s -X POST ${north.url}/s2s/hello          # 401: s2s calls need a signed token`,
+    `  npx tieup partners check${url}`,
+    `  npx tieup sync status${url}`,
+  ];
+}
+
 async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -234,6 +267,11 @@ export async function runDemo(): Promise<void> {
   const sites = demoSites(host, ports);
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const folders = demoFolders(
+    dataDir,
+    sites.filter((s) => s.role === 'partner').map((s) => s.id),
+  );
+  const contentDir = process.env.TIEUP_DEMO_CONTENT_DIR || folders.content; // empty counts as unset, as for TIEUP_* keys
 
   console.log('Preparing the demo network (keys, databases, enrolment)...');
   await prepareDemo(sites, dataDir, keysDir, token);
@@ -269,7 +307,7 @@ export async function runDemo(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  for (const s of sites) {
+  const startSite = (s: DemoSite) => {
     const logFile = join(logDir, `${s.id}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
     const entry = fromRoot(s.role === 'main' ? 'dist/main-site/server.js' : 'dist/partner-site/server.js');
@@ -277,9 +315,9 @@ export async function runDemo(): Promise<void> {
       env: {
         ...process.env,
         TIEUP_CONFIG: '',
-        TIEUP_CONTENT_DIR: process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'),
+        TIEUP_CONTENT_DIR: contentDir,
         TIEUP_TEMPLATES_DIR: fromRoot('templates'),
-        TIEUP_ORIGINAL_DIR: fromRoot('partner-site/demo-original', s.id),
+        TIEUP_ORIGINAL_DIR: folders.originals[s.id] ?? '',
         TIEUP_SITE_ID: s.id,
         TIEUP_HOST: host,
         TIEUP_PORT: String(s.port),
@@ -303,15 +341,23 @@ export async function runDemo(): Promise<void> {
       }
     });
     children.set(s.id, child);
-  }
-  try {
-    await Promise.all(
-      sites.map((s) =>
+  };
+  const started = async (group: DemoSite[]) =>
+    Promise.all(
+      group.map((s) =>
         waitHealthy(s.url, children.get(s.id)!, 20_000).catch((err: Error) => {
           throw new Error(`${s.id}: ${err.message}`);
         }),
       ),
     );
+  // The main site first: partners then find it answering at once, so their first calls to it (stock, log shipping) do not fail with warnings while it starts.
+  try {
+    const mains = sites.filter((s) => s.role === 'main');
+    mains.forEach(startSite);
+    await started(mains);
+    const partners = sites.filter((s) => s.role !== 'main');
+    partners.forEach(startSite);
+    await started(partners);
   } catch (err) {
     console.error(`The demo network did not start: ${(err as Error).message}. Is a port in use? Set TIEUP_DEMO_PORTS to choose others.`);
     await stopAll(1);
@@ -334,7 +380,7 @@ export async function runDemo(): Promise<void> {
     `  mail   smtp://${host}:${mailbox.port}   every notice e-mail the main site sends lands here; each is saved in ${relative(process.cwd(), mailDir) || mailDir}/*.eml`,
     `         Outbox: ${sites[0]!.url}/admin/notices   Parties (invite more): ${sites[0]!.url}/admin/parties`,
     '',
-    `Tie-up pages: edit ${relative(process.cwd(), join(process.env.TIEUP_DEMO_CONTENT_DIR ?? fromRoot('main-site/demo-content'), 'pages', 'about.md'))} and save. Within 30 seconds`,
+    `Tie-up pages: edit ${relative(process.cwd(), join(contentDir, 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
     `Sync status: ${sites[0]!.url}/admin/sync   Access logs: ${sites[0]!.url}/admin/logs   Fees: ${sites[0]!.url}/admin/fees`,
     '',
@@ -342,10 +388,8 @@ export async function runDemo(): Promise<void> {
     `from its own stock, consults the main site on shelter, entrusts the rest). Register a shopper on any site; one account works`,
     `everywhere. Orders: ${sites[0]!.url}/admin/orders, ${sites[1]!.url}/manage/orders, ${sites[2]!.url}/manage/orders.`,
     '',
-    'Try:',
-    `  curl -s ${sites[1]!.url}/.well-known/jwks.json`,
-    `  curl -s -X POST ${sites[1]!.url}/s2s/hello          # 401: s2s calls need a signed token`,
-    `  TIEUP_DEMO_TOKEN=${token} npm run tieup -- partners check`,
+    "Try (the export line sets what the README's commands use):",
+    ...bannerCommands(sites, token),
     '',
     `Logs (one JSON line per event): ${rel}/*.log`,
     'Ctrl-C stops all three sites.',

@@ -51,12 +51,15 @@ describe('browser: a partner manager approves a pending release; the operator se
     assert.match(await card.locator('pre.diff').innerText(), /\+Marker: OPENING-HOURS-CHANGED/);
     await manager.screenshot({ path: join(SCREENSHOT_DIR, 'partner-pending-card.png'), fullPage: true });
 
-    const [preview] = await Promise.all([ctx.waitForEvent('page'), card.locator('a', { hasText: 'Open a preview' }).click()]);
-    await preview.waitForLoadState();
-    await preview.goto(`${net.partners.south!.url}/manage/preview/2/about`);
-    assert.match(await preview.content(), /OPENING-HOURS-CHANGED/);
-    assert.match(await preview.content(), /Preview of release 2/);
-    await preview.close();
+    // The preview opens in place; "Back to releases" comes back to the card.
+    await card.locator('a', { hasText: 'Open a preview' }).click();
+    await manager.waitForURL(`${net.partners.south!.url}/manage/preview/2/`);
+    await manager.goto(`${net.partners.south!.url}/manage/preview/2/about`);
+    assert.match(await manager.content(), /OPENING-HOURS-CHANGED/);
+    assert.match(await manager.content(), /Preview of release 2/);
+    await manager.locator('a', { hasText: 'Back to releases' }).click();
+    await manager.waitForURL(`${net.partners.south!.url}/manage/sync`);
+    await card.waitFor();
 
     await card.locator('button.approve').click();
     await manager.waitForURL(/done=/);

@@ -57,7 +57,9 @@ describe('console banners carry a message id from the server, never text from th
     assert.deepEqual(await shows(admin, '/admin/sync?error=push_failed&partner=north'), [{ ok: false, text: 'The push to north failed; its last push below says why.' }]);
     assert.deepEqual(await shows(manager, '/manage/sync?done=approved&release=2'), [{ ok: true, text: 'Release 2 approved and served.' }]);
     assert.deepEqual(await shows(admin, '/admin/orders?done=order_moved&order=M-000001&state=shipped'), [{ ok: true, text: 'Order M-000001 is now shipped.' }]);
-    assert.deepEqual(await shows(admin, '/admin/fees?done=closed&count=2&period=2026-10'), [{ ok: true, text: '2 statement(s) for 2026-10 are closed.' }]);
+    // Counts carry their noun in the right number.
+    assert.deepEqual(await shows(admin, '/admin/fees?done=closed&count=2&period=2026-10'), [{ ok: true, text: 'Closed 2 statements for 2026-10.' }]);
+    assert.deepEqual(await shows(admin, '/admin/fees?done=closed&count=1&period=2026-10'), [{ ok: true, text: 'Closed 1 statement for 2026-10.' }]);
     for (const url of [
       '/admin/sync?done=published', // no release
       '/admin/sync?done=published&release=3%20and%20all%20your%20data', // not a whole number

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import { readFileSync } from 'node:fs';
 import { errorBody, publicError } from '../errors.js';
 import { fromRoot } from '../paths.js';
 import type { SiteContext } from '../site/context.js';
@@ -66,6 +67,11 @@ export function createBaseApp(ctx: SiteContext): express.Express {
     res.set('Cache-Control', 'public, max-age=60').json(ctx.keyring().jwks());
   });
   app.use('/console-assets', express.static(fromRoot('common/web/assets'), { maxAge: '1h' }));
+  // Browsers ask every site for its icon: answered here, before any page route, so it is never an access-log entry (nor a logged 404).
+  const favicon = readFileSync(fromRoot('common/web/assets/favicon.svg'));
+  app.get(['/favicon.ico', '/favicon.svg'], (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(favicon);
+  });
   return app;
 }
 

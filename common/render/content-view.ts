@@ -74,6 +74,8 @@ export class ContentView {
    */
   readonly damaged: string[] = [];
   private readonly templatesDamaged: boolean;
+  /** No page owns "/": the site's home is built from its look and its pages. */
+  private readonly homeGenerated: boolean;
   /** Tie-up goods from the release and the site's own goods. */
   readonly catalog: Catalog;
   /** Why the release's catalog could not be read (then it is served without one). */
@@ -135,6 +137,9 @@ export class ContentView {
       const meta = navMeta(o.urlPath, o.file, o.source);
       if (meta.inNav) navItems.push({ href: o.urlPath, kind: 'original', title: meta.title, order: meta.order });
     }
+    // A site whose pages do not include a home (a partner before its first release, say) still has one: see home().
+    this.homeGenerated = !this.tieUpPages.has('/') && !this.originals.has('/');
+    if (this.homeGenerated) navItems.push({ href: '/', kind: 'original', title: 'Home', order: -1 });
     navItems.sort((a, b) => a.order - b.order || (a.href === '/' ? -1 : b.href === '/' ? 1 : a.href.localeCompare(b.href)));
     this.nav = navItems.map(({ href, title, kind }) => ({ href, title, kind }));
     this.templatesDamaged = this.damaged.some((p) => p.startsWith('templates/'));
@@ -147,7 +152,7 @@ export class ContentView {
   }
 
   hasPage(urlPath: string): boolean {
-    return this.tieUpPages.has(urlPath) || this.originals.has(urlPath);
+    return this.tieUpPages.has(urlPath) || this.originals.has(urlPath) || (urlPath === '/' && this.homeGenerated);
   }
 
   page(urlPath: string): ServedPage | null {
@@ -155,7 +160,12 @@ export class ContentView {
     if (cached) return cached;
     const tie = this.tieUpPages.get(urlPath);
     const orig = tie ? undefined : this.originals.get(urlPath);
-    if (!tie && !orig) return null;
+    if (!tie && !orig) {
+      if (urlPath !== '/' || !this.homeGenerated) return null;
+      const page: ServedPage = { html: this.home(), kind: 'original', etag: this.etagFor('generated-home') };
+      this.rendered.set(urlPath, page);
+      return page;
+    }
     if (tie && (this.templatesDamaged || !this.sources.has(urlPath))) {
       const page: ServedPage = { html: this.unavailable(urlPath), kind: 'tie-up', etag: '', status: DAMAGED_STATUS };
       this.rendered.set(urlPath, page);
@@ -217,6 +227,21 @@ export class ContentView {
       }
     }
     return urls;
+  }
+
+  /**
+   * The home of a site with no page at "/": its name, its contact line and its
+   * own pages, in its own look. A partner before its first approved release
+   * shows this instead of a 404.
+   */
+  private home(): string {
+    const links = this.nav.filter((n) => n.href !== '/').map((n) => `<li><a href="${escapeHtml(n.href)}">${escapeHtml(n.title)}</a></li>`);
+    const body = [
+      `<h1>${escapeHtml(this.look.name)}</h1>`,
+      this.look.contact ? `<p>${escapeHtml(this.look.contact)}</p>` : '',
+      links.length ? `<ul class="site-pages">${links.join('')}</ul>` : '<p>More pages are coming soon.</p>',
+    ].join('');
+    return this.renderer.renderHtml(this.look, this.nav, 'Home', body, this.release?.number ?? null, { path: '/', kind: 'original' });
   }
 
   /** The 503 page for a tie-up page or asset whose stored file is damaged. */

@@ -2,6 +2,8 @@ import express, { type Request, type Response } from 'express';
 import { groundErrors } from '../errors.js';
 import { jsonApiBody } from '../http/bodies.js';
 import { ConsoleAuth } from '../web/console-auth.js';
+import { confirmFirst } from '../web/confirm.js';
+import { consoleFormat } from '../web/format.js';
 import { PROTOCOL_VERSION } from '../s2s/tokens.js';
 import type { SiteContext } from './context.js';
 import { describePeer, describeSite } from './enrolment.js';
@@ -47,6 +49,8 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     res.locals.basePath = o.basePath;
     res.locals.siteId = ctx.config.siteId;
     res.locals.consoleNav = [{ href: `${o.basePath}/`, title: 'Site and peers' }, ...o.nav];
+    // Every console view shows times and counts one way (common/web/format.ts).
+    Object.assign(res.locals, consoleFormat);
     next();
   });
   pages.use(auth.routes());
@@ -74,7 +78,17 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
       ['suspend', 'suspended'],
       ['activate', 'active'],
     ] as const) {
-      pages.post(`/peers/:id/${action}`, (req: Request, res: Response) => {
+      // Suspending cuts a partner off at once; activating is not destructive and needs no confirmation.
+      const guard =
+        action === 'suspend'
+          ? confirmFirst((req) => ({
+              title: `Suspend ${String(req.params.id)}?`,
+              consequence: `${String(req.params.id)} is cut off at once: every call it makes to this site is refused, and pushes, log shipping and orders with it stop until it is activated again.`,
+              confirmLabel: `Suspend ${String(req.params.id)}`,
+              back: `${o.basePath}/`,
+            }))
+          : (_req: Request, _res: Response, next: () => void) => next();
+      pages.post(`/peers/:id/${action}`, guard, (req: Request, res: Response) => {
         setPeerStatus(ctx, String(req.params.id), status, req.consoleUser?.username ?? '?');
         res.redirect(303, `${o.basePath}/`);
       });

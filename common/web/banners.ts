@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { plural } from './format.js';
 
 /**
  * Console banners after a redirect ("Release 3 approved and served."): the
@@ -33,7 +34,7 @@ export const BANNER_PARAM = {
 export type BannerParamKind = keyof typeof BANNER_PARAM;
 
 export interface BannerSpec {
-  /** The text, with `{name}` for each parameter. */
+  /** The text, with `{name}` for each parameter, or `{name#noun}` (`{name#one/many}`) for a count with its noun in the right number. */
   text: string;
   /** A failure banner (red, role=alert; carried as `?error=<id>`); default: a success (`?done=<id>`). */
   error?: boolean;
@@ -67,7 +68,7 @@ const patternOf = (kind: BannerParamKind | RegExp): RegExp => (typeof kind === '
 export function defineBanners<const T extends Record<string, BannerSpec>>(page: string, specs: T): Banners<T> {
   for (const [id, spec] of Object.entries(specs)) {
     if (!ID.test(id)) throw new Error(`${page}: banner id "${id}" is not snake_case`);
-    const used = [...spec.text.matchAll(/\{([a-z][a-zA-Z0-9]*)\}/g)].map((m) => m[1]!);
+    const used = [...new Set([...spec.text.matchAll(/\{([a-z][a-zA-Z0-9]*)(?:#[^}]*)?\}/g)].map((m) => m[1]!))];
     const declared = Object.keys(spec.params ?? {});
     if (used.sort().join() !== [...new Set(declared)].sort().join()) throw new Error(`${page}: banner "${id}" uses {${used.join(', ')}} but declares ${declared.join(', ') || 'no parameters'}`);
     for (const k of declared) if (k === 'done' || k === 'error') throw new Error(`${page}: banner "${id}" cannot have a parameter named ${k}`);
@@ -102,7 +103,7 @@ export function defineBanners<const T extends Record<string, BannerSpec>>(page: 
         for (const [name, kind] of Object.entries(spec.params ?? {})) {
           const v = query[name];
           if (typeof v !== 'string' || !patternOf(kind).test(v)) return null;
-          text = text.replaceAll(`{${name}}`, v);
+          text = text.replace(new RegExp(`\\{${name}#([^}/]+)(?:/([^}]+))?\\}`, 'g'), (_m, one: string, many?: string) => plural(Number(v), one, many)).replaceAll(`{${name}}`, v);
         }
         return { ok: !spec.error, text };
       };

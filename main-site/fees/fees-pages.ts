@@ -4,6 +4,7 @@ import { publicError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { formatMoney } from '../../common/money.js';
 import { defineBanners } from '../../common/web/banners.js';
+import { confirmFirst } from '../../common/web/confirm.js';
 import { currentPeriod } from './fees-api.js';
 import type { FeeService, PartnerStatement } from './fee-service.js';
 
@@ -35,7 +36,7 @@ function chart(points: { period: string; total: number; accesses: number }[], cu
 
 /** What /admin/fees can say after a redirect (see common/web/banners.ts). */
 export const FEES_BANNERS = defineBanners('main fees', {
-  closed: { text: '{count} statement(s) for {period} are closed.', params: { count: 'int', period: 'period' } },
+  closed: { text: 'Closed {count#statement} for {period}.', params: { count: 'int', period: 'period' } },
 });
 
 /** /admin/fees: every partner's statement for a period, a 12-period chart each, close the period. */
@@ -74,6 +75,19 @@ export function feesPages(fees: FeeService, logger: Logger): express.Router {
       money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
     });
   });
+  r.post(
+    '/fees/close',
+    confirmFirst((req) => {
+      const given = (req.body as Record<string, unknown>).period;
+      const period = typeof given === 'string' ? given : '';
+      return {
+        title: `Close ${period}?`,
+        consequence: `Closing ${period} freezes every partner's statement for it, each with its hash: its lines and totals can no longer change, and log entries for ${period} that arrive later become adjustment lines on a later statement. This cannot be undone.`,
+        confirmLabel: `Close ${period}`,
+        back: `/admin/fees?period=${encodeURIComponent(period)}`,
+      };
+    }),
+  );
   r.post('/fees/close', (req, res) => {
     const period = String((req.body as Record<string, unknown>).period ?? '');
     if (!isPeriod(period)) {

@@ -10,7 +10,7 @@ import { syncView } from './sync-api.js';
 export const SYNC_BANNERS = defineBanners('main sync', {
   published: { text: 'Release {release} published.', params: { release: 'int' } },
   published_held: {
-    text: 'Release {release} published. It is held back from {count} partner(s) whose own pages use its page paths; their last push below says which.',
+    text: 'Release {release} published. It is held back from {count#partner} whose own pages use its page paths; their last push below says which.',
     params: { release: 'int', count: 'int' },
     error: true,
   },

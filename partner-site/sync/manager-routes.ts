@@ -6,6 +6,8 @@ import { defineBanners } from '../../common/web/banners.js';
 import { approve, describePending, emergencyEdit, reject, rollback } from './manager-actions.js';
 import { syncStatus, type PartnerSync } from './receiver.js';
 import { syncErrors } from './errors.js';
+import { previewHandler } from './preview.js';
+import { confirmFirst } from '../../common/web/confirm.js';
 
 const num = (v: unknown): number => {
   const n = Number(v);
@@ -118,36 +120,33 @@ export function syncPages(p: PartnerSync): express.Router {
     const out = await approve(p, num(req.params.n), who(req));
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', out.reported ? 'approved' : 'approved_unreported', { release: out.release }));
   });
+  r.post(
+    '/sync/pending/:n/reject',
+    confirmFirst((req) => ({
+      title: `Reject release ${String(req.params.n)}?`,
+      consequence: `Release ${String(req.params.n)} will never be served here: it is set aside and the reason is sent to the main site. A later release from the main site can still be approved.`,
+      confirmLabel: `Reject release ${String(req.params.n)}`,
+      back: '/manage/sync',
+    })),
+  );
   r.post('/sync/pending/:n/reject', async (req, res) => {
     const out = await reject(p, num(req.params.n), who(req), { reason: (req.body as Record<string, unknown>).reason });
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rejected', { release: out.release }));
   });
+  r.post(
+    '/sync/releases/:n/activate',
+    confirmFirst((req) => ({
+      title: `Roll back to release ${String(req.params.n)}?`,
+      consequence: `Shoppers get release ${String(req.params.n)} at once instead of release ${p.store.activeNumber() ?? 'none'}; the main site is told and shows the newer release as not served.`,
+      confirmLabel: `Roll back to release ${String(req.params.n)}`,
+      back: '/manage/sync',
+    })),
+  );
   r.post('/sync/releases/:n/activate', async (req, res) => {
     const out = await rollback(p, num(req.params.n), who(req));
     res.redirect(303, SYNC_BANNERS.href('/manage/sync', 'rolled_back', { release: out.release }));
   });
-  // The staged release rendered with this partner's look, before anything is served.
-  r.get(/^\/preview\/(\d+)(\/.*)?$/, (req, res) => {
-    const params = req.params as Record<string, string | undefined>;
-    const n = num(params[0]);
-    const rel = p.store.get(n);
-    if (!rel || !['pending', 'previous', 'active', 'rejected'].includes(rel.state)) throw syncErrors.release_not_found(`release ${n} is not held here`);
-    const view = p.content.build(n);
-    const path = params[1] && params[1] !== '/' ? params[1].replace(/\/+$/, '') : '/';
-    const page = view.page(path);
-    const banner = `<div style="background:#fdf0d9;padding:.5rem 1rem;font:14px system-ui">Preview of release ${n} (${rel.state}); shoppers do not see this yet. <a href="/manage/sync">Back to releases</a></div>`;
-    if (!page) {
-      res
-        .status(404)
-        .type('html')
-        .send(banner + view.notFound(path));
-      return;
-    }
-    // Links inside the preview stay inside the preview.
-    res
-      .status(page.status ?? 200)
-      .type('html')
-      .send(page.html.replace('<body', `${banner}<body`).replace(/href="\/(?!assets\/)/g, `href="/manage/preview/${n}/`));
-  });
+  // The release rendered as shoppers would get it: its own templates and assets, this partner's pages and look.
+  r.get(/^\/preview\/(\d+)(\/.*)?$/, previewHandler(p));
   return r;
 }
