@@ -7,7 +7,9 @@ import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
 import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
 
 // The test's tsconfig has no DOM types: the browser-side code is passed as source.
-const style = (l: Locator, prop: 'color' | 'backgroundColor') => l.evaluate<string, undefined>(`(e) => getComputedStyle(e).${prop}`);
+// The test is compiled without the DOM library: the page's getComputedStyle is reached through globalThis.
+type Styles = { getComputedStyle(e: unknown): { color: string; backgroundColor: string } };
+const style = (l: Locator, prop: 'color' | 'backgroundColor') => l.evaluate((e, p) => (globalThis as unknown as Styles).getComputedStyle(e)[p], prop);
 
 describe('browser: a partner before its first release, and the manager previewing a CSS change', function () {
   this.timeout(90000);
