@@ -164,6 +164,13 @@ describe('paid content: access keys issued to partners and checked on every page
       .expect(200);
     const src = /<iframe class="paid-frame" src="([^"]+)"/.exec(framed.text)![1]!;
     assert.ok(src.startsWith(net.main.url + '/paid/'));
+    // The partner's own policy lets the browser load that frame, and follow "Read" (a form whose answer redirects to the main site).
+    const mainOrigin = new URL(net.main.url).origin;
+    const partnerCsp = String(framed.headers['content-security-policy']);
+    assert.match(partnerCsp, new RegExp(`frame-src [^;]*${mainOrigin}(;| |$)`), partnerCsp);
+    assert.match(String(entry.headers['content-security-policy']), new RegExp(`form-action 'self' ${mainOrigin}(;| |$)`));
+    // Pages other than paid content keep the site-wide policy.
+    assert.doesNotMatch(String((await shopper.agent.get('/').expect(200)).headers['content-security-policy']), new RegExp(mainOrigin));
     const res = await getFrom(src);
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-security-policy']), new RegExp(`frame-ancestors 'self' ${new URL(north().url).origin}(;|$)`));

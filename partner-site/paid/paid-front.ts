@@ -1,3 +1,4 @@
+import { allowInCsp } from '../../common/http/csp.js';
 import express, { type Request, type Response } from 'express';
 import { escapeHtml } from '../../common/render/page-renderer.js';
 import { formatMoney } from '../../common/money.js';
@@ -20,6 +21,17 @@ const chargeText = (i: PaidItem) => `${formatMoney(i.charge.price)} ${i.charge.t
  */
 export function paidFront(paid: PartnerPaid, sessions: ShopperSessions, log: SiteLog): express.Router {
   const r = express.Router();
+  // "Read" posts here and is redirected to the main site, and "Read here" frames the main site's page:
+  // the site-wide policy (form-action and frame-src 'self') would block both after the key was charged.
+  r.use('/paid', (_req, res, next) => {
+    const main = paid.mainBaseUrl();
+    if (main) {
+      const origin = new URL(main).origin;
+      allowInCsp(res, 'form-action', [origin]);
+      allowInCsp(res, 'frame-src', [origin]);
+    }
+    next();
+  });
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   const page = (res: Response, status: number, title: string, html: string) =>
