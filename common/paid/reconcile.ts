@@ -186,7 +186,7 @@ export function mainChargesFromLog(bundle: string, partner: string, size: number
     const parts = e.path.split('/');
     const item = e.type === 'key_issued' ? parts[3] : parts[2];
     if (!item) continue;
-    out.push({ id: e.order.id, kind: e.type === "key_issued" ? "access" : "period", item, user: pu[1], at: e.time, amount: e.order.amount });
+    out.push({ id: e.order.id, kind: e.type === 'key_issued' ? 'access' : 'period', item, user: pu[1], at: e.time, amount: e.order.amount });
   }
   return out;
 }
@@ -252,7 +252,8 @@ export function parseStatementCsv(text: string): StatementLine[] {
   return rows.slice(1).map((r, i) => {
     const [item = '', user = '', at = '', amount = ''] = r.map((c) => c.trim());
     const parsed = statementLine.safeParse({ item, user, at, amount: /^\d+$/.test(amount) ? Number(amount) : amount });
-    if (r.length !== 4 || !parsed.success) throw new Error(`row ${i + 2}: ${parsed.success ? 'four columns are expected' : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+    if (r.length !== 4 || !parsed.success)
+      throw new Error(`row ${i + 2}: ${parsed.success ? 'four columns are expected' : parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
     return parsed.data;
   });
 }

@@ -109,5 +109,15 @@ export function computeSupplierStatement(contract: SupplierContract, contractVer
     }
   }
   const total = lines.reduce((s, l) => s + l.amount, 0);
-  return { supplier: contract.supplier, party: contract.party, period, contractVersion, currency: contract.currency, lines, total, held: lines.filter((l) => l.status === 'held').length, rounding: ROUNDING_RULE };
+  return {
+    supplier: contract.supplier,
+    party: contract.party,
+    period,
+    contractVersion,
+    currency: contract.currency,
+    lines,
+    total,
+    held: lines.filter((l) => l.status === 'held').length,
+    rounding: ROUNDING_RULE,
+  };
 }

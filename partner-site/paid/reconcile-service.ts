@@ -50,7 +50,9 @@ export class PartnerReconcile {
   /** Submits the month's statement from this site's own records. */
   submitFromRecords(period: string) {
     const s = this.fromRecords(period);
-    return this.guard(async () => (await this.ctx.client.send(this.mainId(), PAID_STATEMENT_SUBMIT, { period, currency: s.currency, source: 'records', lines: s.lines, checkpoint: s.checkpoint })).body);
+    return this.guard(
+      async () => (await this.ctx.client.send(this.mainId(), PAID_STATEMENT_SUBMIT, { period, currency: s.currency, source: 'records', lines: s.lines, checkpoint: s.checkpoint })).body,
+    );
   }
 
   /** Submits lines uploaded as CSV (a corrected statement, or one from another billing system). */

@@ -18,12 +18,16 @@ interface Recon {
 function printClassification(io: CliIo, head: string, c: Pick<Classification, 'lines' | 'differences'>, status: string): void {
   io.out(head);
   for (const l of c.lines) io.out(`  ${l.status.padEnd(18)} ${l.item}  ${l.user}  partner ${l.partner.count}/${l.partner.amount}  main ${l.main.count}/${l.main.amount}${l.at ? `  at ${l.at}` : ''}`);
-  io.out(`  differences: ${Object.entries(c.differences).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  io.out(
+    `  differences: ${Object.entries(c.differences)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
   io.out(`  ${status}`);
 }
 
 /**
- * tieup paid reconcile --bundle <main> --bundle <partner>: the reconciliation
+ * tieup paid reconcile --bundle <main> --partner-bundle <partner>: the reconciliation
  * recomputed from the two sites' logs alone. Both bundles are verified with
  * the pinned keys (as `tieup audit verify`); the partner's lines are its
  * `charge` entries, the main site's its `key_issued` and `subscribed`
@@ -32,9 +36,10 @@ function printClassification(io: CliIo, head: string, c: Pick<Classification, 'l
  */
 async function reconcileOffline(flags: Flags, io: CliIo): Promise<number> {
   const [{ readBundleFile, verifyBundle, EXIT_CODES }, paid] = await Promise.all([import('../../../common/logchain/audit.js'), import('../../../common/paid/index.js')]);
-  const files = flags.bundle as string[];
+  const files = [flags.bundle, flags['partner-bundle']].filter((f): f is string => typeof f === 'string');
   const period = flags.period;
-  if (files.length !== 2 || typeof period !== 'string' || !paid.PERIOD_RE.test(period)) throw new CliError(`usage: tieup paid reconcile --bundle <main site bundle> --bundle <partner bundle> --period YYYY-MM ${TRUST_USAGE} [--offline]`, 2);
+  if (files.length !== 2 || typeof period !== 'string' || !paid.PERIOD_RE.test(period))
+    throw new CliError(`usage: tieup paid reconcile --bundle <main site bundle> --partner-bundle <partner bundle> --period YYYY-MM ${TRUST_USAGE} [--offline]`, 2);
   const choice = trustFromFlags(flags);
   if (choice.trustBundleKeys) io.err(BUNDLE_KEYS_WARNING);
   const witnesses = new Set(Object.keys(choice.trust?.witnesses ?? {}));
@@ -49,7 +54,8 @@ async function reconcileOffline(flags: Flags, io: CliIo): Promise<number> {
     // The main site's own log has no witness above it: its checkpoints are signed by it alone, under the pinned key.
     const own = witnesses.has(site);
     const v = verifyBundle(text, { ...choice, allowUncosigned: choice.allowUncosigned || own });
-    if (!v.tree || (!v.ok && v.reason !== 'unverified_entries')) throw Object.assign(new CliError(`${f} does not verify (${v.reason}: ${v.message}); nothing is recomputed`, EXIT_CODES[v.reason!]), {});
+    if (!v.tree || (!v.ok && v.reason !== 'unverified_entries'))
+      throw Object.assign(new CliError(`${f} does not verify (${v.reason}: ${v.message}); nothing is recomputed`, EXIT_CODES[v.reason!]), {});
     if (own) io.err(`note: ${f} is the log of ${site}, the witness itself: its checkpoints are signed by its pinned key, no one cosigns them`);
     return { file: f, site, own, text: text.toString('utf8'), v };
   });
@@ -94,22 +100,45 @@ async function reconcileOffline(flags: Flags, io: CliIo): Promise<number> {
 export const reconcileCli = defineCommands(`Paid content (against the main site's API, --url default ${DEFAULT_URL}):`, [
   {
     name: 'paid reconcile',
-    usage: ['[--period YYYY-MM]', '--partner <id> --period YYYY-MM [--version N]', 'accept --partner <id> --period YYYY-MM --reason <text>', `--bundle <main> --bundle <partner> --period YYYY-MM ${TRUST_USAGE} [--offline]`],
+    usage: [
+      '[--period YYYY-MM]',
+      '--partner <id> --period YYYY-MM [--version N]',
+      'accept --partner <id> --period YYYY-MM --reason <text>',
+      `--bundle <main> --partner-bundle <partner> --period YYYY-MM ${TRUST_USAGE} [--offline]`,
+    ],
     summary: "partners' statements and their reconciliation; accept a held one with a reason;\nwith two bundles, recompute it offline from the logs (exit 1 if it differs)",
     args: 1,
-    options: { ...API_OPTIONS, ...TRUST_OPTIONS, partner: { type: 'string' }, period: { type: 'string' }, version: { type: 'string' }, reason: { type: 'string' }, bundle: { type: 'string', multiple: true }, offline: { type: 'boolean' } },
+    options: {
+      ...API_OPTIONS,
+      ...TRUST_OPTIONS,
+      partner: { type: 'string' },
+      period: { type: 'string' },
+      version: { type: 'string' },
+      reason: { type: 'string' },
+      bundle: { type: 'string' },
+      'partner-bundle': { type: 'string' },
+      offline: { type: 'boolean' },
+    },
     async run(flags, args, io) {
-      if (Array.isArray(flags.bundle) && flags.bundle.length) return reconcileOffline(flags, io);
-      const s = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+      if (typeof flags.bundle === 'string' || typeof flags['partner-bundle'] === 'string') return reconcileOffline(flags, io);
+      const s = (k: string) => (typeof flags[k] === 'string' ? flags[k] : undefined);
       if (args[0] === 'accept') {
         if (!s('partner') || !s('period') || !s('reason')) throw new CliError('usage: tieup paid reconcile accept --partner <id> --period YYYY-MM --reason <text>', 2);
-        const r = await apiCall<Recon>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/paid/reconciliations/${encodeURIComponent(s('partner')!)}/${s('period')}/accept`, { reason: s('reason'), version: Number(s('version')) || undefined });
+        const r = await apiCall<Recon>(urlOf(flags), tokenOf(flags), 'POST', `/admin/api/paid/reconciliations/${encodeURIComponent(s('partner')!)}/${s('period')}/accept`, {
+          reason: s('reason'),
+          version: Number(s('version')) || undefined,
+        });
         print(flags, io, r, () => io.out(`${r.partner} ${r.period} version ${r.version}: ${r.status}`));
         return 0;
       }
       if (args.length) throw new CliError(`unknown: ${args[0]}`, 2);
       if (s('partner')) {
-        const r = await apiCall<Recon>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/paid/reconciliations/${encodeURIComponent(s('partner')!)}/${s('period') ?? ''}${s('version') ? `?version=${s('version')}` : ''}`);
+        const r = await apiCall<Recon>(
+          urlOf(flags),
+          tokenOf(flags),
+          'GET',
+          `/admin/api/paid/reconciliations/${encodeURIComponent(s('partner')!)}/${s('period') ?? ''}${s('version') ? `?version=${s('version')}` : ''}`,
+        );
         print(flags, io, r, () => printClassification(io, `${r.partner} ${r.period} version ${r.version} (main checkpoint ${r.mainCheckpoint.size})`, r as unknown as Classification, r.status));
         return 0;
       }
@@ -128,11 +157,13 @@ export const reconcileCli = defineCommands(`Paid content (against the main site'
     args: 1,
     options: { ...API_OPTIONS, supplier: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' } },
     async run(flags, args, io) {
-      const s = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+      const s = (k: string) => (typeof flags[k] === 'string' ? flags[k] : undefined);
       const api = <T>(method: string, path: string, body?: unknown) => apiCall<T>(urlOf(flags), tokenOf(flags), method, path, body);
       type Stored = { supplier: string; period: string; revision: number; statement: SupplierStatement };
       const show = (x: Stored) => {
-        io.out(`${x.supplier} ${x.period} revision ${x.revision}, contract version ${x.statement.contractVersion}: total ${x.statement.total} ${x.statement.currency}${x.statement.held ? `, ${x.statement.held} held` : ''}`);
+        io.out(
+          `${x.supplier} ${x.period} revision ${x.revision}, contract version ${x.statement.contractVersion}: total ${x.statement.total} ${x.statement.currency}${x.statement.held ? `, ${x.statement.held} held` : ''}`,
+        );
         for (const l of x.statement.lines) io.out(`  ${l.status.padEnd(8)} ${l.item}  ${l.partner ?? '-'}  ${l.basis}  ${l.quantity} x ${l.rate} = ${l.amount}  ${l.note}`);
       };
       if (args[0] === 'issue') {
@@ -154,7 +185,10 @@ export const reconcileCli = defineCommands(`Paid content (against the main site'
         return 0;
       }
       if (args[0] === 'contracts') {
-        const r = await api<{ contracts: { supplier: string; version: number; effectiveFrom: string; createdBy: string }[] }>('GET', `/admin/api/paid/supplier-contracts${s('supplier') ? `?supplier=${s('supplier')}` : ''}`);
+        const r = await api<{ contracts: { supplier: string; version: number; effectiveFrom: string; createdBy: string }[] }>(
+          'GET',
+          `/admin/api/paid/supplier-contracts${s('supplier') ? `?supplier=${s('supplier')}` : ''}`,
+        );
         print(flags, io, r, () => r.contracts.forEach((c) => io.out(`${c.supplier}  version ${c.version}  from ${c.effectiveFrom}  by ${c.createdBy}`)));
         return 0;
       }

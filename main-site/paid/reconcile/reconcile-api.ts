@@ -33,13 +33,13 @@ export function reconcileApi(rec: ReconcileService): express.Router {
     res.json({ statements: rec.list(str(req.query.period)).map((s) => rec.view(s.partner, s.period, s.version)) });
   });
   r.get('/paid/reconciliations/:partner/:period', (req, res) => {
-    const v = rec.view(req.params.partner!, period(req.params.period), Number(req.query.version) || undefined);
+    const v = rec.view(req.params.partner, period(req.params.period), Number(req.query.version) || undefined);
     if (!v) throw reconcileErrors.statement_not_found();
     res.json(v);
   });
   r.post('/paid/reconciliations/:partner/:period/accept', json, (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
-    res.json(rec.accept(req.params.partner!, period(req.params.period), Number(b.version) || undefined, str(b.reason, 1000) ?? '', by(req)));
+    res.json(rec.accept(req.params.partner, period(req.params.period), Number(b.version) || undefined, str(b.reason, 1000) ?? '', by(req)));
   });
   r.get('/paid/supplier-contracts', (req, res) => {
     res.json({ contracts: rec.store.contracts(str(req.query.supplier) ?? '') });
@@ -51,7 +51,7 @@ export function reconcileApi(rec: ReconcileService): express.Router {
     res.json({ statements: rec.store.supplierStatements({ supplier: str(req.query.supplier), period: str(req.query.period) }) });
   });
   r.get('/paid/supplier-statements/:supplier/:period', (req, res) => {
-    const s = rec.store.latestSupplierStatement(req.params.supplier!, period(req.params.period));
+    const s = rec.store.latestSupplierStatement(req.params.supplier, period(req.params.period));
     if (!s) throw reconcileErrors.supplier_statement_not_found(`no statement for ${req.params.supplier} in ${req.params.period}`);
     res.json(s);
   });
@@ -86,7 +86,7 @@ export function reconcilePages(rec: ReconcileService): express.Router {
   r.post('/paid/reconciliations/:partner/:period/accept', form, (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     try {
-      rec.accept(req.params.partner!, period(req.params.period), Number(b.version) || undefined, str(b.reason, 1000) ?? '', req.consoleUser?.username ?? 'operator');
+      rec.accept(req.params.partner, period(req.params.period), Number(b.version) || undefined, str(b.reason, 1000) ?? '', req.consoleUser?.username ?? 'operator');
       show(req, res, { partner: req.params.partner, period: req.params.period, notice: 'Accepted; it now counts for supplier statements.' });
     } catch (err) {
       res.status(400);
@@ -102,12 +102,13 @@ export function addStatementsSection(portal: PortalService, rec: ReconcileServic
     id: 'statements',
     title: 'Payment statements',
     kinds: ['supplier'],
-    mount(router, { party }) {
+    mount(router, tools) {
+      const party = (req: express.Request) => tools.party(req);
       router.get('/', (req, res) => {
         res.render('paid-portal-statements', { title: 'Payment statements', statement: null, list: rec.store.supplierStatements({ party: party(req).id }), money });
       });
       router.get('/:supplier/:period', (req, res) => {
-        const s = PERIOD_RE.test(req.params.period!) ? rec.store.latestSupplierStatement(req.params.supplier!, req.params.period!) : undefined;
+        const s = PERIOD_RE.test(req.params.period) ? rec.store.latestSupplierStatement(req.params.supplier, req.params.period) : undefined;
         // Another party's statement is answered exactly like one that does not exist.
         if (!s || s.party !== party(req).id) {
           res.status(404).render('paid-portal-statements', { title: 'Payment statements', statement: null, list: [], money });

@@ -121,9 +121,7 @@ export class ReconcileStore {
         `INSERT INTO paid_statements (partner, period, version, source, currency, lines_json, partner_checkpoint, main_checkpoint, result_json, status, submitted_at)
          VALUES (@partner, @period, @version, @source, @currency, @lines, @partnerCheckpoint, @mainCheckpoint, @result, @status, @submittedAt)`,
       ),
-      accept: db.prepare(
-        "UPDATE paid_statements SET status = 'accepted', accepted_by = ?, accepted_reason = ?, accepted_at = ? WHERE partner = ? AND period = ? AND version = ? AND status = 'held'",
-      ),
+      accept: db.prepare("UPDATE paid_statements SET status = 'accepted', accepted_by = ?, accepted_reason = ?, accepted_at = ? WHERE partner = ? AND period = ? AND version = ? AND status = 'held'"),
       contractLatest: db.prepare<[string], ContractRow>('SELECT * FROM paid_supplier_contracts WHERE supplier = ? ORDER BY version DESC LIMIT 1'),
       contractFor: db.prepare<[string, string], ContractRow>('SELECT * FROM paid_supplier_contracts WHERE supplier = ? AND effective_from <= ? ORDER BY version DESC LIMIT 1'),
       contracts: db.prepare<[string, string], ContractRow>("SELECT * FROM paid_supplier_contracts WHERE (? = '' OR supplier = ?) ORDER BY supplier, version"),
