@@ -655,6 +655,10 @@ describe('protocol: the declarations describe what the sites send and answer tod
     const shopperId = ((await api(main, 'GET', '/admin/api/users')).body.users as { id: string; email: string }[]).find((u) => u.email === 'conformance@example.org')!.id;
     await north.paid.requestKey(shopperId, 'trail-guide', '127.0.0.1', 'conformance-key-0001');
     await north.paid.unsubscribe(shopperId, 'weather-letter');
+    // Reconciliation: the month's statement from north's records, then its reconciliation.
+    const month = new Date().toISOString().slice(0, 7);
+    ok(await api(north.url, 'POST', '/manage/api/paid/statements', { period: month }), 201);
+    ok(await api(north.url, 'GET', `/manage/api/paid/reconciliation/${month}`));
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);

@@ -3,3 +3,26 @@ export { ageOn, itemDefinition, itemId, itemsOfRelease, periodEnd, saleStatus, A
 export { ACCESS_KEY_TYP, accessKeyClaims, newKeyId, readAccessKey, signAccessKey, verifyAccessKey, type AccessKeyClaims } from './access-key.js';
 export { canonicalAddress, parseAddress, sameClient, PREFIX_BITS, type AddressPolicy } from './address.js';
 export { chargeEntry, keyIssuedEntry, paidPageEntry, paidRefusedEntry, subscribedEntry, unsubscribedEntry } from './log-entries.js';
+export {
+  classify,
+  mainChargesFromLog,
+  monthBounds,
+  parseStatementCsv,
+  partnerLinesFromLog,
+  reconcilePeriod,
+  salesStatement,
+  salesSummary,
+  statementCsv,
+  checkpointRef,
+  DIFFERENCE_KINDS,
+  DIFFERENCE_LABELS,
+  PERIOD_RE,
+  type CheckpointRef,
+  type Classification,
+  type DifferenceKind,
+  type MainCharge,
+  type ReconLine,
+  type SalesStatement,
+  type StatementLine,
+} from './reconcile.js';
+export { computeSupplierStatement, supplierContract, BASIS_TYPES, type PartnerPeriod, type SupplierContract, type SupplierLine, type SupplierStatement } from './supplier-statement.js';

@@ -80,3 +80,57 @@ export const PAID_UNSUBSCRIBE = defineEndpoint({
   errors: ['subscription_not_found'],
   callers: 'partner',
 });
+
+/**
+ * Reconciliation (issue 14 item 6): a partner submits its sales statement for
+ * a month, every charge it billed its members for paid content; the main site
+ * compares it with its own keys and subscriptions and answers with the
+ * reconciliation (held when anything differs). A later submission for the
+ * same month is a new version and replaces the earlier one.
+ */
+const reconPeriod = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+const reconCount = z.strictObject({ count: z.int().min(0), amount: z.int().min(0) });
+const reconCheckpoint = z.strictObject({ size: z.int().min(0), root: z.string().regex(/^([0-9a-f]{64})?$/) });
+export const paidStatementSubmit = z.strictObject({
+  period: reconPeriod,
+  currency,
+  source: z.enum(['records', 'csv']),
+  lines: z.array(z.strictObject({ item: itemId, user: userId, at: z.iso.datetime(), amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER) })).max(200_000),
+  checkpoint: reconCheckpoint.nullable(),
+});
+export const paidReconciliationAnswer = z.strictObject({
+  partner: z.string(),
+  period: reconPeriod,
+  version: z.int().min(1),
+  status: z.enum(['reconciled', 'held', 'accepted', 'superseded']),
+  submittedAt: isoTime,
+  source: z.enum(['records', 'csv']),
+  currency,
+  partnerCheckpoint: reconCheckpoint.nullable(),
+  mainCheckpoint: reconCheckpoint,
+  differences: z.record(z.string(), z.int()),
+  items: z.array(z.strictObject({ item: itemId, partner: reconCount, main: reconCount, differences: z.int() })),
+  lines: z.array(z.strictObject({ item: itemId, user: userId, status: z.string(), partner: reconCount, main: reconCount, at: isoTime.optional() })),
+  accepted: z.strictObject({ by: z.string(), reason: z.string(), at: isoTime }).nullable(),
+  versions: z.array(z.strictObject({ version: z.int(), status: z.string(), submittedAt: isoTime, source: z.string() })),
+});
+
+export const PAID_STATEMENT_SUBMIT = defineEndpoint({
+  name: 'paid.statement',
+  method: 'POST',
+  path: '/s2s/paid/statements',
+  request: paidStatementSubmit,
+  response: paidReconciliationAnswer,
+  errors: ['invalid_statement'],
+  callers: 'partner',
+});
+
+export const PAID_RECONCILIATION = defineEndpoint({
+  name: 'paid.reconciliation',
+  method: 'POST',
+  path: '/s2s/paid/reconciliations',
+  request: z.strictObject({ period: reconPeriod }),
+  response: paidReconciliationAnswer,
+  errors: ['statement_not_found'],
+  callers: 'partner',
+});

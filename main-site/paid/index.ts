@@ -5,10 +5,12 @@ import { usersModule } from '../users/index.js';
 import { paidCli } from './cli.js';
 import { paidConfig } from './config.js';
 import { paidErrors } from './errors.js';
+import { reconcileErrors } from './reconcile/errors.js';
 import { mountPaidEndpoints, paidApi, paidPages } from './paid-api.js';
 import { PaidService } from './paid-service.js';
 import { PaidStore } from './paid-store.js';
 import { paidReader } from './reader.js';
+import { createReconcile, mountReconcileEndpoints, reconcileApi, reconcileCli, reconcileOf, reconcilePages } from './reconcile/index.js';
 
 /**
  * Paid content at the main site: items from the content folder, access keys
@@ -17,17 +19,30 @@ import { paidReader } from './reader.js';
  */
 export const paidModule = defineModule<PaidService>({
   name: 'paid',
-  errors: [paidErrors],
+  errors: [paidErrors, reconcileErrors],
   config: paidConfig,
-  cli: paidCli,
+  cli: [...paidCli, ...reconcileCli],
   logEntryTypes: [keyIssuedEntry, subscribedEntry, unsubscribedEntry, paidPageEntry, paidRefusedEntry],
   migrations: [{ namespace: 'paid', dir: fromRoot('main-site/paid/migrations') }],
-  views: [fromRoot('main-site/paid/views')],
+  views: [fromRoot('main-site/paid/views'), fromRoot('common/paid/views')],
   nav: [{ path: '/paid', title: 'Paid content' }],
-  create: (host) => new PaidService(host.ctx, new PaidStore(host.ctx.db), host.use(usersModule).service, () => host.view()),
-  s2s: (router, paid, deps) => mountPaidEndpoints(router, paid, deps),
-  consoleApi: (router, paid) => router.use(paidApi(paid)),
-  consolePages: (router, paid) => router.use(paidPages(paid)),
+  create: (host) => {
+    const paid = new PaidService(host.ctx, new PaidStore(host.ctx.db), host.use(usersModule).service, () => host.view());
+    createReconcile(host, paid);
+    return paid;
+  },
+  s2s: (router, paid, deps) => {
+    mountPaidEndpoints(router, paid, deps);
+    mountReconcileEndpoints(router, reconcileOf(paid), deps);
+  },
+  consoleApi: (router, paid) => {
+    router.use(paidApi(paid));
+    router.use(reconcileApi(reconcileOf(paid)));
+  },
+  consolePages: (router, paid) => {
+    router.use(paidPages(paid));
+    router.use(reconcilePages(reconcileOf(paid)));
+  },
   front: (app, paid) => {
     app.use(paidReader(paid));
   },
@@ -35,3 +50,4 @@ export const paidModule = defineModule<PaidService>({
 });
 
 export type { PaidService } from './paid-service.js';
+export { reconcileOf, type ReconcileService } from './reconcile/index.js';

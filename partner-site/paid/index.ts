@@ -8,6 +8,7 @@ import { paidFront } from './paid-front.js';
 import { partnerPaidApi, partnerPaidPages } from './paid-console.js';
 import { PartnerPaid } from './partner-paid.js';
 import { PartnerPaidStore } from './paid-store.js';
+import { reconcileApi, reconcileFor, reconcilePages } from './reconcile-console.js';
 
 /**
  * Paid content on a partner: entry pages with "Read" and "Subscribe", keys
@@ -19,11 +20,20 @@ export const paidModule = defineModule<PartnerPaid>({
   errors: [partnerPaidErrors],
   logEntryTypes: [chargeEntry, pageEntry],
   migrations: [{ namespace: 'paid', dir: fromRoot('partner-site/paid/migrations') }],
-  views: [fromRoot('partner-site/paid/views')],
-  nav: [{ path: '/paid', title: 'Paid content' }],
+  views: [fromRoot('partner-site/paid/views'), fromRoot('common/paid/views')],
+  nav: [
+    { path: '/paid', title: 'Paid content' },
+    { path: '/paid/reconciliation', title: 'Statements' },
+  ],
   create: (host) => new PartnerPaid(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()),
-  consoleApi: (router, paid) => router.use(partnerPaidApi(paid)),
-  consolePages: (router, paid) => router.use(partnerPaidPages(paid)),
+  consoleApi: (router, paid, host) => {
+    router.use(partnerPaidApi(paid));
+    router.use(reconcileApi(reconcileFor(host.ctx, paid)));
+  },
+  consolePages: (router, paid, host) => {
+    router.use(partnerPaidPages(paid));
+    router.use(reconcilePages(reconcileFor(host.ctx, paid)));
+  },
   front: (app, paid, host) => {
     app.use(paidFront(paid, host.use(usersModule).sessions, host.ctx.log));
   },

@@ -37,6 +37,7 @@ export class PartnerPaidStore {
         `INSERT INTO paid_subscriptions (id, user_id, item, period_start, period_end, cancelled_at) VALUES (@id, @userId, @item, @periodStart, @periodEnd, @cancelledAt)
          ON CONFLICT (id) DO UPDATE SET cancelled_at = excluded.cancelled_at`,
       ),
+      between: db.prepare<[string, string], ChargeRow>('SELECT * FROM paid_charges WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id'),
       current: db.prepare<[string, string, string], SubRow>('SELECT * FROM paid_subscriptions WHERE user_id = ? AND item = ? AND period_end > ? ORDER BY period_end DESC LIMIT 1'),
     };
   }
@@ -48,6 +49,11 @@ export class PartnerPaidStore {
 
   charges(limit = 500): ChargeRecord[] {
     return this.q.charges.all(Math.min(limit, 5000)).map(toCharge);
+  }
+
+  /** Charges made in [from, to) (the sales statement of a month; reconcile-*.ts). */
+  chargesBetween(from: string, to: string): ChargeRecord[] {
+    return this.q.between.all(from, to).map(toCharge);
   }
 
   totals() {
