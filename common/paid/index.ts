@@ -3,3 +3,4 @@ export { ageOn, itemDefinition, itemId, itemsOfRelease, periodEnd, saleStatus, A
 export { ACCESS_KEY_TYP, accessKeyClaims, newKeyId, readAccessKey, signAccessKey, verifyAccessKey, type AccessKeyClaims } from './access-key.js';
 export { canonicalAddress, parseAddress, sameClient, PREFIX_BITS, type AddressPolicy } from './address.js';
 export { chargeEntry, keyIssuedEntry, paidPageEntry, paidRefusedEntry, subscribedEntry, unsubscribedEntry } from './log-entries.js';
+export { bannerBlock, rankingsBlock, withBlocks, type BlockLine } from './ranking-block.js';

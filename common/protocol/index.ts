@@ -1,7 +1,7 @@
 import type { AnyEndpoint } from './endpoint.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
-import { PAID_KEY_ISSUE, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
+import { PAID_KEY_ISSUE, PAID_RANKINGS, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
 import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE } from './peer.js';
 import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
@@ -44,4 +44,5 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PAID_KEY_ISSUE,
   PAID_SUBSCRIBE,
   PAID_UNSUBSCRIBE,
+  PAID_RANKINGS,
 ];
