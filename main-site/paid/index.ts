@@ -64,4 +64,3 @@ export const paidModule = defineModule<PaidService>({
   start: (paid) => paid.rankings.start(),
   close: (paid) => paid.rankings.close(),
 });
-

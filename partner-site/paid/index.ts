@@ -6,8 +6,14 @@ import { usersModule } from '../users/index.js';
 import { partnerPaidErrors } from './errors.js';
 import { paidFront } from './paid-front.js';
 import { partnerPaidApi, partnerPaidPages } from './paid-console.js';
-import { PartnerPaid } from './partner-paid.js';
+import { PartnerPaid as PartnerPaidCore } from './partner-paid.js';
 import { PartnerPaidStore } from './paid-store.js';
+import { rankingClientConfig } from './ranking-config.js';
+import { PartnerRankings } from './ranking-client.js';
+import { rankingFront } from './ranking-front.js';
+
+/** The partner's paid service, with its copy of the rankings and banners. */
+export type PartnerPaid = PartnerPaidCore & { rankings: PartnerRankings };
 
 /**
  * Paid content on a partner: entry pages with "Read" and "Subscribe", keys
@@ -17,16 +23,18 @@ import { PartnerPaidStore } from './paid-store.js';
 export const paidModule = defineModule<PartnerPaid>({
   name: 'paid',
   errors: [partnerPaidErrors],
+  config: rankingClientConfig,
   logEntryTypes: [chargeEntry, pageEntry],
   migrations: [{ namespace: 'paid', dir: fromRoot('partner-site/paid/migrations') }],
   views: [fromRoot('partner-site/paid/views')],
   nav: [{ path: '/paid', title: 'Paid content' }],
-  create: (host) => new PartnerPaid(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()),
+  create: (host) => Object.assign(new PartnerPaidCore(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()), { rankings: new PartnerRankings(host.ctx) }),
   consoleApi: (router, paid) => router.use(partnerPaidApi(paid)),
   consolePages: (router, paid) => router.use(partnerPaidPages(paid)),
   front: (app, paid, host) => {
+    app.use(rankingFront(paid, paid.rankings, host.ctx.log, host.use(usersModule).sessions));
     app.use(paidFront(paid, host.use(usersModule).sessions, host.ctx.log));
   },
+  start: (paid) => paid.rankings.start(),
+  close: (paid) => paid.rankings.close(),
 });
-
-export type { PartnerPaid } from './partner-paid.js';

@@ -11,9 +11,7 @@ export const rankingsConfig = defineConfigSlice({
   /** Lines per ranking (overall and per category). */
   paidRankingSize: intFromString(1, 100).default(10),
   /** Banner time slots: 30 or 60 minutes, per weekday (UTC). */
-  paidBannerSlotMinutes: z
-    .preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.union([z.literal(30), z.literal(60)], { error: 'must be 30 or 60' }))
-    .default(60),
+  paidBannerSlotMinutes: z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.union([z.literal(30), z.literal(60)], { error: 'must be 30 or 60' })).default(60),
   /** Days of sales a banner choice looks back over. */
   paidBannerLookbackDays: intFromString(7, 366).default(28),
   /** An item with fewer accesses than this in the latest window is flagged "low". */

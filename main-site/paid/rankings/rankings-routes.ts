@@ -25,7 +25,11 @@ export function rankingsFront(rankings: PaidRankings, view: () => ContentView, l
   const r = express.Router();
   const block = (_v: ContentView) => {
     const snap = rankings.snapshot();
-    return rankingsBlock(snap, (id) => snap.items.get(id)?.item.title, () => undefined);
+    return rankingsBlock(
+      snap,
+      (id) => snap.items.get(id)?.item.title,
+      () => undefined,
+    );
   };
   const who = (req: express.Request) => {
     const s = sessions.current(req);

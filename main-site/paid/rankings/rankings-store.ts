@@ -22,10 +22,10 @@ export class RankingsStore {
   constructor(db: Db) {
     this.q = {
       accesses: db.prepare<[string, string], { item: string; accesses: number }>('SELECT item, COUNT(*) AS accesses FROM paid_keys WHERE issued_at >= ? AND issued_at < ? GROUP BY item'),
-      // Times are stored as ISO strings in UTC; strftime reads them as such.
+      // Times are stored as ISO strings in UTC; strftime reads them as such. A JS number binds as REAL: cast, so the division is whole.
       slotSales: db.prepare<{ from: string; to: string; slot: number }, SlotSales>(
         `SELECT partner, item, CAST(strftime('%w', at) AS INTEGER) AS weekday,
-                ((CAST(strftime('%H', at) AS INTEGER) * 60 + CAST(strftime('%M', at) AS INTEGER)) / @slot) * @slot AS start,
+                ((CAST(strftime('%H', at) AS INTEGER) * 60 + CAST(strftime('%M', at) AS INTEGER)) / CAST(@slot AS INTEGER)) * CAST(@slot AS INTEGER) AS start,
                 COUNT(*) AS sales, SUM(amount) AS amount
          FROM (SELECT partner, item, issued_at AS at, amount FROM paid_keys WHERE charge_type = 'per_access' AND issued_at >= @from AND issued_at < @to
                UNION ALL

@@ -99,7 +99,13 @@ export class PaidRankings {
       .map(({ item }) => ({ item: item.id, category: item.category, accesses: current.get(item.id) ?? 0 }))
       .filter((l) => l.accesses > 0)
       .sort(byAccesses);
-    const categories = [...new Set(all.map((l) => l.category))].sort().map((category) => ({ category, lines: numbered(all.filter((l) => l.category === category), c.paidRankingSize) }));
+    const categories = [...new Set(all.map((l) => l.category))].sort().map((category) => ({
+      category,
+      lines: numbered(
+        all.filter((l) => l.category === category),
+        c.paidRankingSize,
+      ),
+    }));
     const flags: ReplacementFlag[] = [];
     for (const { item } of items.values()) {
       const cur = current.get(item.id) ?? 0;
@@ -191,7 +197,13 @@ export class PaidRankings {
       return r !== undefined && saleStatus(r.item, partner, new Date(8.64e15)) !== 'not_listed';
     };
     const mine = snap.all.filter((l) => listed(l.item));
-    const categories = [...new Set(mine.map((l) => l.category))].sort().map((category) => ({ category, lines: numbered(mine.filter((l) => l.category === category), c.paidRankingSize) }));
+    const categories = [...new Set(mine.map((l) => l.category))].sort().map((category) => ({
+      category,
+      lines: numbered(
+        mine.filter((l) => l.category === category),
+        c.paidRankingSize,
+      ),
+    }));
     return {
       generatedAt: snap.generatedAt,
       windowDays: snap.windowDays,
