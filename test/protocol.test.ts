@@ -655,6 +655,9 @@ describe('protocol: the declarations describe what the sites send and answer tod
     const shopperId = ((await api(main, 'GET', '/admin/api/users')).body.users as { id: string; email: string }[]).find((u) => u.email === 'conformance@example.org')!.id;
     await north.paid.requestKey(shopperId, 'trail-guide', '127.0.0.1', 'conformance-key-0001');
     await north.paid.unsubscribe(shopperId, 'weather-letter');
+    // Rankings and banners, fetched by the partner (with the key above counted as a reading).
+    n.main.paid.rankings.refresh();
+    assert.equal((await north.paid.rankings.refresh())?.overall[0]?.item, 'trail-guide');
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);
