@@ -659,6 +659,9 @@ describe('protocol: the declarations describe what the sites send and answer tod
     const month = new Date().toISOString().slice(0, 7);
     ok(await api(north.url, 'POST', '/manage/api/paid/statements', { period: month }), 201);
     ok(await api(north.url, 'GET', `/manage/api/paid/reconciliation/${month}`));
+    // Rankings and banners, fetched by the partner (with the key above counted as a reading).
+    n.main.paid.rankings.refresh();
+    assert.equal((await north.paid.rankings.refresh())?.overall[0]?.item, 'trail-guide');
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);

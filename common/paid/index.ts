@@ -26,3 +26,4 @@ export {
   type StatementLine,
 } from './reconcile.js';
 export { computeSupplierStatement, supplierContract, BASIS_TYPES, type PartnerPeriod, type SupplierContract, type SupplierLine, type SupplierStatement } from './supplier-statement.js';
+export { bannerBlock, rankingsBlock, withBlocks, type BlockLine } from './ranking-block.js';

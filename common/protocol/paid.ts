@@ -134,3 +134,43 @@ export const PAID_RECONCILIATION = defineEndpoint({
   errors: ['statement_not_found'],
   callers: 'partner',
 });
+
+/** One line of a ranking: position (1 = most accesses), the item and its accesses (issued keys) in the window. */
+const rankingLine = z.strictObject({ rank: z.int().min(1).max(10_000), item: itemId, category: z.string().min(1).max(64), accesses: z.int().min(0).max(Number.MAX_SAFE_INTEGER) });
+
+/** The banner for one weekday and time slot (UTC) of the asking partner, and why it was chosen. */
+const bannerSlot = z.strictObject({
+  /** 0 = Sunday ... 6 = Saturday (UTC). */
+  weekday: z.int().min(0).max(6),
+  /** Minutes after midnight (UTC) at which the slot starts. */
+  start: z.int().min(0).max(1439),
+  item: itemId,
+  /** `slot`: most sales to this partner's members in this slot; `partner`: none in the slot, most over the whole lookback; `rankings`: no sales to this partner, top of the access ranking. */
+  basis: z.enum(['slot', 'partner', 'rankings']),
+  sales: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+
+/**
+ * Rankings and banners, computed at the main site from its key and
+ * subscription records and fetched by each partner at an interval, which
+ * renders them in its own look. Only the items the asking partner is listed
+ * for appear (ranks counted within them), and only its own banners.
+ */
+export const paidRankingsAnswer = z.strictObject({
+  generatedAt: isoTime,
+  windowDays: z.int().min(1).max(366),
+  overall: z.array(rankingLine).max(100),
+  categories: z.array(z.strictObject({ category: z.string().min(1).max(64), lines: z.array(rankingLine).max(100) })).max(100),
+  slotMinutes: z.union([z.literal(30), z.literal(60)]),
+  banners: z.array(bannerSlot).max(7 * 48),
+});
+
+export const PAID_RANKINGS = defineEndpoint({
+  name: 'paid.rankings',
+  method: 'GET',
+  path: '/s2s/paid/rankings',
+  request: 'none',
+  response: paidRankingsAnswer,
+  errors: [],
+  callers: 'partner',
+});

@@ -6,9 +6,15 @@ import { usersModule } from '../users/index.js';
 import { partnerPaidErrors } from './errors.js';
 import { paidFront } from './paid-front.js';
 import { partnerPaidApi, partnerPaidPages } from './paid-console.js';
-import { PartnerPaid } from './partner-paid.js';
+import { PartnerPaid as PartnerPaidCore } from './partner-paid.js';
 import { PartnerPaidStore } from './paid-store.js';
 import { reconcileApi, reconcileFor, reconcilePages } from './reconcile-console.js';
+import { rankingClientConfig } from './ranking-config.js';
+import { PartnerRankings } from './ranking-client.js';
+import { rankingFront } from './ranking-front.js';
+
+/** The partner's paid service, with its copy of the rankings and banners. */
+export type PartnerPaid = PartnerPaidCore & { rankings: PartnerRankings };
 
 /**
  * Paid content on a partner: entry pages with "Read" and "Subscribe", keys
@@ -18,6 +24,7 @@ import { reconcileApi, reconcileFor, reconcilePages } from './reconcile-console.
 export const paidModule = defineModule<PartnerPaid>({
   name: 'paid',
   errors: [partnerPaidErrors],
+  config: rankingClientConfig,
   logEntryTypes: [chargeEntry, pageEntry],
   migrations: [{ namespace: 'paid', dir: fromRoot('partner-site/paid/migrations') }],
   views: [fromRoot('partner-site/paid/views'), fromRoot('common/paid/views')],
@@ -25,7 +32,7 @@ export const paidModule = defineModule<PartnerPaid>({
     { path: '/paid', title: 'Paid content' },
     { path: '/paid/reconciliation', title: 'Statements' },
   ],
-  create: (host) => new PartnerPaid(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()),
+  create: (host) => Object.assign(new PartnerPaidCore(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()), { rankings: new PartnerRankings(host.ctx) }),
   consoleApi: (router, paid, host) => {
     router.use(partnerPaidApi(paid));
     router.use(reconcileApi(reconcileFor(host.ctx, paid)));
@@ -35,8 +42,9 @@ export const paidModule = defineModule<PartnerPaid>({
     router.use(reconcilePages(reconcileFor(host.ctx, paid)));
   },
   front: (app, paid, host) => {
+    app.use(rankingFront(paid, paid.rankings, host.ctx.log, host.use(usersModule).sessions));
     app.use(paidFront(paid, host.use(usersModule).sessions, host.ctx.log));
   },
+  start: (paid) => paid.rankings.start(),
+  close: (paid) => paid.rankings.close(),
 });
-
-export type { PartnerPaid } from './partner-paid.js';
