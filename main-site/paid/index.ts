@@ -35,3 +35,5 @@ export const paidModule = defineModule<PaidService>({
 });
 
 export type { PaidService } from './paid-service.js';
+export { paidReportsModule } from './reports/module.js';
+export type { ReportService, SalesReport } from './reports/report-service.js';
