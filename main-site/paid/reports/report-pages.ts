@@ -30,7 +30,10 @@ export function reportCsv(r: SalesReport, view: 'items' | 'partners'): string {
   } else {
     const rankOf = new Map(r.items.map((i) => [i.item, i]));
     for (const p of r.partners) {
-      for (const i of p.items) rows.push([r.cycle, r.period, i.item, i.title, i.category, p.partner, rankOf.get(i.item)?.rank, rankOf.get(i.item)?.categoryRank, ...lineCells(i)]);
+      for (const i of p.items) {
+        const row = rankOf.get(i.item);
+        rows.push([r.cycle, r.period, i.item, row?.title, row?.category, p.partner, row?.rank, row?.categoryRank, ...lineCells(i)]);
+      }
       rows.push([r.cycle, r.period, 'TOTAL', '', '', p.partner, null, null, ...lineCells(p.total)]);
     }
   }

@@ -66,7 +66,7 @@ export class ReportStore {
                 CASE WHEN issued_at < @from THEN 0 WHEN substr(issued_at, 9, 2) <= '10' THEN 1 WHEN substr(issued_at, 9, 2) <= '20' THEN 2 ELSE 3 END AS part,
                 COUNT(*) AS keys, SUM(amount) AS amount, MAX(currency) AS currency
            FROM paid_keys WHERE issued_at >= @previousFrom AND issued_at < @to
-          GROUP BY item, partner, part`,
+          GROUP BY item, partner, part ORDER BY item, partner, part`,
       ),
       subCells: db.prepare<Range, SubscriptionCell>(
         `SELECT item, partner,
@@ -155,17 +155,18 @@ export class ReportStore {
   }): void {
     const fromS = Math.floor(s.from.getTime() / 1000);
     const span = Math.max(1, Math.floor(s.to.getTime() / 1000) - fromS);
+    // better-sqlite3 binds JS numbers as REAL: the CASTs keep the ids' arithmetic in integers.
     const nP = typeof s.partners === 'number' ? s.partners : 1;
     const nI = typeof s.items === 'number' ? s.items : 1;
     this.db
       .prepare(
         `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < @count)
          INSERT INTO paid_keys (id, partner, user_id, item, idempotency_key, request_hash, token, address, issued_at, expires_at, charge_type, amount, currency)
-         SELECT @idPrefix || i,
-                CASE WHEN @partnerId IS NOT NULL THEN @partnerId ELSE @partnerPrefix || (i % @nP) END,
+         SELECT printf('%s%010d', @idPrefix, i),
+                CASE WHEN @partnerId IS NOT NULL THEN @partnerId ELSE @partnerPrefix || (i % CAST(@nP AS INTEGER)) END,
                 'u' || (i % 100000),
-                CASE WHEN @itemId IS NOT NULL THEN @itemId ELSE @itemPrefix || ((i / @nP) % @nI) END,
-                @idPrefix || i, '', '', NULL,
+                CASE WHEN @itemId IS NOT NULL THEN @itemId ELSE @itemPrefix || ((i / CAST(@nP AS INTEGER)) % CAST(@nI AS INTEGER)) END,
+                printf('%s%010d', @idPrefix, i), '', '', NULL,
                 strftime('%Y-%m-%dT%H:%M:%S.000Z', @fromS + (i * @span) / @count, 'unixepoch'),
                 strftime('%Y-%m-%dT%H:%M:%S.000Z', @fromS + (i * @span) / @count + 21600, 'unixepoch'),
                 'per_access', @amount, @currency

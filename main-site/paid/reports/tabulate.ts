@@ -39,6 +39,9 @@ export interface Line {
   sales: Record<string, number>;
 }
 
+/** One item at one partner: the same object is listed under its item and under its partner. */
+export type Cell = { item: string; partner: string } & Line;
+
 export interface ItemRow {
   item: string;
   title: string;
@@ -49,13 +52,13 @@ export interface ItemRow {
   rank: number;
   /** The same among the items of its category. */
   categoryRank: number;
-  partners: ({ partner: string } & Line)[];
+  partners: Cell[];
   total: Line;
 }
 
 export interface PartnerRow {
   partner: string;
-  items: ({ item: string; title: string; category: string } & Line)[];
+  items: Cell[];
   total: Line;
 }
 
@@ -76,37 +79,7 @@ export interface Tabulated {
   total: Line;
 }
 
-interface Acc {
-  a1: number;
-  a2: number;
-  a3: number;
-  prevAccesses: number;
-  registered: number;
-  monthToDate: number;
-  continuing: number;
-  prevSubscriptions: number;
-  sales: Record<string, number>;
-}
-const acc = (): Acc => ({ a1: 0, a2: 0, a3: 0, prevAccesses: 0, registered: 0, monthToDate: 0, continuing: 0, prevSubscriptions: 0, sales: {} });
-
 export const growthOf = (valid: number, previousValid: number): number | null => (previousValid === 0 ? null : Math.round(((valid - previousValid) / previousValid) * 10000) / 100);
-
-function lineOf(a: Acc, perPeriod: boolean): Line {
-  const accesses = a.a1 + a.a2 + a.a3;
-  const valid = perPeriod ? a.registered + a.continuing : accesses;
-  const previousValid = perPeriod ? a.prevSubscriptions : a.prevAccesses;
-  return {
-    accesses,
-    tenDays: [a.a1, a.a2, a.a3],
-    registered: a.registered,
-    monthToDate: a.monthToDate,
-    continuing: a.continuing,
-    valid,
-    previousValid,
-    growth: growthOf(valid, previousValid),
-    sales: a.sales,
-  };
-}
 
 function emptyLine(): Line {
   return { accesses: 0, tenDays: [0, 0, 0], registered: 0, monthToDate: 0, continuing: 0, valid: 0, previousValid: 0, growth: null, sales: {} };
@@ -126,6 +99,7 @@ function addTo(t: Line, l: Line): void {
 }
 
 const finish = (t: Line): Line => ((t.growth = growthOf(t.valid, t.previousValid)), t);
+const byPartner = (x: Cell, y: Cell) => (x.partner < y.partner ? -1 : x.partner > y.partner ? 1 : 0);
 
 /** Competition ranking (1, 2, 2, 4) by descending value. */
 function ranks<T>(list: T[], value: (t: T) => number): Map<T, number> {
@@ -140,37 +114,74 @@ function ranks<T>(list: T[], value: (t: T) => number): Map<T, number> {
  * partner, totals per item (over partners), per partner (over items) and in
  * all, and ranks. Ranks are over every item of the site, so a supplier learns
  * where its items stand without seeing anyone else's; the rows are then only
- * the supplier's items.
+ * the supplier's items. One object per item and partner, listed both ways
+ * (the report of 1,000 x 1,000 is a million of them; see bench/paid-report.ts).
  */
 export function tabulate(w: CycleWindow, keyCells: readonly KeyCell[], subCells: readonly SubscriptionCell[], catalog: ReadonlyMap<string, ItemInfo>, supplier: string | null): Tabulated {
-  const cells = new Map<string, Map<string, Acc>>();
-  const cell = (item: string, partner: string): Acc => {
-    let byPartner = cells.get(item);
-    if (!byPartner) cells.set(item, (byPartner = new Map<string, Acc>()));
-    let a = byPartner.get(partner);
-    if (!a) byPartner.set(partner, (a = acc()));
-    return a;
-  };
-  const hasSubs = new Set<string>();
+  // Per item: its cells in arrival order, and beside them (same position) the previous cycle's accesses and
+  // subscriptions, kept apart until the item's charge type says which one is "previous valid".
+  const cells = new Map<string, { list: Cell[]; prev: number[]; at: Map<string, number> | undefined }>();
+  const newCell = (item: string, partner: string): Cell => ({
+    item,
+    partner,
+    accesses: 0,
+    tenDays: [0, 0, 0],
+    registered: 0,
+    monthToDate: 0,
+    continuing: 0,
+    valid: 0,
+    previousValid: 0,
+    growth: null,
+    sales: {},
+  });
+  // Key rows come ordered by item, partner and part (the statement's ORDER BY): each cell's rows are
+  // consecutive and no cell comes back, so they need no lookup.
+  let e: { list: Cell[]; prev: number[]; at: Map<string, number> | undefined } | undefined;
+  let c: Cell | undefined;
   for (const k of keyCells) {
-    const a = cell(k.item, k.partner);
+    if (e === undefined || c!.item !== k.item) {
+      e = cells.get(k.item);
+      if (!e) cells.set(k.item, (e = { list: [], prev: [], at: undefined }));
+      c = undefined;
+    }
+    if (c === undefined || c.partner !== k.partner) {
+      e.list.push((c = newCell(k.item, k.partner)));
+      e.prev.push(0, 0);
+    }
     if (k.part === 0) {
-      a.prevAccesses += k.keys;
+      const j = e.prev.length - 2;
+      e.prev[j] = e.prev[j]! + k.keys;
       continue;
     }
-    if (k.part === 1) a.a1 += k.keys;
-    else if (k.part === 2) a.a2 += k.keys;
-    else a.a3 += k.keys;
-    if (k.amount) a.sales[k.currency] = (a.sales[k.currency] ?? 0) + k.amount;
+    if (k.part === 1) c.tenDays[0] += k.keys;
+    else if (k.part === 2) c.tenDays[1] += k.keys;
+    else c.tenDays[2] += k.keys;
+    c.accesses += k.keys;
+    if (k.amount) c.sales[k.currency] = (c.sales[k.currency] ?? 0) + k.amount;
   }
+  // Subscriptions are few: looked up by partner, through an index made for the items that have them.
+  const cell = (item: string, partner: string): [Cell, number[], number] => {
+    let e = cells.get(item);
+    if (!e) cells.set(item, (e = { list: [], prev: [], at: undefined }));
+    if (!e.at) e.at = new Map(e.list.map((x, i) => [x.partner, i]));
+    let i = e.at.get(partner);
+    if (i === undefined) {
+      i = e.list.length;
+      e.at.set(partner, i);
+      e.list.push(newCell(item, partner));
+      e.prev.push(0, 0);
+    }
+    return [e.list[i]!, e.prev, i];
+  };
+  const hasSubs = new Set<string>();
   for (const s of subCells) {
-    const a = cell(s.item, s.partner);
+    const [c, prev, i] = cell(s.item, s.partner);
+    prev[2 * i + 1] = prev[2 * i + 1]! + s.previousValid;
     hasSubs.add(s.item);
-    a.registered += s.registered;
-    a.monthToDate += s.monthToDate;
-    a.continuing += s.continuing;
-    a.prevSubscriptions += s.previousValid;
-    if (s.amount) a.sales[s.currency] = (a.sales[s.currency] ?? 0) + s.amount;
+    c.registered += s.registered;
+    c.monthToDate += s.monthToDate;
+    c.continuing += s.continuing;
+    if (s.amount) c.sales[s.currency] = (c.sales[s.currency] ?? 0) + s.amount;
   }
   // Every item of the catalog, and items no longer released that still have records.
   const infos: ItemInfo[] = [...catalog.values()];
@@ -180,23 +191,27 @@ export function tabulate(w: CycleWindow, keyCells: readonly KeyCell[], subCells:
   const rows: ItemRow[] = infos.map((info) => {
     const perPeriod = info.chargeType === 'per_period';
     const total = emptyLine();
-    const partners: ItemRow['partners'] = [];
-    const byPartner = cells.get(info.id);
-    if (byPartner) {
-      for (const [partner, a] of byPartner) {
-        const l = lineOf(a, perPeriod);
-        addTo(total, l);
-        partners.push({ partner, ...l });
-      }
-      partners.sort((x, y) => (x.partner < y.partner ? -1 : x.partner > y.partner ? 1 : 0));
+    const e = cells.get(info.id);
+    const list: Cell[] = e?.list ?? [];
+    let sorted = true;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      c.valid = perPeriod ? c.registered + c.continuing : c.accesses;
+      c.previousValid = e!.prev[2 * i + (perPeriod ? 1 : 0)]!;
+      c.growth = growthOf(c.valid, c.previousValid);
+      addTo(total, c);
+      if (i > 0 && list[i - 1]!.partner > c.partner) sorted = false;
     }
-    return { item: info.id, title: info.title, category: info.category, supplier: info.supplier, chargeType: info.chargeType, rank: 0, categoryRank: 0, partners, total: finish(total) };
+    if (!sorted) list.sort(byPartner);
+    return { item: info.id, title: info.title, category: info.category, supplier: info.supplier, chargeType: info.chargeType, rank: 0, categoryRank: 0, partners: list, total: finish(total) };
   });
   const overall = ranks(rows, (r) => r.total.accesses);
   const byCategory = new Map<string, ItemRow[]>();
   for (const r of rows) {
     r.rank = overall.get(r)!;
-    byCategory.set(r.category, [...(byCategory.get(r.category) ?? []), r]);
+    const list = byCategory.get(r.category);
+    if (list) list.push(r);
+    else byCategory.set(r.category, [r]);
   }
   const categorySizes: Record<string, number> = {};
   for (const [c, list] of byCategory) {
@@ -208,12 +223,14 @@ export function tabulate(w: CycleWindow, keyCells: readonly KeyCell[], subCells:
   const partnerRows = new Map<string, PartnerRow>();
   for (const r of shown) {
     addTo(total, r.total);
-    for (const p of r.partners) {
-      let pr = partnerRows.get(p.partner);
-      if (!pr) partnerRows.set(p.partner, (pr = { partner: p.partner, items: [], total: emptyLine() }));
-      const { partner: _p, ...line } = p;
-      pr.items.push({ item: r.item, title: r.title, category: r.category, ...line });
-      addTo(pr.total, line);
+    let pr: PartnerRow | undefined;
+    for (const c of r.partners) {
+      if (pr?.partner !== c.partner) {
+        pr = partnerRows.get(c.partner);
+        if (!pr) partnerRows.set(c.partner, (pr = { partner: c.partner, items: [], total: emptyLine() }));
+      }
+      pr.items.push(c);
+      addTo(pr.total, c);
     }
   }
   const partners = [...partnerRows.values()].sort((a, b) => (a.partner < b.partner ? -1 : 1));
