@@ -4,7 +4,7 @@ import { siteConfigSlices, startHostedSite, type HostedSite, type SiteDefinition
 import { runAsMain } from '../common/site/runner.js';
 import { feesModule, type FeeService } from './fees/index.js';
 import { logsModule, type Witness } from './logs/index.js';
-import { paidModule, type PaidService } from './paid/index.js';
+import { paidModule, paidReportsModule, type PaidService, type ReportService } from './paid/index.js';
 import { shopModule, type MainShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type MainSync } from './sync/index.js';
@@ -22,7 +22,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule, paidReportsModule],
 };
 
 export interface RunningMain extends HostedSite {
@@ -33,6 +33,7 @@ export interface RunningMain extends HostedSite {
   notices: NoticeService;
   portal: PortalService;
   paid: PaidService;
+  paidReports: ReportService;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -52,6 +53,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     notices: site.use(noticesModule),
     portal: site.use(portalModule),
     paid: site.use(paidModule),
+    paidReports: site.use(paidReportsModule),
   };
 }
 

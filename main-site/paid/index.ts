@@ -73,3 +73,5 @@ export const paidModule = defineModule<PaidService>({
 });
 
 export { reconcileOf, type ReconcileService } from './reconcile/index.js';
+export { paidReportsModule } from './reports/module.js';
+export type { ReportService, SalesReport } from './reports/report-service.js';
