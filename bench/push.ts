@@ -128,7 +128,10 @@ try {
   );
 } finally {
   await agent.close();
+  // The partners stop (and make their last log shipment) before the main site goes, so nothing is printed after the JSON line.
+  const farmExited = farm.exitCode === null && farm.signalCode === null ? new Promise((r) => farm.once('exit', r)) : Promise.resolve();
   farm.kill('SIGTERM');
+  await farmExited;
   await main.close();
   rmSync(dir, { recursive: true, force: true });
 }
