@@ -75,34 +75,56 @@ type OrderRow = { site: string; type: string; order_id: string; order_amount: nu
 /**
  * The shop's own paths (cart, checkout, an order's page), which entries
  * written before kind "shop" existed logged as original pages; as isShopPath
- * in common/fees/usage-from-bundle.ts. substr, not LIKE: LIKE ignores case.
+ * in common/fees/usage-from-bundle.ts. Exact comparisons, not LIKE (LIKE
+ * ignores case); path > '/orders/' AND path < '/orders0' is "starts with
+ * /orders/ and is longer" ('0' follows '/'), a cheap byte compare.
  */
-const SHOP_PATH = `(path = '/cart' OR path = '/checkout' OR (substr(path, 1, 8) = '/orders/' AND length(path) > 8 AND instr(substr(path, 9), '/') = 0))`;
-const CONTENT = `kind IN ('tie-up', 'original')`;
-/** A page view: the only page access fees count by default (classifyPage in common/fees/usage-from-bundle.ts). */
-const VIEW = `(${CONTENT} AND ((status >= 200 AND status < 300) OR status = 304) AND NOT ${SHOP_PATH})`;
+const SHOP_PATH = `(path = '/cart' OR path = '/checkout' OR (path > '/orders/' AND path < '/orders0' AND instr(substr(path, 9), '/') = 0))`;
+
+/**
+ * Each page entry's class for fees (classifyPage in
+ * common/fees/usage-from-bundle.ts), worked out once when the entry is stored
+ * (column page_class, migration 004 fills it for older rows with this same
+ * expression): counting a period then compares small integers instead of
+ * testing kind, status and path for every counter of every row.
+ *   1 error (status >= 400, any kind)
+ *  10-13 kind tie-up: 10 view (2xx or 304), 11 shop path, 12 other answer, 13 no path
+ *  20-23 kind original, as tie-up
+ *  31 kind shop, 40 asset, 50 any other kind
+ *  NULL: no status, or no kind below 400 (counted nowhere, as before)
+ * "No path" keeps the three-valued logic the counters had when they tested
+ * the path in each SUM: such rows are answers but neither views, shop actions
+ * nor other answers.
+ */
+export const PAGE_CLASS_SQL = `CASE WHEN status >= 400 THEN 1 WHEN status < 400 THEN CASE kind
+  WHEN 'tie-up' THEN CASE WHEN path IS NULL THEN 13 WHEN ${SHOP_PATH} THEN 11 WHEN (status >= 200 AND status < 300) OR status = 304 THEN 10 ELSE 12 END
+  WHEN 'original' THEN CASE WHEN path IS NULL THEN 23 WHEN ${SHOP_PATH} THEN 21 WHEN (status >= 200 AND status < 300) OR status = 304 THEN 20 ELSE 22 END
+  WHEN 'shop' THEN 31 WHEN 'asset' THEN 40 ELSE CASE WHEN kind IS NOT NULL THEN 50 END END END`;
 
 /**
  * The counting queries, each for all sites (one grouped pass, like a plain
- * aggregation) and for one site (through the (site, time) index).
+ * aggregation) and for one site (through the (site, time) index). FILTER, not
+ * SUM(condition): a row steps only the counters it belongs to.
  */
 function usageQueries(db: Db) {
   const pages = (where: string) =>
     `SELECT site,
-       SUM(kind = 'tie-up' AND ${VIEW}) AS tieUp, SUM(kind = 'original' AND ${VIEW}) AS original,
-       SUM(kind = 'tie-up' AND status < 400) AS ansTieUp, SUM(kind IN ('original', 'shop') AND status < 400) AS ansOriginal,
-       SUM(status < 400 AND (kind = 'shop' OR (${CONTENT} AND ${SHOP_PATH}))) AS shop,
-       SUM(status >= 400) AS errors,
-       SUM(status < 400 AND kind = 'asset') AS assets,
-       SUM(status < 400 AND kind NOT IN ('asset', 'shop') AND NOT ${VIEW} AND NOT (${CONTENT} AND ${SHOP_PATH})) AS other,
-       COUNT(DISTINCT CASE WHEN status < 400 AND kind IN ('tie-up', 'original', 'shop') THEN user_id END) AS users
+       COUNT(*) FILTER (WHERE page_class = 10) AS tieUp, COUNT(*) FILTER (WHERE page_class = 20) AS original,
+       COUNT(*) FILTER (WHERE page_class BETWEEN 10 AND 13) AS ansTieUp, COUNT(*) FILTER (WHERE page_class BETWEEN 20 AND 31) AS ansOriginal,
+       COUNT(*) FILTER (WHERE page_class IN (11, 21, 31)) AS shop,
+       COUNT(*) FILTER (WHERE page_class = 1) AS errors,
+       COUNT(*) FILTER (WHERE page_class = 40) AS assets,
+       COUNT(*) FILTER (WHERE page_class IN (12, 22, 50)) AS other,
+       COUNT(DISTINCT user_id) FILTER (WHERE page_class BETWEEN 10 AND 31) AS users
      FROM witnessed_entries WHERE ${where} time >= ? AND time < ? AND type = 'page' GROUP BY site`;
   // Per (kind, path): the largest 200 answer; shop pages count as original pages only for "all-answers".
+  // Classes 10-31 with status 200 are kinds tie-up (10-13), original (20-23) and shop (31, grouped as original);
+  // a page without a path is never a shop page nor a view (NULL, as the path test was).
   const content = (where: string) =>
-    `SELECT site, kind, COUNT(*) AS pages, SUM(bytes) AS bytes, SUM(NOT shop) AS viewPages, SUM(CASE WHEN shop THEN 0 ELSE bytes END) AS viewBytes FROM (
-       SELECT site, CASE WHEN kind = 'shop' THEN 'original' ELSE kind END AS kind, path, MAX(bytes) AS bytes, MAX(kind = 'shop' OR ${SHOP_PATH}) AS shop FROM witnessed_entries
-       WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status = 200 AND kind IN ('tie-up', 'original', 'shop') GROUP BY site, CASE WHEN kind = 'shop' THEN 'original' ELSE kind END, path)
-     GROUP BY site, kind`;
+    `SELECT site, CASE WHEN original THEN 'original' ELSE 'tie-up' END AS kind, COUNT(*) AS pages, SUM(bytes) AS bytes, SUM(NOT shop) AS viewPages, SUM(CASE WHEN shop THEN 0 ELSE bytes END) AS viewBytes FROM (
+       SELECT site, page_class >= 20 AS original, path, MAX(bytes) AS bytes, MAX(CASE WHEN page_class IN (13, 23) THEN NULL ELSE page_class IN (11, 21, 31) END) AS shop FROM witnessed_entries
+       WHERE ${where} time >= ? AND time < ? AND type = 'page' AND status = 200 AND page_class BETWEEN 10 AND 31 GROUP BY site, page_class >= 20, path)
+     GROUP BY site, original`;
   const orders = (where: string) =>
     `SELECT site, type, order_id, order_amount, currency FROM witnessed_entries
      WHERE ${where} time >= ? AND time < ? AND type IN ('order', 'cancel', 'refund') ORDER BY site, idx`;
@@ -123,9 +145,11 @@ export class WitnessStore {
   constructor(private readonly db: Db) {
     this.q = {
       leaves: db.prepare<[string], { leaf: Buffer }>('SELECT leaf FROM witnessed_entries WHERE site = ? ORDER BY idx'),
+      // The class from the same values, by the same expression the migration used for older rows.
       insertEntry: db.prepare(
-        `INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes)
-         VALUES (@site, @index, @line, @leaf, @time, @type, @kind, @status, @user, @orderId, @orderAmount, @currency, @path, @bytes)`,
+        `INSERT INTO witnessed_entries (site, idx, line, leaf, time, type, kind, status, user_id, order_id, order_amount, currency, path, bytes, page_class)
+         SELECT *, ${PAGE_CLASS_SQL} FROM (SELECT @site AS site, @index AS idx, @line AS line, @leaf AS leaf, @time AS time, @type AS type, @kind AS kind, @status AS status,
+           @user AS user_id, @orderId AS order_id, @orderAmount AS order_amount, @currency AS currency, @path AS path, @bytes AS bytes)`,
       ),
       ...usageQueries(db),
       lines: db.prepare<[string, number, number], { idx: number; line: string; leaf: Buffer }>('SELECT idx, line, leaf FROM witnessed_entries WHERE site = ? AND idx >= ? AND idx < ? ORDER BY idx'),
