@@ -349,6 +349,15 @@ describe('paid content: access keys issued to partners and checked on every page
       .send({ _csrf: csrfOf(page.text), scope: 'key', keyId: a.keyId, reason: 'from the page' })
       .expect(200);
     assert.equal((await getFrom(mainUrl(a.path))).status, 403);
+    // Revoking every key of a partner asks first; nothing is revoked until it is confirmed.
+    const b = await north().paid.requestKey(userId, 'trail-guide', '127.0.0.1', idem());
+    const asked = await operator
+      .post('/admin/paid/revoke')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), scope: 'partner', partner: 'north', reason: 'from the page' })
+      .expect(200);
+    assert.match(asked.text, /Revoke every key of north\?/);
+    assert.equal((await getFrom(mainUrl(b.path))).status, 200);
     const manager = await login(north().url, '/manage', 'manager');
     const mine = await manager.get('/manage/paid').expect(200);
     assert.match(mine.text, /data-item="trail-guide"/);

@@ -2,6 +2,7 @@ import express from 'express';
 import { PAID_KEY_ISSUE, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { formatMoney } from '../../common/money.js';
+import { confirmFirst } from '../../common/web/confirm.js';
 import type { PaidService } from './paid-service.js';
 import { paidErrors } from './errors.js';
 
@@ -86,6 +87,24 @@ export function paidPages(paid: PaidService): express.Router {
       error,
     });
   r.get('/paid', (req, res) => show(req, res, null, null));
+  // Revoking every key of a partner stops all of its shoppers' reading at once and cannot be undone: it asks first.
+  r.post(
+    '/paid/revoke',
+    form,
+    confirmFirst(
+      (req) => {
+        const given = (req.body as Record<string, unknown>).partner;
+        const partner = typeof given === 'string' ? given.slice(0, 64) : '';
+        return {
+          title: `Revoke every key of ${partner}?`,
+          consequence: `Every access key issued through ${partner} stops working from its next page, for every shopper of ${partner}. Keys cannot be un-revoked; shoppers must open their items again from ${partner}.`,
+          confirmLabel: `Revoke all keys of ${partner}`,
+          back: '/admin/paid',
+        };
+      },
+      (req) => (req.body as Record<string, unknown>).scope === 'partner',
+    ),
+  );
   r.post('/paid/revoke', form, (req, res) => {
     try {
       const rev = revoke(paid, (req.body ?? {}) as Record<string, unknown>, req.consoleUser?.username ?? 'operator');
