@@ -89,6 +89,8 @@ describe('party portal: invitations, password + TOTP login, throttles, CSRF, and
       .send({ _csrf: csrfFrom(login.text), username: 'operator', password: TEST_PASSWORD })
       .expect(303);
     const list = await op.get('/admin/parties').expect(200);
+    // The operator reads how long an invitation stays valid, not the name of a setting.
+    assert.match(list.text, /valid for 72 hours/);
     await op.post('/admin/parties').type('form').send({ email: 'acme@example.test', kind: 'supplier', displayName: 'Acme Content' }).expect(403);
     const invited = await op
       .post('/admin/parties')

@@ -32,7 +32,17 @@ export function partiesPages(portal: PortalService, notices: NoticeService): exp
     };
     res
       .status(status)
-      .render('main-parties', { title: 'Parties', parties: portal.list(filter), filter, kinds: PARTY_KINDS, labels: PARTY_KIND_LABELS, error, form, banner: PARTIES_BANNERS.read(req.query) });
+      .render('main-parties', {
+        title: 'Parties',
+        inviteHours: portal.inviteHours(),
+        parties: portal.list(filter),
+        filter,
+        kinds: PARTY_KINDS,
+        labels: PARTY_KIND_LABELS,
+        error,
+        form,
+        banner: PARTIES_BANNERS.read(req.query),
+      });
   };
   const idOf = (req: Request): string => {
     const id = String(req.params.id);

@@ -89,6 +89,11 @@ export class PortalService {
   }
 
   /** The sections a party of this kind sees, in the order they were added. */
+  /** How long an invitation link stays valid, in hours (TIEUP_PORTAL_INVITE_HOURS). */
+  inviteHours(): number {
+    return this.ctx.config.portalInviteHours;
+  }
+
   sectionsFor(kind: PartyKind): PortalSection[] {
     return this.sections.filter((s) => s.kinds.includes(kind));
   }
