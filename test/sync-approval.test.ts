@@ -83,6 +83,9 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     const s = await southSync();
     assert.equal(s.activeRelease, n);
     assert.equal(s.stagedRelease, null);
+    // The last push's row no longer says "pending": it says what the partner did with it.
+    assert.equal(s.lastPush.outcome, 'active');
+    assert.match(s.lastPush.detail, new RegExp(`release ${n} approved by .* and served`));
   });
 
   it('a newer release arriving while one waits supersedes the waiting one', async () => {
@@ -128,6 +131,8 @@ describe('approval, rejection, supersede, rollback, emergency edits, drift, free
     assert.match((await getPage(net.partners.north!.url, '/about')).text, /NORTH-A/);
     const sync = (await api(main(), 'GET', '/admin/api/partners/north')).body.sync;
     assert.equal(sync.activeRelease, r1);
+    assert.equal(sync.lastPush.outcome, 'rolled_back');
+    assert.match(sync.lastPush.detail, new RegExp(`rolled back to ${r1} by .*, latest ${r2} not served`));
     const events = (await api(main(), 'GET', '/admin/api/sync/events?partner=north')).body.events;
     assert.equal(events[0].kind, 'rollback');
     const bad = await api(net.partners.north!.url, 'POST', `/manage/api/releases/99999/activate`, {});

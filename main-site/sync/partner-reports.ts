@@ -10,10 +10,24 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
   s2sEndpoint(router, deps, SYNC_DECISION, (s2s, b) => {
     const { release, by } = b;
     if (b.decision === 'approved') {
-      m.sync.update(s2s.peer.id, { stagedRelease: null, stagedState: null, rejectReason: null, activeRelease: release });
+      // The last push's row said "pending"; the partner's answer is what it ended in.
+      m.sync.update(s2s.peer.id, {
+        stagedRelease: null,
+        stagedState: null,
+        rejectReason: null,
+        activeRelease: release,
+        lastPushOutcome: 'active',
+        lastPushDetail: `release ${release} approved by ${by} and served`,
+      });
       m.sync.addEvent(s2s.peer.id, 'approved', release, `by ${by}`);
     } else {
-      m.sync.update(s2s.peer.id, { stagedRelease: release, stagedState: 'rejected', rejectReason: b.reason });
+      m.sync.update(s2s.peer.id, {
+        stagedRelease: release,
+        stagedState: 'rejected',
+        rejectReason: b.reason,
+        lastPushOutcome: 'rejected',
+        lastPushDetail: `release ${release} rejected by ${by}: ${b.reason}`,
+      });
       m.sync.addEvent(s2s.peer.id, 'rejected', release, `${by}: ${b.reason}`);
       notify(m.ctx, m.sync, 'release_rejected', s2s.peer.id, release, b.reason);
     }
@@ -25,7 +39,9 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
   s2sEndpoint(router, deps, SYNC_REPORT, (s2s, b) => {
     const { release } = b;
     if (b.event === 'rollback') {
-      m.sync.update(s2s.peer.id, { activeRelease: release });
+      const latest = m.releases.latest()?.number ?? null;
+      const behind = latest !== null && release !== null && latest > release ? `, latest ${latest} not served` : '';
+      m.sync.update(s2s.peer.id, { activeRelease: release, lastPushOutcome: 'rolled_back', lastPushDetail: `rolled back to ${release} by ${b.by}${behind}` });
       m.sync.addEvent(s2s.peer.id, 'rollback', release, `rolled back by ${b.by}`);
       notify(m.ctx, m.sync, 'rollback', s2s.peer.id, release, `rolled back to release ${release} by ${b.by}`);
     } else if (b.event === 'damaged') {
