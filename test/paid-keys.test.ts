@@ -198,6 +198,9 @@ describe('paid content: access keys issued to partners and checked on every page
       .type('form')
       .send({ _csrf: csrfOf(entry.text) })
       .expect(303);
+    // The entry page says until when, as a time a person reads (not an ISO instant).
+    const subscribed = await shopper.agent.get('/paid/weather-letter').expect(200);
+    assert.match(subscribed.text, /Subscribed \(paid until <time datetime="[^"]+" title="[^"]+ UTC">\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC<\/time>\)/);
     const period = (await northCharges()).filter((c) => c.kind === 'period');
     assert.deepEqual(
       period.map((c) => c.amount),

@@ -1,3 +1,4 @@
+import { timeTag } from '../../common/web/format.js';
 import { allowInCsp } from '../../common/http/csp.js';
 import express, { type Request, type Response } from 'express';
 import { escapeHtml } from '../../common/render/page-renderer.js';
@@ -77,8 +78,9 @@ export function paidFront(paid: PartnerPaid, sessions: ShopperSessions, log: Sit
       if (item.charge.type === 'per_access') {
         actions = `<p class="paid-charge">${escapeHtml(chargeText(item))}: each "Read" is charged once to your bill here.</p>${readForm('Read', 'go')} ${readForm('Read here', 'frame')}`;
       } else if (sub) {
-        const until = sub.cancelledAt ? `ends ${sub.periodEnd}` : `paid until ${sub.periodEnd}`;
-        actions = `<p class="paid-charge">Subscribed (${escapeHtml(until)}).</p>${readForm('Read', 'go')} ${readForm('Read here', 'frame')}${sub.cancelledAt ? '' : ` ${subForm('unsubscribe', 'Unsubscribe')}`}`;
+        // A shopper reads a time, not an ISO instant (the UTC instant stays in the title).
+        const until = `${sub.cancelledAt ? 'ends' : 'paid until'} ${timeTag(sub.periodEnd)}`;
+        actions = `<p class="paid-charge">Subscribed (${until}).</p>${readForm('Read', 'go')} ${readForm('Read here', 'frame')}${sub.cancelledAt ? '' : ` ${subForm('unsubscribe', 'Unsubscribe')}`}`;
       } else {
         actions = `<p class="paid-charge">${escapeHtml(chargeText(item))}, on your bill here.</p>${subForm('subscribe', 'Subscribe')}`;
       }
