@@ -155,7 +155,7 @@ export function checkoutHtml(f: CheckoutForm): string {
 <input type="hidden" name="_csrf" value="${e(f.csrf)}"><input type="hidden" name="group" value="${e(f.group)}"><input type="hidden" name="key" value="${e(f.key)}"><input type="hidden" name="total" value="${total}">
 <fieldset><legend>Delivery address</legend>
 ${field('name', 'Name', 'name')}${field('street', 'Street and number', 'street-address', 200)}${field('postcode', 'Postcode', 'postal-code', 20)}${field('city', 'City', 'address-level2')}${field('country', 'Country', 'country-name', 60)}
-<p><small>Not needed for pickup.</small></p></fieldset>
+${f.settlements.includes('pickup') ? '<p><small>Not needed for pickup.</small></p>' : ''}</fieldset>
 <fieldset class="settlements"><legend>Payment</legend>${radios}</fieldset>
 <p><button type="submit">Place order · ${money(total, currency)}</button></p>
 </form>`;
