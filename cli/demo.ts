@@ -22,6 +22,8 @@ import type { SiteRole } from '../common/config.js';
 import { CliError } from '../common/cli/command.js';
 import { PartyStore } from '../main-site/portal/index.js';
 import { NoticeStore } from '../main-site/notices/index.js';
+import { ReconcileStore } from '../main-site/paid/reconcile/reconcile-store.js';
+import { supplierContract, type SupplierContract } from '../common/paid/supplier-statement.js';
 import { startMailbox, type Mailbox } from './demo-mailbox.js';
 
 interface DemoSite {
@@ -41,8 +43,31 @@ interface DemoSite {
 
 export const DEMO_PASSWORDS = { operator: 'tieup-demo-operator', manager: 'tieup-demo-manager', supplier: 'tieup-demo-supplier' };
 
-/** The demo's content supplier at the main site's portal (its password is set, as if it had accepted its invitation). */
-export const DEMO_SUPPLIER = { id: 'p-000000000001', kind: 'supplier' as const, displayName: 'Demo Supplier', email: 'supplier@demo.test' };
+/**
+ * The demo's content suppliers at the main site's portal (passwords set, as if
+ * they had accepted their invitations). Their party ids are the `supplier` the
+ * demo items name in item.json, so sales reports and payment statements reach
+ * them: Fernhill Press supplies trail-guide (per access), Highcloud Data
+ * weather-letter (monthly) and summit-bets (18+).
+ */
+export const DEMO_SUPPLIER = { id: 'p-000000000001', kind: 'supplier' as const, displayName: 'Fernhill Press', email: 'supplier@demo.test' };
+export const DEMO_SUPPLIER_2 = { id: 'p-000000000002', kind: 'supplier' as const, displayName: 'Highcloud Data', email: 'highcloud@demo.test' };
+export const DEMO_SUPPLIERS = [DEMO_SUPPLIER, DEMO_SUPPLIER_2];
+
+/** Supplier contracts, so the operator can issue payment statements in the demo: one basis of each common kind. */
+const DEMO_SUPPLIER_CONTRACTS: SupplierContract[] = [
+  { supplier: DEMO_SUPPLIER.id, party: DEMO_SUPPLIER.id, effectiveFrom: '2026-01', currency: 'EUR', items: [{ item: 'trail-guide', basis: { type: 'unit_price_per_access', unitPrice: 120 } }] },
+  {
+    supplier: DEMO_SUPPLIER_2.id,
+    party: DEMO_SUPPLIER_2.id,
+    effectiveFrom: '2026-01',
+    currency: 'EUR',
+    items: [
+      { item: 'weather-letter', basis: { type: 'per_subscriber', unitPrice: 200 } },
+      { item: 'summit-bets', basis: { type: 'royalty_per_delivery', bps: 3000 } },
+    ],
+  },
+];
 
 const demoTerms = (base: number, services: Record<string, number>) => ({
   baseFee: { link: 2000, template: 5000, content: base },
@@ -184,25 +209,34 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
 async function prepareDemoParties(db: Db): Promise<void> {
   const parties = new PartyStore(db);
   const now = new Date().toISOString();
-  if (!parties.get(DEMO_SUPPLIER.id)) {
-    parties.create({ ...DEMO_SUPPLIER, webhookUrl: null, createdAt: now, createdBy: 'demo' });
-    parties.activate(DEMO_SUPPLIER.id, await hashPassword(DEMO_PASSWORDS.supplier), now);
+  for (const sup of DEMO_SUPPLIERS) {
+    if (!parties.get(sup.id)) {
+      parties.create({ ...sup, webhookUrl: null, createdAt: now, createdBy: 'demo' });
+      parties.activate(sup.id, await hashPassword(DEMO_PASSWORDS.supplier), now);
+    }
+    new NoticeStore(db).insert({
+      id: `ntc_demo_welcome_${sup.id.slice(-6)}`,
+      dedupeKey: `demo:welcome:${sup.id}`,
+      party: sup.id,
+      recipientName: sup.displayName,
+      email: sup.email,
+      webhookUrl: null,
+      kind: 'portal_welcome',
+      subject: 'Welcome to the Tieup portal',
+      text: `Hello ${sup.displayName},\n\nyour portal account is ready: log in at /portal with ${sup.email}.\nYour sales reports, statements and notices will appear there.`,
+      html: null,
+      data: null,
+      redact: [],
+      createdAt: now,
+    });
   }
-  new NoticeStore(db).insert({
-    id: 'ntc_demo_welcome_000001',
-    dedupeKey: `demo:welcome:${DEMO_SUPPLIER.id}`,
-    party: DEMO_SUPPLIER.id,
-    recipientName: DEMO_SUPPLIER.displayName,
-    email: DEMO_SUPPLIER.email,
-    webhookUrl: null,
-    kind: 'portal_welcome',
-    subject: 'Welcome to the Tieup portal',
-    text: `Hello ${DEMO_SUPPLIER.displayName},\n\nyour portal account is ready: log in at /portal with ${DEMO_SUPPLIER.email}.\nYour sales reports, statements and notices will appear there.`,
-    html: null,
-    data: null,
-    redact: [],
-    createdAt: now,
-  });
+  // Recorded once, validated as the operator's API does (an operator's later versions are kept).
+  const reconcile = new ReconcileStore(db);
+  for (const raw of DEMO_SUPPLIER_CONTRACTS) {
+    const c = supplierContract.parse(raw);
+    if (reconcile.latestContract(c.supplier)) continue;
+    reconcile.insertContract({ supplier: c.supplier, version: 1, effectiveFrom: c.effectiveFrom, contract: c, createdBy: 'demo', createdAt: now });
+  }
 }
 
 /**
@@ -376,13 +410,19 @@ export async function runDemo(): Promise<void> {
     '',
     `  API bearer token (operator and managers): ${token}${tokenGiven ? '   (from TIEUP_DEMO_TOKEN)' : ''}`,
     '',
-    `  portal ${(sites[0]!.url + '/portal').padEnd(24)} login ${DEMO_SUPPLIER.email} / ${DEMO_PASSWORDS.supplier}   (${DEMO_SUPPLIER.displayName}, a content supplier)`,
+    ...DEMO_SUPPLIERS.map(
+      (sup, i) =>
+        `  ${i === 0 ? 'portal' : '      '} ${(sites[0]!.url + '/portal').padEnd(24)} login ${sup.email} / ${DEMO_PASSWORDS.supplier}   (${sup.displayName}, supplier ${sup.id} of ${sup === DEMO_SUPPLIER ? 'trail-guide' : 'weather-letter, summit-bets'})`,
+    ),
     `  mail   smtp://${host}:${mailbox.port}   every notice e-mail the main site sends lands here; each is saved in ${relative(process.cwd(), mailDir) || mailDir}/*.eml`,
     `         Outbox: ${sites[0]!.url}/admin/notices   Parties (invite more): ${sites[0]!.url}/admin/parties`,
     '',
     `Tie-up pages: edit ${relative(process.cwd(), join(contentDir, 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
     `Sync status: ${sites[0]!.url}/admin/sync   Access logs: ${sites[0]!.url}/admin/logs   Fees: ${sites[0]!.url}/admin/fees`,
+    '',
+    `Paid content: ${sites[1]!.url}/paid/trail-guide (per access, north only), ${sites[2]!.url}/paid/weather-letter (monthly subscription);`,
+    `sales reports at ${sites[0]!.url}/portal/sales/ (suppliers), ${sites[0]!.url}/admin/paid/reports; reconciliation ${sites[0]!.url}/admin/paid/reconciliations.`,
     '',
     `Shop: ${sites[1]!.url}/shop (north entrusts every order to the main site); ${sites[2]!.url}/shop (south sells kitchen goods`,
     `from its own stock, consults the main site on shelter, entrusts the rest). Register a shopper on any site; one account works`,
