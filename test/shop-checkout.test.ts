@@ -69,7 +69,10 @@ describe('checkout: every fee shown before ordering, mixed carts split per handl
       ['south-honey', true],
     ]);
 
-    // The sleeping bag: entrusted, from central stock.
+    // The sleeping bag: entrusted, from central stock, which offers no pickup (so the address is not said to be optional for it).
+    const centralPage = await s.openCheckout('central');
+    assert.doesNotMatch(centralPage.html, /value="pickup"|Not needed for pickup/);
+    assert.match(localPage.html, /value="pickup"[\s\S]*Not needed for pickup|Not needed for pickup[\s\S]*value="pickup"/);
     const entrusted = south().shop.store.byNumber(orderNumberOf(await s.placeOrder('central')))!;
     assert.deepEqual([entrusted.mode, entrusted.handlingFee, entrusted.total], ['entrust', 0, 14900]);
 
