@@ -30,19 +30,17 @@ export function partiesPages(portal: PortalService, notices: NoticeService): exp
       ...((PARTY_KINDS as readonly string[]).includes(kind) ? { kind: kind as PartyKind } : {}),
       ...(['invited', 'active', 'suspended'].includes(st) ? { status: st as PartyStatus } : {}),
     };
-    res
-      .status(status)
-      .render('main-parties', {
-        title: 'Parties',
-        inviteHours: portal.inviteHours(),
-        parties: portal.list(filter),
-        filter,
-        kinds: PARTY_KINDS,
-        labels: PARTY_KIND_LABELS,
-        error,
-        form,
-        banner: PARTIES_BANNERS.read(req.query),
-      });
+    res.status(status).render('main-parties', {
+      title: 'Parties',
+      inviteHours: portal.inviteHours(),
+      parties: portal.list(filter),
+      filter,
+      kinds: PARTY_KINDS,
+      labels: PARTY_KIND_LABELS,
+      error,
+      form,
+      banner: PARTIES_BANNERS.read(req.query),
+    });
   };
   const idOf = (req: Request): string => {
     const id = String(req.params.id);
