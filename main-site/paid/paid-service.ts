@@ -212,9 +212,7 @@ export class PaidService {
     const batch = this.batch;
     this.batch = [];
     try {
-      this.store.transaction(() => {
-        for (const b of batch) this.store.insertKey(b.rec);
-      });
+      this.store.insertKeys(batch.map((b) => b.rec));
     } catch (err) {
       this.ctx.logger.error({ event: 'paid_keys_not_committed', keys: batch.length, err }, 'access keys could not be stored; none was issued');
       for (const b of batch) b.reject(err);
