@@ -195,7 +195,7 @@ export class PaidService {
     // Checked now, so that once the row is committed its entry cannot be refused.
     this.ctx.log.types.check(this.ctx.config.siteId, entry);
     const done = new Promise<void>((resolve, reject) => {
-      if (this.batch.length === 0) setImmediate(() => this.commitKeys());
+      if (this.batch.length === 0) this.scheduleCommit();
       this.batch.push({ rec, entry, resolve, reject });
     });
     this.pending.set(slot, { rec, entry, done });
@@ -205,6 +205,19 @@ export class PaidService {
       this.pending.delete(slot);
     }
     return keyAnswer(rec, false);
+  }
+
+  /**
+   * When the group commits: two turns of the event loop after its first key.
+   * A turn holds only the requests whose bytes arrived in its poll (about 10 of
+   * the 32 in flight in bench:paid), and every commit writes the touched pages
+   * of the key table's indexes again; waiting one more turn lets a commit carry
+   * the next poll's keys too (about 15), and the commit and log append per key
+   * fell from about 90 to about 57 us of CPU (node --cpu-prof, 32 in flight).
+   * An idle loop turns in microseconds, so a lone key waits for nothing.
+   */
+  private scheduleCommit(): void {
+    setImmediate(() => setImmediate(() => this.commitKeys()));
   }
 
   /** One transaction for the keys waiting, then their log entries in the same order, then their answers. */
