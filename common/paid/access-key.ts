@@ -35,7 +35,24 @@ const header = z.strictObject({ alg: z.literal(ACCESS_KEY_ALG), kid: z.string().
 
 const canonical = (part: string): boolean => Buffer.from(part, 'base64url').toString('base64url') === part;
 
-export const newKeyId = (): string => randomBytes(16).toString('base64url');
+/**
+ * Key ids: 16 bytes from the CSPRNG each, drawn from a pool filled 256 ids
+ * at a time (one randomBytes call instead of one per key, as crypto.randomUUID
+ * does). Each byte is used once; the pool never refills from itself.
+ */
+const ID_BYTES = 16;
+const POOL_IDS = 256;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+export const newKeyId = (): string => {
+  if (idAt >= idPool.length) {
+    idPool = randomBytes(ID_BYTES * POOL_IDS);
+    idAt = 0;
+  }
+  const id = idPool.toString('base64url', idAt, idAt + ID_BYTES);
+  idAt += ID_BYTES;
+  return id;
+};
 
 export function signAccessKey(key: { kid: string; privateKey: KeyObject }, claims: AccessKeyClaims): string {
   return signCompact({ alg: ACCESS_KEY_ALG, kid: key.kid, typ: ACCESS_KEY_TYP }, Buffer.from(JSON.stringify(claims)), key.privateKey);

@@ -141,7 +141,7 @@ export class PaidStore {
       keyByIdem: db.prepare<[string, string], KeyRow>('SELECT * FROM paid_keys WHERE partner = ? AND idempotency_key = ?'),
       insertKey: db.prepare(
         `INSERT INTO paid_keys (id, partner, user_id, item, idempotency_key, request_hash, token, address, issued_at, expires_at, charge_type, amount, currency, subscription_id)
-         VALUES (@id, @partner, @userId, @item, @idempotencyKey, @requestHash, @token, @address, @issuedAt, @expiresAt, @chargeType, @amount, @currency, @subscriptionId)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       bind: db.prepare('UPDATE paid_keys SET bound_address = ?, first_used_at = ? WHERE id = ? AND first_used_at IS NULL'),
       keysFiltered: db.prepare<{ partner: string; item: string; user: string; limit: number }, KeyRow>(
@@ -168,6 +168,9 @@ export class PaidStore {
       ),
       revs: db.prepare<[], RevRow>('SELECT * FROM paid_revocations ORDER BY id'),
     };
+    this.insertKeysTx = db.transaction((keys: readonly KeyRecord[]) => {
+      for (const k of keys) this.insertKey(k);
+    });
   }
 
   key(id: string): KeyRecord | undefined {
@@ -182,9 +185,17 @@ export class PaidStore {
 
   /** Inserts the key with its charge (not yet bound); the service runs this inside `transaction`. */
   insertKey(k: KeyRecord): void {
-    const { boundAddress: _b, firstUsedAt: _f, ...row } = k;
-    this.q.insertKey.run(row);
+    this.q.insertKey.run(k.id, k.partner, k.userId, k.item, k.idempotencyKey, k.requestHash, k.token, k.address, k.issuedAt, k.expiresAt, k.chargeType, k.amount, k.currency, k.subscriptionId);
   }
+
+  /**
+   * Inserts keys with their charges in one transaction (all or none). The
+   * transaction function is made once: issuing is the hot path.
+   */
+  insertKeys(keys: readonly KeyRecord[]): void {
+    this.insertKeysTx(keys);
+  }
+  private readonly insertKeysTx: (keys: readonly KeyRecord[]) => void;
 
   /** Binds a key to its first address; false when another request bound it first. */
   bind(id: string, address: string, at: string): boolean {
