@@ -107,21 +107,8 @@ const channel = (r: RawChannel): ChannelRow => ({
   lastError: r.last_error,
 });
 
-export interface NewNotice {
-  id: string;
-  dedupeKey: string;
-  party: string | null;
-  recipientName: string | null;
-  email: string | null;
-  webhookUrl: string | null;
-  kind: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  data: Record<string, unknown> | null;
-  redact: string[];
-  createdAt: string;
-}
+/** A notice as it is stored first: its row before any delivery. */
+export type NewNotice = Omit<NoticeRow, 'state' | 'deliveredAt' | 'readAt'>;
 
 /** The outbox tables: notices, their channels, and every delivery attempt. */
 export class NoticeStore {

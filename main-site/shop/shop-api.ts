@@ -1,3 +1,4 @@
+import { confirmOrderCancel } from '../../common/shop/confirm-cancel.js';
 import express from 'express';
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
@@ -7,7 +8,6 @@ import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES, type OrderView 
 import { formatMoney } from '../../common/money.js';
 import type { MainShop } from './main-shop.js';
 import { shopErrors } from '../../common/shop/errors.js';
-import { confirmFirst } from '../../common/web/confirm.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
 export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2SServerDeps): void {
@@ -116,18 +116,7 @@ export function shopPages(shop: MainShop): express.Router {
     });
   };
   r.get('/orders', (req, res) => render(req, res, ORDER_BANNERS.read(req.query)));
-  r.post(
-    '/orders/:number/state',
-    confirmFirst(
-      (req) => ({
-        title: `Cancel order ${String(req.params.number)}?`,
-        consequence: `Order ${String(req.params.number)} is cancelled for good: it will not be shipped, its goods go back to stock, and it cannot be reopened.`,
-        confirmLabel: `Cancel order ${String(req.params.number)}`,
-        back: '/admin/orders',
-      }),
-      (req) => (req.body as Record<string, unknown>).state === 'cancelled',
-    ),
-  );
+  r.post('/orders/:number/state', confirmOrderCancel('/admin/orders'));
   r.post('/orders/:number/state', async (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {

@@ -1,3 +1,4 @@
+import { confirmOrderCancel } from '../../common/shop/confirm-cancel.js';
 import express from 'express';
 import { formatMoney } from '../../common/money.js';
 import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
@@ -7,7 +8,6 @@ import type { PartnerShop } from './partner-shop.js';
 import { SHOP_PARTNER_ORDERS } from '../../common/protocol/index.js';
 import { shopErrors } from '../../common/shop/errors.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { confirmFirst } from '../../common/web/confirm.js';
 
 const PRODUCT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -72,18 +72,7 @@ export function managerShopPages(shop: PartnerShop): express.Router {
       next(err);
     }
   });
-  r.post(
-    '/orders/:number/state',
-    confirmFirst(
-      (req) => ({
-        title: `Cancel order ${String(req.params.number)}?`,
-        consequence: `Order ${String(req.params.number)} is cancelled for good: it will not be shipped, its goods go back to stock, and it cannot be reopened.`,
-        confirmLabel: `Cancel order ${String(req.params.number)}`,
-        back: '/manage/orders',
-      }),
-      (req) => (req.body as Record<string, unknown>).state === 'cancelled',
-    ),
-  );
+  r.post('/orders/:number/state', confirmOrderCancel('/manage/orders'));
   r.post('/orders/:number/state', async (req, res) => {
     const to = (req.body as Record<string, unknown>).state;
     try {
