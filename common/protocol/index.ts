@@ -2,6 +2,7 @@ import type { AnyEndpoint } from './endpoint.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
 import { PAID_KEY_ISSUE, PAID_RANKINGS, PAID_RECONCILIATION, PAID_STATEMENT_SUBMIT, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
+import { PLANNED_DELIVERY, PLANNED_ORDER_PLACE } from './planned.js';
 import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE } from './peer.js';
 import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
@@ -12,6 +13,7 @@ export * from './fees.js';
 export * from './logs.js';
 export * from './paid.js';
 export * from './peer.js';
+export * from './planned.js';
 export * from './primitives.js';
 export * from './shop.js';
 export * from './sync.js';
@@ -47,4 +49,6 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PAID_STATEMENT_SUBMIT,
   PAID_RECONCILIATION,
   PAID_RANKINGS,
+  PLANNED_ORDER_PLACE,
+  PLANNED_DELIVERY,
 ];

@@ -1,0 +1,25 @@
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { accountPurchasesHtml, plannedBuyRoutes } from '../../common/planned/index.js';
+import { usersModule } from '../users/index.js';
+import { partnerPlannedErrors } from './errors.js';
+import { PartnerPlanned, PartnerPlannedStore } from './partner-planned.js';
+
+/**
+ * Planned pages on a partner (seed 000, claims 7-10): the pages come as
+ * tie-up pages in releases where the planner's contract lets this partner
+ * carry them; shoppers buy here, orders go to the main site in the common
+ * format, and what was bought is delivered from the main site.
+ */
+export const plannedModule = defineModule<PartnerPlanned>({
+  name: 'planned',
+  errors: [partnerPlannedErrors],
+  migrations: [{ namespace: 'planned', dir: fromRoot('partner-site/planned/migrations') }],
+  create: (host) => new PartnerPlanned(host.ctx, new PartnerPlannedStore(host.ctx.db), () => host.view()),
+  front: (app, planned, host) => {
+    app.use(plannedBuyRoutes({ view: () => host.view(), sessions: host.use(usersModule).sessions, backend: planned }));
+  },
+  accountSections: (planned) => [({ userId }) => accountPurchasesHtml(planned.orders(userId))],
+});
+
+export type { PartnerPlanned } from './partner-planned.js';
