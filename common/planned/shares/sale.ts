@@ -106,8 +106,8 @@ const none = { kind: z.literal('none'), release: z.null(), bytes: z.literal(0), 
  *   planned_sale      path /planned/<page>/sales/<sale id>, user the planner, order {sale id, amount, currency}
  *   planned_refund    path /planned/<page>/refunds/<refund id>, user the planner, order {refund id, amount, currency}
  *   planned_contract  path /planned/contracts/<version>, user the planner, order null
- *   planned_accept    path /planned/<page>/contributions/<contribution>, user the contributor, order null
- *   planned_payout    path /planned/payouts/<payout id>, user the party paid, order {payout id, amount, currency}
+ *   planned_accept    path /planned/<page>/contributions/<contribution>, user the planner, order null
+ *   planned_payout    path /planned/payouts/<planner>/<period start>, user the party paid, order {payout id, amount, currency}
  */
 export const plannedSaleEntry = defineEntryType({ type: 'planned_sale', version: 1, capability: 'planned', payload: v1Payload({ ...none, user: partyId, order: orderRef }) });
 export const plannedRefundEntry = defineEntryType({ type: 'planned_refund', version: 1, capability: 'planned', payload: v1Payload({ ...none, user: partyId, order: orderRef }) });

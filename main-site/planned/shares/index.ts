@@ -1,6 +1,7 @@
 import { defineModule } from '../../../common/module.js';
 import { fromRoot } from '../../../common/paths.js';
 import { SHARES_ENTRY_TYPES } from '../../../common/planned/shares/sale.js';
+import { noticesModule } from '../../notices/index.js';
 import { portalModule } from '../../portal/index.js';
 import { sharesErrors } from './errors.js';
 import { SharesService } from './shares-service.js';
@@ -18,7 +19,7 @@ export const plannedSharesModule = defineModule<SharesService>({
   migrations: [{ namespace: 'planned-shares', dir: fromRoot('main-site/planned/shares/migrations') }],
   errors: [sharesErrors],
   logEntryTypes: SHARES_ENTRY_TYPES,
-  create: ({ ctx, use }) => new SharesService(ctx, new SharesStore(ctx.db), use(portalModule)),
+  create: ({ ctx, use }) => new SharesService(ctx, new SharesStore(ctx.db), use(portalModule), use(noticesModule)),
 });
 
 export { SharesService, type Recorded } from './shares-service.js';

@@ -14,8 +14,13 @@ import {
   type SaleInput,
   type SaleRecord,
 } from '../../../common/planned/shares/sale.js';
-import { holdUntil } from '../../../common/planned/shares/periods.js';
+import { holdUntil, periodEnd, periodStart } from '../../../common/planned/shares/periods.js';
+import { cycleAt, statementChain, type Account, type PlannerRecords, type Statement } from '../../../common/planned/shares/statement.js';
+import { formatMoney } from '../../../common/money.js';
+import type { NoticeService } from '../../notices/index.js';
 import type { PortalService } from '../../portal/index.js';
+import { computeDue, type DueStatement } from './closing.js';
+import type { AccountRow } from './shares-store.js';
 import { sharesErrors } from './errors.js';
 import type { PartRow, SharesStore } from './shares-store.js';
 
@@ -46,6 +51,7 @@ export class SharesService {
     readonly ctx: SiteContext,
     readonly store: SharesStore,
     private readonly portal: PortalService,
+    private readonly notices: NoticeService,
   ) {}
 
   get mainSite(): string {
@@ -169,8 +175,8 @@ export class SharesService {
       });
       this.store.insertRefund(refund.refundId, refund.saleId, refund.time, refund.amount, canonicalJson(refund), digest, entryIndex);
       this.store.addRefunded(refund.saleId, refund.amount);
-      // A reversal is never held: it takes back at once what the sale gave, paid out or not.
-      this.store.insertParts(this.rows(sale.planner, parts, refund.time, sale.time, refund.time, 'r', refund.refundId));
+      // A reversal is held with its sale: while the sale's part is held it cancels it there; once paid out it comes off the balance.
+      this.store.insertParts(this.rows(sale.planner, parts, refund.time, sale.time, holdUntil(sale.time, contract.terms.holdingDays), 'r', refund.refundId));
       return { record: refund, entryIndex, duplicate: false, parts };
     });
   }
@@ -196,7 +202,7 @@ export class SharesService {
       if (contract.terms.contributorPay.basis !== 'fixed_fee') return null;
       this.checkTime(acc.planner, acc.time, 'acceptance');
       const fee = contract.terms.contributorPay.fee;
-      const entryIndex = this.append('planned_accept', `/planned/${acc.page}/contributions/${acc.contribution}`, acc.contributor, digest, null);
+      const entryIndex = this.append('planned_accept', `/planned/${acc.page}/contributions/${acc.contribution}`, acc.planner, digest, null);
       this.store.insertAcceptance(acc.contribution, acc.planner, acc.time, fee, canonicalJson(acc), digest, entryIndex);
       if (fee > 0) {
         const fees: Part[] = [
@@ -212,6 +218,156 @@ export class SharesService {
   private feeOf(acc: AcceptanceRecord): number {
     const pay = this.contractAt(acc.planner, acc.time)?.terms.contributorPay;
     return pay?.basis === 'fixed_fee' ? pay.fee : 0;
+  }
+
+  // ---- statements --------------------------------------------------------
+
+  /** Everything recorded for a planner, as statements and the evidence file read it. */
+  recordsOf(planner: string): PlannerRecords {
+    const parse = <T>(rows: { record: string; entryIndex: number }[]) => rows.map((r) => ({ record: JSON.parse(r.record) as T, entryIndex: r.entryIndex }));
+    return {
+      mainSite: this.mainSite,
+      contracts: this.contracts(planner),
+      sales: parse<SaleRecord>(this.store.salesOf(planner)),
+      refunds: parse<RefundRecord>(this.store.refundsOfPlanner(planner)),
+      acceptances: parse<AcceptanceRecord>(this.store.acceptancesOf(planner)),
+    };
+  }
+
+  /** A party's accounts (one per planner it has a part with, and its role there). */
+  accountsOf(party: string): AccountRow[] {
+    return this.store.accountsOfParty(party);
+  }
+
+  accountsOfPlanner(planner: string): AccountRow[] {
+    return this.store.accountsOfPlanner(planner);
+  }
+
+  account(id: number): AccountRow | undefined {
+    return this.store.account(id);
+  }
+
+  /**
+   * An account's statements with every line: the closed ones (with the
+   * checkpoint they rest on) and, with `open`, the period running now as a
+   * preview. Made from the records by the pure statementChain, the function
+   * `tieup shares recompute` runs offline.
+   */
+  statements(accountId: number, opts: { open?: boolean } = {}): Statement[] {
+    const a = this.store.account(accountId);
+    if (!a) return [];
+    const account: Account = { planner: a.planner, role: a.role, party: a.party };
+    const closed = this.store.closedOf(a.planner);
+    const through = closed.length ? closed[closed.length - 1]!.periodTo : '';
+    const until = opts.open ? '9999-12-31T00:00:00.000Z' : through;
+    if (!until) return [];
+    const recs = this.recordsOf(a.planner);
+    const chain = statementChain(account, recs, opts.open ? this.openUntil(recs) : until);
+    for (const st of chain) {
+      const c = closed.find((x) => x.periodFrom === st.period.from);
+      st.restsOn = c ? { size: c.size, root: c.root } : null;
+    }
+    return chain;
+  }
+
+  /** The end of the period running now (so a preview shows it), for the planner's cycle. */
+  private openUntil(recs: PlannerRecords): string {
+    const now = this.now().toISOString();
+    const cycle = cycleAt(recs.contracts, now);
+    return periodEnd(cycle, periodStart(cycle, now));
+  }
+
+  /** What closing now would state, per account, from SQL totals (the bench and the close job). */
+  dueStatements(now: string = this.now().toISOString()): DueStatement[] {
+    return computeDue(this.store, (p) => this.contracts(p), now).statements;
+  }
+
+  /**
+   * Closes every period that ended: each account's statement is stored with
+   * the log checkpoint it rests on, a payout entry is logged for what is
+   * paid, and each planner and contributor gets the statement as a notice.
+   */
+  closeCycles(now: string = this.now().toISOString()): { windows: number; statements: number; payouts: number; notices: number } {
+    this.ctx.log.flush();
+    const cp = this.ctx.log.checkpoint();
+    const checkpoint = { size: cp?.size ?? 0, root: cp ? cp.root.toString('hex') : '' };
+    const { windows, statements } = computeDue(this.store, (p) => this.contracts(p), now);
+    if (!windows.length) return { windows: 0, statements: 0, payouts: 0, notices: 0 };
+    const closedAt = this.now().toISOString();
+    let payouts = 0;
+    const toNotify: { s: DueStatement; hash: string }[] = [];
+    this.store.transaction(() => {
+      for (const w of windows) this.store.insertClosed(w.planner, w.from, w.to, checkpoint.size, checkpoint.root, closedAt);
+      for (const s of statements) {
+        const body = {
+          account: { planner: s.account.planner, role: s.account.role, party: s.account.party },
+          period: s.period,
+          currency: s.currency,
+          lineCount: s.lineCount,
+          ...s.totals,
+          restsOn: checkpoint,
+        };
+        const hash = recordDigest(body);
+        this.store.insertStatement({
+          account: s.account.id,
+          periodFrom: s.period.from,
+          periodTo: s.period.to,
+          closing: s.totals.closing,
+          payout: s.totals.payout,
+          statement: canonicalJson(body),
+          hash,
+          closedAt,
+        });
+        if (s.account.role === 'planner' || s.account.role === 'contributor') {
+          if (s.totals.payout > 0) {
+            payouts++;
+            this.append('planned_payout', `/planned/payouts/${s.account.planner}/${s.period.from.slice(0, 10)}`, s.account.party, hash, {
+              id: `${s.account.planner}:${s.account.party}:${s.period.from.slice(0, 10)}`,
+              amount: s.totals.payout,
+              currency: s.currency,
+            });
+          }
+          toNotify.push({ s, hash });
+        }
+      }
+    });
+    let sent = 0;
+    for (const { s, hash } of toNotify) {
+      if (!this.portal.get(s.account.party)) continue;
+      try {
+        this.notify(s, hash);
+        sent++;
+      } catch (err) {
+        this.ctx.logger.error({ event: 'planned_statement_notice_failed', err, account: s.account.id }, 'a statement notice could not be queued');
+      }
+    }
+    return { windows: windows.length, statements: statements.length, payouts, notices: sent };
+  }
+
+  private notify(s: DueStatement, hash: string): void {
+    const m = (a: number) => formatMoney({ amount: a, currency: s.currency });
+    const t = s.totals;
+    const period = `${s.period.from.slice(0, 10)} to ${s.period.to.slice(0, 10)}`;
+    const role = s.account.role === 'planner' ? 'planner' : 'contributor';
+    this.notices.send({
+      recipient: { party: s.account.party },
+      kind: 'planned_statement',
+      subject: `Your ${role} statement for ${period}`,
+      text: [
+        `Your ${role} statement (planner ${s.account.planner}) for ${period} (${s.period.cycle}):`,
+        `  opening balance   ${m(t.opening)}`,
+        `  ${String(s.lineCount).padStart(5)} line(s)    ${m(t.credits + t.debits)}`,
+        `  closing balance   ${m(t.closing)}`,
+        `  held              ${m(t.held)}`,
+        `  paid out          ${m(t.payout)}${t.payout === 0 && t.available > 0 ? ` (below the payout minimum of ${m(t.payoutMinimum)})` : ''}`,
+        `  carried forward   ${m(t.carried)}`,
+        '',
+        `Every line with its formula: ${this.ctx.config.publicUrl ?? ''}/portal/shares/`,
+        `Statement hash ${hash}`,
+      ].join('\n'),
+      data: { planner: s.account.planner, role, period: s.period, totals: t, hash },
+      dedupeKey: `planned-statement:${s.account.id}:${s.period.from}`,
+    });
   }
 
   // ---- helpers -----------------------------------------------------------

@@ -107,7 +107,14 @@ export class SharesStore {
         'SELECT account, period_from AS periodFrom, period_to AS periodTo, closing, payout, statement, hash, closed_at AS closedAt FROM planned_share_statements WHERE account = ? ORDER BY period_from',
       ),
       insertStatement: db.prepare('INSERT INTO planned_share_statements (account, period_from, period_to, closing, payout, statement, hash, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      closedThrough: db.prepare("SELECT MAX(s.period_to) AS t FROM planned_share_statements s JOIN planned_share_accounts a ON a.id = s.account WHERE a.planner = ? AND a.role = 'planner'"),
+      closedThrough: db.prepare('SELECT MAX(period_to) AS t FROM planned_share_closed WHERE planner = ?'),
+      insertClosed: db.prepare('INSERT INTO planned_share_closed (planner, period_from, period_to, checkpoint_size, checkpoint_root, closed_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      closedOf: db.prepare(
+        'SELECT period_from AS periodFrom, period_to AS periodTo, checkpoint_size AS size, checkpoint_root AS root, closed_at AS closedAt FROM planned_share_closed WHERE planner = ? ORDER BY period_from',
+      ),
+      statement: db.prepare(
+        'SELECT account, period_from AS periodFrom, period_to AS periodTo, closing, payout, statement, hash, closed_at AS closedAt FROM planned_share_statements WHERE account = ? AND period_from = ?',
+      ),
     };
   }
 
@@ -211,6 +218,15 @@ export class SharesStore {
   }
   insertStatement(r: StatementRow): void {
     this.q.insertStatement.run(r.account, r.periodFrom, r.periodTo, r.closing, r.payout, r.statement, r.hash, r.closedAt);
+  }
+  statement(account: number, periodFrom: string): StatementRow | undefined {
+    return this.q.statement.get(account, periodFrom) as StatementRow | undefined;
+  }
+  insertClosed(planner: string, from: string, to: string, size: number, root: string, closedAt: string): void {
+    this.q.insertClosed.run(planner, from, to, size, root, closedAt);
+  }
+  closedOf(planner: string): { periodFrom: string; periodTo: string; size: number; root: string; closedAt: string }[] {
+    return this.q.closedOf.all(planner) as { periodFrom: string; periodTo: string; size: number; root: string; closedAt: string }[];
   }
   /** The end of the planner's last closed period: sales before it can no longer be recorded. */
   closedThrough(planner: string): string | null {

@@ -86,3 +86,14 @@ CREATE TABLE planned_share_statements (
   closed_at    TEXT NOT NULL,
   PRIMARY KEY (account, period_from)
 );
+
+-- The periods closed per planner (all its accounts close together): sales before the last one's end are refused.
+CREATE TABLE planned_share_closed (
+  planner      TEXT NOT NULL,
+  period_from  TEXT NOT NULL,
+  period_to    TEXT NOT NULL,
+  checkpoint_size INTEGER NOT NULL,
+  checkpoint_root TEXT NOT NULL,
+  closed_at    TEXT NOT NULL,
+  PRIMARY KEY (planner, period_from)
+);
