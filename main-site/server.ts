@@ -11,7 +11,7 @@ import { syncModule, type MainSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
 import { noticesModule, type NoticeService } from './notices/index.js';
 import { portalModule, type PortalService } from './portal/index.js';
-import { plannedSharesModule } from './planned/index.js';
+import { plannedModule, plannedSharesModule, type PlannedService } from './planned/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -23,7 +23,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule, paidReportsModule, plannedSharesModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, plannedModule, portalModule, paidModule, paidReportsModule, plannedSharesModule],
 };
 
 export interface RunningMain extends HostedSite {
@@ -35,6 +35,7 @@ export interface RunningMain extends HostedSite {
   portal: PortalService;
   paid: PaidService;
   paidReports: ReportService;
+  planned: PlannedService;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -55,6 +56,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     portal: site.use(portalModule),
     paid: site.use(paidModule),
     paidReports: site.use(paidReportsModule),
+    planned: site.use(plannedModule),
   };
 }
 

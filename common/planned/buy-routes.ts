@@ -114,7 +114,12 @@ export function plannedBuyRoutes(o: { view: () => ContentView; sessions: Shopper
       const b = await o.backend.bill(pageId, item);
       // The shopper agreed to the price shown; a different price now is never charged.
       if (b.price.amount !== total)
-        return page(res, 409, 'The price changed', `<h1>The price changed</h1><p>The price is now ${money(b.price)}. Nothing was ordered.</p><p><a href="${esc(req.originalUrl)}">See the new bill</a></p>`);
+        return page(
+          res,
+          409,
+          'The price changed',
+          `<h1>The price changed</h1><p>The price is now ${money(b.price)}. Nothing was ordered.</p><p><a href="${esc(req.originalUrl)}">See the new bill</a></p>`,
+        );
       const receipt = await o.backend.place(s.session.userId, b, key);
       res.redirect(303, `/account/planned/${receipt.id}`);
     } catch (err) {
@@ -171,7 +176,10 @@ export function plannedBuyRoutes(o: { view: () => ContentView; sessions: Shopper
     r.get(`/account/planned/:order/download.${ext}`, async (req, res) => {
       const d = await deliver(req, res, format);
       if (!d) return;
-      res.set(inertHeaders(d.fileName, d.contentType, false)).set('Content-Type', d.contentType).send(d.data);
+      res
+        .set(inertHeaders(d.fileName, d.contentType, false))
+        .set('Content-Type', d.contentType)
+        .send(d.data);
     });
   }
 

@@ -50,7 +50,8 @@ export function renderPlannedPage(page: PageModel, releaseStamp = ''): string {
   if (spec.pagePrice !== null) prices.push(`the whole page ${money(spec.pagePrice, spec.currency)}`);
   if (spec.contributionPrice !== null) prices.push(`one contribution ${money(spec.contributionPrice, spec.currency)}`);
   out.push(`<p class="planned-prices">Prices set by ${esc(page.planner.name)}: ${prices.join('; ')}.</p>`);
-  if (spec.pagePrice !== null && page.contributions.length) out.push(`<p>${buyLink(page, { kind: 'page' }, `Buy the whole page, ${formatMoney({ amount: spec.pagePrice, currency: spec.currency })}`)}</p>`);
+  if (spec.pagePrice !== null && page.contributions.length)
+    out.push(`<p>${buyLink(page, { kind: 'page' }, `Buy the whole page, ${formatMoney({ amount: spec.pagePrice, currency: spec.currency })}`)}</p>`);
   if (spec.layout === 'compact') {
     out.push('<table class="planned-toc"><thead><tr><th>Contribution</th><th>By</th><th>Section</th><th></th></tr></thead><tbody>');
     for (const c of page.contributions) {
@@ -167,7 +168,11 @@ export function boughtPdf(b: BoughtContent): Promise<Buffer> {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     doc.fontSize(20).text(b.itemTitle);
-    doc.moveDown(0.3).fontSize(10).fillColor('#555').text(`From "${b.pageTitle}", sold by ${b.seller}. Order ${b.orderId}, ${b.boughtAt}, ${formatMoney({ amount: b.amount, currency: b.currency })}.`);
+    doc
+      .moveDown(0.3)
+      .fontSize(10)
+      .fillColor('#555')
+      .text(`From "${b.pageTitle}", sold by ${b.seller}. Order ${b.orderId}, ${b.boughtAt}, ${formatMoney({ amount: b.amount, currency: b.currency })}.`);
     doc.fillColor('#000');
     for (const p of b.parts) {
       doc.moveDown(1).fontSize(14).text(p.title);

@@ -61,10 +61,15 @@ export const plannedCli = defineCommands(`Planned pages (against the main site's
         if (!id) throw new CliError(`usage: tieup planners ${verb} <application>`, 2);
         const body =
           verb === 'approve'
-            ? { terms: json(need(flags, 'contract')), carriedBy: typeof flags['carried-by'] === 'string' ? (['all', 'none'].includes(flags['carried-by']) ? flags['carried-by'] : flags['carried-by'].split(',')) : 'all' }
+            ? {
+                terms: json(need(flags, 'contract')),
+                carriedBy: typeof flags['carried-by'] === 'string' ? (['all', 'none'].includes(flags['carried-by']) ? flags['carried-by'] : flags['carried-by'].split(',')) : 'all',
+              }
             : { reason: need(flags, 'reason') };
         const r = await apiCall<Record<string, unknown>>(url, token, 'POST', `/admin/api/planned/applications/${encodeURIComponent(id)}/${verb}`, body);
-        print(flags, io, r, () => io.out(verb === 'approve' ? `approved ${id}: planner ${(r.planner as PlannerView).partyId}, contract version ${(r.contract as { version: number }).version}` : `rejected ${id}`));
+        print(flags, io, r, () =>
+          io.out(verb === 'approve' ? `approved ${id}: planner ${(r.planner as PlannerView).partyId}, contract version ${(r.contract as { version: number }).version}` : `rejected ${id}`),
+        );
         return 0;
       }
       if (verb !== undefined) throw new CliError(`unknown planners command "${verb}"`, 2);
@@ -79,7 +84,9 @@ export const plannedCli = defineCommands(`Planned pages (against the main site's
       const r = await apiCall<{ planners: PlannerView[] }>(url, token, 'GET', '/admin/api/planned/planners');
       print(flags, io, r, () => {
         for (const p of r.planners)
-          io.out(`${p.partyId}  ${p.displayName}  /planners/${p.slug}  contract ${p.contract ? `v${p.contract.version} from ${p.contract.effectiveFrom}` : 'none'}  carried by ${JSON.stringify(p.carriedBy)}  ${p.pages} page(s)`);
+          io.out(
+            `${p.partyId}  ${p.displayName}  /planners/${p.slug}  contract ${p.contract ? `v${p.contract.version} from ${p.contract.effectiveFrom}` : 'none'}  carried by ${JSON.stringify(p.carriedBy)}  ${p.pages} page(s)`,
+          );
         if (!r.planners.length) io.out('no planners');
       });
       return 0;

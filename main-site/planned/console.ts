@@ -50,7 +50,11 @@ export function plannedApi(planned: PlannedService): express.Router {
   r.get('/planned/pages', (req, res) => {
     const all = planned.store.pages();
     const state = req.query.state;
-    res.json({ pages: all.filter((p) => !state || p.state === state).map((p) => ({ id: p.id, planner: p.planner, state: p.state, title: p.spec.title, openedAt: p.openedAt, contributions: planned.store.contributionsOfPage(p.id).length })) });
+    res.json({
+      pages: all
+        .filter((p) => !state || p.state === state)
+        .map((p) => ({ id: p.id, planner: p.planner, state: p.state, title: p.spec.title, openedAt: p.openedAt, contributions: planned.store.contributionsOfPage(p.id).length })),
+    });
   });
   r.get('/planned/contributions', (req, res) => {
     const state = req.query.state;
@@ -61,7 +65,17 @@ export function plannedApi(planned: PlannedService): express.Router {
       contributions: pages
         .flatMap((id) => planned.store.contributionsOfPage(id))
         .filter((c) => !state || c.state === state)
-        .map((c) => ({ id: c.id, page: c.pageId, contributor: c.contributor, kind: c.kind, title: c.title, state: c.state, reason: c.reason, size: c.file?.size ?? c.body.length, createdAt: c.createdAt })),
+        .map((c) => ({
+          id: c.id,
+          page: c.pageId,
+          contributor: c.contributor,
+          kind: c.kind,
+          title: c.title,
+          state: c.state,
+          reason: c.reason,
+          size: c.file?.size ?? c.body.length,
+          createdAt: c.createdAt,
+        })),
     });
   });
   r.get('/planned/orders', (_req, res) => {
@@ -88,7 +102,7 @@ const pct = (s: string) => {
 
 /** Contract terms from the console's approval form (checked strictly by the shares module's schema). */
 export function termsFromForm(f: Record<string, unknown>): unknown {
-  const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
+  const s = (k: string) => (typeof f[k] === 'string' ? f[k] : '');
   const currency = s('currency') || 'EUR';
   const basis = s('basis');
   return {
@@ -170,25 +184,26 @@ export function plannedPages(planned: PlannedService): express.Router {
     }
   };
   const f = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+  const fstr = (v: unknown): string => (typeof v === 'string' ? v : '');
   r.get('/planned', (req, res) => show(req, res, null, null));
   r.post(
     '/planned/applications/:id/approve',
     act((req) => {
-      const out = planned.approve(String(req.params.id), { terms: termsFromForm(f(req)), carriedBy: PlannedService.carriedByFromText(String(f(req).carriedBy ?? 'all')) }, by(req));
+      const out = planned.approve(String(req.params.id), { terms: termsFromForm(f(req)), carriedBy: PlannedService.carriedByFromText(fstr(f(req).carriedBy) || 'all') }, by(req));
       return `Approved: ${out.planner.displayName} is invited to the portal with contract version ${out.contract.version}.`;
     }),
   );
   r.post(
     '/planned/applications/:id/reject',
     act((req) => {
-      planned.reject(String(req.params.id), String(f(req).reason ?? ''), by(req));
+      planned.reject(String(req.params.id), fstr(f(req).reason), by(req));
       return 'Rejected; the applicant is told why.';
     }),
   );
   r.post(
     '/planned/orders/:id/refund',
     act((req) => {
-      const o = planned.refund(String(req.params.id), { reason: String(f(req).reason ?? '') }, by(req));
+      const o = planned.refund(String(req.params.id), { reason: fstr(f(req).reason) }, by(req));
       return `Order ${o.id} refunded; every party's part is reversed in this period's statements.`;
     }),
   );

@@ -52,9 +52,15 @@ export function contributeUpload(ctx: SiteContext, planned: PlannedService, port
       throw err;
     }
     const f = form.fields;
-    if (!f._csrf || !safeEqual(f._csrf, s.csrfToken)) return render(403, `<h1>Form expired</h1><p class="error" role="alert">The form expired or was not sent from this page (CSRF check). Nothing was sent.</p>${back}`);
+    if (!f._csrf || !safeEqual(f._csrf, s.csrfToken))
+      return render(403, `<h1>Form expired</h1><p class="error" role="alert">The form expired or was not sent from this page (CSRF check). Nothing was sent.</p>${back}`);
     try {
-      const c = planned.contribute(s.party.id, page, { section: f.section ?? '', kind: f.kind ?? '', title: f.title ?? '', teaser: f.teaser ?? '', body: f.body ?? '' }, form.file ? { name: form.file.name, data: form.file.data } : null);
+      const c = planned.contribute(
+        s.party.id,
+        page,
+        { section: f.section ?? '', kind: f.kind ?? '', title: f.title ?? '', teaser: f.teaser ?? '', body: f.body ?? '' },
+        form.file ? { name: form.file.name, data: form.file.data } : null,
+      );
       res.redirect(303, `/portal/contribute/contributions/${c.id}`);
     } catch (err) {
       const p = publicError(err);

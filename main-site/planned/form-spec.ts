@@ -60,7 +60,16 @@ export function specFromForm(body: Record<string, unknown>): unknown {
 }
 
 /** A spec back into the form's fields (editing a draft). */
-export function formFromSpec(spec: { layout: string; title: string; description: string; sections: { heading: string; intro: string }[]; currency: string; contributionPrice: number | null; pagePrice: number | null; formats: string[] }) {
+export function formFromSpec(spec: {
+  layout: string;
+  title: string;
+  description: string;
+  sections: { heading: string; intro: string }[];
+  currency: string;
+  contributionPrice: number | null;
+  pagePrice: number | null;
+  formats: string[];
+}) {
   return {
     layout: spec.layout,
     title: spec.title,

@@ -125,6 +125,10 @@ export class PlannedService {
     this.ctx = d.ctx;
   }
 
+  get siteId(): string {
+    return this.ctx.config.siteId;
+  }
+
   // ---- planners -------------------------------------------------------------------------------------------------
 
   /** A public application (seed claim 5: "inviting registration of plans"); the operator decides. */
@@ -505,7 +509,9 @@ export class PlannedService {
    * sale is recorded with the shares module in the same transaction.
    */
   placeOrder(site: string, order: CommonOrder): OrderReceipt {
-    const requestHash = createHash('sha256').update(JSON.stringify([order.user, order.planner, order.page, order.items, order.price])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([order.user, order.planner, order.page, order.items, order.price]))
+      .digest('hex');
     const seen = this.store.orderByKey(site, order.idempotencyKey);
     if (seen) {
       if (seen.requestHash !== requestHash) throw plannedErrors.idempotency_key_reused();

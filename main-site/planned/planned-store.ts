@@ -182,7 +182,9 @@ export class PlannedStore {
     this.db.prepare('UPDATE planned_applications SET status = ?, reason = ?, party_id = ?, decided_at = ?, decided_by = ? WHERE id = ?').run(status, reason, partyId, at, by, id);
   }
   addPlanner(p: Planner): void {
-    this.db.prepare('INSERT INTO planned_planners (party_id, slug, display_name, carried_by, created_at) VALUES (?, ?, ?, ?, ?)').run(p.partyId, p.slug, p.displayName, JSON.stringify(p.carriedBy), p.createdAt);
+    this.db
+      .prepare('INSERT INTO planned_planners (party_id, slug, display_name, carried_by, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(p.partyId, p.slug, p.displayName, JSON.stringify(p.carriedBy), p.createdAt);
   }
   planner(partyId: string): Planner | undefined {
     const r = this.db.prepare('SELECT * FROM planned_planners WHERE party_id = ?').get(partyId) as Row | undefined;
@@ -209,7 +211,9 @@ export class PlannedStore {
     this.db.prepare('UPDATE planned_pages SET spec = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(spec), at, id);
   }
   setPageState(id: string, state: PageState, at: string): void {
-    this.db.prepare(`UPDATE planned_pages SET state = ?, updated_at = ?${state === 'open' ? ', opened_at = coalesce(opened_at, ?)' : ''} WHERE id = ?`).run(...(state === 'open' ? [state, at, at, id] : [state, at, id]));
+    this.db
+      .prepare(`UPDATE planned_pages SET state = ?, updated_at = ?${state === 'open' ? ', opened_at = coalesce(opened_at, ?)' : ''} WHERE id = ?`)
+      .run(...(state === 'open' ? [state, at, at, id] : [state, at, id]));
   }
   page(id: string): PlannedPage | undefined {
     const r = this.db.prepare('SELECT * FROM planned_pages WHERE id = ?').get(id) as Row | undefined;
@@ -275,9 +279,11 @@ export class PlannedStore {
       );
   }
   contribution(id: string): Contribution | undefined {
-    const r = this.db.prepare('SELECT id, page_id, contributor, section, kind, title, teaser, body, file_name, file_type, file_inline, file_size, file_sha256, state, reason, created_at, decided_at FROM planned_contributions WHERE id = ?').get(id) as
-      | Row
-      | undefined;
+    const r = this.db
+      .prepare(
+        'SELECT id, page_id, contributor, section, kind, title, teaser, body, file_name, file_type, file_inline, file_size, file_sha256, state, reason, created_at, decided_at FROM planned_contributions WHERE id = ?',
+      )
+      .get(id) as Row | undefined;
     return r ? toContribution(r) : undefined;
   }
   fileData(id: string): Buffer | undefined {
@@ -304,7 +310,23 @@ export class PlannedStore {
       .prepare(
         'INSERT INTO planned_orders (id, site, idempotency_key, request_hash, user_id, page_id, planner, item_kind, contribution_id, delivers, amount, currency, state, created_at, refunded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(o.id, o.site, o.idempotencyKey, o.requestHash, o.userId, o.pageId, o.planner, o.itemKind, o.contributionId, JSON.stringify(o.delivers), o.amount, o.currency, o.state, o.createdAt, o.refundedAt);
+      .run(
+        o.id,
+        o.site,
+        o.idempotencyKey,
+        o.requestHash,
+        o.userId,
+        o.pageId,
+        o.planner,
+        o.itemKind,
+        o.contributionId,
+        JSON.stringify(o.delivers),
+        o.amount,
+        o.currency,
+        o.state,
+        o.createdAt,
+        o.refundedAt,
+      );
   }
   order(id: string): Order | undefined {
     const r = this.db.prepare('SELECT * FROM planned_orders WHERE id = ?').get(id) as Row | undefined;

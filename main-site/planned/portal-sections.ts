@@ -90,7 +90,8 @@ export function plannerSection(planned: PlannedService, shares: SharesPanel): Po
     id: 'planning',
     title: 'Planned pages',
     kinds: ['planner'],
-    mount(r: express.Router, { party }: SectionTools) {
+    mount(r: express.Router, tools: SectionTools) {
+      const party = (req: Request) => tools.party(req);
       const pageOf = (req: Request, res: Response): PlannedPage | undefined => {
         const p = planned.page(String(req.params.id));
         if (!p || p.planner !== party(req).id) {
@@ -132,7 +133,21 @@ export function plannerSection(planned: PlannedService, shares: SharesPanel): Po
           const p = planned.createPage(party(req).id, specFromForm(b));
           res.redirect(303, `pages/${p.id}`);
         } catch (err) {
-          const values = { ...formFromSpec({ layout: str(b.layout), title: str(b.title), description: str(b.description), sections: [], currency: str(b.currency), contributionPrice: null, pagePrice: null, formats: [] }), sections: str(b.sections), contributionPrice: str(b.contributionPrice), pagePrice: str(b.pagePrice) };
+          const values = {
+            ...formFromSpec({
+              layout: str(b.layout),
+              title: str(b.title),
+              description: str(b.description),
+              sections: [],
+              currency: str(b.currency),
+              contributionPrice: null,
+              pagePrice: null,
+              formats: [],
+            }),
+            sections: str(b.sections),
+            contributionPrice: str(b.contributionPrice),
+            pagePrice: str(b.pagePrice),
+          };
           show(res, 'New planned page', `<h1>New planned page</h1>${assistantForm(res, 'new', values, errorText(err), 'Preview the page')}`, 400);
         }
       });
@@ -223,7 +238,12 @@ export function plannerSection(planned: PlannedService, shares: SharesPanel): Po
           planned.decide(party(req).id, String(req.params.id), decision, str(b.reason));
           res.redirect(303, '../../queue');
         } catch (err) {
-          show(res, 'Not possible', `<h1>Not possible</h1><p class="error" role="alert">${esc(err instanceof TypeError ? err.message : errorText(err))}</p><p><a href="../../queue">Back to the queue</a></p>`, err instanceof TypeError ? 400 : publicError(err).status);
+          show(
+            res,
+            'Not possible',
+            `<h1>Not possible</h1><p class="error" role="alert">${esc(err instanceof TypeError ? err.message : errorText(err))}</p><p><a href="../../queue">Back to the queue</a></p>`,
+            err instanceof TypeError ? 400 : publicError(err).status,
+          );
         }
       });
 
@@ -242,7 +262,8 @@ export function contributorSection(planned: PlannedService, shares: SharesPanel)
     id: 'contribute',
     title: 'Contribute',
     kinds: ['contributor'],
-    mount(r: express.Router, { party }: SectionTools) {
+    mount(r: express.Router, tools: SectionTools) {
+      const party = (req: Request) => tools.party(req);
       r.get('/', (req, res) => {
         const me = party(req);
         const members = new Map(planned.memberships(me.id).map((m) => [m.pageId, m]));

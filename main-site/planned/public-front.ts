@@ -71,7 +71,12 @@ export function publicForms(ctx: SiteContext, planned: PlannedService, view: () 
     if (!tokenOk(req)) return page(res, 403, 'Apply as a planner', applyForm(res, values, 'The form expired or was not sent from this page. Please send it again.'));
     try {
       const a = planned.apply(values);
-      page(res, 201, 'Application received', `<h1>Application received</h1><p data-application="${esc(a.id)}">Thank you. The operator will decide on your application; you will get an e-mail at ${esc(a.email)}.</p>`);
+      page(
+        res,
+        201,
+        'Application received',
+        `<h1>Application received</h1><p data-application="${esc(a.id)}">Thank you. The operator will decide on your application; you will get an e-mail at ${esc(a.email)}.</p>`,
+      );
     } catch (err) {
       const p = publicError(err);
       page(res, p.status, 'Apply as a planner', applyForm(res, values, p.body.error.message));
