@@ -269,6 +269,11 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
     await southShopper.login('walker@example.test', 'walker password 1');
     // Before buying: no delivery of anything.
     assert.equal((await southShopper.agent.get('/account/planned/po-0123456789abcdef')).status, 404);
+    // The page answers the same bytes to an anonymous visitor (fast path) and a signed-in shopper (the page router).
+    const anon = await supertest(net.partners.south!.url).get(`/planned/${pageId}`).expect(200);
+    const signedIn = await southShopper.agent.get(`/planned/${pageId}`).expect(200);
+    assert.equal(anon.text, signedIn.text);
+    assert.equal(anon.headers.etag, signedIn.headers.etag);
     const bill = await southShopper.agent.get(`/planned-buy/${pageId}/page`).expect(200);
     assert.match(bill.text, /data-seller>Ridge Walks</);
     assert.match(bill.text, /9\.99/);

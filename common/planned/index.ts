@@ -6,3 +6,4 @@ export * from './log-entries.js';
 export * from './render.js';
 export * from './multipart.js';
 export * from './buy-routes.js';
+export * from './page-fast-path.js';

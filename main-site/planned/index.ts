@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { accountPurchasesHtml, plannedAccessEntry, plannedBuyRoutes } from '../../common/planned/index.js';
+import { accountPurchasesHtml, plannedAccessEntry, plannedBuyRoutes, plannedPageFastPath } from '../../common/planned/index.js';
 import { noticesModule } from '../notices/index.js';
 import { portalModule } from '../portal/index.js';
 import { publish, syncModule } from '../sync/index.js';
@@ -60,7 +60,9 @@ export const plannedModule = defineModule<PlannedService>({
     // Before the portal's routes (this module is listed before the portal): the multipart contribution form.
     app.use(contributeUpload(host.ctx, planned, host.use(portalModule), host.use(noticesModule)));
     app.use(publicForms(host.ctx, planned, () => host.view()));
-    app.use(plannedBuyRoutes({ view: () => host.view(), sessions: host.use(usersModule).sessions, backend: mainBackend(planned, host.ctx.config.siteId) }));
+    const sessions = host.use(usersModule).sessions;
+    app.use(plannedBuyRoutes({ view: () => host.view(), sessions, backend: mainBackend(planned, host.ctx.config.siteId) }));
+    return plannedPageFastPath({ ctx: host.ctx, view: () => host.view(), sessionCookieName: sessions.cookieName });
   },
   accountSections: (planned) => [({ userId }) => accountPurchasesHtml(planned.ordersOf(userId, planned.siteId))],
   // Early each month: last month's use totals to every planner and contributor (once each; the notice's dedupe key holds across restarts).

@@ -1,6 +1,6 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { accountPurchasesHtml, plannedBuyRoutes } from '../../common/planned/index.js';
+import { accountPurchasesHtml, plannedBuyRoutes, plannedPageFastPath } from '../../common/planned/index.js';
 import { usersModule } from '../users/index.js';
 import { partnerPlannedErrors } from './errors.js';
 import { PartnerPlanned, PartnerPlannedStore } from './partner-planned.js';
@@ -17,7 +17,9 @@ export const plannedModule = defineModule<PartnerPlanned>({
   migrations: [{ namespace: 'planned', dir: fromRoot('partner-site/planned/migrations') }],
   create: (host) => new PartnerPlanned(host.ctx, new PartnerPlannedStore(host.ctx.db), () => host.view()),
   front: (app, planned, host) => {
-    app.use(plannedBuyRoutes({ view: () => host.view(), sessions: host.use(usersModule).sessions, backend: planned }));
+    const sessions = host.use(usersModule).sessions;
+    app.use(plannedBuyRoutes({ view: () => host.view(), sessions, backend: planned }));
+    return plannedPageFastPath({ ctx: host.ctx, view: () => host.view(), sessionCookieName: sessions.cookieName });
   },
   accountSections: (planned) => [({ userId }) => accountPurchasesHtml(planned.orders(userId))],
 });
