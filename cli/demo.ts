@@ -22,6 +22,7 @@ import type { SiteRole } from '../common/config.js';
 import { CliError } from '../common/cli/command.js';
 import { PartyStore } from '../main-site/portal/index.js';
 import { NoticeStore } from '../main-site/notices/index.js';
+import { plannedBannerLines, prepareDemoPlanned } from './demo-planned.js';
 import { ReconcileStore } from '../main-site/paid/reconcile/reconcile-store.js';
 import { supplierContract, type SupplierContract } from '../common/paid/supplier-statement.js';
 import { startMailbox, type Mailbox } from './demo-mailbox.js';
@@ -309,6 +310,7 @@ export async function runDemo(): Promise<void> {
 
   console.log('Preparing the demo network (keys, databases, enrolment)...');
   await prepareDemo(sites, dataDir, keysDir, token);
+  const planned = await prepareDemoPlanned({ mainUrl: sites[0]!.url, dataDir, keysDir, contentDir, templatesDir: fromRoot('templates') });
   // A real SMTP server on loopback receives the main site's notice e-mails; each is also kept as an .eml file.
   const mailDir = join(dataDir, 'demo-mail');
   let mailbox: Mailbox;
@@ -427,6 +429,8 @@ export async function runDemo(): Promise<void> {
     `Shop: ${sites[1]!.url}/shop (north entrusts every order to the main site); ${sites[2]!.url}/shop (south sells kitchen goods`,
     `from its own stock, consults the main site on shelter, entrusts the rest). Register a shopper on any site; one account works`,
     `everywhere. Orders: ${sites[0]!.url}/admin/orders, ${sites[1]!.url}/manage/orders, ${sites[2]!.url}/manage/orders.`,
+    '',
+    ...plannedBannerLines(sites[0]!.url, sites[2]!.url, planned),
     '',
     "Try (the export line sets what the README's commands use):",
     ...bannerCommands(sites, token),
