@@ -119,6 +119,7 @@ export class SharesService {
         const contract = this.contracts(record.planner).find((c) => c.version === earlier.contractVersion)!;
         return { record, entryIndex: earlier.entryIndex, duplicate: true, parts: splitSale(record, contract.terms, this.mainSite), contract };
       }
+      if (sale.site !== this.mainSite && this.ctx.peers.get(sale.site)?.role !== 'partner') throw sharesErrors.unknown_site(`"${sale.site}" is neither this site nor one of its partners`);
       this.checkTime(sale.planner, sale.time, 'sale');
       const contract = this.contractAt(sale.planner, sale.time);
       if (!contract) throw sharesErrors.no_contract(`planner ${sale.planner} has no contract in force at ${sale.time}`);
