@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { startMailbox, type Mailbox } from '../cli/demo-mailbox.js';
-import type { PlannerTerms, SaleInput } from '../common/planned/shares/index.js';
+import type { SaleInput } from '../common/planned/shares/index.js';
 import { hashPassword } from '../common/web/password.js';
 import { plannedSharesModule, type SharesService } from '../main-site/planned/index.js';
 import type { PartyKind } from '../main-site/portal/index.js';
 import { startNetwork, type TestNetwork } from './helpers/network.js';
+import { TERMS } from './helpers/shares-terms.js';
 
 const FAST = { noticeRetryBaseMs: 30, noticeRetryMaxMs: 200, noticePollMs: 20 };
-
-export const TERMS: PlannerTerms = {
-  currency: 'EUR',
-  plannerShareBps: 3000,
-  contributorPay: { basis: 'contribution_sales', bps: 2000 },
-  partnerHandlingBps: 1000,
-  mainShare: { type: 'remainder' },
-  holdingDays: 0,
-  payoutMinimum: 0,
-  statementCycle: 'monthly',
-};
 
 /** Asserts that `f` throws an AppError with `code`. */
 function refuses(f: () => unknown, code: string): void {
