@@ -11,6 +11,7 @@ export const sharesErrors = defineErrors('planned-shares', {
   contract_backdated: { status: 409 },
   currency_change: { status: 409 },
   no_contract: { status: 409 },
+  unknown_site: { status: 400 },
   currency_mismatch: { status: 409 },
   sale_conflict: { status: 409, message: 'a different sale was recorded under this sale id' },
   refund_conflict: { status: 409, message: 'a different refund was recorded under this refund id' },

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { defineModule } from '../../../common/module.js';
 import { fromRoot } from '../../../common/paths.js';
 import { SHARES_ENTRY_TYPES } from '../../../common/planned/shares/sale.js';
@@ -5,6 +6,8 @@ import { noticesModule } from '../../notices/index.js';
 import { portalModule } from '../../portal/index.js';
 import { sharesErrors } from './errors.js';
 import { SharesService } from './shares-service.js';
+import { sharesApi, sharesConsolePages, sharesSection } from './shares-pages.js';
+import { sharesCli } from './cli.js';
 import { SharesStore } from './shares-store.js';
 
 /**
@@ -19,7 +22,30 @@ export const plannedSharesModule = defineModule<SharesService>({
   migrations: [{ namespace: 'planned-shares', dir: fromRoot('main-site/planned/shares/migrations') }],
   errors: [sharesErrors],
   logEntryTypes: SHARES_ENTRY_TYPES,
-  create: ({ ctx, use }) => new SharesService(ctx, new SharesStore(ctx.db), use(portalModule), use(noticesModule)),
+  cli: sharesCli,
+  views: [fromRoot('main-site/planned/shares/views')],
+  nav: [{ path: '/planned/shares', title: 'Planned shares' }],
+  create: ({ ctx, use }) => {
+    const shares = new SharesService(ctx, new SharesStore(ctx.db), use(portalModule), use(noticesModule));
+    use(portalModule).addSection(sharesSection(shares));
+    return shares;
+  },
+  consoleApi: (router, shares) => router.use(sharesApi(shares)),
+  consolePages: (router, shares) => router.use(sharesConsolePages(shares)),
+  // Every 5 minutes: close the periods that ended (each once; see SharesService.closeCycles).
+  jobs: (shares, { ctx }) => [
+    cron.schedule(
+      '30 */5 * * * *',
+      () => {
+        try {
+          shares.closeCycles();
+        } catch (err) {
+          ctx.logger.error({ event: 'planned_shares_close_failed', err }, 'planned share statements could not be closed; the next run tries again');
+        }
+      },
+      { name: `${ctx.config.siteId}-planned-shares`, noOverlap: true },
+    ),
+  ],
 });
 
 export { SharesService, type Recorded } from './shares-service.js';

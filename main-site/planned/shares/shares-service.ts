@@ -20,6 +20,7 @@ import { formatMoney } from '../../../common/money.js';
 import type { NoticeService } from '../../notices/index.js';
 import type { PortalService } from '../../portal/index.js';
 import { computeDue, type DueStatement } from './closing.js';
+import type { SharesEvidence } from '../../../common/planned/shares/recompute.js';
 import type { AccountRow } from './shares-store.js';
 import { sharesErrors } from './errors.js';
 import type { PartRow, SharesStore } from './shares-store.js';
@@ -27,6 +28,8 @@ import type { PartRow, SharesStore } from './shares-store.js';
 const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 /** How far ahead of the main site's clock a record's time may be (the seller's clock may run a little fast). */
 const FUTURE_SKEW_MS = 5 * 60_000;
+/** A period closes this long after it ends, so a sale made at its last moment is recorded first. */
+const CLOSE_GRACE_MS = 5 * 60_000;
 
 export interface Recorded<T> {
   record: T;
@@ -119,6 +122,7 @@ export class SharesService {
         const contract = this.contracts(record.planner).find((c) => c.version === earlier.contractVersion)!;
         return { record, entryIndex: earlier.entryIndex, duplicate: true, parts: splitSale(record, contract.terms, this.mainSite), contract };
       }
+      if (sale.site !== this.mainSite && this.ctx.peers.get(sale.site)?.role !== 'partner') throw sharesErrors.unknown_site(`"${sale.site}" is neither this site nor one of its partners`);
       this.checkTime(sale.planner, sale.time, 'sale');
       const contract = this.contractAt(sale.planner, sale.time);
       if (!contract) throw sharesErrors.no_contract(`planner ${sale.planner} has no contract in force at ${sale.time}`);
@@ -234,6 +238,23 @@ export class SharesService {
     };
   }
 
+  /** What an auditor needs beside the main site's log bundle to recompute the planner's statements (recompute.ts). */
+  evidence(planner: string): SharesEvidence {
+    const withIndex = <T>(rows: { record: string; entryIndex: number }[]) => rows.map((r) => ({ record: JSON.parse(r.record) as T, entryIndex: r.entryIndex }));
+    return {
+      evidence: 'tieup-planned-shares',
+      version: 1,
+      mainSite: this.mainSite,
+      planner,
+      exportedAt: new Date().toISOString(),
+      contracts: withIndex<ContractVersion>(this.store.contracts(planner)),
+      sales: withIndex<SaleRecord>(this.store.salesOf(planner)),
+      refunds: withIndex<RefundRecord>(this.store.refundsOfPlanner(planner)),
+      acceptances: withIndex<AcceptanceRecord>(this.store.acceptancesOf(planner)),
+      closed: this.store.closedOf(planner).map((c) => ({ from: c.periodFrom, to: c.periodTo, size: c.size, root: c.root })),
+    };
+  }
+
   /** A party's accounts (one per planner it has a part with, and its role there). */
   accountsOf(party: string): AccountRow[] {
     return this.store.accountsOfParty(party);
@@ -287,7 +308,7 @@ export class SharesService {
    * the log checkpoint it rests on, a payout entry is logged for what is
    * paid, and each planner and contributor gets the statement as a notice.
    */
-  closeCycles(now: string = this.now().toISOString()): { windows: number; statements: number; payouts: number; notices: number } {
+  closeCycles(now: string = new Date(this.now().getTime() - CLOSE_GRACE_MS).toISOString()): { windows: number; statements: number; payouts: number; notices: number } {
     this.ctx.log.flush();
     const cp = this.ctx.log.checkpoint();
     const checkpoint = { size: cp?.size ?? 0, root: cp ? cp.root.toString('hex') : '' };
