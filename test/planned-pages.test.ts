@@ -416,4 +416,25 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
     assert.equal((await southShopper.agent.get(`/account/planned/${orderId}/download.pdf`)).status, 410);
     assert.equal((await api(net.main.url, 'POST', `/admin/api/planned/orders/${orderId}/refund`, { reason: 'again' })).status, 410);
   });
+
+  it("a partner the planner's contract does not name does not show or sell the page", async () => {
+    const shopperPage = `/planned/${pageId}`;
+    assert.equal((await api(net.main.url, 'PUT', `/admin/api/planned/planners/${plannerId}/carried-by`, { carriedBy: ['north'] })).status, 200);
+    await push();
+    await supertest(net.partners.north!.url).get(shopperPage).expect(200);
+    const south = await supertest(net.partners.south!.url).get(shopperPage);
+    assert.equal(south.status, 404);
+    assert.match(south.text, /not offered on this site/);
+    const bill = await southShopper.agent.get(`/planned-buy/${pageId}/page`);
+    assert.equal(bill.status, 403);
+    // The main site refuses an order forwarded by south all the same.
+    const user = net.main.planned.orders()[0]!.userId;
+    assert.throws(
+      () => net.main.planned.placeOrder('south', { idempotencyKey: 's'.repeat(20), user, planner: plannerId, page: pageId, items: [{ kind: 'page' }], price: { amount: 999, currency: 'EUR' } }),
+      (err: unknown) => err instanceof AppError && err.code === 'not_for_sale',
+    );
+    assert.equal((await api(net.main.url, 'PUT', `/admin/api/planned/planners/${plannerId}/carried-by`, { carriedBy: 'all' })).status, 200);
+    await push();
+    await supertest(net.partners.south!.url).get(shopperPage).expect(200);
+  });
 });

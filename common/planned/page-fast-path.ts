@@ -28,7 +28,13 @@ function isFresh(req: IncomingMessage, etag: string): boolean {
  * with a shopper session, damaged pages and anything else go to the page
  * router, which sends the same bytes and entry.
  */
-export function plannedPageFastPath(o: { ctx: SiteContext; view: () => ContentView; sessionCookieName: string }): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function plannedPageFastPath(o: {
+  ctx: SiteContext;
+  view: () => ContentView;
+  sessionCookieName: string;
+  /** Whether this site may show the page (a partner the planner's contract does not name answers through express: 404). */
+  carries?: (page: string) => boolean;
+}): (req: IncomingMessage, res: ServerResponse) => boolean {
   const helmet = securityHeaders(o.ctx);
   const { metrics, log } = o.ctx;
   // The encoded body per served page (a new view renders new page objects, so old ones drop out).
@@ -38,6 +44,7 @@ export function plannedPageFastPath(o: { ctx: SiteContext; view: () => ContentVi
     const m = PAGE_URL.exec(req.url ?? '');
     if (!m) return false;
     if (req.headers.cookie?.includes(o.sessionCookieName + '=')) return false;
+    if (o.carries && !o.carries(m[1]!)) return false;
     const view = o.view();
     const path = `/planned/${m[1]!}`;
     if (!view.hasPage(path)) return false;

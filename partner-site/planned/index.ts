@@ -18,8 +18,14 @@ export const plannedModule = defineModule<PartnerPlanned>({
   create: (host) => new PartnerPlanned(host.ctx, new PartnerPlannedStore(host.ctx.db), () => host.view()),
   front: (app, planned, host) => {
     const sessions = host.use(usersModule).sessions;
+    // A page the planner's contract does not let this partner carry is not shown here, although the release holds it.
+    app.get(/^\/planned\/(pp-[0-9a-f]{12})\/?$/, (req, res, next) => {
+      const page = /pp-[0-9a-f]{12}/.exec(req.path)![0];
+      if (planned.carries(page)) return next();
+      res.status(404).set('Cache-Control', 'no-cache').type('html').send(host.view().message('Not carried here', 'This planned page is not offered on this site. It is on the main site.'));
+    });
     app.use(plannedBuyRoutes({ view: () => host.view(), sessions, backend: planned }));
-    return plannedPageFastPath({ ctx: host.ctx, view: () => host.view(), sessionCookieName: sessions.cookieName });
+    return plannedPageFastPath({ ctx: host.ctx, view: () => host.view(), sessionCookieName: sessions.cookieName, carries: (page) => planned.carries(page) });
   },
   accountSections: (planned) => [({ userId }) => accountPurchasesHtml(planned.orders(userId))],
 });

@@ -46,6 +46,12 @@ export class PartnerPlanned implements PlannedBackend {
     return r.success ? r.data : undefined;
   }
 
+  /** Whether the planner's contract lets this partner carry the page (a page without sale data is not a planned page here). */
+  carries(page: string): boolean {
+    const s = this.sale(page);
+    return !s || s.partners === 'all' || s.partners.includes(this.ctx.config.siteId);
+  }
+
   bill(page: string, item: SaleItem): Bill {
     const s = this.sale(page);
     if (!s) throw partnerPlannedErrors.page_not_found();
