@@ -95,7 +95,9 @@ describe('the demo on moved ports, as a newcomer follows the README', function (
 
   it("copies the demo content into data/demo, serves edits made there, and leaves the checkout's demo folders byte for byte as they were", async () => {
     const content = join(data, 'demo', 'content');
-    assert.deepEqual(fingerprint(content), shipped['main-site/demo-content']);
+    // Planned pages publish the demo planner's page into folders of their own in the copy (docs/planned-pages.md).
+    const shippedPart = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).filter(([k]) => !/^(pages\/planned|assets\/planned|pages\/planners)\//.test(k)));
+    assert.deepEqual(shippedPart(fingerprint(content)), shipped['main-site/demo-content']);
     assert.deepEqual(fingerprint(join(data, 'demo', 'original')), shipped['partner-site/demo-original']);
     assert.match(out, /edit \S*demo\/content\/pages\/about.md and save/, 'the banner names the copy to edit');
 
