@@ -5,6 +5,8 @@ import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.
 import { Shopper } from './helpers/shopper.js';
 import { csrfIn, HTML_WITH_SCRIPT, PNG, portalAgent, SVG_WITH_SCRIPT, TERMS } from './helpers/planned.js';
 import { decodeEntry } from '../common/logchain/entry.js';
+import { runCli } from './helpers/cli.js';
+import { TEST_TOKEN } from './helpers/network.js';
 import { AppError } from '../common/errors.js';
 import type { Response } from 'superagent';
 
@@ -390,6 +392,22 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
     assert.equal(svg.downloads, 3);
     assert.equal(svg.views, 1);
     assert.ok(t.checkpoint && t.checkpoint.size > 0);
+  });
+
+  it('tieup planners, pages and contributions list what the console shows', async () => {
+    const cli = async (...args: string[]) => {
+      const r = await runCli([...args, '--url', net.main.url, '--token', TEST_TOKEN]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.match(await cli('planners'), new RegExp(`${plannerId}  Ridge Walks  /planners/ridge-walks  contract v1 from `));
+    assert.match(await cli('planners', '--applications'), /approved {2}Ridge Walks <planner@example\.test>/);
+    assert.match(await cli('pages', '--state', 'open'), new RegExp(`${pageId}  open  The Ridge, stage by stage  planner ${plannerId}  6 contribution\\(s\\)`));
+    const rejected = await cli('contributions', '--state', 'rejected');
+    assert.match(rejected, new RegExp(`${ids.bobSpam}  rejected  text  Cheap boots here .* reason: Advertising`));
+    assert.doesNotMatch(rejected, /REJECTED-SPAM-TEXT/, 'never the content');
+    const bad = await runCli(['planners', 'approve', 'pa-000000000000', '--url', net.main.url, '--token', TEST_TOKEN]);
+    assert.equal(bad.code, 2, 'approve needs --contract');
   });
 
   it('periodic totals notices arrive once per party and period in a real SMTP server', async () => {
