@@ -428,6 +428,35 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
     assert.doesNotMatch(alices.text, /Stage two|Route card|Sketch/, 'only her own lines');
   });
 
+  it('a shopper at the main site buys one contribution and gets only that contribution', async () => {
+    const shopper = new Shopper(net.main.url);
+    await shopper.register('reader@example.test', 'reader password 1');
+    await shopper.login('reader@example.test', 'reader password 1');
+    const bill = await shopper.agent.get(`/planned-buy/${pageId}/${ids.aliceText}`).expect(200);
+    assert.match(bill.text, /data-seller>Ridge Walks</);
+    assert.match(bill.text, /data-price>2\.50/);
+    const key = /name="key" value="([^"]+)"/.exec(bill.text)![1]!;
+    const placed = await shopper.agent
+      .post(`/planned-buy/${pageId}/${ids.aliceText}`)
+      .type('form')
+      .send({ _csrf: csrfIn(bill.text), key, total: '250' })
+      .expect(303);
+    const id = /po-[0-9a-f]{16}/.exec(placed.headers.location!)![0];
+    assert.equal(net.main.planned.orders().find((o) => o.id === id)!.site, 'main');
+    const view = await shopper.agent.get(`/account/planned/${id}`).expect(200);
+    assert.match(view.text, /SECRET-ALICE-STAGE-ONE/);
+    assert.doesNotMatch(view.text, /SECRET-BOB/, 'only what was bought');
+    // The picture of the same contributor is another contribution: not delivered by this order.
+    assert.equal((await shopper.agent.get(`/account/planned/${id}/file/${ids.alicePng}`)).status, 404);
+    // Without the session's token nothing is ordered.
+    const forged = await shopper.agent
+      .post(`/planned-buy/${pageId}/${ids.aliceText}`)
+      .type('form')
+      .send({ _csrf: 'forged', key: 'x'.repeat(24), total: '250' });
+    assert.equal(forged.status, 403);
+    assert.equal(net.main.planned.orders().filter((o) => o.userId === net.main.planned.orders().find((x) => x.id === id)!.userId).length, 1);
+  });
+
   it('a refunded order is no longer delivered', async () => {
     const r = await api(net.main.url, 'POST', `/admin/api/planned/orders/${orderId}/refund`, { reason: 'Shopper asked' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
