@@ -120,6 +120,15 @@ describe('planned shares: offline recompute from bundles, and each party sees on
         `${who}: the cancellation reverses a part in February`,
       );
     }
+    // The selling partner's handling share, and the main site's, recompute too.
+    for (const [site, role] of [
+      ['north', 'partner'],
+      ['main', 'main'],
+    ] as const) {
+      const r = await runCli([...common, '--party', site, '--role', role]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stderr, /matches the main site's statements line by line/);
+    }
     // The evidence of a planner carries its own records only: bo's line from rc-3 is bo's, ann's sale with the other planner is not there.
     const evidence = JSON.parse(readFileSync(join(dir, 'evidence.json'), 'utf8')) as { sales: { record: { saleId: string; amount: number } }[] };
     assert.deepEqual(evidence.sales.map((s) => s.record.saleId).sort(), ['rc-1', 'rc-2', 'rc-3', 'rc-4']);

@@ -189,6 +189,38 @@ describe('planned shares: contracts, statements, refunds after payout, holding a
     ]);
   });
 
+  it('a fixed fee per accepted contribution moves from the planner’s balance to the contributor’s; other bases owe nothing on acceptance', async () => {
+    const planner = await party('planner', 'Fees');
+    const c = await party('contributor', 'Eve');
+    at('2027-09-02T08:00:00.000Z');
+    shares.setContract(planner, { ...TERMS, contributorPay: { basis: 'fixed_fee', fee: 1500 }, plannerShareBps: 6000 });
+    const acc = { contribution: 'fee-c1', contributor: c, planner, page: 'field-notes', time: at('2027-09-03T08:00:00.000Z') };
+    const first = shares.recordAcceptance(acc)!;
+    assert.equal(first.fee, 1500);
+    assert.equal(shares.recordAcceptance(acc)!.duplicate, true);
+    refuses(() => shares.recordAcceptance({ ...acc, contributor: 'nobody' }), 'invalid_acceptance');
+    // A sale under fixed_fee gives the contributors nothing: main 30%, north 10%, the planner 60%.
+    const sold = shares.recordSale(sale({ saleId: 'fee-s1', time: at('2027-09-04T08:00:00.000Z'), planner, amount: 1000, contributions: [{ contribution: 'fee-c1', contributor: c }] }));
+    assert.deepEqual(
+      sold.parts.map((p) => [p.role, p.amount]),
+      [
+        ['main', 300],
+        ['partner', 100],
+        ['planner', 600],
+      ],
+    );
+    const lines = (party: string) => shares.statements(accountOf(planner, party).id, { open: true })[0]!.lines.map((l) => [l.kind, l.amount]);
+    assert.deepEqual(lines(c), [['fee', 1500]]);
+    assert.deepEqual(lines(planner), [
+      ['fee', -1500],
+      ['sale', 600],
+    ]);
+    // Under a share basis an acceptance owes nothing and records nothing.
+    const other = await party('planner', 'No Fees');
+    shares.setContract(other, TERMS);
+    assert.equal(shares.recordAcceptance({ ...acc, contribution: 'fee-c2', planner: other, time: '2027-09-04T08:00:00.000Z' }), null);
+  });
+
   it('closing adds up the same totals in SQL as the statements list line by line, and sends each party its statement once per cycle over SMTP', async () => {
     const rows = (id: number) =>
       net.main.ctx.db.prepare('SELECT period_from AS f, closing, payout, statement FROM planned_share_statements WHERE account = ? ORDER BY period_from').all(id) as {

@@ -200,17 +200,23 @@ export function statementChain(account: Account, recs: PlannerRecords, until: st
   const all = accountLines(account, recs);
   if (!all.length) return [];
   const out: Statement[] = [];
-  let from = periodStart(cycleAt(recs.contracts, all[0]!.at), all[0]!.at);
+  // Periods run from the planner's first record, as closing runs them (all of a planner's accounts close together).
+  let first = all[0]!.at;
+  for (const x of recs.sales) if (x.record.time < first) first = x.record.time;
+  for (const x of recs.acceptances) if (x.record.time < first) first = x.record.time;
+  let from = periodStart(cycleAt(recs.contracts, first), first);
   let opening = 0;
   let i = 0;
+  let holding: StatementLine[] = [];
   for (;;) {
     const cycle = cycleAt(recs.contracts, from);
     const to = periodEnd(cycle, from);
     if (to > until) break;
     const lines: StatementLine[] = [];
     while (i < all.length && all[i]!.at < to) lines.push(all[i++]!);
-    let held = 0;
-    for (let j = 0; j < i; j++) if (all[j]!.holdUntil > to) held += all[j]!.amount;
+    // Lines still held: periods only move forward, so a line released once is never held again.
+    holding = holding.concat(lines).filter((l) => l.holdUntil > to);
+    const held = holding.reduce((s, l) => s + l.amount, 0);
     const credits = lines.reduce((s, l) => s + (l.amount > 0 ? l.amount : 0), 0);
     const debits = lines.reduce((s, l) => s + (l.amount < 0 ? l.amount : 0), 0);
     const contract = contractClosing(recs.contracts, to);

@@ -50,7 +50,7 @@ async function recompute(flags: Flags, io: CliIo): Promise<number> {
   const evidenceFile = flags.evidence;
   const party = flags.party;
   const role = flags.role ?? 'planner';
-  if (typeof bundleFile !== 'string' || typeof evidenceFile !== 'string' || typeof party !== 'string' || (role !== 'planner' && role !== 'contributor')) {
+  if (typeof bundleFile !== 'string' || typeof evidenceFile !== 'string' || typeof party !== 'string' || !['planner', 'contributor', 'partner', 'main'].includes(String(role))) {
     throw new CliError(
       `usage: tieup shares recompute --bundle <main site audit export> --evidence <shares evidence> --party <id> [--role planner|contributor] ${TRUST_USAGE} [--statements <file>] [--offline]`,
       2,
@@ -84,7 +84,7 @@ async function recompute(flags: Flags, io: CliIo): Promise<number> {
     else if (c.size > 0 && v.tree.root(c.size).toString('hex') !== c.root)
       check.problems.push(`period ${c.from.slice(0, 10)} rests on checkpoint size ${c.size} with root ${c.root}, which this bundle does not contain`);
   }
-  const account = { planner: ev.planner, role, party } as const;
+  const account = { planner: ev.planner, role: role as PartRole, party };
   const mine = recomputeStatements(account, check.records, ev);
   print(flags, io, { account, verifiedSize: size, problems: check.problems, statements: mine }, () => {
     io.out(`recomputed from ${bundleFile} (verified size ${size}, ${check.matched} signed planned entries of planner ${ev.planner}) and ${evidenceFile}:`);
@@ -99,8 +99,8 @@ async function recompute(flags: Flags, io: CliIo): Promise<number> {
   if (typeof flags.statements === 'string') stored = (readJson(flags.statements, 'statements') as { statements: Statement[] }).statements;
   else {
     const { accounts } = await apiCall<{ accounts: AccountView[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/planned/shares/accounts?party=${encodeURIComponent(party)}`);
-    const a = accounts.find((x) => x.planner === ev.planner && x.role === role);
-    if (!a) throw new CliError(`the main site has no ${role} account of ${party} with planner ${ev.planner}`, 1);
+    const a = accounts.find((x) => x.planner === ev.planner && x.role === account.role);
+    if (!a) throw new CliError(`the main site has no ${account.role} account of ${party} with planner ${ev.planner}`, 1);
     stored = (await apiCall<{ statements: Statement[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/planned/shares/statements/${a.id}`)).statements;
   }
   const diffs = compareStatements(mine, stored);
@@ -198,9 +198,9 @@ export const sharesCli = defineCommands(`Planned shares (against the main site's
   },
   {
     name: 'shares recompute',
-    usage: `--bundle <main site audit export> --evidence <file> --party <id> [--role planner|contributor] ${TRUST_USAGE} [--statements <file>] [--offline]`,
+    usage: `--bundle <main site audit export> --evidence <file> --party <id> [--role planner|contributor|partner|main] ${TRUST_USAGE} [--statements <file>] [--offline]`,
     summary:
-      "recompute a planner's or contributor's statements from the main site's\nbundle (verified against pinned keys) and the shares evidence, and\ncompare them line by line with the main site's; exit 0 if equal",
+      "recompute any party's statements with a planner (planner, contributor,\npartner or main site; --party is the party or site id) from the main site's\nbundle (verified against pinned keys) and the shares evidence, and\ncompare them line by line with the main site's; exit 0 if equal",
     options: {
       ...API_OPTIONS,
       bundle: { type: 'string' },

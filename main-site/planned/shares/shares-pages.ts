@@ -47,7 +47,8 @@ export function sharesApi(shares: SharesService): express.Router {
     const planner = q(req, 'planner');
     const party = q(req, 'party');
     if (planner) return void res.json({ accounts: shares.accountsOfPlanner(plannerParam(planner)) });
-    if (party) return void res.json({ accounts: shares.accountsOf(plannerParam(party)) });
+    // A party id (planner, contributor) or a site id (the main site, a partner): accounts hold both.
+    if (party) return void res.json({ accounts: /^[a-z][a-z0-9-]{0,31}$/.test(party) && !party.startsWith('p-') ? shares.accountsOf(party) : shares.accountsOf(plannerParam(party)) });
     res.json({ planners: shares.planners().map((p) => ({ planner: p, contract: shares.contracts(p).at(-1) ?? null, accounts: shares.accountsOfPlanner(p) })) });
   });
   r.get('/planned/shares/statements/:account', (req, res) => {

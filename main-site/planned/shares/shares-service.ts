@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SiteContext } from '../../../common/site/context.js';
-import { contractInForce, contractVersion, plannerTerms, type ContractVersion, type PlannerTerms } from '../../../common/planned/shares/contract.js';
+import { contractInForce, contractVersion, plannerTerms, type ContractVersion } from '../../../common/planned/shares/contract.js';
 import { reverseParts, splitSale, type Part } from '../../../common/planned/shares/allocate.js';
 import {
   acceptanceRecord,
@@ -21,9 +21,8 @@ import type { NoticeService } from '../../notices/index.js';
 import type { PortalService } from '../../portal/index.js';
 import { computeDue, type DueStatement } from './closing.js';
 import type { SharesEvidence } from '../../../common/planned/shares/recompute.js';
-import type { AccountRow } from './shares-store.js';
 import { sharesErrors } from './errors.js';
-import type { PartRow, SharesStore } from './shares-store.js';
+import type { AccountRow, PartRow, SharesStore } from './shares-store.js';
 
 const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 /** How far ahead of the main site's clock a record's time may be (the seller's clock may run a little fast). */
@@ -44,7 +43,9 @@ export interface Recorded<T> {
  * edited), the sales and refunds of planned pages, and every party's part of
  * each. A record is appended to the main site's signed log (its digest in the
  * entry, see common/planned/shares/sale.ts) and stored with its parts in one
- * transaction; the statements add up the parts (statements.ts).
+ * transaction. Statements: closing adds up the parts in SQL (closing.ts);
+ * the lines come from the records through the pure statementChain
+ * (common/planned/shares/statement.ts), the function the offline recompute runs.
  */
 export class SharesService {
   /** The service's clock; replaceable so tests can step it. */
@@ -425,5 +426,3 @@ export class SharesService {
     });
   }
 }
-
-export type { PlannerTerms };

@@ -93,7 +93,10 @@ export class SharesStore {
       allAccounts: db.prepare('SELECT id, planner, role, party FROM planned_share_accounts'),
       planners: db.prepare('SELECT DISTINCT planner FROM planned_share_contracts ORDER BY planner'),
       insertPart: db.prepare('INSERT INTO planned_share_parts (account, at, sale_at, hold_until, amount, kind, event) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      firstPartAt: db.prepare('SELECT MIN(p.at) AS at FROM planned_share_parts p JOIN planned_share_accounts a ON a.id = p.account WHERE a.planner = ?'),
+      // The planner's first record (a sale, or an accepted contribution's fee): where its first period starts.
+      firstPartAt: db.prepare(
+        'SELECT MIN(at) AS at FROM (SELECT MIN(at) AS at FROM planned_share_sales WHERE planner = @p UNION ALL SELECT MIN(at) AS at FROM planned_share_acceptances WHERE planner = @p)',
+      ),
       windowTotals: db.prepare(
         `SELECT account, SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS credits, SUM(CASE WHEN amount < 0 THEN amount ELSE 0 END) AS debits, COUNT(*) AS lines,
                 SUM(CASE WHEN hold_until > @to THEN amount ELSE 0 END) AS held
@@ -198,7 +201,7 @@ export class SharesStore {
     for (const p of parts) this.q.insertPart.run(p.account, p.at, p.saleAt, p.holdUntil, p.amount, p.kind, p.event);
   }
   firstPartAt(planner: string): string | null {
-    return (this.q.firstPartAt.get(planner) as { at: string | null }).at;
+    return (this.q.firstPartAt.get({ p: planner }) as { at: string | null }).at;
   }
 
   /** Every account's parts in [from, to), added up in SQL, with what of them is still held at `to`. */

@@ -47,6 +47,7 @@ CREATE TABLE planned_share_acceptances (
   digest        TEXT NOT NULL,
   entry_index   INTEGER NOT NULL
 );
+CREATE INDEX planned_share_acceptances_by_planner ON planned_share_acceptances (planner, at);
 
 -- An account: one party's balance with one planner (the planner itself, a contributor to its pages,
 -- a partner that sold them, the main site). Statements, holding and payout minimum are per account.
