@@ -167,6 +167,12 @@ describe('the demo network: planned pages in a browser', function () {
     assert.match(await preview.innerText(), /Swimming the high lakes/);
     assert.match(await preview.innerText(), /the whole page 4\.00/);
     await shot(planner, '3-preview');
+    const look = await plannerCtx.newPage();
+    await look.goto(`${planner.url()}/look`);
+    assert.match(await look.locator('main h1').innerText(), /Swimming the high lakes/);
+    assert.ok(await look.locator('link[href="/assets/brand.css"]').count(), "the preview is drawn in the brand's layout");
+    await shot(look, '3b-preview-look');
+    await look.close();
     assert.equal((await fetch(`${main}/planned/${pageId}`)).status, 404, 'not published before it is opened');
     await planner.click('button:text-is("Open the page")');
     await planner.waitForURL(`${main}/portal/planning/pages/${pageId}`);

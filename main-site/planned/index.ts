@@ -34,7 +34,8 @@ export const plannedModule = defineModule<PlannedService>({
   views: [fromRoot('main-site/planned/views')],
   nav: [{ path: '/planned', title: 'Planned pages' }],
   cli: plannedCli,
-  create: ({ ctx, use }) => {
+  create: (host) => {
+    const { ctx, use } = host;
     const shares = use(plannedSharesModule);
     const portal = use(portalModule);
     const users = use(usersModule);
@@ -49,7 +50,7 @@ export const plannedModule = defineModule<PlannedService>({
       publish: (note) => void publish(sync, note, 'planned'),
     });
     const panel = sharesPanel(shares);
-    portal.addSection(plannerSection(planned, panel));
+    portal.addSection(plannerSection(planned, panel, () => host.view()));
     portal.addSection(contributorSection(planned, panel));
     return planned;
   },

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { publicError } from '../../common/errors.js';
 import { formatMoney } from '../../common/money.js';
 import { inertHeaders, LAYOUT_LABELS, LAYOUTS, FORMAT_LABELS, FORMATS, pageUrl, ALLOWED_EXTENSIONS } from '../../common/planned/index.js';
+import type { ContentView } from '../../common/render/content-view.js';
 import { escapeHtml as esc } from '../../common/render/page-renderer.js';
 import type { Party, PortalSection, SectionTools } from '../portal/index.js';
 import { formFromSpec, specFromForm } from './form-spec.js';
@@ -85,7 +86,7 @@ function assistantForm(res: Response, action: string, values: ReturnType<typeof 
 }
 
 /** The planner's section: the page-making assistant, preview and opening, contributors, the moderation queue, totals and shares. */
-export function plannerSection(planned: PlannedService, shares: SharesPanel): PortalSection {
+export function plannerSection(planned: PlannedService, shares: SharesPanel, view: () => ContentView): PortalSection {
   return {
     id: 'planning',
     title: 'Planned pages',
@@ -160,7 +161,7 @@ export function plannerSection(planned: PlannedService, shares: SharesPanel): Po
           res,
           p.spec.title,
           `<h1>${esc(p.spec.title)} <small data-state>(${esc(p.state)})</small></h1>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}` +
-            `<section class="card"><h2>Preview</h2><div class="planned-preview" data-preview>${html}</div></section>` +
+            `<section class="card"><h2>Preview</h2><p><a href="${esc(p.id)}/look" target="_blank" rel="noopener">See it in the site's look</a></p><div class="planned-preview" data-preview>${html}</div></section>` +
             (p.state === 'draft'
               ? `<section class="card"><h2>Open it</h2><p>Opening publishes the page in the next release: shoppers and contributors find it on the main site, and partners carry it as your contract allows.</p><form method="post" action="${esc(p.id)}/open">${csrf(res)}<button type="submit">Open the page</button></form></section>` +
                 `<section class="card"><h2>Change it</h2>${assistantForm(res, p.id, formFromSpec(p.spec), null, 'Save and preview')}</section>`
@@ -175,6 +176,15 @@ export function plannerSection(planned: PlannedService, shares: SharesPanel): Po
       r.get('/pages/:id', (req, res) => {
         const p = pageOf(req, res);
         if (p) pageView(req, res, p);
+      });
+      // The preview in the brand's layout, as shoppers will see it (never cached: it is the planner's draft).
+      r.get('/pages/:id/look', (req, res) => {
+        const p = pageOf(req, res);
+        if (!p) return;
+        res
+          .set('Cache-Control', 'no-store')
+          .type('html')
+          .send(view().wrap(`Preview: ${p.spec.title}`, planned.preview(party(req).id, p.id).html));
       });
       r.post('/pages/:id', (req, res) => {
         const p = pageOf(req, res);
