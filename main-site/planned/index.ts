@@ -67,6 +67,16 @@ export const plannedModule = defineModule<PlannedService>({
   },
   accountSections: (planned) => [({ userId }) => accountPurchasesHtml(planned.ordersOf(userId, planned.siteId))],
   // Early each month: last month's use totals to every planner and contributor (once each; the notice's dedupe key holds across restarts).
+  // At start too: a period that ended while the site was down still gets its notices (the dedupe key keeps them to one).
+  start: (planned, { ctx }) => {
+    setImmediate(() => {
+      try {
+        planned.closePeriod();
+      } catch (err) {
+        ctx.logger.warn({ event: 'planned_totals_failed', reason: (err as Error).message }, 'use totals not sent at start');
+      }
+    });
+  },
   jobs: (planned, { ctx }) => [cron.schedule('0 15 0 1 * *', () => void planned.closePeriod(), { name: `${ctx.config.siteId}-planned-totals`, noOverlap: true })],
 });
 
