@@ -171,6 +171,17 @@ function* entriesOf(bundle: string, size: number) {
   }
 }
 
+/** The partners the main site's own log records charges for, below `size` (sorted). */
+export function partnersInMainLog(bundle: string, size: number): string[] {
+  const out = new Set<string>();
+  for (const e of entriesOf(bundle, size)) {
+    if ((e.type !== 'key_issued' && e.type !== 'subscribed') || !e.order) continue;
+    const pu = splitUser(e.user);
+    if (pu) out.add(pu[0]);
+  }
+  return [...out].sort();
+}
+
 /**
  * The main site's charges for one partner, from its own log: `key_issued`
  * entries (path /paid/<key id>/<item>) and `subscribed` entries (path
