@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
-import { csrfOf, Shopper } from './helpers/shopper.js';
+import { csrfOf, keyOf, Shopper } from './helpers/shopper.js';
 import { readAccessKey, sameClient, signAccessKey, canonicalAddress } from '../common/paid/index.js';
 import { REQUEST_TYP, signClaims } from '../common/s2s/tokens.js';
 import { AppError } from '../common/errors.js';
@@ -178,6 +178,38 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.equal(res.headers['referrer-policy'], 'no-referrer');
     // Other pages of the main site still refuse to be framed.
     assert.ok((await getFrom(net.main.url + '/about')).headers['x-frame-options']);
+  });
+
+  it("a shopper reads each refusal in the site's words, with what to do next, and the code kept for support", async () => {
+    const read = async (who: Shopper, item: string) => {
+      const entry = await who.agent.get(`/paid/${item}`).expect(200);
+      // Without a subscription the page offers "Subscribe", not "Read": a Read form kept open from before (a stale key).
+      const key = /name="key"/.test(entry.text) ? keyOf(entry.text) : `stale-read-form-${item}`;
+      return who.agent
+        .post(`/paid/${item}/read`)
+        .type('form')
+        .send({ _csrf: csrfOf(entry.text), key, mode: 'go' });
+    };
+    const heading = (html: string) => /<h1>([^<]+)<\/h1>/.exec(html)?.[1];
+    // No birth date on record at the main site yet.
+    const age = await read(shopper, 'summit-bets');
+    assert.equal(age.status, 403);
+    assert.equal(heading(age.text), 'Date of birth needed');
+    assert.match(age.text, /data-code="birth_date_missing">This item is for readers aged 18 or over, and your age has not been confirmed/);
+    const sub = await read(shopper, 'weather-letter');
+    assert.equal(sub.status, 403);
+    assert.equal(heading(sub.text), 'Subscription needed');
+    assert.match(sub.text, /Subscribe on the item’s page, then press “Read” again/);
+    // South may sell the guide only from 2099: the shopper reads the day, not an instant or a partner id.
+    const southShopper = new Shopper(net.partners.south!.url);
+    assert.equal((await southShopper.register('south-reader@example.org', 'a long enough passphrase')).status, 303);
+    const early = await read(southShopper, 'trail-guide');
+    assert.equal(early.status, 403);
+    assert.equal(heading(early.text), 'Not on sale yet');
+    assert.match(early.text, /This item goes on sale here on <time datetime="2099-01-01T00:00:00.000Z">1 January 2099<\/time>\./);
+    assert.doesNotMatch(early.text + age.text + sub.text, /this partner|the shopper|s2s/);
+    // Refusals charge nothing.
+    assert.equal((await api(net.partners.south!.url, 'GET', '/manage/api/paid/charges')).body.charges.length, 0);
   });
 
   it('applies the age rule from the birth date on the account at the main site', async () => {

@@ -109,7 +109,7 @@ export class PaidService {
     const birth = this.users.birthDate(user);
     if (birth === undefined) throw paidErrors.user_unknown();
     if (item.minimumAge === undefined) return;
-    if (birth === null) throw paidErrors.birth_date_missing();
+    if (birth === null) throw paidErrors.birth_date_missing(undefined, { minimumAge: item.minimumAge });
     if (ageOn(birth, now) < item.minimumAge) throw paidErrors.age_restricted(`this item is for shoppers aged ${item.minimumAge} or over`, { minimumAge: item.minimumAge });
   }
 

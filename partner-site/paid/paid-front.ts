@@ -47,8 +47,8 @@ export function paidFront(paid: PartnerPaid, sessions: ShopperSessions, log: Sit
     page(
       res,
       m.status,
-      'Not available',
-      `<h1>Not available</h1><p class="error" role="alert" data-code="${escapeHtml(m.code)}">${escapeHtml(m.message)}</p><p><a href="/paid/${escapeHtml(item)}">Back to the item</a></p>`,
+      m.title,
+      `<h1>${escapeHtml(m.title)}</h1><p class="error" role="alert" data-code="${escapeHtml(m.code)}">${m.html}</p><p><a href="/paid/${escapeHtml(item)}">Back to the item</a></p>`,
     );
   };
 

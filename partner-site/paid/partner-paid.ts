@@ -1,3 +1,4 @@
+import { shopperWording } from './shopper-wording.js';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../common/errors.js';
 import { PAID_KEY_ISSUE, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
@@ -127,6 +128,7 @@ export class PartnerPaid {
 }
 
 /** A refusal the shopper reads (the main site's message), or undefined for one that is ours to hide. */
-export function shopperMessage(err: unknown): { status: number; code: string; message: string } | undefined {
-  return err instanceof AppError && err.expose ? { status: err.status, code: err.code, message: err.message } : undefined;
+export function shopperMessage(err: unknown): { status: number; code: string; title: string; html: string } | undefined {
+  if (!(err instanceof AppError && err.expose)) return undefined;
+  return { status: err.status, code: err.code, ...shopperWording(err.code, err.details, err.message) };
 }
