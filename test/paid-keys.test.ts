@@ -251,6 +251,28 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.equal((await getFrom(mainUrl(a.path + 'outlook'))).status, 200);
   });
 
+  it("the member's account page lists their subscriptions and the charges on their bill here, and no one else's", async () => {
+    const page = (await shopper.agent.get('/account').expect(200)).text;
+    const section = /<section class="account-paid">[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+    assert.match(section, /<li data-subscription="weather-letter"><a href="\/paid\/weather-letter">[^<]+<\/a>: paid until <time/);
+    const rows = [...section.matchAll(/<tr data-charge="([^"]+)">/g)].map((m) => m[1]);
+    // Every charge of this member on north's bill (readings and the subscription), none of another member's.
+    const charges = (await api(north().url, 'GET', '/manage/api/paid/charges')).body.charges as { id: string; userId: string }[];
+    assert.ok(rows.length > 1);
+    assert.deepEqual(
+      rows.sort(),
+      charges
+        .filter((c) => c.userId === userId)
+        .map((c) => c.id)
+        .sort(),
+    );
+    assert.match(section, /<td>reading<\/td>/);
+    assert.match(section, /<td>subscription<\/td>/);
+    const other = new Shopper(north().url);
+    assert.equal((await other.register('other-reader@example.org', 'a long enough passphrase')).status, 303);
+    assert.doesNotMatch((await other.agent.get('/account').expect(200)).text, /account-paid/);
+  });
+
   it('binds a key to its first address by the item policy: prefix /24, exact, none; IPv4-mapped IPv6 is the IPv4 address', async () => {
     // prefix: the same /24 reads on, another /24 is refused
     const g = await north().paid.requestKey(userId, 'trail-guide', '127.0.0.1', idem());
@@ -398,6 +420,8 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.match(mine.text, /data-item="trail-guide"/);
     assert.match(mine.text, /Charges to members/);
     assert.ok(mine.text.includes(a.keyId), "north's charge for the key is listed");
+    // Charges made from a member's session name the member as the manager knows them, not by the main site's account id.
+    assert.match(mine.text, /<td>Ada Shopper <span class="muted">&lt;reader@example\.org&gt;<\/span><\/td><td><code>weather-letter<\/code><\/td><td>period<\/td>/);
   });
 
   it('logs every paid page and refusal, and every issued key with its charge, in the signed logs', async () => {
