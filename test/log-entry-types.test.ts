@@ -152,7 +152,24 @@ describe('access-log entry types: registered by the modules that write them, che
       for (const m of def.modules) for (const t of m.logEntryTypes ?? []) registry.register(t, m.name);
       assert.deepEqual(
         registry.list().map((t) => t.type),
-        def.role === 'main' ? ['cancel', 'key_issued', 'order', 'page', 'paid_page', 'paid_refused', 'refund', 'subscribed', 'unsubscribed'] : ['cancel', 'charge', 'order', 'page', 'refund'],
+        def.role === 'main'
+          ? [
+              'cancel',
+              'key_issued',
+              'order',
+              'page',
+              'paid_page',
+              'paid_refused',
+              'planned_accept',
+              'planned_contract',
+              'planned_payout',
+              'planned_refund',
+              'planned_sale',
+              'refund',
+              'subscribed',
+              'unsubscribed',
+            ]
+          : ['cancel', 'charge', 'order', 'page', 'refund'],
         `${def.role} site`,
       );
     }
