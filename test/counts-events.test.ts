@@ -77,6 +77,7 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
       const r = await shipLog(site.ctx, site.ctx.logStore, 1000);
       assert.equal(r.error, undefined, r.error);
     }
+    counts.dispatch();
   }
 
   async function activeParty(email: string, kind: 'supplier' | 'advertiser' | 'planner', name: string): Promise<string> {

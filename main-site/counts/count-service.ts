@@ -49,15 +49,18 @@ const zodMessage = (e: { issues: { path: PropertyKey[]; message: string }[] }): 
  * site's own log up to its latest checkpoint. Each site's log is counted as a
  * prefix (a cursor per site), so an entry, named by (site, log index), is
  * counted once however often it is shipped or read. A range's counts, the
- * thresholds it crosses, their fired-event rows, their notices and the
- * cursor's advance are one transaction: after a crash either all of it
- * happened or none did, and counting resumes at the cursor.
+ * thresholds it crosses (their fired-event rows) and the cursor's advance are
+ * one transaction: after a crash either all of it happened or none did, and
+ * counting resumes at the cursor. The events' notices go into the outbox
+ * just after, with dedupe keys (dispatch).
  */
 export class CountService {
   private readonly types = new Map<string, ItemKeyOf>(BUILT_IN_ITEM_TYPES);
   private rulesByItem = new Map<string, Rule[]>();
   private items = new Map<string, CountedItem>();
   private timer: NodeJS.Timeout | undefined;
+  private dispatchScheduled = false;
+  private closed = false;
 
   constructor(
     private readonly ctx: SiteContext,
@@ -170,7 +173,7 @@ export class CountService {
     return fired;
   }
 
-  /** Records one crossed threshold and sends its notices; nothing when it already fired. Inside countRange's transaction. */
+  /** Records one crossed threshold (its notices follow, see dispatch); nothing when it already fired. Inside countRange's transaction. */
   private fire(rule: Rule, threshold: number, site: string, entryIndex: number, cp: RestingOn): FiredEvent | undefined {
     const item = this.items.get(rule.item)!;
     const bySite: Record<string, number> = {};
@@ -197,8 +200,53 @@ export class CountService {
     };
     const id = this.store.addEvent(base);
     if (id === undefined) return undefined;
-    const text = this.noticeText(item, rule, threshold, bySite, detail);
-    const subject = `${ACTION_LABEL[rule.action]}: ${item.title} reached ${threshold.toLocaleString('en')} deliveries`;
+    this.scheduleDispatch();
+    return { ...base, id, noticeId: null };
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      if (this.closed) return;
+      try {
+        this.dispatch();
+      } catch (err) {
+        this.ctx.logger.error({ event: 'counts_dispatch_failed', err }, 'count event notices could not be put in the outbox; will retry');
+      }
+    });
+  }
+
+  /**
+   * Puts fired events' notices in the outbox: to the item's supplier (unless
+   * the rule only has webhooks) and to each of the rule's webhooks. The event
+   * row was written with the count that crossed its threshold; its notices
+   * follow after that transaction, each with a dedupe key of (rule,
+   * threshold, recipient), so a crash in between sends them at the next
+   * start and never twice. Returns how many events it handled.
+   */
+  dispatch(): number {
+    let handled = 0;
+    for (;;) {
+      const batch = this.store.unsent(200);
+      if (!batch.length) return handled;
+      for (const e of batch) {
+        this.store.db.transaction(() => this.sendNotices(e))();
+        handled++;
+      }
+    }
+  }
+
+  private sendNotices(e: FiredEvent): void {
+    const item = this.items.get(e.item) ?? this.store.item(e.item);
+    const rule = this.store.ruleEvenRemoved(e.ruleId);
+    if (!item || !rule) {
+      this.store.markSent(e.id, null);
+      return;
+    }
+    const text = this.noticeText(item, rule, e.threshold, e.bySite, e.detail);
+    const subject = `${ACTION_LABEL[rule.action]}: ${item.title} reached ${e.threshold.toLocaleString('en')} deliveries`;
     const data = {
       item: item.key,
       title: item.title,
@@ -206,20 +254,19 @@ export class CountService {
       mode: rule.mode,
       n: rule.n,
       action: rule.action,
-      threshold,
-      bySite,
-      detail,
-      restsOn: { site, entryIndex, checkpointSize: cp.size, checkpointRoot: cp.root },
+      threshold: e.threshold,
+      bySite: e.bySite,
+      detail: e.detail,
+      restsOn: { site: e.site, entryIndex: e.entryIndex, checkpointSize: e.checkpointSize, checkpointRoot: e.checkpointRoot },
     };
     let noticeId: string | null = null;
     if (rule.action !== 'webhooks_only') {
-      noticeId = this.sendSafely({ recipient: { party: item.supplier }, kind: NOTICE_KIND[rule.action], subject, text, data, dedupeKey: `counts:${rule.id}:${threshold}` });
-      if (noticeId) this.store.setNotice(id, noticeId);
+      noticeId = this.sendSafely({ recipient: { party: e.supplier }, kind: NOTICE_KIND[rule.action], subject, text, data, dedupeKey: `counts:${rule.id}:${e.threshold}` });
     }
     rule.webhooks.forEach((url, i) => {
-      this.sendSafely({ recipient: { webhookUrl: url, name: `rule ${rule.id} webhook` }, kind: 'count_event', subject, text, data, dedupeKey: `counts:${rule.id}:${threshold}:webhook:${i}` });
+      this.sendSafely({ recipient: { webhookUrl: url, name: `rule ${rule.id} webhook` }, kind: 'count_event', subject, text, data, dedupeKey: `counts:${rule.id}:${e.threshold}:webhook:${i}` });
     });
-    return { ...base, id, noticeId };
+    this.store.markSent(e.id, noticeId);
   }
 
   /** A notice that cannot be stored (its party was removed) must not stop counting: the event row says so. */
@@ -315,6 +362,7 @@ export class CountService {
   start(): void {
     try {
       this.catchUp();
+      this.dispatch();
     } catch (err) {
       this.ctx.logger.error({ event: 'counts_catch_up_failed', err }, 'counting the stored logs failed; will retry');
     }
@@ -328,8 +376,15 @@ export class CountService {
     this.timer.unref();
   }
 
+  /** Before the outbox closes (counts is listed after notices): the last events' notices go in now rather than at the next start. */
   close(): void {
     clearInterval(this.timer);
+    try {
+      this.dispatch();
+    } catch (err) {
+      this.ctx.logger.error({ event: 'counts_dispatch_failed', err }, 'count event notices wait for the next start');
+    }
+    this.closed = true;
   }
 
   // ---- items, rules, agreements ----
@@ -349,8 +404,9 @@ export class CountService {
       throw countsErrors.statement_needs_price('this item has revenue-share statement rules; remove them before removing its price');
     }
     this.store.putItem(p.data, by);
-    this.reload();
-    return this.items.get(p.data.key)!;
+    const saved = this.store.item(p.data.key)!;
+    this.items.set(saved.key, saved);
+    return saved;
   }
 
   rulesOf(item?: string): Rule[] {
@@ -369,8 +425,9 @@ export class CountService {
       if (!this.agreement(item.supplier)) throw countsErrors.statement_needs_agreement(`set the revenue-share agreement of ${item.supplier} first`);
     }
     const id = this.store.db.transaction(() => this.store.addRule({ ...r, floor: this.store.total(r.item).count }, by))();
-    this.reload();
-    return this.store.rule(id)!;
+    const rule = this.store.rule(id)!;
+    this.rulesByItem.set(rule.item, [...(this.rulesByItem.get(rule.item) ?? []), rule]);
+    return rule;
   }
 
   removeRule(id: number): void {

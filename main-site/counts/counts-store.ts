@@ -139,13 +139,15 @@ export class CountsStore {
       ),
       rules: db.prepare<[], RuleRow>('SELECT * FROM count_rules WHERE removed_at IS NULL ORDER BY id'),
       rule: db.prepare<[number], RuleRow>('SELECT * FROM count_rules WHERE id = ? AND removed_at IS NULL'),
+      ruleEvenRemoved: db.prepare<[number], RuleRow>('SELECT * FROM count_rules WHERE id = ?'),
+      unsent: db.prepare<[number], EventRow>('SELECT * FROM count_events WHERE notices_sent = 0 ORDER BY id LIMIT ?'),
+      markSent: db.prepare('UPDATE count_events SET notices_sent = 1, notice_id = ? WHERE id = ?'),
       addRule: db.prepare('INSERT INTO count_rules (item, mode, n, action, webhooks, floor, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       removeRule: db.prepare('UPDATE count_rules SET removed_at = ? WHERE id = ? AND removed_at IS NULL'),
       addEvent: db.prepare(
         `INSERT OR IGNORE INTO count_events (rule_id, threshold, item, supplier, action, fired_at, site, entry_index, checkpoint_size, checkpoint_root, by_site, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      setNotice: db.prepare('UPDATE count_events SET notice_id = ? WHERE id = ?'),
       events: db.prepare<[string, string, string, string, number], EventRow>("SELECT * FROM count_events WHERE (? = '' OR item = ?) AND (? = '' OR supplier = ?) ORDER BY id DESC LIMIT ?"),
       agreement: db.prepare<[string], AgreementRow & { set_at: string; set_by: string }>('SELECT * FROM count_agreements WHERE party = ? ORDER BY version DESC LIMIT 1'),
       addAgreement: db.prepare('INSERT INTO count_agreements (party, version, terms, set_at, set_by) SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ?, ? FROM count_agreements WHERE party = ?'),
@@ -242,8 +244,19 @@ export class CountsStore {
     return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
   }
 
-  setNotice(eventId: number, noticeId: string): void {
-    this.q.setNotice.run(noticeId, eventId);
+  /** Events whose notices are not yet in the outbox, oldest first. */
+  unsent(limit: number): FiredEvent[] {
+    return this.q.unsent.all(limit).map(toEvent);
+  }
+
+  markSent(eventId: number, noticeId: string | null): void {
+    this.q.markSent.run(noticeId, eventId);
+  }
+
+  /** A rule, also one removed since (its fired events still need their notices). */
+  ruleEvenRemoved(id: number): Rule | undefined {
+    const r = this.q.ruleEvenRemoved.get(id);
+    return r ? toRule(r) : undefined;
   }
 
   events(f: { item?: string; supplier?: string; limit?: number } = {}): FiredEvent[] {

@@ -69,8 +69,11 @@ CREATE TABLE count_events (
   by_site         TEXT NOT NULL,
   detail          TEXT NOT NULL,
   notice_id       TEXT,
+  -- 0 until its notices are in the outbox (each with a dedupe key, so a crash in between sends none twice).
+  notices_sent    INTEGER NOT NULL DEFAULT 0,
   UNIQUE (rule_id, threshold)
 );
+CREATE INDEX count_events_unsent ON count_events (id) WHERE notices_sent = 0;
 CREATE INDEX count_events_item ON count_events (item, id);
 CREATE INDEX count_events_supplier ON count_events (supplier, id);
 
