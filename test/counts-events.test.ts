@@ -13,6 +13,7 @@ import type { RunningMain } from '../main-site/server.js';
 import type { RunningPartner } from '../partner-site/server.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
 import { enrolPair, startSite, tempDir, TEST_TOKEN } from './helpers/network.js';
+import { runCli } from './helpers/cli.js';
 
 const PARTY_PASSWORD = 'party password 123';
 const csrfFrom = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
@@ -441,6 +442,36 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     await until('restart e-mails', () => mb.messages.filter((m) => m.subject.startsWith('Status report: Restart')).length >= 5);
     await sleep(300);
     assert.equal(mb.messages.filter((m) => m.subject.startsWith('Status report: Restart')).length, 5);
+    // A crash after the count committed but before its events' notices were stored: the next dispatch stores each once.
+    main.ctx.db.prepare("UPDATE count_events SET notices_sent = 0 WHERE item = 'page:/restart'").run();
+    assert.equal(counts.dispatch(), 5);
+    assert.equal(main.notices.list({ recipient: supplierA, limit: 1000 }).filter((n) => n.subject.startsWith('Status report: Restart')).length, 5);
+  });
+
+  it('tieup counts and tieup rules drive the same API', async () => {
+    const env = { TIEUP_TOKEN: TEST_TOKEN };
+    const add = await runCli(['rules', 'add', '--url', main.url, '--item', 'page:/restart', '--only', '100', '--action', 'new_content'], env);
+    assert.equal(add.code, 0, add.stderr);
+    const id = /^rule (\d+):/.exec(add.stdout)![1]!;
+    const list = await runCli(['rules', '--url', main.url, '--item', 'page:/restart'], env);
+    assert.match(list.stdout, new RegExp(`^${id}  page:/restart  only 100  new_content  \\(from count 57\\)$`, 'm'));
+    const refused = await runCli(['rules', 'add', '--url', main.url, '--item', 'page:/restart', '--every', '0', '--action', 'new_content'], env);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /n: /);
+    const both = await runCli(['rules', 'add', '--url', main.url, '--item', 'page:/restart', '--every', '5', '--only', '5', '--action', 'new_content'], env);
+    assert.equal(both.code, 2);
+    const removed = await runCli(['rules', 'remove', id, '--url', main.url], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    const c = await runCli(['counts', '--url', main.url, '--item', 'page:/restart'], env);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /^page:\/restart {2}Restart \[p-[0-9a-f]{12}\] {2}57 deliveries/m);
+    assert.match(c.stdout, /^ {2}main: 32 \(checkpoint \d+\)$/m);
+    assert.match(c.stdout, /^ {2}north: 25 \(checkpoint \d+\)$/m);
+    const ev = await runCli(['counts', 'events', '--url', main.url, '--item', 'page:/restart', '--json'], env);
+    assert.equal((JSON.parse(ev.stdout) as { events: unknown[] }).events.length, 5);
+    const item = await runCli(['counts', 'item', '--url', main.url, '--key', 'paid:tea-atlas', '--title', 'Tea atlas', '--supplier', supplierA, '--price-points', '100'], env);
+    assert.equal(item.code, 0, item.stderr);
+    assert.equal(counts.item('paid:tea-atlas')?.pricePoints, 100);
   });
 
   it('the portal shows each supplier its own items and events only; other kinds of party do not get the section', async () => {
