@@ -36,4 +36,4 @@ export const countsModule = defineModule<CountService>({
 });
 
 export { CountService, type RestingOn } from './count-service.js';
-export type { CountedItem, FiredEvent, Rule, SiteCount } from './counts-store.js';
+export { CountsStore, type CountedItem, type FiredEvent, type Rule, type SiteCount } from './counts-store.js';
