@@ -137,4 +137,24 @@ describe('the demo network: delivery counts and event rules in a browser', funct
     );
     await ctx.close();
   });
+
+  it('reading the trail guide at north issues a key at the main site, counted as a delivery of paid:trail-guide', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    const p = await ctx.newPage();
+    await login(p, `${north}/account/register`, { email: `counts-${Date.now()}@example.org`, name: 'Count Reader', password: 'a long demo passphrase' });
+    await p.waitForURL(`${north}/account`);
+    for (let i = 0; i < 2; i++) {
+      await p.goto(`${north}/paid/trail-guide`);
+      await p.click('.paid-actions button:text-is("Read")');
+      await p.waitForURL(new RegExp(`^${main}/paid/[A-Za-z0-9_.-]+/trail-guide/$`));
+    }
+    await until(async () => (await api('/admin/api/counts/events?item=paid:trail-guide')).events.length >= 1, 30000, 'the status report after two keys');
+    const item = (await api('/admin/api/counts?item=paid:trail-guide')).items[0];
+    assert.equal(item.count, 2);
+    assert.deepEqual(
+      item.bySite.map((s: { site: string }) => s.site),
+      ['main'],
+    );
+    await ctx.close();
+  });
 });

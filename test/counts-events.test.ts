@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import { startMailbox, type Mailbox } from '../cli/demo-mailbox.js';
 import type { EntryFields } from '../common/logchain/entry.js';
 import { LOGS_SHIP } from '../common/protocol/index.js';
-import { statementAmount } from '../common/counts/index.js';
+import { pageItem, paidItem, statementAmount } from '../common/counts/index.js';
 import { countsModule, type CountService } from '../main-site/counts/index.js';
 import type { RunningMain } from '../main-site/server.js';
 import type { RunningPartner } from '../partner-site/server.js';
@@ -434,6 +434,7 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     await main.close();
     main = await startSite('main', 'main', dir, { smtpHost: '127.0.0.1', smtpPort: mb.port, ...CONFIG });
     counts = main.use(countsModule);
+    north.ctx.peers.setBaseUrl('main', main.url);
     assert.deepEqual(counts.catchUp(), []);
     assert.deepEqual(events(), [10, 20, 30, 40, 50]);
     assert.equal(counts.overview().find((o) => o.key === 'page:/restart')!.count, 57);
@@ -446,6 +447,20 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     main.ctx.db.prepare("UPDATE count_events SET notices_sent = 0 WHERE item = 'page:/restart'").run();
     assert.equal(counts.dispatch(), 5);
     assert.equal(main.notices.list({ recipient: supplierA, limit: 1000 }).filter((n) => n.subject.startsWith('Status report: Restart')).length, 5);
+  });
+
+  it("other capabilities' entry types are counted through countEntryType (as ads will be); a type is counted by one counter only", async () => {
+    assert.throws(() => counts.countEntryType('page', () => null), /already counted/);
+    counts.countEntryType('order', (e) => (e.order ? `order:${e.order.currency}` : null));
+    await api().put('/admin/api/counts/items').set(auth).send({ key: 'order:EUR', title: 'Orders in EUR', supplier: supplierB }).expect(200);
+    await api().post('/admin/api/counts/rules').set(auth).send({ item: 'order:EUR', mode: 'only', n: 3, action: 'status_report' }).expect(201);
+    const order = (i: number): EntryFields => ({ ...view('north', '/checkout', { kind: 'original' }), type: 'order', order: { id: `o-${i}`, amount: 1000, currency: 'EUR' } });
+    await deliver(north, [order(1), order(2), view('north', '/x', { kind: 'original' }), order(3), order(4)]);
+    assert.equal(counts.overview().find((o) => o.key === 'order:EUR')!.count, 4);
+    assert.deepEqual(
+      counts.store.events({ item: 'order:EUR' }).map((e) => e.threshold),
+      [3],
+    );
   });
 
   it('tieup counts and tieup rules drive the same API', async () => {
@@ -490,5 +505,28 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     await activeParty('planner@example.test', 'planner', 'Plan Co');
     const p = await portalAs('planner@example.test');
     await p.get('/portal/counts/').expect(404);
+  });
+});
+
+describe('counted items: the item each entry delivered', () => {
+  const e = (over: Partial<EntryFields>): EntryFields => ({ ...view('north', '/'), ...over });
+  it('tie-up pages and products answered 2xx or 304; paid items by their issued keys; nothing else', () => {
+    assert.equal(pageItem(e({ path: '/guides/tea' })), 'page:/guides/tea');
+    assert.equal(pageItem(e({ path: '/guides/tea', status: 304 })), 'page:/guides/tea');
+    assert.equal(pageItem(e({ path: '/shop/product/kettle' })), 'product:kettle');
+    for (const over of [
+      { kind: 'original' as const },
+      { kind: 'asset' as const },
+      { status: 404 },
+      { status: 500 },
+      { path: '/shop' },
+      { path: '/cart' },
+      { path: '/checkout' },
+      { path: '/orders/o-1' },
+    ]) {
+      assert.equal(pageItem(e({ path: '/guides/tea', ...over })), null, JSON.stringify(over));
+    }
+    assert.equal(paidItem(e({ type: 'key_issued', path: '/paid/k-abc123/trail-guide', kind: 'none' })), 'paid:trail-guide');
+    assert.equal(paidItem(e({ type: 'key_issued', path: '/paid/trail-guide', kind: 'none' })), null);
   });
 });
