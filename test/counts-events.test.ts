@@ -14,6 +14,9 @@ import type { RunningPartner } from '../partner-site/server.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
 import { enrolPair, startSite, tempDir, TEST_TOKEN } from './helpers/network.js';
 import { runCli } from './helpers/cli.js';
+import { fetchBundle } from './helpers/log-bundle.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const PARTY_PASSWORD = 'party password 123';
 const csrfFrom = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
@@ -487,6 +490,21 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     const item = await runCli(['counts', 'item', '--url', main.url, '--key', 'paid:tea-atlas', '--title', 'Tea atlas', '--supplier', supplierA, '--price-points', '100'], env);
     assert.equal(item.code, 0, item.stderr);
     assert.equal(counts.item('paid:tea-atlas')?.pricePoints, 100);
+
+    // Offline: north's audit bundle, verified against pinned keys, recounts to the main site's counts of north.
+    const file = join(dir, 'north-bundle.jsonl');
+    writeFileSync(file, await fetchBundle(main.url, 'north'));
+    for (const s of [main, north]) writeFileSync(join(dir, `${s.ctx.config.siteId}-jwks.json`), await (await fetch(`${s.url}/.well-known/jwks.json`)).text());
+    const pinned = ['--site-keys', `north=${join(dir, 'north-jwks.json')}`, '--witness-keys', `main=${join(dir, 'main-jwks.json')}`];
+    const same = await runCli(['counts', 'recompute', '--url', main.url, '--bundle', file, ...pinned], env);
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    assert.match(same.stdout, /^north: \d+ item\(s\) recounted from entries \[0, \d+\) of the bundle; all equal/m);
+    // A count that does not match its entries is found.
+    main.ctx.db.prepare("UPDATE count_by_site SET count = count + 1 WHERE item = 'page:/guides/tea' AND site = 'north'").run();
+    const differs = await runCli(['counts', 'recompute', '--url', main.url, '--bundle', file, ...pinned], env);
+    assert.equal(differs.code, 1);
+    assert.match(differs.stderr, /DIFFERS: page:\/guides\/tea: (\d+) in the bundle, \d+ at the main site/);
+    main.ctx.db.prepare("UPDATE count_by_site SET count = count - 1 WHERE item = 'page:/guides/tea' AND site = 'north'").run();
   });
 
   it('the portal shows each supplier its own items and events only; other kinds of party do not get the section', async () => {
