@@ -520,6 +520,19 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     // Nothing in the URL chooses whose counts are shown.
     const tryOther = await b.get(`/portal/counts/?supplier=${supplierA}&item=page:/guides/tea`).expect(200);
     assert.doesNotMatch(tryOther.text, /guides\/tea/);
+    // The operator's view of one item: counts by site with the checkpoint each rests on, and its events.
+    const op = supertest.agent(main.url);
+    const login = await op.get('/admin/login').expect(200);
+    await op
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(login.text), username: 'operator', password: 'correct horse battery' })
+      .expect(303);
+    const item = await op.get('/admin/counts/item?item=page:/guides/tea').expect(200);
+    assert.match(item.text, /data-count>10000</);
+    for (const site of ['main', 'north', 'south']) assert.match(item.text, new RegExp(`data-site="${site}"`));
+    assert.equal((item.text.match(/data-action="status_report"/g) ?? []).length, 100);
+    await op.get('/admin/counts/item?item=page:/nothing').expect(404);
     await activeParty('planner@example.test', 'planner', 'Plan Co');
     const p = await portalAs('planner@example.test');
     await p.get('/portal/counts/').expect(404);

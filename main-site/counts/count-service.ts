@@ -120,12 +120,15 @@ export class CountService {
   private countRange(site: string, from: number, entries: readonly EntryFields[], skip: number, cp: RestingOn): FiredEvent[] {
     const agg = new Map<string, { delta: number; last: number }>();
     const types = this.types;
+    // Each entry's item, kept for finding which entry reached a threshold without deciding it again.
+    const keys: (string | null)[] = new Array<string | null>(entries.length).fill(null);
     for (let i = skip; i < entries.length; i++) {
       const e = entries[i]!;
       const itemOf = types.get(e.type);
       if (itemOf === undefined) continue;
       const key = itemOf(e);
       if (key === null) continue;
+      keys[i] = key;
       const a = agg.get(key);
       if (a === undefined) agg.set(key, { delta: 1, last: from + i });
       else {
@@ -153,9 +156,7 @@ export class CountService {
     }
     const seen = new Map<string, number>();
     for (let i = skip; i < entries.length; i++) {
-      const e = entries[i]!;
-      const itemOf = types.get(e.type);
-      const key = itemOf === undefined ? null : itemOf(e);
+      const key = keys[i]!;
       if (key === null || !wanted.has(key)) continue;
       const n = (seen.get(key) ?? 0) + 1;
       seen.set(key, n);
