@@ -491,6 +491,13 @@ describe('delivery counts: Fig. 4 rules fire exactly once per threshold, to the 
     assert.equal(item.code, 0, item.stderr);
     assert.equal(counts.item('paid:tea-atlas')?.pricePoints, 100);
 
+    const ag = await runCli(['counts', 'agreement', '--url', main.url, '--party', supplierB, '--rate-bps', '2500', '--point-value', '3', '--currency', 'EUR'], env);
+    assert.equal(ag.code, 0, ag.stderr);
+    assert.match(ag.stdout, /^version 1: rate 25 %, one point = 3 minor units of EUR$/m);
+    const badAg = await runCli(['counts', 'agreement', '--url', main.url, '--party', supplierB, '--rate-bps', '2500', '--point-value', '3', '--currency', 'EURO'], env);
+    assert.notEqual(badAg.code, 0);
+    assert.equal(counts.agreement(supplierB)?.version, 1);
+
     // Offline: north's audit bundle, verified against pinned keys, recounts to the main site's counts of north.
     const file = join(dir, 'north-bundle.jsonl');
     writeFileSync(file, await fetchBundle(main.url, 'north'));

@@ -118,6 +118,24 @@ export const countsCli = defineCommands(`Delivery counts and event rules (agains
     },
   },
   {
+    name: 'counts agreement',
+    usage: '--party <party id> [--rate-bps N --point-value N --currency XXX]',
+    summary: "a supplier's revenue-share agreement (rate, point value); with the\nvalues, records them as its next version",
+    options: { ...API_OPTIONS, party: { type: 'string' }, 'rate-bps': { type: 'string' }, 'point-value': { type: 'string' }, currency: { type: 'string' } },
+    async run(flags, _args, io) {
+      const party = encodeURIComponent(need(flags, 'party'));
+      const setting = ['rate-bps', 'point-value', 'currency'].some((k) => typeof flags[k] === 'string');
+      const body = setting ? { version: 1, rateBps: intFlag(flags, 'rate-bps'), pointValue: intFlag(flags, 'point-value'), currency: flags.currency } : undefined;
+      type Answer = { agreement: { version: number; terms: { rateBps: number; pointValue: number; currency: string } } | null };
+      const r = await apiCall<Answer>(urlOf(flags), tokenOf(flags), setting ? 'PUT' : 'GET', `/admin/api/counts/agreements/${party}`, body);
+      print(flags, io, r, () => {
+        const a = r.agreement;
+        io.out(a ? `version ${a.version}: rate ${a.terms.rateBps / 100} %, one point = ${a.terms.pointValue} minor units of ${a.terms.currency}` : 'no agreement');
+      });
+      return 0;
+    },
+  },
+  {
     name: 'counts events',
     usage: '[--item <key>] [--supplier <party id>]',
     summary: 'fired events, newest first, each with the delivery (site, log index) and checkpoint it rests on',
