@@ -13,6 +13,7 @@ import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { MAIN_SITE } from '../main-site/server.js';
 import { PARTNER_SITE } from '../partner-site/server.js';
 import { siteMigrations, siteTerms } from '../common/site/host.js';
+import { demoCountsLines, prepareDemoCounts } from './demo-counts.js';
 import { upgradeUnslicedContracts } from '../common/contract/upgrade.js';
 import { SyncStore } from '../partner-site/sync/sync-store.js';
 import { PartnerShopStore } from '../partner-site/shop/shop-store.js';
@@ -187,6 +188,7 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
       }
       if (s.role === 'main') {
         await prepareDemoParties(db);
+        prepareDemoCounts(db);
         // Demo fee contracts, recorded once (an operator's later revisions are kept).
         const fees = new FeeStore(db);
         for (const o of others) {
@@ -425,6 +427,8 @@ export async function runDemo(): Promise<void> {
     '',
     `Paid content: ${sites[1]!.url}/paid/trail-guide (per access, north only), ${sites[2]!.url}/paid/weather-letter (monthly subscription);`,
     `sales reports at ${sites[0]!.url}/portal/sales/ (suppliers), ${sites[0]!.url}/admin/paid/reports; reconciliation ${sites[0]!.url}/admin/paid/reconciliations.`,
+    '',
+    ...demoCountsLines(sites[0]!.url, sites[1]!.url),
     '',
     `Shop: ${sites[1]!.url}/shop (north entrusts every order to the main site); ${sites[2]!.url}/shop (south sells kitchen goods`,
     `from its own stock, consults the main site on shelter, entrusts the rest). Register a shopper on any site; one account works`,

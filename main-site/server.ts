@@ -12,6 +12,7 @@ import { usersModule } from './users/index.js';
 import { noticesModule, type NoticeService } from './notices/index.js';
 import { portalModule, type PortalService } from './portal/index.js';
 import { plannedModule, plannedSharesModule, type PlannedService } from './planned/index.js';
+import { countsModule } from './counts/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -23,7 +24,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, plannedModule, portalModule, paidModule, paidReportsModule, plannedSharesModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, plannedModule, portalModule, paidModule, paidReportsModule, plannedSharesModule, countsModule],
 };
 
 export interface RunningMain extends HostedSite {

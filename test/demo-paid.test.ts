@@ -70,6 +70,8 @@ describe('the demo network: paid content in a browser', function () {
         TIEUP_KEYS_DIR: join(dir, 'keys'),
         TIEUP_DEMO_TOKEN: token,
         TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
+        // A short first-use window, so a key left unopened expires within the test (the default is 120 s).
+        TIEUP_PAID_KEY_WINDOW_SECONDS: '3',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -155,6 +157,41 @@ describe('the demo network: paid content in a browser', function () {
     await ctx.close();
   });
 
+  it('a key not opened within its window shows "This link has expired" (410), whose link back at north gets a fresh one', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const p = await ctx.newPage();
+    await login(p, north, '/account/login', { email, password });
+    await p.waitForURL(`${north}/account`);
+    await p.goto(`${north}/paid/trail-guide`);
+    // Ask for a key but do not open it: north's answer (a redirect to the main site) is held back, its address kept.
+    let held = '';
+    await ctx.route(`${north}/paid/**`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const answer = await route.fetch({ maxRedirects: 0 });
+      held = new URL(answer.headers()['location'] ?? '', north).href;
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>held</title><p>held</p>' });
+    });
+    await p.click('.paid-actions button:text-is("Read")');
+    await until(async () => held !== '', 10000, 'the key link');
+    await ctx.unroute(`${north}/paid/**`);
+    assert.match(held, new RegExp(`^${main}/paid/[A-Za-z0-9_.-]+/trail-guide/$`));
+    await new Promise((r) => setTimeout(r, 4000));
+    const res = await p.goto(held);
+    assert.equal(res!.status(), 410);
+    assert.equal(await p.locator('main h1').innerText(), 'This link has expired');
+    await shot(p, '3b-expired');
+    const back = p.locator('a[data-back-to-partner]');
+    assert.equal(await back.getAttribute('href'), `${north}/paid/trail-guide`);
+    await back.click();
+    await p.waitForURL(`${north}/paid/trail-guide`);
+    // Reading again is a new key, opened at once.
+    await p.click('.paid-actions button:text-is("Read")');
+    await p.waitForURL(new RegExp(`^${main}/paid/[A-Za-z0-9_.-]+/trail-guide/$`));
+    assert.match(await p.locator('main h1').innerText(), /The Ridge Trail guide/);
+    assert.notEqual(p.url(), held);
+    await ctx.close();
+  });
+
   it('the same shopper subscribes to the monthly item at south and reads it', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 } });
     const p = await ctx.newPage();
@@ -176,9 +213,9 @@ describe('the demo network: paid content in a browser', function () {
     await p.goto(`${main}/portal/sales/?cycle=daily&period=${today}`);
     const card = p.locator('section[data-item="trail-guide"]');
     assert.equal(await card.count(), 1);
-    // Accesses and sales of north's line: one key, 3.00 EUR.
+    // Accesses of north's line: three keys (one read, one left to expire, one asked for again), each charged.
     const row = card.locator('tr[data-partner="north"] td');
-    assert.equal((await row.nth(1).innerText()).trim(), '1');
+    assert.equal((await row.nth(1).innerText()).trim(), '3');
     assert.equal(await p.locator('section[data-item="weather-letter"]').count(), 0, "another supplier's item is not shown");
     await shot(p, '5-portal-sales');
     await ctx.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
-import { csrfOf, Shopper } from './helpers/shopper.js';
+import { csrfOf, keyOf, Shopper } from './helpers/shopper.js';
 import { readAccessKey, sameClient, signAccessKey, canonicalAddress } from '../common/paid/index.js';
 import { REQUEST_TYP, signClaims } from '../common/s2s/tokens.js';
 import { AppError } from '../common/errors.js';
@@ -180,6 +180,38 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.ok((await getFrom(net.main.url + '/about')).headers['x-frame-options']);
   });
 
+  it("a shopper reads each refusal in the site's words, with what to do next, and the code kept for support", async () => {
+    const read = async (who: Shopper, item: string) => {
+      const entry = await who.agent.get(`/paid/${item}`).expect(200);
+      // Without a subscription the page offers "Subscribe", not "Read": a Read form kept open from before (a stale key).
+      const key = /name="key"/.test(entry.text) ? keyOf(entry.text) : `stale-read-form-${item}`;
+      return who.agent
+        .post(`/paid/${item}/read`)
+        .type('form')
+        .send({ _csrf: csrfOf(entry.text), key, mode: 'go' });
+    };
+    const heading = (html: string) => /<h1>([^<]+)<\/h1>/.exec(html)?.[1];
+    // No birth date on record at the main site yet.
+    const age = await read(shopper, 'summit-bets');
+    assert.equal(age.status, 403);
+    assert.equal(heading(age.text), 'Date of birth needed');
+    assert.match(age.text, /data-code="birth_date_missing">This item is for readers aged 18 or over, and your age has not been confirmed/);
+    const sub = await read(shopper, 'weather-letter');
+    assert.equal(sub.status, 403);
+    assert.equal(heading(sub.text), 'Subscription needed');
+    assert.match(sub.text, /Subscribe on the item’s page, then press “Read” again/);
+    // South may sell the guide only from 2099: the shopper reads the day, not an instant or a partner id.
+    const southShopper = new Shopper(net.partners.south!.url);
+    assert.equal((await southShopper.register('south-reader@example.org', 'a long enough passphrase')).status, 303);
+    const early = await read(southShopper, 'trail-guide');
+    assert.equal(early.status, 403);
+    assert.equal(heading(early.text), 'Not on sale yet');
+    assert.match(early.text, /This item goes on sale here on <time datetime="2099-01-01T00:00:00.000Z">1 January 2099<\/time>\./);
+    assert.doesNotMatch(early.text + age.text + sub.text, /this partner|the shopper|s2s/);
+    // Refusals charge nothing.
+    assert.equal((await api(net.partners.south!.url, 'GET', '/manage/api/paid/charges')).body.charges.length, 0);
+  });
+
   it('applies the age rule from the birth date on the account at the main site', async () => {
     const year = new Date().getUTCFullYear();
     assert.equal((await api(net.main.url, 'PUT', `/admin/api/users/${userId}/birth-date`, { birthDate: `${year - 17}-01-01` })).status, 200);
@@ -217,6 +249,28 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.equal((await northCharges()).length, before);
     assert.equal(a.expiresAt, subs[0].periodEnd);
     assert.equal((await getFrom(mainUrl(a.path + 'outlook'))).status, 200);
+  });
+
+  it("the member's account page lists their subscriptions and the charges on their bill here, and no one else's", async () => {
+    const page = (await shopper.agent.get('/account').expect(200)).text;
+    const section = /<section class="account-paid">[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
+    assert.match(section, /<li data-subscription="weather-letter"><a href="\/paid\/weather-letter">[^<]+<\/a>: paid until <time/);
+    const rows = [...section.matchAll(/<tr data-charge="([^"]+)">/g)].map((m) => m[1]);
+    // Every charge of this member on north's bill (readings and the subscription), none of another member's.
+    const charges = (await api(north().url, 'GET', '/manage/api/paid/charges')).body.charges as { id: string; userId: string }[];
+    assert.ok(rows.length > 1);
+    assert.deepEqual(
+      rows.sort(),
+      charges
+        .filter((c) => c.userId === userId)
+        .map((c) => c.id)
+        .sort(),
+    );
+    assert.match(section, /<td>reading<\/td>/);
+    assert.match(section, /<td>subscription<\/td>/);
+    const other = new Shopper(north().url);
+    assert.equal((await other.register('other-reader@example.org', 'a long enough passphrase')).status, 303);
+    assert.doesNotMatch((await other.agent.get('/account').expect(200)).text, /account-paid/);
   });
 
   it('binds a key to its first address by the item policy: prefix /24, exact, none; IPv4-mapped IPv6 is the IPv4 address', async () => {
@@ -366,6 +420,8 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.match(mine.text, /data-item="trail-guide"/);
     assert.match(mine.text, /Charges to members/);
     assert.ok(mine.text.includes(a.keyId), "north's charge for the key is listed");
+    // Charges made from a member's session name the member as the manager knows them, not by the main site's account id.
+    assert.match(mine.text, /<td>Ada Shopper <span class="muted">&lt;reader@example\.org&gt;<\/span><\/td><td><code>weather-letter<\/code><\/td><td>period<\/td>/);
   });
 
   it('logs every paid page and refusal, and every issued key with its charge, in the signed logs', async () => {

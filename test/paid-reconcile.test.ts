@@ -258,6 +258,46 @@ describe('paid reconciliation and supplier statements with real servers', functi
     assert.ok(notices.some((x) => x.subject.startsWith(`Payment statement ${period}`)));
   });
 
+  it('a supplier statement is recomputed offline from the bundles and the contract it names; a changed contract or statement does not match', async () => {
+    const dir = net.dir;
+    assert.equal((await shipLog(north().ctx, north().ctx.logStore)).error, undefined);
+    writeFileSync(join(dir, 'main.bundle'), await fetchBundle(net.main.url, 'main'));
+    writeFileSync(join(dir, 'north.bundle'), await fetchBundle(net.main.url, 'north'));
+    const keys = ['--site-keys', `main=${join(dir, 'main-jwks.json')}`, '--site-keys', `north=${join(dir, 'north-jwks.json')}`, '--witness-keys', `main=${join(dir, 'main-jwks.json')}`];
+    const args = ['paid', 'statements', 'recompute', '--bundle', join(dir, 'main.bundle'), '--partner-bundle', join(dir, 'north.bundle'), '--supplier', 'fernhill-press', '--period', period, ...keys];
+    const online = await runCli([...args, '--url', net.main.url, '--token', TEST_TOKEN, '--json']);
+    assert.equal(online.code, 0, online.stderr + online.stdout);
+    assert.match(online.stderr, /matches the issued statement \(revision 3, total 6300 EUR\)/);
+    const out = JSON.parse(online.stdout) as { total: number; notes: string[] };
+    assert.equal(out.total, 6300);
+    assert.ok(out.notes.some((n) => /north: its statement reconciles/.test(n)));
+    // Offline: the statement and the contract as the console API gives them.
+    const stored = (await api(net.main.url, 'GET', `/admin/api/paid/supplier-statements/fernhill-press/${period}`)).body;
+    const contract = (await api(net.main.url, 'GET', '/admin/api/paid/supplier-contracts?supplier=fernhill-press')).body.contracts.find((c: { version: number }) => c.version === 2);
+    writeFileSync(join(dir, 'statement.json'), JSON.stringify(stored));
+    writeFileSync(join(dir, 'contract-v2.json'), JSON.stringify(contract));
+    const offline = ['--offline', '--statement', join(dir, 'statement.json'), '--contract', join(dir, 'contract-v2.json')];
+    assert.equal((await runCli([...args, ...offline])).code, 0);
+    // A contract with another rate than the one the statement was issued by: the lines differ.
+    const changed = structuredClone(contract);
+    changed.contract.items[0].basis.bps = 3000;
+    writeFileSync(join(dir, 'contract-v2.json'), JSON.stringify(changed));
+    const bad = await runCli([...args, ...offline]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /MISMATCH: 2 line\(s\) differ from the issued statement \(revision 3\); recomputed total 6270, issued 6300/);
+    // A statement claiming more than the logs hold does not match either.
+    writeFileSync(join(dir, 'contract-v2.json'), JSON.stringify(contract));
+    writeFileSync(join(dir, 'statement.json'), JSON.stringify({ ...stored, statement: { ...stored.statement, total: 6400 } }));
+    assert.equal((await runCli([...args, ...offline])).code, 1);
+    // A statement resting on a checkpoint the bundle does not hold.
+    writeFileSync(join(dir, 'statement.json'), JSON.stringify({ ...stored, mainCheckpoint: { size: stored.mainCheckpoint.size + 1000, root: stored.mainCheckpoint.root } }));
+    const beyond = await runCli([...args, ...offline]);
+    assert.equal(beyond.code, 1);
+    assert.match(beyond.stderr, /does not contain/);
+    // Without pinned keys nothing is recomputed.
+    assert.equal((await runCli(['paid', 'statements', 'recompute', '--bundle', join(dir, 'main.bundle'), '--supplier', 'fernhill-press', '--period', period, ...offline])).code, 2);
+  });
+
   it('the supplier sees its own statements in the portal; another supplier cannot see them', async () => {
     const own = (await api(net.main.url, 'GET', '/admin/api/paid/supplier-contracts?supplier=fernhill-press')).body.contracts[0].contract.party as string;
     const other = net.main.portal.invite({ email: 'other@example.org', kind: 'supplier', displayName: 'Other Press' }, 'test').party.id;

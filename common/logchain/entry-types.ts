@@ -130,8 +130,24 @@ export class EntryTypes {
     return [...this.byType.values()].map(({ t, writers }) => ({ type: t.type, version: t.version, capability: t.capability, writers: [...writers] })).sort((a, b) => (a.type < b.type ? -1 : 1));
   }
 
+  /** Entries already checked by `seal`: frozen, so they are still what was checked. */
+  private readonly sealed = new WeakSet<EntryFields>();
+
+  /**
+   * Checks an entry ahead of its append and freezes it, so that append need
+   * not parse it again (a caller that commits something the entry records must
+   * know before the commit that the entry will be taken; see paid key issue).
+   */
+  seal(site: string, fields: EntryFields): Readonly<EntryFields> {
+    this.check(site, fields);
+    if (fields.order) Object.freeze(fields.order);
+    this.sealed.add(Object.freeze(fields));
+    return fields;
+  }
+
   /** Throws EntryRefused unless `fields` is an entry of a registered type, for this site, with a payload its schema accepts. */
   check(site: string, fields: EntryFields): void {
+    if (this.sealed.has(fields) && fields.site === site) return;
     const t = this.byType.get(fields?.type);
     if (!t) throw new EntryRefused('unknown_type', `no module of this site registered log entry type ${JSON.stringify(fields?.type)}; registered: ${[...this.byType.keys()].join(', ') || 'none'}`);
     const r = t.t.entry.safeParse(fields);

@@ -9,6 +9,7 @@ export {
   monthBounds,
   parseStatementCsv,
   partnerLinesFromLog,
+  partnersInMainLog,
   reconcilePeriod,
   salesStatement,
   salesSummary,

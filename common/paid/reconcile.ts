@@ -1,3 +1,5 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { decodeEntry } from '../logchain/entry.js';
 import { MINOR_UNITS, roundDiv } from '../money.js';
@@ -171,6 +173,17 @@ function* entriesOf(bundle: string, size: number) {
   }
 }
 
+/** The partners the main site's own log records charges for, below `size` (sorted). */
+export function partnersInMainLog(bundle: string, size: number): string[] {
+  const out = new Set<string>();
+  for (const e of entriesOf(bundle, size)) {
+    if ((e.type !== 'key_issued' && e.type !== 'subscribed') || !e.order) continue;
+    const pu = splitUser(e.user);
+    if (pu) out.add(pu[0]);
+  }
+  return [...out].sort();
+}
+
 /**
  * The main site's charges for one partner, from its own log: `key_issued`
  * entries (path /paid/<key id>/<item>) and `subscribed` entries (path
@@ -209,45 +222,18 @@ const CSV_HEADER = 'item,user,at,amount';
 
 /** A statement's lines as CSV (the partner's console offers it for download and takes it back). */
 export function statementCsv(lines: readonly StatementLine[]): string {
-  const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [CSV_HEADER, ...lines.map((l) => [q(l.item), q(l.user), l.at, String(l.amount)].join(','))].join('\n') + '\n';
-}
-
-function csvRows(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"' && cell === '') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+  return stringify([CSV_HEADER.split(','), ...lines.map((l) => [l.item, l.user, l.at, String(l.amount)])]);
 }
 
 /** Lines from CSV "item,user,at,amount" (amount in minor units); throws with the row that is wrong. */
 export function parseStatementCsv(text: string): StatementLine[] {
-  const rows = csvRows(text.replace(/^\uFEFF/, ''));
+  let rows: string[][];
+  try {
+    // Quoted fields, doubled quotes, CRLF or LF, a byte-order mark: csv-parse reads them all; blank lines are skipped.
+    rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true });
+  } catch (err) {
+    throw new Error(`the file is not CSV: ${(err as Error).message}`, { cause: err });
+  }
   if (!rows.length || rows[0]!.map((h) => h.trim().toLowerCase()).join(',') !== CSV_HEADER) throw new Error(`the first row must be the header "${CSV_HEADER}"`);
   return rows.slice(1).map((r, i) => {
     const [item = '', user = '', at = '', amount = ''] = r.map((c) => c.trim());

@@ -27,6 +27,6 @@ export const logsModule = defineModule<MainLogs>({
 });
 
 export type { MainLogs } from './main-logs.js';
-export type { Witness } from './witness.js';
+export type { Witness, WitnessListener, WitnessedShipment } from './witness.js';
 export type { LogUsage } from './witness-store.js';
 export { emptyLogUsage } from './witness-store.js';

@@ -1,4 +1,4 @@
-import type { Witness } from './witness.js';
+import type { Witness, WitnessListener } from './witness.js';
 
 /**
  * The main site's logs capability as other capabilities see it: the witness,
@@ -12,6 +12,16 @@ export class MainLogs {
 
   attachToBundles(attachment: (site: string) => unknown): void {
     this.attachment = attachment;
+  }
+
+  /**
+   * Extension point: `fn` is told of every partner shipment the witness
+   * accepts, after its verified entries and signed checkpoint are stored
+   * (delivery counts count them). Entries that fail verification are never
+   * stored and never passed on.
+   */
+  onWitnessed(fn: WitnessListener): void {
+    this.witness.listeners.push(fn);
   }
 
   bundleAttachment(site: string): unknown {

@@ -8,6 +8,15 @@ import { logsErrors } from './errors.js';
 export const MAX_SHIP_ENTRIES = 5000;
 const MAX_LINE = 8192;
 
+/** A shipment the witness accepted: its entries (verified, stored) and the signed checkpoint they end at. */
+export interface WitnessedShipment {
+  from: number;
+  entries: readonly AcceptedEntry[];
+  size: number;
+  root: Buffer;
+}
+export type WitnessListener = (site: string, shipment: WitnessedShipment) => void;
+
 export interface ShipRequest {
   from: number;
   entries: string[];
@@ -22,6 +31,8 @@ export interface ShipRequest {
  */
 export class Witness {
   private readonly trees = new Map<string, MerkleTree>();
+  /** Told of each accepted shipment after it is stored (MainLogs.onWitnessed). */
+  readonly listeners: WitnessListener[] = [];
 
   constructor(
     private readonly ctx: SiteContext,
@@ -119,6 +130,14 @@ export class Witness {
       throw err;
     }
     this.store.setReported(site, body.size);
+    for (const l of this.listeners) {
+      // A listener's failure never refuses what is already accepted and stored; it can catch up from the store.
+      try {
+        l(site, { from, entries: rows, size: body.size, root: body.root });
+      } catch (err) {
+        this.ctx.logger.error({ event: 'witness_listener_failed', site, size: body.size, err }, 'a listener of witnessed shipments failed');
+      }
+    }
     return { acceptedSize: body.size, cosignature, witness: witnessName(this.ctx.config.siteId) };
   }
 }

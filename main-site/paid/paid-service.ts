@@ -109,7 +109,7 @@ export class PaidService {
     const birth = this.users.birthDate(user);
     if (birth === undefined) throw paidErrors.user_unknown();
     if (item.minimumAge === undefined) return;
-    if (birth === null) throw paidErrors.birth_date_missing();
+    if (birth === null) throw paidErrors.birth_date_missing(undefined, { minimumAge: item.minimumAge });
     if (ageOn(birth, now) < item.minimumAge) throw paidErrors.age_restricted(`this item is for shoppers aged ${item.minimumAge} or over`, { minimumAge: item.minimumAge });
   }
 
@@ -180,7 +180,8 @@ export class PaidService {
       boundAddress: null,
       firstUsedAt: null,
     };
-    const entry: EntryFields = {
+    // Checked (and frozen) now, so that once the row is committed its entry cannot be refused.
+    const entry = this.ctx.log.types.seal(this.ctx.config.siteId, {
       time: now.toISOString(),
       site: this.ctx.config.siteId,
       type: 'key_issued',
@@ -194,9 +195,7 @@ export class PaidService {
       client: truncateAddress(address ?? undefined),
       ua: 'other',
       order: { id: claims.jti, amount, currency: rec.currency },
-    };
-    // Checked now, so that once the row is committed its entry cannot be refused.
-    this.ctx.log.types.check(this.ctx.config.siteId, entry);
+    });
     const done = new Promise<void>((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleCommit();
       this.batch.push({ rec, entry, resolve, reject });

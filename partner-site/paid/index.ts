@@ -5,6 +5,7 @@ import { pageEntry } from '../../common/sync/index.js';
 import { usersModule } from '../users/index.js';
 import { partnerPaidErrors } from './errors.js';
 import { paidFront } from './paid-front.js';
+import { paidAccountSection } from './account-section.js';
 import { partnerPaidApi, partnerPaidPages } from './paid-console.js';
 import { PartnerPaid as PartnerPaidCore } from './partner-paid.js';
 import { PartnerPaidStore } from './paid-store.js';
@@ -45,6 +46,7 @@ export const paidModule = defineModule<PartnerPaid>({
     app.use(rankingFront(paid, paid.rankings, host.ctx.log, host.use(usersModule).sessions));
     app.use(paidFront(paid, host.use(usersModule).sessions, host.ctx.log));
   },
+  accountSections: (paid) => [paidAccountSection(paid)],
   start: (paid) => paid.rankings.start(),
   close: (paid) => paid.rankings.close(),
 });

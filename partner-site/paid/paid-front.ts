@@ -47,8 +47,8 @@ export function paidFront(paid: PartnerPaid, sessions: ShopperSessions, log: Sit
     page(
       res,
       m.status,
-      'Not available',
-      `<h1>Not available</h1><p class="error" role="alert" data-code="${escapeHtml(m.code)}">${escapeHtml(m.message)}</p><p><a href="/paid/${escapeHtml(item)}">Back to the item</a></p>`,
+      m.title,
+      `<h1>${escapeHtml(m.title)}</h1><p class="error" role="alert" data-code="${escapeHtml(m.code)}">${m.html}</p><p><a href="/paid/${escapeHtml(item)}">Back to the item</a></p>`,
     );
   };
 
@@ -113,7 +113,7 @@ export function paidFront(paid: PartnerPaid, sessions: ShopperSessions, log: Sit
     // The form's own idempotency key: a double click or a resent form asks for (and is charged for) one key.
     const key = typeof body.key === 'string' && /^[A-Za-z0-9_-]{16,80}$/.test(body.key) ? body.key : newIdempotencyKey();
     try {
-      const a = await paid.requestKey(shopper.session.userId, id, req.ip ?? '', key, req.get('user-agent'));
+      const a = await paid.requestKey(shopper.session.userId, id, req.ip ?? '', key, req.get('user-agent'), shopper.session);
       const url = `${paid.mainBaseUrl()}${a.path}`;
       if (body.mode === 'frame') {
         page(
@@ -136,7 +136,7 @@ export function paidFront(paid: PartnerPaid, sessions: ShopperSessions, log: Sit
     const shopper = signedIn(req, res, id);
     if (!shopper) return;
     try {
-      await paid.subscribe(shopper.session.userId, id, req.ip ?? '', req.get('user-agent'));
+      await paid.subscribe(shopper.session.userId, id, req.ip ?? '', req.get('user-agent'), shopper.session);
       res.redirect(303, `/paid/${id}`);
     } catch (err) {
       refusal(res, err, id);

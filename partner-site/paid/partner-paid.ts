@@ -1,3 +1,4 @@
+import { shopperWording } from './shopper-wording.js';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../common/errors.js';
 import { PAID_KEY_ISSUE, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
@@ -71,21 +72,21 @@ export class PartnerPaid {
    * issued key: a retried request (same idempotency key) gets the same key
    * back and its charge is recorded at most once here too. A refusal charges nothing.
    */
-  async requestKey(userId: string, item: string, clientAddress: string, idempotencyKey: string, ua?: string): Promise<KeyAnswer> {
+  async requestKey(userId: string, item: string, clientAddress: string, idempotencyKey: string, ua?: string, member?: Member): Promise<KeyAnswer> {
     this.item(item);
     const a = await this.call(PAID_KEY_ISSUE, { idempotencyKey, user: userId, item, clientAddress: clientAddress.slice(0, 64) });
-    if (a.chargeType === 'per_access') this.charge({ id: a.keyId, kind: 'access', userId, item, amount: a.charge.amount, currency: a.charge.currency }, clientAddress, ua);
+    if (a.chargeType === 'per_access') this.charge({ id: a.keyId, kind: 'access', userId, item, amount: a.charge.amount, currency: a.charge.currency }, clientAddress, ua, member);
     return a;
   }
 
   /** Subscribes a member to a period item: registered at the main site first, then charged here once for the period. */
-  async subscribe(userId: string, item: string, clientAddress: string, ua?: string): Promise<PartnerSubscription> {
+  async subscribe(userId: string, item: string, clientAddress: string, ua?: string, member?: Member): Promise<PartnerSubscription> {
     this.item(item);
     const a = await this.call(PAID_SUBSCRIBE, { subscriptionId: newIdempotencyKey(), user: userId, item });
     const sub: PartnerSubscription = { id: a.subscriptionId, userId, item, periodStart: a.periodStart, periodEnd: a.periodEnd, cancelledAt: a.cancelledAt };
     this.store.transaction(() => {
       this.store.saveSubscription(sub);
-      this.charge({ id: a.subscriptionId, kind: 'period', userId, item, amount: a.charge.amount, currency: a.charge.currency }, clientAddress, ua);
+      this.charge({ id: a.subscriptionId, kind: 'period', userId, item, amount: a.charge.amount, currency: a.charge.currency }, clientAddress, ua, member);
     });
     return sub;
   }
@@ -104,9 +105,15 @@ export class PartnerPaid {
     return this.store.currentSubscription(userId, item, new Date().toISOString());
   }
 
-  private charge(c: { id: string; kind: 'access' | 'period'; userId: string; item: string; amount: number; currency: string }, clientAddress: string, ua: string | undefined): void {
+  private charge(
+    c: { id: string; kind: 'access' | 'period'; userId: string; item: string; amount: number; currency: string },
+    clientAddress: string,
+    ua: string | undefined,
+    member: Member | undefined,
+  ): void {
     const now = new Date().toISOString();
     if (!this.store.recordCharge({ ...c, createdAt: now })) return;
+    if (member) this.store.noteMember(c.userId, member);
     this.ctx.log.append({
       time: now,
       site: this.ctx.config.siteId,
@@ -126,7 +133,14 @@ export class PartnerPaid {
   }
 }
 
+/** The member as their session names them: who the manager sees a charge is to. */
+export interface Member {
+  email: string;
+  name: string;
+}
+
 /** A refusal the shopper reads (the main site's message), or undefined for one that is ours to hide. */
-export function shopperMessage(err: unknown): { status: number; code: string; message: string } | undefined {
-  return err instanceof AppError && err.expose ? { status: err.status, code: err.code, message: err.message } : undefined;
+export function shopperMessage(err: unknown): { status: number; code: string; title: string; html: string } | undefined {
+  if (!(err instanceof AppError && err.expose)) return undefined;
+  return { status: err.status, code: err.code, ...shopperWording(err.code, err.details, err.message) };
 }

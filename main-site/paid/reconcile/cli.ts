@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { API_OPTIONS, apiCall, DEFAULT_URL, tokenOf, urlOf } from '../../../common/cli/api.js';
 import { CliError, defineCommands, print, type CliIo, type Flags } from '../../../common/cli/command.js';
-import { BUNDLE_KEYS_WARNING, TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from '../../../common/logchain/trust.js';
+import { TRUST_OPTIONS, TRUST_USAGE } from '../../../common/logchain/trust.js';
+import { verifyBundles } from './offline-bundles.js';
+import { recomputeSupplierStatement, STATEMENTS_RECOMPUTE_USAGE } from './statements-offline.js';
 import type { Classification, SupplierStatement } from '../../../common/paid/index.js';
 
 interface Recon {
@@ -35,30 +37,12 @@ function printClassification(io: CliIo, head: string, c: Pick<Classification, 'l
  * on (asked of --url unless --offline; else the verified size).
  */
 async function reconcileOffline(flags: Flags, io: CliIo): Promise<number> {
-  const [{ readBundleFile, verifyBundle, EXIT_CODES }, paid] = await Promise.all([import('../../../common/logchain/audit.js'), import('../../../common/paid/index.js')]);
+  const paid = await import('../../../common/paid/index.js');
   const files = [flags.bundle, flags['partner-bundle']].filter((f): f is string => typeof f === 'string');
   const period = flags.period;
   if (files.length !== 2 || typeof period !== 'string' || !paid.PERIOD_RE.test(period))
     throw new CliError(`usage: tieup paid reconcile --bundle <main site bundle> --partner-bundle <partner bundle> --period YYYY-MM ${TRUST_USAGE} [--offline]`, 2);
-  const choice = trustFromFlags(flags);
-  if (choice.trustBundleKeys) io.err(BUNDLE_KEYS_WARNING);
-  const witnesses = new Set(Object.keys(choice.trust?.witnesses ?? {}));
-  const verified = files.map((f) => {
-    let text: Buffer;
-    try {
-      text = readBundleFile(f);
-    } catch (err) {
-      throw new CliError(`cannot read ${f}: ${(err as Error).message}`, 2);
-    }
-    const site = (JSON.parse(text.subarray(0, text.indexOf(10)).toString('utf8')) as { site?: string }).site ?? '';
-    // The main site's own log has no witness above it: its checkpoints are signed by it alone, under the pinned key.
-    const own = witnesses.has(site);
-    const v = verifyBundle(text, { ...choice, allowUncosigned: choice.allowUncosigned || own });
-    if (!v.tree || (!v.ok && v.reason !== 'unverified_entries'))
-      throw Object.assign(new CliError(`${f} does not verify (${v.reason}: ${v.message}); nothing is recomputed`, EXIT_CODES[v.reason!]), {});
-    if (own) io.err(`note: ${f} is the log of ${site}, the witness itself: its checkpoints are signed by its pinned key, no one cosigns them`);
-    return { file: f, site, own, text: text.toString('utf8'), v };
-  });
+  const verified = await verifyBundles(files, flags, io);
   const main = verified.find((b) => b.own) ?? verified[0]!;
   const partner = verified.find((b) => b !== main)!;
   let mainSize = main.v.summary.verifiedSize;
@@ -152,11 +136,24 @@ export const reconcileCli = defineCommands(`Paid content (against the main site'
   },
   {
     name: 'paid statements',
-    usage: ['[--supplier <id>] [--period YYYY-MM]', 'issue --supplier <id> --period YYYY-MM', 'contract --file <contract.json>', 'contracts [--supplier <id>]'],
-    summary: "supplier payment statements: list, issue one (sends the supplier a notice),\nset a supplier's contract (a new version), list contracts",
+    usage: ['[--supplier <id>] [--period YYYY-MM]', 'issue --supplier <id> --period YYYY-MM', 'contract --file <contract.json>', 'contracts [--supplier <id>]', STATEMENTS_RECOMPUTE_USAGE],
+    summary:
+      "supplier payment statements: list, issue one (sends the supplier a notice),\nset a supplier's contract (a new version), list contracts;\nrecompute one offline from the logs (exit 1 if it differs)",
     args: 1,
-    options: { ...API_OPTIONS, supplier: { type: 'string' }, period: { type: 'string' }, file: { type: 'string' } },
+    options: {
+      ...API_OPTIONS,
+      ...TRUST_OPTIONS,
+      supplier: { type: 'string' },
+      period: { type: 'string' },
+      file: { type: 'string' },
+      bundle: { type: 'string' },
+      'partner-bundle': { type: 'string' },
+      statement: { type: 'string' },
+      contract: { type: 'string' },
+      offline: { type: 'boolean' },
+    },
     async run(flags, args, io) {
+      if (args[0] === 'recompute') return recomputeSupplierStatement(flags, io);
       const s = (k: string) => (typeof flags[k] === 'string' ? flags[k] : undefined);
       const api = <T>(method: string, path: string, body?: unknown) => apiCall<T>(urlOf(flags), tokenOf(flags), method, path, body);
       type Stored = { supplier: string; period: string; revision: number; statement: SupplierStatement };

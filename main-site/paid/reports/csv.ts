@@ -1,6 +1,9 @@
+import { stringify } from 'csv-stringify/sync';
+
 /**
- * RFC 4180 CSV: fields separated by commas, records ended by CRLF, a field
- * quoted (with inner quotes doubled) when it holds a comma, a quote, CR or LF.
+ * RFC 4180 CSV by csv-stringify: fields separated by commas, records ended by
+ * CRLF, a field quoted (inner quotes doubled) when it holds a comma, a quote,
+ * CR or LF.
  * A text field that a spreadsheet would read as a formula (=, +, -, @, tab,
  * CR first) gets a leading apostrophe (OWASP "CSV injection"): item titles
  * come from the content folder, and a report is opened in spreadsheets.
@@ -8,15 +11,18 @@
  */
 export type CsvValue = string | number | null | undefined;
 
+/** A text field a spreadsheet would run as a formula gets a leading apostrophe. */
+function defused(v: string): string {
+  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
 export function csvField(v: CsvValue): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return stringify([[v]], { cast: { string: defused, number: (n) => (Number.isFinite(n) ? String(n) : '') } }).replace(/\n$/, '');
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  let out = header.map(csvField).join(',') + '\r\n';
-  for (const r of rows) out += r.map(csvField).join(',') + '\r\n';
-  return out;
+  return stringify([header, ...(rows as CsvValue[][])], {
+    record_delimiter: 'windows',
+    cast: { string: defused, number: (n) => (Number.isFinite(n) ? String(n) : '') },
+  });
 }
