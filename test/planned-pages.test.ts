@@ -188,6 +188,30 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
       { data: Buffer.alloc(net.main.planned.maxFileBytes() + 256 * 1024, 65), name: 'huge.txt' },
     );
     assert.equal(huge.status, 413, 'a form beyond the limit is not read at all');
+    // The form's framing: two files, a field twice, bytes that are not UTF-8, and a body that is not multipart are each refused.
+    const page = await bob.get(`/portal/contribute/pages/${pageId}`).expect(200);
+    const framed = () =>
+      bob.post(`/portal/contribute/pages/${pageId}/contribute`).field('_csrf', csrfIn(page.text)).field('section', 'stages').field('kind', 'file').field('title', 'T').field('teaser', 't');
+    const twoFiles = await framed().attach('file', Buffer.from('a'), 'a.txt').attach('other', Buffer.from('b'), 'b.txt');
+    assert.equal(twoFiles.status, 400);
+    assert.match(twoFiles.text, /one file at a time/);
+    const twice = await framed().field('title', 'again').attach('file', Buffer.from('a'), 'a.txt');
+    assert.equal(twice.status, 400);
+    assert.match(twice.text, /field title appears twice/);
+    // A field whose bytes are Latin-1 ("caf\\xe9"), framed by hand: a client library would encode the text as UTF-8.
+    const raw = Buffer.concat([
+      Buffer.from(`--b0undary\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrfIn(page.text)}\r\n--b0undary\r\nContent-Disposition: form-data; name="body"\r\n\r\n`),
+      Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      Buffer.from('\r\n--b0undary--\r\n'),
+    ]);
+    const latin1 = await bob.post(`/portal/contribute/pages/${pageId}/contribute`).set('content-type', 'multipart/form-data; boundary=b0undary').send(raw);
+    assert.equal(latin1.status, 400);
+    assert.match(latin1.text, /not valid UTF-8/);
+    const urlencoded = await bob
+      .post(`/portal/contribute/pages/${pageId}/contribute`)
+      .type('form')
+      .send({ _csrf: csrfIn(page.text), title: 'x' });
+    assert.equal(urlencoded.status, 415);
     assert.equal(net.main.planned.contributionsBy(await bobId()).length, 4, 'refused contributions stored nothing');
   });
 

@@ -1,11 +1,12 @@
 import { isUtf8 } from 'node:buffer';
+import busboy from 'busboy';
 import type { Request } from 'express';
 
 /**
- * A small, strict multipart/form-data reader for the contribution form:
- * bounded size, a bounded number of parts, UTF-8 fields, at most one file.
- * Written here because the project has no multipart parser among its
- * dependencies and the form needs only this much.
+ * The contribution form (multipart/form-data) read by busboy, held to the
+ * project's rules for bodies: a bounded size and number of parts, UTF-8
+ * fields (refused, never repaired with U+FFFD), each field once, at most one
+ * file. busboy reads the framing; the rules are ours.
  */
 export interface MultipartForm {
   fields: Record<string, string>;
@@ -22,72 +23,66 @@ export class MultipartError extends Error {
 }
 
 const MAX_PARTS = 20;
+const MAX_FIELD_BYTES = 256 * 1024;
 
-export function readBody(req: Request, limit: number): Promise<Buffer> {
+/** Reads the whole form of `req`, at most `limit` bytes in all. */
+export function readMultipart(req: Request, limit: number): Promise<MultipartForm> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.get('content-length') ?? '0');
     if (declared > limit) {
-      reject(new MultipartError(413, `the form is larger than ${limit} bytes`));
       req.resume();
-      return;
+      return reject(new MultipartError(413, `the form is larger than ${limit} bytes`));
     }
-    const chunks: Buffer[] = [];
+    // busboy also reads url-encoded forms; this form carries a file, so only multipart is taken.
+    if (!/^multipart\/form-data\s*;/i.test(req.get('content-type') ?? '')) {
+      req.resume();
+      return reject(new MultipartError(415, 'the form must be sent as multipart/form-data'));
+    }
+    let bb: busboy.Busboy;
+    try {
+      // latin1 maps each byte to one character, so a field's bytes can be checked as UTF-8 before decoding.
+      bb = busboy({ headers: req.headers, defCharset: 'latin1', defParamCharset: 'utf8', limits: { parts: MAX_PARTS, files: 1, fieldSize: MAX_FIELD_BYTES, fileSize: limit } });
+    } catch {
+      req.resume();
+      return reject(new MultipartError(415, 'the form must be sent as multipart/form-data'));
+    }
+    const out: MultipartForm = { fields: {}, file: null };
+    let failure: MultipartError | undefined;
     let size = 0;
-    let failed = false;
+    const fail = (e: MultipartError) => {
+      if (!failure) failure = e;
+    };
     req.on('data', (c: Buffer) => {
-      if (failed) return;
       size += c.length;
-      if (size > limit) {
-        failed = true;
-        reject(new MultipartError(413, `the form is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
+      if (size > limit) fail(new MultipartError(413, `the form is larger than ${limit} bytes`));
     });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
+    bb.on('field', (name, value, info) => {
+      if (info.valueTruncated) return fail(new MultipartError(413, `field ${name} is longer than ${MAX_FIELD_BYTES} bytes`));
+      const bytes = Buffer.from(value, 'latin1');
+      if (!isUtf8(bytes)) return fail(new MultipartError(400, 'the form is not valid UTF-8'));
+      if (name in out.fields) return fail(new MultipartError(400, `field ${name} appears twice`));
+      out.fields[name] = bytes.toString('utf8');
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    bb.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () => fail(new MultipartError(413, `the file is larger than ${limit} bytes`)));
+      stream.on('close', () => {
+        const data = Buffer.concat(chunks);
+        // An empty file input sends a part with an empty file name: no file.
+        if (!info.filename && !data.length) return;
+        if (out.file) return fail(new MultipartError(400, 'send one file at a time'));
+        out.file = { field: name, name: (info.filename ?? '').split(/[\\/]/).pop() ?? '', data };
+      });
     });
+    bb.on('filesLimit', () => fail(new MultipartError(400, 'send one file at a time')));
+    bb.on('partsLimit', () => fail(new MultipartError(400, `the form has more than ${MAX_PARTS} parts`)));
+    bb.on('error', (err) => {
+      req.unpipe(bb);
+      req.resume();
+      reject(failure ?? new MultipartError(400, `the form is malformed: ${(err as Error).message}`));
+    });
+    bb.on('close', () => (failure ? reject(failure) : resolve(out)));
+    req.pipe(bb);
   });
-}
-
-export function parseMultipart(contentType: string | undefined, body: Buffer): MultipartForm {
-  const m = /^multipart\/form-data\s*;.*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType ?? '');
-  if (!m) throw new MultipartError(415, 'the form must be sent as multipart/form-data');
-  const boundary = Buffer.from(`--${m[1] ?? m[2]}`);
-  const out: MultipartForm = { fields: {}, file: null };
-  let pos = body.indexOf(boundary);
-  if (pos < 0) throw new MultipartError(400, 'the form has no parts');
-  let parts = 0;
-  while (true) {
-    pos += boundary.length;
-    if (body.subarray(pos, pos + 2).toString('latin1') === '--') break;
-    if (body.subarray(pos, pos + 2).toString('latin1') !== '\r\n') throw new MultipartError(400, 'the form is malformed');
-    pos += 2;
-    const headEnd = body.indexOf('\r\n\r\n', pos);
-    if (headEnd < 0) throw new MultipartError(400, 'the form is malformed');
-    const head = body.subarray(pos, headEnd).toString('latin1');
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), boundary]), headEnd + 4);
-    if (next < 0) throw new MultipartError(400, 'the form is malformed (no closing boundary)');
-    const data = body.subarray(headEnd + 4, next);
-    if (++parts > MAX_PARTS) throw new MultipartError(400, `the form has more than ${MAX_PARTS} parts`);
-    const disp = /content-disposition:\s*form-data\s*;\s*name="([^"]{1,64})"(?:\s*;\s*filename="([^"]{0,300})")?/i.exec(head);
-    if (!disp) throw new MultipartError(400, 'a part of the form has no name');
-    const name = disp[1]!;
-    if (disp[2] !== undefined) {
-      // An empty file input sends a part with an empty file name: no file.
-      if (disp[2] !== '' || data.length) {
-        if (out.file) throw new MultipartError(400, 'send one file at a time');
-        out.file = { field: name, name: Buffer.from(disp[2], 'latin1').toString('utf8').split(/[\\/]/).pop()!, data: Buffer.from(data) };
-      }
-    } else {
-      if (!isUtf8(data)) throw new MultipartError(400, 'the form is not valid UTF-8');
-      if (name in out.fields) throw new MultipartError(400, `field ${name} appears twice`);
-      out.fields[name] = data.toString('utf8');
-    }
-    pos = next + 2;
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { publicError } from '../../common/errors.js';
-import { MultipartError, parseMultipart, readBody } from '../../common/planned/index.js';
+import { MultipartError, readMultipart } from '../../common/planned/index.js';
 import { escapeHtml as esc } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { safeEqual } from '../../common/web/tokens.js';
@@ -46,7 +46,7 @@ export function contributeUpload(ctx: SiteContext, planned: PlannedService, port
     let form;
     try {
       // The file, the text and the fields, with room for the multipart framing.
-      form = parseMultipart(req.get('content-type'), await readBody(req, planned.maxFileBytes() + 128 * 1024));
+      form = await readMultipart(req, planned.maxFileBytes() + 128 * 1024);
     } catch (err) {
       if (err instanceof MultipartError) return render(err.status, `<h1>Not sent</h1><p class="error" role="alert">${esc(err.message)}</p>${back}`);
       throw err;
