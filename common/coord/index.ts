@@ -1,0 +1,6 @@
+// The pure core of component coordination (no HTTP, no store): types, unit merging, picking, the optimal plan, its explanation.
+export * from './types.js';
+export { componentKey, mergeComponents, pickComponents, reconcileProviderLists, scaleForServings, type ReconciledComponent } from './components.js';
+export { convertQuantity, convertible, densityGramsPerMl, formatAmount, normalizeUnit, tidy, unitKind, type UnitKind } from './units.js';
+export { planPurchase, replanMissing, type PlanOptions } from './plan.js';
+export { explainPlan, formatPackAmount } from './explain.js';
