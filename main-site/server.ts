@@ -11,6 +11,7 @@ import { syncModule, type MainSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
 import { noticesModule, type NoticeService } from './notices/index.js';
 import { portalModule, type PortalService } from './portal/index.js';
+import { coordModule, type Coordinator } from './coord/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -22,7 +23,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule, paidReportsModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule, paidReportsModule, coordModule],
 };
 
 export interface RunningMain extends HostedSite {
@@ -34,6 +35,7 @@ export interface RunningMain extends HostedSite {
   portal: PortalService;
   paid: PaidService;
   paidReports: ReportService;
+  coord: Coordinator;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -54,6 +56,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     portal: site.use(portalModule),
     paid: site.use(paidModule),
     paidReports: site.use(paidReportsModule),
+    coord: site.use(coordModule),
   };
 }
 

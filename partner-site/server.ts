@@ -9,6 +9,7 @@ import { shopModule, type PartnerShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type PartnerSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
+import { coordModule, type SupplyService } from './coord/index.js';
 
 /** A partner site: its console's wording and its capabilities, in the order they are mounted. */
 export const PARTNER_SITE: SiteDefinition = {
@@ -20,18 +21,19 @@ export const PARTNER_SITE: SiteDefinition = {
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, coordModule],
 };
 
 export interface RunningPartner extends HostedSite {
   sync: PartnerSync;
   shop: PartnerShop;
   paid: PartnerPaid;
+  coord: SupplyService;
 }
 
 export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningPartner> {
   const site = await startHostedSite(config, PARTNER_SITE, opts);
-  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule), paid: site.use(paidModule) };
+  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule), paid: site.use(paidModule), coord: site.use(coordModule) };
 }
 
 await runAsMain(import.meta.url, 'partner', siteConfigSlices(PARTNER_SITE), (config) => startPartnerSite(config));

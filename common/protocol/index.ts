@@ -48,3 +48,4 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PAID_RECONCILIATION,
   PAID_RANKINGS,
 ];
+export * from './coord.js';
