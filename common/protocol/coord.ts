@@ -234,7 +234,40 @@ export const COORD_SETTLE_RELEASE = defineEndpoint({
   callers: 'main',
 });
 
+// ---- job-method providers ---------------------------------------------------------------------
+
+/** A job-method page's component list (claims 8, 24): asked by page, and nothing about who is asking. */
+export const coordComponentsAnswer = z.strictObject({
+  title: text(200),
+  servings: z.int().min(1).max(1000),
+  components: z
+    .array(
+      z.strictObject({
+        name: componentName,
+        quantity: amountQty,
+        unit: unitName,
+        optional: z.boolean(),
+        alternatives: z.array(componentName).max(10),
+        density: z.string().trim().min(3).max(32).optional(),
+        note: z.string().max(200).optional(),
+      }),
+    )
+    .min(1)
+    .max(200),
+});
+
+export const COORD_COMPONENTS = defineEndpoint({
+  name: 'coord.components',
+  method: 'POST',
+  path: '/s2s/coord/components',
+  request: z.strictObject({ page: z.string().regex(/^\/[A-Za-z0-9/_.-]{0,300}$/, 'a page path starts with "/"') }),
+  response: coordComponentsAnswer,
+  errors: ['page_not_found'],
+  callers: 'main',
+});
+
 export const COORD_ENDPOINTS = [
+  COORD_COMPONENTS,
   COORD_QUOTE,
   COORD_ORDER,
   COORD_WITHDRAW,

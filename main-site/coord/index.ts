@@ -1,6 +1,10 @@
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { supplyErrors, supplyMigrations, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
+import { getComponentsLink, supplyErrors, supplyMigrations, supplyPages, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
+import { usersModule } from '../users/index.js';
+import { coordAccountSection, coordFront } from './coord-front.js';
+import { coordPages } from './coord-pages.js';
+import { jobSource } from './job-source.js';
 import { coordApi, mountCoordEndpoints } from './coord-api.js';
 import { coordConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
@@ -20,10 +24,23 @@ export const coordModule = defineModule({
   errors: [coordErrors, supplyErrors],
   migrations: [...supplyMigrations, { namespace: 'coord', dir: fromRoot('main-site/coord/migrations') }],
   views: [fromRoot('main-site/coord/views'), fromRoot('common/coord/net/views')],
-  nav: [{ path: '/coord', title: 'Coordination' }],
+  nav: [
+    { path: '/coord', title: 'Coordination' },
+    { path: '/coord/supply', title: 'Central stock orders' },
+  ],
   create: ({ ctx }) => new Coordinator(ctx, new CoordStore(ctx.db), new SupplyService(new SupplyStore(ctx.db), ctx.logger)),
   s2s: (router, coord, deps) => mountCoordEndpoints(router, coord, deps),
   consoleApi: (router, coord) => router.use(coordApi(coord)),
+  consolePages: (router, coord) => {
+    router.use(supplyPages(coord.central, '/admin'));
+    router.use(coordPages(coord));
+  },
+  front: (app, coord, host) => {
+    const view = () => host.view();
+    app.use(getComponentsLink((page) => `/coord/start?page=${encodeURIComponent(page)}`, view));
+    app.use(coordFront(coord, { view, sessions: host.use(usersModule).sessions, jobs: jobSource(host.ctx, view) }));
+  },
+  accountSections: (coord) => [({ userId }) => coordAccountSection(coord.groupsOf(userId))],
   start: (coord) => coord.start(),
   close: (coord) => coord.close(),
 });

@@ -2,7 +2,19 @@ import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
 import { COORD_DECISION } from '../../common/protocol/coord.js';
 import { peerErrorCode } from '../../common/s2s/client.js';
-import { supplyErrors, SupplyService, SupplyStore, mountSupplyEndpoints, supplyApi, supplyPages, supplyMigrations } from '../../common/coord/net/index.js';
+import { syncModule } from '../sync/index.js';
+import {
+  getComponentsLink,
+  mountJobEndpoints,
+  signHandoff,
+  supplyErrors,
+  SupplyService,
+  SupplyStore,
+  mountSupplyEndpoints,
+  supplyApi,
+  supplyPages,
+  supplyMigrations,
+} from '../../common/coord/net/index.js';
 
 /**
  * A partner (or a supplier-only site such as the demo grocer) as a component
@@ -17,9 +29,26 @@ export const coordModule = defineModule({
   views: [fromRoot('common/coord/net/views')],
   nav: [{ path: '/coord/supply', title: 'Component orders' }],
   create: (host) => new SupplyService(new SupplyStore(host.ctx.db), host.ctx.logger),
-  s2s: (router, supply, deps) => mountSupplyEndpoints(router, supply, deps),
+  s2s: (router, supply, deps, host) => {
+    mountSupplyEndpoints(router, supply, deps);
+    // A supplier-only site has no pages: it is not a job-method provider.
+    if (host.has(syncModule)) mountJobEndpoints(router, () => host.view(), deps);
+  },
   consoleApi: (router, supply) => router.use(supplyApi(supply)),
   consolePages: (router, supply) => router.use(supplyPages(supply, '/manage')),
+  front: (app, _supply, host) => {
+    if (!host.has(syncModule)) return;
+    const { ctx } = host;
+    app.use(
+      getComponentsLink(
+        (page) => {
+          const main = ctx.peers.main();
+          return main ? `${main.baseUrl}/coord/start?handoff=${encodeURIComponent(signHandoff(ctx, page))}` : null;
+        },
+        () => host.view(),
+      ),
+    );
+  },
   start: (supply, { ctx }) =>
     supply.connect(async (d) => {
       try {
