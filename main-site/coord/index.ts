@@ -6,6 +6,7 @@ import { coordAccountSection, coordFront } from './coord-front.js';
 import { coordPages } from './coord-pages.js';
 import { jobSource } from './job-source.js';
 import { coordApi, mountCoordEndpoints } from './coord-api.js';
+import { coordCli } from './cli.js';
 import { coordConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
 import { CoordStore } from './coord-store.js';
@@ -21,6 +22,7 @@ import { coordErrors } from './errors.js';
 export const coordModule = defineModule({
   name: 'coord',
   config: coordConfig,
+  cli: coordCli,
   errors: [coordErrors, supplyErrors],
   migrations: [...supplyMigrations, { namespace: 'coord', dir: fromRoot('main-site/coord/migrations') }],
   views: [fromRoot('main-site/coord/views'), fromRoot('common/coord/net/views')],
