@@ -4,3 +4,4 @@ export { componentKey, mergeComponents, pickComponents, reconcileProviderLists, 
 export { convertQuantity, convertible, densityGramsPerMl, formatAmount, normalizeUnit, tidy, unitKind, type UnitKind } from './units.js';
 export { planPurchase, replanMissing, type PlanOptions } from './plan.js';
 export { explainPlan, formatPackAmount } from './explain.js';
+export { greedyTotal } from './greedy.js';

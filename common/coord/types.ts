@@ -263,6 +263,8 @@ export interface Plan {
   excluded: Excluded[];
   /** The objective value reached for each priority, in the order applied (for the explanation and tests). */
   objectives: { kind: PriorityKind; value: number }[];
+  /** False only when the solver hit its iteration limit: the plan is feasible but not proven optimal (never seen at the sizes benched). */
+  optimal: boolean;
 }
 
 /** What `replanMissing` is told: which supplier refused (or timed out) in which plan. */
