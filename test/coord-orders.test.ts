@@ -17,7 +17,7 @@ const request: PlanRequest = {
   components: [
     { name: 'flour', quantity: 300, unit: 'g', optional: false, alternatives: [] },
     { name: 'eggs', quantity: 2, unit: 'each', optional: false, alternatives: [] },
-    { name: 'milk', quantity: 250, unit: 'ml', optional: false, alternatives: [] },
+    { name: 'milk', quantity: 0.25, unit: 'l', optional: false, alternatives: [] },
   ],
 };
 const contact = { name: 'Ada Shopper', address: '7 Private Lane, Hometown', phone: '+44 20 7946 0000' };
@@ -91,7 +91,7 @@ describe('coord orders: one group, one order per supplier, exactly once', functi
     assert.deepEqual(r.round.request.components.map((c) => c.name).sort(), ['eggs', 'milk'], 'only the refused components are asked for again');
     assert.deepEqual(r.round.request.components.map((c) => [c.name, c.quantity, c.unit]).sort(), [
       ['eggs', 2, 'each'],
-      ['milk', 250, 'ml'],
+      ['milk', 0.25, 'l'],
     ]);
     assert.ok(!r.round.quotes.some((q) => q.supplier.id === 'grocer'), 'the refusing supplier is not asked again');
     assert.deepEqual(

@@ -76,7 +76,10 @@ export const coordCli = defineCommands(`Coordination (against the main site's AP
     options: { ...API_OPTIONS, components: { type: 'string' }, currency: { type: 'string' }, 'deadline-ms': { type: 'string' } },
     async run(flags, _args, io) {
       const deadline = flags['deadline-ms'] === undefined ? undefined : Number(flags['deadline-ms']);
-      const body = { request: { currency: (flags.currency as string | undefined) ?? 'EUR', components: componentsOf(need(flags, 'components')) }, ...(deadline !== undefined ? { deadlineMs: deadline } : {}) };
+      const body = {
+        request: { currency: (flags.currency as string | undefined) ?? 'EUR', components: componentsOf(need(flags, 'components')) },
+        ...(deadline !== undefined ? { deadlineMs: deadline } : {}),
+      };
       const { round } = await apiCall<{ round: QuoteRound }>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/coord/quotes', body);
       print(flags, io, round, () => {
         io.out(`quote ${round.id}  (${round.elapsedMs} ms)`);
@@ -120,7 +123,8 @@ export const coordCli = defineCommands(`Coordination (against the main site's AP
         );
         print(flags, io, r, () => {
           io.out(`${r.group.id}  ${r.group.state}  ${formatMoney(r.group.total)}`);
-          for (const o of r.group.orders) io.out(`  ${o.id}  round ${o.round}  ${o.supplier}  ${o.part.fulfilment.method}/${o.payment}  ${formatMoney(o.part.total)}  ${o.state}${o.reason ? ` (${o.reason})` : ''}`);
+          for (const o of r.group.orders)
+            io.out(`  ${o.id}  round ${o.round}  ${o.supplier}  ${o.part.fulfilment.method}/${o.payment}  ${formatMoney(o.part.total)}  ${o.state}${o.reason ? ` (${o.reason})` : ''}`);
           for (const s of r.steps) io.out(`  sent to ${s.party} (${s.role}) ${s.idempotencyKey} [${s.state}]: ${s.body}`);
         });
         return 0;

@@ -65,6 +65,7 @@ export class SupplyService {
   private sink: DecisionSink | undefined;
   private retry: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private again = false;
 
   constructor(
     readonly store: SupplyStore,
@@ -191,19 +192,28 @@ export class SupplyService {
     return this.store.list().map((o) => ({ ...o, order: JSON.parse(o.received) as CoordSupplierOrder }));
   }
 
-  /** Sends every decision the coordinator has not acknowledged; one pass at a time. */
+  /** Sends every decision the coordinator has not acknowledged; one pass at a time, and another pass when a decision arrived during one. */
   flush(): Promise<void> {
     if (!this.sink) return Promise.resolve();
-    this.flushing ??= (async () => {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      // Yield first: a pass with nothing to send would otherwise finish before `flushing` is even assigned, and stick.
+      await Promise.resolve();
       try {
-        for (const o of this.store.unsent()) {
-          try {
-            await this.sink!({ idempotencyKey: `${o.orderId}-decision`, orderId: o.orderId, decision: o.state as 'accepted' | 'refused', ...(o.reason ? { reason: o.reason } : {}) });
-            this.store.markSent(o.orderId);
-          } catch (err) {
-            this.logger.warn({ event: 'coord_decision_unsent', order: o.orderId, reason: (err as Error).message }, 'decision not delivered yet; retried');
+        do {
+          this.again = false;
+          for (const o of this.store.unsent()) {
+            try {
+              await this.sink!({ idempotencyKey: `${o.orderId}-decision`, orderId: o.orderId, decision: o.state as 'accepted' | 'refused', ...(o.reason ? { reason: o.reason } : {}) });
+              this.store.markSent(o.orderId);
+            } catch (err) {
+              this.logger.warn({ event: 'coord_decision_unsent', order: o.orderId, reason: (err as Error).message }, 'decision not delivered yet; retried');
+            }
           }
-        }
+        } while (this.again);
       } finally {
         this.flushing = undefined;
       }
