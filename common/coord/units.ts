@@ -28,6 +28,28 @@ const KNOWN = ((): Map<string, UnitKind> => {
   for (const [qk, kind] of Object.entries(QTY_KINDS)) {
     for (const u of Qty.getUnits(qk)) for (const a of Qty.getAliases(u)) m.set(a, kind);
   }
+  // js-quantities lists metric units without their prefixes: add milli-, centi-, deci- and kilo- of gram, litre and metre.
+  const prefixes: [string, string][] = [
+    ['m', 'milli'],
+    ['c', 'centi'],
+    ['d', 'deci'],
+    ['k', 'kilo'],
+  ];
+  for (const [base, kind] of [
+    ['gram', 'mass'],
+    ['liter', 'volume'],
+    ['meter', 'length'],
+  ] as const) {
+    for (const a of Qty.getAliases(base)) {
+      for (const [short, long] of prefixes) m.set(a.length <= 1 ? short + a : long + a, kind);
+    }
+  }
+  for (const [u, kind] of [
+    ['m2', 'area'],
+    ['cm2', 'area'],
+    ['m^2', 'area'],
+  ] as const)
+    m.set(u, kind);
   // "each" and the dozens are unitless with a value, which is what a count is.
   for (const u of ['each', 'dozen', 'doz']) m.set(u, 'count');
   return m;
