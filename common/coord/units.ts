@@ -87,6 +87,21 @@ export function densityGramsPerMl(density: string): number | null {
  * kinds, an opaque word, mass<->volume without a density).
  */
 export function convertQuantity(value: number, from: string, to: string, density?: string): number | null {
+  // Every conversion here is linear (no temperatures), so one factor per pair serves every value; js-quantities
+  // parses units on each call, which a plan over hundreds of offers would otherwise repeat thousands of times.
+  const key = `${from}\u0000${to}\u0000${density ?? ''}`;
+  let factor = factors.get(key);
+  if (factor === undefined) {
+    factor = convertOnce(1, from, to, density);
+    if (factors.size > 10_000) factors.clear();
+    factors.set(key, factor);
+  }
+  return factor === null ? null : value * factor;
+}
+
+const factors = new Map<string, number | null>();
+
+function convertOnce(value: number, from: string, to: string, density?: string): number | null {
   const f = normalizeUnit(from);
   const t = normalizeUnit(to);
   if (f === t) return value;
