@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { planPurchase, planRequest, priorities, supplierQuote, type Priorities, type PriorityKind, type SupplierQuote } from '../common/coord/index.js';
+import { greedyTotal, planPurchase, planRequest, priorities, supplierQuote, type Priorities, type PriorityKind, type SupplierQuote } from '../common/coord/index.js';
 import { evaluate } from '../common/coord/objectives.js';
 import { COVER_SLACK, prepare, type Prepared } from '../common/coord/prepare.js';
 import { objectiveOrder } from '../common/coord/solve.js';
-import { rng } from '../bench/coord-plan.js';
+import { instance, rng } from '../bench/coord-plan.js';
 
 /**
  * The plan against brute force: every choice of fulfilment per supplier (or
@@ -147,5 +147,45 @@ describe('coord plan: the same optimum as brute force on small random cases', ()
       compared++;
     }
     assert.ok(compared >= 150, `only ${compared} cases had anything to buy`);
+  });
+});
+
+describe('coord plan: properties on bench-sized cases (30 components x 20 suppliers)', () => {
+  it('never costs more than greedy, covers every target, respects stock, one fulfilment per supplier, totals add up', () => {
+    const cheapest = priorities.parse({ order: ['cheapest'] });
+    for (let seed = 500; seed < 512; seed++) {
+      const { request, quotes } = instance(seed);
+      const plan = planPurchase(request, quotes, cheapest, { alternatives: false });
+      assert.equal(plan.optimal, true, `seed ${seed}`);
+      assert.ok(plan.totals.total.amount <= greedyTotal(request, quotes, cheapest).total, `seed ${seed}: plan dearer than greedy`);
+      const p = prepare(request, quotes, cheapest, new Date());
+      for (const c of p.components) {
+        const covered = plan.suppliers
+          .flatMap((s) => s.lines)
+          .filter((l) => l.component === c.component.name)
+          .reduce((sum, l) => sum + l.covers.quantity, 0);
+        assert.ok(covered >= c.target * (1 - 1e-6), `seed ${seed}: ${c.component.name}`);
+      }
+      let goods = 0;
+      for (const s of plan.suppliers) {
+        const q = quotes.find((x) => x.supplier.id === s.supplier.id);
+        assert.ok(q?.fulfilment.some((f) => f.id === s.fulfilment.id));
+        for (const l of s.lines) {
+          const o = q?.offers.find((x) => x.id === l.offerId);
+          assert.ok(o !== undefined && l.packs >= 1 && l.packs <= o.stockPacks, `seed ${seed}: ${l.offerId} ${l.packs} packs`);
+          assert.equal(l.amount.amount, l.packs * o.pricePerPack.amount);
+        }
+        assert.equal(
+          s.goods.amount,
+          s.lines.reduce((sum, l) => sum + l.amount.amount, 0),
+        );
+        assert.equal(s.total.amount, s.goods.amount + s.fee.amount);
+        goods += s.goods.amount;
+      }
+      assert.equal(new Set(plan.suppliers.map((s) => s.supplier.id)).size, plan.suppliers.length);
+      assert.equal(plan.totals.goods.amount, goods);
+      assert.equal(plan.totals.total.amount, plan.totals.goods.amount + plan.totals.fees.amount);
+      assert.equal(plan.objectives.at(-1)?.value, plan.totals.total.amount);
+    }
   });
 });
