@@ -5,3 +5,16 @@ export { convertQuantity, convertible, densityGramsPerMl, formatAmount, normaliz
 export { planPurchase, replanMissing, type PlanOptions } from './plan.js';
 export { explainPlan, formatPackAmount } from './explain.js';
 export { greedyTotal } from './greedy.js';
+export {
+  componentsOfSource,
+  jobBlockForPage,
+  jobJsonLd,
+  jobMethodAddition,
+  parseJobMethod,
+  renderJobBlock,
+  JOB_KINDS,
+  type JobBlockOptions,
+  type JobKind,
+  type JobMethod,
+  type JobParse,
+} from './job-page.js';

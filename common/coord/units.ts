@@ -28,6 +28,28 @@ const KNOWN = ((): Map<string, UnitKind> => {
   for (const [qk, kind] of Object.entries(QTY_KINDS)) {
     for (const u of Qty.getUnits(qk)) for (const a of Qty.getAliases(u)) m.set(a, kind);
   }
+  // js-quantities lists metric units without their prefixes: add milli-, centi-, deci- and kilo- of gram, litre and metre.
+  const prefixes: [string, string][] = [
+    ['m', 'milli'],
+    ['c', 'centi'],
+    ['d', 'deci'],
+    ['k', 'kilo'],
+  ];
+  for (const [base, kind] of [
+    ['gram', 'mass'],
+    ['liter', 'volume'],
+    ['meter', 'length'],
+  ] as const) {
+    for (const a of Qty.getAliases(base)) {
+      for (const [short, long] of prefixes) m.set(a.length <= 1 ? short + a : long + a, kind);
+    }
+  }
+  for (const [u, kind] of [
+    ['m2', 'area'],
+    ['cm2', 'area'],
+    ['m^2', 'area'],
+  ] as const)
+    m.set(u, kind);
   // "each" and the dozens are unitless with a value, which is what a count is.
   for (const u of ['each', 'dozen', 'doz']) m.set(u, 'count');
   return m;
@@ -65,6 +87,21 @@ export function densityGramsPerMl(density: string): number | null {
  * kinds, an opaque word, mass<->volume without a density).
  */
 export function convertQuantity(value: number, from: string, to: string, density?: string): number | null {
+  // Every conversion here is linear (no temperatures), so one factor per pair serves every value; js-quantities
+  // parses units on each call, which a plan over hundreds of offers would otherwise repeat thousands of times.
+  const key = `${from}\u0000${to}\u0000${density ?? ''}`;
+  let factor = factors.get(key);
+  if (factor === undefined) {
+    factor = convertOnce(1, from, to, density);
+    if (factors.size > 10_000) factors.clear();
+    factors.set(key, factor);
+  }
+  return factor === null ? null : value * factor;
+}
+
+const factors = new Map<string, number | null>();
+
+function convertOnce(value: number, from: string, to: string, density?: string): number | null {
   const f = normalizeUnit(from);
   const t = normalizeUnit(to);
   if (f === t) return value;
