@@ -13,6 +13,7 @@
 import type { PlanRequest } from '../common/coord/index.js';
 import { profile, startCoordNetwork } from '../test/helpers/coord.js';
 import { fmt, report } from './lib/report.js';
+import { runPlanBench } from './coord-plan.js';
 
 const SUPPLIERS = 20;
 const COMPONENTS = 30;
@@ -61,15 +62,8 @@ async function main(): Promise<void> {
       await net.main.coord.quote(request, { only: [slowestId] });
       single.push(performance.now() - t - slowest);
     }
-    let plan: Record<string, number> = {};
-    try {
-      // z-coordplan's bench, once merged (bench/coord-plan.ts exports runPlanBench).
-      const planBench = './coord-plan.js';
-      const mod = (await import(planBench)) as { runPlanBench?: () => Promise<Record<string, number>> | Record<string, number> };
-      if (mod.runPlanBench) plan = await mod.runPlanBench();
-    } catch (err) {
-      console.error(`plan bench not available: ${(err as Error).message}`);
-    }
+    // z-coordplan's bench (bench/coord-plan.ts): 30 components x 20 suppliers with pack sizes.
+    const plan: Record<string, number> = { ...runPlanBench() };
     const fanMed = pct(fanout, 50);
     const fanP95 = pct(fanout, 95);
     const singleMed = pct(single, 50);

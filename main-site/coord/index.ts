@@ -1,3 +1,5 @@
+import { addMarkdownAddition } from '../../common/render/page-renderer.js';
+import { jobMethodAddition } from '../../common/coord/index.js';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
 import { getComponentsLink, supplyErrors, supplyMigrations, supplyPages, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
@@ -19,6 +21,9 @@ import { coordErrors } from './errors.js';
  * agent, sending each only what its part needs; and the main site's own
  * central stock as one of the suppliers.
  */
+// Job-method pages show their component list, "Get the components" and JSON-LD (common/coord/job-page.ts), on every site that coordinates.
+addMarkdownAddition(jobMethodAddition);
+
 export const coordModule = defineModule({
   name: 'coord',
   config: coordConfig,

@@ -1,3 +1,5 @@
+import { addMarkdownAddition } from '../../common/render/page-renderer.js';
+import { jobMethodAddition } from '../../common/coord/index.js';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
 import { COORD_DECISION } from '../../common/protocol/coord.js';
@@ -22,6 +24,9 @@ import {
  * takes orders exactly once, and its manager accepts or refuses them here;
  * decisions go back to the main site until it has them.
  */
+// Job-method pages show their component list, "Get the components" and JSON-LD (common/coord/job-page.ts), on every site that coordinates.
+addMarkdownAddition(jobMethodAddition);
+
 export const coordModule = defineModule({
   name: 'coord',
   errors: [supplyErrors],
