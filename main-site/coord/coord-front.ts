@@ -10,6 +10,7 @@ import { escapeHtml as esc } from '../../common/render/page-renderer.js';
 import type { ShopperSessions } from '../../common/users/index.js';
 import type { Coordinator, GroupView, QuoteRound } from './coordinator.js';
 import type { JobSource } from './job-source.js';
+import { coordErrors } from './errors.js';
 
 const PRIORITY_WORDS: Record<PriorityKind, string> = {
   cheapest: 'Cheapest total',
@@ -51,11 +52,7 @@ function pickedFrom(b: Record<string, unknown>): ComponentList {
   }
   const r = componentList.safeParse({ servings: 1, components });
   if (!r.success)
-    throw new AppError(
-      400,
-      'invalid_request',
-      components.length === 0 ? 'Tick at least one component.' : `Check the quantities: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+    throw coordErrors.invalid_request(components.length === 0 ? 'Tick at least one component.' : `Check the quantities: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return r.data;
 }
 
@@ -69,7 +66,7 @@ function prioritiesFrom(b: Record<string, unknown>): Priorities {
   };
   const r = z.strictObject({ order: z.array(z.enum(PRIORITY_KINDS)).min(1), preferredSupplier: z.string().optional(), methods: z.array(z.enum(['delivery', 'pickup'])).optional() }).safeParse(raw);
   if (!r.success || (r.data.order.includes('preferred_supplier') && !r.data.preferredSupplier) || r.data.order.includes('pickup_at_shop'))
-    throw new AppError(400, 'invalid_request', 'Choose what matters most (and a preferred supplier when that is your choice).');
+    throw coordErrors.invalid_request('Choose what matters most (and a preferred supplier when that is your choice).');
   return r.data;
 }
 
@@ -222,7 +219,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     try {
       const q = req.query;
       const job = typeof q.handoff === 'string' ? await o.jobs.fromHandoff(q.handoff) : typeof q.page === 'string' ? o.jobs.fromMain(q.page) : null;
-      if (!job) throw new AppError(400, 'invalid_request', 'Open this page from a how-to page ("Get the components").');
+      if (!job) throw coordErrors.invalid_request('Open this page from a how-to page ("Get the components").');
       const servings = Number(q.servings ?? job.list.servings);
       const list = Number.isInteger(servings) && servings >= 1 && servings <= 1000 ? scaleForServings(job.list, servings) : job.list;
       send(

@@ -2,7 +2,7 @@ import { addMarkdownAddition } from '../../common/render/page-renderer.js';
 import { jobMethodAddition } from '../../common/coord/index.js';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { getComponentsLink, supplyErrors, supplyMigrations, supplyPages, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
+import { getComponentsLink, supplyMigrations, supplyPages, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
 import { usersModule } from '../users/index.js';
 import { coordAccountSection, coordFront } from './coord-front.js';
 import { coordPages } from './coord-pages.js';
@@ -28,7 +28,7 @@ export const coordModule = defineModule({
   name: 'coord',
   config: coordConfig,
   cli: coordCli,
-  errors: [coordErrors, supplyErrors],
+  errors: [coordErrors],
   migrations: [...supplyMigrations, { namespace: 'coord', dir: fromRoot('main-site/coord/migrations') }],
   views: [fromRoot('main-site/coord/views'), fromRoot('common/coord/net/views')],
   nav: [

@@ -4,7 +4,7 @@ import { defineModule } from '../../../common/module.js';
 import { fromRoot } from '../../../common/paths.js';
 import { COORD_DELIVERY_BOOK, COORD_DELIVERY_CANCEL, type CoordDeliveryBooking } from '../../../common/protocol/coord.js';
 import { s2sEndpoint } from '../../../common/s2s/middleware.js';
-import { peerErrors } from './errors.js';
+import { deliveryErrors } from './errors.js';
 import { DeliveryStore, type DeliveryRow } from './peer-store.js';
 
 const hashOf = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
@@ -17,17 +17,17 @@ export class DeliveryService {
     const hash = hashOf(b);
     const seen = this.store.byKey(b.idempotencyKey);
     if (seen) {
-      if (seen.requestHash !== hash) throw peerErrors.idempotency_key_reused();
+      if (seen.requestHash !== hash) throw deliveryErrors.idempotency_key_reused();
       return { deliveryId: seen.id, state: seen.state, replayed: true };
     }
-    if (this.store.byReference(b.reference)) throw peerErrors.idempotency_key_reused('this reference is already booked under another idempotency key');
+    if (this.store.byReference(b.reference)) throw deliveryErrors.idempotency_key_reused('this reference is already booked under another idempotency key');
     const row = this.store.book({ idempotencyKey: b.idempotencyKey, requestHash: hash, reference: b.reference, received: JSON.stringify(b) });
     return { deliveryId: row.id, state: row.state, replayed: false };
   }
 
   cancel(reference: string): { deliveryId: string; state: DeliveryRow['state']; replayed: boolean } {
     const row = this.store.byReference(reference);
-    if (!row) throw peerErrors.delivery_not_found(`no delivery for "${reference}"`);
+    if (!row) throw deliveryErrors.delivery_not_found(`no delivery for "${reference}"`);
     const changed = this.store.cancel(reference);
     return { deliveryId: row.id, state: 'cancelled', replayed: !changed };
   }
@@ -40,7 +40,7 @@ export class DeliveryService {
 /** The delivery service peer: its /s2s endpoints and its console (what it was asked to collect and deliver). */
 export const deliveryModule = defineModule({
   name: 'delivery',
-  errors: [peerErrors],
+  errors: [deliveryErrors],
   migrations: [{ namespace: 'coord-peers', dir: fromRoot('partner-site/coord/peers/migrations') }],
   views: [fromRoot('partner-site/coord/views')],
   nav: [{ path: '/deliveries', title: 'Deliveries' }],

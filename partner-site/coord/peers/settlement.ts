@@ -5,7 +5,7 @@ import { defineModule } from '../../../common/module.js';
 import { fromRoot } from '../../../common/paths.js';
 import { COORD_SETTLE_AUTHORISE, COORD_SETTLE_CAPTURE, COORD_SETTLE_RELEASE } from '../../../common/protocol/coord.js';
 import { s2sEndpoint } from '../../../common/s2s/middleware.js';
-import { peerErrors } from './errors.js';
+import { settlementErrors } from './errors.js';
 import { SettlementStore, type AuthorisationRow } from './peer-store.js';
 
 const hashOf = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
@@ -36,10 +36,10 @@ export class SettlementService {
     const hash = hashOf(b);
     const seen = this.store.authByKey(b.idempotencyKey);
     if (seen) {
-      if (seen.requestHash !== hash) throw peerErrors.idempotency_key_reused();
+      if (seen.requestHash !== hash) throw settlementErrors.idempotency_key_reused();
       return answer(seen, true);
     }
-    if (b.amount.amount > DEMO_AUTHORISATION_LIMIT) throw peerErrors.declined('the amount is above what this payment reference may spend');
+    if (b.amount.amount > DEMO_AUTHORISATION_LIMIT) throw settlementErrors.declined('the amount is above what this payment reference may spend');
     return answer(this.store.authorise({ idempotencyKey: b.idempotencyKey, requestHash: hash, paymentRef: b.paymentRef, amount: b.amount.amount, currency: b.amount.currency }), false);
   }
 
@@ -47,12 +47,12 @@ export class SettlementService {
     const hash = hashOf({ kind, b });
     const seen = this.store.opByKey(b.idempotencyKey);
     if (seen) {
-      if (seen.requestHash !== hash) throw peerErrors.idempotency_key_reused();
+      if (seen.requestHash !== hash) throw settlementErrors.idempotency_key_reused();
       return answer(this.store.auth(seen.authorisationId)!, true);
     }
     const a = this.store.auth(b.authorisationId);
-    if (!a) throw peerErrors.authorisation_not_found(`no authorisation "${b.authorisationId}"`);
-    if (a.currency !== b.amount.currency || a.captured + a.released + b.amount.amount > a.amount) throw peerErrors.over_authorised();
+    if (!a) throw settlementErrors.authorisation_not_found(`no authorisation "${b.authorisationId}"`);
+    if (a.currency !== b.amount.currency || a.captured + a.released + b.amount.amount > a.amount) throw settlementErrors.over_authorised();
     this.store.apply({ idempotencyKey: b.idempotencyKey, requestHash: hash, authorisationId: a.id, kind, part: b.part, amount: b.amount.amount, received: JSON.stringify(b) });
     return answer(this.store.auth(a.id)!, false);
   }
@@ -61,7 +61,7 @@ export class SettlementService {
 /** The settlement agent peer: its /s2s endpoints and its console (authorisations, captures, releases). */
 export const settlementModule = defineModule({
   name: 'settlement',
-  errors: [peerErrors],
+  errors: [settlementErrors],
   migrations: [{ namespace: 'coord-peers', dir: fromRoot('partner-site/coord/peers/migrations') }],
   views: [fromRoot('partner-site/coord/views')],
   nav: [{ path: '/settlement', title: 'Settlement' }],
