@@ -100,6 +100,7 @@ function pickingHtml(o: {
 ${o.error ? `<p class="error" role="alert">${esc(o.error)}</p>` : ''}
 <form method="get" action="/coord/start" class="servings"><input type="hidden" name="${o.source.startsWith('handoff:') ? 'handoff' : 'page'}" value="${esc(o.source.replace(/^(handoff|page):/, ''))}">
 <label>Servings <input name="servings" type="number" min="1" max="1000" value="${o.servings}"></label> <button>Scale</button> <small>(written for ${o.baseServings})</small></form>
+${o.source.startsWith('page:') ? `<p><a href="/coord/start?page=${esc(encodeURIComponent(o.source.slice(5)))}&amp;providers=all">Compare with every provider's list for this job</a></p>` : ''}
 <form method="post" action="/coord/quote">
 <input type="hidden" name="_csrf" value="${esc(o.csrf)}"><input type="hidden" name="title" value="${esc(o.title)}">
 <table><thead><tr><th>Get</th><th>Component</th><th>Quantity</th></tr></thead><tbody>${rows}</tbody></table>
@@ -218,7 +219,14 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     if (!me) return;
     try {
       const q = req.query;
-      const job = typeof q.handoff === 'string' ? await o.jobs.fromHandoff(q.handoff) : typeof q.page === 'string' ? o.jobs.fromMain(q.page) : null;
+      const job =
+        typeof q.handoff === 'string'
+          ? await o.jobs.fromHandoff(q.handoff)
+          : typeof q.page === 'string'
+            ? q.providers === 'all'
+              ? await o.jobs.fromProviders(q.page)
+              : o.jobs.fromMain(q.page)
+            : null;
       if (!job) throw coordErrors.invalid_request('Open this page from a how-to page ("Get the components").');
       const servings = Number(q.servings ?? job.list.servings);
       const list = Number.isInteger(servings) && servings >= 1 && servings <= 1000 ? scaleForServings(job.list, servings) : job.list;

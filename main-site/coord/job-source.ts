@@ -1,4 +1,4 @@
-import type { ComponentList } from '../../common/coord/index.js';
+import { reconcileProviderLists, type ComponentList } from '../../common/coord/index.js';
 import { componentsOfPage, readHandoff } from '../../common/coord/net/index.js';
 import { COORD_COMPONENTS } from '../../common/protocol/index.js';
 import type { ContentView } from '../../common/render/content-view.js';
@@ -16,6 +16,13 @@ export interface Job {
 export interface JobSource {
   fromMain(page: string): Job;
   fromHandoff(token: string): Promise<Job>;
+  /**
+   * Claims 8, 24: the same page asked of every job-method provider of the
+   * network at once (this site's own page included), and their lists
+   * reconciled into one (common/coord reconcileProviderLists). Providers that
+   * do not answer within the deadline, or have no such page, are left out.
+   */
+  fromProviders(page: string, deadlineMs?: number): Promise<Job & { providers: string[] }>;
 }
 
 export function jobSource(ctx: SiteContext, view: () => ContentView): JobSource {
@@ -32,6 +39,30 @@ export function jobSource(ctx: SiteContext, view: () => ContentView): JobSource 
       // The job-method provider is asked by page only: it learns nothing about the shopper (claim 22).
       const { body } = await ctx.client.send(h.partner, COORD_COMPONENTS, { page: h.page }, undefined, { timeoutMs: 5000 });
       return { title: body.title, list: { servings: body.servings, components: body.components }, provider: h.partner };
+    },
+    async fromProviders(page, deadlineMs = 2000) {
+      const lists: { provider: string; list: ComponentList; title: string }[] = [];
+      try {
+        const own = this.fromMain(page);
+        lists.push({ provider: own.provider, list: own.list, title: own.title });
+      } catch {
+        // this site has no such page; the partners may
+      }
+      const partners = ctx.peers.list().filter((p) => p.role === 'partner' && p.status === 'active');
+      const answers = await Promise.allSettled(
+        partners.map((p) => ctx.client.send(p.id, COORD_COMPONENTS, { page }, undefined, { timeoutMs: deadlineMs }).then((r) => ({ provider: p.id, body: r.body }))),
+      );
+      for (const a of answers)
+        if (a.status === 'fulfilled') lists.push({ provider: a.value.provider, title: a.value.body.title, list: { servings: a.value.body.servings, components: a.value.body.components } });
+      if (!lists.length) throw coordErrors.page_not_found(`no job-method provider has a page ${page}`);
+      const servings = lists[0]!.list.servings;
+      const merged = reconcileProviderLists(lists, servings);
+      return {
+        title: lists[0]!.title,
+        provider: lists.map((l) => l.provider).join(', '),
+        providers: lists.map((l) => l.provider),
+        list: { servings: merged.servings, components: merged.components.map(({ sources: _sources, ...c }) => c) },
+      };
     },
   };
 }
