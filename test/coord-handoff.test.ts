@@ -76,7 +76,7 @@ describe('coord hand-over: from a partner page to the coordination page at the m
     assert.match(picking.text, /data-component="tent pegs"/);
     assert.match(picking.text, /name="c1_qty" value="8"/);
     // An optional component starts unticked.
-    assert.match(picking.text, /<input type="checkbox" name="c2_pick" id="c2_pick"  aria-label="Get guy line">/);
+    assert.match(picking.text, /<input type="checkbox" name="c2_pick" id="c2_pick" {2}aria-label="Get guy line">/);
     // Scaled by servings.
     const scaled = await s.agent.get(`${to.pathname}${to.search}&servings=2`).expect(200);
     assert.match(scaled.text, /name="c1_qty" value="16"/);
