@@ -17,7 +17,8 @@ import {
 } from '../common/protocol/index.js';
 import type { PlanRequest } from '../common/coord/index.js';
 import { profile, startCoordNetwork, until, type CoordNetwork } from './helpers/coord.js';
-import { TEST_TOKEN } from './helpers/network.js';
+import supertest from 'supertest';
+import { TEST_PASSWORD, TEST_TOKEN } from './helpers/network.js';
 
 /**
  * Claim 22, checked on the wire. Each party's ALLOWED fields are written here,
@@ -236,5 +237,19 @@ describe('coord privacy: each party receives only the fields its part needs', fu
       const wire = received.find((c) => c.party === s.party && c.bytes.toString('utf8') === s.body);
       assert.ok(wire, `the console's record of ${s.idempotencyKey} is not what ${s.party} received`);
     }
+    // And the console pages show it to the operator (logged in).
+    const agent = supertest.agent(net.main.url);
+    const form = await agent.get('/admin/login').expect(200);
+    await agent
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!, username: 'operator', password: TEST_PASSWORD })
+      .expect(303);
+    const list = await agent.get('/admin/coord').expect(200);
+    assert.match(list.text, new RegExp(`data-group="${group.id}"`));
+    const detail = await agent.get(`/admin/coord/groups/${group.id}`).expect(200);
+    for (const s of shown.steps) assert.ok(detail.text.includes(`data-step="${s.idempotencyKey}"`), s.idempotencyKey);
+    assert.ok(detail.text.includes(SHOPPER.address), 'the delivery booking, as sent, is on the page');
+    await agent.get('/admin/coord/supply').expect(200);
   });
 });
