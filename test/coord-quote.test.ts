@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'mocha';
 import type { PlanRequest } from '../common/coord/index.js';
 import { profile, startCoordNetwork, type CoordNetwork } from './helpers/coord.js';
+import { runCli } from './helpers/cli.js';
+import { TEST_TOKEN } from './helpers/network.js';
 
 const flour = (price: number) => ({ id: 'flour-1kg', product: 'Mill flour', components: ['flour'], packSize: { quantity: 1, unit: 'kg' }, packLabel: 'bag', price, stock: 20 });
 const eggs = { id: 'eggs-6', product: 'Free-range eggs', components: ['eggs'], packSize: { quantity: 6, unit: 'each' }, packLabel: 'box', price: 280, stock: 10 };
@@ -69,11 +71,33 @@ describe('coord quotes: every supplier asked at once, with a deadline', function
     assert.ok(round.quotes.some((q) => q.supplier.id === 'north'));
   });
 
+  it('tieup coord suppliers|quote|plan|orders work against the console API', async () => {
+    const env = { TIEUP_TOKEN: TEST_TOKEN };
+    const sup = await runCli(['coord', 'suppliers', '--url', net.main.url], env);
+    assert.equal(sup.code, 0, sup.stderr);
+    assert.match(sup.stdout, /supplier +main +\(central stock: Central stock\)/);
+    assert.match(sup.stdout, /supplier +north/);
+    assert.match(sup.stdout, /delivery +courier/);
+    assert.match(sup.stdout, /settlement +payagent/);
+    const q = await runCli(['coord', 'quote', '--components', '300 g flour, 2 each eggs', '--url', net.main.url], env);
+    assert.equal(q.code, 0, q.stderr);
+    assert.match(q.stdout, /flour: Mill flour, 1 kg bag/);
+    assert.match(q.stdout, /left out: slowpoke \(late/);
+    const id = /^quote (\S+)/.exec(q.stdout)![1]!;
+    const p = await runCli(['coord', 'plan', '--quote', id, '--priority', 'cheapest', '--url', net.main.url], env);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, /300 g flour -> 1 x 1 kg bag \(700 g left over\)/);
+    const bad = await runCli(['coord', 'quote', '--components', 'some flour', '--url', net.main.url], env);
+    assert.equal(bad.code, 2);
+    const o = await runCli(['coord', 'orders', '--url', net.main.url], env);
+    assert.equal(o.code, 0, o.stderr);
+  });
+
   it('the console API refuses a malformed quote request and changes nothing', async () => {
     const { request: http } = await import('undici');
     const r = await http(`${net.main.url}/admin/api/coord/quotes`, {
       method: 'POST',
-      headers: { authorization: 'Bearer test-token-0123456789abcdef', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ request: { currency: 'EUR', components: [{ name: 'flour', quantity: -1, unit: 'g' }] } }),
     });
     assert.equal(r.statusCode, 400);
