@@ -3,7 +3,7 @@ import { componentKey } from './components.js';
 import { formatPackAmount } from './explain.js';
 import { evaluate } from './objectives.js';
 import { COVER_SLACK, prepare, type Prepared } from './prepare.js';
-import { objectiveOrder, solvePrepared } from './solve.js';
+import { bestMix, objectiveOrder, solvePrepared } from './solve.js';
 import type { Component, Plan, PlanAlternative, PlanLine, PlanRequest, Priorities, RefusalContext, SupplierPlan, SupplierQuote, Uncovered } from './types.js';
 import { tidy } from './units.js';
 
@@ -151,8 +151,31 @@ function buildPlan(p: Prepared, priorities: Priorities): Plan {
     objectives: objectiveOrder(priorities).map((kind) => ({ kind, value: evaluate(p, packs, fulfilment, priorities, kind) })),
     optimal: solved?.optimal ?? true,
   };
-  for (const s of plan.suppliers) s.why = whyFirst(s, p);
+  for (const s of plan.suppliers) {
+    s.why = whyFirst(s, p);
+    for (const l of s.lines) {
+      const next = nextBest(p, l.component, s.supplier.id);
+      if (next !== undefined) l.nextBest = next;
+    }
+  }
   return plan;
+}
+
+/** The cheapest whole-pack cover of a component's whole target at any other single supplier (goods only). */
+function nextBest(p: Prepared, component: string, except: string): PlanLine['nextBest'] {
+  const ci = p.components.findIndex((c) => c.component.name === component);
+  const c = p.components[ci];
+  if (c === undefined || c.target <= 0) return undefined;
+  let best: PlanLine['nextBest'];
+  p.suppliers.forEach((s, si) => {
+    if (s.quote.supplier.id === except) return;
+    const mix = bestMix(
+      p.offers.filter((o) => o.comp === ci && o.supplier === si),
+      c.target,
+    );
+    if (mix !== null && (best === undefined || mix.cost < best.goods.amount)) best = { supplier: s.quote.supplier, goods: money(mix.cost, p.request.currency) };
+  });
+  return best;
 }
 
 /** The first half of a supplier's "why": what it supplies and whether anyone else offers it. */
