@@ -67,7 +67,8 @@ function money(amount: number, currency: string): { amount: number; currency: st
   return { amount, currency };
 }
 
-function buildPlan(p: Prepared, priorities: Priorities): Plan {
+/** The plan for prepared quotes; `detail` adds each line's next-best supplier (not needed for an alternative's total). */
+function buildPlan(p: Prepared, priorities: Priorities, detail = true): Plan {
   const currency = p.request.currency;
   const solved = solvePrepared(p, priorities);
   const packs = solved?.packs ?? p.offers.map(() => 0);
@@ -152,6 +153,7 @@ function buildPlan(p: Prepared, priorities: Priorities): Plan {
     optimal: solved?.optimal ?? true,
   };
   for (const s of plan.suppliers) {
+    if (!detail) continue;
     s.why = whyFirst(s, p);
     for (const l of s.lines) {
       const next = nextBest(p, l.component, s.supplier.id);
@@ -202,7 +204,7 @@ function addAlternatives(plan: Plan, p: Prepared, quotes: SupplierQuote[], prior
   const alts: PlanAlternative[] = [];
   const describe = (label: string, q: Prepared, pr: Priorities): PlanAlternative => {
     if (!coversSame(p, q)) return { label, total: null, suppliers: 0, readyInMinutes: null };
-    const alt = buildPlan(q, pr);
+    const alt = buildPlan(q, pr, false);
     return { label, total: alt.totals.total, suppliers: alt.totals.suppliers, readyInMinutes: alt.totals.readyInMinutes };
   };
   if (priorities.order[0] !== 'cheapest') {
