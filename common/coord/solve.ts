@@ -229,7 +229,34 @@ export function solvePrepared(p: Prepared, priorities: Priorities, limits: { max
     }
     return sol;
   };
+  // "Fastest" first is exact without branching: the earliest ready time at which the options no later than it can
+  // still cover every target (by the model's rule); later options are then simply not allowed.
+  let from = 0;
+  if (order[0] === 'fastest') {
+    const times = [...new Set(p.suppliers.flatMap((s) => s.options.map((f) => f.readyInMinutes)))].sort((a, b) => a - b);
+    const covers = (r: number): boolean =>
+      p.components.every((c, ci) => {
+        if (c.target <= 0) return true;
+        const open = (si: number): boolean => p.suppliers[si]?.options.some((f) => f.readyInMinutes <= r) === true;
+        if (single[ci] === true) return [...mixes.values()].some((m) => m.comp === ci && open(m.supplier));
+        const held = p.offers.reduce((sum, o) => sum + (o.comp === ci && open(o.supplier) ? o.size * o.upper : 0), 0);
+        return held >= c.target * (1 - COVER_SLACK);
+      });
+    const r = times.find(covers);
+    if (r !== undefined) {
+      p.suppliers.forEach((s, si) =>
+        s.options.forEach((f, fi) => {
+          if (f.readyInMinutes <= r) return;
+          constraints.set(`late${si}_${fi}`, { max: 0 });
+          coef(yv(si, fi), `late${si}_${fi}`, 1);
+        }),
+      );
+      objectives.push({ kind: 'fastest', value: r });
+      from = 1;
+    }
+  }
   for (const [level, kind] of order.entries()) {
+    if (level < from) continue;
     const t = terms.get(kind) ?? new Map<string, number>();
     const sol = run(kind, constraints);
     if (sol.status === 'timedout') optimal = false;
