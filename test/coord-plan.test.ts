@@ -85,6 +85,15 @@ describe('coord plan: optimal where the per-item greedy choice is not', () => {
     assert.deepEqual(used(plan), ['all']);
     assert.deepEqual([plan.totals.goods.amount, plan.totals.fees.amount, plan.totals.total.amount], [200, 300, 500]);
     assert.equal(greedyTotal(req, quotes, P(['cheapest'])).total, 780);
+    // What the alternative costs, per line: the cheaper flour and sugar elsewhere, which their fees outweigh.
+    assert.deepEqual(
+      plan.suppliers[0]?.lines.map((l) => [l.component, l.nextBest?.supplier.id, l.nextBest?.goods.amount]),
+      [
+        ['flour', 'floury', 90],
+        ['sugar', 'sweet', 90],
+      ],
+    );
+    assert.ok(explainPlan(plan).includes('  1000 g flour -> 1 x 1 kg pack = 1.00 EUR (next best: Floury, 0.90 EUR)'));
   });
 
   it('fewest suppliers: two suppliers where the largest-first greedy cover needs three', () => {

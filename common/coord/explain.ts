@@ -30,7 +30,10 @@ export function explainPlan(plan: Plan): string[] {
         ? `delivery (${formatMoney(s.fee)}, ready in ${s.fulfilment.readyInMinutes} min)`
         : `pickup at ${s.fulfilment.shop.name} (ready in ${s.fulfilment.readyInMinutes} min)`;
     out.push(`${s.supplier.name}: ${formatMoney(s.total)} by ${how}. ${s.why}`);
-    for (const l of s.lines) out.push(`  ${l.display} = ${formatMoney(l.amount)}`);
+    for (const l of s.lines) {
+      const next = l.nextBest !== undefined ? ` (next best: ${l.nextBest.supplier.name}, ${formatMoney(l.nextBest.goods)})` : '';
+      out.push(`  ${l.display} = ${formatMoney(l.amount)}${next}`);
+    }
   }
   out.push(`Total ${formatMoney(plan.totals.total)} (goods ${formatMoney(plan.totals.goods)}, fees ${formatMoney(plan.totals.fees)}) from ${plan.totals.suppliers} supplier(s).`);
   for (const a of plan.alternatives) {

@@ -3,7 +3,7 @@ import { componentKey } from './components.js';
 import { formatPackAmount } from './explain.js';
 import { evaluate } from './objectives.js';
 import { COVER_SLACK, prepare, type Prepared } from './prepare.js';
-import { objectiveOrder, solvePrepared } from './solve.js';
+import { bestMix, objectiveOrder, solvePrepared } from './solve.js';
 import type { Component, Plan, PlanAlternative, PlanLine, PlanRequest, Priorities, RefusalContext, SupplierPlan, SupplierQuote, Uncovered } from './types.js';
 import { tidy } from './units.js';
 
@@ -67,7 +67,8 @@ function money(amount: number, currency: string): { amount: number; currency: st
   return { amount, currency };
 }
 
-function buildPlan(p: Prepared, priorities: Priorities): Plan {
+/** The plan for prepared quotes; `detail` adds each line's next-best supplier (not needed for an alternative's total). */
+function buildPlan(p: Prepared, priorities: Priorities, detail = true): Plan {
   const currency = p.request.currency;
   const solved = solvePrepared(p, priorities);
   const packs = solved?.packs ?? p.offers.map(() => 0);
@@ -151,8 +152,32 @@ function buildPlan(p: Prepared, priorities: Priorities): Plan {
     objectives: objectiveOrder(priorities).map((kind) => ({ kind, value: evaluate(p, packs, fulfilment, priorities, kind) })),
     optimal: solved?.optimal ?? true,
   };
-  for (const s of plan.suppliers) s.why = whyFirst(s, p);
+  for (const s of plan.suppliers) {
+    if (!detail) continue;
+    s.why = whyFirst(s, p);
+    for (const l of s.lines) {
+      const next = nextBest(p, l.component, s.supplier.id);
+      if (next !== undefined) l.nextBest = next;
+    }
+  }
   return plan;
+}
+
+/** The cheapest whole-pack cover of a component's whole target at any other single supplier (goods only). */
+function nextBest(p: Prepared, component: string, except: string): PlanLine['nextBest'] {
+  const ci = p.components.findIndex((c) => c.component.name === component);
+  const c = p.components[ci];
+  if (c === undefined || c.target <= 0) return undefined;
+  let best: PlanLine['nextBest'];
+  p.suppliers.forEach((s, si) => {
+    if (s.quote.supplier.id === except) return;
+    const mix = bestMix(
+      p.offers.filter((o) => o.comp === ci && o.supplier === si),
+      c.target,
+    );
+    if (mix !== null && (best === undefined || mix.cost < best.goods.amount)) best = { supplier: s.quote.supplier, goods: money(mix.cost, p.request.currency) };
+  });
+  return best;
 }
 
 /** The first half of a supplier's "why": what it supplies and whether anyone else offers it. */
@@ -179,7 +204,7 @@ function addAlternatives(plan: Plan, p: Prepared, quotes: SupplierQuote[], prior
   const alts: PlanAlternative[] = [];
   const describe = (label: string, q: Prepared, pr: Priorities): PlanAlternative => {
     if (!coversSame(p, q)) return { label, total: null, suppliers: 0, readyInMinutes: null };
-    const alt = buildPlan(q, pr);
+    const alt = buildPlan(q, pr, false);
     return { label, total: alt.totals.total, suppliers: alt.totals.suppliers, readyInMinutes: alt.totals.readyInMinutes };
   };
   if (priorities.order[0] !== 'cheapest') {

@@ -1,4 +1,4 @@
-import { solve, type Coefficients, type Constraint } from 'yalps';
+import { solve, type Coefficients, type Constraint, type Solution } from 'yalps';
 import { COVER_SLACK, type Prepared } from './prepare.js';
 import type { PriorityKind, Priorities } from './types.js';
 
@@ -37,7 +37,7 @@ export interface Solved {
   /** The fulfilment option index chosen per prepared supplier, or -1 when unused. */
   fulfilment: number[];
   objectives: { kind: PriorityKind; value: number }[];
-  /** False when the solver stopped at its iteration limit with a feasible but unproven plan. */
+  /** False when the solver stopped at its time or iteration limit (per priority) with a feasible but unproven plan. */
   optimal: boolean;
 }
 
@@ -78,7 +78,7 @@ export function bestMix(offers: { size: number; price: number; upper: number }[]
 const yv = (s: number, f: number): string => `y${s}_${f}`;
 
 /** Solves the prepared problem for the priorities; null when nothing at all can be bought. */
-export function solvePrepared(p: Prepared, priorities: Priorities, limits: { maxIterations?: number } = {}): Solved | null {
+export function solvePrepared(p: Prepared, priorities: Priorities, limits: { maxIterations?: number; timeoutMs?: number } = {}): Solved | null {
   const order = objectiveOrder(priorities);
   if (!p.components.some((c) => c.target > 0)) return null;
 
@@ -211,7 +211,8 @@ export function solvePrepared(p: Prepared, priorities: Priorities, limits: { max
   const objectives: { kind: PriorityKind; value: number }[] = [];
   let last: Map<string, number> | null = null;
   let optimal = true;
-  for (const [level, kind] of order.entries()) {
+  const base = new Map(constraints);
+  const run = (kind: PriorityKind, rows: Map<string, Constraint>): Solution<string> => {
     const t = terms.get(kind) ?? new Map<string, number>();
     const variables = new Map<string, Coefficients>();
     for (const [v, m] of vars) {
@@ -221,12 +222,46 @@ export function solvePrepared(p: Prepared, priorities: Priorities, limits: { max
       variables.set(v, withObj);
     }
     for (const [v, o] of t) if (!vars.has(v)) variables.set(v, new Map([['obj', o]]));
-    const sol = solve({ direction: 'minimize', objective: 'obj', constraints, variables, integers }, { maxIterations: limits.maxIterations ?? 32_768 });
-    if (sol.status !== 'optimal' && !(sol.status === 'timedout' && Number.isFinite(sol.result))) {
+    const sol = solve({ direction: 'minimize', objective: 'obj', constraints: rows, variables, integers }, { maxIterations: limits.maxIterations ?? 32_768, timeout: limits.timeoutMs ?? 500 });
+    if (sol.status !== 'optimal' && sol.status !== 'timedout') {
       // Cannot happen for a well-formed problem: buying every coverable target is always feasible.
       throw new Error(`planner: the solver ended "${sol.status}" at priority ${kind}`);
     }
+    return sol;
+  };
+  // "Fastest" first is exact without branching: the earliest ready time at which the options no later than it can
+  // still cover every target (by the model's rule); later options are then simply not allowed.
+  let from = 0;
+  if (order[0] === 'fastest') {
+    const times = [...new Set(p.suppliers.flatMap((s) => s.options.map((f) => f.readyInMinutes)))].sort((a, b) => a - b);
+    const covers = (r: number): boolean =>
+      p.components.every((c, ci) => {
+        if (c.target <= 0) return true;
+        const open = (si: number): boolean => p.suppliers[si]?.options.some((f) => f.readyInMinutes <= r) === true;
+        if (single[ci] === true) return [...mixes.values()].some((m) => m.comp === ci && open(m.supplier));
+        const held = p.offers.reduce((sum, o) => sum + (o.comp === ci && open(o.supplier) ? o.size * o.upper : 0), 0);
+        return held >= c.target * (1 - COVER_SLACK);
+      });
+    const r = times.find(covers);
+    if (r !== undefined) {
+      p.suppliers.forEach((s, si) =>
+        s.options.forEach((f, fi) => {
+          if (f.readyInMinutes <= r) return;
+          constraints.set(`late${si}_${fi}`, { max: 0 });
+          coef(yv(si, fi), `late${si}_${fi}`, 1);
+        }),
+      );
+      objectives.push({ kind: 'fastest', value: r });
+      from = 1;
+    }
+  }
+  for (const [level, kind] of order.entries()) {
+    if (level < from) continue;
+    const t = terms.get(kind) ?? new Map<string, number>();
+    const sol = run(kind, constraints);
     if (sol.status === 'timedout') optimal = false;
+    // Out of time without any integer solution: this priority is left unfixed (the plan says it is not proven optimal).
+    if (!Number.isFinite(sol.result)) continue;
     objectives.push({ kind, value: sol.result });
     last = new Map(sol.variables);
     if (level < order.length - 1 && t.size > 0) {
@@ -236,6 +271,12 @@ export function solvePrepared(p: Prepared, priorities: Priorities, limits: { max
       constraints.set(row, { max: sol.result + room });
       for (const [v, o] of t) coef(v, row, o);
     }
+  }
+  if (last === null) {
+    // No priority found a solution in time: the cheapest plan alone, which the facility-location form solves fast.
+    const sol = run('cheapest', base);
+    if (!Number.isFinite(sol.result)) throw new Error('planner: no plan found in time');
+    last = new Map(sol.variables);
   }
   if (last === null) return null;
   const sol = last;

@@ -214,6 +214,12 @@ export interface PlanLine {
   leftover: Amount;
   /** "300 g flour -> 1 x 1 kg bag (700 g left over)". */
   display: string;
+  /**
+   * The cheapest other supplier for the whole of this component, goods only
+   * (its fee comes on top if it is not otherwise used): what the alternative
+   * costs. Absent when no other supplier alone can cover it.
+   */
+  nextBest?: { supplier: SupplierRef; goods: CoordMoney };
 }
 
 /** One supplier's part of the plan: one order at order time. */
