@@ -385,15 +385,29 @@ export class Coordinator {
       const amount = { amount: electronic.reduce((s, o) => s + o.part.total.amount, 0), currency: group.currency };
       try {
         const key = `${group.id}-authorise-${round}`;
-        const a = await this.forward({
+        const step = {
           key,
           groupId: group.id,
           orderId: null,
           party: agent,
-          role: 'settlement',
+          role: 'settlement' as const,
           endpoint: COORD_SETTLE_AUTHORISE,
           body: { idempotencyKey: key, paymentRef: group.paymentRef!, amount },
-        });
+        };
+        // The shopper waits for this one: a lost answer is asked again at once with the same key (the agent answers a
+        // repeat with the same authorisation), up to three times, rather than by the sweep.
+        let a: ResponseOutput<typeof COORD_SETTLE_AUTHORISE> | undefined;
+        for (let attempt = 1; !a; attempt++) {
+          try {
+            a = await this.forward(step);
+          } catch (err) {
+            if (definitive(err) || attempt >= 3) {
+              // Given up: the sweep must not authorise behind the shopper's back later.
+              this.store.finishStep(key, 'failed', null, (err as Error).message.slice(0, 500));
+              throw err;
+            }
+          }
+        }
         this.store.setAuthorisation(
           electronic.map((o) => o.id),
           a.authorisationId,
