@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -116,9 +117,27 @@ export function coordDemoPorts(mainPort: number, env: NodeJS.ProcessEnv = proces
   return ps as [number, number, number];
 }
 
-export function coordDemoPeers(host: string, mainPort: number): CoordPeer[] {
+/** The preferred port when it is free on this host, else one the OS picks (so moved demo ports never collide). */
+async function portNear(host: string, preferred: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(null));
+      srv.listen(port, host, () => {
+        const a = srv.address();
+        const got = typeof a === 'object' && a ? a.port : null;
+        srv.close(() => resolve(got));
+      });
+    });
+  return (await tryListen(preferred)) ?? (await tryListen(0)) ?? preferred;
+}
+
+export async function coordDemoPeers(host: string, mainPort: number): Promise<CoordPeer[]> {
   const url = (p: number) => `http://${host}:${p}`;
-  const [g, d, s] = coordDemoPorts(mainPort);
+  const given = process.env.TIEUP_DEMO_COORD_PORTS !== undefined && process.env.TIEUP_DEMO_COORD_PORTS !== '';
+  const wanted = coordDemoPorts(mainPort);
+  // Ports given explicitly are used as given (a clash then fails loudly at start); the defaults step aside when taken.
+  const [g, d, s] = given ? wanted : [await portNear(host, wanted[0]), await portNear(host, wanted[1]), await portNear(host, wanted[2])];
   return [
     { id: 'grocer', kind: 'supplier', def: SUPPLIER_SITE, title: 'Corner Grocer (supplier-only site)', port: g, url: url(g) },
     { id: 'courier', kind: 'delivery', def: DELIVERY_SITE, title: 'delivery service', port: d, url: url(d) },
@@ -133,7 +152,7 @@ const setProfileOnce = (db: Db, p: SupplyProfileInput) => {
 
 /** Keys, databases, enrolment both ways, parties and supply profiles for the coordination demo. */
 export async function prepareCoordDemo(o: { host: string; mainPort: number; mainUrl: string; partners: string[]; dataDir: string; keysDir: string; token: string }): Promise<CoordPeer[]> {
-  const peers = coordDemoPeers(o.host, o.mainPort);
+  const peers = await coordDemoPeers(o.host, o.mainPort);
   const keysOf = async (id: string) => {
     await generateSiteKeys(o.keysDir, id);
     const kr = await loadKeyring(o.keysDir, id);
