@@ -27,6 +27,7 @@ import { plannedBannerLines, prepareDemoPlanned } from './demo-planned.js';
 import { ReconcileStore } from '../main-site/paid/reconcile/reconcile-store.js';
 import { supplierContract, type SupplierContract } from '../common/paid/supplier-statement.js';
 import { startMailbox, type Mailbox } from './demo-mailbox.js';
+import { coordBanner, prepareCoordDemo, startCoordDemo } from './demo-coord.js';
 
 interface DemoSite {
   id: string;
@@ -313,6 +314,8 @@ export async function runDemo(): Promise<void> {
   console.log('Preparing the demo network (keys, databases, enrolment)...');
   await prepareDemo(sites, dataDir, keysDir, token);
   const planned = await prepareDemoPlanned({ mainUrl: sites[0]!.url, dataDir, keysDir, contentDir, templatesDir: fromRoot('templates') });
+  const coordPeers = await prepareCoordDemo({ host, mainPort: ports[0], mainUrl: sites[0]!.url, partners: ['north', 'south'], dataDir, keysDir, token });
+  let coordDemo: { stop(): Promise<void> } | undefined;
   // A real SMTP server on loopback receives the main site's notice e-mails; each is also kept as an .eml file.
   const mailDir = join(dataDir, 'demo-mail');
   let mailbox: Mailbox;
@@ -338,6 +341,7 @@ export async function runDemo(): Promise<void> {
           }),
       ),
     );
+    await coordDemo?.stop();
     await mailbox.close();
     console.log('All three sites stopped.');
     process.exit(code);
@@ -396,6 +400,7 @@ export async function runDemo(): Promise<void> {
     const partners = sites.filter((s) => s.role !== 'main');
     partners.forEach(startSite);
     await started(partners);
+    coordDemo = await startCoordDemo(coordPeers, { host, dataDir, keysDir, logDir, onExit: (id) => void (console.error(`Peer ${id} stopped unexpectedly; see ${logDir}/${id}.log.`), stopAll(1)) });
   } catch (err) {
     console.error(`The demo network did not start: ${(err as Error).message}. Is a port in use? Set TIEUP_DEMO_PORTS to choose others.`);
     await stopAll(1);
@@ -435,6 +440,7 @@ export async function runDemo(): Promise<void> {
     `everywhere. Orders: ${sites[0]!.url}/admin/orders, ${sites[1]!.url}/manage/orders, ${sites[2]!.url}/manage/orders.`,
     '',
     ...plannedBannerLines(sites[0]!.url, sites[2]!.url, planned),
+    ...coordBanner(coordPeers, { main: sites[0]!.url, north: sites[1]!.url }),
     '',
     "Try (the export line sets what the README's commands use):",
     ...bannerCommands(sites, token),

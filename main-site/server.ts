@@ -13,6 +13,7 @@ import { noticesModule, type NoticeService } from './notices/index.js';
 import { portalModule, type PortalService } from './portal/index.js';
 import { plannedModule, plannedSharesModule, type PlannedService } from './planned/index.js';
 import { countsModule } from './counts/index.js';
+import { coordModule, type Coordinator } from './coord/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -24,7 +25,22 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, plannedModule, portalModule, paidModule, paidReportsModule, plannedSharesModule, countsModule],
+  modules: [
+    siteModule,
+    syncModule,
+    logsModule,
+    feesModule,
+    shopModule,
+    usersModule,
+    noticesModule,
+    plannedModule,
+    portalModule,
+    paidModule,
+    paidReportsModule,
+    plannedSharesModule,
+    countsModule,
+    coordModule,
+  ],
 };
 
 export interface RunningMain extends HostedSite {
@@ -37,6 +53,7 @@ export interface RunningMain extends HostedSite {
   paid: PaidService;
   paidReports: ReportService;
   planned: PlannedService;
+  coord: Coordinator;
 }
 
 export interface MainOptions extends Omit<ContextOptions, 'migrations'> {
@@ -58,6 +75,7 @@ export async function startMainSite(config: SiteConfig, opts: MainOptions = {}):
     paid: site.use(paidModule),
     paidReports: site.use(paidReportsModule),
     planned: site.use(plannedModule),
+    coord: site.use(coordModule),
   };
 }
 

@@ -10,6 +10,7 @@ import { siteModule } from './site/index.js';
 import { syncModule, type PartnerSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
 import { plannedModule, type PartnerPlanned } from './planned/index.js';
+import { coordModule, type SupplyService } from './coord/index.js';
 
 /** A partner site: its console's wording and its capabilities, in the order they are mounted. */
 export const PARTNER_SITE: SiteDefinition = {
@@ -21,7 +22,7 @@ export const PARTNER_SITE: SiteDefinition = {
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, plannedModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, plannedModule, coordModule],
 };
 
 export interface RunningPartner extends HostedSite {
@@ -29,11 +30,12 @@ export interface RunningPartner extends HostedSite {
   shop: PartnerShop;
   paid: PartnerPaid;
   planned: PartnerPlanned;
+  coord: SupplyService;
 }
 
 export async function startPartnerSite(config: SiteConfig, opts: Omit<ContextOptions, 'migrations'> = {}): Promise<RunningPartner> {
   const site = await startHostedSite(config, PARTNER_SITE, opts);
-  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule), paid: site.use(paidModule), planned: site.use(plannedModule) };
+  return { ...site, sync: site.use(syncModule), shop: site.use(shopModule), paid: site.use(paidModule), planned: site.use(plannedModule), coord: site.use(coordModule) };
 }
 
 await runAsMain(import.meta.url, 'partner', siteConfigSlices(PARTNER_SITE), (config) => startPartnerSite(config));

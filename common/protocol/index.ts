@@ -52,3 +52,4 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PLANNED_ORDER_PLACE,
   PLANNED_DELIVERY,
 ];
+export * from './coord.js';

@@ -155,6 +155,11 @@ export class ContentView {
     return this.tieUpPages.has(urlPath) || this.originals.has(urlPath) || (urlPath === '/' && this.homeGenerated);
   }
 
+  /** The Markdown source of a page this view serves (tie-up or original), for capabilities that read structured content from it (coordination's component lists). */
+  pageSource(urlPath: string): string | null {
+    return this.tieUpPages.has(urlPath) ? (this.sources.get(urlPath) ?? null) : (this.originals.get(urlPath)?.source ?? null);
+  }
+
   page(urlPath: string): ServedPage | null {
     const cached = this.rendered.get(urlPath);
     if (cached) return cached;

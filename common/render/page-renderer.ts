@@ -58,6 +58,18 @@ export function titleFromPath(urlPath: string): string {
 }
 
 /**
+ * What a capability adds to every Markdown page from the page's own source,
+ * appended after its body (coordination: a job method's component list and its
+ * JSON-LD). The capability escapes what it writes and returns "" for pages it
+ * has nothing for. Registered once per process, before pages are rendered.
+ */
+export type MarkdownAddition = (page: { urlPath: string; kind: 'tie-up' | 'original'; source: string; title: string }) => string;
+const markdownAdditions: MarkdownAddition[] = [];
+export function addMarkdownAddition(addition: MarkdownAddition): void {
+  if (!markdownAdditions.includes(addition)) markdownAdditions.push(addition);
+}
+
+/**
  * Renders pages of one release (its templates) for one site (its look). Built
  * once per release; pages are rendered on demand by the caller, who caches.
  */
@@ -78,6 +90,7 @@ export class PageRenderer {
       const fm = parseFrontMatter(page.source);
       if (typeof fm.attributes.title === 'string') title = fm.attributes.title;
       content = markdown.parse(fm.body, { async: false });
+      for (const add of markdownAdditions) content += add({ urlPath: page.urlPath, kind: page.kind, source: page.source, title });
     } else if (page.file.endsWith('.ejs')) {
       const name = `page:${page.file}`;
       if (!this.sandbox.has(name)) this.sandbox.add(name, page.source);

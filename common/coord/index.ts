@@ -1,0 +1,20 @@
+// The pure core of component coordination (no HTTP, no store): types, unit merging, picking, the optimal plan, its explanation.
+export * from './types.js';
+export { componentKey, mergeComponents, pickComponents, reconcileProviderLists, scaleForServings, type ReconciledComponent } from './components.js';
+export { convertQuantity, convertible, densityGramsPerMl, formatAmount, normalizeUnit, tidy, unitKind, type UnitKind } from './units.js';
+export { planPurchase, replanMissing, type PlanOptions } from './plan.js';
+export { explainPlan, formatPackAmount } from './explain.js';
+export { greedyTotal } from './greedy.js';
+export {
+  componentsOfSource,
+  jobBlockForPage,
+  jobJsonLd,
+  jobMethodAddition,
+  parseJobMethod,
+  renderJobBlock,
+  JOB_KINDS,
+  type JobBlockOptions,
+  type JobKind,
+  type JobMethod,
+  type JobParse,
+} from './job-page.js';

@@ -1,0 +1,42 @@
+import express from 'express';
+import { COORD_COMPONENTS } from '../../protocol/coord.js';
+import type { ContentView } from '../../render/content-view.js';
+import { s2sEndpoint, type S2SServerDeps } from '../../s2s/middleware.js';
+import { supplyErrors } from './errors.js';
+import { componentsOfPage } from './page-components.js';
+
+/** The component list of one of this site's pages, or a page_not_found refusal. */
+export function pageComponents(view: ContentView, page: string) {
+  const source = view.pageSource(page);
+  const found = source === null ? null : componentsOfPage(source);
+  if (!found) throw supplyErrors.page_not_found(`no how-to page with components at ${page}`);
+  return found;
+}
+
+/** A job-method provider's /s2s endpoint: the component list of one of its pages (asked by page, nothing about who asks). */
+export function mountJobEndpoints(router: express.Router, view: () => ContentView, deps: S2SServerDeps): void {
+  s2sEndpoint(router, deps, COORD_COMPONENTS, (_s2s, body) => {
+    const { title, list } = pageComponents(view(), body.page);
+    return { body: { title, servings: list.servings, components: list.components } };
+  });
+}
+
+/** "Get the components" on a page: /coord/get?page=<path> sends the shopper to the coordination page at the main site. */
+export function getComponentsLink(target: (page: string) => string | null, view: () => ContentView): express.Router {
+  const r = express.Router();
+  r.get('/coord/get', (req, res) => {
+    const page = typeof req.query.page === 'string' && /^\/[A-Za-z0-9/_.-]{0,300}$/.test(req.query.page) ? req.query.page : null;
+    const v = view();
+    if (!page || !v.hasPage(page)) {
+      res.status(404).type('html').send(v.message('Nothing to get', 'That page lists no components.'));
+      return;
+    }
+    const to = target(page);
+    if (!to) {
+      res.status(503).type('html').send(v.message('Not available', 'Ordering components needs the main site; this site has none enrolled.'));
+      return;
+    }
+    res.redirect(303, to);
+  });
+  return r;
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { fromRoot } from '../common/paths.js';
+import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
+import { freePorts, TIEUP_BIN } from './helpers/cli.js';
+import { tempDir } from './helpers/network.js';
+
+/**
+ * Coordination end to end on the demo network (what `npm start` runs), in a
+ * real browser: a shopper on north opens the recipe, unticks a component,
+ * picks "cheapest total", sees a plan across two suppliers with amounts in
+ * their units, and orders with delivery from one and pickup at the other; the
+ * grocer's console shows its order without the shopper's address, and the
+ * delivery service's console shows the address.
+ */
+describe('coord demo: getting the components of a recipe in a browser', function () {
+  this.timeout(180_000);
+  const dir = tempDir('tieup-demo-coord-');
+  const token = 'demo-coord-test-token-0123456789';
+  let child: ChildProcess;
+  let out = '';
+  let main = '';
+  let north = '';
+  let grocer = '';
+  let courier = '';
+  let browser: Browser;
+  const email = `cook-${Date.now()}@example.org`;
+  const password = 'a long demo passphrase';
+  const address = '7 Private Lane, Hometown';
+  const phone = '+44 20 7946 0000';
+
+  const shot = (p: Page, name: string) => p.screenshot({ path: join(SCREENSHOT_DIR, `demo-coord-${name}.png`), fullPage: true });
+
+  before(async () => {
+    const ports = await freePorts(6);
+    [main, north] = ports.slice(0, 2).map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    [grocer, courier] = ports.slice(3, 5).map((p) => `http://127.0.0.1:${p}`) as [string, string];
+    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
+    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
+      env: {
+        ...process.env,
+        TIEUP_DEMO_PORTS: ports.slice(0, 3).join(','),
+        TIEUP_DEMO_COORD_PORTS: ports.slice(3).join(','),
+        TIEUP_DATA_DIR: join(dir, 'data'),
+        TIEUP_KEYS_DIR: join(dir, 'keys'),
+        TIEUP_DEMO_TOKEN: token,
+        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Ctrl-C stops all three')) {
+      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the peers and the how-to pages', () => {
+    assert.match(out, /grocer +http:\/\/127\.0\.0\.1:\d+ +console .*\(Corner Grocer \(supplier-only site\)\)/);
+    assert.match(out, /courier .*\(delivery service\)/);
+    assert.match(out, /payagent .*\(settlement agent\)/);
+    assert.match(out, /howto\/campfire-pancakes/);
+  });
+
+  it('a shopper on north orders the recipe across two suppliers; each party sees only its part', async () => {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    // One account for the network, at the main site (the central account coordination uses).
+    await p.goto(`${main}/account/register`);
+    await p.fill('input[name=email]', email);
+    await p.fill('input[name=name]', 'Ada Cook');
+    await p.fill('input[name=password]', password);
+    await p.click('button[type=submit]');
+
+    // The recipe at north (a tie-up page: it may take a push to arrive).
+    const endAt = Date.now() + 60_000;
+    for (;;) {
+      const r = await p.goto(`${north}/howto/campfire-pancakes`);
+      if (r?.status() === 200) break;
+      if (Date.now() > endAt) assert.fail('the recipe never reached north');
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    await shot(p, '1-recipe');
+    await p.click('a:text("Get the components")');
+    await p.waitForURL((u) => u.pathname === '/coord/start');
+    assert.equal(new URL(p.url()).origin, main, 'the hand-over lands at the main site');
+    await shot(p, '2-picking');
+    // Every non-optional component is ticked; untick the butter (the shopper has some).
+    const butter = p.locator('tr[data-component="butter"] input[type=checkbox]');
+    assert.equal(await butter.isChecked(), true);
+    await butter.uncheck();
+    await p.selectOption('select[name=priority1]', 'cheapest');
+    await p.click('button:text("Ask the suppliers")');
+    await p.waitForSelector('.coord-plan');
+    await shot(p, '3-plan');
+
+    const parts = p.locator('.coord-part');
+    assert.equal(await parts.count(), 2, 'the plan uses two suppliers');
+    const suppliers = (await parts.evaluateAll((els) => els.map((e) => e.getAttribute('data-supplier')))).sort();
+    assert.deepEqual(suppliers, ['grocer', 'south']);
+    // Amounts in each supplier's unit and packs.
+    const milk = await p.locator('.coord-part[data-supplier=grocer] li[data-component=milk]').innerText();
+    assert.match(milk, /500 ml milk -> 1 x 1 l bottle/);
+    const flour = await p.locator('.coord-part[data-supplier=south] li[data-component=flour]').innerText();
+    assert.match(flour, /250 g flour -> 1 x 500 g bag/);
+    assert.equal(await p.locator('li[data-component=butter]').count(), 0, 'the unticked component is not bought');
+
+    // Delivery from the grocer, pickup at south.
+    await p.selectOption('select[name=f_grocer]', 'delivery');
+    await p.selectOption('select[name=f_south]', 'pickup');
+    await p.fill('input[name=address]', address);
+    await p.fill('input[name=phone]', phone);
+    await p.click('button:text("Place the orders")');
+    await p.waitForSelector('.coord-group');
+    await shot(p, '4-group');
+    const grocerRow = await p.locator('tr[data-supplier=grocer]').innerText();
+    assert.match(grocerRow, /Delivery/);
+    const southRow = await p.locator('tr[data-supplier=south]').innerText();
+    assert.match(southRow, /Pickup at South Market/);
+
+    // The grocer's console: its order, items and hand-over, never the shopper's address or phone.
+    const g = await ctx.newPage();
+    await g.goto(`${grocer}/manage/login`);
+    await g.fill('input[name=username]', 'manager');
+    await g.fill('input[name=password]', 'tieup-demo-manager');
+    await g.click('button[type=submit]');
+    await g.waitForURL((u) => !u.pathname.endsWith('/login'));
+    await g.goto(`${grocer}/manage/coord/supply`);
+    const orderRow = g.locator('tr[data-order]').first();
+    const rowText = await orderRow.innerText();
+    assert.match(rowText, /Free-range eggs/);
+    assert.match(rowText, /Delivery service collects/);
+    const page = await g.content();
+    assert.ok(!page.includes(address), 'the grocer sees no address');
+    assert.ok(!page.includes(phone), 'the grocer sees no phone number');
+    assert.ok(!page.includes('Ada Cook'), 'a delivery order carries no name to the grocer');
+    await shot(g, '5-grocer');
+    await g.click('tr[data-order] button[value=accept]');
+    await g.waitForSelector('p.notice');
+
+    // The delivery service's console: the booking with the address and phone (booked once the grocer accepted).
+    const d = await ctx.newPage();
+    await d.goto(`${courier}/manage/login`);
+    await d.fill('input[name=username]', 'manager');
+    await d.fill('input[name=password]', 'tieup-demo-manager');
+    await d.click('button[type=submit]');
+    await d.waitForURL((u) => !u.pathname.endsWith('/login'));
+    const until = Date.now() + 20_000;
+    for (;;) {
+      await d.goto(`${courier}/manage/deliveries`);
+      if ((await d.locator('tr[data-reference]').count()) > 0) break;
+      if (Date.now() > until) assert.fail('no delivery was booked');
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    const booking = await d.locator('tr[data-reference]').first().innerText();
+    assert.ok(booking.includes(address), 'the delivery service has the drop-off address');
+    assert.ok(booking.includes(phone), 'and the phone number');
+    assert.match(booking, /Corner Grocer, 22 Mill Street/);
+    assert.doesNotMatch(booking, /EUR|€/, 'no price reaches the delivery service');
+    await shot(d, '6-courier');
+
+    // The shopper sees the grocer's acceptance.
+    await p.reload();
+    assert.match(await p.locator('tr[data-supplier=grocer] .state').innerText(), /accepted/);
+    await ctx.close();
+  });
+});
