@@ -255,26 +255,85 @@ export function solvePrepared(p: Prepared, priorities: Priorities, limits: { max
       from = 1;
     }
   }
-  for (const [level, kind] of order.entries()) {
-    if (level < from) continue;
-    const t = terms.get(kind) ?? new Map<string, number>();
-    const sol = run(kind, constraints);
-    if (sol.status === 'timedout') optimal = false;
-    // Out of time without any integer solution: this priority is left unfixed (the plan says it is not proven optimal).
-    if (!Number.isFinite(sol.result)) continue;
-    objectives.push({ kind, value: sol.result });
-    last = new Map(sol.variables);
-    if (level < order.length - 1 && t.size > 0) {
-      // Keep this optimum while optimising the next: integral objectives get half a unit of room, shares a hair.
-      const room = kind === 'pickup_at_shop' || kind === 'preferred_supplier' ? 1e-6 : 0.5;
-      const row = `lvl${level}`;
-      constraints.set(row, { max: sol.result + room });
-      for (const [v, o] of t) coef(v, row, o);
+  /** The priorities from `start` on, each fixed at its optimum before the next (rows named per call). */
+  let calls = 0;
+  const levels = (rows: Map<string, Constraint>, start: number): { objectives: typeof objectives; last: Map<string, number> | null; optimal: boolean } => {
+    const id = calls++;
+    const cons = new Map(rows);
+    const out: typeof objectives = [];
+    let got: Map<string, number> | null = null;
+    let proven = true;
+    for (const [level, kind] of order.entries()) {
+      if (level < start) continue;
+      const t = terms.get(kind) ?? new Map<string, number>();
+      const sol = run(kind, cons);
+      if (sol.status === 'timedout') proven = false;
+      // Out of time without any integer solution: this priority is left unfixed (the plan says it is not proven optimal).
+      if (!Number.isFinite(sol.result)) continue;
+      out.push({ kind, value: sol.result });
+      got = new Map(sol.variables);
+      if (level < order.length - 1 && t.size > 0) {
+        // Keep this optimum while optimising the next: integral objectives get half a unit of room, shares a hair.
+        const room = kind === 'pickup_at_shop' || kind === 'preferred_supplier' ? 1e-6 : 0.5;
+        const row = `lvl${id}_${level}`;
+        cons.set(row, { max: sol.result + room });
+        for (const [v, o] of t) coef(v, row, o);
+      }
+    }
+    return { objectives: out, last: got, optimal: proven };
+  };
+  const only = (rows: Map<string, Constraint>, keep: number[]): Map<string, Constraint> => {
+    const id = calls++;
+    const out = new Map(rows);
+    p.suppliers.forEach((s, si) =>
+      s.options.forEach((_, fi) => {
+        if (keep.includes(si)) return;
+        out.set(`other${id}_${si}_${fi}`, { max: 0 });
+        coef(yv(si, fi), `other${id}_${si}_${fi}`, 1);
+      }),
+    );
+    return out;
+  };
+
+  // "Fewest suppliers" first: set cover over a few dozen suppliers, by enumerating supplier sets by size. With the
+  // count fixed as a row, yalps branches for minutes; instead the remaining priorities are solved over each
+  // smallest covering set (at most 32 of them, each a small program) and the lexicographically best is kept. With
+  // more such sets, only the cheapest by a direct estimate is solved and the plan says it is not proven optimal.
+  let result: ReturnType<typeof levels> | null = null;
+  let fallbackRows = base;
+  if (order[0] === 'fewest_suppliers') {
+    const found = fewestCover(p, single, mixes);
+    if (found !== null) {
+      const tried = (found.sets.length <= 32 ? found.sets : [found.cheapest]).map((set) => {
+        const rows = only(constraints, set);
+        return { rows, r: levels(rows, 1) };
+      });
+      const better = (a: ReturnType<typeof levels>, b: ReturnType<typeof levels>): boolean => {
+        if (a.last === null) return false;
+        if (b.last === null) return true;
+        for (let i = 0; i < Math.min(a.objectives.length, b.objectives.length); i++) {
+          const d = (a.objectives[i]?.value ?? 0) - (b.objectives[i]?.value ?? 0);
+          if (Math.abs(d) > 1e-7) return d < 0;
+        }
+        return false;
+      };
+      let pick = tried[0];
+      for (const t of tried) if (pick === undefined || better(t.r, pick.r)) pick = t;
+      if (pick !== undefined) {
+        objectives.push({ kind: 'fewest_suppliers', value: found.size });
+        result = pick.r;
+        fallbackRows = pick.rows;
+        if (!found.exhaustive || found.sets.length > 32) optimal = false;
+      }
     }
   }
+  result ??= levels(constraints, from);
+  objectives.push(...result.objectives);
+  last = result.last;
+  if (!result.optimal) optimal = false;
   if (last === null) {
     // No priority found a solution in time: the cheapest plan alone, which the facility-location form solves fast.
-    const sol = run('cheapest', base);
+    const sol = run('cheapest', fallbackRows);
     if (!Number.isFinite(sol.result)) throw new Error('planner: no plan found in time');
     last = new Map(sol.variables);
   }
@@ -288,4 +347,62 @@ export function solvePrepared(p: Prepared, priorities: Priorities, limits: { max
   }
   const fulfilment = p.suppliers.map((s, si) => s.options.findIndex((_, fi) => on(yv(si, fi)) === 1));
   return { packs, fulfilment, objectives, optimal };
+}
+
+/**
+ * The fewest suppliers that together cover every target under the model's rule: every covering set of that size
+ * (up to 33 kept) and the one with the lowest direct cost estimate (cheapest fee per supplier plus each
+ * single-supplier component at its cheapest mix in the set). `exhaustive` says every set of that size was looked
+ * at (the search stops after 200,000 sets). Null when none was found.
+ */
+function fewestCover(
+  p: Prepared,
+  single: boolean[],
+  mixes: Map<string, { comp: number; supplier: number; cost: number }>,
+): { size: number; sets: number[][]; cheapest: number[]; exhaustive: boolean } | null {
+  const n = p.suppliers.length;
+  const mixCost = p.components.map((_, ci) => new Map([...mixes.values()].filter((m) => m.comp === ci).map((m) => [m.supplier, m.cost])));
+  const fee = p.suppliers.map((s) => Math.min(...s.options.map((f) => f.fee.amount)));
+  const cost = (set: number[]): number | null => {
+    let sum = set.reduce((a, s) => a + (fee[s] ?? 0), 0);
+    for (const [ci, c] of p.components.entries()) {
+      if (c.target <= 0) continue;
+      if (single[ci] === true) {
+        let best = Infinity;
+        for (const s of set) best = Math.min(best, mixCost[ci]?.get(s) ?? Infinity);
+        if (best === Infinity) return null;
+        sum += best;
+      } else {
+        const held = p.offers.reduce((a, o) => a + (o.comp === ci && set.includes(o.supplier) ? o.size * o.upper : 0), 0);
+        if (held < c.target * (1 - COVER_SLACK)) return null;
+      }
+    }
+    return sum;
+  };
+  let budget = 200_000;
+  for (let k = 1; k <= n; k++) {
+    const set: number[] = [];
+    const sets: number[][] = [];
+    const best: { found: { set: number[]; cost: number } | null } = { found: null };
+    const pick = (start: number): void => {
+      if (set.length === k) {
+        budget--;
+        const c = cost(set);
+        if (c === null) return;
+        if (sets.length <= 32) sets.push([...set]);
+        if (best.found === null || c < best.found.cost) best.found = { set: [...set], cost: c };
+        return;
+      }
+      for (let s = start; s < n && budget > 0; s++) {
+        set.push(s);
+        pick(s + 1);
+        set.pop();
+      }
+    };
+    pick(0);
+    const found = best.found;
+    if (found !== null) return { size: k, sets, cheapest: found.set, exhaustive: budget > 0 };
+    if (budget <= 0) return null;
+  }
+  return null;
 }
