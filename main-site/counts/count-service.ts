@@ -399,7 +399,7 @@ export class CountService {
     if (!p.success) throw countsErrors.invalid_item(zodMessage(p.error));
     const party = this.portal.get(p.data.supplier);
     if (!party) throw countsErrors.party_not_found(`no party "${p.data.supplier}" at the portal`);
-    if (party.kind !== 'supplier' && party.kind !== 'advertiser') throw countsErrors.not_a_supplier(`party ${party.id} is a ${party.kind}`);
+    if (party.kind !== 'supplier' && party.kind !== 'advertiser') throw countsErrors.owner_not_a_supplier(`party ${party.id} is a ${party.kind}`);
     const had = this.items.get(p.data.key);
     if (p.data.pricePoints === null && had && this.rulesOf(had.key).some((r) => r.action === 'revenue_statement')) {
       throw countsErrors.statement_needs_price('this item has revenue-share statement rules; remove them before removing its price');
