@@ -58,3 +58,4 @@ export const shopModule = defineModule<MainShop>({
 });
 
 export type { MainShop } from './main-shop.js';
+export type { MainOrderEvent, MainOrderListener } from './main-shop.js';

@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startMailbox, type Mailbox, type ReceivedMail } from '../cli/demo-mailbox.js';
+import { SHOPPER_ORDERS_REPORT } from '../common/protocol/index.js';
+import { shopperOrdersModule as partnerOrdersModule } from '../partner-site/shopper-orders/index.js';
+import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
+import { Shopper, orderNumberOf } from './helpers/shopper.js';
+
+const PASSWORD = 'a long enough passphrase';
+/** South as in the demo: kitchen goods from its own stock, shelter consulted (3.00 EUR fee), the rest entrusted to the main site. */
+const SOUTH_SHOP = {
+  handling: {
+    default: 'entrust',
+    rules: [
+      { category: 'kitchen', mode: 'local' },
+      { category: 'shelter', mode: 'consult' },
+    ],
+  },
+  consult: { checkStock: false, warehouse: 'central', handlingFee: 300 },
+};
+
+async function until<T>(what: string, f: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('shopper orders: an e-mail at each state of every order, once each, and one order list per account', function () {
+  this.timeout(120_000);
+  let net: SyncNetwork;
+  let mb: Mailbox;
+  const south = () => net.partners.south!;
+  const to = (email: string) => (m: ReceivedMail) => m.to.includes(email);
+  const mailsFor = (email: string, subject: string) => mb.messages.filter((m) => to(email)(m) && m.subject === subject);
+  /** Waits for exactly one e-mail with this subject to this address, and makes sure no second copy follows once the outbox is idle. */
+  const onlyMail = async (email: string, subject: string): Promise<ReceivedMail> => {
+    const m = await mb.waitFor((x) => to(email)(x) && x.subject === subject);
+    await net.main.notices.kick();
+    assert.equal(mailsFor(email, subject).length, 1, `one e-mail "${subject}"`);
+    return m;
+  };
+
+  before(async () => {
+    mb = await startMailbox();
+    net = await startSyncNetwork([{ id: 'south', contract: { shop: SOUTH_SHOP } }], {
+      smtpHost: '127.0.0.1',
+      smtpPort: mb.port,
+      mailFrom: 'Tieup <notices@main.test>',
+      noticeRetryBaseMs: 30,
+      noticeRetryMaxMs: 200,
+      noticePollMs: 20,
+    });
+    assert.equal((await api(net.main.url, 'POST', '/admin/api/releases', { note: 'shop' })).status, 201);
+    assert.equal((await api(net.main.url, 'POST', '/admin/api/partners/south/push', {})).body.outcome, 'active');
+    await south().shop.refreshFromMain();
+    await api(south().url, 'PUT', '/manage/api/stock/mug-ti', { onHand: 10 });
+  });
+  after(async () => {
+    await net.close();
+    await mb.close();
+  });
+
+  it('a local order on a partner: placed, ready for pickup, delivered, each e-mailed once from the main site to the account’s address', async () => {
+    const s = new Shopper(south().url);
+    await s.register('pickup@example.org', PASSWORD, 'Pia Pickup');
+    await s.add('mug-ti');
+    const number = orderNumberOf(await s.placeOrder('shop', 'pickup'));
+    assert.match(number, /^SOUTH-/);
+    const placed = await onlyMail('pickup@example.org', `Order ${number} placed`);
+    assert.match(placed.text, /Hello Pia Pickup/);
+    assert.match(placed.text, /1 x Titanium mug/);
+    assert.match(placed.text, /Total +24\.50 EUR/);
+    assert.match(placed.text, /e-mail you again when it is ready for pickup/);
+
+    assert.equal((await api(south().url, 'POST', `/manage/api/orders/${number}/state`, { state: 'shipped' })).status, 200);
+    const ready = await onlyMail('pickup@example.org', `Order ${number} is ready for pickup`);
+    assert.match(ready.text, /pick it up and pay at south/);
+    assert.equal((await api(south().url, 'POST', `/manage/api/orders/${number}/state`, { state: 'delivered' })).status, 200);
+    await onlyMail('pickup@example.org', `Order ${number} delivered`);
+    assert.equal(mb.messages.filter(to('pickup@example.org')).length, 3, 'three states, three e-mails');
+  });
+
+  it('a consulted order shipped with its tracking reference, and a cancelled one with its reason', async () => {
+    const s = new Shopper(south().url);
+    await s.register('tarp@example.org', PASSWORD, 'Tom Tarp');
+    await s.add('tarp-3x3');
+    const shipped = orderNumberOf(await s.placeOrder('consult'));
+    const placed = await onlyMail('tarp@example.org', `Order ${shipped} placed`);
+    assert.match(placed.text, /Handling fee +3\.00 EUR/, 'the fee the shopper was shown is in the e-mail');
+    assert.match(placed.text, /Total +72\.00 EUR/);
+    const moved = await api(south().url, 'POST', `/manage/api/orders/${shipped}/state`, { state: 'shipped', tracking: 'DHL 00340434161234567890' });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    const mail = await onlyMail('tarp@example.org', `Order ${shipped} shipped`);
+    assert.match(mail.text, /Tracking reference: DHL 00340434161234567890/);
+
+    await s.add('tarp-3x3');
+    const cancelled = orderNumberOf(await s.placeOrder('consult'));
+    await onlyMail('tarp@example.org', `Order ${cancelled} placed`);
+    assert.equal((await api(south().url, 'POST', `/manage/api/orders/${cancelled}/state`, { state: 'cancelled', reason: 'the tarp was damaged in our shop' })).status, 200);
+    const c = await onlyMail('tarp@example.org', `Order ${cancelled} cancelled`);
+    assert.match(c.text, /was cancelled: the tarp was damaged in our shop/);
+  });
+
+  it('an entrusted order is e-mailed by the main site as it moves there; an order of the main site’s own shop too', async () => {
+    const s = new Shopper(south().url);
+    await s.register('central@example.org', PASSWORD, 'Cora Central');
+    await s.add('bag-down');
+    const southNumber = orderNumberOf(await s.placeOrder('central', 'bank_transfer'));
+    const mainNumber = south().shop.store.byNumber(southNumber)!.mainNumber!;
+    assert.match(mainNumber, /^M-/);
+    const placed = await onlyMail('central@example.org', `Order ${mainNumber} placed`);
+    assert.match(placed.text, /at south, sent by main/);
+    assert.match(placed.text, new RegExp(`transfer 149\\.00 EUR with the reference ${mainNumber}`));
+    const shipped = await api(net.main.url, 'POST', `/admin/api/orders/${mainNumber}/state`, { state: 'shipped', tracking: 'UPS 1Z999' });
+    assert.equal(shipped.status, 200, JSON.stringify(shipped.body));
+    assert.match((await onlyMail('central@example.org', `Order ${mainNumber} shipped`)).text, /Tracking reference: UPS 1Z999/);
+    // South's own record of it says nothing to the shopper twice: the report only links the numbers.
+    assert.equal(mailsFor('central@example.org', `Order ${southNumber} placed`).length, 0);
+
+    const m = new Shopper(net.main.url);
+    assert.equal((await m.login('central@example.org', PASSWORD)).status, 303);
+    await m.add('stove-gas');
+    const direct = orderNumberOf(await m.placeOrder('main'));
+    await onlyMail('central@example.org', `Order ${direct} placed`);
+    const cancelled = await api(net.main.url, 'POST', `/admin/api/orders/${direct}/state`, { state: 'cancelled', reason: 'out of gas cartridges' });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.match((await onlyMail('central@example.org', `Order ${direct} cancelled`)).text, /out of gas cartridges/);
+  });
+
+  it('a state reported again (a retry after a lost answer) sends nothing more', async () => {
+    const s = new Shopper(south().url);
+    await s.register('twice@example.org', PASSWORD);
+    await s.add('mug-ti');
+    const number = orderNumberOf(await s.placeOrder('shop'));
+    await onlyMail('twice@example.org', `Order ${number} placed`);
+    const reporter = south().use(partnerOrdersModule);
+    await until('the report acknowledged', () => reporter.store.pending() === 0);
+    const order = south().shop.store.byNumber(number)!;
+    const event = {
+      id: order.id,
+      number,
+      mode: 'local' as const,
+      state: 'accepted' as const,
+      userId: order.userId,
+      lines: order.lines.map((l) => ({ productId: l.productId, name: l.name, qty: l.qty, unitPrice: l.unitPrice })),
+      handlingFee: 0,
+      total: order.total,
+      currency: order.currency,
+      settlement: order.settlement,
+      mainNumber: null,
+      tracking: null,
+      reason: null,
+      createdAt: order.createdAt,
+      at: order.createdAt,
+    };
+    reporter.store.queue(event);
+    await reporter.flush();
+    assert.equal(reporter.store.pending(), 0, 'acknowledged again');
+    await net.main.notices.kick();
+    await sleep(200);
+    assert.equal(mailsFor('twice@example.org', `Order ${number} placed`).length, 1);
+  });
+
+  it('refuses what is not a move: a tracking reference on another state, a reason on shipping, an over-long or multi-line note; nothing changes', async () => {
+    const s = new Shopper(south().url);
+    await s.register('refusals@example.org', PASSWORD);
+    await s.add('tarp-3x3');
+    const number = orderNumberOf(await s.placeOrder('consult'));
+    for (const body of [
+      { state: 'delivered', tracking: 'X1' },
+      { state: 'shipped', reason: 'why not' },
+      { state: 'shipped', tracking: 'x'.repeat(201) },
+      { state: 'shipped', tracking: 'line one\nline two' },
+      { state: 'shipped', tracking: 42 },
+    ]) {
+      const r = await api(south().url, 'POST', `/manage/api/orders/${number}/state`, body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.error.code, 'invalid_move_detail');
+    }
+    assert.equal(south().shop.store.byNumber(number)!.state, 'accepted');
+    const main = await api(net.main.url, 'POST', '/admin/api/orders/M-000001/state', { state: 'delivered', tracking: 'X' });
+    assert.equal(main.status, 400);
+    assert.equal(main.body.error.code, 'invalid_move_detail');
+  });
+
+  it('a report is about the reporting partner’s own orders of real accounts: an unknown account is refused and mails nothing', async () => {
+    const r = await south().ctx.client.send(net.main.ctx.config.siteId, SHOPPER_ORDERS_REPORT, {
+      events: [
+        {
+          id: 'forged-1',
+          number: 'SOUTH-999999',
+          mode: 'local',
+          state: 'accepted',
+          userId: 'no-such-account',
+          lines: [{ productId: 'mug-ti', name: 'Titanium mug', qty: 1, unitPrice: 2450 }],
+          handlingFee: 0,
+          total: 2450,
+          currency: 'EUR',
+          settlement: 'pay_on_delivery',
+          mainNumber: null,
+          tracking: null,
+          reason: null,
+          createdAt: new Date().toISOString(),
+          at: new Date().toISOString(),
+        },
+      ],
+    });
+    assert.deepEqual(r.body.recorded, []);
+    assert.equal(r.body.refused[0]!.id, 'forged-1');
+    await net.main.notices.kick();
+    assert.equal(
+      mb.messages.some((m) => m.subject.includes('SOUTH-999999')),
+      false,
+    );
+  });
+
+  it('one account, one order list: each site lists the shopper’s orders on every other site, where each was placed and who ships it, numbers linked', async () => {
+    const s = new Shopper(south().url);
+    assert.equal((await s.login('central@example.org', PASSWORD)).status, 303);
+    const southAccount = (await s.agent.get('/account').expect(200)).text;
+    const network = southAccount.slice(southAccount.indexOf('Your orders on other sites'));
+    assert.match(network, /<td>M-\d{6}<\/td><td>main<\/td><td>main<\/td>/, 'the order placed at the main site, shipped by it');
+    assert.doesNotMatch(network, /SOUTH-/, 'south’s own orders are in its own list above, not twice');
+
+    const m = new Shopper(net.main.url);
+    assert.equal((await m.login('central@example.org', PASSWORD)).status, 303);
+    const mainAccount = (await m.agent.get('/account').expect(200)).text;
+    const mainNetwork = mainAccount.slice(mainAccount.indexOf('Your orders on other sites'));
+    assert.match(mainNetwork, /<td>M-\d{6} <span class="hint">\(SOUTH-\d{6}\)<\/span><\/td><td>south<\/td><td>main<\/td>/, 'the entrusted order: placed at south, shipped by main, both numbers');
+
+    const t = new Shopper(net.main.url);
+    assert.equal((await t.login('tarp@example.org', PASSWORD)).status, 303);
+    const tarpAccount = (await t.agent.get('/account').expect(200)).text;
+    assert.match(tarpAccount, /No orders yet on this site/);
+    assert.match(tarpAccount, /<td>SOUTH-\d{6}<\/td><td>south<\/td><td>south<\/td>.*shipped/s, 'a consulted order south processes itself, with its state');
+    assert.match(tarpAccount, /cancelled/);
+  });
+});
