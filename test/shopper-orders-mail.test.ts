@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import supertest from 'supertest';
+import { TEST_PASSWORD } from './helpers/network.js';
 import { startMailbox, type Mailbox, type ReceivedMail } from '../cli/demo-mailbox.js';
 import { SHOPPER_ORDERS_REPORT } from '../common/protocol/index.js';
 import { shopperOrdersModule as partnerOrdersModule } from '../partner-site/shopper-orders/index.js';
@@ -7,6 +9,25 @@ import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.
 import { Shopper, orderNumberOf } from './helpers/shopper.js';
 
 const PASSWORD = 'a long enough passphrase';
+type Agent = ReturnType<typeof supertest.agent>;
+const csrfFrom = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+const unescape = (s: string) =>
+  s
+    .replace(/&#39;/g, "'")
+    .replace(/&#34;/g, '"')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+
+async function consoleLogin(url: string, base: string, username: string): Promise<Agent> {
+  const agent = supertest.agent(url);
+  const page = await agent.get(`${base}/login`).expect(200);
+  await agent
+    .post(`${base}/login`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), username, password: TEST_PASSWORD })
+    .expect(303);
+  return agent;
+}
 /** South as in the demo: kitchen goods from its own stock, shelter consulted (3.00 EUR fee), the rest entrusted to the main site. */
 const SOUTH_SHOP = {
   handling: {
@@ -238,5 +259,70 @@ describe('shopper orders: an e-mail at each state of every order, once each, and
     assert.match(tarpAccount, /No orders yet on this site/);
     assert.match(tarpAccount, /<td>SOUTH-\d{6}<\/td><td>south<\/td><td>south<\/td>.*shipped/s, 'a consulted order south processes itself, with its state');
     assert.match(tarpAccount, /cancelled/);
+  });
+
+  it('the operator fulfils an entrusted order from its page: lines, address, payment, both numbers linked, timeline, ship with tracking, cancel only after confirming', async () => {
+    const s = new Shopper(south().url);
+    await s.register('detail@example.org', PASSWORD, 'Dee Detail');
+    await s.add('mat-foam', 2);
+    const southNumber = orderNumberOf(await s.placeOrder('central'));
+    const mainNumber = south().shop.store.byNumber(southNumber)!.mainNumber!;
+    const reporter = south().use(partnerOrdersModule);
+    await until('south reported its number', () => reporter.store.pending() === 0);
+
+    const admin = await consoleLogin(net.main.url, '/admin', 'operator');
+    const list = (await admin.get('/admin/orders').expect(200)).text;
+    assert.ok(list.includes(`href="/admin/orders/${mainNumber}"`), 'the list links each order to its page');
+    let page = (await admin.get(`/admin/orders/${mainNumber}`).expect(200)).text;
+    assert.match(page, /2<\/td><td class="num">29\.90 EUR<\/td><td class="num">59\.80 EUR/, 'the line: quantity, unit price, amount');
+    assert.match(page, /1 Harbour Road<br>12345 Porthaven/, 'the delivery address');
+    assert.match(page, /Pay on delivery/);
+    const southConsole = `${south().url.replace(/\/$/, '')}/manage/orders#order-${southNumber}`;
+    assert.ok(page.includes(`<a href="${southConsole}" id="partner-order">${southNumber}</a>`), 'the partner’s number, linked to its console');
+    const manager = await consoleLogin(south().url, '/manage', 'manager');
+    const southList = (await manager.get('/manage/orders').expect(200)).text;
+    assert.ok(southList.includes(`id="order-${southNumber}"`), 'the partner’s row is where the link points');
+    assert.ok(southList.includes(`href="${net.main.url.replace(/\/$/, '')}/admin/orders/${mainNumber}"`), 'and it links back to the main site’s order page');
+    assert.match(page, /<strong>placed<\/strong> <span class="muted">by south<\/span>/, 'the timeline starts with the order');
+
+    // Ship with a tracking reference: back on the order's page, the timeline has it, the shopper's e-mail too.
+    const shipped = await admin
+      .post(`/admin/orders/${mainNumber}/state`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), state: 'shipped', from: 'detail', tracking: 'GLS 7788' });
+    assert.equal(shipped.status, 303);
+    assert.match(String(shipped.headers.location), new RegExp(`^/admin/orders/${mainNumber}\\?`));
+    page = (await admin.get(String(shipped.headers.location)).expect(200)).text;
+    assert.match(page, /Order M-\d+ is now shipped/);
+    assert.match(page, /<strong>shipped<\/strong> <span class="muted">by operator<\/span>: tracking reference GLS 7788/);
+    assert.match((await onlyMail('detail@example.org', `Order ${mainNumber} shipped`)).text, /Tracking reference: GLS 7788/);
+
+    // A bad note is refused in place, nothing moves.
+    const bad = await admin
+      .post(`/admin/orders/${mainNumber}/state`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), state: 'delivered', from: 'detail', tracking: 'nope' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /a tracking reference goes only with &#34;shipped&#34;|a tracking reference goes only with "shipped"/);
+    assert.equal(net.main.shop.store.byNumber(mainNumber)!.state, 'shipped');
+
+    // Cancel with a reason: asked first, the reason carried through the confirmation.
+    const ask = await admin
+      .post(`/admin/orders/${mainNumber}/state`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), state: 'cancelled', from: 'detail', reason: 'address does not exist' });
+    assert.equal(ask.status, 200);
+    assert.match(ask.text, /cannot be reopened/);
+    assert.equal(net.main.shop.store.byNumber(mainNumber)!.state, 'shipped', 'nothing happens before the confirmation');
+    const hidden = Object.fromEntries([...ask.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescape(m[2]!)]));
+    assert.equal(hidden.reason, 'address does not exist');
+    const done = await admin.post(`/admin/orders/${mainNumber}/state`).type('form').send(hidden);
+    assert.equal(done.status, 303);
+    page = (await admin.get(String(done.headers.location)).expect(200)).text;
+    assert.match(page, /<strong>cancelled<\/strong> <span class="muted">by operator<\/span>: address does not exist/);
+    assert.match(page, /None: a cancelled order does not move any more/);
+    assert.doesNotMatch(page, /name="state" value=/, 'no action left');
+    assert.match((await onlyMail('detail@example.org', `Order ${mainNumber} cancelled`)).text, /address does not exist/);
+    assert.equal((await admin.get('/admin/orders/M-999999')).status, 404);
   });
 });

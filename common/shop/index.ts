@@ -5,3 +5,5 @@ export type { Product } from '../render/catalog.js';
 export type { OrderState, OrderView } from './order-states.js';
 export type { ShopBackend } from './shop-routes.js';
 export { SETTLEMENTS, type OrderLine, type Settlement } from './order-states.js';
+export { shopErrors } from './errors.js';
+export { nextStates } from './order-states.js';

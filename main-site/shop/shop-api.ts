@@ -122,7 +122,9 @@ export function shopPages(shop: MainShop): express.Router {
       const { _csrf: _token, ...fields } = req.body as Record<string, unknown>;
       const { to, detail } = parseMove(fields);
       const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator', detail);
-      res.redirect(303, ORDER_BANNERS.href('/admin/orders', 'order_moved', { order: o.number, state: o.state }));
+      // The order's own page sends its moves back to itself.
+      const back = fields.from === 'detail' ? `/admin/orders/${encodeURIComponent(o.number)}` : '/admin/orders';
+      res.redirect(303, ORDER_BANNERS.href(back, 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
       // Answered in place: a failure's text never travels in a URL.
       const { status, body, internal } = publicError(err);

@@ -7,6 +7,7 @@ import { noticesModule } from '../notices/index.js';
 import { shopModule } from '../shop/index.js';
 import { usersModule } from '../users/index.js';
 import { ShopperOrders } from './shopper-orders-service.js';
+import { orderPage } from './order-page.js';
 import { ShopperOrdersStore } from './shopper-orders-store.js';
 
 /**
@@ -23,6 +24,8 @@ export const shopperOrdersModule = defineModule<ShopperOrders>({
     s2sEndpoint(router, deps, SHOPPER_ORDERS_REPORT, (s2s, body) => ({ body: orders.report(s2s.peer.id, body.events) }));
     s2sEndpoint(router, deps, SHOPPER_ORDERS_OF, (_s2s, body) => ({ body: { orders: orders.ordersOf(body.userId) } }));
   },
+  views: [fromRoot('main-site/shopper-orders/views')],
+  consolePages: (router, orders, host) => router.use(orderPage(host.ctx, host.use(shopModule), orders)),
   accountSections: (orders) => [({ userId }) => networkOrdersHtml(orders.ordersOf(userId), orders.siteId)],
 });
 

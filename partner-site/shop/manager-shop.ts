@@ -55,6 +55,7 @@ export function managerShopPages(shop: PartnerShop): express.Router {
     res.status(status).render('partner-orders', {
       title: 'Orders',
       orders,
+      mainUrl: shop.mainUrl(),
       fresh,
       beingConfirmed: shop.store.unknownAttempts({ limit: 200 }),
       stock: shop.store.stock.all(),

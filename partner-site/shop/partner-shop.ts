@@ -111,6 +111,11 @@ export class PartnerShop implements ShopBackend {
     return this.parsedTerms.read;
   }
 
+  /** The main site's address (its console's order pages are linked from this partner's), or null before enrolment. */
+  mainUrl(): string | null {
+    return this.ctx.peers.main()?.baseUrl.replace(/\/$/, '') ?? null;
+  }
+
   /** Whether the contract grants this partner a user copy (unreadable users terms grant none). */
   userCopyGranted(): boolean {
     return userCopyGranted(this.ctx.peers.main()?.contract ?? NO_CONTRACT).granted;
