@@ -71,7 +71,7 @@ describe('fees page: CSV download, a chart with axes, values and a legend, bad p
     const csv = await admin.get('/admin/fees/statements.csv?period=2026-11').expect(200);
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
     assert.match(String(csv.headers['content-disposition']), /attachment; filename="statements-2026-11.csv"/);
-    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(csv.text, { columns: true });
     const statement = (await api(net.main.url, 'GET', '/admin/api/fees/statements/north/2026-11')).body as { total: number; lines: { code: string; amount: number }[] };
     assert.deepEqual(
       rows.map((r) => [r.partner, r.line, Number(r.amount_minor)]),
