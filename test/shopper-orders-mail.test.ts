@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import supertest from 'supertest';
+import { parse } from 'csv-parse/sync';
 import { TEST_PASSWORD } from './helpers/network.js';
 import { startMailbox, type Mailbox, type ReceivedMail } from '../cli/demo-mailbox.js';
 import { SHOPPER_ORDERS_REPORT } from '../common/protocol/index.js';
@@ -186,6 +187,28 @@ describe('shopper orders: an e-mail at each state of every order, once each, and
     assert.equal(mailsFor('twice@example.org', `Order ${number} placed`).length, 1);
   });
 
+  it('a state the main site cannot take now waits in the partner’s outbox and is e-mailed once when it can', async () => {
+    const s = new Shopper(south().url);
+    await s.register('later@example.org', PASSWORD);
+    const reporter = south().use(partnerOrdersModule);
+    // The main site cuts south off: its reports are refused like any call of a suspended partner.
+    net.main.ctx.peers.setStatus('south', 'suspended');
+    try {
+      await s.add('mug-ti');
+      const number = orderNumberOf(await s.placeOrder('shop'));
+      await reporter.flush();
+      assert.equal(reporter.store.pending(), 1, 'the placed state waits, stored with the order');
+      await net.main.notices.kick();
+      assert.equal(mailsFor('later@example.org', `Order ${number} placed`).length, 0);
+      net.main.ctx.peers.setStatus('south', 'active');
+      await reporter.flush();
+      assert.equal(reporter.store.pending(), 0);
+      await onlyMail('later@example.org', `Order ${number} placed`);
+    } finally {
+      net.main.ctx.peers.setStatus('south', 'active');
+    }
+  });
+
   it('refuses what is not a move: a tracking reference on another state, a reason on shipping, an over-long or multi-line note; nothing changes', async () => {
     const s = new Shopper(south().url);
     await s.register('refusals@example.org', PASSWORD);
@@ -324,5 +347,29 @@ describe('shopper orders: an e-mail at each state of every order, once each, and
     assert.doesNotMatch(page, /name="state" value=/, 'no action left');
     assert.match((await onlyMail('detail@example.org', `Order ${mainNumber} cancelled`)).text, /address does not exist/);
     assert.equal((await admin.get('/admin/orders/M-999999')).status, 404);
+  });
+
+  it('the orders list downloads as CSV with its filters (site, state), the partner’s number beside an entrusted order; a bad filter is refused', async () => {
+    const admin = await consoleLogin(net.main.url, '/admin', 'operator');
+    const list = (await admin.get('/admin/orders?site=south&state=cancelled').expect(200)).text;
+    assert.ok(list.includes('href="/admin/orders.csv?site=south&amp;state=cancelled" download'), 'the link carries the list’s filters');
+    const csv = await admin.get('/admin/orders.csv?site=south&state=cancelled').expect(200);
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    assert.match(String(csv.headers['content-disposition']), /filename="orders-south-cancelled.csv"/);
+    const rows = parse<Record<string, string>>(csv.text, { columns: true });
+    const expected = net.main.shop.store.list({ site: 'south', state: 'cancelled' });
+    assert.ok(expected.length > 0);
+    assert.deepEqual(
+      rows.map((r) => [r.number, r.site, r.state, Number(r.total_minor)]),
+      expected.map((o) => [o.number, 'south', 'cancelled', o.total]),
+    );
+    assert.ok(
+      rows.every((r) => /^SOUTH-\d{6}$/.test(r.partner_number!)),
+      'each entrusted order with south’s number',
+    );
+    const all = parse<Record<string, string>>((await admin.get('/admin/orders.csv').expect(200)).text, { columns: true });
+    assert.equal(all.length, net.main.shop.store.list({ limit: 1000 }).length);
+    for (const bad of ['site=NOT%20A%20SITE', 'state=lost', 'extra=1']) assert.equal((await admin.get(`/admin/orders.csv?${bad}`)).status, 400, bad);
+    assert.notEqual((await supertest(net.main.url).get('/admin/orders.csv')).status, 200, 'no CSV without a console session');
   });
 });

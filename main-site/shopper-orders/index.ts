@@ -8,6 +8,7 @@ import { shopModule } from '../shop/index.js';
 import { usersModule } from '../users/index.js';
 import { ShopperOrders } from './shopper-orders-service.js';
 import { orderPage } from './order-page.js';
+import { ordersCsv } from './orders-csv.js';
 import { ShopperOrdersStore } from './shopper-orders-store.js';
 
 /**
@@ -25,7 +26,10 @@ export const shopperOrdersModule = defineModule<ShopperOrders>({
     s2sEndpoint(router, deps, SHOPPER_ORDERS_OF, (_s2s, body) => ({ body: { orders: orders.ordersOf(body.userId) } }));
   },
   views: [fromRoot('main-site/shopper-orders/views')],
-  consolePages: (router, orders, host) => router.use(orderPage(host.ctx, host.use(shopModule), orders)),
+  consolePages: (router, orders, host) => {
+    router.use(orderPage(host.ctx, host.use(shopModule), orders));
+    router.use(ordersCsv(host.use(shopModule), orders));
+  },
   accountSections: (orders) => [({ userId }) => networkOrdersHtml(orders.ordersOf(userId), orders.siteId)],
 });
 

@@ -16,8 +16,7 @@ const BATCH = 200;
  * and sent right after, then retried until the main site acknowledges it.
  */
 export class OrderReporter {
-  private running = false;
-  private again = false;
+  private current: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private failing = false;
@@ -47,28 +46,27 @@ export class OrderReporter {
     clearTimeout(this.timer);
   }
 
-  /** Sends what waits, in batches; resolves when the queue is empty or the main site cannot take it now (a retry is then scheduled). */
+  /**
+   * Sends what waits, in batches. A run already under way is waited for first,
+   * then this one runs, so a caller's flush always sees the queue as it is when
+   * it asked. Resolves when the queue is empty or the main site cannot take it
+   * now (a retry is then scheduled).
+   */
   async flush(): Promise<void> {
+    while (this.current) await this.current;
     if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        while (!this.closed) {
-          const due = this.store.due(BATCH);
-          if (due.length === 0) break;
-          if (!(await this.send(due))) {
-            this.retryLater();
-            return;
-          }
-        }
-      } while (this.again && !this.closed);
-    } finally {
-      this.running = false;
+    this.current = this.run().finally(() => (this.current = undefined));
+    return this.current;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const due = this.store.due(BATCH);
+      if (due.length === 0) return;
+      if (!(await this.send(due))) {
+        this.retryLater();
+        return;
+      }
     }
   }
 
