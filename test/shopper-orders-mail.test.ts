@@ -372,4 +372,27 @@ describe('shopper orders: an e-mail at each state of every order, once each, and
     for (const bad of ['site=NOT%20A%20SITE', 'state=lost', 'extra=1']) assert.equal((await admin.get(`/admin/orders.csv?${bad}`)).status, 400, bad);
     assert.notEqual((await supertest(net.main.url).get('/admin/orders.csv')).status, 200, 'no CSV without a console session');
   });
+
+  it('the shoppers list filters by words and registered site and downloads as CSV with the same filters; a bad filter is refused', async () => {
+    const admin = await consoleLogin(net.main.url, '/admin', 'operator');
+    const page = (await admin.get('/admin/users?q=tarp&site=south').expect(200)).text;
+    assert.match(page, /tarp@example\.org/);
+    assert.doesNotMatch(page, /pickup@example\.org/);
+    assert.ok(page.includes('href="/admin/users.csv?q=tarp&amp;site=south" download'));
+    const rows = parse<Record<string, string>>((await admin.get('/admin/users.csv?q=tarp&site=south').expect(200)).text, { columns: true });
+    assert.deepEqual(
+      rows.map((r) => [r.email, r.registered_site]),
+      [['tarp@example.org', 'south']],
+    );
+    const everyone = parse<Record<string, string>>((await admin.get('/admin/users.csv').expect(200)).text, { columns: true });
+    const all = (await api(net.main.url, 'GET', '/admin/api/users')).body.users as { id: string }[];
+    assert.deepEqual(everyone.map((r) => r.id).sort(), all.map((u) => u.id).sort(), 'every shopper without a filter');
+    assert.match((await admin.get('/admin/users?q=nobody-like-this').expect(200)).text, /No shopper matches/);
+    for (const bad of ['site=Not%20a%20site', `q=${'x'.repeat(101)}`, 'other=1']) {
+      const r = await admin.get(`/admin/users?${bad}`);
+      assert.equal(r.status, 400, bad);
+      assert.match(r.text, /role="alert"/);
+      assert.equal((await admin.get(`/admin/users.csv?${bad}`)).status, 400);
+    }
+  });
 });
