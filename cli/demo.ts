@@ -125,7 +125,7 @@ export function demoSites(host: string, ports: [number, number, number]): DemoSi
         users: { userCopy: true },
       },
       localStock: { 'mug-ti': 10, 'stove-gas': 4 },
-      look: { siteName: 'South Market', colours: { primary: '#c2571a' }, contact: 'South Market · covered market, stall 14' },
+      look: { siteName: 'South Market', colours: { primary: '#a8480f' }, contact: 'South Market · covered market, stall 14' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' },
       note: 'partner, updates wait for approval',
     },

@@ -14,6 +14,7 @@ import { portalModule, type PortalService } from './portal/index.js';
 import { plannedModule, plannedSharesModule, type PlannedService } from './planned/index.js';
 import { countsModule } from './counts/index.js';
 import { coordModule, type Coordinator } from './coord/index.js';
+import { shopperOrdersModule } from './shopper-orders/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -40,6 +41,7 @@ export const MAIN_SITE: SiteDefinition = {
     plannedSharesModule,
     countsModule,
     coordModule,
+    shopperOrdersModule,
   ],
 };
 

@@ -11,6 +11,7 @@ import { syncModule, type PartnerSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
 import { plannedModule, type PartnerPlanned } from './planned/index.js';
 import { coordModule, type SupplyService } from './coord/index.js';
+import { shopperOrdersModule } from './shopper-orders/index.js';
 
 /** A partner site: its console's wording and its capabilities, in the order they are mounted. */
 export const PARTNER_SITE: SiteDefinition = {
@@ -22,7 +23,7 @@ export const PARTNER_SITE: SiteDefinition = {
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, plannedModule, coordModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, plannedModule, coordModule, shopperOrdersModule],
 };
 
 export interface RunningPartner extends HostedSite {

@@ -4,6 +4,7 @@ import { LOGS_SHIP } from './logs.js';
 import { PAID_KEY_ISSUE, PAID_RANKINGS, PAID_RECONCILIATION, PAID_STATEMENT_SUBMIT, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
 import { PEER_HELLO, PEER_HELLO_BACK, PEER_KEYS_ANNOUNCE } from './peer.js';
 import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_PARTNER_ORDERS, SHOP_STATE } from './shop.js';
+import { SHOPPER_ORDERS_OF, SHOPPER_ORDERS_REPORT } from './shopper-orders.js';
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
 import { USERS_LOGIN, USERS_REGISTER } from './users.js';
 
@@ -15,6 +16,7 @@ export * from './peer.js';
 export * from './planned.js';
 export * from './primitives.js';
 export * from './shop.js';
+export * from './shopper-orders.js';
 export * from './sync.js';
 export * from './users.js';
 
@@ -49,5 +51,7 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PAID_STATEMENT_SUBMIT,
   PAID_RECONCILIATION,
   PAID_RANKINGS,
+  SHOPPER_ORDERS_REPORT,
+  SHOPPER_ORDERS_OF,
 ];
 export * from './coord.js';

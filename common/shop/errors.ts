@@ -11,4 +11,5 @@ export const shopErrors = defineErrors('shop', {
   order_changed: { status: 409 },
   idempotency_key_reused: { status: 409 },
   total_changed: { status: 409 },
+  invalid_move_detail: { status: 400 },
 });

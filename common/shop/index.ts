@@ -4,3 +4,6 @@ export { handlingMode, readShopTerms, shopTermsSchema, shopTermsSlice, NO_SHOP_A
 export type { Product } from '../render/catalog.js';
 export type { OrderState, OrderView } from './order-states.js';
 export type { ShopBackend } from './shop-routes.js';
+export { SETTLEMENTS, type OrderLine, type Settlement } from './order-states.js';
+export { shopErrors } from './errors.js';
+export { nextStates } from './order-states.js';

@@ -37,7 +37,7 @@ export function nextStepText(settlement: Settlement, shopName: string): string {
     case 'pay_on_delivery':
       return 'We will ship your order shortly; pay the courier when it arrives.';
     case 'bank_transfer':
-      return 'An invoice with our bank details is on its way to your email; we ship as soon as the transfer arrives.';
+      return 'An e-mail with your order and its transfer reference is on its way; we ship as soon as the transfer arrives.';
     case 'pickup':
       return `We will tell you by email when your order is ready; pick it up and pay at ${shopName}.`;
   }

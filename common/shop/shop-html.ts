@@ -202,7 +202,7 @@ export function accountOrdersHtml(orders: OrderView[], note?: string, pending: {
     .map((x) => `<p class="notice" role="status">An order is being confirmed with the central warehouse: <a href="/checkout/pending/${encodeURIComponent(x.ref)}">see its state</a>.</p>`)
     .join('');
   const n = (note ? `<p class="notice">${e(note)}</p>` : '') + p;
-  if (orders.length === 0) return `<h2>Your orders</h2>${n}<p>No orders yet.</p>`;
+  if (orders.length === 0) return `<h2>Your orders</h2>${n}<p>No orders yet on this site.</p>`;
   return `<h2>Your orders</h2>${n}<table class="orders"><thead><tr><th>Order</th><th>Placed</th><th>Total</th><th>State</th></tr></thead><tbody>${orders
     .map(
       (o) =>

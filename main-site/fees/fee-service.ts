@@ -31,6 +31,11 @@ export class FeeService {
     return c ? parseFeeContract(JSON.parse(c.json)) : undefined;
   }
 
+  /** The first period (YYYY-MM) the partner's fee contract is in force, or null: its chart draws nothing before it. */
+  contractSince(partner: string): string | null {
+    return this.contract(partner)?.versions[0]?.effectiveFrom.slice(0, 7) ?? null;
+  }
+
   setContract(partner: string, raw: unknown, by: string): { revision: number; contract: FeeContract } {
     if (!this.ctx.peers.get(partner)) throw feesErrors.partner_not_found(`no partner "${partner}"`);
     let c: FeeContract;

@@ -6,6 +6,8 @@ import { formatMoney } from '../../common/money.js';
 import { defineBanners } from '../../common/web/banners.js';
 import { confirmFirst } from '../../common/web/confirm.js';
 import { currentPeriod } from './fees-api.js';
+import { feeChart } from './fees-chart.js';
+import { statementsCsv } from './fee-service.js';
 import type { FeeService, PartnerStatement } from './fee-service.js';
 
 const previousPeriods = (period: string, n: number): string[] => {
@@ -16,24 +18,6 @@ const previousPeriods = (period: string, n: number): string[] => {
   });
 };
 
-/** A small inline SVG: fee as bars, page accesses as a line, over the last 12 periods. */
-function chart(points: { period: string; total: number; accesses: number }[], currency: string): string {
-  const w = 420;
-  const h = 120;
-  const maxFee = Math.max(1, ...points.map((p) => p.total));
-  const maxAcc = Math.max(1, ...points.map((p) => p.accesses));
-  const step = w / points.length;
-  const bars = points
-    .map(
-      (p, i) =>
-        `<rect x="${(i * step + 2).toFixed(1)}" y="${(h - (p.total / maxFee) * (h - 16)).toFixed(1)}" width="${(step - 4).toFixed(1)}" height="${((p.total / maxFee) * (h - 16)).toFixed(1)}" fill="#9db7e0"><title>${p.period}: ${formatMoney({ amount: p.total, currency })}, ${p.accesses} page accesses</title></rect>`,
-    )
-    .join('');
-  const line = points.map((p, i) => `${(i * step + step / 2).toFixed(1)},${(h - (p.accesses / maxAcc) * (h - 16)).toFixed(1)}`).join(' ');
-  const labels = points.map((p, i) => (i % 3 === 0 ? `<text x="${(i * step + 2).toFixed(1)}" y="${h + 12}" font-size="9" fill="#6b7480">${p.period}</text>` : '')).join('');
-  return `<svg viewBox="0 0 ${w} ${h + 14}" width="${w}" height="${h + 14}" role="img" aria-label="fee and traffic over 12 periods">${bars}<polyline points="${line}" fill="none" stroke="#c2571a" stroke-width="2"/>${labels}</svg>`;
-}
-
 /** What /admin/fees can say after a redirect (see common/web/banners.ts). */
 export const FEES_BANNERS = defineBanners('main fees', {
   closed: { text: 'Closed {count#statement} for {period}.', params: { count: 'int', period: 'period' } },
@@ -42,38 +26,62 @@ export const FEES_BANNERS = defineBanners('main fees', {
 /** /admin/fees: every partner's statement for a period, a 12-period chart each, close the period. */
 export function feesPages(fees: FeeService, logger: Logger): express.Router {
   const r = express.Router();
+  /** The period asked for, or why it is refused (a malformed one, or one that has not started). */
+  const periodFrom = (q: unknown): { period: string; refused: string | null } => {
+    const now = currentPeriod();
+    if (q === undefined || q === '') return { period: now, refused: null };
+    if (!isPeriod(q)) return { period: now, refused: `"${typeof q === 'string' ? q.slice(0, 40) : 'that'}" is not a period: write it as YYYY-MM, for example ${now}.` };
+    if (q > now) return { period: now, refused: `${q} has not started yet: statements exist up to ${now}.` };
+    return { period: q, refused: null };
+  };
   r.get('/fees', (req: Request, res: Response) => {
-    const period = isPeriod(req.query.period) ? req.query.period : currentPeriod();
+    const { period, refused } = periodFrom(req.query.period);
     let statements: PartnerStatement[] = [];
-    let error: string | null = null;
-    try {
-      statements = fees.statements(period);
-    } catch (err) {
-      // The page shows a client error's message, never an internal error's text.
-      const out = publicError(err);
-      if (out.internal) logger.error({ event: 'fee_statements_failed', err }, 'could not compute the fee statements');
-      error = out.body.error.message;
+    let error: string | null = refused;
+    if (!refused) {
+      try {
+        statements = fees.statements(period);
+      } catch (err) {
+        // The page shows a client error's message, never an internal error's text.
+        const out = publicError(err);
+        if (out.internal) logger.error({ event: 'fee_statements_failed', err }, 'could not compute the fee statements');
+        error = out.body.error.message;
+      }
     }
     const charts = statements.map((s) => {
+      const since = fees.contractSince(s.partner);
       const points = previousPeriods(period, 12).map((p) => {
+        if (!since || p < since) return { period: p, total: null, accesses: null };
         try {
-          const x = fees.statement(s.partner, p);
+          const x = p === period ? s : fees.statement(s.partner, p);
           return { period: p, total: x.total, accesses: x.usage.pageAccesses.tieUp + x.usage.pageAccesses.original };
         } catch {
-          return { period: p, total: 0, accesses: 0 };
+          return { period: p, total: null, accesses: null };
         }
       });
-      return { partner: s.partner, svg: chart(points, s.currency) };
+      return { partner: s.partner, svg: feeChart(points, s.currency, s.partner) };
     });
-    res.render('main-fees', {
+    res.status(refused ? 400 : 200).render('main-fees', {
       title: 'Partnership fees',
-      period,
+      period: refused && typeof req.query.period === 'string' ? req.query.period.slice(0, 40) : period,
       statements,
       charts,
       error,
+      open: statements.filter((s) => s.status !== 'closed').length,
       banner: FEES_BANNERS.read(req.query),
       money: (a: number, c: string) => formatMoney({ amount: a, currency: c }),
     });
+  });
+  r.get('/fees/statements.csv', (req: Request, res: Response) => {
+    const { period, refused } = periodFrom(req.query.period);
+    if (refused) {
+      res.status(400).type('text/plain').send(`${refused}\n`);
+      return;
+    }
+    res
+      .type('text/csv')
+      .set('Content-Disposition', `attachment; filename="statements-${period}.csv"`)
+      .send(statementsCsv(fees.statements(period)));
   });
   r.post(
     '/fees/close',

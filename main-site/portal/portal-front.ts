@@ -1,3 +1,4 @@
+import { timeTag } from '../../common/web/format.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
 import { randomToken, safeEqual } from '../../common/web/tokens.js';
@@ -174,6 +175,8 @@ export function portalFront(ctx: SiteContext, portal: PortalService, notices: No
     res.locals.unread = notices.unread(s.party.id);
     res.locals.siteId = ctx.config.siteId;
     res.locals.basePath = BASE;
+    // Instants read one way everywhere: local, the UTC instant on hover.
+    res.locals.time = timeTag;
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     form(req, res, (err?: unknown) => {
       if (err) return next(err);

@@ -58,3 +58,5 @@ export const shopModule = defineModule<MainShop>({
 });
 
 export type { MainShop } from './main-shop.js';
+export type { MainOrderEvent, MainOrderListener } from './main-shop.js';
+export { ORDER_BANNERS } from './shop-api.js';

@@ -40,6 +40,19 @@ export const entrustedOrderSchema = z
   .strict()
   .refine((o) => o.settlement === 'pickup' || o.address !== null, 'a delivery address is needed unless the order is picked up');
 
+/**
+ * A state an order of the main site reached (placed is "accepted"), for other
+ * capabilities (the shopper's order e-mails). `detail` is the tracking
+ * reference of a shipment or the reason of a cancellation, when given.
+ */
+export interface MainOrderEvent {
+  order: OrderView;
+  state: OrderState;
+  at: string;
+  detail: string | null;
+}
+export type MainOrderListener = (e: MainOrderEvent) => void;
+
 export const consultSchema = z.object({ lines: linesSchema }).strict();
 
 const firstIssue = (e: z.ZodError) => {
@@ -52,12 +65,32 @@ const firstIssue = (e: z.ZodError) => {
  * shoppers' orders and those partners entrust to it, and answers consultations.
  */
 export class MainShop {
+  private readonly listeners: MainOrderListener[] = [];
   constructor(
     private readonly ctx: SiteContext,
     readonly store: MainShopStore,
     private readonly view: () => ContentView,
     private readonly users: UserService,
   ) {}
+
+  /**
+   * Extension point: `fn` hears every state an order reaches, inside the
+   * transaction that records it (so what it stores, a notice say, is committed
+   * with the state or not at all; if it throws, the change is undone). Orders
+   * expired by the job are told right after their own transaction.
+   */
+  onOrderEvent(fn: MainOrderListener): void {
+    this.listeners.push(fn);
+  }
+
+  private emit(order: OrderView, detail: string | null = null): void {
+    for (const fn of this.listeners) fn({ order, state: order.state, at: order.updatedAt, detail });
+  }
+
+  /** An order's states with their times, actors and details (the order's timeline). */
+  timeline(o: OrderView) {
+    return this.store.events(o.id);
+  }
 
   /** Gives products seen for the first time their catalog stock (called whenever a release is served). */
   seedStock(): void {
@@ -130,10 +163,16 @@ export class MainShop {
     try {
       // A race between two requests with one key ends in the primary-key
       // conflict inside the transaction: the loser is refused and changes nothing.
-      const order = this.store.place(
-        { id: randomUUID(), site, mode, userId: r.user.id, userEmail: r.user.email, ...priced, settlement: r.settlement, address: r.address, warehouse: 'central' },
-        { key: r.idempotencyKey, requestHash: requestHash ?? r.idempotencyKey },
-      );
+      const order = this.ctx.db
+        .transaction(() => {
+          const placed = this.store.place(
+            { id: randomUUID(), site, mode, userId: r.user.id, userEmail: r.user.email, ...priced, settlement: r.settlement, address: r.address, warehouse: 'central' },
+            { key: r.idempotencyKey, requestHash: requestHash ?? r.idempotencyKey },
+          );
+          this.emit(placed);
+          return placed;
+        })
+        .immediate();
       this.ctx.logger.info({ event: 'order_accepted', order: order.number, site, mode, total: order.total, currency: order.currency }, 'order accepted');
       return order;
     } catch (err) {
@@ -187,6 +226,7 @@ export class MainShop {
   expireUnconfirmed(now = new Date()): UnconfirmedOrder[] {
     const cutoff = new Date(now.getTime() - this.ctx.config.shopUnconfirmedExpireMs).toISOString();
     const expired = this.store.expireUnconfirmed(cutoff, 'expired: never confirmed by its partner');
+    for (const o of expired) this.emit(o, 'it was never confirmed by the shop it was placed on');
     for (const o of expired)
       this.ctx.logger.warn(
         { event: 'order_expired', order: o.number, partner: o.site, placedAt: o.createdAt, total: o.total, currency: o.currency },
@@ -242,11 +282,16 @@ export class MainShop {
   }
 
   /** Moves an order on; cancelling returns its stock. Direct orders' cancellations go in the main site's log. */
-  move(number: string, to: OrderState, actor: string): OrderView {
+  move(number: string, to: OrderState, actor: string, detail: string | null = null): OrderView {
     const o = this.store.byNumber(number);
     if (!o) throw shopErrors.order_not_found(`there is no order ${number}`);
     if (!canMove(o.state, to)) throw shopErrors.invalid_transition(`order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
-    if (!this.store.move(o.id, o.state, to, actor)) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
+    const moved = this.ctx.db.transaction(() => {
+      if (!this.store.move(o.id, o.state, to, actor, detail)) return false;
+      this.emit(this.store.get(o.id)!, detail);
+      return true;
+    })();
+    if (!moved) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
     if (to === 'cancelled' && o.mode === 'direct') {
       logOrderEvent(this.ctx.log, {
         type: 'cancel',

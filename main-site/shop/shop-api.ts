@@ -4,10 +4,11 @@ import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES, type OrderView } from '../../common/shop/order-states.js';
+import { isOrderState, nextStates, ORDER_STATE_RE, type OrderView } from '../../common/shop/order-states.js';
 import { formatMoney } from '../../common/money.js';
 import type { MainShop } from './main-shop.js';
 import { shopErrors } from '../../common/shop/errors.js';
+import { parseMove } from '../../common/shop/move-request.js';
 
 /** Partners forward orders, consult, and read stock and their shop terms here, over the authenticated channel. */
 export function mountShopCentre(router: express.Router, shop: MainShop, deps: S2SServerDeps): void {
@@ -69,9 +70,8 @@ export function shopApi(shop: MainShop): express.Router {
     res.json({ order: o });
   });
   r.post('/orders/:number/state', (req, res) => {
-    const to = (req.body as { state?: unknown } | undefined)?.state;
-    if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
-    res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator') });
+    const { to, detail } = parseMove(req.body);
+    res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator', detail) });
   });
   r.get('/stock', (_req, res) => {
     res.json({ stock: shop.stock() });
@@ -118,11 +118,13 @@ export function shopPages(shop: MainShop): express.Router {
   r.get('/orders', (req, res) => render(req, res, ORDER_BANNERS.read(req.query)));
   r.post('/orders/:number/state', confirmOrderCancel('/admin/orders'));
   r.post('/orders/:number/state', async (req, res) => {
-    const to = (req.body as Record<string, unknown>).state;
     try {
-      if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
-      const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator');
-      res.redirect(303, ORDER_BANNERS.href('/admin/orders', 'order_moved', { order: o.number, state: o.state }));
+      const { _csrf: _token, ...fields } = req.body as Record<string, unknown>;
+      const { to, detail } = parseMove(fields);
+      const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'operator', detail);
+      // The order's own page sends its moves back to itself.
+      const back = fields.from === 'detail' ? `/admin/orders/${encodeURIComponent(o.number)}` : '/admin/orders';
+      res.redirect(303, ORDER_BANNERS.href(back, 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
       // Answered in place: a failure's text never travels in a URL.
       const { status, body, internal } = publicError(err);

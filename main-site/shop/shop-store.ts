@@ -41,6 +41,14 @@ const toView = (r: OrderRow): OrderView => ({
   updatedAt: r.updated_at,
 });
 
+/** One state of an order: when, who moved it, and what they added (a tracking reference, a reason). */
+export interface OrderEvent {
+  at: string;
+  state: OrderState;
+  actor: string;
+  detail: string | null;
+}
+
 /** An entrusted order its partner has not confirmed (yet), or one that expired for that reason. */
 export interface UnconfirmedOrder extends OrderView {
   expiredAt: string | null;
@@ -76,7 +84,9 @@ export class MainShopStore {
         `INSERT INTO orders (id, site, mode, state, user_id, user_email, lines_json, total, currency, settlement, address_json, warehouse, created_at, updated_at)
          VALUES (?, ?, ?, 'accepted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      event: db.prepare('INSERT INTO order_events (order_id, at, state, actor) VALUES (?, ?, ?, ?)'),
+      event: db.prepare('INSERT INTO order_events (order_id, at, state, actor, detail) VALUES (?, ?, ?, ?, ?)'),
+      events: db.prepare<[string], OrderEvent>('SELECT at, state, actor, detail FROM order_events WHERE order_id = ? ORDER BY rowid'),
+      forUserAll: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE user_id = ? ORDER BY seq DESC LIMIT 200'),
       byId: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE id = ?'),
       byNumber: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE number = ?'),
       list: db.prepare<[string, string, string, string, number], OrderRow>(`SELECT * FROM orders WHERE (? = '' OR site = ?) AND (? = '' OR state = ?) ORDER BY seq DESC LIMIT ?`),
@@ -114,7 +124,7 @@ export class MainShopStore {
         if (idempotency && this.q.closedKey.get(o.site, idempotency.key)) throw new KeyClosed(idempotency.key);
         this.stock.takeAll(o.lines, now);
         this.q.insert.run(o.id, o.site, o.mode, o.userId, o.userEmail, JSON.stringify(o.lines), o.total, o.currency, o.settlement, o.address ? JSON.stringify(o.address) : null, o.warehouse, now, now);
-        this.q.event.run(o.id, now, 'accepted', o.site);
+        this.q.event.run(o.id, now, 'accepted', o.site, null);
         if (idempotency) this.q.addKey.run(o.site, idempotency.key, idempotency.requestHash, o.id, now);
         return toView(this.q.byId.get(o.id)!);
       })
@@ -167,7 +177,7 @@ export class MainShopStore {
           const now = new Date().toISOString();
           if (this.q.setExpired.run(now, now, r.id).changes !== 1) return false;
           this.stock.giveBack(JSON.parse(r.lines_json) as OrderLine[], now);
-          this.q.event.run(r.id, now, 'cancelled', actor);
+          this.q.event.run(r.id, now, 'cancelled', actor, null);
           return true;
         })
         .immediate();
@@ -199,14 +209,24 @@ export class MainShopStore {
     return this.q.forUser.all(userId, site).map(toView);
   }
 
+  /** Every order of one shopper, whichever site it was placed on (newest first, at most 200). */
+  forUserAnySite(userId: string): OrderView[] {
+    return this.q.forUserAll.all(userId).map(toView);
+  }
+
+  /** An order's states, oldest first, with who moved it and what they added (tracking reference, reason). */
+  events(orderId: string): OrderEvent[] {
+    return this.q.events.all(orderId);
+  }
+
   /** Moves an order from `from` to `to`; a cancellation returns its units to stock in the same transaction. */
-  move(id: string, from: OrderState, to: OrderState, actor: string): boolean {
+  move(id: string, from: OrderState, to: OrderState, actor: string, detail: string | null = null): boolean {
     return this.db
       .transaction(() => {
         const now = new Date().toISOString();
         if (this.q.setState.run(to, now, id, from).changes !== 1) return false;
         if (to === 'cancelled') this.stock.giveBack(JSON.parse(this.q.byId.get(id)!.lines_json) as OrderLine[], now);
-        this.q.event.run(id, now, to, actor);
+        this.q.event.run(id, now, to, actor, detail);
         return true;
       })
       .immediate();

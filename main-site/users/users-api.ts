@@ -1,3 +1,5 @@
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
 import express from 'express';
 import { USERS_LOGIN, USERS_REGISTER } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
@@ -39,11 +41,45 @@ export function usersApi(users: UserService): express.Router {
   return r;
 }
 
-/** /admin/users: shoppers, with the site each registered on. */
+/** The shoppers list's filters: words in the e-mail or name, and the site registered on. */
+const shopperFilter = z.strictObject({
+  q: z.string().trim().max(100, 'search: at most 100 characters').optional(),
+  site: z
+    .string()
+    .regex(/^([a-z][a-z0-9-]{0,31})?$/, 'site: a site id')
+    .optional(),
+});
+
+/** A text field a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe: names are what shoppers typed. */
+const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+/** /admin/users: shoppers, with the site each registered on; filtered by words and site, and as CSV. */
 export function usersPages(users: UserService): express.Router {
   const r = express.Router();
-  r.get('/users', (_req, res) => {
-    res.render('main-users', { title: 'Shoppers', users: users.list() });
+  const filtered = (query: unknown) => {
+    const f = shopperFilter.safeParse(query);
+    if (!f.success) return { error: f.error.issues[0]!.message, filter: { q: '', site: '' }, users: [] };
+    const words = (f.data.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const site = f.data.site ?? '';
+    const list = users.list().filter((u) => (!site || u.registeredSite === site) && words.every((w) => `${u.email} ${u.name}`.toLowerCase().includes(w)));
+    return { error: null, filter: { q: f.data.q ?? '', site }, users: list };
+  };
+  r.get('/users', (req, res) => {
+    const out = filtered(req.query);
+    const sites = [...new Set(users.list().map((u) => u.registeredSite))].sort();
+    res.status(out.error ? 400 : 200).render('main-users', { title: 'Shoppers', ...out, sites });
+  });
+  r.get('/users.csv', (req, res) => {
+    const out = filtered(req.query);
+    if (out.error) {
+      res.status(400).type('text/plain').send(`${out.error}\n`);
+      return;
+    }
+    const csv = stringify([['id', 'email', 'name', 'registered_site', 'created_at'], ...out.users.map((u) => [u.id, u.email, u.name, u.registeredSite, u.createdAt])], {
+      record_delimiter: 'windows',
+      cast: { string: defused },
+    });
+    res.type('text/csv').set('Content-Disposition', 'attachment; filename="shoppers.csv"').send(csv);
   });
   return r;
 }

@@ -48,3 +48,4 @@ export const shopModule = defineModule<PartnerShop>({
 });
 
 export type { PartnerShop } from './partner-shop.js';
+export type { PartnerOrderEvent, PartnerOrderListener } from './partner-shop.js';

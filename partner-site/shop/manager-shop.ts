@@ -1,12 +1,13 @@
 import { confirmOrderCancel } from '../../common/shop/confirm-cancel.js';
 import express from 'express';
 import { formatMoney } from '../../common/money.js';
-import { isOrderState, nextStates, ORDER_STATE_RE, ORDER_STATES } from '../../common/shop/order-states.js';
+import { nextStates, ORDER_STATE_RE } from '../../common/shop/order-states.js';
 import { publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import type { PartnerShop } from './partner-shop.js';
 import { SHOP_PARTNER_ORDERS } from '../../common/protocol/index.js';
 import { shopErrors } from '../../common/shop/errors.js';
+import { parseMove } from '../../common/shop/move-request.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 
 const PRODUCT_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -20,9 +21,8 @@ export function managerShopApi(shop: PartnerShop): express.Router {
     res.json({ orders, mainStatesFresh: fresh, beingConfirmed: shop.store.unknownAttempts({ limit: 200 }) });
   });
   r.post('/orders/:number/state', (req, res) => {
-    const to = (req.body as { state?: unknown } | undefined)?.state;
-    if (!isOrderState(to)) throw shopErrors.invalid_state(`state must be one of ${ORDER_STATES.join(', ')}`);
-    res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager') });
+    const { to, detail } = parseMove(req.body);
+    res.json({ order: shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager', detail) });
   });
   r.get('/stock', (_req, res) => {
     res.json({ stock: shop.store.stock.all() });
@@ -55,6 +55,7 @@ export function managerShopPages(shop: PartnerShop): express.Router {
     res.status(status).render('partner-orders', {
       title: 'Orders',
       orders,
+      mainUrl: shop.mainUrl(),
       fresh,
       beingConfirmed: shop.store.unknownAttempts({ limit: 200 }),
       stock: shop.store.stock.all(),
@@ -74,10 +75,10 @@ export function managerShopPages(shop: PartnerShop): express.Router {
   });
   r.post('/orders/:number/state', confirmOrderCancel('/manage/orders'));
   r.post('/orders/:number/state', async (req, res) => {
-    const to = (req.body as Record<string, unknown>).state;
     try {
-      if (!isOrderState(to)) throw shopErrors.invalid_state('unknown state');
-      const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager');
+      const { _csrf: _token, ...fields } = req.body as Record<string, unknown>;
+      const { to, detail } = parseMove(fields);
+      const o = shop.move(req.params.number, to, req.consoleUser?.username ?? 'manager', detail);
       res.redirect(303, ORDER_BANNERS.href('/manage/orders', 'order_moved', { order: o.number, state: o.state }));
     } catch (err) {
       // Answered in place: a failure's text never travels in a URL.

@@ -27,6 +27,19 @@ import { OutOfStock } from '../../common/shop/stock-table.js';
 import { partnerShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
 
+/**
+ * A state an order on this partner reached (placed is its first state), for
+ * other capabilities (reporting it to the main site for the shopper's e-mails
+ * and order list). `detail`: a shipment's tracking reference or a cancellation's reason.
+ */
+export interface PartnerOrderEvent {
+  order: PartnerOrder;
+  state: OrderState;
+  at: string;
+  detail: string | null;
+}
+export type PartnerOrderListener = (e: PartnerOrderEvent) => void;
+
 /** How long the shopper waits for the main site before being told plainly. */
 const FORWARD_TIMEOUT_MS = 8000;
 /** How long a settlement (asking by idempotency key) or a confirmation may take: a shopper's page waits for it. */
@@ -51,6 +64,7 @@ export class PartnerShop implements ShopBackend {
   private settleFailing = false;
   /** The carts of this site (the shop's shared part): a settled order's goods leave the cart it came from. */
   private readonly carts: CartStore;
+  private readonly listeners: PartnerOrderListener[] = [];
 
   constructor(
     private readonly ctx: SiteContext,
@@ -58,6 +72,19 @@ export class PartnerShop implements ShopBackend {
     private readonly view: () => ContentView,
   ) {
     this.carts = new CartStore(ctx.db);
+  }
+
+  /**
+   * Extension point: `fn` hears every state an order placed here reaches
+   * (entrusted ones once, when recorded here), inside the transaction that
+   * records it, so what it stores commits with the state or not at all.
+   */
+  onOrderEvent(fn: PartnerOrderListener): void {
+    this.listeners.push(fn);
+  }
+
+  private emit(order: PartnerOrder, detail: string | null = null): void {
+    for (const fn of this.listeners) fn({ order, state: order.state, at: order.updatedAt, detail });
   }
 
   /**
@@ -82,6 +109,11 @@ export class PartnerShop implements ShopBackend {
       this.parsedTerms = { contract, read };
     }
     return this.parsedTerms.read;
+  }
+
+  /** The main site's address (its console's order pages are linked from this partner's), or null before enrolment. */
+  mainUrl(): string | null {
+    return this.ctx.peers.main()?.baseUrl.replace(/\/$/, '') ?? null;
   }
 
   /** Whether the contract grants this partner a user copy (unreadable users terms grant none). */
@@ -336,25 +368,31 @@ export class PartnerShop implements ShopBackend {
 
   /** Writes the main site's order for an attempt as this partner's entrusted order (unconfirmed until the main site acknowledges). */
   private recordEntrusted(a: OrderAttempt, m: ResponseOutput<typeof SHOP_ORDER_PLACE>['order']): { order: PartnerOrder; inserted: boolean } {
-    const r = this.store.settleAttempt(a.idempotencyKey, {
-      id: randomUUID(),
-      mode: 'entrust',
-      state: m.state,
-      userId: a.userId,
-      userEmail: m.userEmail,
-      lines: m.lines,
-      handlingFee: 0,
-      total: m.total,
-      currency: m.currency,
-      settlement: m.settlement,
-      address: m.address,
-      warehouse: m.warehouse,
-      mainId: m.id,
-      mainNumber: m.number,
-      idempotencyKey: a.idempotencyKey,
-      take: [],
-      mainConfirmed: false,
-    });
+    const r = this.ctx.db
+      .transaction(() => {
+        const settled = this.store.settleAttempt(a.idempotencyKey, {
+          id: randomUUID(),
+          mode: 'entrust',
+          state: m.state,
+          userId: a.userId,
+          userEmail: m.userEmail,
+          lines: m.lines,
+          handlingFee: 0,
+          total: m.total,
+          currency: m.currency,
+          settlement: m.settlement,
+          address: m.address,
+          warehouse: m.warehouse,
+          mainId: m.id,
+          mainNumber: m.number,
+          idempotencyKey: a.idempotencyKey,
+          take: [],
+          mainConfirmed: false,
+        });
+        if (settled.inserted) this.emit(settled.order);
+        return settled;
+      })
+      .immediate();
     // An order that was already cancelled (expired at the main site) when first recorded never counted: no order or cancel entry for it.
     if (r.inserted && m.state === 'cancelled') this.store.markCancelLogged(r.order.id);
     return r;
@@ -470,24 +508,30 @@ export class PartnerShop implements ShopBackend {
     const take = fromStock ? r.lines.map((l) => ({ productId: l.product.id, qty: l.qty })) : [];
     const lines = r.lines.map((l) => ({ productId: l.product.id, name: l.product.name, qty: l.qty, unitPrice: l.product.price, fromStock }));
     try {
-      const order = this.store.insert({
-        id: randomUUID(),
-        mode: command ? 'consult' : 'local',
-        state: 'accepted',
-        userId: r.shopper.id,
-        userEmail: r.shopper.email,
-        lines,
-        handlingFee: fee,
-        total: lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) + fee,
-        currency,
-        settlement: r.settlement,
-        address: r.address,
-        warehouse: command?.warehouse ?? 'shop',
-        mainId: command?.consultationId ?? null,
-        mainNumber: null,
-        idempotencyKey: r.idempotencyKey,
-        take,
-      });
+      const order = this.ctx.db
+        .transaction(() => {
+          const placed = this.store.insert({
+            id: randomUUID(),
+            mode: command ? 'consult' : 'local',
+            state: 'accepted',
+            userId: r.shopper.id,
+            userEmail: r.shopper.email,
+            lines,
+            handlingFee: fee,
+            total: lines.reduce((s, l) => s + l.qty * l.unitPrice, 0) + fee,
+            currency,
+            settlement: r.settlement,
+            address: r.address,
+            warehouse: command?.warehouse ?? 'shop',
+            mainId: command?.consultationId ?? null,
+            mainNumber: null,
+            idempotencyKey: r.idempotencyKey,
+            take,
+          });
+          this.emit(placed);
+          return placed;
+        })
+        .immediate();
       return order;
     } catch (err) {
       if (err instanceof OutOfStock) throw outOfStockError(err.productId, this.view().catalog.get(err.productId)?.name, this.store.stock.of(err.productId) ?? 0, ' here');
@@ -556,13 +600,18 @@ export class PartnerShop implements ShopBackend {
   }
 
   /** The manager moves an order this partner processes; entrusted orders move at the main site. */
-  move(number: string, to: OrderState, actor: string): PartnerOrder {
+  move(number: string, to: OrderState, actor: string, detail: string | null = null): PartnerOrder {
     const o = this.store.byNumber(number);
     if (!o) throw shopErrors.order_not_found(`there is no order ${number}`);
     if (o.mode === 'entrust') throw partnerShopErrors.processed_by_main(`order ${number} was entrusted to the main site (its order ${o.mainNumber}); its state changes there`);
     if (!canMove(o.state, to)) throw shopErrors.invalid_transition(`order ${number} is ${o.state}; it can move to ${nextStates(o.state).join(' or ') || 'no other state'}`);
     const returned = to === 'cancelled' ? o.lines.filter((l) => l.fromStock).map((l) => ({ productId: l.productId, qty: l.qty })) : [];
-    if (!this.store.move(o, to, actor, returned)) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
+    const moved = this.ctx.db.transaction(() => {
+      if (!this.store.move(o, to, actor, returned, detail)) return false;
+      this.emit(this.store.byNumber(number)!, detail);
+      return true;
+    })();
+    if (!moved) throw shopErrors.order_changed(`order ${number} changed meanwhile; reload and try again`);
     if (to === 'cancelled') this.logCancel({ ...o, state: to });
     return this.store.byNumber(number)!;
   }

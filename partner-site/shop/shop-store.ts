@@ -111,7 +111,7 @@ export class PartnerShopStore {
         `INSERT INTO orders (seq, id, number, mode, state, user_id, user_email, lines_json, handling_fee, total, currency, settlement, address_json, warehouse, main_id, main_number, idem_key, created_at, updated_at, main_confirmed)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      event: db.prepare('INSERT INTO order_events (order_id, at, state, actor) VALUES (?, ?, ?, ?)'),
+      event: db.prepare('INSERT INTO order_events (order_id, at, state, actor, detail) VALUES (?, ?, ?, ?, ?)'),
       byId: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE id = ?'),
       byNumber: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE number = ?'),
       byKey: db.prepare<[string], OrderRow>('SELECT * FROM orders WHERE idem_key = ?'),
@@ -175,7 +175,7 @@ export class PartnerShopStore {
           now,
           o.mainConfirmed === false ? 0 : 1,
         );
-        this.q.event.run(o.id, now, o.state, 'shopper');
+        this.q.event.run(o.id, now, o.state, 'shopper', null);
         return this.toOrder(this.q.byId.get(o.id)!);
       })
       .immediate();
@@ -276,13 +276,13 @@ export class PartnerShopStore {
   }
 
   /** Moves a locally processed order; cancelling returns the local stock it took. */
-  move(o: PartnerOrder, to: OrderState, actor: string, returned: { productId: string; qty: number }[]): boolean {
+  move(o: PartnerOrder, to: OrderState, actor: string, returned: { productId: string; qty: number }[], detail: string | null = null): boolean {
     return this.db
       .transaction(() => {
         const now = new Date().toISOString();
         if (this.q.setState.run(to, now, o.id, o.state).changes !== 1) return false;
         this.stock.giveBack(returned, now);
-        this.q.event.run(o.id, now, to, actor);
+        this.q.event.run(o.id, now, to, actor, detail);
         return true;
       })
       .immediate();

@@ -10,11 +10,12 @@ const PREVIEWABLE = new Set(['pending', 'previous', 'active', 'rejected']);
 /**
  * Site-relative URLs in the rendered page point into the preview, so the page
  * shows the release's own assets (its CSS, its logo) and its links stay in the
- * preview. Console and protocol-relative URLs are left alone.
+ * preview. Console and protocol-relative URLs are left alone, and so is the
+ * cart count picture: the cart is the live site's (a preview has none).
  */
 export function rewriteForPreview(html: string, base: string): string {
   return html
-    .replace(/(\s(?:href|src|action|poster)\s*=\s*)(["'])\/(?!\/|manage\/|manage["']|favicon\.)/gi, (_m, attr: string, q: string) => `${attr}${q}${base}/`)
+    .replace(/(\s(?:href|src|action|poster)\s*=\s*)(["'])\/(?!\/|manage\/|manage["']|favicon\.|cart\/count\.svg)/gi, (_m, attr: string, q: string) => `${attr}${q}${base}/`)
     .replace(/url\(\s*(["']?)\/(?!\/)/gi, (_m, q: string) => `url(${q}${base}/`);
 }
 

@@ -1,0 +1,1 @@
+export { networkOrdersHtml } from './account-section.js';
