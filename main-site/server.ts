@@ -11,6 +11,7 @@ import { syncModule, type MainSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
 import { noticesModule, type NoticeService } from './notices/index.js';
 import { portalModule, type PortalService } from './portal/index.js';
+import { adsModule } from './ads/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -22,7 +23,7 @@ export const MAIN_SITE: SiteDefinition = {
     enrolHint: 'Enrol one with "tieup partner add" or POST /admin/api/partners.',
     canSuspend: true,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule, paidReportsModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, noticesModule, portalModule, paidModule, paidReportsModule, adsModule],
 };
 
 export interface RunningMain extends HostedSite {

@@ -9,6 +9,7 @@ import { shopModule, type PartnerShop } from './shop/index.js';
 import { siteModule } from './site/index.js';
 import { syncModule, type PartnerSync } from './sync/index.js';
 import { usersModule } from './users/index.js';
+import { adsModule } from './ads/index.js';
 
 /** A partner site: its console's wording and its capabilities, in the order they are mounted. */
 export const PARTNER_SITE: SiteDefinition = {
@@ -20,7 +21,7 @@ export const PARTNER_SITE: SiteDefinition = {
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, adsModule],
 };
 
 export interface RunningPartner extends HostedSite {

@@ -1,4 +1,5 @@
 import type { AnyEndpoint } from './endpoint.js';
+import { ADS_EXCHANGE, ADS_VIEW } from './ads.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
 import { PAID_KEY_ISSUE, PAID_RANKINGS, PAID_RECONCILIATION, PAID_STATEMENT_SUBMIT, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
@@ -7,6 +8,7 @@ import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
 import { USERS_LOGIN, USERS_REGISTER } from './users.js';
 
+export * from './ads.js';
 export * from './endpoint.js';
 export * from './fees.js';
 export * from './logs.js';
@@ -47,4 +49,6 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PAID_STATEMENT_SUBMIT,
   PAID_RECONCILIATION,
   PAID_RANKINGS,
+  ADS_EXCHANGE,
+  ADS_VIEW,
 ];
