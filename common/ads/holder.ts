@@ -74,6 +74,7 @@ export class AdHolder {
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
   private again = false;
+  private kicked = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly secret: Buffer;
   private readonly freq = new Map<string, number[]>();
@@ -190,16 +191,24 @@ export class AdHolder {
     return this.inFlight;
   }
 
+  /** Asks for an exchange soon: after the current task, so the serve that asked has queued its commit. */
   private kick(): void {
-    if (this.closed) return;
-    if (this.inFlight) this.again = true;
-    else void this.exchange();
+    if (this.closed || this.kicked) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      if (this.inFlight) this.again = true;
+      else void this.exchange();
+    });
   }
 
   private async exchangeOnce(): Promise<void> {
     // Counted from before the request leaves: the main site's clock for a lease starts later, so ours ends first.
     const sentAt = Date.now();
-    if (this.scheduled) this.commitBatch();
+    // Whatever was taken from a lease is written before the report is built (a report of less than was served
+    // would let the main site hand those units out again). A serve that asked for this exchange may not have
+    // queued its own commit yet: its unit is in `dirty`, and written here.
+    if (this.scheduled || this.dirty.size) this.commitBatch();
     const known = new Set(this.ads.map((a) => a.id));
     for (const l of this.leases.values()) {
       if (l.closing) continue;
