@@ -124,9 +124,10 @@ export class AdsService {
   /**
    * Records a payment (operator or signed webhook), once per payment id: it
    * adds its count to what is paid for. An ad awaiting payment, suspended,
-   * stopped or in grace becomes active and its count starts again (SC = 0 at
-   * the paid total before this payment; deliveries made in grace count against
-   * this payment). An active ad paid in advance (prepayment) just runs on.
+   * stopped or in grace becomes active and its count starts again (SC = 0: the
+   * payment buys its count from now; deliveries made in grace beyond the old
+   * count are not billed to it). An active ad paid in advance (prepayment)
+   * just runs on, its count extended.
    */
   pay(input: unknown, source: 'operator' | 'webhook', by: string): { payment: PaymentRow; ad: AdRow; replayed: boolean } {
     const p = paymentSchema.safeParse(input);
@@ -155,7 +156,9 @@ export class AdsService {
           detail: `${count} more deliveries paid before the count was reached (${formatMoney({ amount: b.amount, currency: b.currency })}, ${source}); now ${paidTotal} paid in total`,
         });
       } else {
-        this.store.setState(a.id, { state: 'active', paidTotal, cycleStart: a.paidTotal, graceUntil: null }, at);
+        // SC returns to 0 (seed 【0081】): the payment buys `count` deliveries from now; what grace delivered beyond the old count is the grace's.
+        const base = Math.max(a.paidTotal, a.delivered);
+        this.store.setState(a.id, { state: 'active', paidTotal: base + count, cycleStart: base, graceUntil: null }, at);
         this.store.addEvent({
           ad: a.id,
           at,

@@ -160,3 +160,39 @@ export function adEntriesIn(dbFile: string, ad: string, type: 'ad' | 'ad_view' =
 export function closeAgent(): Promise<void> {
   return agent.close();
 }
+
+export interface AdsPair {
+  dir: string;
+  main: RunningMain;
+  ads: MainAds;
+  north: RunningPartner;
+  mailbox: Mailbox;
+  advertiser: string;
+  urls: string[];
+  close(): Promise<void>;
+}
+
+/** Main site and partner north, both in process, the main site e-mailing a loopback SMTP server. */
+export async function startAdsPair(extra: Partial<SiteConfigInput> = {}): Promise<AdsPair> {
+  const dir = tempDir('tieup-ads-');
+  const mailbox = await startMailbox();
+  const cfg = { ...ADS_FAST, ...extra };
+  const main = await startSite('main', 'main', dir, { ...cfg, smtpHost: '127.0.0.1', smtpPort: mailbox.port, mailFrom: 'Tieup <notices@main.test>' });
+  const north = await startSite('partner', 'north', dir, cfg);
+  await enrolPair(dir, main, north);
+  const advertiser = main.portal.invite({ email: 'ads@advertiser.test', kind: 'advertiser', displayName: 'Trail Gear Ltd' }, 'test').party.id;
+  return {
+    dir,
+    main,
+    ads: main.use(adsModule),
+    north,
+    mailbox,
+    advertiser,
+    urls: [main.url, north.url],
+    async close() {
+      await Promise.all([main.close(), north.close()]);
+      await mailbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
