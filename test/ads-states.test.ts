@@ -151,7 +151,8 @@ describe('ads: contract variants, payments and refusals', function () {
     const id = 'ad-own';
     net.ads.create({ advertiser: net.advertiser, ad: testAd(id, { target: { sites: ['north'] } }), paidCount: 50, price: PRICE }, 'test');
     net.ads.pay({ payment: 'own-1', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
-    const lease = await until('north holds a lease', () => net.ads.leases({ ad: id, site: 'north', state: 'open' })[0]);
+    // A site asks for quota once it has demand: a page view at north.
+    const lease = await until('north holds a lease', async () => (await adOn(net.north.url)) !== undefined && net.ads.leases({ ad: id, site: 'north', state: 'open' })[0]);
     // The main site's own holder is not targeted; "south" (any other id) names north's lease.
     const ans = net.ads.exchange('south', { seq: 1, reports: [{ lease: lease.id, used: lease.size, close: true }], wants: [{ ad: id, rate: 100 }], choices: [] });
     assert.deepEqual(ans.leases, [], 'an ad targeted at north is not leased to another site');

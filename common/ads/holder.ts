@@ -8,6 +8,9 @@ import type { AdDefinition } from './definition.js';
 import type { HeldLease, HeldStore } from './held-store.js';
 import { adPathOf } from './log-entries.js';
 
+/** Deliveries per second below which a site no longer asks for an ad's quota (demand decays by half each exchange). */
+const MIN_RATE = 0.05;
+
 /** How a serving site talks to the main site's quota allocator: over s2s on a partner, a direct call on the main site. */
 export interface LeaseChannel {
   exchange(req: AdsExchangeRequest): Promise<AdsExchangeAnswer>;
@@ -225,7 +228,9 @@ export class AdHolder {
     this.rateSince = sentAt;
     const wants = this.ads
       .filter((ad) => !ad.target.sites.length || ad.target.sites.includes(this.site))
-      .filter((ad) => this.available(ad.id, sentAt) <= Math.max(1, (this.rates.get(ad.id) ?? 0) * this.opts.lowWaterSeconds))
+      // Only ads this site had demand for lately (served, or eligible without quota here): a site without
+      // traffic for an ad must not sit on its quota, or the last units of a count would wait on idle sites.
+      .filter((ad) => (this.rates.get(ad.id) ?? 0) >= MIN_RATE && this.available(ad.id, sentAt) <= Math.max(1, (this.rates.get(ad.id) ?? 0) * this.opts.lowWaterSeconds))
       .slice(0, 200)
       .map((ad) => ({ ad: ad.id, rate: Math.round((this.rates.get(ad.id) ?? 0) * 1000) / 1000 }));
     const choices = this.unsent.slice(-20);

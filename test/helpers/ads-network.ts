@@ -132,12 +132,14 @@ export function testAd(id: string, over: Record<string, unknown> = {}) {
   return { id, title: `Ad ${id}`, text: 'Light tents for long trails.', creative: { kind: 'html', html: '<p>Trail tents <b>-20%</b></p>' }, keywords: ['tent', 'trail'], points: 25, ...over };
 }
 
-const agent = new Agent({ connections: 512, pipelining: 1 });
+// One pool per test file (each file's after() closes it; the next file opens a new one).
+let pool: Agent | undefined;
+const agent = (): Agent => (pool ??= new Agent({ connections: 512, pipelining: 1 }));
 
 /** GETs a page; the ad id shown in it, null for none, undefined when the site did not answer. */
 export async function adOn(url: string, path = '/', headers: Record<string, string> = {}): Promise<string | null | undefined> {
   try {
-    const r = await request(`${url}${path}`, { dispatcher: agent, headers: { accept: 'text/html', ...headers } });
+    const r = await request(`${url}${path}`, { dispatcher: agent(), headers: { accept: 'text/html', ...headers } });
     const body = await r.body.text();
     if (r.statusCode !== 200) return undefined;
     return /data-ad="([^"]+)"/.exec(body)?.[1] ?? null;
@@ -157,8 +159,10 @@ export function adEntriesIn(dbFile: string, ad: string, type: 'ad' | 'ad_view' =
   }
 }
 
-export function closeAgent(): Promise<void> {
-  return agent.close();
+export async function closeAgent(): Promise<void> {
+  const a = pool;
+  pool = undefined;
+  await a?.close();
 }
 
 export interface AdsPair {
