@@ -30,7 +30,7 @@ describe('tieup modules', () => {
     }
     assert.deepEqual(
       sites.main.modules.map((m) => m.name),
-      ['site', 'sync', 'logs', 'fees', 'shop', 'users', 'notices', 'portal', 'paid', 'paid-reports'],
+      ['site', 'sync', 'logs', 'fees', 'shop', 'users', 'notices', 'portal', 'paid', 'paid-reports', 'ads'],
     );
   });
 
