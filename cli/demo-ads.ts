@@ -76,6 +76,6 @@ export async function setupDemoAds(mainUrl: string, token: string): Promise<stri
   }
   return [
     `  ads    ${(mainUrl + '/portal').padEnd(24)} login ${DEMO_ADVERTISER.email} / ${DEMO_ADVERTISER.password}   (${DEMO_ADVERTISER.displayName}, advertiser ${DEMO_ADVERTISER.id}: ad-tents, ad-stoves)`,
-    `         ad-tents on /products of every site (paid for 20 deliveries), ad-stoves on /about. Ads: ${mainUrl}/admin/ads   tieup ads | leases | points <user>`,
+    `         ad-tents on /products of every site (paid for 20 deliveries), ad-stoves on /about. Ads: ${mainUrl}/admin/ads   tieup ads | leases | points --user <id>`,
   ];
 }

@@ -69,12 +69,12 @@ export const adsCli = defineCommands(`Ads (against the main site's API, --url de
   },
   {
     name: 'points',
-    usage: '<user>',
+    usage: '--user <id>',
     summary: "a shopper's viewing points: balance, credits (with what is left) and spends",
-    options: API_OPTIONS,
-    async run(flags, args, io) {
-      const user = args[0];
-      if (!user) throw new CliError('usage: tieup points <user>');
+    options: { ...API_OPTIONS, user: { type: 'string' } },
+    async run(flags, _args, io) {
+      const user = flags.user;
+      if (typeof user !== 'string' || !user) throw new CliError('usage: tieup points --user <id>');
       const r = await apiCall<{
         balance: number;
         earned: { ad: string; period: string; points: number; left: number; expiresAt: string; expired: boolean }[];
