@@ -17,7 +17,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = 4;
 const RUNS = Number(process.env.BENCH_CAP_RUNS ?? 20);
-const PAID = Number(process.env.BENCH_CAP_COUNT ?? 300);
+const PAID = Number(process.env.BENCH_CAP_COUNT ?? 600);
 
 const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
@@ -98,7 +98,8 @@ async function capRuns(): Promise<{ overshoot: number[]; latency: number[]; kill
       // Kill south once it has served from a lease it still holds, then start it again.
       const killer = (async () => {
         for (let i = 0; i < 400 && !done; i++) {
-          if (net.ads.leases({ ad: id, site: 'south', state: 'open' }).some((l) => l.used > 0 && l.used < l.size)) {
+          // South holds a lease and has delivered from this ad (its `ad` entries are written before each page is sent).
+          if (net.ads.leases({ ad: id, site: 'south', state: 'open' }).length > 0 && adEntriesIn(net.south.dbFile, id).length > 0) {
             await net.south.kill();
             kills++;
             await sleep(200);
