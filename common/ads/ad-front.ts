@@ -65,7 +65,8 @@ export function adFront(o: { holder: AdHolder; view: () => ContentView; log: Sit
   r.get(/.*/, async (req, res, next) => {
     const v = o.view();
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
-    if (!v.hasPage(path) || !req.accepts('html')) return next();
+    // A HEAD shows nothing: it must not take a delivery.
+    if (req.method !== 'GET' || !v.hasPage(path) || !req.accepts('html')) return next();
     const p = v.page(path);
     if (!p || p.status === DAMAGED_STATUS) return next();
     let w = words.get(p);
