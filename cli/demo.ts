@@ -28,6 +28,7 @@ import { ReconcileStore } from '../main-site/paid/reconcile/reconcile-store.js';
 import { supplierContract, type SupplierContract } from '../common/paid/supplier-statement.js';
 import { startMailbox, type Mailbox } from './demo-mailbox.js';
 import { coordBanner, prepareCoordDemo, startCoordDemo } from './demo-coord.js';
+import { prepareDemoAdvertiser, setupDemoAds } from './demo-ads.js';
 
 interface DemoSite {
   id: string;
@@ -190,6 +191,7 @@ export async function prepareDemo(sites: DemoSite[], dataDir: string, keysDir: s
       if (s.role === 'main') {
         await prepareDemoParties(db);
         prepareDemoCounts(db);
+        await prepareDemoAdvertiser(db);
         // Demo fee contracts, recorded once (an operator's later revisions are kept).
         const fees = new FeeStore(db);
         for (const o of others) {
@@ -407,6 +409,7 @@ export async function runDemo(): Promise<void> {
     return;
   }
 
+  const adLines = await setupDemoAds(sites[0]!.url, token).catch((err: Error) => [`  ads    not set up: ${err.message}`]);
   const rel = relative(process.cwd(), logDir) || logDir;
   const lines = [
     '',
@@ -423,6 +426,7 @@ export async function runDemo(): Promise<void> {
       (sup, i) =>
         `  ${i === 0 ? 'portal' : '      '} ${(sites[0]!.url + '/portal').padEnd(24)} login ${sup.email} / ${DEMO_PASSWORDS.supplier}   (${sup.displayName}, supplier ${sup.id} of ${sup === DEMO_SUPPLIER ? 'trail-guide' : 'weather-letter, summit-bets'})`,
     ),
+    ...adLines,
     `  mail   smtp://${host}:${mailbox.port}   every notice e-mail the main site sends lands here; each is saved in ${relative(process.cwd(), mailDir) || mailDir}/*.eml`,
     `         Outbox: ${sites[0]!.url}/admin/notices   Parties (invite more): ${sites[0]!.url}/admin/parties`,
     '',

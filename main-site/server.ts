@@ -15,6 +15,7 @@ import { plannedModule, plannedSharesModule, type PlannedService } from './plann
 import { countsModule } from './counts/index.js';
 import { coordModule, type Coordinator } from './coord/index.js';
 import { shopperOrdersModule } from './shopper-orders/index.js';
+import { adsModule } from './ads/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -42,6 +43,7 @@ export const MAIN_SITE: SiteDefinition = {
     countsModule,
     coordModule,
     shopperOrdersModule,
+    adsModule,
   ],
 };
 

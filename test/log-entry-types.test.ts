@@ -98,9 +98,9 @@ const GOLDEN = [
   },
 ];
 
-/** A new capability's type, for the tests: an ad delivery, page-shaped, on the v1 envelope. */
+/** A new capability's type, for the tests: an ad view, page-shaped, on the v1 envelope (a sample module beside the real ads module, which writes "ad" on partners). */
 const adView = defineEntryType({ type: 'ad_view', version: 1, capability: 'ads', payload: v1Payload({ kind: z.enum(['tie-up', 'original']), order: z.null() }) });
-const adsModule = defineModule({ name: 'ads', logEntryTypes: [adView], create: () => ({}) });
+const adsModule = defineModule({ name: 'ads-sample', logEntryTypes: [adView], create: () => ({}) });
 
 describe('access-log entry types: registered by the modules that write them, checked at append', () => {
   let dir: string;
@@ -139,7 +139,8 @@ describe('access-log entry types: registered by the modules that write them, che
     assert.deepEqual(
       types.map((t) => [t.type, t.version, t.capability, t.writers.join(',')]),
       [
-        ['ad_view', 1, 'ads', 'ads'],
+        ['ad', 1, 'ads', 'ads'],
+        ['ad_view', 1, 'ads', 'ads-sample'],
         ['cancel', 1, 'shop', 'shop'],
         ['charge', 1, 'paid', 'paid'],
         ['order', 1, 'shop', 'shop'],
@@ -154,6 +155,8 @@ describe('access-log entry types: registered by the modules that write them, che
         registry.list().map((t) => t.type),
         def.role === 'main'
           ? [
+              'ad',
+              'ad_view',
               'cancel',
               'key_issued',
               'order',
@@ -170,7 +173,7 @@ describe('access-log entry types: registered by the modules that write them, che
               'subscribed',
               'unsubscribed',
             ]
-          : ['cancel', 'charge', 'order', 'page', 'refund'],
+          : ['ad', 'cancel', 'charge', 'order', 'page', 'refund'],
         `${def.role} site`,
       );
     }

@@ -27,6 +27,8 @@ import { bodyHash } from '../common/s2s/tokens.js';
 import type { RunningSite } from '../common/site/runner.js';
 import { rotateSiteKeys } from '../common/keys/keystore.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
+import { ADS_VIEW } from '../common/protocol/ads.js';
+import { adsModule } from '../main-site/ads/index.js';
 import { captureLogger, startFakePeer, type FakePeer } from './helpers/fake-peer.js';
 import { startNetwork, type TestNetwork } from './helpers/network.js';
 import { Shopper } from './helpers/shopper.js';
@@ -662,6 +664,17 @@ describe('protocol: the declarations describe what the sites send and answer tod
     // Rankings and banners, fetched by the partner (with the key above counted as a reading).
     n.main.paid.rankings.refresh();
     assert.equal((await north.paid.rankings.refresh())?.overall[0]?.item, 'trail-guide');
+
+    // Ads: viewing points credited for a delivery of a lease granted to north (exchanges run on their own timer).
+    const ads = n.main.use(adsModule);
+    const advertiser = n.main.portal.invite({ email: 'ads@conformance.test', kind: 'advertiser', displayName: 'Conformance Ads' }, 'test').party.id;
+    ads.create(
+      { advertiser, ad: { id: 'ad-conformance', title: 'Conformance', creative: { kind: 'html', html: '<p>ad</p>' }, points: 5 }, paidCount: 10, price: { amount: 100, currency: 'EUR' } },
+      'test',
+    );
+    ads.pay({ payment: 'conformance-1', ad: 'ad-conformance', amount: 100, currency: 'EUR' }, 'operator', 'test');
+    ads.store.insertLease({ id: 'Lconformance0001', ad: 'ad-conformance', site: 'north', size: 1, grantedAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    assert.equal((await north.ctx.client.send('main', ADS_VIEW, { ad: 'ad-conformance', lease: 'Lconformance0001', seq: 1, user: shopperId })).body.points, 5);
 
     // Logs and fees: a shipment cosigned, then the partner reads its statement (with the orders above as lines).
     assert.equal((await shipLog(north.ctx, north.ctx.logStore)).error, undefined);

@@ -45,6 +45,11 @@ export const feeTermsSchema = z
       .default([]),
     handlingFee: z.object({ bps, fixed: amount, min: amount, max: amount }).strict().optional(),
     /**
+     * Ads served on the partner's pages (seed 001, Example 1: free sites living on ads), counted from its `ad`
+     * entries: a credit per thousand deliveries of the main site's advertisers' ads, a fee per thousand of its own.
+     */
+    ads: z.object({ mainAdCreditPerThousand: amount, ownAdFeePerThousand: amount }).strict().optional(),
+    /**
      * What counts as a page access (docs/fees.md): "page-views" (default) only
      * successful views (2xx, or 304) of tie-up and original pages; "all-answers",
      * the rule before it, every answer below 400 of a page, shop pages included.

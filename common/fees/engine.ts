@@ -27,6 +27,8 @@ export interface Usage {
   reversals: { orderId: string; orderAmount: number; currency: string; kind: 'cancel' | 'refund' }[];
   /** The log checkpoint the counts rest on. */
   checkpoint: { site: string; size: number; root: string } | null;
+  /** Ad deliveries on the partner's pages in the period (its `ad` entries): the main site's advertisers' and its own. Absent: none counted. */
+  ads?: { mainAds: number; ownAds: number };
 }
 
 export interface StatementLine {
@@ -109,6 +111,26 @@ export function computeStatement(contract: FeeContract, measured: Usage, partner
   for (const [key, fee] of Object.entries(t.services) as [string, number | undefined][]) {
     if (fee === undefined) continue;
     lines.push({ code: `service.${key}`, name: SERVICE_NAMES[key] ?? key, formula: 'fixed surcharge per period for this optional service', inputs: {}, amount: fee });
+  }
+
+  // 2b. Ads on the partner's pages: a credit for the main site's advertisers' ads, a fee for its own.
+  if (t.ads) {
+    const a = usage.ads ?? { mainAds: 0, ownAds: 0 };
+    const perThousand = (n: number, rate: number) => roundDiv(BigInt(n) * BigInt(rate), 1000n);
+    lines.push({
+      code: 'ads.main',
+      name: "Ads of the main site's advertisers served on the partner's pages",
+      formula: `${a.mainAds} deliveries x ${money(t.ads.mainAdCreditPerThousand)} per thousand, credited`,
+      inputs: { mainAds: a.mainAds, creditPerThousand: t.ads.mainAdCreditPerThousand },
+      amount: -perThousand(a.mainAds, t.ads.mainAdCreditPerThousand),
+    });
+    lines.push({
+      code: 'ads.own',
+      name: "The partner's own ads served on its pages",
+      formula: `${a.ownAds} deliveries x ${money(t.ads.ownAdFeePerThousand)} per thousand`,
+      inputs: { ownAds: a.ownAds, feePerThousand: t.ads.ownAdFeePerThousand },
+      amount: perThousand(a.ownAds, t.ads.ownAdFeePerThousand),
+    });
   }
 
   // 3. Contribution discount: the partner's original pages drew visitors.

@@ -1,5 +1,6 @@
 import { decodeEntry } from '../logchain/entry.js';
 import { periodBounds, type ContentUsage, type Usage } from './engine.js';
+import { adDeliveryOf } from '../ads/index.js';
 
 /**
  * Paths the shop answers itself on every site (cart, checkout, an order's
@@ -80,6 +81,14 @@ export function usageFromBundle(bundle: Buffer | string, period: string, timeZon
         else answers.original++;
         if (e.status === 200) keep(answeredPages[k], e.path, e.bytes);
         if (e.user !== null) users.add(e.user);
+      }
+    } else if (e.type === 'ad') {
+      // The same rule as the main site's count: the lease named in the path says whose ad it was.
+      const d = adDeliveryOf(e.path);
+      if (d) {
+        u.ads ??= { mainAds: 0, ownAds: 0 };
+        if (d.lease === 'own') u.ads.ownAds++;
+        else u.ads.mainAds++;
       }
     } else if (e.order) {
       if (e.type === 'order') u.orders.push({ id: e.order.id, amount: e.order.amount, currency: e.order.currency });

@@ -1,4 +1,5 @@
 import type { AnyEndpoint } from './endpoint.js';
+import { ADS_EXCHANGE, ADS_VIEW } from './ads.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
 import { PAID_KEY_ISSUE, PAID_RANKINGS, PAID_RECONCILIATION, PAID_STATEMENT_SUBMIT, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
@@ -8,6 +9,7 @@ import { SHOPPER_ORDERS_OF, SHOPPER_ORDERS_REPORT } from './shopper-orders.js';
 import { SYNC_BLOBS, SYNC_COMMIT, SYNC_DECISION, SYNC_OFFER, SYNC_REPORT, SYNC_ROLLBACK, SYNC_STATUS } from './sync.js';
 import { USERS_LOGIN, USERS_REGISTER } from './users.js';
 
+export * from './ads.js';
 export * from './endpoint.js';
 export * from './fees.js';
 export * from './logs.js';
@@ -53,5 +55,7 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   PAID_RANKINGS,
   SHOPPER_ORDERS_REPORT,
   SHOPPER_ORDERS_OF,
+  ADS_EXCHANGE,
+  ADS_VIEW,
 ];
 export * from './coord.js';

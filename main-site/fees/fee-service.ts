@@ -100,6 +100,7 @@ export class FeeService {
       orders: u.orders,
       reversals: u.reversals,
       checkpoint: cp ? { site: partner, size: cp.size, root: cp.root.toString('hex') } : null,
+      ...(contract.versions.some((v) => v.terms.ads) ? { ads: this.witness.store.adCounts(partner, start.toISOString(), end.toISOString()) } : {}),
     };
     const s = computeStatement(contract, usage, partnershipType, accessCounting ? { accessCounting } : {});
     // The usage shown is what the statement counted, by the rule it applied.

@@ -244,6 +244,16 @@ export class WitnessStore {
     return out;
   }
 
+  /** A site's accepted `ad` entries in [from, to): the main site's advertisers' ads and its own (lease "own" in the path; docs/ads.md). */
+  adCounts(site: string, from: string, to: string): { mainAds: number; ownAds: number } {
+    const r = this.db
+      .prepare(
+        "SELECT COUNT(*) AS n, SUM(CASE WHEN json_extract(line, '$.path') LIKE '/ads/%/own/%' THEN 1 ELSE 0 END) AS own FROM witnessed_entries WHERE site = ? AND type = 'ad' AND time >= ? AND time < ?",
+      )
+      .get(site, from, to) as { n: number; own: number | null };
+    return { mainAds: r.n - (r.own ?? 0), ownAds: r.own ?? 0 };
+  }
+
   latestCheckpoint(site: string): WitnessedCheckpoint | undefined {
     const r = this.q.latestCp.get(site);
     return r ? toCp(r) : undefined;

@@ -1,0 +1,19 @@
+import { escapeHtml } from '../render/page-renderer.js';
+import type { AdDefinition } from './definition.js';
+
+/**
+ * The ad slot's markup, the same on every site. The creative never runs in our
+ * page: an image is an <img>; an HTML snippet goes into an iframe with an
+ * empty `sandbox` (no script, forms, popups or top navigation, its own opaque
+ * origin) through `srcdoc`, escaped as an attribute. The link to the details
+ * carries the delivery's signed single-use token.
+ */
+export function adBlock(ad: AdDefinition, clickHref: string): string {
+  const c = ad.creative;
+  const body =
+    c.kind === 'image'
+      ? `<img src="${escapeHtml(c.src)}" alt="${escapeHtml(c.alt)}" loading="lazy">`
+      : `<iframe class="ad-creative" sandbox="" referrerpolicy="no-referrer" title="${escapeHtml(ad.title)}" srcdoc="${escapeHtml(c.html)}"></iframe>`;
+  const pts = ad.points > 0 ? ` <span class="ad-points">${ad.points} points</span>` : '';
+  return `<aside class="ad-slot" data-ad="${escapeHtml(ad.id)}" aria-label="Advertisement"><span class="ad-label">Ad</span> ${body}<a class="ad-open" rel="nofollow" href="${escapeHtml(clickHref)}">${escapeHtml(ad.title)}</a>${pts}</aside>`;
+}

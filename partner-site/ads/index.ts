@@ -1,0 +1,63 @@
+import express from 'express';
+import { defineModule } from '../../common/module.js';
+import { fromRoot } from '../../common/paths.js';
+import { adEntry, adFront, adsHolderConfig, AdHolder, HeldStore, heldMigrations, holderOptions } from '../../common/ads/index.js';
+import { ADS_EXCHANGE, ADS_VIEW } from '../../common/protocol/index.js';
+import type { SiteContext } from '../../common/site/context.js';
+import { usersModule } from '../users/index.js';
+
+const mainOf = (ctx: SiteContext): string => {
+  const m = ctx.peers.list().find((p) => p.role === 'main');
+  if (!m) throw new Error('no main site is enrolled');
+  return m.id;
+};
+
+/**
+ * Advertisements on a partner (docs/ads.md): the ads and quota leases the main
+ * site grants this site, served from the lease with no round trip, consumption
+ * recorded before each delivery and reported; details pages that credit
+ * viewing points at the main site.
+ */
+export const adsModule = defineModule<AdHolder>({
+  name: 'ads',
+  config: adsHolderConfig,
+  logEntryTypes: [adEntry],
+  migrations: heldMigrations,
+  views: [fromRoot('partner-site/ads/views')],
+  nav: [{ path: '/ads', title: 'Ads' }],
+  create: ({ ctx }) =>
+    new AdHolder(
+      ctx.config.siteId,
+      new HeldStore(ctx.db),
+      ctx.log,
+      ctx.logger,
+      { exchange: async (req) => (await ctx.client.send(mainOf(ctx), ADS_EXCHANGE, req, undefined, { timeoutMs: 5000 })).body },
+      holderOptions(ctx.config),
+    ),
+  consoleApi: (router, holder) => {
+    router.get('/ads', (_req, res) => {
+      res.json(holder.status());
+    });
+  },
+  consolePages: (router, holder) => {
+    const r = express.Router();
+    r.get('/ads', (_req, res) => {
+      res.render('partner-ads', { title: 'Ads', ...holder.status() });
+    });
+    router.use(r);
+  },
+  front: (app, holder, host) => {
+    const ctx = host.ctx;
+    app.use(
+      adFront({
+        holder,
+        view: () => host.view(),
+        log: ctx.log,
+        sessions: host.use(usersModule).sessions,
+        credit: async (c, user) => (await ctx.client.send(mainOf(ctx), ADS_VIEW, { ad: c.a, lease: c.l, seq: c.s, user }, undefined, { timeoutMs: 5000 })).body,
+      }),
+    );
+  },
+  start: (holder) => holder.start(),
+  close: (holder) => holder.close(),
+});

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { TEST_TOKEN } from './helpers/network.js';
+import { adEntriesIn, adOn, closeAgent, startAdsPair, testAd, type AdsPair } from './helpers/ads-network.js';
+
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+async function hammer(urls: string[], perSite: number, stop: () => boolean): Promise<void> {
+  await Promise.all(
+    urls.flatMap((u) =>
+      Array.from({ length: perSite }, async () => {
+        while (!stop()) if ((await adOn(u)) === undefined) await sleep(20);
+      }),
+    ),
+  );
+}
+
+const PRICE = { amount: 1200, currency: 'EUR' };
+const notices = (net: AdsPair, kind: string, ad: string) => net.main.notices.list({ kind }).filter((n) => n.subject.includes(`Ad ${ad}`));
+const api = async (net: AdsPair, method: 'GET' | 'POST', path: string, body?: unknown) => {
+  const r = await request(`${net.main.url}/admin/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TEST_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: r.statusCode, body: (await r.body.json()) as Record<string, unknown> & { error?: { code: string } } };
+};
+
+describe('ads: contract variants, payments and refusals', function () {
+  this.timeout(120_000);
+  let net: AdsPair;
+  before(async () => {
+    net = await startAdsPair({ adsPaymentSecret: 'webhook-secret-for-tests' });
+  });
+  after(async () => {
+    await net?.close();
+    await closeAgent();
+  });
+
+  it('grace: at the paid count the re-payment request goes out once and delivery goes on until the grace period ends, then stops; a late payment resumes it', async () => {
+    const id = 'ad-grace';
+    net.ads.create({ advertiser: net.advertiser, ad: testAd(id), paidCount: 20, price: PRICE, variant: 'grace', graceSeconds: 3 }, 'test');
+    net.ads.pay({ payment: 'grace-1', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    let done = false;
+    const load = hammer(net.urls, 10, () => done);
+    const g = await until('grace', () => (net.ads.ad(id).state === 'grace' ? net.ads.ad(id) : false));
+    assert.ok(g.graceUntil);
+    await until('deliveries beyond the paid count during grace', () => net.ads.ad(id).delivered > 20 && net.ads.ad(id).state === 'grace');
+    await until('stopped at the end of grace', () => net.ads.ad(id).state === 'stopped', 20_000);
+    // Reports of leases that were live until grace_until may still arrive; then nothing more.
+    await sleep(1500);
+    const after = net.ads.ad(id).delivered;
+    await sleep(1000);
+    done = true;
+    await load;
+    assert.equal(net.ads.ad(id).delivered, after, 'nothing delivered after the grace period');
+    for (const l of net.ads.leases({ ad: id })) if (l.grantedAt >= g.updatedAt) assert.ok(l.expiresAt <= g.graceUntil, 'no lease granted in grace outlives it');
+    const entries = adEntriesIn(net.main.ctx.config.dbFile, id).length + adEntriesIn(net.north.ctx.config.dbFile, id).length;
+    assert.equal(entries, after, 'every delivery is one `ad` entry');
+    for (const u of net.urls) assert.notEqual(await adOn(u), id);
+    assert.equal(notices(net, 'ad_repayment_request', id).length, 1);
+    net.ads.pay({ payment: 'grace-2', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    const a = net.ads.ad(id);
+    assert.equal(a.state, 'active');
+    assert.equal(a.cycleStart, after, 'the count starts again at the payment (grace deliveries are not billed to it)');
+    assert.equal(a.paidTotal - a.cycleStart, 20);
+    for (const u of net.urls) await until(`back on ${u}`, async () => (await adOn(u)) === id);
+    net.ads.withdraw(id, 'test');
+  });
+
+  it('prepayment: paid before the count is reached, the ad does not stop; the one re-payment request comes at the extended count', async () => {
+    const id = 'ad-prepaid';
+    net.ads.create({ advertiser: net.advertiser, ad: testAd(id), paidCount: 40, price: PRICE }, 'test');
+    net.ads.pay({ payment: 'pre-1', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    let done = false;
+    const load = hammer(net.urls, 10, () => done);
+    await until('some delivered', () => net.ads.ad(id).delivered >= 10);
+    const early = net.ads.pay({ payment: 'pre-2', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    assert.equal(early.ad.state, 'active');
+    assert.equal(early.ad.paidTotal, 80);
+    await until('suspended at 80', () => net.ads.ad(id).state === 'suspended');
+    await sleep(800);
+    done = true;
+    await load;
+    const a = net.ads.ad(id);
+    assert.equal(a.delivered, 80);
+    const kinds = net.ads.store.events(id).map((e) => e.kind);
+    assert.equal(kinds.filter((k) => k === 'suspended').length, 1, 'never stopped at 40');
+    assert.ok(kinds.includes('prepaid'));
+    const rq = notices(net, 'ad_repayment_request', id);
+    assert.equal(rq.length, 1);
+    assert.equal((rq[0]!.data as { paidTotal: number }).paidTotal, 80);
+    await net.mailbox.waitFor((m) => m.subject.startsWith('Re-payment request') && m.text.includes(id));
+  });
+
+  it('refuses bad ads and payments and changes nothing; a signed payment webhook pays once, a forged one is refused', async () => {
+    const before = net.ads.list().length;
+    let r = await api(net, 'POST', '/ads', { advertiser: net.advertiser, ad: { ...testAd('ad-bad'), creative: { kind: 'script', src: 'x' } }, paidCount: 10, price: PRICE });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error?.code, 'invalid_request');
+    r = await api(net, 'POST', '/ads', { advertiser: 'p-000000000000', ad: testAd('ad-bad'), paidCount: 10, price: PRICE });
+    assert.equal(r.body.error?.code, 'advertiser_unknown');
+    r = await api(net, 'POST', '/ads', { advertiser: net.advertiser, ad: testAd('ad-bad'), paidCount: 0, price: PRICE });
+    assert.equal(r.status, 400);
+    r = await api(net, 'POST', '/ads', { advertiser: net.advertiser, ad: testAd('ad-bad'), paidCount: 10, price: PRICE, extra: 1 });
+    assert.equal(r.status, 400);
+    assert.equal(net.ads.list().length, before);
+
+    r = await api(net, 'POST', '/ads', { advertiser: net.advertiser, ad: testAd('ad-hook'), paidCount: 10, price: PRICE });
+    assert.equal(r.status, 201);
+    assert.equal((r.body.ad as { state: string }).state, 'awaiting_payment');
+    r = await api(net, 'POST', '/ads/ad-hook/payments', { payment: 'op-1', amount: 1200, currency: 'USD' });
+    assert.equal(r.body.error?.code, 'currency_mismatch');
+    assert.equal(net.ads.ad('ad-hook').state, 'awaiting_payment');
+
+    const hook = async (body: string, secret: string) => {
+      const sig = createHmac('sha256', secret).update(body).digest('hex');
+      const res = await request(`${net.main.url}/ads/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'tieup-payment-signature': `sha256=${sig}` }, body });
+      return { status: res.statusCode, body: (await res.body.json()) as { error?: { code: string }; replayed?: boolean } };
+    };
+    const pay = JSON.stringify({ payment: 'bank-778', ad: 'ad-hook', amount: 1200, currency: 'EUR' });
+    const forged = await hook(pay, 'not-the-secret');
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body.error?.code, 'bad_signature');
+    assert.equal(net.ads.ad('ad-hook').state, 'awaiting_payment');
+    const ok = await hook(pay, 'webhook-secret-for-tests');
+    assert.equal(ok.status, 201);
+    assert.equal(net.ads.ad('ad-hook').state, 'active');
+    const again = await hook(pay, 'webhook-secret-for-tests');
+    assert.equal(again.status, 200);
+    assert.equal(again.body.replayed, true);
+    assert.equal(net.ads.ad('ad-hook').paidTotal, 10, 'a replayed payment adds nothing');
+    const conflict = await hook(JSON.stringify({ payment: 'bank-778', ad: 'ad-hook', amount: 1, currency: 'EUR' }), 'webhook-secret-for-tests');
+    assert.equal(conflict.status, 409);
+    assert.equal(notices(net, 'ad_payment_request', 'ad-hook').length, 1, 'one payment request, at commissioning');
+    assert.equal(notices(net, 'ad_payment_received', 'ad-hook').length, 1, 'one confirmation for the one payment');
+    net.ads.withdraw('ad-hook', 'test');
+  });
+
+  it('a site cannot report or close another site’s lease, and a stale exchange is refused', async () => {
+    const id = 'ad-own';
+    net.ads.create({ advertiser: net.advertiser, ad: testAd(id, { target: { sites: ['north'] } }), paidCount: 50, price: PRICE }, 'test');
+    net.ads.pay({ payment: 'own-1', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    // A site asks for quota once it has demand: a page view at north.
+    const lease = await until('north holds a lease', async () => (await adOn(net.north.url)) !== undefined && net.ads.leases({ ad: id, site: 'north', state: 'open' })[0]);
+    // The main site's own holder is not targeted; "south" (any other id) names north's lease.
+    const ans = net.ads.exchange('south', { seq: 1, reports: [{ lease: lease.id, used: lease.size, close: true }], wants: [{ ad: id, rate: 100 }], choices: [] });
+    assert.deepEqual(ans.leases, [], 'an ad targeted at north is not leased to another site');
+    assert.deepEqual(ans.ads, []);
+    const l = net.ads.store.lease(lease.id)!;
+    assert.equal(l.state === 'closed' && l.used === lease.size && l.site === 'north', false, 'north’s lease untouched by another site');
+    assert.throws(() => net.ads.exchange('south', { seq: 1, reports: [], wants: [], choices: [] }), /older than one already answered/);
+    net.ads.withdraw(id, 'test');
+  });
+});
