@@ -7,7 +7,8 @@ export const adsErrors = defineErrors('ads', {
   ad_exists: { status: 409, message: 'an ad with this id exists' },
   advertiser_unknown: { status: 400, message: 'the advertiser must be a portal party of kind advertiser' },
   payment_conflict: { status: 409, message: 'this payment id was already recorded with other values' },
-  currency_mismatch: { status: 400 },
+  // 409 as in planned-shares: one code keeps one status across the main site (a payment in another currency than the price it settles).
+  currency_mismatch: { status: 409 },
   not_payable: { status: 409, message: 'a withdrawn ad takes no payment' },
   bad_signature: { status: 401, message: 'the payment webhook signature does not verify' },
   webhook_off: { status: 404, message: 'the payment webhook is not configured (TIEUP_ADS_PAYMENT_SECRET)' },
