@@ -141,6 +141,15 @@ export class SiteLog {
   }
 
   /**
+   * Whether `count` more entries can be queued now (false only while writes
+   * fail and the queue is full): a caller that must log several entries as one
+   * step asks first, so that none of them is refused halfway.
+   */
+  hasRoomFor(count: number): boolean {
+    return !this.closed && !(this.failing && this.pending.length + count > (this.opts.maxPending ?? 200_000));
+  }
+
+  /**
    * Commits the queue in one transaction; returns whether everything appended
    * is committed. Never throws for a failed write: the queue is kept, in order,
    * and retried (see the class comment).

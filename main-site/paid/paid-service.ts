@@ -236,17 +236,27 @@ export class PaidService {
   private commitKeys(): void {
     const batch = this.batch;
     this.batch = [];
+    const log = this.ctx.log;
     try {
-      this.store.insertKeys(batch.map((b) => b.rec));
+      // Asked first: a key whose entry the log would refuse must not be issued.
+      if (!log.hasRoomFor(batch.length)) throw new Error('the access log cannot take the key_issued entries (its writes are failing)');
+      // The keys and their key_issued entries commit in one SQLite transaction:
+      // one step, and one commit instead of two. Should the log's own write fail
+      // inside it, the log keeps the entries queued, in order, and retries them
+      // (site-log.ts); the keys stand, as they would have when logged after.
+      this.store.insertKeys(
+        batch.map((b) => b.rec),
+        () => {
+          for (const b of batch) log.append(b.entry);
+          log.flush();
+        },
+      );
     } catch (err) {
       this.ctx.logger.error({ event: 'paid_keys_not_committed', keys: batch.length, err }, 'access keys could not be stored; none was issued');
       for (const b of batch) b.reject(err);
       return;
     }
-    for (const b of batch) {
-      this.ctx.log.append(b.entry);
-      b.resolve();
-    }
+    for (const b of batch) b.resolve();
     this.ctx.logger.debug({ event: 'paid_keys_issued', keys: batch.length }, 'access keys issued');
   }
 

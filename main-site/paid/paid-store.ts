@@ -168,8 +168,9 @@ export class PaidStore {
       ),
       revs: db.prepare<[], RevRow>('SELECT * FROM paid_revocations ORDER BY id'),
     };
-    this.insertKeysTx = db.transaction((keys: readonly KeyRecord[]) => {
+    this.insertKeysTx = db.transaction((keys: readonly KeyRecord[], alongside: () => void) => {
       for (const k of keys) this.insertKey(k);
+      alongside();
     });
   }
 
@@ -189,13 +190,15 @@ export class PaidStore {
   }
 
   /**
-   * Inserts keys with their charges in one transaction (all or none). The
-   * transaction function is made once: issuing is the hot path.
+   * Inserts keys with their charges in one transaction (all or none), running
+   * `alongside` inside the same transaction (the site's log commits its
+   * entries there: one commit instead of two). The transaction function is
+   * made once: issuing is the hot path.
    */
-  insertKeys(keys: readonly KeyRecord[]): void {
-    this.insertKeysTx(keys);
+  insertKeys(keys: readonly KeyRecord[], alongside: () => void = () => undefined): void {
+    this.insertKeysTx(keys, alongside);
   }
-  private readonly insertKeysTx: (keys: readonly KeyRecord[]) => void;
+  private readonly insertKeysTx: (keys: readonly KeyRecord[], alongside: () => void) => void;
 
   /** Binds a key to its first address; false when another request bound it first. */
   bind(id: string, address: string, at: string): boolean {
