@@ -31,7 +31,9 @@ async function serveRatio(): Promise<{ withAd: number[]; without: number[] }> {
   const source = readFileSync(fromRoot('partner-site/demo-original/north/local-news.md'), 'utf8');
   writeFileSync(join(originals, 'with-ad.md'), source);
   writeFileSync(join(originals, 'no-ad.md'), source);
-  const net = await startAdsPair({ originalDir: originals, logLevel: 'silent' });
+  // The serving side at its production settings (common/ads/config.ts, main-site/ads/config.ts), not
+  // the fast exchanges the tests use to wait less: those cost a s2s exchange every 100 ms.
+  const net = await startAdsPair({ originalDir: originals, logLevel: 'silent', adsExchangeMs: 500, adsIdleReturnMs: 3000, adsLeaseTtlMs: 10_000, adsLeaseMarginMs: 1000 });
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   try {
     net.ads.create({ advertiser: net.advertiser, ad: testAd('ad-bench', { target: { pages: ['/with-ad'] } }), paidCount: 100_000_000, price: { amount: 1, currency: 'EUR' } }, 'bench');
@@ -51,8 +53,9 @@ async function serveRatio(): Promise<{ withAd: number[]; without: number[] }> {
         if (body.includes('data-ad="ad-bench"')) filled++;
       }
     };
-    await closedLoop(get('/with-ad', true), CONCURRENCY, 500);
-    await closedLoop(get('/no-ad', false), CONCURRENCY, 500);
+    // Warm both paths (the JIT, and the holder's rate estimate and leases) before anything counts.
+    await closedLoop(get('/with-ad', true), CONCURRENCY, 2000);
+    await closedLoop(get('/no-ad', false), CONCURRENCY, 1000);
     const withAd: number[] = [];
     const without: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {

@@ -12,12 +12,21 @@ import type { AdHolder } from './holder.js';
 /** What a site does when a signed-in shopper opens an ad's details: credit the points (at the main site, which keeps them). */
 export type CreditView = (claims: ClickClaims, user: string) => Promise<{ credited: boolean; points: number; balance: number }>;
 
-/** Inserts the slot at the top of the page's main content (after `<main ...>`, else after `<body ...>`). */
-export function withSlot(html: string, slot: string): string {
+/** Where the slot goes: at the top of the page's main content (after `<main ...>`, else after `<body ...>`). */
+function slotAt(html: string): number {
   const m = /<main\b[^>]*>/i.exec(html) ?? /<body\b[^>]*>/i.exec(html);
-  if (!m) return slot + html;
-  const at = m.index + m[0].length;
-  return html.slice(0, at) + slot + html.slice(at);
+  return m ? m.index + m[0].length : 0;
+}
+
+/** A page's HTML encoded once, split where the slot goes: each delivery only encodes its slot. */
+interface SplitPage {
+  head: Buffer;
+  tail: Buffer;
+}
+
+function splitPage(html: string): SplitPage {
+  const at = slotAt(html);
+  return { head: Buffer.from(html.slice(0, at)), tail: Buffer.from(html.slice(at)) };
 }
 
 /**
@@ -29,6 +38,7 @@ export function withSlot(html: string, slot: string): string {
 export function adFront(o: { holder: AdHolder; view: () => ContentView; log: SiteLog; sessions: ShopperSessions; credit: CreditView }): express.Router {
   const r = express.Router();
   const words = new WeakMap<ServedPage, Set<string>>();
+  const splits = new WeakMap<ServedPage, SplitPage>();
 
   r.get('/ads/open/:token', async (req, res) => {
     const v = o.view();
@@ -85,9 +95,13 @@ export function adFront(o: { holder: AdHolder; view: () => ContentView; log: Sit
     }
     // No ad: the page as the page router serves it (shared, cacheable by ETag).
     if (!served) return next();
-    const html = withSlot(p.html, adBlock(served.ad, `/ads/open/${served.token}`));
-    res.status(200).set('Cache-Control', 'no-store').type('html').send(html);
-    logPageView(o.log, req, res, p.kind, Buffer.byteLength(html), v.release?.number ?? null, s ? { user: s.session.userId, session: s.logId } : undefined);
+    let split = splits.get(p);
+    if (!split) splits.set(p, (split = splitPage(p.html)));
+    const body = Buffer.concat([split.head, Buffer.from(adBlock(served.ad, `/ads/open/${served.token}`)), split.tail]);
+    // Written as bytes, not through res.send: a no-store answer needs no ETag (res.send would hash every body for one).
+    res.status(200).set({ 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length) });
+    res.end(body);
+    logPageView(o.log, req, res, p.kind, body.length, v.release?.number ?? null, s ? { user: s.session.userId, session: s.logId } : undefined);
   });
   return r;
 }

@@ -44,10 +44,15 @@ export class HeldStore {
       .run(l.id, l.ad, l.size, l.deadlineMs, new Date().toISOString());
   }
 
-  /** Records what was served from each lease, in one transaction: this is the write that must happen before a delivery is sent. */
-  recordUsed(used: ReadonlyMap<string, number>): void {
+  /**
+   * Records what was served from each lease, in one transaction: this is the
+   * write that must happen before a delivery is sent. `alongside` runs inside
+   * the same transaction (the site's log commits the deliveries' entries there).
+   */
+  recordUsed(used: ReadonlyMap<string, number>, alongside: () => void = () => undefined): void {
     this.db.transaction(() => {
       for (const [id, n] of used) this.setUsed.run(n, id, n);
+      alongside();
     })();
   }
 

@@ -8,6 +8,10 @@ import type { AdDefinition } from './definition.js';
 import type { HeldLease, HeldStore } from './held-store.js';
 import { adPathOf } from './log-entries.js';
 
+/** A group commit of deliveries waits at most this many event-loop turns, or for this many deliveries (see scheduleCommit). */
+const COMMIT_MAX_TURNS = 4;
+const COMMIT_MAX_DELIVERIES = 256;
+
 /** Deliveries per second below which a site no longer asks for an ad's quota (demand decays by half each exchange). */
 const MIN_RATE = 0.05;
 
@@ -135,7 +139,9 @@ export class AdHolder {
     this.demand.set(choice.ad.id, (this.demand.get(choice.ad.id) ?? 0) + 1);
     this.countFor(choice.ad, shopper, now);
     const rate = this.rates.get(choice.ad.id) ?? 0;
-    if (lease.size - lease.used <= Math.max(1, rate * this.opts.lowWaterSeconds)) this.kick();
+    // What is left for the ad over all leases held, as the exchange's `wants` judges it: judged by the
+    // current lease alone, a rate above a lease's size (adsLeaseMax) asked for an exchange on every serve.
+    if (lease.size - lease.used <= 0 || this.available(choice.ad.id, now) <= Math.max(1, rate * this.opts.lowWaterSeconds)) this.kick();
     await this.commit({
       time: new Date(now).toISOString(),
       site: this.site,
@@ -294,11 +300,30 @@ export class AdHolder {
       this.waiting.push({ fields, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => {
-          if (this.scheduled) this.commitBatch();
-        });
+        this.scheduleCommit();
       }
     });
+  }
+
+  /**
+   * The group commit runs at the end of the first event-loop turn that brought
+   * no new delivery, or after COMMIT_MAX_TURNS turns (as the paid keys' does):
+   * one turn holds only the requests whose bytes arrived in its poll, and a
+   * commit per turn was most of what an ad slot cost (bench:ads). An idle loop
+   * turns in microseconds, so a lone delivery waits for nothing.
+   */
+  private scheduleCommit(): void {
+    let turns = 0;
+    let seen = 0;
+    const turn = () => {
+      if (!this.scheduled) return; // an exchange committed the batch already
+      turns++;
+      if (this.waiting.length > seen && turns < COMMIT_MAX_TURNS && this.waiting.length < COMMIT_MAX_DELIVERIES) {
+        seen = this.waiting.length;
+        setImmediate(turn);
+      } else this.commitBatch();
+    };
+    setImmediate(turn);
   }
 
   /** The group commit: the leases' `used` first (what makes a delivery sendable), then the batch's `ad` entries, flushed. */
@@ -308,8 +333,22 @@ export class AdHolder {
     this.waiting = [];
     const used = new Map(this.dirty);
     this.dirty.clear();
+    // The leases' `used` and the deliveries' `ad` entries commit in one SQLite
+    // transaction (one commit instead of two). Should the log's own write fail
+    // inside it, the log keeps the entries queued and retries them (site-log.ts);
+    // `used` stands, which is the side that must never be short.
+    const appendAll = () => {
+      for (const w of batch) {
+        try {
+          this.log.append(w.fields);
+        } catch (err) {
+          this.logger.error({ event: 'ads_log_failed', err: err instanceof Error ? err.message : String(err) }, 'ads: a delivery could not be logged');
+        }
+      }
+      this.log.flush();
+    };
     try {
-      this.store.recordUsed(used);
+      this.store.recordUsed(used, appendAll);
     } catch (err) {
       // Not written: these units are lost (never shown), the lease's store value stays lower than memory, which only under-delivers.
       this.logger.error({ event: 'ads_record_failed', err: err instanceof Error ? err.message : String(err) }, 'ads: could not record deliveries; not shown');
@@ -320,14 +359,6 @@ export class AdHolder {
       const l = this.leases.get(id);
       if (l && n > l.committed) l.committed = n;
     }
-    for (const w of batch) {
-      try {
-        this.log.append(w.fields);
-      } catch (err) {
-        this.logger.error({ event: 'ads_log_failed', err: err instanceof Error ? err.message : String(err) }, 'ads: a delivery could not be logged');
-      }
-    }
-    this.log.flush();
     batch.forEach((w) => w.resolve());
   }
 }

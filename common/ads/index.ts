@@ -7,7 +7,7 @@ export { adEntry, adViewEntry, adDeliveryOf, adPathOf } from './log-entries.js';
 export { chooseAd, leaseSize, pageWords, type Candidate, type Choice, type SlotPage } from './choose.js';
 export { signClick, verifyClick, type ClickClaims } from './click-token.js';
 export { adBlock } from './ad-block.js';
-export { adFront, withSlot, type CreditView } from './ad-front.js';
+export { adFront, type CreditView } from './ad-front.js';
 export { AdHolder, type ChoiceRecord, type HolderOptions, type LeaseChannel, type Served } from './holder.js';
 export { HeldStore, type HeldLease } from './held-store.js';
 export { adsHolderConfig, holderOptions } from './config.js';
