@@ -432,6 +432,7 @@ export async function runDemo(): Promise<void> {
     '',
     `Tie-up pages: edit ${relative(process.cwd(), join(contentDir, 'pages', 'about.md'))} and save. Within 30 seconds`,
     `north shows it at ${sites[1]!.url}/about; south lists it for approval at ${sites[2]!.url}/manage/sync.`,
+    `South shows no tie-up page (paid items, planned pages, /products) until its manager approves its first release there.`,
     `Sync status: ${sites[0]!.url}/admin/sync   Access logs: ${sites[0]!.url}/admin/logs   Fees: ${sites[0]!.url}/admin/fees`,
     '',
     `Paid content: ${sites[1]!.url}/paid/trail-guide (per access, north only), ${sites[2]!.url}/paid/weather-letter (monthly subscription);`,
