@@ -1,6 +1,7 @@
 import type { SiteConfig } from '../../../common/config.js';
 import type { ContextOptions } from '../../../common/site/context.js';
 import { startHostedSite, type HostedSite, type SiteDefinition } from '../../../common/site/host.js';
+import { defineModule } from '../../../common/module.js';
 import { siteModule } from '../../site/index.js';
 import { coordModule } from '../index.js';
 import { deliveryModule, type DeliveryService } from './delivery.js';
@@ -20,10 +21,22 @@ const peerConsole = (title: string): SiteDefinition['console'] => ({
   canSuspend: false,
 });
 
+/**
+ * A peer has no shopper pages: its root sends whoever opens the address the
+ * start banner prints to the console, instead of a bare 404.
+ */
+const peerHomeModule = defineModule({
+  name: 'peer-home',
+  create: () => undefined,
+  frontFallback(app) {
+    app.get('/', (_req, res) => res.redirect(302, '/manage'));
+  },
+});
+
 /** A supplier-only site: no tie-up pages, no shop; it answers quote requests and takes component orders. */
-export const SUPPLIER_SITE: SiteDefinition = { role: 'partner', console: peerConsole('Supplier console'), modules: [siteModule, coordModule] };
-export const DELIVERY_SITE: SiteDefinition = { role: 'partner', console: peerConsole('Delivery service console'), modules: [siteModule, deliveryModule] };
-export const SETTLEMENT_SITE: SiteDefinition = { role: 'partner', console: peerConsole('Settlement agent console'), modules: [siteModule, settlementModule] };
+export const SUPPLIER_SITE: SiteDefinition = { role: 'partner', console: peerConsole('Supplier console'), modules: [siteModule, coordModule, peerHomeModule] };
+export const DELIVERY_SITE: SiteDefinition = { role: 'partner', console: peerConsole('Delivery service console'), modules: [siteModule, deliveryModule, peerHomeModule] };
+export const SETTLEMENT_SITE: SiteDefinition = { role: 'partner', console: peerConsole('Settlement agent console'), modules: [siteModule, settlementModule, peerHomeModule] };
 
 export interface RunningSupplier extends HostedSite {
   supply: ReturnType<typeof coordModule.create>;
