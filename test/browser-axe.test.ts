@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { fromRoot } from '../common/paths.js';
+import { startDemo, type RunningDemo } from './helpers/demo.js';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
-import { freePorts, TIEUP_BIN } from './helpers/cli.js';
 import { tempDir } from './helpers/network.js';
 
 /** One page's serious or critical violations, in words a reader can act on. */
@@ -28,8 +25,7 @@ describe('accessibility: axe-core over every console and shop page of the demo, 
   this.timeout(240_000);
   const dir = tempDir('tieup-axe-');
   const token = 'axe-sweep-test-token-0123456789';
-  let child: ChildProcess;
-  let out = '';
+  let demo: RunningDemo;
   let main = '';
   let north = '';
   let south = '';
@@ -87,28 +83,8 @@ describe('accessibility: axe-core over every console and shop page of the demo, 
   };
 
   before(async () => {
-    const ports = await freePorts(3);
-    [main, north, south] = ports.map((x) => `http://127.0.0.1:${x}`) as [string, string, string];
-    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
-    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: {
-        ...process.env,
-        TIEUP_DEMO_PORTS: ports.join(','),
-        TIEUP_DATA_DIR: join(dir, 'data'),
-        TIEUP_KEYS_DIR: join(dir, 'keys'),
-        TIEUP_DEMO_TOKEN: token,
-        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 45000;
-    while (!out.includes('Ctrl-C stops all three')) {
-      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    demo = await startDemo({ dir, token });
+    ({ main, north, south } = demo);
     await until(async () => (await fetch(`${north}/shop`)).status === 200, 30000, 'north serving its shop');
     await until(async () => ((await api(south, 'GET', '/manage/api/pending')).body.pending as unknown[] | undefined)?.length === 1, 30000, 'south listing the first release');
     const first = ((await api(south, 'GET', '/manage/api/pending')).body.pending as { release: number }[])[0]!.release;
@@ -118,8 +94,7 @@ describe('accessibility: axe-core over every console and shop page of the demo, 
   });
   after(async () => {
     await browser?.close();
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop({ kill: true });
   });
 
   it('every shop page of the three sites, anonymous and logged in with an order placed', async () => {

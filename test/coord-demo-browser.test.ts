@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { fromRoot } from '../common/paths.js';
+import { startDemo, type RunningDemo } from './helpers/demo.js';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
-import { freePorts, TIEUP_BIN } from './helpers/cli.js';
 import { tempDir } from './helpers/network.js';
 
 /**
@@ -20,8 +17,7 @@ describe('coord demo: getting the components of a recipe in a browser', function
   this.timeout(180_000);
   const dir = tempDir('tieup-demo-coord-');
   const token = 'demo-coord-test-token-0123456789';
-  let child: ChildProcess;
-  let out = '';
+  let demo: RunningDemo;
   let main = '';
   let north = '';
   let grocer = '';
@@ -35,47 +31,22 @@ describe('coord demo: getting the components of a recipe in a browser', function
   const shot = (p: Page, name: string) => p.screenshot({ path: join(SCREENSHOT_DIR, `demo-coord-${name}.png`), fullPage: true });
 
   before(async () => {
-    const ports = await freePorts(6);
-    [main, north] = ports.slice(0, 2).map((p) => `http://127.0.0.1:${p}`) as [string, string];
-    [grocer, courier] = ports.slice(3, 5).map((p) => `http://127.0.0.1:${p}`) as [string, string];
-    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
-    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: {
-        ...process.env,
-        TIEUP_DEMO_PORTS: ports.slice(0, 3).join(','),
-        TIEUP_DEMO_COORD_PORTS: ports.slice(3).join(','),
-        TIEUP_DATA_DIR: join(dir, 'data'),
-        TIEUP_KEYS_DIR: join(dir, 'keys'),
-        TIEUP_DEMO_TOKEN: token,
-        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Ctrl-C stops all three')) {
-      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    demo = await startDemo({ dir, token });
+    ({ main, north } = demo);
+    [grocer, courier] = demo.coord as [string, string, string];
     browser = await launchBrowser();
   });
 
   after(async () => {
     await browser?.close();
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it('prints the peers and the how-to pages', () => {
-    assert.match(out, /grocer +http:\/\/127\.0\.0\.1:\d+ +console .*\(Corner Grocer \(supplier-only site\)\)/);
-    assert.match(out, /courier .*\(delivery service\)/);
-    assert.match(out, /payagent .*\(settlement agent\)/);
-    assert.match(out, /howto\/campfire-pancakes/);
+    assert.match(demo.output(), /grocer +http:\/\/127\.0\.0\.1:\d+ +console .*\(Corner Grocer \(supplier-only site\)\)/);
+    assert.match(demo.output(), /courier .*\(delivery service\)/);
+    assert.match(demo.output(), /payagent .*\(settlement agent\)/);
+    assert.match(demo.output(), /howto\/campfire-pancakes/);
   });
 
   it('a shopper on north orders the recipe across two suppliers; each party sees only its part', async () => {

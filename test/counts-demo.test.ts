@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { fromRoot } from '../common/paths.js';
 import { tempDir } from './helpers/network.js';
-import { freePorts, TIEUP_BIN } from './helpers/cli.js';
+import { startDemo, type RunningDemo } from './helpers/demo.js';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
 
 /**
@@ -19,8 +17,7 @@ describe('the demo network: delivery counts and event rules in a browser', funct
   this.timeout(120000);
   const dir = tempDir('tieup-demo-counts-');
   const token = 'demo-counts-test-token-0123456789';
-  let child: ChildProcess;
-  let out = '';
+  let demo: RunningDemo;
   let main = '';
   let north = '';
   let browser: Browser;
@@ -49,40 +46,19 @@ describe('the demo network: delivery counts and event rules in a browser', funct
   };
 
   before(async () => {
-    const ports = await freePorts(3);
-    [main, north] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string, string];
-    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
-    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: {
-        ...process.env,
-        TIEUP_DEMO_PORTS: ports.join(','),
-        TIEUP_DATA_DIR: join(dir, 'data'),
-        TIEUP_KEYS_DIR: join(dir, 'keys'),
-        TIEUP_DEMO_TOKEN: token,
-        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 45000;
-    while (!out.includes('Ctrl-C stops all three')) {
-      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    demo = await startDemo({ dir, token });
+    ({ main, north } = demo);
     await until(async () => (await fetch(`${north}/about`)).status === 200, 30000, 'north serving /about');
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop({ kill: true });
   });
 
   it("prints where counts are, and Fernhill Press's items and rules are set", async () => {
-    assert.match(out, /Delivery counts: Fernhill Press's trail-guide/);
-    assert.match(out, new RegExp(`${main}/admin/counts and ${main}/portal/counts/`));
+    assert.match(demo.output(), /Delivery counts: Fernhill Press's trail-guide/);
+    assert.match(demo.output(), new RegExp(`${main}/admin/counts and ${main}/portal/counts/`));
     const rules = (await api('/admin/api/counts/rules')).rules as { item: string; mode: string; n: number; action: string }[];
     assert.deepEqual(
       rules.map((r) => `${r.item} ${r.mode} ${r.n} ${r.action}`),

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { fromRoot } from '../common/paths.js';
 import { tempDir } from './helpers/network.js';
-import { freePorts, TIEUP_BIN } from './helpers/cli.js';
+import { approveSouthsFirstRelease, startDemo, type RunningDemo } from './helpers/demo.js';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
 
 /**
@@ -19,8 +17,7 @@ describe('the demo network: an ad stops at its paid count on north and south and
   this.timeout(150000);
   const dir = tempDir('tieup-demo-ads-');
   const token = 'demo-ads-test-token-0123456789';
-  let child: ChildProcess;
-  let out = '';
+  let demo: RunningDemo;
   let main = '';
   let north = '';
   let south = '';
@@ -47,44 +44,18 @@ describe('the demo network: an ad stops at its paid count on north and south and
   };
 
   before(async () => {
-    const ports = await freePorts(3);
-    [main, north, south] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string, string];
-    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
-    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: {
-        ...process.env,
-        TIEUP_DEMO_PORTS: ports.join(','),
-        TIEUP_DATA_DIR: join(dir, 'data'),
-        TIEUP_KEYS_DIR: join(dir, 'keys'),
-        TIEUP_DEMO_TOKEN: token,
-        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 45000;
-    while (!out.includes('Ctrl-C stops all three')) {
-      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    // North applies releases at once; south holds them for approval: approve the first so it has /products too.
-    await until(async () => (await fetch(`${north}/products`)).status === 200, 30000, 'north serving /products');
-    await until(async () => (await api(south, 'GET', '/manage/api/pending')).body.pending?.length === 1, 30000, 'south listing the first release');
-    const first = (await api(south, 'GET', '/manage/api/pending')).body.pending[0].release as number;
-    assert.equal((await api(south, 'POST', `/manage/api/pending/${first}/approve`, {})).status, 200);
-    await until(async () => (await fetch(`${south}/products`)).status === 200, 30000, 'south serving /products');
+    demo = await startDemo({ dir, token });
+    ({ main, north, south } = demo);
+    await approveSouthsFirstRelease(demo, token, '/products', '/products');
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop({ kill: true });
   });
 
   it('prints the advertiser’s portal login', () => {
-    assert.match(out, /login ads@demo\.test \/ tieup-demo-advertiser +\(Trail Gear Ltd, advertiser p-0000000000a1: ad-tents, ad-stoves\)/);
+    assert.match(demo.output(), /login ads@demo\.test \/ tieup-demo-advertiser +\(Trail Gear Ltd, advertiser p-0000000000a1: ad-tents, ad-stoves\)/);
   });
 
   it('shows ad-tents on north and south until its 20 paid deliveries, then on neither; the advertiser sees the re-payment request in the portal and the SMTP inbox; the operator records the payment and it returns', async () => {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { cpSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { fromRoot } from '../common/paths.js';
 import { tempDir } from './helpers/network.js';
-import { freePorts, TIEUP_BIN } from './helpers/cli.js';
+import { approveSouthsFirstRelease, startDemo, type RunningDemo } from './helpers/demo.js';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
 
 /**
@@ -17,9 +14,7 @@ describe('the demo network: paid content in a browser', function () {
   this.timeout(120000);
   const dir = tempDir('tieup-demo-paid-');
   const token = 'demo-paid-test-token-0123456789';
-  let child: ChildProcess;
-  let out = '';
-  let ports: number[];
+  let demo: RunningDemo;
   let main = '';
   let north = '';
   let south = '';
@@ -59,47 +54,26 @@ describe('the demo network: paid content in a browser', function () {
   };
 
   before(async () => {
-    ports = await freePorts(3);
-    [main, north, south] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string, string];
-    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
-    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
+    demo = await startDemo({
+      dir,
+      token,
       env: {
-        ...process.env,
-        TIEUP_DEMO_PORTS: ports.join(','),
-        TIEUP_DATA_DIR: join(dir, 'data'),
-        TIEUP_KEYS_DIR: join(dir, 'keys'),
-        TIEUP_DEMO_TOKEN: token,
-        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
         // A short first-use window, so a key left unopened expires within the test (the default is 120 s).
         TIEUP_PAID_KEY_WINDOW_SECONDS: '3',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const deadline = Date.now() + 45000;
-    while (!out.includes('Ctrl-C stops all three')) {
-      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-      if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    // North applies releases at once; south holds them for approval: approve the first so it sells the items too.
-    await until(async () => (await fetch(`${north}/paid/trail-guide`)).status === 200, 30000, 'north serving the paid items');
-    await until(async () => (await api(south, 'GET', '/manage/api/pending')).body.pending?.length === 1, 30000, 'south listing the first release');
-    const first = (await api(south, 'GET', '/manage/api/pending')).body.pending[0].release;
-    assert.equal((await api(south, 'POST', `/manage/api/pending/${first}/approve`, {})).status, 200);
-    await until(async () => (await fetch(`${south}/paid/weather-letter`)).status === 200, 30000, 'south serving the paid items');
+    ({ main, north, south } = demo);
+    await approveSouthsFirstRelease(demo, token, '/paid/trail-guide', '/paid/weather-letter');
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop({ kill: true });
   });
 
   it("prints both suppliers' portal logins, and their party ids are the suppliers the items name", async () => {
-    assert.match(out, /login supplier@demo\.test \/ tieup-demo-supplier +\(Fernhill Press, supplier p-000000000001 of trail-guide\)/);
-    assert.match(out, /login highcloud@demo\.test \/ tieup-demo-supplier +\(Highcloud Data, supplier p-000000000002 of weather-letter, summit-bets\)/);
+    assert.match(demo.output(), /login supplier@demo\.test \/ tieup-demo-supplier +\(Fernhill Press, supplier p-000000000001 of trail-guide\)/);
+    assert.match(demo.output(), /login highcloud@demo\.test \/ tieup-demo-supplier +\(Highcloud Data, supplier p-000000000002 of weather-letter, summit-bets\)/);
     const items = (await api(main, 'GET', '/admin/api/paid/items')).body.items as { id: string; supplier: string }[];
     assert.deepEqual(Object.fromEntries(items.map((i) => [i.id, i.supplier])), { 'summit-bets': 'p-000000000002', 'trail-guide': 'p-000000000001', 'weather-letter': 'p-000000000002' });
     const contracts = (await api(main, 'GET', '/admin/api/paid/supplier-contracts')).body.contracts as { contract: { supplier: string; party: string } }[];

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeMail } from '../cli/demo-mailbox.js';
-import { fromRoot } from '../common/paths.js';
+import { startDemo, type RunningDemo } from './helpers/demo.js';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
-import { freePorts, TIEUP_BIN } from './helpers/cli.js';
 import { tempDir } from './helpers/network.js';
 
 /**
@@ -21,8 +19,7 @@ describe('the demo network: planned pages in a browser', function () {
   const dir = tempDir('tieup-demo-planned-');
   const token = 'demo-planned-test-token-0123456789';
   const partyPassword = 'a long planner passphrase';
-  let child: ChildProcess;
-  let out = '';
+  let demo: RunningDemo;
   let main = '';
   let south = '';
   let browser: Browser;
@@ -70,43 +67,17 @@ describe('the demo network: planned pages in a browser', function () {
   };
 
   before(async () => {
-    const ports = await freePorts(3);
-    [main, , south] = ports.map((p) => `http://127.0.0.1:${p}`) as [string, string, string];
-    cpSync(fromRoot('main-site/demo-content'), join(dir, 'content'), { recursive: true });
-    child = spawn(process.execPath, [TIEUP_BIN, 'demo'], {
-      env: {
-        ...process.env,
-        TIEUP_DEMO_PORTS: ports.join(','),
-        TIEUP_DATA_DIR: join(dir, 'data'),
-        TIEUP_KEYS_DIR: join(dir, 'keys'),
-        TIEUP_DEMO_TOKEN: token,
-        TIEUP_DEMO_CONTENT_DIR: join(dir, 'content'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    await until(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-        return out.includes('Ctrl-C stops all three');
-      },
-      60_000,
-      'the demo starting',
-    );
+    demo = await startDemo({ dir, token });
+    ({ main, south } = demo);
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it('the demo has a planner with an open page and two contributors, and prints their logins', async () => {
-    assert.match(out, /planner planner@demo\.test, contributors alice@demo\.test, bob@demo\.test, password tieup-demo-planner/);
+    assert.match(demo.output(), /planner planner@demo\.test, contributors alice@demo\.test, bob@demo\.test, password tieup-demo-planner/);
     const pages = (await api(main, 'GET', '/admin/api/planned/pages?state=open')).body.pages as { title: string; contributions: number }[];
     assert.equal(pages.length, 1);
     assert.equal(pages[0]!.title, 'The Ridge, stage by stage');
