@@ -1,24 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { logRequest, securityHeaders } from '../http/base-app.js';
+import { fastSecurityHeaders, recordFastAnswer, sendHtmlOrNotModified } from '../http/fast-answer.js';
 import { logPageHit } from '../logchain/page-log.js';
 import { DAMAGED_STATUS, type ContentView, type ServedPage } from '../render/content-view.js';
 import type { SiteContext } from '../site/context.js';
 
 const PAGE_URL = /^\/planned\/(pp-[0-9a-f]{12})\/?(?:\?.*)?$/;
-const NO_CACHE = /(?:^|,)\s*?no-cache\s*?(?:,|$)/;
 const ROUTE = '/planned/:page';
-
-function isFresh(req: IncomingMessage, etag: string): boolean {
-  const inm = req.headers['if-none-match'];
-  if (!inm || req.headers['if-modified-since']) return false;
-  const cc = req.headers['cache-control'];
-  if (cc && NO_CACHE.test(cc)) return false;
-  if (inm === '*') return true;
-  return inm.split(',').some((t) => {
-    const m = t.trim();
-    return m === etag || m === `W/${etag}` || `W/${m}` === etag;
-  });
-}
 
 /**
  * Answers an anonymous shopper's GET of a planned page before express, as
@@ -35,8 +22,8 @@ export function plannedPageFastPath(o: {
   /** Whether this site may show the page (a partner the planner's contract does not name answers through express: 404). */
   carries?: (page: string) => boolean;
 }): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const helmet = securityHeaders(o.ctx);
-  const { metrics, log } = o.ctx;
+  const helmet = fastSecurityHeaders(o.ctx);
+  const { log } = o.ctx;
   // The encoded body per served page (a new view renders new page objects, so old ones drop out).
   const bodies = new WeakMap<ServedPage, Buffer>();
   return (req, res) => {
@@ -51,33 +38,16 @@ export function plannedPageFastPath(o: {
     const page = view.page(path);
     if (!page || page.status === DAMAGED_STATUS) return false;
     const start = process.hrtime.bigint();
-    let handled = true;
-    helmet(req, res, (err?: unknown) => {
-      if (err) handled = false;
-    });
-    if (!handled) return false;
-    res.setHeader('ETag', page.etag);
+    if (!helmet(req, res)) return false;
     res.setHeader('Cache-Control', 'no-cache');
-    let bytes = 0;
-    if (isFresh(req, page.etag)) {
-      res.statusCode = 304;
-      res.end();
-    } else {
+    const bytes = sendHtmlOrNotModified(req, res, page.etag, () => {
       let body = bodies.get(page);
       if (!body) bodies.set(page, (body = Buffer.from(page.html)));
-      bytes = body.length;
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.setHeader('Content-Length', bytes);
-      res.statusCode = 200;
-      res.end(body);
-    }
+      return body;
+    });
     const urlPath = req.url!.split('?')[0]!;
     logPageHit(log, { path: urlPath, kind: page.kind, release: view.release?.number ?? null, status: res.statusCode, bytes, client: req.socket.remoteAddress, ua: req.headers['user-agent'] });
-    const labels = { method: 'GET', route: ROUTE, status: String(res.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.fastPathAnswers.inc({ route: ROUTE });
-    metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
-    logRequest(o.ctx, 'GET', urlPath, res.statusCode, start);
+    recordFastAnswer(o.ctx, ROUTE, urlPath, res.statusCode, start);
     return true;
   };
 }
