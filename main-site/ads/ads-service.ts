@@ -69,6 +69,12 @@ export class AdsService {
   private readonly wanting = new Map<string, Map<string, number>>();
   private readonly choiceLog: SiteChoice[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Every shopper who may have points (a superset: a shopper leaves it when a
+   * balance is read as 0). Paid content's key issue asks it first, so a
+   * shopper without points costs no query per key.
+   */
+  private readonly mayHavePoints: Set<string>;
 
   constructor(
     private readonly ctx: SiteContext,
@@ -76,7 +82,9 @@ export class AdsService {
     private readonly notices: NoticeService,
     private readonly portal: PortalService,
     private readonly userExists: (id: string) => boolean,
-  ) {}
+  ) {
+    this.mayHavePoints = new Set(store.usersWithUnexpiredPoints(new Date().toISOString()));
+  }
 
   start(): void {
     this.timer = setInterval(() => this.tick(), 250);
@@ -359,6 +367,7 @@ export class AdsService {
     const expires = new Date(now.getTime() + this.ctx.config.adsPointsExpiryDays * 86_400_000).toISOString();
     const credited = this.store.creditPoints({ user: d.user, ad: d.ad, period, points: a.definition.points, site, lease: d.lease, seq: d.seq, earnedAt: now.toISOString(), expiresAt: expires });
     if (credited) {
+      this.mayHavePoints.add(d.user);
       const index = this.ctx.log.append({
         time: now.toISOString(),
         site: this.ctx.config.siteId,
@@ -412,6 +421,30 @@ export class AdsService {
       if (q.pointsUsed > 0) this.store.spend({ ref, user, points: q.pointsUsed, reason: reason.slice(0, 200), at: new Date().toISOString() });
       return { ...q, balance: this.points(user).balance, replayed: false };
     });
+  }
+
+  /** m: one point's value in minor units of the paid item's currency (docs/ads.md). */
+  pointValueMinor(): number {
+    return this.ctx.config.adsPointValueMinor;
+  }
+
+  /** A shopper's spendable points now; 0 without a query for a shopper known to have none. */
+  spendable(user: string): number {
+    if (!this.mayHavePoints.has(user)) return 0;
+    const balance = this.points(user).balance;
+    if (balance <= 0) this.mayHavePoints.delete(user);
+    return balance;
+  }
+
+  /**
+   * Spends points under `ref` inside the caller's transaction (paid content's
+   * key issue: the spend commits or rolls back with the key). The caller
+   * checked `spendable` in the same synchronous step; `ref` is unique, so a
+   * spend can never be recorded twice.
+   */
+  spendWith(user: string, ref: string, points: number, reason: string, at: string): void {
+    if (points <= 0) return;
+    if (!this.store.spend({ ref, user, points, reason: reason.slice(0, 200), at })) throw new Error(`points already spent under ${ref}`);
   }
 
   /** The definitions the main site's own holder may show (the same rule as for partners). */

@@ -286,6 +286,11 @@ export class AdsStore {
     this.db.prepare('UPDATE ad_points SET log_index = ? WHERE user_id = ? AND ad = ? AND period = ?').run(index, user, ad, period);
   }
 
+  /** Every shopper with a credit not yet expired at `at` (some may have spent it all). */
+  usersWithUnexpiredPoints(at: string): string[] {
+    return (this.db.prepare('SELECT DISTINCT user_id FROM ad_points WHERE expires_at > ?').all(at) as { user_id: string }[]).map((r) => r.user_id);
+  }
+
   lots(user: string): PointsLot[] {
     return (this.db.prepare('SELECT ad, period, points, site, earned_at, expires_at FROM ad_points WHERE user_id = ? ORDER BY earned_at, ad').all(user) as Record<string, unknown>[]).map((r) => ({
       ad: r.ad as string,

@@ -2,6 +2,7 @@ import { defineModule } from '../../common/module.js';
 import { defineConfigSlice } from '../../common/config-slice.js';
 import { fromRoot } from '../../common/paths.js';
 import { keyIssuedEntry, paidPageEntry, paidRefusedEntry, subscribedEntry, unsubscribedEntry } from '../../common/paid/index.js';
+import { adsModule } from '../ads/index.js';
 import { usersModule } from '../users/index.js';
 import { paidCli } from './cli.js';
 import { paidConfig } from './config.js';
@@ -43,7 +44,9 @@ export const paidModule = defineModule<PaidService>({
     { path: '/paid/rankings', title: 'Rankings and banners' },
   ],
   create: (host) => {
-    const core = new PaidCore(host.ctx, new PaidStore(host.ctx.db), host.use(usersModule).service, () => host.view());
+    // Viewing points discount per-access keys (docs/paid-content.md); a site without ads charges the price.
+    const points = host.has(adsModule) ? host.use(adsModule) : undefined;
+    const core = new PaidCore(host.ctx, new PaidStore(host.ctx.db), host.use(usersModule).service, () => host.view(), points);
     const paid = Object.assign(core, { rankings: new PaidRankings(host.ctx, new RankingsStore(host.ctx.db), () => core.items()) });
     createReconcile(host, paid);
     return paid;

@@ -42,6 +42,13 @@ interface KeyState {
   lastGood: string | null;
 }
 
+/** Viewing points (main-site/ads) as the key issue spends them; absent on a site without ads. */
+export interface PointsPort {
+  spendable(user: string): number;
+  pointValueMinor(): number;
+  spendWith(user: string, ref: string, points: number, reason: string, at: string): void;
+}
+
 export type CheckResult = { ok: true; claims: AccessKeyClaims; item: ReleasedItem } | { ok: false; reason: RefusalReason; claims: AccessKeyClaims | undefined };
 
 const MAX_CACHED_KEYS = 100_000;
@@ -69,6 +76,7 @@ export class PaidService {
     readonly store: PaidStore,
     private readonly users: UserService,
     readonly view: () => ContentView,
+    private readonly points?: PointsPort,
   ) {
     for (const r of store.revocations()) this.remember(r);
   }
@@ -114,15 +122,17 @@ export class PaidService {
   }
 
   /** Keys issued but not yet committed, by partner and idempotency key; each waits for the next group commit. */
-  private readonly pending = new Map<string, { rec: KeyRecord; entry: EntryFields; done: Promise<void> }>();
-  private batch: { rec: KeyRecord; entry: EntryFields; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly pending = new Map<string, { rec: KeyRecord; done: Promise<void> }>();
+  private batch: PendingKey[] = [];
 
   /**
    * Issues a key, exactly once per (partner, idempotency key): the key row
    * with its charge is committed, then its `key_issued` entry is appended to
    * the signed log, and only then does the partner get its answer. A retry
    * with the same idempotency key gets the same key back and charges nothing;
-   * a refusal writes nothing.
+   * a refusal writes nothing. A per-access key of a shopper with viewing
+   * points is charged the price less the points' value, and the points are
+   * spent in the transaction that commits the key (see `applyPoints`).
    *
    * Keys asked for at the same moment share one SQLite transaction (a group
    * commit, like the log's): each key still commits with its charge, in one
@@ -198,9 +208,9 @@ export class PaidService {
     });
     const done = new Promise<void>((resolve, reject) => {
       if (this.batch.length === 0) this.scheduleCommit();
-      this.batch.push({ rec, entry, resolve, reject });
+      this.batch.push({ rec, entry, resolve, reject, spend: 0 });
     });
-    this.pending.set(slot, { rec, entry, done });
+    this.pending.set(slot, { rec, done });
     try {
       await done;
     } finally {
@@ -237,7 +247,9 @@ export class PaidService {
     const batch = this.batch;
     this.batch = [];
     const log = this.ctx.log;
+    const at = new Date().toISOString();
     try {
+      this.applyPoints(batch);
       // Asked first: a key whose entry the log would refuse must not be issued.
       if (!log.hasRoomFor(batch.length)) throw new Error('the access log cannot take the key_issued entries (its writes are failing)');
       // The keys and their key_issued entries commit in one SQLite transaction:
@@ -247,6 +259,7 @@ export class PaidService {
       this.store.insertKeys(
         batch.map((b) => b.rec),
         () => {
+          for (const b of batch) if (b.spend > 0) this.points!.spendWith(b.rec.userId, `paid-key:${b.rec.id}`, b.spend, `paid item ${b.rec.item}`, at);
           for (const b of batch) log.append(b.entry);
           log.flush();
         },
@@ -258,6 +271,39 @@ export class PaidService {
     }
     for (const b of batch) b.resolve();
     this.ctx.logger.debug({ event: 'paid_keys_issued', keys: batch.length }, 'access keys issued');
+  }
+
+  /**
+   * Viewing points against the per-access keys of this commit (seed 【0038】:
+   * (CP - SP) x m). m is a point's value in minor units of the item's own
+   * currency (docs/ads.md), so a point is worth m in whatever currency the item
+   * is priced; a point is never spent for less than its whole value, so the
+   * charge stays a whole number of minor units and never goes below zero.
+   * Runs in the same synchronous step as the commit that spends the points, so
+   * no other spend can come between the balance read and the spend; keys of
+   * the same shopper in one commit share the balance, oldest first.
+   */
+  private applyPoints(batch: PendingKey[]): void {
+    const points = this.points;
+    if (!points) return;
+    const m = points.pointValueMinor();
+    if (m <= 0) return;
+    let left: Map<string, number> | undefined;
+    for (const b of batch) {
+      const r = b.rec;
+      if (r.chargeType !== 'per_access' || r.amount < m) continue;
+      left ??= new Map();
+      let balance = left.get(r.userId);
+      // The ads service answers 0 from memory for a shopper who has no points: no query on the hot path.
+      if (balance === undefined) left.set(r.userId, (balance = points.spendable(r.userId)));
+      const use = Math.min(balance, Math.floor(r.amount / m));
+      if (use <= 0) continue;
+      left.set(r.userId, balance - use);
+      b.spend = use;
+      r.amount -= use * m;
+      // The entry was sealed with the full price; seal it again with what is charged.
+      b.entry = this.ctx.log.types.seal(this.ctx.config.siteId, { ...b.entry, order: { id: r.id, amount: r.amount, currency: r.currency } });
+    }
   }
 
   /** Registers a subscription period a partner charged its member for (idempotent on the partner's subscription id). */
@@ -478,6 +524,15 @@ export class PaidService {
       order: null,
     });
   }
+}
+
+/** A key waiting for the next group commit; `spend` is the points its charge uses (set at commit). */
+interface PendingKey {
+  rec: KeyRecord;
+  entry: EntryFields;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  spend: number;
 }
 
 function keyAnswer(k: KeyRecord, replayed: boolean): KeyAnswer {
