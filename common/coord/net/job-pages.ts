@@ -1,14 +1,14 @@
 import express from 'express';
+import { componentsOfSource } from '../index.js';
 import { COORD_COMPONENTS } from '../../protocol/coord.js';
 import type { ContentView } from '../../render/content-view.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../s2s/middleware.js';
 import { supplyErrors } from './errors.js';
-import { componentsOfPage } from './page-components.js';
 
 /** The component list of one of this site's pages, or a page_not_found refusal. */
 export function pageComponents(view: ContentView, page: string) {
   const source = view.pageSource(page);
-  const found = source === null ? null : componentsOfPage(source);
+  const found = source === null ? null : componentsOfSource(source);
   if (!found) throw supplyErrors.page_not_found(`no how-to page with components at ${page}`);
   return found;
 }
