@@ -10,3 +10,4 @@ export { SupplyStore, type SupplyOrderRow } from './supply-store.js';
 export { mountSupplyEndpoints, supplyApi, supplyPages } from './supply-routes.js';
 export { signHandoff, readHandoff, HANDOFF_TYP } from './handoff.js';
 export { pageComponents, mountJobEndpoints, getComponentsLink } from './job-pages.js';
+export { coordPageLog, type CoordPageLog } from './page-log.js';
