@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { explainPlan, greedyTotal, planPurchase, planRequest, priorities, replanMissing, supplierQuote, type Plan, type PriorityKind, type SupplierQuote } from '../common/coord/index.js';
+import { explainPlan, greedyTotal, planPurchase, planRequest, priorities, supplierQuote, type Plan, type PriorityKind, type SupplierQuote } from '../common/coord/index.js';
 
 // Small builders: a quote is [component, pack quantity, pack unit, price in cents, stock, label?] per offer.
 const LATER = '2099-01-01T00:00:00.000Z';
@@ -372,48 +372,5 @@ describe('coord plan: what the planner leaves out', () => {
     assert.match(text, /Chosen by cheapest total/);
     assert.match(text, /All: 5\.00 EUR by delivery/);
     assert.match(text, /Total 5\.00 EUR \(goods 2\.00 EUR, fees 3\.00 EUR\) from 1 supplier/);
-  });
-});
-
-describe('coord plan: a refusal re-plans only the missing components', () => {
-  it('plans the refused supplier`s part from the others, without the stock the rest of the plan already takes', () => {
-    const req = request([
-      ['flour', 1500, 'g'],
-      ['eggs', 6, 'each'],
-      ['sugar', 500, 'g'],
-    ]);
-    const quotes = [
-      quote('north', [
-        ['flour', 1, 'kg', 100, 1],
-        ['eggs', 6, 'each', 200, 5],
-        ['sugar', 500, 'g', 90, 5],
-      ]),
-      quote('grocer', [
-        ['flour', 250, 'g', 20, 4],
-        ['sugar', 500, 'g', 50, 5],
-      ]),
-      quote('south', [['flour', 500, 'g', 80, 2]]),
-    ];
-    const plan = planPurchase(req, quotes, P(['cheapest']));
-    // No one has 1.5 kg alone: north's one 1 kg bag and grocer's two 250 g bags; sugar is cheapest at grocer.
-    assert.deepEqual(
-      plan.suppliers.map((s) => [s.supplier.id, s.lines.map((l) => `${l.component} ${l.packs}`)]),
-      [
-        ['north', ['flour 1', 'eggs 1']],
-        ['grocer', ['flour 2', 'sugar 1']],
-      ],
-    );
-    const again = replanMissing(req, quotes, { previous: plan, refusedSupplier: 'grocer' });
-    assert.deepEqual(
-      again.suppliers.map((s) => [s.supplier.id, s.lines.map((l) => `${l.component} ${l.covers.quantity} ${l.covers.unit} in ${l.packs}`)]),
-      [
-        ['north', ['sugar 500 g in 1']],
-        ['south', ['flour 500 g in 1']],
-      ],
-      'only flour 500 g and sugar 500 g; north`s only flour bag is already in the plan, so flour comes from south',
-    );
-    assert.equal(again.uncovered.length, 0);
-    assert.ok(!again.suppliers.some((s) => s.supplier.id === 'grocer'));
-    assert.throws(() => replanMissing(req, quotes, { previous: plan, refusedSupplier: 'south' }), /no part in the plan/);
   });
 });

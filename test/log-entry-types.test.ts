@@ -134,7 +134,7 @@ describe('access-log entry types: registered by the modules that write them, che
     assert.equal(log.leaf(3).toString('hex'), GOLDEN[3]!.leaf);
   });
 
-  it("each site registers its modules' types at start: page from sync and shop, order, cancel and refund from shop", () => {
+  it("each site registers its modules' types at start: page from sync, shop, paid and coord, order, cancel and refund from shop", () => {
     const types = north.ctx.log.types.list();
     assert.deepEqual(
       types.map((t) => [t.type, t.version, t.capability, t.writers.join(',')]),
@@ -144,7 +144,7 @@ describe('access-log entry types: registered by the modules that write them, che
         ['cancel', 1, 'shop', 'shop'],
         ['charge', 1, 'paid', 'paid'],
         ['order', 1, 'shop', 'shop'],
-        ['page', 1, 'sync', 'sync,shop,paid'],
+        ['page', 1, 'sync', 'sync,shop,paid,coord'],
         ['refund', 1, 'shop', 'shop'],
       ],
     );

@@ -2,7 +2,7 @@
 export * from './types.js';
 export { componentKey, mergeComponents, pickComponents, reconcileProviderLists, scaleForServings, type ReconciledComponent } from './components.js';
 export { convertQuantity, convertible, densityGramsPerMl, formatAmount, normalizeUnit, tidy, unitKind, type UnitKind } from './units.js';
-export { planPurchase, replanMissing, type PlanOptions } from './plan.js';
+export { planPurchase, type PlanOptions } from './plan.js';
 export { explainPlan, formatPackAmount } from './explain.js';
 export { greedyTotal } from './greedy.js';
 export {

@@ -1,10 +1,9 @@
 import { formatMoney } from '../money.js';
-import { componentKey } from './components.js';
 import { formatPackAmount } from './explain.js';
 import { evaluate } from './objectives.js';
 import { COVER_SLACK, prepare, type Prepared } from './prepare.js';
 import { bestMix, objectiveOrder, solvePrepared } from './solve.js';
-import type { Component, Plan, PlanAlternative, PlanLine, PlanRequest, Priorities, RefusalContext, SupplierPlan, SupplierQuote, Uncovered } from './types.js';
+import type { Plan, PlanAlternative, PlanLine, PlanRequest, Priorities, SupplierPlan, SupplierQuote, Uncovered } from './types.js';
 import { tidy } from './units.js';
 
 export interface PlanOptions {
@@ -24,43 +23,6 @@ export function planPurchase(request: PlanRequest, quotes: SupplierQuote[], prio
   const plan = buildPlan(p, priorities);
   if (options.alternatives !== false) addAlternatives(plan, p, quotes, priorities, now);
   return plan;
-}
-
-/**
- * After a refusal (or a timeout), a plan for only what the refused supplier's
- * lines covered, from the other suppliers, with the stock the previous plan
- * already takes from them subtracted. Components the previous plan could not
- * cover are not asked for again: only the part that was planned and is now
- * missing.
- */
-export function replanMissing(request: PlanRequest, quotes: SupplierQuote[], refusal: RefusalContext, options: PlanOptions = {}): Plan {
-  const { previous, refusedSupplier } = refusal;
-  const refused = previous.suppliers.find((s) => s.supplier.id === refusedSupplier);
-  if (refused === undefined) throw new RangeError(`supplier "${refusedSupplier}" has no part in the plan`);
-  const byKey = new Map(request.components.map((c) => [componentKey(c.name), c]));
-  const missing = new Map<string, Component>();
-  for (const line of refused.lines) {
-    const k = componentKey(line.component);
-    const c = byKey.get(k);
-    if (c === undefined) throw new RangeError(`the plan's component "${line.component}" is not in the request`);
-    const had = missing.get(k);
-    missing.set(k, { ...c, quantity: tidy((had?.quantity ?? 0) + line.covers.quantity) });
-  }
-  // What the other parts of the plan already take is no longer in stock for the re-plan.
-  const taken = new Map<string, number>();
-  for (const s of previous.suppliers) {
-    if (s.supplier.id === refusedSupplier) continue;
-    for (const l of s.lines) taken.set(`${s.supplier.id}\u0000${l.offerId}`, (taken.get(`${s.supplier.id}\u0000${l.offerId}`) ?? 0) + l.packs);
-  }
-  const others = quotes
-    .filter((q) => q.supplier.id !== refusedSupplier)
-    .map((q) => ({
-      ...q,
-      offers: q.offers.map((o) => ({ ...o, stockPacks: Math.max(0, o.stockPacks - (taken.get(`${q.supplier.id}\u0000${o.id}`) ?? 0)) })),
-    }));
-  const missingRequest: PlanRequest = { currency: request.currency, components: [...missing.values()].filter((c) => c.quantity > 0) };
-  if (missingRequest.components.length === 0) throw new RangeError(`supplier "${refusedSupplier}" covered nothing`);
-  return planPurchase(missingRequest, others, previous.priorities, options);
 }
 
 function money(amount: number, currency: string): { amount: number; currency: string } {

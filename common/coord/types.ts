@@ -272,9 +272,3 @@ export interface Plan {
   /** False only when the solver hit its iteration limit: the plan is feasible but not proven optimal (never seen at the sizes benched). */
   optimal: boolean;
 }
-
-/** What `replanMissing` is told: which supplier refused (or timed out) in which plan. */
-export interface RefusalContext {
-  previous: Plan;
-  refusedSupplier: string;
-}

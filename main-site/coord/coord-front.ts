@@ -7,6 +7,7 @@ import { formBody } from '../../common/http/bodies.js';
 import { formatMoney } from '../../common/money.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { escapeHtml as esc } from '../../common/render/page-renderer.js';
+import type { CoordPageLog } from '../../common/coord/net/index.js';
 import type { ShopperSessions } from '../../common/users/index.js';
 import type { Coordinator, GroupView, QuoteRound } from './coordinator.js';
 import type { JobSource } from './job-source.js';
@@ -184,31 +185,39 @@ function groupHtml(g: GroupView, csrf: string): string {
 <p><a href="/coord/orders">All your component orders</a></p></section>`;
 }
 
-/** The coordination pages for shoppers at the main site (their central account). */
-export function coordFront(coord: Coordinator, o: { view: () => ContentView; sessions: ShopperSessions; jobs: JobSource }): express.Router {
+/**
+ * The coordination pages for shoppers at the main site (their central account).
+ * Every answer (page, refusal or redirect) is logged through `logged`, once sent.
+ */
+export function coordFront(coord: Coordinator, o: { view: () => ContentView; sessions: ShopperSessions; jobs: JobSource; logged: CoordPageLog }): express.Router {
   const r = express.Router();
   const form = formBody({ limit: '64kb', parameterLimit: 2000 });
-  const send = (res: express.Response, status: number, title: string, html: string) => {
+  const send = (req: express.Request, res: express.Response, status: number, title: string, html: string) => {
     res
       .status(status)
       .set('Cache-Control', 'no-store')
       .type('html')
       .send(o.view().wrap(title, html, { path: '/coord', kind: 'original' }));
+    o.logged(req, res);
   };
-  const fail = (res: express.Response, err: unknown) => {
+  const redirect = (req: express.Request, res: express.Response, to: string) => {
+    res.redirect(303, to);
+    o.logged(req, res);
+  };
+  const fail = (req: express.Request, res: express.Response, err: unknown) => {
     const e = err instanceof AppError && err.expose ? err : null;
     if (!e) throw err;
-    send(res, e.status, 'Cannot do that', `<h1>Cannot do that</h1><p class="error" role="alert">${esc(e.message)}</p><p><a href="javascript:history.back()">Back</a></p>`);
+    send(req, res, e.status, 'Cannot do that', `<h1>Cannot do that</h1><p class="error" role="alert">${esc(e.message)}</p><p><a href="javascript:history.back()">Back</a></p>`);
   };
   /** The signed-in shopper and the form's CSRF check; sends the login redirect or a refusal and answers null otherwise. */
   const shopper = (req: express.Request, res: express.Response, next: string) => {
     const s = o.sessions.current(req);
     if (!s) {
-      res.redirect(303, `/account/login?next=${encodeURIComponent(next)}`);
+      redirect(req, res, `/account/login?next=${encodeURIComponent(next)}`);
       return null;
     }
     if (req.method === 'POST' && (req.body as Record<string, unknown> | undefined)?._csrf !== s.session.csrfToken) {
-      send(res, 403, 'Form expired', '<h1>Form expired</h1><p class="error" role="alert">This form has expired; go back, reload the page and try again.</p>');
+      send(req, res, 403, 'Form expired', '<h1>Form expired</h1><p class="error" role="alert">This form has expired; go back, reload the page and try again.</p>');
       return null;
     }
     return s.session;
@@ -231,6 +240,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       const servings = Number(q.servings ?? job.list.servings);
       const list = Number.isInteger(servings) && servings >= 1 && servings <= 1000 ? scaleForServings(job.list, servings) : job.list;
       send(
+        req,
         res,
         200,
         `Get the components: ${job.title}`,
@@ -246,7 +256,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       );
     } catch (err) {
       try {
-        fail(res, err);
+        fail(req, res, err);
       } catch (e) {
         next(e);
       }
@@ -262,10 +272,10 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       const priorities = prioritiesFrom(b);
       const round = await coord.quote({ currency: 'EUR', components: list.components });
       const plan = coord.plan(round, priorities);
-      send(res, 200, 'Your plan', planHtml({ round, plan, csrf: me.csrfToken, action: '/coord/order', name: me.name, idempotencyKey: randomBytes(18).toString('base64url'), priorities }));
+      send(req, res, 200, 'Your plan', planHtml({ round, plan, csrf: me.csrfToken, action: '/coord/order', name: me.name, idempotencyKey: randomBytes(18).toString('base64url'), priorities }));
     } catch (err) {
       try {
-        fail(res, err);
+        fail(req, res, err);
       } catch (e) {
         next(e);
       }
@@ -294,7 +304,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     try {
       const contact = { name: str(b, 'name', 100), ...(str(b, 'address', 200) ? { address: str(b, 'address', 200) } : {}), ...(str(b, 'phone', 24) ? { phone: str(b, 'phone', 24) } : {}) };
       const g = await coord.order(me.userId, { idempotencyKey: str(b, 'idempotencyKey', 120), quoteSetId: str(b, 'quoteSetId', 80), priorities, choices: choicesFrom(b), contact });
-      res.redirect(303, `/coord/groups/${encodeURIComponent(g.id)}`);
+      redirect(req, res, `/coord/groups/${encodeURIComponent(g.id)}`);
     } catch (err) {
       if (err instanceof AppError && err.code === 'quote_changed') {
         // The offers moved since the plan was shown: show the plan as it is now, to order again knowingly.
@@ -302,6 +312,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
         const p = priorities as Priorities;
         const plan = coord.plan(round, p, new Date());
         return send(
+          req,
           res,
           409,
           'Your plan changed',
@@ -309,7 +320,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
         );
       }
       try {
-        fail(res, err);
+        fail(req, res, err);
       } catch (e) {
         next(e);
       }
@@ -321,6 +332,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     if (!me) return;
     const groups = coord.groupsOf(me.userId);
     send(
+      req,
       res,
       200,
       'Your component orders',
@@ -333,10 +345,10 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     if (!me) return;
     try {
       const g = coord.view(coord.ownGroup(me.userId, String(req.params.id)));
-      send(res, 200, 'Your component order', groupHtml(g, me.csrfToken));
+      send(req, res, 200, 'Your component order', groupHtml(g, me.csrfToken));
     } catch (err) {
       try {
-        fail(res, err);
+        fail(req, res, err);
       } catch (e) {
         next(e);
       }
@@ -351,6 +363,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       const { round, plan } = await coord.replan(me.userId, id);
       const priorities = JSON.parse(coord.ownGroup(me.userId, id).priorities) as Priorities;
       send(
+        req,
         res,
         200,
         'The missing part',
@@ -368,7 +381,7 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       );
     } catch (err) {
       try {
-        fail(res, err);
+        fail(req, res, err);
       } catch (e) {
         next(e);
       }
@@ -382,10 +395,10 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     try {
       const b = (req.body ?? {}) as Record<string, unknown>;
       await coord.confirmReplan(me.userId, id, { quoteSetId: str(b, 'quoteSetId', 80), choices: choicesFrom(b) });
-      res.redirect(303, `/coord/groups/${encodeURIComponent(id)}`);
+      redirect(req, res, `/coord/groups/${encodeURIComponent(id)}`);
     } catch (err) {
       try {
-        fail(res, err);
+        fail(req, res, err);
       } catch (e) {
         next(e);
       }

@@ -2,7 +2,8 @@ import { addMarkdownAddition } from '../../common/render/page-renderer.js';
 import { jobMethodAddition } from '../../common/coord/index.js';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { getComponentsLink, supplyMigrations, supplyPages, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
+import { pageEntry } from '../../common/sync/index.js';
+import { coordPageLog, getComponentsLink, supplyMigrations, supplyPages, SupplyService, SupplyStore } from '../../common/coord/net/index.js';
 import { usersModule } from '../users/index.js';
 import { coordAccountSection, coordFront } from './coord-front.js';
 import { coordPages } from './coord-pages.js';
@@ -30,6 +31,8 @@ export const coordModule = defineModule({
   cli: coordCli,
   errors: [coordErrors],
   migrations: [...supplyMigrations, { namespace: 'coord', dir: fromRoot('main-site/coord/migrations') }],
+  // Every coordination page served to a shopper is an access-log entry (kind shop: common/coord/net/page-log.ts).
+  logEntryTypes: [pageEntry],
   views: [fromRoot('main-site/coord/views'), fromRoot('common/coord/net/views')],
   nav: [
     { path: '/coord', title: 'Coordination' },
@@ -44,8 +47,10 @@ export const coordModule = defineModule({
   },
   front: (app, coord, host) => {
     const view = () => host.view();
-    app.use(getComponentsLink((page) => `/coord/start?page=${encodeURIComponent(page)}`, view));
-    app.use(coordFront(coord, { view, sessions: host.use(usersModule).sessions, jobs: jobSource(host.ctx, view) }));
+    const sessions = host.use(usersModule).sessions;
+    const logged = coordPageLog(host.ctx.log, view, sessions);
+    app.use(getComponentsLink((page) => `/coord/start?page=${encodeURIComponent(page)}`, view, logged));
+    app.use(coordFront(coord, { view, sessions, jobs: jobSource(host.ctx, view), logged }));
   },
   accountSections: (coord) => [({ userId }) => coordAccountSection(coord.groupsOf(userId))],
   start: (coord) => coord.start(),

@@ -1,5 +1,5 @@
 import { reconcileProviderLists, type ComponentList } from '../../common/coord/index.js';
-import { componentsOfPage, readHandoff } from '../../common/coord/net/index.js';
+import { pageComponents, readHandoff } from '../../common/coord/net/index.js';
 import { COORD_COMPONENTS } from '../../common/protocol/index.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import type { SiteContext } from '../../common/site/context.js';
@@ -28,10 +28,7 @@ export interface JobSource {
 export function jobSource(ctx: SiteContext, view: () => ContentView): JobSource {
   return {
     fromMain(page) {
-      const source = view().pageSource(page);
-      const found = source === null ? null : componentsOfPage(source);
-      if (!found) throw coordErrors.page_not_found(`no how-to page with components at ${page}`);
-      return { ...found, provider: ctx.config.siteId };
+      return { ...pageComponents(view(), page), provider: ctx.config.siteId };
     },
     async fromHandoff(token) {
       const h = await readHandoff(ctx, token);

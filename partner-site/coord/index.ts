@@ -4,8 +4,11 @@ import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
 import { COORD_DECISION } from '../../common/protocol/coord.js';
 import { peerErrorCode } from '../../common/s2s/client.js';
+import { pageEntry } from '../../common/sync/index.js';
 import { syncModule } from '../sync/index.js';
+import { usersModule } from '../users/index.js';
 import {
+  coordPageLog,
   getComponentsLink,
   mountJobEndpoints,
   signHandoff,
@@ -31,6 +34,8 @@ export const coordModule = defineModule({
   name: 'coord',
   errors: [supplyErrors],
   migrations: supplyMigrations,
+  // "Get the components" (/coord/get) is a page the shopper is served: an access-log entry like any other.
+  logEntryTypes: [pageEntry],
   views: [fromRoot('common/coord/net/views')],
   nav: [{ path: '/coord/supply', title: 'Component orders' }],
   create: (host) => new SupplyService(new SupplyStore(host.ctx.db), host.ctx.logger),
@@ -51,6 +56,7 @@ export const coordModule = defineModule({
           return main ? `${main.baseUrl}/coord/start?handoff=${encodeURIComponent(signHandoff(ctx, page))}` : null;
         },
         () => host.view(),
+        coordPageLog(ctx.log, () => host.view(), host.use(usersModule).sessions),
       ),
     );
   },

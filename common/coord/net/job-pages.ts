@@ -1,14 +1,15 @@
 import express from 'express';
+import { componentsOfSource } from '../index.js';
 import { COORD_COMPONENTS } from '../../protocol/coord.js';
 import type { ContentView } from '../../render/content-view.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../s2s/middleware.js';
 import { supplyErrors } from './errors.js';
-import { componentsOfPage } from './page-components.js';
+import type { CoordPageLog } from './page-log.js';
 
 /** The component list of one of this site's pages, or a page_not_found refusal. */
 export function pageComponents(view: ContentView, page: string) {
   const source = view.pageSource(page);
-  const found = source === null ? null : componentsOfPage(source);
+  const found = source === null ? null : componentsOfSource(source);
   if (!found) throw supplyErrors.page_not_found(`no how-to page with components at ${page}`);
   return found;
 }
@@ -21,22 +22,18 @@ export function mountJobEndpoints(router: express.Router, view: () => ContentVie
   });
 }
 
-/** "Get the components" on a page: /coord/get?page=<path> sends the shopper to the coordination page at the main site. */
-export function getComponentsLink(target: (page: string) => string | null, view: () => ContentView): express.Router {
+/** "Get the components" on a page: /coord/get?page=<path> sends the shopper to the coordination page at the main site; every answer is logged. */
+export function getComponentsLink(target: (page: string) => string | null, view: () => ContentView, logged: CoordPageLog): express.Router {
   const r = express.Router();
   r.get('/coord/get', (req, res) => {
     const page = typeof req.query.page === 'string' && /^\/[A-Za-z0-9/_.-]{0,300}$/.test(req.query.page) ? req.query.page : null;
     const v = view();
-    if (!page || !v.hasPage(page)) {
-      res.status(404).type('html').send(v.message('Nothing to get', 'That page lists no components.'));
-      return;
-    }
-    const to = target(page);
-    if (!to) {
-      res.status(503).type('html').send(v.message('Not available', 'Ordering components needs the main site; this site has none enrolled.'));
-      return;
-    }
-    res.redirect(303, to);
+    const known = page !== null && v.hasPage(page);
+    const to = known ? target(page) : null;
+    if (!known) res.status(404).type('html').send(v.message('Nothing to get', 'That page lists no components.'));
+    else if (!to) res.status(503).type('html').send(v.message('Not available', 'Ordering components needs the main site; this site has none enrolled.'));
+    else res.redirect(303, to);
+    logged(req, res);
   });
   return r;
 }
