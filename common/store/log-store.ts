@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from './sqlite.js';
 
 export interface StoredCheckpoint {
@@ -15,15 +16,84 @@ export interface ShippingState {
   lastError: string | null;
 }
 
+/**
+ * What the console's log browser narrows a log to (parsed and checked by
+ * common/logs/entry-filter.ts). Times are ISO 8601 UTC as entries store them,
+ * so they compare as strings; `to` is exclusive.
+ */
+export interface EntryFilter {
+  type?: string;
+  kind?: string;
+  pathPrefix?: string;
+  status?: { min: number; max: number };
+  from?: string;
+  to?: string;
+  user?: string;
+}
+
+/** A keyset page: entries below `before` (older) or above `after` (newer), newest first either way. */
+export interface EntryPageRequest {
+  before?: number;
+  after?: number;
+  limit: number;
+}
+
+export interface StoredEntry {
+  index: number;
+  line: string;
+  leaf: Buffer;
+}
+
+/** The SQL expression of each filterable field in a table of entries. */
+export type EntryColumns = Record<'type' | 'kind' | 'path' | 'status' | 'time' | 'user', string>;
+
+/**
+ * The WHERE clause and parameters of a filtered keyset page, shared by this
+ * store (fields read from the line) and the witness store (fields copied into
+ * columns). Keyset, never OFFSET: a page costs the same at the end of a huge
+ * log as at its head, and entries appended meanwhile do not shift it.
+ */
+export function entryPageSql(f: EntryFilter, page: EntryPageRequest, c: EntryColumns): { where: string; params: (string | number)[]; order: 'ASC' | 'DESC' } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (sql: string, ...p: (string | number)[]) => {
+    where.push(sql);
+    params.push(...p);
+  };
+  if (f.type !== undefined) add(`${c.type} = ?`, f.type);
+  if (f.kind !== undefined) add(`${c.kind} = ?`, f.kind);
+  // instr(), not LIKE: LIKE ignores case and treats % and _ in a path as wildcards.
+  if (f.pathPrefix !== undefined) add(`instr(${c.path}, ?) = 1`, f.pathPrefix);
+  if (f.status !== undefined) add(`${c.status} BETWEEN ? AND ?`, f.status.min, f.status.max);
+  if (f.from !== undefined) add(`${c.time} >= ?`, f.from);
+  if (f.to !== undefined) add(`${c.time} < ?`, f.to);
+  if (f.user !== undefined) add(`${c.user} = ?`, f.user);
+  if (page.before !== undefined) add('idx < ?', page.before);
+  if (page.after !== undefined) add('idx > ?', page.after);
+  return { where: where.length ? where.join(' AND ') : '1', params, order: page.after !== undefined && page.before === undefined ? 'ASC' : 'DESC' };
+}
+
+const LINE_COLUMNS: EntryColumns = {
+  type: "json_extract(line, '$.type')",
+  kind: "json_extract(line, '$.kind')",
+  path: "json_extract(line, '$.path')",
+  status: "json_extract(line, '$.status')",
+  time: "json_extract(line, '$.time')",
+  user: "json_extract(line, '$.user')",
+};
+
 /** A site's own log. Entries are only ever inserted, in batches, never updated or deleted. */
 export class LogStore {
   private readonly q;
+  /** Browse statements by their SQL: a few shapes (which filters are set), each prepared once. */
+  private readonly browseStatements = new Map<string, Database.Statement<(string | number)[], StoredEntry>>();
 
   constructor(private readonly db: Db) {
     this.q = {
       insert: db.prepare('INSERT INTO log_entries (idx, line, leaf) VALUES (?, ?, ?)'),
       leaves: db.prepare<[], { leaf: Buffer }>('SELECT leaf FROM log_entries ORDER BY idx'),
       last: db.prepare<[], { idx: number; leaf: Buffer }>('SELECT idx, leaf FROM log_entries ORDER BY idx DESC LIMIT 1'),
+      entry: db.prepare<[number], StoredEntry>('SELECT idx AS "index", line, leaf FROM log_entries WHERE idx = ?'),
       range: db.prepare<[number, number], { idx: number; line: string }>('SELECT idx, line FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
       addCheckpoint: db.prepare('INSERT OR IGNORE INTO log_checkpoints (size, root, time, note, signer_x) VALUES (?, ?, ?, ?, ?)'),
       replaceCheckpoint: db.prepare('UPDATE log_checkpoints SET time = ?, note = ?, signer_x = ? WHERE size = ? AND root = ?'),
@@ -52,6 +122,25 @@ export class LogStore {
   last(): { index: number; leaf: Buffer } | undefined {
     const r = this.q.last.get();
     return r ? { index: r.idx, leaf: r.leaf } : undefined;
+  }
+
+  /**
+   * A filtered page of the log, newest first. The fields are read from each
+   * line (this table keeps only the line and its leaf, and adding columns or
+   * indexes would tax every append), walking the primary key down from the
+   * cursor: cheap for the filters an operator uses on recent traffic.
+   */
+  browse(filter: EntryFilter, page: EntryPageRequest): StoredEntry[] {
+    const { where, params, order } = entryPageSql(filter, page, LINE_COLUMNS);
+    const sql = `SELECT idx AS "index", line, leaf FROM log_entries WHERE ${where} ORDER BY idx ${order} LIMIT ?`;
+    let st = this.browseStatements.get(sql);
+    if (!st) this.browseStatements.set(sql, (st = this.db.prepare<(string | number)[], StoredEntry>(sql)));
+    const rows = st.all(...params, page.limit);
+    return order === 'ASC' ? rows.reverse() : rows;
+  }
+
+  entry(index: number): StoredEntry | undefined {
+    return this.q.entry.get(index);
   }
 
   lines(from: number, to: number): string[] {

@@ -7,6 +7,7 @@ import { Witness } from './witness.js';
 import { WitnessStore } from './witness-store.js';
 import { logsCli } from './cli.js';
 import { logsErrors } from './errors.js';
+import { logBrowserErrors } from '../../common/logs/index.js';
 
 /**
  * Access logs on the main site: its own signed log (ground floor), the
@@ -16,9 +17,9 @@ import { logsErrors } from './errors.js';
 export const logsModule = defineModule<MainLogs>({
   name: 'logs',
   cli: logsCli,
-  errors: [logsErrors],
+  errors: [logsErrors, logBrowserErrors],
   migrations: [{ namespace: 'logs', dir: fromRoot('main-site/logs/migrations'), adopts: { 1: 'main:3', 2: 'main:4', 3: 'main:5' } }],
-  views: [fromRoot('main-site/logs/views')],
+  views: [fromRoot('main-site/logs/views'), fromRoot('common/logs/views')],
   nav: [{ path: '/logs', title: 'Access logs' }],
   create: ({ ctx }) => new MainLogs(new Witness(ctx, new WitnessStore(ctx.db))),
   s2s: (router, l, deps) => mountLogShipping(router, l.witness, deps),

@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+import { entryPageSql, type EntryColumns, type EntryFilter, type EntryPageRequest, type StoredEntry } from '../../common/store/log-store.js';
 import type { Db } from '../../common/store/sqlite.js';
 import type { EntryFields } from '../../common/logchain/entry.js';
 
@@ -138,9 +140,13 @@ function usageQueries(db: Db) {
   };
 }
 
+/** The fields the log browser filters on, as copied out of each accepted line (migration 002). */
+const WITNESSED_COLUMNS: EntryColumns = { type: 'type', kind: 'kind', path: 'path', status: 'status', time: 'time', user: 'user_id' };
+
 /** The partners' logs as witnessed by the main site. */
 export class WitnessStore {
   private readonly q;
+  private readonly browseStatements = new Map<string, Database.Statement<(string | number)[], StoredEntry>>();
 
   constructor(private readonly db: Db) {
     this.q = {
@@ -152,6 +158,7 @@ export class WitnessStore {
            @user AS user_id, @orderId AS order_id, @orderAmount AS order_amount, @currency AS currency, @path AS path, @bytes AS bytes)`,
       ),
       ...usageQueries(db),
+      entry: db.prepare<[string, number], StoredEntry>('SELECT idx AS "index", line, leaf FROM witnessed_entries WHERE site = ? AND idx = ?'),
       lines: db.prepare<[string, number, number], { idx: number; line: string; leaf: Buffer }>('SELECT idx, line, leaf FROM witnessed_entries WHERE site = ? AND idx >= ? AND idx < ? ORDER BY idx'),
       insertCp: db.prepare('INSERT INTO witnessed_checkpoints (site, size, root, time, note, signer_x, cosignature, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       latestCp: db.prepare<[string], CpRow>('SELECT * FROM witnessed_checkpoints WHERE site = ? ORDER BY size DESC LIMIT 1'),
@@ -170,6 +177,24 @@ export class WitnessStore {
 
   leaves(site: string): Buffer[] {
     return this.q.leaves.all(site).map((r) => r.leaf);
+  }
+
+  /**
+   * A filtered page of one site's witnessed log, newest first: keyset over the
+   * (site, idx) primary key; a user filter goes through the (site, user_id,
+   * idx) index (migration 005), a time range may use (site, time).
+   */
+  browse(site: string, filter: EntryFilter, page: EntryPageRequest): StoredEntry[] {
+    const { where, params, order } = entryPageSql(filter, page, WITNESSED_COLUMNS);
+    const sql = `SELECT idx AS "index", line, leaf FROM witnessed_entries WHERE site = ? AND ${where} ORDER BY idx ${order} LIMIT ?`;
+    let st = this.browseStatements.get(sql);
+    if (!st) this.browseStatements.set(sql, (st = this.db.prepare<(string | number)[], StoredEntry>(sql)));
+    const rows = st.all(site, ...params, page.limit);
+    return order === 'ASC' ? rows.reverse() : rows;
+  }
+
+  entry(site: string, index: number): StoredEntry | undefined {
+    return this.q.entry.get(site, index);
   }
 
   entries(site: string, from: number, to: number): { index: number; line: string; leaf: Buffer }[] {

@@ -1,4 +1,5 @@
 import express from 'express';
+import { logBrowserPages, ownLogSource } from '../../common/logs/index.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { ownLogStatus } from './logs-api.js';
 
@@ -7,5 +8,8 @@ export function ownLogPages(ctx: SiteContext): express.Router {
   r.get('/logs', (_req, res) => {
     res.render('partner-logs', { title: 'Access log', log: ownLogStatus(ctx) });
   });
+  // Only this site's own log: a partner's console has no other to show.
+  const own = ownLogSource(ctx, 'this site');
+  r.use(logBrowserPages({ own: ctx.config.siteId, list: () => [own] }));
   return r;
 }
