@@ -28,7 +28,7 @@ const blank = <T extends z.ZodType>(t: T) => z.union([z.literal('').transform(()
 const int = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} is a whole number`).transform(Number);
 const query = z.strictObject({
   site: blank(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'site is a site id')),
-  type: blank(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'type is an entry type such as page or order')),
+  type: blank(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'type is an entry type such as page or order')),
   kind: blank(z.enum(PAGE_KINDS, { message: `kind is one of ${PAGE_KINDS.join(', ')}` })),
   path: blank(
     z
