@@ -17,7 +17,11 @@ const csrfFrom = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(h
 async function login(url: string, base: string, username: string): Promise<Agent> {
   const agent = supertest.agent(url);
   const page = await agent.get(`${base}/login`).expect(200);
-  await agent.post(`${base}/login`).type('form').send({ _csrf: csrfFrom(page.text), username, password: TEST_PASSWORD }).expect(303);
+  await agent
+    .post(`${base}/login`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), username, password: TEST_PASSWORD })
+    .expect(303);
   return agent;
 }
 
@@ -124,7 +128,12 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
   });
   after(() => net.close());
 
-  const witnessedNorth = () => allEntries(main().witness.store.entries('north', 0, 1e9).map((e) => e.line));
+  const witnessedNorth = () =>
+    allEntries(
+      main()
+        .witness.store.entries('north', 0, 1e9)
+        .map((e) => e.line),
+    );
 
   it('refuses every browser page to a visitor without a console session', async () => {
     for (const [url, path] of [
@@ -165,6 +174,14 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
       assert.deepEqual(got, want, `filter ${qs}`);
       if (Object.keys(f).length && f.type !== 'order') assert.ok(want.length > 0 && want.length < all.length, `filter ${qs} should narrow (${want.length} of ${all.length})`);
     }
+    // The main site's own log: the fields are read from its lines, and filter the same way.
+    const mainAll = allEntries(main().ctx.logStore.lines(0, main().ctx.log.size));
+    for (const f of [{ path: '/products/' }, { user: 'u-alice', status: '2xx' }, { from: '2026-11-01T00:10Z', to: '2026-11-01T00:20Z', kind: 'asset' }] as Record<string, string>[]) {
+      const qs = new URLSearchParams({ limit: '7', ...f }).toString();
+      const want = expected(mainAll, f);
+      assert.ok(want.length > 0 && want.length < mainAll.length, `own filter ${qs} should narrow`);
+      assert.deepEqual(await walk(admin, `/admin/logs/entries?${qs}`), want, `own filter ${qs}`);
+    }
     // The first page holds the newest entries.
     const first = readPage((await admin.get('/admin/logs/entries?site=north&limit=5').expect(200)).text);
     assert.deepEqual(first.indexes, [239, 238, 237, 236, 235]);
@@ -196,14 +213,18 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
       const r = await admin.get(`/admin/logs/entries.csv?${qs}`).expect(200);
       assert.match(String(r.headers['content-type']), /^text\/csv/);
       assert.match(String(r.headers['content-disposition']), /attachment; filename="log-north.*\.csv"/);
-      const rows = parse(r.text, { columns: true }) as Record<string, string>[];
+      const rows = parse<Record<string, string>>(r.text, { columns: true });
       const want = expected(all, f);
       assert.deepEqual(
         rows.map((x) => Number(x.index)),
         want,
         `csv ${qs}`,
       );
-      assert.deepEqual(rows.map((x) => Number(x.index)), await walk(admin, `/admin/logs/entries?${qs}&limit=50`), `csv ${qs} = pages`);
+      assert.deepEqual(
+        rows.map((x) => Number(x.index)),
+        await walk(admin, `/admin/logs/entries?${qs}&limit=50`),
+        `csv ${qs} = pages`,
+      );
       const byIndex = new Map(all.map((e) => [e.index, e]));
       for (const row of rows) {
         const e = byIndex.get(Number(row.index))!;
@@ -213,11 +234,42 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
     }
   });
 
+  it('streams an export longer than one read of the store, whole and in order', async () => {
+    const south = net.partners.south!;
+    append(south.ctx, 30, 1200);
+    assert.equal((await shipLog(south.ctx, south.ctx.logStore)).acceptedSize, 1230);
+    const r = await admin.get('/admin/logs/entries.csv?site=south').expect(200);
+    const rows = parse<Record<string, string>>(r.text, { columns: true });
+    assert.deepEqual(
+      rows.map((x) => Number(x.index)),
+      Array.from({ length: 1230 }, (_, i) => 1229 - i),
+    );
+    const filtered = parse<Record<string, string>>((await admin.get('/admin/logs/entries.csv?site=south&status=304').expect(200)).text, { columns: true });
+    assert.deepEqual(
+      filtered.map((x) => Number(x.index)),
+      expected(
+        allEntries(
+          main()
+            .witness.store.entries('south', 0, 1e9)
+            .map((e) => e.line),
+        ),
+        { status: '304' },
+      ),
+    );
+  });
+
   it("shows an entry's exact line, leaf and an inclusion proof that verifies against the signed, cosigned checkpoint", async () => {
     const index = 123;
     const page = await admin.get(`/admin/logs/entries/north/${index}`).expect(200);
     const stored = main().witness.store.entry('north', index)!;
-    const unescape = (s: string) => s.replace(/&#34;/g, '"').replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'");
+    const unescape = (s: string) =>
+      s
+        .replace(/&#34;/g, '"')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&#39;/g, "'");
     assert.equal(unescape(/<pre class="log-line" data-line>([^<]*)<\/pre>/.exec(page.text)![1]!), stored.line);
     assert.match(page.text, new RegExp(`data-leaf>${stored.leaf.toString('hex')}<`));
     assert.match(page.text, /verifies against the root/);
@@ -301,7 +353,7 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
       }
     }
     // Its CSV is its own entries only.
-    const rows = parse((await north.get('/manage/logs/entries.csv').expect(200)).text, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>((await north.get('/manage/logs/entries.csv').expect(200)).text, { columns: true });
     assert.equal(rows.length, northSite().ctx.log.size);
     assert.ok(rows.every((r) => r.site === 'north'));
     // The partner's own proof carries the main site's cosignature of that checkpoint once shipped.

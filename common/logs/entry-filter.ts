@@ -16,16 +16,29 @@ const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{
 export function parseUtc(text: string): string | null {
   const m = ISO_UTC.exec(text);
   if (!m) return null;
-  const [y, mo, d, h = '0', mi = '0', s = '0', ms = '0'] = m.slice(1) as string[];
+  const [y, mo, d, h = '0', mi = '0', s = '0', ms = '0'] = m.slice(1);
   const t = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(ms.padEnd(3, '0'))));
   // Date.UTC rolls 2026-02-31 over into March: a date that does not exist is refused, not moved.
-  if (Number.isNaN(t.getTime()) || t.getUTCFullYear() !== Number(y) || t.getUTCMonth() !== Number(mo) - 1 || t.getUTCDate() !== Number(d) || t.getUTCHours() !== Number(h) || t.getUTCMinutes() !== Number(mi) || t.getUTCSeconds() !== Number(s)) return null;
+  if (
+    Number.isNaN(t.getTime()) ||
+    t.getUTCFullYear() !== Number(y) ||
+    t.getUTCMonth() !== Number(mo) - 1 ||
+    t.getUTCDate() !== Number(d) ||
+    t.getUTCHours() !== Number(h) ||
+    t.getUTCMinutes() !== Number(mi) ||
+    t.getUTCSeconds() !== Number(s)
+  )
+    return null;
   return t.toISOString();
 }
 
 // A blank form field is "no filter", so every field takes '' as absent.
 const blank = <T extends z.ZodType>(t: T) => z.union([z.literal('').transform(() => undefined), t]).optional();
-const int = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} is a whole number`).transform(Number);
+const int = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `${what} is a whole number`)
+    .transform(Number);
 const query = z.strictObject({
   site: blank(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'site is a site id')),
   type: blank(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'type is an entry type such as page or order')),
@@ -34,7 +47,9 @@ const query = z.strictObject({
     z
       .string()
       .max(512, 'path is at most 512 characters')
-      .regex(/^\/[^\u0000-\u001f\u007f]*$/, 'path is a path prefix starting with /'),
+      .startsWith('/', 'path is a path prefix starting with /')
+      // Control characters never reach a logged path (URLs cannot carry them raw); refusing them keeps a typo visible.
+      .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'path holds a control character'),
   ),
   status: blank(z.string().regex(/^[1-5](\d\d|xx)$/, 'status is an HTTP status (404) or a class (4xx)')),
   from: blank(z.string().max(40)),
@@ -42,9 +57,7 @@ const query = z.strictObject({
   user: blank(z.string().min(1).max(200, 'user is at most 200 characters')),
   before: blank(int('before')),
   after: blank(int('after')),
-  limit: blank(
-    int('limit').refine((n) => n >= 1 && n <= MAX_PAGE, `limit is between 1 and ${MAX_PAGE}`),
-  ),
+  limit: blank(int('limit').refine((n) => n >= 1 && n <= MAX_PAGE, `limit is between 1 and ${MAX_PAGE}`)),
 });
 
 export interface BrowseQuery {
@@ -63,7 +76,8 @@ export function parseBrowseQuery(raw: unknown): BrowseQuery {
   if (!r.success) {
     const i = r.error.issues[0]!;
     const field = i.path.join('.');
-    const message = i.code === 'unrecognized_keys' ? `unknown filter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; filters are ${Object.keys(query.shape).join(', ')}` : `${field || 'query'}: ${i.message}`;
+    const message =
+      i.code === 'unrecognized_keys' ? `unknown filter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; filters are ${Object.keys(query.shape).join(', ')}` : `${field || 'query'}: ${i.message}`;
     throw logBrowserErrors.bad_filter(message, { field: field || (i.code === 'unrecognized_keys' ? i.keys[0] : 'query') });
   }
   const q = r.data;

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify';
 import express, { type Request, type Response } from 'express';
-import { decodeEntry, entryLeaf, type LogEntry } from '../logchain/entry.js';
+import { decodeEntry, entryLeaf } from '../logchain/entry.js';
 import { verifyInclusion } from '../logchain/merkle.js';
 import type { StoredEntry } from '../store/log-store.js';
 import { parseBrowseQuery, type BrowseQuery } from './entry-filter.js';
@@ -10,7 +10,25 @@ import type { LogSource, LogSources } from './log-source.js';
 /** Rows read per query while a CSV export streams: each read is short, and the response's backpressure paces the next. */
 const CSV_CHUNK = 1000;
 
-export const CSV_COLUMNS = ['index', 'time', 'site', 'type', 'kind', 'path', 'status', 'bytes', 'release', 'user', 'session', 'client', 'ua', 'order_id', 'order_amount', 'order_currency', 'leaf'] as const;
+export const CSV_COLUMNS = [
+  'index',
+  'time',
+  'site',
+  'type',
+  'kind',
+  'path',
+  'status',
+  'bytes',
+  'release',
+  'user',
+  'session',
+  'client',
+  'ua',
+  'order_id',
+  'order_amount',
+  'order_currency',
+  'leaf',
+] as const;
 
 /** A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe: paths and user ids come from visitors. */
 const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
@@ -19,7 +37,25 @@ function csvRow(e: StoredEntry): (string | number | null)[] {
   const f = decodeEntry(e.line);
   // A line that does not decode is still listed, by index and leaf, never dropped.
   if (!f) return [e.index, ...CSV_COLUMNS.slice(1, -1).map(() => null), e.leaf.toString('hex')];
-  return [f.index, f.time, f.site, f.type, f.kind, f.path, f.status, f.bytes, f.release, f.user, f.session, f.client, f.ua, f.order?.id ?? null, f.order?.amount ?? null, f.order?.currency ?? null, e.leaf.toString('hex')];
+  return [
+    f.index,
+    f.time,
+    f.site,
+    f.type,
+    f.kind,
+    f.path,
+    f.status,
+    f.bytes,
+    f.release,
+    f.user,
+    f.session,
+    f.client,
+    f.ua,
+    f.order?.id ?? null,
+    f.order?.amount ?? null,
+    f.order?.currency ?? null,
+    e.leaf.toString('hex'),
+  ];
 }
 
 function sourceOf(sources: LogSources, site: string | undefined, field: 'site' | 'params'): LogSource {
@@ -28,7 +64,9 @@ function sourceOf(sources: LogSources, site: string | undefined, field: 'site' |
   if (s) return s;
   const known = sources.list().map((x) => x.site);
   if (field === 'params') throw logBrowserErrors.entry_not_found(`no log of site "${want}" in this console`);
-  throw logBrowserErrors.bad_filter(known.length === 1 ? `site: this console shows only this site's own log (${sources.own})` : `site: no log of site "${want}" here; logs: ${known.join(', ')}`, { field: 'site' });
+  throw logBrowserErrors.bad_filter(known.length === 1 ? `site: this console shows only this site's own log (${sources.own})` : `site: no log of site "${want}" here; logs: ${known.join(', ')}`, {
+    field: 'site',
+  });
 }
 
 /** One page, newest first, and the cursors of the pages either side (null where there is none). */
@@ -79,7 +117,8 @@ export function entryDetail(source: LogSource, index: number) {
 
 /** proof.json: the shape `tieup audit verify-proof` checks (as `tieup audit prove` writes it), plus the line and the signed checkpoint. */
 export function proofFile(d: ReturnType<typeof entryDetail>) {
-  if (!d.checkpoint || !d.proof) throw logBrowserErrors.entry_not_found(`entry ${d.index} is not covered by a signed checkpoint yet (latest size ${d.checkpoint?.size ?? 0}); the next one is signed within seconds`);
+  if (!d.checkpoint || !d.proof)
+    throw logBrowserErrors.entry_not_found(`entry ${d.index} is not covered by a signed checkpoint yet (latest size ${d.checkpoint?.size ?? 0}); the next one is signed within seconds`);
   return {
     type: 'inclusion',
     site: d.source.site,
@@ -114,7 +153,9 @@ export function logBrowserPages(sources: LogSources): express.Router {
     } catch (err) {
       // A browser gets the form back with the refusal; an API client (Accept: JSON) the error body.
       if (!logBrowserErrors.bad_filter.is(err) || req.accepts(['html', 'json']) === 'json') throw err;
-      res.status(400).render('log-entries', { title: 'Log entries', base, sources: sources.list(), own: sources.own, params: stringParams(req.query), error: { code: err.code, message: err.message }, page: null });
+      res
+        .status(400)
+        .render('log-entries', { title: 'Log entries', base, sources: sources.list(), own: sources.own, params: stringParams(req.query), error: { code: err.code, message: err.message }, page: null });
       return;
     }
     const page = browsePage(source, q);
@@ -127,7 +168,7 @@ export function logBrowserPages(sources: LogSources): express.Router {
       error: null,
       source: { site: source.site, label: source.label },
       page: {
-        entries: page.entries.map((e) => ({ index: e.index, fields: decodeEntry(e.line) as LogEntry | null })),
+        entries: page.entries.map((e) => ({ index: e.index, fields: decodeEntry(e.line) })),
         olderHref: page.older !== null ? link(base, q.params, { before: String(page.older) }) : null,
         newerHref: page.newer !== null ? link(base, q.params, { after: String(page.newer) }) : null,
         newestHref: q.before !== undefined || q.after !== undefined ? link(base, q.params) : null,
@@ -139,7 +180,8 @@ export function logBrowserPages(sources: LogSources): express.Router {
 
   r.get('/logs/entries.csv', async (req: Request, res: Response) => {
     const q = parseBrowseQuery(req.query);
-    if (q.before !== undefined || q.after !== undefined) throw logBrowserErrors.bad_filter('before: the export is the whole filtered list; it takes no cursor', { field: q.before !== undefined ? 'before' : 'after' });
+    if (q.before !== undefined || q.after !== undefined)
+      throw logBrowserErrors.bad_filter('before: the export is the whole filtered list; it takes no cursor', { field: q.before !== undefined ? 'before' : 'after' });
     const source = sourceOf(sources, q.site, 'site');
     const csv = stringify({ header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows', cast: { string: defused } });
     const name = ['log', source.site, q.params.type, q.params.kind, q.params.status].filter(Boolean).join('-');
@@ -180,7 +222,10 @@ export function logBrowserPages(sources: LogSources): express.Router {
   r.get('/logs/entries/:site/:index/proof.json', (req: Request, res: Response) => {
     const source = sourceOf(sources, String(req.params.site), 'params');
     const file = proofFile(entryDetail(source, indexParam(req)));
-    res.set('Content-Disposition', `attachment; filename="proof-${file.site}-${file.index}.json"`).type('application/json').send(`${JSON.stringify(file, null, 2)}\n`);
+    res
+      .set('Content-Disposition', `attachment; filename="proof-${file.site}-${file.index}.json"`)
+      .type('application/json')
+      .send(`${JSON.stringify(file, null, 2)}\n`);
   });
 
   return r;

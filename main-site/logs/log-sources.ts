@@ -23,6 +23,12 @@ export function mainLogSources(ctx: SiteContext, witness: Witness): LogSources {
   const own = ownLogSource(ctx, 'this site');
   return {
     own: ctx.config.siteId,
-    list: () => [own, ...ctx.peers.list().filter((p) => p.role === 'partner').map((p) => witnessedSource(ctx, witness, p.id))],
+    list: () => [
+      own,
+      ...ctx.peers
+        .list()
+        .filter((p) => p.role === 'partner')
+        .map((p) => witnessedSource(ctx, witness, p.id)),
+    ],
   };
 }
