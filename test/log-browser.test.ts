@@ -8,7 +8,7 @@ import { checkCosignature, checkNoteSignature, logOrigin, parseCheckpoint, parse
 import { loadKeyring } from '../common/keys/keystore.js';
 import type { SiteContext } from '../common/site/context.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
-import { startNetwork, TEST_PASSWORD, type TestNetwork } from './helpers/network.js';
+import { startNetwork, TEST_PASSWORD, TEST_TOKEN, type TestNetwork } from './helpers/network.js';
 
 type Agent = ReturnType<typeof supertest.agent>;
 
@@ -300,6 +300,19 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
     assert.equal(checkNoteSignature(ownNote, { name: logOrigin('main'), publicRaw: rawPublicKey(mainKey) }), 'ok');
     assert.equal(verifyInclusion(hex(own.leaf), 7, own.size, own.proof.map(hex), parseCheckpoint(ownNote.body)!.root), true);
 
+    // The console API answers the same proof and the same pages, for scripts with a bearer token.
+    const viaApi = await supertest(main().url).get(`/admin/api/logs/entries/north/${index}`).set('authorization', `Bearer ${TEST_TOKEN}`).expect(200);
+    assert.deepEqual(viaApi.body, p);
+    const listed = await supertest(main().url).get('/admin/api/logs/entries?site=north&status=404&limit=3').set('authorization', `Bearer ${TEST_TOKEN}`).expect(200);
+    assert.deepEqual(
+      (listed.body as { entries: { index: number }[] }).entries.map((e) => e.index),
+      expected(witnessedNorth(), { status: '404' }).slice(0, 3),
+    );
+    assert.equal((listed.body as { older: { before: number } }).older.before, (listed.body as { entries: { index: number }[] }).entries[2]!.index);
+    const apiBad = await supertest(main().url).get('/admin/api/logs/entries?status=teapot').set('authorization', `Bearer ${TEST_TOKEN}`).expect(400);
+    assert.equal(apiBad.body.error.code, 'bad_filter');
+    await supertest(main().url).get('/admin/api/logs/entries').expect(401);
+
     const missing = await admin.get('/admin/logs/entries/north/99999').set('accept', 'application/json').expect(404);
     assert.equal(missing.body.error.code, 'entry_not_found');
   });
@@ -347,6 +360,9 @@ describe('log browser in the consoles: filters, keyset pages, CSV, entry proofs'
       assert.match(refused.body.error.message, /only this site's own log/);
       const csv = await north.get(`/manage/logs/entries.csv?site=${site}`).set('accept', 'application/json').expect(400);
       assert.equal(csv.body.error.code, 'bad_filter');
+      const api = await supertest(northSite().url).get(`/manage/api/logs/entries?site=${site}`).set('authorization', `Bearer ${TEST_TOKEN}`).expect(400);
+      assert.equal(api.body.error.code, 'bad_filter');
+      await supertest(northSite().url).get(`/manage/api/logs/entries/${site}/0`).set('authorization', `Bearer ${TEST_TOKEN}`).expect(404);
       for (const path of [`/manage/logs/entries/${site}/0`, `/manage/logs/entries/${site}/0/proof.json`]) {
         const r = await north.get(path).set('accept', 'application/json').expect(404);
         assert.equal(r.body.error.code, 'entry_not_found');

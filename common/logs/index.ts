@@ -1,4 +1,4 @@
-export { logBrowserPages, browsePage, entryDetail, proofFile, CSV_COLUMNS } from './log-browser.js';
+export { logBrowserApi, logBrowserPages, browsePage, entryDetail, proofFile, CSV_COLUMNS } from './log-browser.js';
 export { parseBrowseQuery, parseUtc } from './entry-filter.js';
 export { logBrowserErrors } from './errors.js';
 export { ownLogSource } from './own-source.js';

@@ -231,6 +231,31 @@ export function logBrowserPages(sources: LogSources): express.Router {
   return r;
 }
 
+/**
+ * The same list and proofs as JSON for scripts, in the console API (bearer
+ * token, under `<base>/api`): `GET /logs/entries` with the page's filters and
+ * cursors, and `GET /logs/entries/<site>/<index>` answering proof.json.
+ */
+export function logBrowserApi(sources: LogSources): express.Router {
+  const r = express.Router();
+  r.get('/logs/entries', (req: Request, res: Response) => {
+    const q = parseBrowseQuery(req.query);
+    const source = sourceOf(sources, q.site, 'site');
+    const page = browsePage(source, q);
+    res.json({
+      site: source.site,
+      filter: q.params,
+      entries: page.entries.map((e) => ({ index: e.index, leaf: e.leaf.toString('hex'), line: e.line })),
+      older: page.older !== null ? { before: page.older } : null,
+      newer: page.newer !== null ? { after: page.newer } : null,
+    });
+  });
+  r.get('/logs/entries/:site/:index', (req: Request, res: Response) => {
+    res.json(proofFile(entryDetail(sourceOf(sources, String(req.params.site), 'params'), indexParam(req))));
+  });
+  return r;
+}
+
 /** The query as typed, for the form shown again with a refusal (strings only; anything else is dropped). */
 function stringParams(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -3,7 +3,9 @@ import { logOrigin, witnessName } from '../../common/logchain/note.js';
 import { LOGS_SHIP } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { SiteContext } from '../../common/site/context.js';
+import { logBrowserApi } from '../../common/logs/index.js';
 import { exportBundle } from './bundle.js';
+import { mainLogSources } from './log-sources.js';
 import type { Witness } from './witness.js';
 import { logsErrors } from './errors.js';
 
@@ -72,6 +74,8 @@ export function logsApi(ctx: SiteContext, witness: Witness, feeContract: (site: 
   r.get('/logs', (_req, res) => {
     res.json(logsOverview(ctx, witness));
   });
+  // The log browser's list and proofs for scripts (docs/logs.md, "Browsing the log in the console").
+  r.use(logBrowserApi(mainLogSources(ctx, witness)));
   // What an auditor asks the witness to learn whether a bundle is the latest (tieup audit latest).
   r.get('/logs/:site/checkpoint', (req: Request, res: Response) => {
     res.json(latestCheckpoint(ctx, witness, String(req.params.site)));

@@ -1,4 +1,5 @@
 import express from 'express';
+import { logBrowserApi, ownLogSource, type LogSources } from '../../common/logs/index.js';
 import type { SiteContext } from '../../common/site/context.js';
 
 /** What the partner console shows of its own log. */
@@ -24,5 +25,13 @@ export function ownLogApi(ctx: SiteContext): express.Router {
   r.get('/logs', (_req, res) => {
     res.json(ownLogStatus(ctx));
   });
+  // The log browser's list and proofs for scripts: this site's own log only, as in the console.
+  r.use(logBrowserApi(ownLogSources(ctx)));
   return r;
+}
+
+/** The logs a partner's console browses: its own, and nothing else. */
+export function ownLogSources(ctx: SiteContext): LogSources {
+  const own = ownLogSource(ctx, 'this site');
+  return { own: ctx.config.siteId, list: () => [own] };
 }

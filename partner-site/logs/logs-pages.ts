@@ -1,7 +1,7 @@
 import express from 'express';
-import { logBrowserPages, ownLogSource } from '../../common/logs/index.js';
+import { logBrowserPages } from '../../common/logs/index.js';
 import type { SiteContext } from '../../common/site/context.js';
-import { ownLogStatus } from './logs-api.js';
+import { ownLogSources, ownLogStatus } from './logs-api.js';
 
 export function ownLogPages(ctx: SiteContext): express.Router {
   const r = express.Router();
@@ -9,7 +9,6 @@ export function ownLogPages(ctx: SiteContext): express.Router {
     res.render('partner-logs', { title: 'Access log', log: ownLogStatus(ctx) });
   });
   // Only this site's own log: a partner's console has no other to show.
-  const own = ownLogSource(ctx, 'this site');
-  r.use(logBrowserPages({ own: ctx.config.siteId, list: () => [own] }));
+  r.use(logBrowserPages(ownLogSources(ctx)));
   return r;
 }
