@@ -77,7 +77,11 @@ export function parseBrowseQuery(raw: unknown): BrowseQuery {
     const i = r.error.issues[0]!;
     const field = i.path.join('.');
     const message =
-      i.code === 'unrecognized_keys' ? `unknown filter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; filters are ${Object.keys(query.shape).join(', ')}` : `${field || 'query'}: ${i.message}`;
+      i.code === 'unrecognized_keys'
+        ? `unknown filter ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; filters are ${Object.keys(query.shape).join(', ')}`
+        : field && i.message.startsWith(`${field} `)
+          ? i.message
+          : `${field || 'query'}: ${i.message}`;
     throw logBrowserErrors.bad_filter(message, { field: field || (i.code === 'unrecognized_keys' ? i.keys[0] : 'query') });
   }
   const q = r.data;
