@@ -126,7 +126,8 @@ export function partnersPages(host: ModuleHost): express.Router {
     if (f.success) return { filter: f.data, problem: null };
     const i = f.error.issues[0]!;
     const key = i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.join('.');
-    return { filter: {}, problem: i.code === 'unrecognized_keys' ? `unknown filter: ${key} (filters are status, slice and q)` : `${key}: ${i.message}` };
+    // Each filter's message names it ("status must be ...").
+    return { filter: {}, problem: i.code === 'unrecognized_keys' ? `unknown filter: ${key} (filters are status, slice and q)` : i.message };
   };
 
   const listPage = (req: Request, res: Response, o: { status?: number; enrol?: { values: EnrolForm; errors: Partial<Record<EnrolField, string>>; general: string | null } } = {}) => {
