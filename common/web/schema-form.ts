@@ -60,7 +60,7 @@ function walk(s: JsonSchema, path: string[], required: boolean, out: FormField[]
   if (type === 'object' && s.properties) {
     for (const [k, sub] of Object.entries(s.properties)) walk(sub, [...path, k], (s.required ?? []).includes(k), out);
   } else if (type === 'boolean') out.push({ ...base, kind: 'boolean', options: ['true', 'false'] });
-  else if (s.enum && s.enum.every((v) => typeof v === 'string')) out.push({ ...base, kind: 'enum', options: s.enum as string[] });
+  else if (s.enum && s.enum.every((v) => typeof v === 'string')) out.push({ ...base, kind: 'enum', options: s.enum });
   else if (type === 'integer' || type === 'number') out.push({ ...base, kind: type, options: [] });
   else if (type === 'string') out.push({ ...base, kind: 'text', options: [] });
   else out.push({ ...base, kind: 'json', options: [] });

@@ -163,11 +163,15 @@ export function partnersPages(host: ModuleHost): express.Router {
         p.baseUrl,
         p.status,
         ...keys.map((k) => {
-          const v = p.contract[k] as { v?: unknown } | undefined;
-          return v === undefined ? '' : `v${String(v?.v ?? '?')}`;
+          const stored = p.contract[k];
+          const v = stored !== null && typeof stored === 'object' ? (stored as { v?: unknown }).v : undefined;
+          return stored === undefined ? '' : typeof v === 'number' ? `v${v}` : 'v?';
         }),
         d.contractProblems.join('; '),
-        d.keys.filter((k) => !k.validUntil).map((k) => k.thumbprint).join(' '),
+        d.keys
+          .filter((k) => !k.validUntil)
+          .map((k) => k.thumbprint)
+          .join(' '),
         p.createdAt,
         p.updatedAt,
       ];
@@ -256,8 +260,7 @@ export function partnersPages(host: ModuleHost): express.Router {
     const fields = fieldsOf(slice);
     const posted = postedValues(fields, (req.body ?? {}) as Record<string, unknown>);
     const { value, problems } = valueFromForm(fields, posted);
-    const refused = (errors: Record<string, string>, general: string[]) =>
-      detailPage(req, res, p, { status: 400, slice: { ...sliceView(slice, p), values: posted, errors, general } });
+    const refused = (errors: Record<string, string>, general: string[]) => detailPage(req, res, p, { status: 400, slice: { ...sliceView(slice, p), values: posted, errors, general } });
     if (Object.keys(problems).length) return refused(problems, []);
     try {
       writeContract(ctx, p, { [slice.key]: value }, by(req));

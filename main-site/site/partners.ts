@@ -51,10 +51,7 @@ export function filterPartners(peers: readonly Peer[], f: PartnerFilter): Peer[]
   const q = (f.q ?? '').trim().toLowerCase();
   return peers.filter(
     (p) =>
-      p.role === 'partner' &&
-      (!f.status || p.status === f.status) &&
-      (!f.slice || p.contract[f.slice] !== undefined) &&
-      (!q || p.id.includes(q) || (p.displayName ?? '').toLowerCase().includes(q)),
+      p.role === 'partner' && (!f.status || p.status === f.status) && (!f.slice || p.contract[f.slice] !== undefined) && (!q || p.id.includes(q) || (p.displayName ?? '').toLowerCase().includes(q)),
   );
 }
 
