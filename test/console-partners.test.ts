@@ -86,6 +86,16 @@ describe('console: partners from forms (enrol with a key confirmation, contract 
     const hidden = formFields(r.text, PIN_FORM);
     assert.equal(hidden.confirmed, 'yes');
     assert.equal(hidden.pin, northTp);
+    // "Back to the form" shows the form again with every value kept, and enrols nothing.
+    const back = formFields(r.text, /<input type="hidden" name="edit" value="yes">/);
+    const edit = await admin
+      .post('/admin/partners/enrol')
+      .type('form')
+      .send({ ...back, _csrf: hidden._csrf, edit: 'yes' })
+      .expect(200);
+    assert.equal(inputValue(edit.text, 'name'), 'North Market');
+    assert.equal(inputValue(edit.text, 'thumbprint'), northTp);
+    assert.equal(main.ctx.peers.get('north'), undefined);
     // The confirmation carries the session's CSRF token: without it, nothing.
     await admin
       .post('/admin/partners/enrol')
