@@ -380,4 +380,18 @@ describe('console: partners from forms (enrol with a key confirmation, contract 
     // The list links to the CSV with the same filters.
     assert.match(await page('/admin/partners?status=active&q=n'), /href="\/admin\/partners\.csv\?status=active&amp;q=n"/);
   });
+
+  it('the JSON API takes the same new fields: a name, and a JWKS URL for the key its thumbprint names (never a JWKS URL alone)', async () => {
+    const post = (body: object) => supertest(main.url).post('/admin/api/partners').set('Authorization', `Bearer ${TEST_TOKEN}`).send(body);
+    const alone = await post({ id: 'east', baseUrl: 'http://127.0.0.1:9', jwksUrl: `${south.url}/.well-known/jwks.json` }).expect(400);
+    assert.equal(alone.body.error.code, 'invalid_request');
+    assert.match(alone.body.error.message, /give the peer's public key \(keys\) or its thumbprint/);
+    assert.equal(main.ctx.peers.get('east'), undefined);
+    const r = await post({ id: 'east', name: 'East End', baseUrl: 'http://127.0.0.1:9', thumbprint: southTp, jwksUrl: `${south.url}/.well-known/jwks.json` }).expect(201);
+    assert.equal(r.body.name, 'East End');
+    assert.deepEqual(
+      r.body.keys.map((k: { thumbprint: string }) => k.thumbprint),
+      [southTp],
+    );
+  });
 });
