@@ -53,6 +53,7 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     // The confirmation page shows the key to pin; nothing is enrolled yet.
     await page.locator('.enrol-confirm').waitFor();
     const findings = await axe(page);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-partners-confirm.png'), fullPage: true });
     assert.equal(await page.locator('.key-to-pin code.thumbprint').innerText(), thumbprint);
     assert.equal(main.ctx.peers.get('north'), undefined);
     await page.click('button:text-is("Confirm and pin this key")');
@@ -90,6 +91,7 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     await page.goto(`${main.url}/admin/partners?q=market`);
     const row = page.locator('tr[data-partner="north"]');
     assert.match(await row.innerText(), /north North Market[\s\S]*active[\s\S]*sync/);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-partners-list.png'), fullPage: true });
     await page.goto(`${main.url}/admin/partners?status=gone`);
     assert.match(await page.locator('p.error[role=alert]').innerText(), /Bad filter: status must be "active" or "suspended"/);
     findings.push(...(await axe(page)));
