@@ -7,6 +7,10 @@ export const PEER_OPTIONS = {
   'base-url': { type: 'string' },
   thumbprint: { type: 'string' },
   jwk: { type: 'string' },
+  /** The display name consoles show; optional. */
+  name: { type: 'string' },
+  /** Where to fetch the key --thumbprint names (default: <base-url>/.well-known/jwks.json). */
+  'jwks-url': { type: 'string' },
 } as const satisfies CliOptions;
 
 /** A peer as the console APIs describe it. */
@@ -21,7 +25,9 @@ export interface PeerView {
 /** The enrolment body from the peer options (and --contract, where the command takes it). */
 export function peerBody(flags: Flags): Record<string, unknown> {
   const body: Record<string, unknown> = { id: need(flags, 'id'), baseUrl: need(flags, 'base-url') };
+  if (typeof flags.name === 'string') body.name = flags.name;
   if (typeof flags.thumbprint === 'string') body.thumbprint = flags.thumbprint;
+  if (typeof flags['jwks-url'] === 'string') body.jwksUrl = flags['jwks-url'];
   if (typeof flags.jwk === 'string') {
     try {
       body.keys = [JSON.parse(readFileSync(flags.jwk, 'utf8'))];

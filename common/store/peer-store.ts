@@ -17,6 +17,8 @@ export interface Peer {
   id: string;
   role: SiteRole;
   baseUrl: string;
+  /** What the console calls the peer ("North Market"); null when the operator gave no name. */
+  displayName: string | null;
   status: PeerStatus;
   /**
    * The contract as stored: one slice per capability (common/contract/terms.ts).
@@ -43,6 +45,7 @@ interface PeerRow {
   id: string;
   role: SiteRole;
   base_url: string;
+  display_name: string | null;
   status: PeerStatus;
   contract_json: string;
   acked_kid: string | null;
@@ -64,6 +67,7 @@ const toPeer = (r: PeerRow): Peer => ({
   id: r.id,
   role: r.role,
   baseUrl: r.base_url,
+  displayName: r.display_name,
   status: r.status,
   contract: JSON.parse(r.contract_json) as Record<string, unknown>,
   ackedKid: r.acked_kid,
@@ -85,6 +89,7 @@ export interface NewPeer {
   id: string;
   role: SiteRole;
   baseUrl: string;
+  displayName?: string | null;
   /** Written by the main site's terms (ContractTerms.initial); a partner starts with none. */
   contract?: StoredContract;
   ackedKid: string | null;
@@ -114,8 +119,8 @@ export class PeerStore {
       get: db.prepare<[string], PeerRow>('SELECT * FROM peers WHERE id = ?'),
       list: db.prepare<[], PeerRow>('SELECT * FROM peers ORDER BY id'),
       insert: db.prepare(
-        `INSERT INTO peers (id, role, base_url, status, contract_json, acked_kid, created_at, updated_at)
-         VALUES (@id, @role, @baseUrl, 'active', @contract, @ackedKid, @now, @now)`,
+        `INSERT INTO peers (id, role, base_url, display_name, status, contract_json, acked_kid, created_at, updated_at)
+         VALUES (@id, @role, @baseUrl, @displayName, 'active', @contract, @ackedKid, @now, @now)`,
       ),
       setStatus: db.prepare('UPDATE peers SET status = ?, updated_at = ? WHERE id = ?'),
       setBaseUrl: db.prepare('UPDATE peers SET base_url = ?, updated_at = ? WHERE id = ?'),
@@ -161,7 +166,7 @@ export class PeerStore {
     this.invalidate();
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, contract: JSON.stringify(p.contract ?? EMPTY_CONTRACT), ackedKid: p.ackedKid, now });
+      this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, displayName: p.displayName ?? null, contract: JSON.stringify(p.contract ?? EMPTY_CONTRACT), ackedKid: p.ackedKid, now });
       for (const k of p.keys) this.q.pin.run(p.id, k.thumbprint, JSON.stringify(k.publicJwk), now, 'enrolment');
     })();
     return this.get(p.id)!;

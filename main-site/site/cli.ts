@@ -38,7 +38,7 @@ const partnerStatus = (sub: 'suspend' | 'activate' | 'remove', summary: string):
 export const siteCli = defineCommands(`Partners (against the main site's API, --url default ${DEFAULT_URL}):`, [
   {
     name: 'partner add',
-    usage: '--id <id> --base-url <url> (--thumbprint <tp> | --jwk <file>) [--contract <json>]',
+    usage: '--id <id> --base-url <url> (--thumbprint <tp> [--jwks-url <url>] | --jwk <file>) [--name <display name>] [--contract <json>]',
     options: { ...API_OPTIONS, ...PEER_OPTIONS, contract: { type: 'string' } },
     async run(flags, _args, io) {
       const p = await apiCall<PeerView>(urlOf(flags), tokenOf(flags), 'POST', '/admin/api/partners', peerBody(flags));

@@ -6,7 +6,7 @@ import { describePeer, enrolPeer, parseOrThrow } from '../../common/site/enrolme
 import { setPeerStatus } from '../../common/site/console-routes.js';
 import { helloPeer } from '../../common/site/peer-protocol.js';
 import { checkAllPairs } from './partners-check.js';
-import { siteErrors } from './errors.js';
+import { partnerOr404, removePartner, writeContract } from './partners.js';
 
 const patchSchema = z
   .object({
@@ -26,12 +26,6 @@ const patchSchema = z
     contract: z.unknown().optional(),
   })
   .strict();
-
-function partnerOr404(ctx: SiteContext, id: string) {
-  const p = ctx.peers.get(id);
-  if (!p || p.role !== 'partner') throw siteErrors.partner_not_found(`no partner "${id}"`);
-  return p;
-}
 
 export interface PartnersApiHooks {
   /** Extra fields per partner (its sync status). */
@@ -73,12 +67,8 @@ export function partnersApi(ctx: SiteContext, hooks: PartnersApiHooks = {}): exp
     const p = partnerOr404(ctx, String(req.params.id));
     const body = parseOrThrow(patchSchema, req.body);
     // Checked before anything is written: a refused contract changes nothing, not even the base URL.
-    const contract = body.contract === undefined ? undefined : ctx.terms.patch(p.contract, body.contract);
+    if (body.contract !== undefined) writeContract(ctx, p, body.contract, user(req));
     if (body.baseUrl) ctx.peers.setBaseUrl(p.id, body.baseUrl);
-    if (contract) {
-      ctx.peers.setContract(p.id, contract);
-      ctx.logger.info({ event: 'contract_written', peer: p.id, slices: Object.keys(body.contract as object), by: user(req) }, `contract terms of ${p.id} written`);
-    }
     if (body.status) setPeerStatus(ctx, p.id, body.status, user(req));
     res.json(describe(ctx.peers.get(p.id)!));
   });
@@ -97,8 +87,7 @@ export function partnersApi(ctx: SiteContext, hooks: PartnersApiHooks = {}): exp
   r.delete('/:id', (req, res) => {
     const p = partnerOr404(ctx, String(req.params.id));
     expectNoOptions(req.body);
-    ctx.peers.remove(p.id);
-    ctx.logger.info({ event: 'peer_removed', peer: p.id, by: user(req) }, `partner ${p.id} removed`);
+    removePartner(ctx, p, user(req));
     res.status(204).end();
   });
   r.post('/:id/hello', async (req, res) => {
