@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
@@ -30,6 +30,7 @@ import type { Party, PortalService } from '../portal/index.js';
 import { plannedErrors } from './errors.js';
 import type { Application, CarriedBy, Contribution, Order, PlannedPage, PlannedStore, Planner } from './planned-store.js';
 import type { ContractView, SharesPort } from './shares-port.js';
+import { CARRIAGE_FILE, carries, DIRECTORY_DEFAULT, DIRECTORY_PAGE, directoryFor, namedPartners, type CarriageIndex } from './carriage.js';
 
 const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>".]+(\.[^\s@<>".]+)+$/;
 const oneLine = (min: number, max: number) =>
@@ -335,7 +336,18 @@ export class PlannedService {
       const pages = open.filter((x) => x.planner === p.partyId).map((x) => ({ id: x.id, title: x.spec.title, description: x.spec.description }));
       want.set(`pages/planners/${p.slug}.html`, renderPlannerHome({ name: p.displayName, slug: p.slug, pages }));
     }
-    want.set('pages/planners/index.html', renderDirectory(planners.map((p) => ({ name: p.displayName, slug: p.slug, pages: open.filter((x) => x.planner === p.partyId).length }))));
+    const listed = (ps: Planner[]) => renderDirectory(ps.map((p) => ({ name: p.displayName, slug: p.slug, pages: open.filter((x) => x.planner === p.partyId).length })));
+    want.set(DIRECTORY_PAGE, listed(planners));
+    // What partners receive is cut from these by plannedReleaseFilter (carriage.ts): each its own directory.
+    const named = namedPartners(planners);
+    want.set(DIRECTORY_DEFAULT, listed(planners.filter((p) => p.carriedBy === 'all')));
+    for (const partner of named) want.set(directoryFor(partner), listed(planners.filter((p) => carries(p.carriedBy, partner))));
+    const index: CarriageIndex = {
+      version: 1,
+      planners: planners.map((p) => ({ slug: p.slug, carriedBy: p.carriedBy, pages: open.filter((x) => x.planner === p.partyId).map((x) => x.id) })),
+      directory: { default: DIRECTORY_DEFAULT, partners: named.map((partner) => ({ partner, path: directoryFor(partner) })) },
+    };
+    want.set(CARRIAGE_FILE, JSON.stringify(index, null, 1));
     for (const folder of ['pages/planned', 'assets/planned', 'pages/planners']) {
       let names: string[] = [];
       try {
@@ -355,6 +367,16 @@ export class PlannedService {
       // The files are in place; the next publish (the watcher, or the operator) carries them.
       this.ctx.logger.warn({ event: 'planned_publish_failed', reason: (err as Error).message }, 'planned pages written but not published');
     }
+  }
+
+  /**
+   * A content folder written before the carriage index existed has planned
+   * pages that partners would not receive at all (the filter fails closed):
+   * write it, with a release, once.
+   */
+  ensureCarriageIndex(): void {
+    if (!this.store.planners().length || existsSync(join(this.ctx.config.contentDir, CARRIAGE_FILE))) return;
+    this.republish('the planned pages carriage index written');
   }
 
   // ---- contributors and contributions ---------------------------------------------------------------------------
