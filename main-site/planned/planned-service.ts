@@ -30,6 +30,8 @@ import type { Party, PortalService } from '../portal/index.js';
 import { plannedErrors } from './errors.js';
 import type { Application, CarriedBy, Contribution, Order, PlannedPage, PlannedStore, Planner } from './planned-store.js';
 import type { ContractView, SharesPort } from './shares-port.js';
+import { UseTotals } from './use-totals.js';
+import { UseTotalsStore } from './use-totals-store.js';
 import { CARRIAGE_FILE, carries, DIRECTORY_DEFAULT, DIRECTORY_PAGE, directoryFor, namedPartners, type CarriageIndex } from './carriage.js';
 
 const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>".]+(\.[^\s@<>".]+)+$/;
@@ -121,9 +123,11 @@ export interface PlannedDeps {
 export class PlannedService {
   readonly store: PlannedStore;
   private readonly ctx: SiteContext;
+  private readonly useTotals: UseTotals;
   constructor(private readonly d: PlannedDeps) {
     this.store = d.store;
     this.ctx = d.ctx;
+    this.useTotals = new UseTotals(d.ctx, new UseTotalsStore(d.ctx.db), d.store);
   }
 
   get siteId(): string {
@@ -709,8 +713,13 @@ export class PlannedService {
 
   // ---- use totals from the signed log ---------------------------------------------------------------------------
 
-  /** Each accepted contribution's uses so far (accesses to bought content that delivered it), from the log. */
+  /** Each accepted contribution's uses so far (accesses to bought content that delivered it), from the log: counted incrementally (use-totals.ts). */
   useCounts(pageId: string): Map<string, number> {
+    return this.useTotals.useCounts(pageId);
+  }
+
+  /** useCounts by reading the whole log again: the reference the incremental count is tested and benchmarked against. */
+  recountUseCounts(pageId: string): Map<string, number> {
     const counts = new Map<string, number>();
     this.scanLog(null, (e, o) => {
       if (e.type !== 'planned_access' || o.pageId !== pageId) return;
@@ -746,6 +755,38 @@ export class PlannedService {
    * Everything counted rests on the checkpoint returned.
    */
   totals(period: string): Totals {
+    const w = periodBounds(period);
+    this.ctx.log.flush();
+    const cp = this.ctx.log.checkpoint();
+    // Only what the checkpoint covers is counted (the cursor never passes the log's committed size, which it signs).
+    const rows = cp ? this.useTotals.period(period, cp.size) : [];
+    const lines: TotalsLine[] = rows.map((r) => ({
+      role: r.role,
+      party: r.party,
+      page: r.page,
+      pageTitle: this.store.page(r.page)!.spec.title,
+      contribution: r.contribution || null,
+      contributionTitle: r.contribution ? (this.store.contribution(r.contribution)?.title ?? r.contribution) : null,
+      sales: r.sales,
+      refunds: r.refunds,
+      amount: r.amount,
+      currency: r.currency,
+      views: r.views,
+      downloads: r.downloads,
+    }));
+    return {
+      period,
+      ...w,
+      checkpoint: cp ? { size: cp.size, root: cp.root.toString('hex'), time: cp.time } : null,
+      lines: lines.sort((a, b) => (a.party + a.page + (a.contribution ?? '')).localeCompare(b.party + b.page + (b.contribution ?? ''))),
+    };
+  }
+
+  /**
+   * The same totals by reading the whole log again up to a fresh checkpoint:
+   * the reference the incremental totals are tested and benchmarked against.
+   */
+  recountTotals(period: string): Totals {
     const w = periodBounds(period);
     this.ctx.log.flush();
     const cp = this.ctx.log.checkpoint();
