@@ -47,7 +47,11 @@ describe('planned use totals are counted incrementally from the signed log and e
     }
     // Not a vacuous comparison: sales, refunds, views and downloads were all counted, across months.
     const lines = months.flatMap((m) => net.main.planned.totals(m).lines);
-    for (const f of ['sales', 'refunds', 'views', 'downloads'] as const) assert.ok(lines.some((l) => l[f] > 0), `some line counts ${f}`);
+    for (const f of ['sales', 'refunds', 'views', 'downloads'] as const)
+      assert.ok(
+        lines.some((l) => l[f] > 0),
+        `some line counts ${f}`,
+      );
     assert.ok(net.main.planned.totals('2026-09').lines.some((l) => l.role === 'contributor' && l.views > 0));
     assert.ok(
       net.main.planned.totals(current).lines.some((l) => l.role === 'planner' && l.amount > 0),

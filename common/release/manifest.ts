@@ -136,7 +136,7 @@ export function applyPartnerFilters(partnerId: string, release: ReleaseFiles, fi
   if (!filters.length) return release.manifest;
   const known = new Set(release.manifest.map((e) => e.sha256));
   let m = release.manifest;
-  for (const f of filters) m = f(partnerId, { manifest: m, read: release.read }).filter((e) => known.has(e.sha256));
+  for (const f of filters) m = f(partnerId, { manifest: m, read: (h) => release.read(h) }).filter((e) => known.has(e.sha256));
   return sortManifest(m);
 }
 

@@ -814,6 +814,12 @@ export class PlannedService {
       }
       return l;
     };
+    // Looked up once per recount (a page order delivers every contribution on it), as the incremental count does.
+    const contributions = new Map<string, Contribution | undefined>();
+    const contributionOf = (id: string) => {
+      if (!contributions.has(id)) contributions.set(id, this.store.contribution(id));
+      return contributions.get(id);
+    };
     if (cp)
       this.scanLog(
         w,
@@ -826,7 +832,7 @@ export class PlannedService {
             if (m[3] === 'file') ids = [m[4]!];
           }
           for (const id of ids) {
-            const c = this.store.contribution(id);
+            const c = contributionOf(id);
             if (c) targets.push(line('contributor', c.contributor, o, id));
           }
           for (const t of targets) {

@@ -12,6 +12,29 @@ export interface CountingLookups {
 
 /** Lines read from the log per step, so a long catch-up never holds the whole log in memory. */
 const STEP = 5000;
+/** Orders and contributions remembered between passes, at most (then forgotten all at once). */
+const REMEMBERED = 100_000;
+
+/**
+ * What counting reads of an order (page, planner, what it delivers, amount)
+ * and of a contribution (its contributor) never changes once written, so a
+ * pass of a few new entries need not look the same orders up again. What
+ * was not found is not remembered: it may be written later.
+ */
+function rememberingLookups(l: CountingLookups): CountingLookups {
+  const orders = new Map<string, Order>();
+  const contributions = new Map<string, Contribution>();
+  const remember = <T>(m: Map<string, T>, id: string, v: T | undefined): T | undefined => {
+    if (v === undefined) return v;
+    if (m.size >= REMEMBERED) m.clear();
+    m.set(id, v);
+    return v;
+  };
+  return {
+    order: (id) => orders.get(id) ?? remember(orders, id, l.order(id)),
+    contribution: (id) => contributions.get(id) ?? remember(contributions, id, l.contribution(id)),
+  };
+}
 
 /**
  * Use totals kept up to date from the signed log instead of recounted: the
@@ -25,11 +48,14 @@ const STEP = 5000;
  * again from its start rather than added on top of another log's counts.
  */
 export class UseTotals {
+  private readonly lookups: CountingLookups;
   constructor(
     private readonly ctx: SiteContext,
     private readonly store: UseTotalsStore,
-    private readonly lookups: CountingLookups,
-  ) {}
+    lookups: CountingLookups,
+  ) {
+    this.lookups = rememberingLookups(lookups);
+  }
 
   private get source(): string {
     return this.ctx.config.siteId;
@@ -77,6 +103,18 @@ export class UseTotals {
 export function countEntries(ctx: SiteContext, lookups: CountingLookups, from: number, upTo: number): Map<string, UseTotalsRow> {
   const rows = new Map<string, UseTotalsRow>();
   const orders = new Map<string, Order | null>();
+  const orderOf = (id: string): Order | null => {
+    let o = orders.get(id);
+    if (o === undefined) orders.set(id, (o = lookups.order(id) ?? null));
+    return o;
+  };
+  // Who contributed what, once per pass: an order of a whole page delivers every contribution on it.
+  const contributors = new Map<string, string | null>();
+  const contributorOf = (id: string): string | null => {
+    let c = contributors.get(id);
+    if (c === undefined) contributors.set(id, (c = lookups.contribution(id)?.contributor ?? null));
+    return c;
+  };
   const row = (period: string, role: UseTotalsRow['role'], party: string, o: Order, contribution: string): UseTotalsRow => {
     const key = `${period}\n${role}\n${party}\n${o.pageId}\n${contribution}`;
     let r = rows.get(key);
@@ -91,8 +129,7 @@ export function countEntries(ctx: SiteContext, lookups: CountingLookups, from: n
       if (!e || !e.order || (e.type !== 'planned_access' && e.type !== 'planned_sale' && e.type !== 'planned_refund')) continue;
       // A refund's id is its order's id and "-r"; order ids never end so.
       const id = e.type === 'planned_refund' ? e.order.id.replace(/-r$/, '') : e.order.id;
-      if (!orders.has(id)) orders.set(id, lookups.order(id) ?? null);
-      const o = orders.get(id);
+      const o = orderOf(id);
       if (!o) continue;
       const period = e.time.slice(0, 7);
       const targets = [row(period, 'planner', o.planner, o, '')];
@@ -103,8 +140,8 @@ export function countEntries(ctx: SiteContext, lookups: CountingLookups, from: n
         if (m[3] === 'file') ids = [m[4]!];
       }
       for (const c of ids) {
-        const contribution = lookups.contribution(c);
-        if (contribution) targets.push(row(period, 'contributor', contribution.contributor, o, c));
+        const contributor = contributorOf(c);
+        if (contributor) targets.push(row(period, 'contributor', contributor, o, c));
       }
       for (const t of targets) {
         if (e.type === 'planned_sale') {

@@ -66,7 +66,14 @@ export async function seedPlanned(main: RunningMain, o: { pages: number; contrib
     const whole = r() < 0.4;
     const item = whole ? ({ kind: 'page' } as const) : ({ kind: 'contribution', id: accepted[Math.floor(r() * accepted.length)]!.id } as const);
     const amount = whole ? page.spec.pagePrice! : page.spec.contributionPrice!;
-    const receipt = planned.placeOrder(sites[i % sites.length]!, { idempotencyKey: `seed-${slug}-${String(i).padStart(8, '0')}`, user, planner, page: pageId, items: [item], price: { amount, currency: 'EUR' } });
+    const receipt = planned.placeOrder(sites[i % sites.length]!, {
+      idempotencyKey: `seed-${slug}-${String(i).padStart(8, '0')}`,
+      user,
+      planner,
+      page: pageId,
+      items: [item],
+      price: { amount, currency: 'EUR' },
+    });
     const stored = planned.store.order(receipt.id)!;
     orders.push({ id: stored.id, pageId, itemKind: stored.itemKind, contributionId: stored.contributionId, delivers: stored.delivers, amount: stored.amount, currency: stored.currency, userId: user });
     if (o.refundEvery && i % o.refundEvery === o.refundEvery - 1) planned.refund(stored.id, { reason: 'seeded refund' }, 'seed');
