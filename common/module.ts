@@ -10,6 +10,7 @@ import type { SiteContext } from './site/context.js';
 import type { S2SServerDeps } from './s2s/middleware.js';
 import type { MigrationSet } from './store/sqlite.js';
 import type { TermsSlice } from './contract/terms.js';
+import type { PartnerReleaseFilter } from './release/manifest.js';
 
 /**
  * The module contract: what one capability (sync, shop, users, logs, fees, the
@@ -80,6 +81,8 @@ export interface SiteModule<S = unknown> {
   contentView?(service: S): () => ContentView;
   /** Sections a shopper's account page shows (the shop's order list, for example). */
   accountSections?(service: S): AccountSection[];
+  /** Main site: narrows what one partner receives of each release (planned pages its planner's contract does not let it carry). */
+  partnerRelease?(service: S): PartnerReleaseFilter;
 }
 
 export interface NavEntry {
@@ -110,6 +113,8 @@ export interface ModuleHost {
   view(): ContentView;
   /** Every module's account sections, in list order. */
   accountSections(): AccountSection[];
+  /** Every module's partner release filter, in list order. */
+  partnerReleaseFilters(): PartnerReleaseFilter[];
 }
 
 /** Declares a module with its service type inferred from `create`. */

@@ -111,6 +111,35 @@ export function filterForPartnership(m: Manifest, type: PartnershipType): Manife
   return [];
 }
 
+/** A release as a filter sees it: its manifest and a way to read its files' bytes. */
+export interface ReleaseFiles {
+  manifest: Manifest;
+  read(sha256: string): Buffer | undefined;
+}
+
+/**
+ * Narrows what one partner receives of a release, after its partnership type
+ * (a capability's `partnerRelease` hook, see common/module.ts). It may drop
+ * entries, or point an entry at another file of the same release (a listing
+ * made for that partner); it must depend only on the release's own files and
+ * the partner's id, so every push, delta and drift check of that release
+ * sees the same view.
+ */
+export type PartnerReleaseFilter = (partnerId: string, release: ReleaseFiles) => Manifest;
+
+/**
+ * Applies partner filters in order. An entry a filter made up (a file the
+ * release does not hold) is dropped: a partner only ever receives the
+ * release's own bytes.
+ */
+export function applyPartnerFilters(partnerId: string, release: ReleaseFiles, filters: readonly PartnerReleaseFilter[]): Manifest {
+  if (!filters.length) return release.manifest;
+  const known = new Set(release.manifest.map((e) => e.sha256));
+  let m = release.manifest;
+  for (const f of filters) m = f(partnerId, { manifest: m, read: (h) => release.read(h) }).filter((e) => known.has(e.sha256));
+  return sortManifest(m);
+}
+
 /** "pages/about.md" -> "/about"; "pages/index.md" -> "/"; "pages/docs/index.md" -> "/docs". */
 export function pageUrlPath(entryPath: string): string | null {
   const m = /^pages\/(.+)\.(md|ejs|html)$/.exec(entryPath);

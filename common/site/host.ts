@@ -88,6 +88,9 @@ export function createHost(ctx: SiteContext, modules: readonly SiteModule<unknow
       for (const m of modules) out.push(...(m.accountSections?.(host.use(m)) ?? []));
       return out;
     },
+    partnerReleaseFilters() {
+      return modules.flatMap((m) => (m.partnerRelease ? [m.partnerRelease(host.use(m))] : []));
+    },
   };
   return host;
 }

@@ -6,6 +6,7 @@ import { noticesModule } from '../notices/index.js';
 import { portalModule } from '../portal/index.js';
 import { publish, syncModule } from '../sync/index.js';
 import { usersModule } from '../users/index.js';
+import { plannedReleaseFilter } from './carriage.js';
 import { plannedCli } from './cli.js';
 import { plannedConfig } from './config.js';
 import { mountPlannedEndpoints, plannedApi, plannedPages } from './console.js';
@@ -65,11 +66,18 @@ export const plannedModule = defineModule<PlannedService>({
     app.use(plannedBuyRoutes({ view: () => host.view(), sessions, backend: mainBackend(planned, host.ctx.config.siteId) }));
     return plannedPageFastPath({ ctx: host.ctx, view: () => host.view(), sessionCookieName: sessions.cookieName });
   },
+  // A partner receives only the planned pages its planners' contracts let it carry (carriedBy), and a directory of those.
+  partnerRelease: () => plannedReleaseFilter,
   accountSections: (planned) => [({ userId }) => accountPurchasesHtml(planned.ordersOf(userId, planned.siteId))],
   // Early each month: last month's use totals to every planner and contributor (once each; the notice's dedupe key holds across restarts).
   // At start too: a period that ended while the site was down still gets its notices (the dedupe key keeps them to one).
   start: (planned, { ctx }) => {
     setImmediate(() => {
+      try {
+        planned.ensureCarriageIndex();
+      } catch (err) {
+        ctx.logger.warn({ event: 'planned_carriage_failed', reason: (err as Error).message }, 'the planned carriage index was not written');
+      }
       try {
         planned.closePeriod();
       } catch (err) {

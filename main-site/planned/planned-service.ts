@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
@@ -30,6 +30,9 @@ import type { Party, PortalService } from '../portal/index.js';
 import { plannedErrors } from './errors.js';
 import type { Application, CarriedBy, Contribution, Order, PlannedPage, PlannedStore, Planner } from './planned-store.js';
 import type { ContractView, SharesPort } from './shares-port.js';
+import { UseTotals } from './use-totals.js';
+import { UseTotalsStore } from './use-totals-store.js';
+import { CARRIAGE_FILE, carries, DIRECTORY_DEFAULT, DIRECTORY_PAGE, directoryFor, namedPartners, type CarriageIndex } from './carriage.js';
 
 const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>".]+(\.[^\s@<>".]+)+$/;
 const oneLine = (min: number, max: number) =>
@@ -120,9 +123,11 @@ export interface PlannedDeps {
 export class PlannedService {
   readonly store: PlannedStore;
   private readonly ctx: SiteContext;
+  private readonly useTotals: UseTotals;
   constructor(private readonly d: PlannedDeps) {
     this.store = d.store;
     this.ctx = d.ctx;
+    this.useTotals = new UseTotals(d.ctx, new UseTotalsStore(d.ctx.db), d.store);
   }
 
   get siteId(): string {
@@ -335,7 +340,18 @@ export class PlannedService {
       const pages = open.filter((x) => x.planner === p.partyId).map((x) => ({ id: x.id, title: x.spec.title, description: x.spec.description }));
       want.set(`pages/planners/${p.slug}.html`, renderPlannerHome({ name: p.displayName, slug: p.slug, pages }));
     }
-    want.set('pages/planners/index.html', renderDirectory(planners.map((p) => ({ name: p.displayName, slug: p.slug, pages: open.filter((x) => x.planner === p.partyId).length }))));
+    const listed = (ps: Planner[]) => renderDirectory(ps.map((p) => ({ name: p.displayName, slug: p.slug, pages: open.filter((x) => x.planner === p.partyId).length })));
+    want.set(DIRECTORY_PAGE, listed(planners));
+    // What partners receive is cut from these by plannedReleaseFilter (carriage.ts): each its own directory.
+    const named = namedPartners(planners);
+    want.set(DIRECTORY_DEFAULT, listed(planners.filter((p) => p.carriedBy === 'all')));
+    for (const partner of named) want.set(directoryFor(partner), listed(planners.filter((p) => carries(p.carriedBy, partner))));
+    const index: CarriageIndex = {
+      version: 1,
+      planners: planners.map((p) => ({ slug: p.slug, carriedBy: p.carriedBy, pages: open.filter((x) => x.planner === p.partyId).map((x) => x.id) })),
+      directory: { default: DIRECTORY_DEFAULT, partners: named.map((partner) => ({ partner, path: directoryFor(partner) })) },
+    };
+    want.set(CARRIAGE_FILE, JSON.stringify(index, null, 1));
     for (const folder of ['pages/planned', 'assets/planned', 'pages/planners']) {
       let names: string[] = [];
       try {
@@ -355,6 +371,16 @@ export class PlannedService {
       // The files are in place; the next publish (the watcher, or the operator) carries them.
       this.ctx.logger.warn({ event: 'planned_publish_failed', reason: (err as Error).message }, 'planned pages written but not published');
     }
+  }
+
+  /**
+   * A content folder written before the carriage index existed has planned
+   * pages that partners would not receive at all (the filter fails closed):
+   * write it, with a release, once.
+   */
+  ensureCarriageIndex(): void {
+    if (!this.store.planners().length || existsSync(join(this.ctx.config.contentDir, CARRIAGE_FILE))) return;
+    this.republish('the planned pages carriage index written');
   }
 
   // ---- contributors and contributions ---------------------------------------------------------------------------
@@ -687,8 +713,13 @@ export class PlannedService {
 
   // ---- use totals from the signed log ---------------------------------------------------------------------------
 
-  /** Each accepted contribution's uses so far (accesses to bought content that delivered it), from the log. */
+  /** Each accepted contribution's uses so far (accesses to bought content that delivered it), from the log: counted incrementally (use-totals.ts). */
   useCounts(pageId: string): Map<string, number> {
+    return this.useTotals.useCounts(pageId);
+  }
+
+  /** useCounts by reading the whole log again: the reference the incremental count is tested and benchmarked against. */
+  recountUseCounts(pageId: string): Map<string, number> {
     const counts = new Map<string, number>();
     this.scanLog(null, (e, o) => {
       if (e.type !== 'planned_access' || o.pageId !== pageId) return;
@@ -727,6 +758,38 @@ export class PlannedService {
     const w = periodBounds(period);
     this.ctx.log.flush();
     const cp = this.ctx.log.checkpoint();
+    // Only what the checkpoint covers is counted (the cursor never passes the log's committed size, which it signs).
+    const rows = cp ? this.useTotals.period(period, cp.size) : [];
+    const lines: TotalsLine[] = rows.map((r) => ({
+      role: r.role,
+      party: r.party,
+      page: r.page,
+      pageTitle: this.store.page(r.page)!.spec.title,
+      contribution: r.contribution || null,
+      contributionTitle: r.contribution ? (this.store.contribution(r.contribution)?.title ?? r.contribution) : null,
+      sales: r.sales,
+      refunds: r.refunds,
+      amount: r.amount,
+      currency: r.currency,
+      views: r.views,
+      downloads: r.downloads,
+    }));
+    return {
+      period,
+      ...w,
+      checkpoint: cp ? { size: cp.size, root: cp.root.toString('hex'), time: cp.time } : null,
+      lines: lines.sort((a, b) => (a.party + a.page + (a.contribution ?? '')).localeCompare(b.party + b.page + (b.contribution ?? ''))),
+    };
+  }
+
+  /**
+   * The same totals by reading the whole log again up to a fresh checkpoint:
+   * the reference the incremental totals are tested and benchmarked against.
+   */
+  recountTotals(period: string): Totals {
+    const w = periodBounds(period);
+    this.ctx.log.flush();
+    const cp = this.ctx.log.checkpoint();
     const lines = new Map<string, TotalsLine>();
     const line = (role: TotalsLine['role'], party: string, o: Order, contribution: string | null): TotalsLine => {
       const key = `${role}\n${party}\n${o.pageId}\n${contribution ?? ''}`;
@@ -751,6 +814,12 @@ export class PlannedService {
       }
       return l;
     };
+    // Looked up once per recount (a page order delivers every contribution on it), as the incremental count does.
+    const contributions = new Map<string, Contribution | undefined>();
+    const contributionOf = (id: string) => {
+      if (!contributions.has(id)) contributions.set(id, this.store.contribution(id));
+      return contributions.get(id);
+    };
     if (cp)
       this.scanLog(
         w,
@@ -763,7 +832,7 @@ export class PlannedService {
             if (m[3] === 'file') ids = [m[4]!];
           }
           for (const id of ids) {
-            const c = this.store.contribution(id);
+            const c = contributionOf(id);
             if (c) targets.push(line('contributor', c.contributor, o, id));
           }
           for (const t of targets) {

@@ -37,11 +37,13 @@ export const syncModule = defineModule<MainSync>({
   cli: syncCli,
   views: [fromRoot('main-site/sync/views')],
   nav: [{ path: '/sync', title: 'Tie-up sync' }],
-  create({ ctx }) {
+  create(host) {
+    const { ctx } = host;
     const releases = new ReleaseStore(ctx.db);
     const syncStore = new MainSyncStore(ctx.db);
     const content = new MainContent(ctx, releases);
-    const deps = { ctx, releases, sync: syncStore };
+    // Read at each push, never here: the modules that provide filters may use this one.
+    const deps = { ctx, releases, sync: syncStore, partnerFilters: () => host.partnerReleaseFilters() };
     const queue = new PushQueue(deps);
     const scheduler = new PushScheduler(ctx, queue);
     const m: MainSync = { ...deps, content, queue, scheduler };

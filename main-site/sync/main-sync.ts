@@ -1,5 +1,6 @@
 import type { FSWatcher } from 'chokidar';
 import type { SiteContext } from '../../common/site/context.js';
+import type { PartnerReleaseFilter } from '../../common/release/manifest.js';
 import type { ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
 import type { MainContent } from './main-content.js';
@@ -14,6 +15,8 @@ export interface MainSync {
   content: MainContent;
   queue: PushQueue;
   scheduler: PushScheduler;
+  /** The modules' partner release filters (see releaseFor). */
+  partnerFilters: () => readonly PartnerReleaseFilter[];
   /** The content folder watcher, when the site publishes on edits. */
   watcher?: FSWatcher;
 }

@@ -1,5 +1,5 @@
 import chokidar, { type FSWatcher } from 'chokidar';
-import { filterForPartnership, manifestRoot, pageUrlPath } from '../../common/release/manifest.js';
+import { applyPartnerFilters, filterForPartnership, manifestRoot, pageUrlPath, type PartnerReleaseFilter } from '../../common/release/manifest.js';
 import { ContentView } from '../../common/render/content-view.js';
 import { DEFAULT_LOOK } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
@@ -83,9 +83,20 @@ export function pathCollisions(originalPaths: readonly unknown[], manifest: read
   return [...new Set(manifest.map((e) => pageUrlPath(e.path)).filter((p): p is string => p !== null && own.has(p)))].sort();
 }
 
-/** What a partner of a given type receives of a release, and the root of that. */
-export function releaseFor(release: Release, type: Parameters<typeof filterForPartnership>[1]) {
-  const manifest = filterForPartnership(release.manifest, type);
+/**
+ * What one partner receives of a release, and the root of that: the view of
+ * its partnership type, narrowed by the modules' partner filters (planned
+ * pages its planners' contracts do not let it carry). The filters read only
+ * the release's own files, so the view of a release never changes.
+ */
+export function releaseFor(
+  d: { releases: ReleaseStore; partnerFilters?: () => readonly PartnerReleaseFilter[] },
+  release: Release,
+  type: Parameters<typeof filterForPartnership>[1],
+  partnerId: string,
+) {
+  const byType = filterForPartnership(release.manifest, type);
+  const manifest = applyPartnerFilters(partnerId, { manifest: byType, read: (h) => d.releases.blob(h) }, d.partnerFilters?.() ?? []);
   return { manifest, root: manifestRoot(manifest) };
 }
 

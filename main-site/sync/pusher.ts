@@ -3,6 +3,7 @@ import { manifestDelta } from '../../common/release/diff.js';
 import { MAX_DAMAGED_LISTED, SYNC_BLOBS, SYNC_COMMIT, SYNC_OFFER, SYNC_STATUS, type AnyEndpoint, type RequestInput, type ResponseOutput } from '../../common/protocol/index.js';
 import { S2SCallError, peerErrorCode, type SendArgs } from '../../common/s2s/client.js';
 import type { SiteContext } from '../../common/site/context.js';
+import type { PartnerReleaseFilter } from '../../common/release/manifest.js';
 import type { ReleaseStore } from './release-store.js';
 import type { MainSyncStore } from './sync-store.js';
 import { activeFreeze } from './contract.js';
@@ -37,6 +38,8 @@ export interface PusherDeps {
   ctx: SiteContext;
   releases: ReleaseStore;
   sync: MainSyncStore;
+  /** The modules' partner release filters (ModuleHost.partnerReleaseFilters), read at each push. */
+  partnerFilters?: () => readonly PartnerReleaseFilter[];
 }
 
 /** What a partner says it serves: its status, commit and rollback answers, and its own decisions and reports. */
@@ -104,7 +107,7 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
   }
   if (state.heldRelease === latest.number && !req.repair && !state.drift) return done('noop', `partner already holds release ${latest.number}`);
 
-  const target = releaseFor(latest, terms.partnershipType);
+  const target = releaseFor(d, latest, terms.partnershipType, peer.id);
   // The partner's own pages hold back only this partner's push, until the main page or the partner's page is renamed.
   let clash = pathCollisions(state.originalPaths, target.manifest);
   if (clash.length) {
@@ -148,7 +151,7 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
     const base = state.heldRelease !== null && state.heldRelease !== latest.number ? releases.get(state.heldRelease) : undefined;
     let offer: ResponseOutput<typeof SYNC_OFFER>;
     if (base) {
-      const baseView = releaseFor(base, terms.partnershipType);
+      const baseView = releaseFor(d, base, terms.partnershipType, peer.id);
       try {
         offer = await call(SYNC_OFFER, { ...offerBase, base: base.number, baseRoot: baseView.root, delta: manifestDelta(baseView.manifest, target.manifest) });
       } catch (err) {
@@ -236,7 +239,7 @@ export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport
   const peer = d.ctx.peers.get(partnerId);
   // Without readable sync terms there is no telling which view of the release it should serve: no drift judgement.
   const t = peer ? readSyncTerms(peer.contract) : undefined;
-  const expected = acked && t?.ok && t.terms ? releaseFor(acked, t.terms.partnershipType).root : null;
+  const expected = acked && t?.ok && t.terms ? releaseFor(d, acked, t.terms.partnershipType, partnerId).root : null;
   const edits = s.emergencyEdits ?? 0;
   // Files the partner finds damaged on its own disk are drift whatever else it reports (even beside emergency edits).
   const damaged = s.damaged ?? [];
