@@ -18,7 +18,8 @@ export const plannedModule = defineModule<PartnerPlanned>({
   create: (host) => new PartnerPlanned(host.ctx, new PartnerPlannedStore(host.ctx.db), () => host.view()),
   front: (app, planned, host) => {
     const sessions = host.use(usersModule).sessions;
-    // A page the planner's contract does not let this partner carry is not shown here, although the release holds it.
+    // The main site leaves pages this partner may not carry out of its releases (main-site/planned/carriage.ts); this check
+    // covers a release held from before, whose sale data does not name this partner.
     app.get(/^\/planned\/(pp-[0-9a-f]{12})\/?$/, (req, res, next) => {
       const page = /pp-[0-9a-f]{12}/.exec(req.path)![0];
       if (planned.carries(page)) return next();
