@@ -88,7 +88,11 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     assert.match(account.text, /You get our news by e-mail/);
     await eve.agent.post('/account/news').type('form').send({ news: 'no', _csrf: 'wrong' }).expect(403);
     assert.equal(news().optedIn(userId('eve@north.test')), true, 'a forged form changes nothing');
-    await eve.agent.post('/account/news').type('form').send({ news: 'no', _csrf: csrfOf(account.text) }).expect(303);
+    await eve.agent
+      .post('/account/news')
+      .type('form')
+      .send({ news: 'no', _csrf: csrfOf(account.text) })
+      .expect(303);
     assert.match((await eve.agent.get('/account').expect(200)).text, /You do not get our news/);
 
     // Dan views the main site's about page while logged in: the access log records him as its viewer.
@@ -110,7 +114,10 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     const key = keyOf(page.text);
     const fields = { key, subject: 'New: the down bag', text: 'Our warmest bag yet.', link: '/shop/product/bag-down', site: 'north', viewed: '' };
 
-    const preview = await admin.get('/admin/news').query({ ...fields, preview: '1' }).expect(200);
+    const preview = await admin
+      .get('/admin/news')
+      .query({ ...fields, preview: '1' })
+      .expect(200);
     assert.match(preview.text, /data-count="2"/, 'two opted-in shoppers of north');
 
     // No form token: refused, nothing stored or sent.
@@ -183,7 +190,11 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     assert.match((await supertest(net.main.url).get(tampered).expect(400)).text, /news_link_invalid/);
     assert.match((await supertest(net.main.url).post(tampered).type('form').send('List-Unsubscribe=One-Click').expect(400)).text, /news_link_invalid/);
     // Another shopper's id under Ana's signature.
-    await supertest(net.main.url).post(link.pathname.replace(userId('ana@north.test'), userId('fay@north.test'))).type('form').send('List-Unsubscribe=One-Click').expect(400);
+    await supertest(net.main.url)
+      .post(link.pathname.replace(userId('ana@north.test'), userId('fay@north.test')))
+      .type('form')
+      .send('List-Unsubscribe=One-Click')
+      .expect(400);
     assert.equal(news().optedIn(userId('ana@north.test')), true, 'refused links change nothing');
     assert.equal(news().optedIn(userId('fay@north.test')), true);
 
@@ -237,7 +248,10 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     const page = await manager.get('/manage/news').expect(200);
     assert.match(page.text, /data-granted="yes"/);
     const fields = { key: keyOf(page.text), subject: 'North: winter sale', text: 'All tents 10% off.', link: '/shop', viewed: '' };
-    const preview = await manager.get('/manage/news').query({ ...fields, preview: '1' }).expect(200);
+    const preview = await manager
+      .get('/manage/news')
+      .query({ ...fields, preview: '1' })
+      .expect(200);
     assert.match(preview.text, /data-count="1"/, 'Fay alone: Ana unsubscribed, Bob and Eve said no');
     await manager.post('/manage/news/send').type('form').send(fields).expect(403);
     const ask = await manager
@@ -284,14 +298,11 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     assert.doesNotMatch(page.text, /New: the down bag/);
     const csv = await admin.get('/admin/news.csv').query({ site: 'north' }).expect(200);
     assert.match(String(csv.headers['content-type']), /text\/csv/);
-    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
-    assert.deepEqual(
-      rows.map((r) => [r.sender, r.subject, r.site, r.sent, r.opened, r.unsubscribed]).sort(),
-      [
-        ['main', 'New: the down bag', 'north', '2', '1', '1'],
-        ['north', 'North: winter sale', 'north', '1', '1', '0'],
-      ],
-    );
+    const rows = parse<Record<string, string>>(csv.text, { columns: true });
+    assert.deepEqual(rows.map((r) => [r.sender, r.subject, r.site, r.sent, r.opened, r.unsubscribed]).sort(), [
+      ['main', 'New: the down bag', 'north', '2', '1', '1'],
+      ['north', 'North: winter sale', 'north', '1', '1', '0'],
+    ]);
     await admin.get('/admin/news.csv').query({ site: 'NOT A SITE' }).expect(400);
   });
 });

@@ -66,10 +66,10 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
 <p><label>Email<br><input name="email" type="email" value="${escapeHtml(values.email ?? '')}" required autocomplete="email"></label></p>${nameField}
 <p><label>Password${kind === 'register' ? ` (at least ${MIN_PASSWORD_LENGTH} characters)` : ''}<br><input name="password" type="password" required autocomplete="${kind === 'login' ? 'current-password' : 'new-password'}"></label></p>
 ${
-        kind === 'register'
-          ? `<p><label><input type="checkbox" name="news" value="yes"${values.news ? ' checked' : ''}> Send me news of new products by e-mail (every message has a link to stop them)</label></p>`
-          : ''
-      }
+  kind === 'register'
+    ? `<p><label><input type="checkbox" name="news" value="yes"${values.news ? ' checked' : ''}> Send me news of new products by e-mail (every message has a link to stop them)</label></p>`
+    : ''
+}
 <p><button type="submit">${kind === 'login' ? 'Log in' : 'Create account'}</button></p></form>${other}`,
     );
   };

@@ -18,7 +18,12 @@ export function newsFront(news: NewsService, view: () => ContentView): express.R
   const r = express.Router();
   const page = (res: Response, status: number, title: string, html: string) => res.status(status).set('Cache-Control', 'no-store').type('html').send(view().wrap(title, html));
   const refused = (res: Response) =>
-    page(res, 400, 'Link not valid', '<h1>This link is not valid</h1><p class="error" role="alert" data-code="news_link_invalid">The link was changed or is not one of ours (news_link_invalid). Nothing was changed.</p>');
+    page(
+      res,
+      400,
+      'Link not valid',
+      '<h1>This link is not valid</h1><p class="error" role="alert" data-code="news_link_invalid">The link was changed or is not one of ours (news_link_invalid). Nothing was changed.</p>',
+    );
   const params = (req: Request) => {
     const { c, u, s } = req.params as Record<string, string>;
     return c && u && s && ID.test(c) && ID.test(u) ? { c, u, s } : undefined;

@@ -57,7 +57,7 @@ export function newsPages(news: NewsService): express.Router {
   r.get('/news', (req: Request, res: Response) => {
     const f = filterSchema.safeParse(req.query);
     const filter = f.success ? { sender: f.data.sender || undefined, site: f.data.site || undefined } : {};
-    const compose = composeOf(req.query as Record<string, unknown>);
+    const compose = composeOf(req.query);
     if (!compose.key) compose.key = news.newKey();
     const preview = req.query.preview !== undefined ? count(compose) : null;
     res.render('main-news', {
@@ -82,7 +82,9 @@ export function newsPages(news: NewsService): express.Router {
         .send(`${i.path.join('.') || 'query'}: ${i.message}\n`);
       return;
     }
-    const rows = news.figures({ sender: f.data.sender || undefined, site: f.data.site || undefined }).map((x) => [x.campaign, x.createdAt, x.sender, x.subject, x.link, x.site, x.sent, x.opened, x.unsubscribed]);
+    const rows = news
+      .figures({ sender: f.data.sender || undefined, site: f.data.site || undefined })
+      .map((x) => [x.campaign, x.createdAt, x.sender, x.subject, x.link, x.site, x.sent, x.opened, x.unsubscribed]);
     const csv = stringify([['campaign', 'created_at', 'sender', 'subject', 'link', 'site', 'sent', 'opened', 'unsubscribed'], ...rows], { record_delimiter: 'windows', cast: { string: defused } });
     const name = ['news', f.data.sender, f.data.site].filter(Boolean).join('-');
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(csv);

@@ -83,7 +83,13 @@ export class NewsService {
 
   /** The sites shoppers register on: this one and every partner. */
   sites(): string[] {
-    return [this.siteId, ...this.ctx.peers.list().filter((p) => p.role === 'partner').map((p) => p.id)];
+    return [
+      this.siteId,
+      ...this.ctx.peers
+        .list()
+        .filter((p) => p.role === 'partner')
+        .map((p) => p.id),
+    ];
   }
 
   audience(a: Audience): Recipient[] {

@@ -140,7 +140,17 @@ export class NewsStore {
          GROUP BY c.id, r.site ORDER BY c.created_at DESC, c.id, r.site LIMIT ?`,
       )
       .all(...args, limit);
-    return rows.map((r) => ({ campaign: r.campaign, sender: r.sender, subject: r.subject, link: r.link, createdAt: r.created_at, site: r.site, sent: r.sent, opened: r.opened, unsubscribed: r.unsubscribed }));
+    return rows.map((r) => ({
+      campaign: r.campaign,
+      sender: r.sender,
+      subject: r.subject,
+      link: r.link,
+      createdAt: r.created_at,
+      site: r.site,
+      sent: r.sent,
+      opened: r.opened,
+      unsubscribed: r.unsubscribed,
+    }));
   }
 
   /** The sites campaigns were sent from or to (for the console's filters). */

@@ -34,7 +34,7 @@ export function partnerNewsPages(news: PartnerNews): express.Router {
     } catch (err) {
       problem = message(err);
     }
-    const compose = composeOf(req.query as Record<string, unknown>);
+    const compose = composeOf(req.query);
     if (!compose.key) compose.key = news.newKey();
     let preview: { count: number } | { problem: string } | null = null;
     if (req.query.preview !== undefined && report?.granted) {
