@@ -114,11 +114,25 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     const key = keyOf(page.text);
     const fields = { key, subject: 'New: the down bag', text: 'Our warmest bag yet.', link: '/shop/product/bag-down', site: 'north', viewed: '' };
 
+    // The preview is a POST under the form's token (never a token in a URL), and changes nothing.
+    await admin.post('/admin/news/preview').type('form').send(fields).expect(403);
     const preview = await admin
-      .get('/admin/news')
-      .query({ ...fields, preview: '1' })
+      .post('/admin/news/preview')
+      .type('form')
+      .send({ ...fields, _csrf: csrfOf(page.text) })
       .expect(200);
     assert.match(preview.text, /data-count="2"/, 'two opted-in shoppers of north');
+    assert.equal(keyOf(preview.text), key, 'the previewed form keeps its campaign key');
+    assert.match(
+      (
+        await admin
+          .get('/admin/news')
+          .query({ ...fields, site: '', preview: '1' })
+          .expect(200)
+      ).text,
+      /data-count="5"/,
+      'ana, fay, cid, dan, gil on any site',
+    );
 
     // No form token: refused, nothing stored or sent.
     await admin.post('/admin/news/send').type('form').send(fields).expect(403);
@@ -249,8 +263,9 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     assert.match(page.text, /data-granted="yes"/);
     const fields = { key: keyOf(page.text), subject: 'North: winter sale', text: 'All tents 10% off.', link: '/shop', viewed: '' };
     const preview = await manager
-      .get('/manage/news')
-      .query({ ...fields, preview: '1' })
+      .post('/manage/news/preview')
+      .type('form')
+      .send({ ...fields, _csrf: csrfOf(page.text) })
       .expect(200);
     assert.match(preview.text, /data-count="1"/, 'Fay alone: Ana unsubscribed, Bob and Eve said no');
     await manager.post('/manage/news/send').type('form').send(fields).expect(403);

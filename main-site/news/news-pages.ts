@@ -54,23 +54,24 @@ export function newsPages(news: NewsService): express.Router {
     return { count: news.audience(audienceOf(c)).length };
   };
 
-  r.get('/news', (req: Request, res: Response) => {
+  const render = (req: Request, res: Response, compose: Compose, preview: boolean) => {
     const f = filterSchema.safeParse(req.query);
     const filter = f.success ? { sender: f.data.sender || undefined, site: f.data.site || undefined } : {};
-    const compose = composeOf(req.query);
     if (!compose.key) compose.key = news.newKey();
-    const preview = req.query.preview !== undefined ? count(compose) : null;
     res.render('main-news', {
       title: 'News',
       compose,
-      preview,
+      preview: preview ? count(compose) : null,
       sites: news.sites(),
       filter,
       figureSites: news.store.sites(),
       figures: news.figures(filter),
       banner: NEWS_BANNERS.read(req.query),
     });
-  });
+  };
+  r.get('/news', (req: Request, res: Response) => render(req, res, composeOf(req.query as Record<string, unknown>), req.query.preview !== undefined));
+  // The form's "Preview audience": a POST, so the form's CSRF token never lands in a URL; it changes nothing.
+  r.post('/news/preview', (req: Request, res: Response) => render(req, res, composeOf((req.body ?? {}) as Record<string, unknown>), true));
 
   r.get('/news.csv', (req: Request, res: Response) => {
     const f = filterSchema.safeParse(req.query);
@@ -84,7 +85,7 @@ export function newsPages(news: NewsService): express.Router {
     }
     const rows = news
       .figures({ sender: f.data.sender || undefined, site: f.data.site || undefined })
-      .map((x) => [x.campaign, x.createdAt, x.sender, x.subject, x.link, x.site, x.sent, x.opened, x.unsubscribed]);
+      .map((x) => [x.campaign, x.createdAt, x.sender, x.subject, x.link, x.site ?? '', x.sent, x.opened, x.unsubscribed]);
     const csv = stringify([['campaign', 'created_at', 'sender', 'subject', 'link', 'site', 'sent', 'opened', 'unsubscribed'], ...rows], { record_delimiter: 'windows', cast: { string: defused } });
     const name = ['news', f.data.sender, f.data.site].filter(Boolean).join('-');
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(csv);

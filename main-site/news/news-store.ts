@@ -27,7 +27,8 @@ export interface SiteFigures {
   subject: string;
   link: string;
   createdAt: string;
-  site: string;
+  /** The recipients' site; null for a campaign that reached nobody. */
+  site: string | null;
   sent: number;
   opened: number;
   unsubscribed: number;
@@ -45,7 +46,7 @@ const toCampaign = (r: CampaignRow): Campaign => ({
   createdBy: r.created_by,
   createdAt: r.created_at,
 });
-type FiguresRow = { campaign: string; sender: string; subject: string; link: string; created_at: string; site: string; sent: number; opened: number; unsubscribed: number };
+type FiguresRow = { campaign: string; sender: string; subject: string; link: string; created_at: string; site: string | null; sent: number; opened: number | null; unsubscribed: number | null };
 
 /** News tables: consent, campaigns, their recipients and responses, and the link-signing key. */
 export class NewsStore {
@@ -133,9 +134,9 @@ export class NewsStore {
     }
     const rows = this.db
       .prepare<(string | number)[], FiguresRow>(
-        `SELECT c.id AS campaign, c.sender, c.subject, c.link, c.created_at, r.site, COUNT(*) AS sent,
+        `SELECT c.id AS campaign, c.sender, c.subject, c.link, c.created_at, r.site, COUNT(r.user_id) AS sent,
            SUM(CASE WHEN r.clicks > 0 THEN 1 ELSE 0 END) AS opened, SUM(CASE WHEN r.unsubscribed_at IS NOT NULL THEN 1 ELSE 0 END) AS unsubscribed
-         FROM news_campaigns c JOIN news_recipients r ON r.campaign_id = c.id
+         FROM news_campaigns c LEFT JOIN news_recipients r ON r.campaign_id = c.id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          GROUP BY c.id, r.site ORDER BY c.created_at DESC, c.id, r.site LIMIT ?`,
       )
@@ -148,8 +149,8 @@ export class NewsStore {
       createdAt: r.created_at,
       site: r.site,
       sent: r.sent,
-      opened: r.opened,
-      unsubscribed: r.unsubscribed,
+      opened: r.opened ?? 0,
+      unsubscribed: r.unsubscribed ?? 0,
     }));
   }
 

@@ -26,7 +26,7 @@ const viewedOk = (c: Compose) => viewedOf(c) === null || newsPath.safeParse(view
  */
 export function partnerNewsPages(news: PartnerNews): express.Router {
   const r = express.Router();
-  r.get('/news', async (req: Request, res: Response) => {
+  const render = async (req: Request, res: Response, compose: Compose, wantPreview: boolean) => {
     let report: PartnerNewsReport | null = null;
     let problem: string | null = null;
     try {
@@ -34,10 +34,9 @@ export function partnerNewsPages(news: PartnerNews): express.Router {
     } catch (err) {
       problem = message(err);
     }
-    const compose = composeOf(req.query);
     if (!compose.key) compose.key = news.newKey();
     let preview: { count: number } | { problem: string } | null = null;
-    if (req.query.preview !== undefined && report?.granted) {
+    if (wantPreview && report?.granted) {
       if (!viewedOk(compose)) preview = { problem: 'viewed: a path on the site, starting with "/"' };
       else
         try {
@@ -47,7 +46,10 @@ export function partnerNewsPages(news: PartnerNews): express.Router {
         }
     }
     res.render('partner-news', { title: 'News', report, problem, compose, preview, banner: PARTNER_NEWS_BANNERS.read(req.query) });
-  });
+  };
+  r.get('/news', (req: Request, res: Response) => render(req, res, composeOf(req.query as Record<string, unknown>), req.query.preview !== undefined));
+  // The form's "Preview audience": a POST, so the form's CSRF token never lands in a URL; it changes nothing.
+  r.post('/news/preview', (req: Request, res: Response) => render(req, res, composeOf((req.body ?? {}) as Record<string, unknown>), true));
   r.post(
     '/news/send',
     confirmFirst((req) => {
