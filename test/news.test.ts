@@ -183,6 +183,20 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     );
   });
 
+  it('a campaign that does not parse is refused with invalid_campaign and sends nothing', async () => {
+    const page = await admin.get('/admin/news').expect(200);
+    const before = news().figures().length;
+    const bad = await admin
+      .post('/admin/news/send')
+      .type('form')
+      .send({ key: keyOf(page.text), subject: 'Two\r\nBcc: all@example.org', text: 'x', link: 'http://elsewhere.example/', site: 'north', viewed: '', _csrf: csrfOf(page.text), confirmed: 'yes' })
+      .expect(400);
+    assert.match(bad.text, /invalid_campaign|a subject is one line/);
+    assert.match(bad.text, /a subject is one line/);
+    assert.match(bad.text, /a path on the site/);
+    assert.equal(news().figures().length, before);
+  });
+
   it('the tracked link counts an opening and leads to the page on the shopper’s own site; a tampered one is refused', async () => {
     const ana = mailsTo('ana@north.test', 'New: the down bag')[0]!;
     const open = new URL(linkIn(ana.text, 'open'));

@@ -18,7 +18,12 @@ export const newsPath = z
   .regex(/^\/(?![/\\])[\x21-\x7e]*$/, 'a path on the site, starting with "/"');
 
 export const newsCompose = z.strictObject({
-  subject: z.string().trim().min(1, 'a subject is required').max(200),
+  subject: z
+    .string()
+    .trim()
+    .min(1, 'a subject is required')
+    .max(200)
+    .refine((v) => !/[\r\n\t\v\f\0]/.test(v), 'a subject is one line'),
   text: z.string().trim().min(1, 'a text is required').max(20_000),
   link: newsPath,
 });
