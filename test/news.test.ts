@@ -334,4 +334,27 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
     ]);
     await admin.get('/admin/news.csv').query({ site: 'NOT A SITE' }).expect(400);
   });
+  it('views on a partner count once its log is shipped to the main site: the audience of north’s shoppers who viewed /about there', async () => {
+    assert.equal((await api(net.main.url, 'POST', '/admin/api/partners/north/push', {})).body.outcome, 'active');
+    const fay = new Shopper(north().url);
+    await fay.login('fay@north.test', PASSWORD).then((r) => assert.equal(r.status, 303));
+    const bob = new Shopper(north().url);
+    await bob.login('bob@north.test', PASSWORD).then((r) => assert.equal(r.status, 303));
+    await fay.agent.get('/about').expect(200);
+    await bob.agent.get('/about').expect(200);
+    const audience = { site: 'north', viewed: '/about' };
+    // North ships its log every second (TIEUP_LOG_SHIP_MS); the main site sees the views once it has accepted them.
+    const deadline = Date.now() + 15_000;
+    while (news().audience(audience).length === 0) {
+      assert.ok(Date.now() < deadline, 'north’s views never reached the main site');
+      await sleep(100);
+    }
+    assert.deepEqual(
+      news()
+        .audience(audience)
+        .map((r) => r.email),
+      ['fay@north.test'],
+      'Bob viewed it too but did not ask for news',
+    );
+  });
 });
