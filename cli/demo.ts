@@ -100,7 +100,7 @@ export function demoSites(host: string, ports: [number, number, number]): DemoSi
       role: 'partner',
       port: ports[1],
       url: url(ports[1]),
-      contract: { sync: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *' }, shop: { handling: { default: 'entrust', rules: [] } } },
+      contract: { sync: { partnershipType: 'content', requiresApproval: false, schedule: '*/10 * * * * *' }, shop: { handling: { default: 'entrust', rules: [] } }, news: { shopperData: true } },
       look: { siteName: 'North Outfitters', colours: { primary: '#1f7a4d' }, contact: 'North Outfitters · 1 Harbour Road · open daily' },
       user: { username: 'manager', password: DEMO_PASSWORDS.manager, role: 'manager' },
       note: 'partner, applies updates at once',

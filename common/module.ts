@@ -95,7 +95,8 @@ export interface NavEntry {
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** One block on a shopper's account page: HTML, already escaped, for the signed-in shopper. */
-export type AccountSection = (shopper: { userId: string }) => Promise<string> | string;
+// csrfToken: the shopper session's, for a section's own forms (news opt-in).
+export type AccountSection = (shopper: { userId: string; csrfToken: string }) => Promise<string> | string;
 
 /** What a module's hooks get from the site: the context and the services of the other modules. */
 export interface ModuleHost {

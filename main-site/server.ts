@@ -16,6 +16,7 @@ import { countsModule } from './counts/index.js';
 import { coordModule, type Coordinator } from './coord/index.js';
 import { shopperOrdersModule } from './shopper-orders/index.js';
 import { adsModule } from './ads/index.js';
+import { newsModule } from './news/index.js';
 
 /** The main site: its console's wording and its capabilities, in the order they are mounted. */
 export const MAIN_SITE: SiteDefinition = {
@@ -44,6 +45,7 @@ export const MAIN_SITE: SiteDefinition = {
     coordModule,
     shopperOrdersModule,
     adsModule,
+    newsModule,
   ],
 };
 

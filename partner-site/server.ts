@@ -13,6 +13,7 @@ import { plannedModule, type PartnerPlanned } from './planned/index.js';
 import { coordModule, type SupplyService } from './coord/index.js';
 import { shopperOrdersModule } from './shopper-orders/index.js';
 import { adsModule } from './ads/index.js';
+import { newsModule } from './news/index.js';
 
 /** A partner site: its console's wording and its capabilities, in the order they are mounted. */
 export const PARTNER_SITE: SiteDefinition = {
@@ -24,7 +25,7 @@ export const PARTNER_SITE: SiteDefinition = {
     enrolHint: 'Enrol it with "tieup main set" or PUT /manage/api/main.',
     canSuspend: false,
   },
-  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, plannedModule, coordModule, shopperOrdersModule, adsModule],
+  modules: [siteModule, syncModule, logsModule, feesModule, shopModule, usersModule, paidModule, plannedModule, coordModule, shopperOrdersModule, adsModule, newsModule],
 };
 
 export interface RunningPartner extends HostedSite {

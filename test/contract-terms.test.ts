@@ -23,13 +23,14 @@ describe('contract terms: one strict, versioned slice per capability', () => {
         ['sync', 1],
         ['shop', 1],
         ['users', 1],
+        ['news', 1],
       ],
     );
     assert.deepEqual(
       siteTerms(PARTNER_SITE)
         .slices.map((s) => s.key)
         .sort(),
-      ['shop', 'sync', 'users'],
+      ['news', 'shop', 'sync', 'users'],
     );
   });
 
@@ -39,6 +40,7 @@ describe('contract terms: one strict, versioned slice per capability', () => {
       sync: { v: 1, partnershipType: 'content', requiresApproval: true, emergencyEdit: false, freezeWindows: [] },
       shop: { v: 1, handling: { default: 'entrust', rules: [] }, consult: { checkStock: true, warehouse: 'partner', handlingFee: 0 } },
       users: { v: 1, userCopy: false },
+      news: { v: 1, shopperData: false },
     });
   });
 
@@ -239,6 +241,7 @@ describe('contract terms: data from before slices is upgraded once at start', fu
         sync: { v: 1, partnershipType: 'template', requiresApproval: true, emergencyEdit: false, schedule: '0 3 * * *', freezeWindows: [] },
         shop: { v: 1, handling: { default: 'local', rules: [] }, consult: { checkStock: true, warehouse: 'partner', handlingFee: 0 } },
         users: { v: 1, userCopy: true },
+        news: { v: 1, shopperData: false },
       });
       assert.deepEqual(a.contractProblems, []);
       assert.equal(a.updatedAt, now, 'a format upgrade is not a new contract');

@@ -30,7 +30,7 @@ describe('tieup modules', () => {
     }
     assert.deepEqual(
       sites.main.modules.map((m) => m.name),
-      ['site', 'sync', 'logs', 'fees', 'shop', 'users', 'notices', 'planned', 'portal', 'paid', 'paid-reports', 'planned-shares', 'counts', 'coord', 'shopper-orders', 'ads'],
+      ['site', 'sync', 'logs', 'fees', 'shop', 'users', 'notices', 'planned', 'portal', 'paid', 'paid-reports', 'planned-shares', 'counts', 'coord', 'shopper-orders', 'ads', 'news'],
     );
   });
 

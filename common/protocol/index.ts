@@ -58,3 +58,4 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   ADS_VIEW,
 ];
 export * from './coord.js';
+export * from './news.js';

@@ -13,7 +13,8 @@ const password = z.string().max(4 * MAX_PASSWORD_LENGTH);
 /** The shopper's address as the partner saw it (empty when unknown); throttling counts it. */
 const clientIp = z.string().max(100);
 
-export const usersRegisterRequest = z.strictObject({ email, name: z.string().max(1024), password, clientIp });
+// news: the shopper ticked "send me news" on the partner's registration form (docs/news.md); absent from older partners.
+export const usersRegisterRequest = z.strictObject({ email, name: z.string().max(1024), password, clientIp, news: z.boolean().optional() });
 export const usersLoginRequest = z.strictObject({ email, password, clientIp });
 
 /** The account, and with a contract that grants a user copy, the scrypt hash (never the password). */

@@ -143,6 +143,16 @@ export class LogStore {
     return this.q.entry.get(index);
   }
 
+  /** The users who were answered this path (status < 400) while logged in: who viewed a page or product (news audiences). */
+  usersWhoViewed(path: string): string[] {
+    return this.db
+      .prepare<[string], { u: string }>(
+        "SELECT DISTINCT json_extract(line, '$.user') AS u FROM log_entries WHERE json_extract(line, '$.path') = ? AND json_extract(line, '$.user') IS NOT NULL AND json_extract(line, '$.status') < 400",
+      )
+      .all(path)
+      .map((r) => r.u);
+  }
+
   lines(from: number, to: number): string[] {
     return this.q.range.all(from, to).map((r) => r.line);
   }

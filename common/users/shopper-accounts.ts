@@ -17,7 +17,8 @@ export interface Account {
 
 /** Where accounts live: the main site itself, or the main site over s2s (partners). */
 export interface UserDirectory {
-  register(input: { email: string; name: string; password: string }, clientIp: string): Promise<Account>;
+  /** news: the shopper asked for news of new products (kept at the main site, docs/news.md). */
+  register(input: { email: string; name: string; password: string; news?: boolean }, clientIp: string): Promise<Account>;
   login(input: { email: string; password: string }, clientIp: string): Promise<Account>;
 }
 
@@ -45,7 +46,7 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
   const page = (res: Response, status: number, title: string, html: string) => {
     res.status(status).set('Cache-Control', 'no-store').type('html').send(o.view().wrap(title, html));
   };
-  const anonForm = (res: Response, kind: 'login' | 'register', status: number, error?: string, values: { email?: string; name?: string; next?: string } = {}) => {
+  const anonForm = (res: Response, kind: 'login' | 'register', status: number, error?: string, values: { email?: string; name?: string; next?: string; news?: boolean } = {}) => {
     const token = randomToken(24);
     res.cookie(csrfCookie, token, cookieOpts(30 * 60 * 1000));
     const err = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '';
@@ -64,6 +65,11 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
 <input type="hidden" name="_csrf" value="${token}">${values.next ? `<input type="hidden" name="next" value="${escapeHtml(values.next)}">` : ''}
 <p><label>Email<br><input name="email" type="email" value="${escapeHtml(values.email ?? '')}" required autocomplete="email"></label></p>${nameField}
 <p><label>Password${kind === 'register' ? ` (at least ${MIN_PASSWORD_LENGTH} characters)` : ''}<br><input name="password" type="password" required autocomplete="${kind === 'login' ? 'current-password' : 'new-password'}"></label></p>
+${
+  kind === 'register'
+    ? `<p><label><input type="checkbox" name="news" value="yes"${values.news ? ' checked' : ''}> Send me news of new products by e-mail (every message has a link to stop them)</label></p>`
+    : ''
+}
 <p><button type="submit">${kind === 'login' ? 'Log in' : 'Create account'}</button></p></form>${other}`,
     );
   };
@@ -79,7 +85,7 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
     res.cookie(sessionCookie, sid, cookieOpts(7 * 86400_000));
     res.redirect(303, next ?? '/account');
   };
-  const failure = (res: Response, kind: 'login' | 'register', err: unknown, values: { email?: string; name?: string; next?: string }) => {
+  const failure = (res: Response, kind: 'login' | 'register', err: unknown, values: { email?: string; name?: string; next?: string; news?: boolean }) => {
     if (err instanceof AppError && err.expose) {
       if (err.details?.retryAfter) res.set('Retry-After', String(err.details.retryAfter));
       return anonForm(res, kind, err.status, err.message, values);
@@ -109,10 +115,10 @@ export function shopperAccounts(o: ShopperAccountsOptions): express.Router {
   r.get('/account/register', (req, res) => anonForm(res, 'register', 200, undefined, { next: safeNext(req.query.next) }));
   r.post('/account/register', form, async (req, res) => {
     const b = (req.body ?? {}) as Record<string, string>;
-    const values = { email: String(b.email ?? '').slice(0, 260), name: String(b.name ?? '').slice(0, 100), next: safeNext(b.next) };
+    const values = { email: String(b.email ?? '').slice(0, 260), name: String(b.name ?? '').slice(0, 100), next: safeNext(b.next), news: b.news === 'yes' };
     if (!checkAnonCsrf(req)) return anonForm(res, 'register', 403, 'The form expired or was not sent from this page (CSRF check). Please try again.', values);
     try {
-      start(res, await o.directory.register({ email: String(b.email ?? ''), name: String(b.name ?? ''), password: String(b.password ?? '') }, req.ip ?? ''), values.next);
+      start(res, await o.directory.register({ email: String(b.email ?? ''), name: String(b.name ?? ''), password: String(b.password ?? ''), news: values.news }, req.ip ?? ''), values.next);
     } catch (err) {
       failure(res, 'register', err, values);
     }

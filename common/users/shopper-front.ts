@@ -34,7 +34,7 @@ export function shopperFront(ctx: SiteContext, directory: UserDirectory): Shoppe
           sessions,
           view: () => host.view(),
           logger: ctx.logger,
-          accountSections: async (shopper) => (await Promise.all(sections.map(async (s) => s({ userId: shopper.session.userId })))).join(''),
+          accountSections: async (shopper) => (await Promise.all(sections.map(async (s) => s({ userId: shopper.session.userId, csrfToken: shopper.session.csrfToken })))).join(''),
         }),
       );
     },

@@ -279,6 +279,14 @@ export class WitnessStore {
     return { mainAds: r.n - (r.own ?? 0), ownAds: r.own ?? 0 };
   }
 
+  /** Every user the partners' accepted logs show answered this path (status < 400): who viewed a page or product there (news audiences). */
+  usersWhoViewed(path: string): string[] {
+    return this.db
+      .prepare<[string], { u: string }>('SELECT DISTINCT user_id AS u FROM witnessed_entries WHERE path = ? AND user_id IS NOT NULL AND status < 400')
+      .all(path)
+      .map((r) => r.u);
+  }
+
   latestCheckpoint(site: string): WitnessedCheckpoint | undefined {
     const r = this.q.latestCp.get(site);
     return r ? toCp(r) : undefined;

@@ -32,6 +32,8 @@ export interface SendNotice {
   dedupeKey: string;
   /** One-time secrets in text/html/data (invitation links): never shown in consoles or inboxes, blanked from storage once delivered. */
   secrets?: string[];
+  /** A list message's one-click unsubscribe URL (https or http): sent as List-Unsubscribe with List-Unsubscribe-Post (RFC 8058). */
+  listUnsubscribe?: string;
 }
 
 /** A notice as consoles and inboxes show it (secrets replaced). */
@@ -129,6 +131,7 @@ export class NoticeService {
     }
     if (address.email !== null && !EMAIL_RE.test(address.email)) throw noticesErrors.invalid_notice(`"${address.email}" is not an e-mail address`);
     if (address.webhookUrl !== null && !httpUrl(address.webhookUrl)) throw noticesErrors.invalid_notice('the webhook URL must be an absolute http(s) URL');
+    if (input.listUnsubscribe !== undefined && !httpUrl(input.listUnsubscribe)) throw noticesErrors.invalid_notice('the unsubscribe URL must be an absolute http(s) URL');
     if (party === null && !address.email && !address.webhookUrl) throw noticesErrors.invalid_notice('a notice needs a party, an e-mail address or a webhook URL');
     const { notice, created } = this.store.insert({
       id: `ntc_${randomBytes(12).toString('base64url')}`,
@@ -143,6 +146,7 @@ export class NoticeService {
       html: input.html ?? null,
       data: input.data ?? null,
       redact: (input.secrets ?? []).filter((s) => s.length >= 8),
+      listUnsubscribe: input.listUnsubscribe ?? null,
       createdAt: new Date().toISOString(),
     });
     if (created) {
@@ -305,7 +309,11 @@ export class NoticeService {
       text: n.text,
       ...(n.html ? { html: n.html } : {}),
       messageId: this.messageId(n.id),
-      headers: { 'X-Tieup-Notice-Id': n.id, 'X-Tieup-Notice-Kind': n.kind },
+      headers: {
+        'X-Tieup-Notice-Id': n.id,
+        'X-Tieup-Notice-Kind': n.kind,
+        ...(n.listUnsubscribe ? { 'List-Unsubscribe': `<${n.listUnsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+      },
     })) as { response?: string; accepted?: unknown[] };
     if (!info.accepted?.length) throw new Error(`the SMTP server accepted no recipient (${info.response ?? 'no response'})`);
     return `SMTP: ${info.response ?? 'accepted'}`;

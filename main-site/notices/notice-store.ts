@@ -18,6 +18,8 @@ export interface NoticeRow {
   html: string | null;
   data: Record<string, unknown> | null;
   redact: string[];
+  /** The one-click unsubscribe URL of a list message (RFC 8058), else null. */
+  listUnsubscribe: string | null;
   createdAt: string;
   state: NoticeState;
   deliveredAt: string | null;
@@ -64,6 +66,7 @@ interface RawNotice {
   html: string | null;
   data_json: string | null;
   redact_json: string | null;
+  list_unsubscribe: string | null;
   created_at: string;
   state: NoticeState;
   delivered_at: string | null;
@@ -92,6 +95,7 @@ const notice = (r: RawNotice): NoticeRow => ({
   html: r.html,
   data: r.data_json ? (JSON.parse(r.data_json) as Record<string, unknown>) : null,
   redact: r.redact_json ? (JSON.parse(r.redact_json) as string[]) : [],
+  listUnsubscribe: r.list_unsubscribe ?? null,
   createdAt: r.created_at,
   state: r.state,
   deliveredAt: r.delivered_at,
@@ -108,7 +112,7 @@ const channel = (r: RawChannel): ChannelRow => ({
 });
 
 /** A notice as it is stored first: its row before any delivery. */
-export type NewNotice = Omit<NoticeRow, 'state' | 'deliveredAt' | 'readAt'>;
+export type NewNotice = Omit<NoticeRow, 'state' | 'deliveredAt' | 'readAt' | 'listUnsubscribe'> & { listUnsubscribe?: string | null };
 
 /** The outbox tables: notices, their channels, and every delivery attempt. */
 export class NoticeStore {
@@ -121,8 +125,8 @@ export class NoticeStore {
       if (existing) return { notice: existing, created: false };
       this.db
         .prepare(
-          `INSERT INTO notices (id, dedupe_key, party, recipient_name, email, webhook_url, kind, subject, text, html, data_json, redact_json, created_at, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+          `INSERT INTO notices (id, dedupe_key, party, recipient_name, email, webhook_url, kind, subject, text, html, data_json, redact_json, list_unsubscribe, created_at, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
         )
         .run(
           n.id,
@@ -137,6 +141,7 @@ export class NoticeStore {
           n.html,
           n.data ? JSON.stringify(n.data) : null,
           n.redact.length ? JSON.stringify(n.redact) : null,
+          n.listUnsubscribe ?? null,
           n.createdAt,
         );
       const add = this.db.prepare('INSERT INTO notice_channels (notice_id, channel, state, next_at) VALUES (?, ?, ?, ?)');

@@ -29,7 +29,14 @@ export class UserService {
     this.byIp = new FailureLimiter(ctx.config.loginMaxFailuresPerIp, w);
   }
 
-  async register(raw: { email?: unknown; name?: unknown; password?: unknown }, site: string): Promise<PublicUser> {
+  private readonly registered: ((user: PublicUser & { site: string; news: boolean }) => void)[] = [];
+
+  /** Extension point: told of every new account, with the site it registered on and whether it asked for news (news keeps that consent). */
+  onRegistered(fn: (user: PublicUser & { site: string; news: boolean }) => void): void {
+    this.registered.push(fn);
+  }
+
+  async register(raw: { email?: unknown; name?: unknown; password?: unknown; news?: unknown }, site: string): Promise<PublicUser> {
     const email = typeof raw.email === 'string' ? raw.email.trim().toLowerCase() : '';
     const name = typeof raw.name === 'string' ? raw.name.trim() : '';
     const password = typeof raw.password === 'string' ? raw.password : '';
@@ -42,6 +49,7 @@ export class UserService {
     const user = { id: randomUUID(), email, name, passwordHash: await hashPassword(password), registeredSite: site, createdAt: new Date().toISOString() };
     if (!this.store.insert(user)) throw mainUserErrors.email_taken('an account with this email already exists; log in instead');
     this.ctx.logger.info({ event: 'user_registered', userId: user.id, site }, 'shopper registered');
+    for (const fn of this.registered) fn({ id: user.id, email, name, site, news: raw.news === true });
     return { id: user.id, email, name };
   }
 
@@ -87,6 +95,11 @@ export class UserService {
   setBirthDate(id: string, date: string | null): void {
     if (date !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))) throw mainUserErrors.invalid_birth_date('a birth date is YYYY-MM-DD');
     if (!this.store.setBirthDate(id, date)) throw mainUserErrors.user_not_found(`there is no shopper ${id}`);
+  }
+
+  /** The site an account registered on, or undefined for no such account. */
+  registeredSite(id: string): string | undefined {
+    return this.store.byId(id)?.registeredSite;
   }
 
   list() {
