@@ -40,6 +40,8 @@ export const syncModule = defineModule<MainSync>({
   create({ ctx }) {
     const releases = new ReleaseStore(ctx.db);
     const syncStore = new MainSyncStore(ctx.db);
+    // Pushes, answers, reports and drift all land in this store: each change refreshes open sync pages.
+    syncStore.onChange((partner, kind) => ctx.live.publish('sync', kind, partner));
     const content = new MainContent(ctx, releases);
     const deps = { ctx, releases, sync: syncStore };
     const queue = new PushQueue(deps);

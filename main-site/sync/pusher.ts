@@ -191,7 +191,15 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
       nextRetryAt: null,
     };
     if (st === 'active' || st === 'pending' || st === 'previous') {
-      sync.update(peer.id, { ...patch, heldRelease: latest.number, stagedRelease: st === 'pending' ? latest.number : null, stagedState: st === 'pending' ? 'pending' : null, rejectReason: null });
+      sync.update(peer.id, {
+        ...patch,
+        heldRelease: latest.number,
+        stagedRelease: st === 'pending' ? latest.number : null,
+        stagedState: st === 'pending' ? 'pending' : null,
+        rejectReason: null,
+        // Serving the latest release again ends a rollback; a staged one leaves it standing.
+        ...(st === 'active' ? NOT_ROLLED_BACK : {}),
+      });
     } else {
       sync.update(peer.id, patch);
     }
@@ -226,6 +234,20 @@ function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcom
     return last?.outcome === 'failed' && last.detail === detail;
   }
   return false;
+}
+
+/** No rollback stands (the partner serves a release the main site pushed or it approved). */
+export const NOT_ROLLED_BACK = { rolledBackTo: null, rolledBackAt: null, rolledBackBy: null } as const;
+
+/**
+ * The rollback fields after a partner went back to `release`: recorded while a
+ * newer release exists that it no longer serves, cleared otherwise (a roll
+ * forward to the latest is no rollback).
+ */
+export function rolledBack(d: Pick<PusherDeps, 'releases'>, release: number | null, by: string) {
+  const latest = d.releases.latest()?.number ?? null;
+  if (release === null || latest === null || release >= latest) return NOT_ROLLED_BACK;
+  return { rolledBackTo: release, rolledBackAt: new Date().toISOString(), rolledBackBy: by };
 }
 
 /** Compares what the partner really serves with the release it acknowledged; drift raises a notification once. */
