@@ -9,23 +9,13 @@ import { syncErrors } from './errors.js';
 export const DELIVERY_STATES = ['running', 'active', 'pending', 'noop', 'frozen', 'skipped', 'failed', 'superseded'] as const satisfies readonly (PushOutcome['outcome'] | 'running')[];
 
 /** Query values as a form sends them: an empty field means "any". */
+const anyWhenEmpty = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t.optional());
 const filterShape = {
-  partner: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a partner id (lowercase letters, digits and "-")')
-    .optional()
-    .or(z.literal('')),
-  state: z
-    .enum(DELIVERY_STATES, { error: `must be one of ${DELIVERY_STATES.join(', ')}` })
-    .optional()
-    .or(z.literal('')),
-  release: z
-    .string()
-    .regex(/^[1-9][0-9]{0,8}$/, 'must be a release number')
-    .optional()
-    .or(z.literal('')),
+  partner: anyWhenEmpty(z.string({ error: 'must be one partner id' }).regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a partner id (lowercase letters, digits and "-")')),
+  state: anyWhenEmpty(z.enum(DELIVERY_STATES, { error: `must be one of ${DELIVERY_STATES.join(', ')}` })),
+  release: anyWhenEmpty(z.string({ error: 'must be one release number' }).regex(/^[1-9][0-9]{0,8}$/, 'must be a release number')),
 };
-const strictFilter = z.strictObject({ ...filterShape, limit: z.string().regex(/^[1-9][0-9]{0,3}$/, 'must be a number from 1 to 5000').optional() });
+const strictFilter = z.strictObject({ ...filterShape, limit: anyWhenEmpty(z.string({ error: 'must be one number' }).regex(/^[1-9][0-9]{0,3}$/, 'must be a number from 1 to 9999')) });
 
 /** The console page's own query also carries banner keys: only the filter's keys are read there. */
 const FILTER_KEYS = ['partner', 'state', 'release'] as const;

@@ -93,6 +93,7 @@ export function syncPages(m: MainSync): express.Router {
     render(res, SYNC_BANNERS.read(req.query), 200, f);
   });
   // Fragments for live.js (docs/console-live.md): the same markup as the page's, one table each.
+  r.get('/sync/live/latest', (_req, res) => res.render('sync-live-latest', { latest: m.releases.latest() ?? null }));
   r.get('/sync/live/partners', (_req, res) => res.render('sync-live-partners', { partners: partners() }));
   r.get('/sync/live/events', (_req, res) => res.render('sync-live-events', { events: m.sync.events(null, 20) }));
   r.get('/sync/live/deliveries', (req, res) => {
