@@ -213,7 +213,7 @@ describe('console live status: server-sent events, rollback state, delivery filt
     assert.equal(none.length, 0);
 
     // The page and its live fragment take the same filters.
-    const page = await getText(`${main()}/admin/sync?partner=south`, cookie);
+    const page = await getText(`${main()}/admin/sync?delivery_partner=south`, cookie);
     assert.equal(page.status, 200);
     const deliveryRows = [...page.text.matchAll(/<tr data-delivery="\d+" data-partner="([a-z]+)"/g)].map((m) => m[1]);
     assert.ok(deliveryRows.length > 0);
@@ -247,7 +247,7 @@ describe('console live status: server-sent events, rollback state, delivery filt
       assert.equal(j.status, 400, q);
       assert.equal(j.body.error.code, 'invalid_request');
     }
-    const page = await getText(`${main()}/admin/sync?state=exploded`, cookie);
+    const page = await getText(`${main()}/admin/sync?delivery_state=exploded`, cookie);
     assert.equal(page.status, 400);
     assert.match(page.text, /state: must be one of/);
     const frag = await getText(`${main()}/admin/sync/live/deliveries?release=-1`, cookie);

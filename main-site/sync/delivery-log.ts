@@ -17,8 +17,12 @@ const filterShape = {
 };
 const strictFilter = z.strictObject({ ...filterShape, limit: anyWhenEmpty(z.string({ error: 'must be one number' }).regex(/^[1-9][0-9]{0,3}$/, 'must be a number from 1 to 9999')) });
 
-/** The console page's own query also carries banner keys: only the filter's keys are read there. */
 const FILTER_KEYS = ['partner', 'state', 'release'] as const;
+/**
+ * On the sync page the filter's keys carry this prefix: the page's banners use
+ * "partner" and "release" for their own parameters (/admin/sync?done=published&release=3).
+ */
+export const PAGE_PREFIX = 'delivery_';
 
 export interface ParsedFilter {
   filter: DeliveryFilter;
@@ -28,11 +32,11 @@ export interface ParsedFilter {
 
 /**
  * Reads the delivery log's filters from a query. `strict` (CSV, fragment, API)
- * refuses keys it does not know; the page reads only its own keys. A bad value
+ * refuses keys it does not know; the page reads only its own prefixed keys. A bad value
  * is a 400 invalid_request naming the field, and nothing is listed.
  */
 export function parseDeliveryFilter(m: MainSync, q: Record<string, unknown>, o: { strict: boolean; limit: number; maxLimit: number }): ParsedFilter {
-  const input = o.strict ? q : Object.fromEntries(FILTER_KEYS.filter((k) => k in q).map((k) => [k, q[k]]));
+  const input = o.strict ? q : Object.fromEntries(FILTER_KEYS.filter((k) => PAGE_PREFIX + k in q).map((k) => [k, q[PAGE_PREFIX + k]]));
   const r = strictFilter.safeParse(input);
   if (!r.success) {
     const problems = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown filter ${i.keys.join(', ')} (filters: partner, state, release)` : `${i.path.join('.') || 'query'}: ${i.message}`));
