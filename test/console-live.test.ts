@@ -199,17 +199,17 @@ describe('console live status: server-sent events, rollback state, delivery filt
     const all = await csvOf('');
     assert.equal(all.status, 200);
     assert.match(all.type, /^text\/csv/);
-    const rows = parse(all.text, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(all.text, { columns: true });
     assert.ok(rows.some((x) => x.partner === 'north') && rows.some((x) => x.partner === 'south'));
     assert.deepEqual(Object.keys(rows[0]!), ['id', 'partner', 'release', 'trigger', 'attempt', 'state', 'started_at', 'finished_at', 'blobs_sent', 'bytes', 'freeze_overridden', 'detail']);
 
     const north2 = await csvOf('?partner=north&state=active&release=2');
     assert.equal(north2.status, 200);
     assert.match(north2.disposition, /filename="deliveries-north-active-release-2\.csv"/);
-    const picked = parse(north2.text, { columns: true }) as Record<string, string>[];
+    const picked = parse<Record<string, string>>(north2.text, { columns: true });
     assert.equal(picked.length, 1);
     assert.deepEqual([picked[0]!.partner, picked[0]!.state, picked[0]!.release], ['north', 'active', '2']);
-    const none = parse((await csvOf('?partner=south&release=2')).text, { columns: true }) as unknown[];
+    const none = parse<unknown>((await csvOf('?partner=south&release=2')).text, { columns: true });
     assert.equal(none.length, 0);
 
     // The page and its live fragment take the same filters.

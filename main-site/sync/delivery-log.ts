@@ -39,14 +39,17 @@ export function parseDeliveryFilter(m: MainSync, q: Record<string, unknown>, o: 
   const input = o.strict ? q : Object.fromEntries(FILTER_KEYS.filter((k) => PAGE_PREFIX + k in q).map((k) => [k, q[PAGE_PREFIX + k]]));
   const r = strictFilter.safeParse(input);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown filter ${i.keys.join(', ')} (filters: partner, state, release)` : `${i.path.join('.') || 'query'}: ${i.message}`));
+    const problems = r.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? `unknown filter ${i.keys.join(', ')} (filters: partner, state, release)` : `${i.path.join('.') || 'query'}: ${i.message}`,
+    );
     throw syncErrors.invalid_request(`the delivery filter was refused: ${problems.join('; ')}`, { problems });
   }
   const f = r.data;
   if (f.partner) {
     const p = m.ctx.peers.get(f.partner);
     // A removed partner's attempts stay in the log and can still be listed.
-    if ((!p || p.role !== 'partner') && !m.sync.deliveryChoices().partners.includes(f.partner)) throw syncErrors.invalid_request(`the delivery filter was refused: partner: no partner "${f.partner}"`, { problems: [`partner: no partner "${f.partner}"`] });
+    if ((!p || p.role !== 'partner') && !m.sync.deliveryChoices().partners.includes(f.partner))
+      throw syncErrors.invalid_request(`the delivery filter was refused: partner: no partner "${f.partner}"`, { problems: [`partner: no partner "${f.partner}"`] });
   }
   const limit = f.limit ? Math.min(o.maxLimit, Number(f.limit)) : o.limit;
   return {

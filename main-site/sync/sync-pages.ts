@@ -110,7 +110,10 @@ export function syncPages(m: MainSync): express.Router {
       return;
     }
     const name = ['deliveries', f.query.partner, f.query.state, f.query.release && `release-${f.query.release}`].filter(Boolean).join('-');
-    res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(deliveriesCsv(m.sync.filteredDeliveries(f.filter)));
+    res
+      .type('text/csv')
+      .set('Content-Disposition', `attachment; filename="${name}.csv"`)
+      .send(deliveriesCsv(m.sync.filteredDeliveries(f.filter)));
   });
   r.post('/sync/publish', (req, res) => {
     try {

@@ -254,9 +254,7 @@ export class MainSyncStore {
   /** The delivery log under the console's filters, newest first. */
   filteredDeliveries(f: DeliveryFilter): Delivery[] {
     const running = f.state === 'running';
-    return this.q.filtered
-      .all({ partner: f.partner ?? null, running: running ? 1 : 0, outcome: running ? null : (f.state ?? null), release: f.release ?? null, limit: f.limit })
-      .map(toDelivery);
+    return this.q.filtered.all({ partner: f.partner ?? null, running: running ? 1 : 0, outcome: running ? null : (f.state ?? null), release: f.release ?? null, limit: f.limit }).map(toDelivery);
   }
 
   /** Partner ids and releases that appear in the delivery log (the filter's choices). */

@@ -29,10 +29,14 @@
   // Several events in a burst (a push writes its row more than once) cost one fetch per fragment.
   function soon(i) {
     clearTimeout(timers[i]);
-    timers[i] = setTimeout(function () { refresh(parts[i]); }, 150);
+    timers[i] = setTimeout(function () {
+      refresh(parts[i]);
+    }, 150);
   }
   parts.forEach(function (el) {
-    topicsOf(el).forEach(function (t) { topics[t] = true; });
+    topicsOf(el).forEach(function (t) {
+      topics[t] = true;
+    });
   });
   var es = new EventSource(holder.getAttribute('data-live-events'));
   Object.keys(topics).forEach(function (t) {
@@ -44,9 +48,14 @@
   });
   // After a dropped stream nothing tells what was missed: fetch every fragment once it is back.
   var dropped = false;
-  es.addEventListener('error', function () { dropped = true; });
+  es.addEventListener('error', function () {
+    dropped = true;
+  });
   es.addEventListener('open', function () {
-    if (dropped) parts.forEach(function (el, i) { soon(i); });
+    if (dropped)
+      parts.forEach(function (el, i) {
+        soon(i);
+      });
     dropped = false;
     document.documentElement.setAttribute('data-live', 'open');
   });
