@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AxeBuilder } from '@axe-core/playwright';
 import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { request } from 'undici';
@@ -189,6 +190,18 @@ describe('console live status: server-sent events, rollback state, delivery filt
     assert.doesNotMatch(r.stdout, /rolled back to/);
   });
 
+  it('a rollback by the main operator is recorded the same way; a roll forward to the latest is none', async () => {
+    const latest = net.main.sync.releases.latest()!.number;
+    const back = await api(main(), 'POST', '/admin/api/partners/north/rollback', { release: latest - 1 });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.rollback.text, `rolled back to ${latest - 1}, latest ${latest} not served`);
+    assert.match(back.body.rollback.by, /main operator/);
+    const forward = await api(main(), 'POST', '/admin/api/partners/north/rollback', { release: latest });
+    assert.equal(forward.status, 200);
+    assert.equal(forward.body.rollback, null);
+    assert.equal(forward.body.upToDate, true);
+  });
+
   it('filters the delivery log by partner, state and release, and exports it as CSV', async () => {
     await push('south');
     const csvOf = async (q: string) => {
@@ -342,6 +355,12 @@ describe('console live status: server-sent events, rollback state, delivery filt
       assert.match(await page.locator('#sync-events').innerText(), /rollback/);
       assert.equal(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded), true, 'the page was not reloaded');
       await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-live.png'), fullPage: true });
+      // The fragments put in place keep the page as accessible as the rest of the console.
+      const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+      assert.deepEqual(
+        axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+        [],
+      );
       assert.deepEqual(errors, [], 'no script or CSP errors on the page');
       await ctx.close();
     });

@@ -273,7 +273,10 @@ export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport
       : []),
   ];
   const detail = drift ? why.join('; ') : null;
+  // Nothing but a rollback moves a partner's pointer back: one its report never told (a status check finds it) is recorded too.
+  const wentBack = s.activeRelease != null && prev.activeRelease !== null && s.activeRelease < prev.activeRelease && prev.rolledBackTo !== s.activeRelease;
   d.sync.update(partnerId, {
+    ...(wentBack ? rolledBack(d, s.activeRelease ?? null, 'the partner (found by a status check)') : {}),
     servingRoot: s.servingRoot ?? null,
     servingCheckedAt: now,
     drift,
