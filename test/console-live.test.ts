@@ -236,6 +236,13 @@ describe('console live status: server-sent events, rollback state, delivery filt
     assert.equal(frag.status, 200);
     assert.deepEqual([...new Set([...frag.text.matchAll(/data-state="([a-z]+)"/g)].map((m) => m[1]))], ['active']);
 
+    const cli = await runCli(['deliveries', '--partner', 'south', '--state', 'active', '--url', main(), '--token', TEST_TOKEN]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const lines = cli.stdout.trim().split('\n');
+    assert.ok(lines.length > 0 && lines.every((l) => /\ssouth\s.*\sactive\s/.test(l)), cli.stdout);
+    const badCli = await runCli(['deliveries', '--state', 'exploded', '--url', main(), '--token', TEST_TOKEN]);
+    assert.notEqual(badCli.code, 0);
+    assert.match(badCli.stderr, /state: must be one of/);
     const api2 = await api(main(), 'GET', '/admin/api/deliveries?partner=north&state=active');
     assert.equal(api2.status, 200);
     assert.ok(api2.body.deliveries.every((d: { partnerId: string; outcome: string }) => d.partnerId === 'north' && d.outcome === 'active'));
