@@ -368,6 +368,16 @@ describe('console live status: server-sent events, rollback state, delivery filt
         axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
         [],
       );
+      // The other live pages: they load and open their stream like the sync page, and stay accessible.
+      for (const path of ['/admin/', '/admin/orders']) {
+        await page.goto(`${main()}${path}`);
+        await page.waitForSelector('html[data-live="open"]');
+        const a = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+        assert.deepEqual(
+          a.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${path} ${v.id}`),
+          [],
+        );
+      }
       assert.deepEqual(errors, [], 'no script or CSP errors on the page');
       await ctx.close();
     });
