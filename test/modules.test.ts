@@ -41,7 +41,7 @@ describe('tieup modules', () => {
     assert.ok(sync.s2s.includes('POST /s2s/sync/decision'));
     assert.ok(sync.consoleApi.includes('POST /admin/api/releases'));
     assert.deepEqual(sync.jobs, [{ name: 'drift-check', schedule: '0 */5 * * * *' }]);
-    assert.deepEqual(sync.migrations, [{ namespace: 'sync', files: ['001_releases.sql'] }]);
+    assert.deepEqual(sync.migrations, [{ namespace: 'sync', files: ['001_releases.sql', '002_rollback.sql'] }]);
     assert.ok(sync.config.some((c) => c.key === 'contentDir' && c.env === 'TIEUP_CONTENT_DIR' && c.default === 'content'));
     assert.deepEqual(
       sync.cli.map((c) => c.name),

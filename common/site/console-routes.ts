@@ -54,6 +54,14 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     next();
   });
   pages.use(auth.routes());
+  // The live channel (docs/console-live.md): an event stream, so no session is a plain 401, not a redirect to the login form.
+  pages.get('/events', (req: Request, res: Response) => {
+    if (!auth.sessionUser(req)) {
+      res.status(401).type('text/plain').send('A console session is required for live updates. Log in and reload the page.\n');
+      return;
+    }
+    ctx.live.serve(req, res, () => auth.sessionUser(req) !== undefined);
+  });
   pages.use(auth.requireSession());
   pages.get('/', (_req: Request, res: Response) => {
     res.render('console', {
@@ -66,6 +74,10 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
       canSuspend: o.canSuspend,
       flash: null,
     });
+  });
+  // The peers table alone, for live.js when a peer changes (docs/console-live.md).
+  pages.get('/live/peers', (_req: Request, res: Response) => {
+    res.render('console-live-peers', { peers: ctx.peers.list().map((p) => describePeer(ctx, p)), enrolHint: o.enrolHint, canSuspend: o.canSuspend });
   });
   pages.post('/peers/:id/hello', async (req: Request, res: Response) => {
     const id = String(req.params.id);

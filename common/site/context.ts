@@ -14,6 +14,7 @@ import { LogStore } from '../store/log-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import { ContractTerms, type TermsSlice } from '../contract/terms.js';
 import { upgradeUnslicedContracts } from '../contract/upgrade.js';
+import { LiveEvents } from './live-events.js';
 
 /** Everything a site's routes and jobs need, built once by the composition root. */
 export interface SiteContext {
@@ -32,6 +33,8 @@ export interface SiteContext {
   logStore: LogStore;
   /** Components that cannot write to the database now (a full disk): /healthz, metrics. */
   storage: StorageHealth;
+  /** What changed, for open console pages (server-sent events at <console>/events; docs/console-live.md). */
+  live: LiveEvents;
   /** A signed-note signer with this site's current key under a given name (log checkpoints, cosignatures). */
   noteSigner(name: string): NoteSigner;
   /** Always the keyring in force; replaced in place when keys rotate. */
@@ -82,7 +85,11 @@ export async function createSiteContext(config: SiteConfig, opts: ContextOptions
     storage,
   );
   metrics.logPending = () => log.pendingCount;
+  const live = new LiveEvents();
+  // Every change to a peer (enrolled, status, contract, hello, keys, removed) refreshes the peers console.
+  peers.onChange((id) => live.publish('peers', 'changed', id));
   const ctx: SiteContext = {
+    live,
     noteSigner: signer,
     log,
     logStore,

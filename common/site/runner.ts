@@ -97,6 +97,8 @@ export async function runSite(ctx: SiteContext, app: Express, opts: RunOptions =
     closing ??= (async () => {
       shuttingDown = true;
       ctx.logger.info({ event: 'shutdown_started' }, 'shutting down');
+      // Open console event streams never finish on their own: end them so the server can close.
+      ctx.live.close();
       for (const j of jobs) await j.destroy();
       await watcher.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -108,10 +108,21 @@ export class PeerStore {
   private keyCache = new Map<string, PinnedKey | null>();
   private mainCache: Peer | null | undefined;
 
+  private readonly watchers: ((id: string | null) => void)[] = [];
+
   private invalidate(): void {
     this.peerCache = new Map();
     this.keyCache = new Map();
     this.mainCache = undefined;
+  }
+
+  /** Called after each change to a peer (null: some peers' keys); the console's live channel listens. */
+  onChange(fn: (id: string | null) => void): void {
+    this.watchers.push(fn);
+  }
+
+  private changed(id: string | null): void {
+    for (const fn of this.watchers) fn(id);
   }
 
   constructor(private readonly db: Db) {
@@ -169,6 +180,7 @@ export class PeerStore {
       this.q.insert.run({ id: p.id, role: p.role, baseUrl: p.baseUrl, displayName: p.displayName ?? null, contract: JSON.stringify(p.contract ?? EMPTY_CONTRACT), ackedKid: p.ackedKid, now });
       for (const k of p.keys) this.q.pin.run(p.id, k.thumbprint, JSON.stringify(k.publicJwk), now, 'enrolment');
     })();
+    this.changed(p.id);
     return this.get(p.id)!;
   }
 
@@ -180,22 +192,27 @@ export class PeerStore {
       this.q.unpinAll.run(id);
       for (const k of keys) this.q.pin.run(id, k.thumbprint, JSON.stringify(k.publicJwk), now, 'enrolment');
     })();
+    this.changed(id);
   }
 
   setStatus(id: string, status: PeerStatus): boolean {
     this.invalidate();
-    return this.q.setStatus.run(status, new Date().toISOString(), id).changes > 0;
+    const done = this.q.setStatus.run(status, new Date().toISOString(), id).changes > 0;
+    if (done) this.changed(id);
+    return done;
   }
 
   setBaseUrl(id: string, baseUrl: string): void {
     this.invalidate();
     this.q.setBaseUrl.run(baseUrl, new Date().toISOString(), id);
+    this.changed(id);
   }
 
   /** Records a contract that went through the terms' checks (written by the main site, or accepted from it). */
   setContract(id: string, contract: StoredContract): void {
     this.invalidate();
     this.q.setContract.run(JSON.stringify(contract), new Date().toISOString(), id);
+    this.changed(id);
   }
 
   /** The same terms in a new stored form (a format upgrade): the contract's recorded time is kept. */
@@ -212,11 +229,14 @@ export class PeerStore {
   recordHello(id: string, result: HelloResult): void {
     this.invalidate();
     this.q.setHello.run(JSON.stringify(result), id);
+    this.changed(id);
   }
 
   remove(id: string): boolean {
     this.invalidate();
-    return this.q.remove.run(id).changes > 0;
+    const done = this.q.remove.run(id).changes > 0;
+    if (done) this.changed(id);
+    return done;
   }
 
   keys(id: string): PinnedKey[] {
@@ -245,10 +265,13 @@ export class PeerStore {
       this.q.retireCurrent.run(oldValidUntil, id, thumbprint, now);
       this.q.pin.run(id, thumbprint, JSON.stringify(publicJwk), now, 'announcement');
     })();
+    this.changed(id);
   }
 
   pruneExpiredKeys(now = new Date()): number {
     this.invalidate();
-    return this.q.pruneExpired.run(now.toISOString()).changes;
+    const n = this.q.pruneExpired.run(now.toISOString()).changes;
+    if (n > 0) this.changed(null);
+    return n;
   }
 }

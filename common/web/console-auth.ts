@@ -138,6 +138,12 @@ export class ConsoleAuth {
     res.redirect(303, this.nextOf(req) ?? `${this.o.basePath}/`);
   }
 
+  /** The console user of a request's session cookie, if the session is valid now (checked again on every call). */
+  sessionUser(req: Request): ConsoleUser | undefined {
+    const sid = this.cookies(req)[this.sessionCookie];
+    return sid ? this.o.store.session(sha256Hex(sid))?.user : undefined;
+  }
+
   /** Browser pages: a valid session, and on every unsafe method a matching CSRF form field. */
   requireSession(): RequestHandler {
     const form = formBody({ limit: '64kb' });

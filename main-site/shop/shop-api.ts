@@ -1,6 +1,6 @@
 import { confirmOrderCancel } from '../../common/shop/confirm-cancel.js';
 import express from 'express';
-import { publicError } from '../../common/errors.js';
+import { groundErrors, publicError } from '../../common/errors.js';
 import { defineBanners, failureBanner, type Banner } from '../../common/web/banners.js';
 import { SHOP_CONSULT, SHOP_CONSULT_QUOTE, SHOP_ORDER_BY_KEY, SHOP_ORDER_CONFIRM, SHOP_ORDER_PLACE, SHOP_ORDER_STATUS, SHOP_STATE } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
@@ -115,7 +115,20 @@ export function shopPages(shop: MainShop): express.Router {
       nextStates,
     });
   };
-  r.get('/orders', (req, res) => render(req, res, ORDER_BANNERS.read(req.query)));
+  r.get('/orders', async (req, res) => {
+    // ?live=<part>: one table of the page, for live.js when an order is placed or moves (docs/console-live.md).
+    const live = req.query.live;
+    if (live === undefined) return render(req, res, ORDER_BANNERS.read(req.query));
+    const filter = listFilter(req.query);
+    const money = (a: number, c: string) => formatMoney({ amount: a, currency: c });
+    if (live === 'orders') return res.render('main-orders-live-list', { orders: shop.store.list(filter), money, nextStates });
+    if (live === 'unconfirmed') return res.render('main-orders-live-unconfirmed', { unconfirmed: shop.unconfirmed(), money });
+    if (live === 'partner-orders') {
+      const remote = await shop.partnerOrders(filter.site);
+      return res.render('main-orders-live-partners', { partnerOrders: filter.state ? remote.orders.filter((o) => o.state === filter.state) : remote.orders, unreachable: remote.unreachable, money });
+    }
+    throw groundErrors.invalid_request('live: must be one of orders, unconfirmed, partner-orders');
+  });
   r.post('/orders/:number/state', confirmOrderCancel('/admin/orders'));
   r.post('/orders/:number/state', async (req, res) => {
     try {

@@ -26,7 +26,11 @@ export class ShopperOrders {
     private readonly users: UserService,
     private readonly notices: NoticeService,
   ) {
-    shop.onOrderEvent((e) => this.mailMainOrder(e));
+    shop.onOrderEvent((e) => {
+      this.mailMainOrder(e);
+      // Open order lists on the console show the new order or state at once.
+      ctx.live.publish('orders', e.state, e.order.number);
+    });
   }
 
   get siteId(): string {
@@ -106,6 +110,7 @@ export class ShopperOrders {
         }
       })();
       recorded.push({ id: e.id, state: e.state });
+      this.ctx.live.publish('orders', e.state, e.number);
     }
     return { recorded, refused };
   }

@@ -16,6 +16,7 @@ type StatusRow = {
   drift: boolean;
   failing: boolean;
   nextScheduledPush: string | null;
+  rollback?: { to: number; latest: number | null; by: string | null; text: string } | null;
 };
 type Delivery = { startedAt: string; partnerId: string; release: number | null; trigger: string; attempt: number; outcome: string | null; detail: string | null };
 
@@ -80,6 +81,8 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
           io.out(
             `${p.id.padEnd(12)} ${(p.partnershipType ?? (p.contractProblem ? 'UNREADABLE' : '-')).padEnd(9)} ${String(p.activeRelease ?? '-').padEnd(8)} ${staged.slice(0, 26).padEnd(26)} ${(p.failing ? 'FAILING' : (p.lastPush?.outcome ?? 'never')).padEnd(10)} ${(p.drift ? 'DRIFTED' : 'ok').padEnd(9)} ${p.nextScheduledPush ?? '-'}`,
           );
+          // A standing rollback is said in words under its row: the columns alone read like a partner waiting for a push.
+          if (p.rollback) io.out(`${''.padEnd(12)} ${p.rollback.text}${p.rollback.by ? ` (by ${p.rollback.by})` : ''}`);
         }
       });
       return 0;
@@ -87,11 +90,13 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
   },
   {
     name: 'deliveries',
-    usage: '[--partner <id>]',
-    summary: 'the delivery log',
-    options: { ...API_OPTIONS, partner: { type: 'string' } },
+    usage: '[--partner <id>] [--state <running|active|pending|noop|frozen|skipped|failed|superseded>] [--release <n>]',
+    summary: 'the delivery log, filtered as on the console',
+    options: { ...API_OPTIONS, partner: { type: 'string' }, state: { type: 'string' }, release: { type: 'string' } },
     async run(flags, _args, io) {
-      const q = typeof flags.partner === 'string' ? `?partner=${encodeURIComponent(flags.partner)}` : '';
+      const params = new URLSearchParams();
+      for (const k of ['partner', 'state', 'release'] as const) if (typeof flags[k] === 'string') params.set(k, flags[k]);
+      const q = params.size ? `?${params.toString()}` : '';
       const r = await apiCall<{ deliveries: Delivery[] }>(urlOf(flags), tokenOf(flags), 'GET', `/admin/api/deliveries${q}`);
       print(flags, io, r, () => {
         for (const d of r.deliveries)

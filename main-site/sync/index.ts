@@ -41,6 +41,8 @@ export const syncModule = defineModule<MainSync>({
     const { ctx } = host;
     const releases = new ReleaseStore(ctx.db);
     const syncStore = new MainSyncStore(ctx.db);
+    // Pushes, answers, reports and drift all land in this store: each change refreshes open sync pages.
+    syncStore.onChange((partner, kind) => ctx.live.publish('sync', kind, partner));
     const content = new MainContent(ctx, releases);
     // Read at each push, never here: the modules that provide filters may use this one.
     const deps = { ctx, releases, sync: syncStore, partnerFilters: () => host.partnerReleaseFilters() };

@@ -2,7 +2,7 @@ import type express from 'express';
 import { SYNC_DECISION, SYNC_REPORT } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import type { MainSync } from './main-sync.js';
-import { recordServing } from './pusher.js';
+import { NOT_ROLLED_BACK, recordServing, rolledBack } from './pusher.js';
 import { notify } from './webhooks.js';
 
 /** What partners tell the main site, signed: approvals, rejections, rollbacks, emergency edits and damaged files. */
@@ -15,6 +15,7 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
         stagedRelease: null,
         stagedState: null,
         rejectReason: null,
+        ...NOT_ROLLED_BACK,
         activeRelease: release,
         lastPushOutcome: 'active',
         lastPushDetail: `release ${release} approved by ${by} and served`,
@@ -41,7 +42,12 @@ export function mountPartnerReports(router: express.Router, m: MainSync, deps: S
     if (b.event === 'rollback') {
       const latest = m.releases.latest()?.number ?? null;
       const behind = latest !== null && release !== null && latest > release ? `, latest ${latest} not served` : '';
-      m.sync.update(s2s.peer.id, { activeRelease: release, lastPushOutcome: 'rolled_back', lastPushDetail: `rolled back to ${release} by ${b.by}${behind}` });
+      m.sync.update(s2s.peer.id, {
+        activeRelease: release,
+        lastPushOutcome: 'rolled_back',
+        lastPushDetail: `rolled back to ${release} by ${b.by}${behind}`,
+        ...rolledBack(m, release, b.by),
+      });
       m.sync.addEvent(s2s.peer.id, 'rollback', release, `rolled back by ${b.by}`);
       notify(m.ctx, m.sync, 'rollback', s2s.peer.id, release, `rolled back to release ${release} by ${b.by}`);
     } else if (b.event === 'damaged') {

@@ -61,6 +61,8 @@ export function publish(d: PublisherDeps, note: string, by: string): PublishResu
   const used = new Map([...scan.blobs].filter(([h]) => scan.manifest.some((e) => e.sha256 === h)));
   const release = d.releases.create(root, note.slice(0, 2000), scan.manifest, used, by);
   d.content.refresh();
+  // Every partner's "up to date" changes with a new release.
+  d.ctx.live.publish('sync', 'release');
   d.ctx.logger.info({ event: 'release_published', release: release.number, root, files: release.manifest.length, by }, `release ${release.number} published`);
   for (const c of collisions) {
     d.ctx.logger.warn(

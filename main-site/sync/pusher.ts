@@ -194,7 +194,15 @@ export async function pushOnce(d: PusherDeps, req: PushRequest): Promise<PushOut
       nextRetryAt: null,
     };
     if (st === 'active' || st === 'pending' || st === 'previous') {
-      sync.update(peer.id, { ...patch, heldRelease: latest.number, stagedRelease: st === 'pending' ? latest.number : null, stagedState: st === 'pending' ? 'pending' : null, rejectReason: null });
+      sync.update(peer.id, {
+        ...patch,
+        heldRelease: latest.number,
+        stagedRelease: st === 'pending' ? latest.number : null,
+        stagedState: st === 'pending' ? 'pending' : null,
+        rejectReason: null,
+        // Serving the latest release again ends a rollback; a staged one leaves it standing.
+        ...(st === 'active' ? NOT_ROLLED_BACK : {}),
+      });
     } else {
       sync.update(peer.id, patch);
     }
@@ -231,6 +239,20 @@ function quietSkip(d: PusherDeps, req: PushRequest, outcome: PushOutcome['outcom
   return false;
 }
 
+/** No rollback stands (the partner serves a release the main site pushed or it approved). */
+export const NOT_ROLLED_BACK = { rolledBackTo: null, rolledBackAt: null, rolledBackBy: null } as const;
+
+/**
+ * The rollback fields after a partner went back to `release`: recorded while a
+ * newer release exists that it no longer serves, cleared otherwise (a roll
+ * forward to the latest is no rollback).
+ */
+export function rolledBack(d: Pick<PusherDeps, 'releases'>, release: number | null, by: string) {
+  const latest = d.releases.latest()?.number ?? null;
+  if (release === null || latest === null || release >= latest) return NOT_ROLLED_BACK;
+  return { rolledBackTo: release, rolledBackAt: new Date().toISOString(), rolledBackBy: by };
+}
+
 /** Compares what the partner really serves with the release it acknowledged; drift raises a notification once. */
 export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport): void {
   const prev = d.sync.get(partnerId);
@@ -254,7 +276,10 @@ export function recordServing(d: PusherDeps, partnerId: string, s: ServingReport
       : []),
   ];
   const detail = drift ? why.join('; ') : null;
+  // Nothing but a rollback moves a partner's pointer back: one its report never told (a status check finds it) is recorded too.
+  const wentBack = s.activeRelease != null && prev.activeRelease !== null && s.activeRelease < prev.activeRelease && prev.rolledBackTo !== s.activeRelease;
   d.sync.update(partnerId, {
+    ...(wentBack ? rolledBack(d, s.activeRelease ?? null, 'the partner (found by a status check)') : {}),
     servingRoot: s.servingRoot ?? null,
     servingCheckedAt: now,
     drift,

@@ -6,10 +6,12 @@ import { S2SCallError } from '../../common/s2s/client.js';
 import { parseOrThrow } from '../../common/site/enrolment.js';
 import { readSyncTerms } from '../../common/sync/terms.js';
 import type { MainSync } from './main-sync.js';
+import type { PartnerSyncState } from './sync-store.js';
 import { publish } from './publisher.js';
-import { checkDrift, recordServing, type PushOutcome } from './pusher.js';
+import { checkDrift, recordServing, rolledBack, type PushOutcome } from './pusher.js';
 import { WEBHOOK_EVENTS } from './webhooks.js';
 import { syncErrors } from './errors.js';
+import { parseDeliveryFilter } from './delivery-log.js';
 
 const groupOf = (contract: Record<string, unknown>): string | undefined => {
   const r = readSyncTerms(contract);
@@ -46,6 +48,24 @@ export function syncView(m: MainSync, partnerId: string) {
     emergencyEditAt: s.emergencyEditAt,
     originalPaths: s.originalPaths,
     upToDate: latest !== undefined && s.activeRelease === latest.number && !s.drift,
+    rollback: rollbackView(s, latest?.number ?? null),
+  };
+}
+
+/**
+ * A rollback that still stands: the partner serves the release it went back
+ * to while a newer one exists. Shown in place of "pending" or "up to date" on
+ * the console and by `tieup sync status`.
+ */
+function rollbackView(s: PartnerSyncState, latest: number | null) {
+  if (s.rolledBackTo === null || s.activeRelease !== s.rolledBackTo) return null;
+  const behind = latest !== null && latest > s.rolledBackTo;
+  return {
+    to: s.rolledBackTo,
+    latest,
+    by: s.rolledBackBy,
+    at: s.rolledBackAt,
+    text: `rolled back to ${s.rolledBackTo}${behind ? `, latest ${latest} not served` : ''}`,
   };
 }
 
@@ -138,8 +158,11 @@ export function syncApi(m: MainSync): express.Router {
     const p = partner(String(req.params.id));
     const { release } = parseOrThrow(z.object({ release: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict(), req.body);
     const r = await m.ctx.client.send(p.id, SYNC_ROLLBACK, { release, by: who(req) });
-    m.sync.addEvent(p.id, 'rollback', release, `rolled back by the main operator ${who(req)}`);
     recordServing(m, p.id, r.body);
+    // What the partner says it serves now is the release rolled back to (or, after a roll forward, no rollback at all).
+    const served = m.sync.get(p.id).activeRelease;
+    if (served === release) m.sync.update(p.id, rolledBack(m, release, `the main operator ${who(req)}`));
+    m.sync.addEvent(p.id, 'rollback', release, `rolled back by the main operator ${who(req)}`);
     res.json(syncView(m, p.id));
   });
   r.post('/partners/:id/check-drift', async (req, res) => {
@@ -149,9 +172,9 @@ export function syncApi(m: MainSync): express.Router {
     res.json(syncView(m, p.id));
   });
   r.get('/deliveries', (req, res) => {
-    const id = typeof req.query.partner === 'string' ? req.query.partner : null;
-    const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
-    res.json({ deliveries: m.sync.deliveries(id, limit) });
+    // The console page's filters (partner, state, release), and a limit; a bad value is a 400 naming it.
+    const f = parseDeliveryFilter(m, req.query, { strict: true, limit: 50, maxLimit: 500 });
+    res.json({ deliveries: m.sync.filteredDeliveries(f.filter) });
   });
   r.get('/sync/events', (req, res) => {
     const id = typeof req.query.partner === 'string' ? req.query.partner : null;

@@ -5,6 +5,7 @@ import type { MainSync } from './main-sync.js';
 import { publish } from './publisher.js';
 import { checkDrift, type PushOutcome } from './pusher.js';
 import { syncView } from './sync-api.js';
+import { DELIVERY_STATES, deliveriesCsv, filterQuery, parseDeliveryFilter, type ParsedFilter } from './delivery-log.js';
 
 /** What /admin/sync can say after a redirect; the redirect names one by id (see common/web/banners.ts). */
 export const SYNC_BANNERS = defineBanners('main sync', {
@@ -48,19 +49,30 @@ function pushBanner(out: PushOutcome): string {
   }
 }
 
-/** /admin/sync: per-partner sync status, push now, publish, drift checks, the delivery log. */
+const DELIVERY_LIMIT = 30;
+
+/** /admin/sync: per-partner sync status, push now, publish, drift checks, the delivery log (filtered, CSV); live fragments. */
 export function syncPages(m: MainSync): express.Router {
   const r = express.Router();
-  const render = (res: Response, banner: Banner | null, status = 200) => {
+  const partners = () =>
+    m.ctx.peers
+      .list()
+      .filter((p) => p.role === 'partner')
+      .map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) }));
+  const noFilter: ParsedFilter = { filter: { limit: DELIVERY_LIMIT }, query: { partner: '', state: '', release: '' } };
+  const render = (res: Response, banner: Banner | null, status = 200, f: ParsedFilter = noFilter) => {
+    const enrolled = partners();
     res.status(status).render('main-sync', {
       title: 'Tie-up sync',
       latest: m.releases.latest() ?? null,
       releases: m.releases.list(10),
-      partners: m.ctx.peers
-        .list()
-        .filter((p) => p.role === 'partner')
-        .map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
-      deliveries: m.sync.deliveries(null, 30),
+      partners: enrolled,
+      deliveries: m.sync.filteredDeliveries(f.filter),
+      deliveryLimit: f.filter.limit,
+      deliveryChoices: { partners: enrolled.map((p) => p.id), releases: m.sync.deliveryChoices().releases },
+      deliveryStates: DELIVERY_STATES,
+      dq: f.query,
+      deliveryQuery: filterQuery(f.query),
       events: m.sync.events(null, 20),
       banner,
     });
@@ -71,7 +83,38 @@ export function syncPages(m: MainSync): express.Router {
     if (internal) m.ctx.logger.error({ event: 'console_action_failed', err }, 'console action failed');
     render(res, failureBanner(`${prefix}${body.error.message}`), status);
   };
-  r.get('/sync', (req: Request, res: Response) => render(res, SYNC_BANNERS.read(req.query)));
+  r.get('/sync', (req: Request, res: Response) => {
+    let f: ParsedFilter;
+    try {
+      f = parseDeliveryFilter(m, req.query, { strict: false, limit: DELIVERY_LIMIT, maxLimit: DELIVERY_LIMIT });
+    } catch (err) {
+      return failed(res, '', err);
+    }
+    render(res, SYNC_BANNERS.read(req.query), 200, f);
+  });
+  // Fragments for live.js (docs/console-live.md): the same markup as the page's, one table each.
+  r.get('/sync/live/latest', (_req, res) => res.render('sync-live-latest', { latest: m.releases.latest() ?? null }));
+  r.get('/sync/live/partners', (_req, res) => res.render('sync-live-partners', { partners: partners() }));
+  r.get('/sync/live/events', (_req, res) => res.render('sync-live-events', { events: m.sync.events(null, 20) }));
+  r.get('/sync/live/deliveries', (req, res) => {
+    const f = parseDeliveryFilter(m, req.query, { strict: true, limit: DELIVERY_LIMIT, maxLimit: DELIVERY_LIMIT });
+    res.render('sync-live-deliveries', { deliveries: m.sync.filteredDeliveries(f.filter) });
+  });
+  r.get('/sync/deliveries.csv', (req, res) => {
+    let f: ParsedFilter;
+    try {
+      f = parseDeliveryFilter(m, req.query, { strict: true, limit: 5000, maxLimit: 5000 });
+    } catch (err) {
+      const { status, body } = publicError(err);
+      res.status(status).type('text/plain').send(`${body.error.code}: ${body.error.message}\n`);
+      return;
+    }
+    const name = ['deliveries', f.query.partner, f.query.state, f.query.release && `release-${f.query.release}`].filter(Boolean).join('-');
+    res
+      .type('text/csv')
+      .set('Content-Disposition', `attachment; filename="${name}.csv"`)
+      .send(deliveriesCsv(m.sync.filteredDeliveries(f.filter)));
+  });
   r.post('/sync/publish', (req, res) => {
     try {
       const note = String((req.body as Record<string, unknown>).note ?? '').slice(0, 2000);

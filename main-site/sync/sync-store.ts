@@ -20,6 +20,10 @@ export interface PartnerSyncState {
   consecutiveFailures: number;
   failing: boolean;
   nextRetryAt: string | null;
+  /** The earlier release the partner went back to (its manager, or the main operator), until it serves a newer one. */
+  rolledBackTo: number | null;
+  rolledBackAt: string | null;
+  rolledBackBy: string | null;
 }
 
 interface Row {
@@ -42,6 +46,9 @@ interface Row {
   consecutive_failures: number;
   failing: number;
   next_retry_at: string | null;
+  rolled_back_to: number | null;
+  rolled_back_at: string | null;
+  rolled_back_by: string | null;
 }
 
 const COLUMNS: Record<keyof Omit<PartnerSyncState, 'partnerId'>, string> = {
@@ -63,6 +70,9 @@ const COLUMNS: Record<keyof Omit<PartnerSyncState, 'partnerId'>, string> = {
   consecutiveFailures: 'consecutive_failures',
   failing: 'failing',
   nextRetryAt: 'next_retry_at',
+  rolledBackTo: 'rolled_back_to',
+  rolledBackAt: 'rolled_back_at',
+  rolledBackBy: 'rolled_back_by',
 };
 
 /**
@@ -100,6 +110,9 @@ const toState = (r: Row): PartnerSyncState => ({
   consecutiveFailures: r.consecutive_failures,
   failing: r.failing === 1,
   nextRetryAt: r.next_retry_at,
+  rolledBackTo: r.rolled_back_to,
+  rolledBackAt: r.rolled_back_at,
+  rolledBackBy: r.rolled_back_by,
 });
 
 export interface Delivery {
@@ -116,6 +129,32 @@ export interface Delivery {
   bytesSent: number;
   freezeOverridden: boolean;
 }
+
+/** The delivery log's filters (console page, CSV, API); "running" is a delivery without an outcome yet. */
+export interface DeliveryFilter {
+  partner?: string | undefined;
+  state?: string | undefined;
+  release?: number | undefined;
+  limit: number;
+}
+
+/** What changed, for the console's live channel: the partner, and what happened to it. */
+export type SyncChangeListener = (partnerId: string, kind: string) => void;
+
+const toDelivery = (r: Record<string, unknown>): Delivery => ({
+  id: r.id as number,
+  partnerId: r.partner_id as string,
+  release: r.release as number | null,
+  attempt: r.attempt as number,
+  trigger: r.trigger as string,
+  startedAt: r.started_at as string,
+  finishedAt: r.finished_at as string | null,
+  outcome: r.outcome as string | null,
+  detail: r.detail as string | null,
+  blobsSent: r.blobs_sent as number,
+  bytesSent: r.bytes_sent as number,
+  freezeOverridden: r.freeze_overridden === 1,
+});
 
 export interface SyncEvent {
   id: number;
@@ -137,6 +176,8 @@ export interface Webhook {
 export class MainSyncStore {
   private readonly q;
 
+  private listener: SyncChangeListener | undefined;
+
   constructor(private readonly db: Db) {
     this.q = {
       get: db.prepare<[string], Row>('SELECT * FROM partner_sync WHERE partner_id = ?'),
@@ -144,12 +185,36 @@ export class MainSyncStore {
       startDelivery: db.prepare('INSERT INTO deliveries (partner_id, release, attempt, trigger, started_at, freeze_overridden) VALUES (?, ?, ?, ?, ?, ?)'),
       finishDelivery: db.prepare('UPDATE deliveries SET finished_at = ?, outcome = ?, detail = ?, blobs_sent = ?, bytes_sent = ?, release = COALESCE(?, release) WHERE id = ?'),
       deliveries: db.prepare<[string, string, number], Record<string, unknown>>("SELECT * FROM deliveries WHERE (? = '' OR partner_id = ?) ORDER BY id DESC LIMIT ?"),
+      filtered: db.prepare<[{ partner: string | null; running: number; outcome: string | null; release: number | null; limit: number }], Record<string, unknown>>(
+        `SELECT * FROM deliveries
+          WHERE (@partner IS NULL OR partner_id = @partner)
+            AND (@running = 0 OR outcome IS NULL)
+            AND (@outcome IS NULL OR outcome = @outcome)
+            AND (@release IS NULL OR release = @release)
+          ORDER BY id DESC LIMIT @limit`,
+      ),
+      deliveryPartner: db.prepare<[number], { partner_id: string }>('SELECT partner_id FROM deliveries WHERE id = ?'),
+      deliveryPartners: db.prepare<[], { partner_id: string }>('SELECT DISTINCT partner_id FROM deliveries ORDER BY partner_id'),
+      deliveryReleases: db.prepare<[], { release: number }>('SELECT DISTINCT release FROM deliveries WHERE release IS NOT NULL ORDER BY release DESC LIMIT 200'),
       event: db.prepare('INSERT INTO sync_events (partner_id, at, kind, release, detail) VALUES (?, ?, ?, ?, ?)'),
       events: db.prepare<[string, string, number], Record<string, unknown>>("SELECT * FROM sync_events WHERE (? = '' OR partner_id = ?) ORDER BY id DESC LIMIT ?"),
       webhooks: db.prepare<[], { id: number; url: string; events: string; created_at: string }>('SELECT * FROM webhooks ORDER BY id'),
       addWebhook: db.prepare('INSERT INTO webhooks (url, events, created_at) VALUES (?, ?, ?)'),
       removeWebhook: db.prepare('DELETE FROM webhooks WHERE id = ?'),
     };
+  }
+
+  /** Told after each write (a partner's state, a delivery, an event): the module passes it to the console's live channel. */
+  onChange(fn: SyncChangeListener): void {
+    this.listener = fn;
+  }
+
+  private changed(partnerId: string, kind: string): void {
+    try {
+      this.listener?.(partnerId, kind);
+    } catch {
+      // The change is stored; a console that cannot be told is not a reason to fail it.
+    }
   }
 
   get(partnerId: string): PartnerSyncState {
@@ -166,36 +231,43 @@ export class MainSyncStore {
       values.push(k === 'originalPaths' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 1 : 0) : v);
     }
     if (sets.length) this.db.prepare(`UPDATE partner_sync SET ${sets.join(', ')} WHERE partner_id = ?`).run(...values, partnerId);
+    if (sets.length) this.changed(partnerId, 'state');
     return this.get(partnerId);
   }
 
   startDelivery(partnerId: string, release: number | null, attempt: number, trigger: string, freezeOverridden: boolean, startedAt = new Date().toISOString()): number {
-    return Number(this.q.startDelivery.run(partnerId, release, attempt, trigger, startedAt, freezeOverridden ? 1 : 0).lastInsertRowid);
+    const id = Number(this.q.startDelivery.run(partnerId, release, attempt, trigger, startedAt, freezeOverridden ? 1 : 0).lastInsertRowid);
+    this.changed(partnerId, 'delivery');
+    return id;
   }
 
   finishDelivery(id: number, outcome: string, detail: string, blobsSent: number, bytesSent: number, release: number | null = null): void {
     this.q.finishDelivery.run(new Date().toISOString(), outcome, detail, blobsSent, bytesSent, release, id);
+    const row = this.q.deliveryPartner.get(id);
+    if (row) this.changed(row.partner_id, 'delivery');
   }
 
   deliveries(partnerId: string | null, limit = 50): Delivery[] {
-    return this.q.deliveries.all(partnerId ?? '', partnerId ?? '', limit).map((r) => ({
-      id: r.id as number,
-      partnerId: r.partner_id as string,
-      release: r.release as number | null,
-      attempt: r.attempt as number,
-      trigger: r.trigger as string,
-      startedAt: r.started_at as string,
-      finishedAt: r.finished_at as string | null,
-      outcome: r.outcome as string | null,
-      detail: r.detail as string | null,
-      blobsSent: r.blobs_sent as number,
-      bytesSent: r.bytes_sent as number,
-      freezeOverridden: r.freeze_overridden === 1,
-    }));
+    return this.q.deliveries.all(partnerId ?? '', partnerId ?? '', limit).map(toDelivery);
+  }
+
+  /** The delivery log under the console's filters, newest first. */
+  filteredDeliveries(f: DeliveryFilter): Delivery[] {
+    const running = f.state === 'running';
+    return this.q.filtered.all({ partner: f.partner ?? null, running: running ? 1 : 0, outcome: running ? null : (f.state ?? null), release: f.release ?? null, limit: f.limit }).map(toDelivery);
+  }
+
+  /** Partner ids and releases that appear in the delivery log (the filter's choices). */
+  deliveryChoices(): { partners: string[]; releases: number[] } {
+    return {
+      partners: this.q.deliveryPartners.all().map((r) => r.partner_id),
+      releases: this.q.deliveryReleases.all().map((r) => r.release),
+    };
   }
 
   addEvent(partnerId: string, kind: string, release: number | null, detail: string | null): void {
     this.q.event.run(partnerId, new Date().toISOString(), kind, release, detail);
+    this.changed(partnerId, kind);
   }
 
   events(partnerId: string | null, limit = 50): SyncEvent[] {

@@ -1,9 +1,14 @@
 // Console times: the server writes each instant in UTC (<time datetime> with the UTC text);
 // here it is shown in the reader's own time zone, the UTC instant staying in the title.
+// Exposed for live.js, which formats the times of each fragment it puts in place.
 (function () {
   var fmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
-  document.querySelectorAll('time[datetime]').forEach(function (t) {
-    var d = new Date(t.getAttribute('datetime'));
-    if (!isNaN(d.getTime())) t.textContent = fmt.format(d);
-  });
+  function localTimes(root) {
+    root.querySelectorAll('time[datetime]').forEach(function (t) {
+      var d = new Date(t.getAttribute('datetime'));
+      if (!isNaN(d.getTime())) t.textContent = fmt.format(d);
+    });
+  }
+  window.tieupLocalTimes = localTimes;
+  localTimes(document);
 })();
