@@ -81,8 +81,16 @@ export interface SiteModule<S = unknown> {
   contentView?(service: S): () => ContentView;
   /** Sections a shopper's account page shows (the shop's order list, for example). */
   accountSections?(service: S): AccountSection[];
+  /** Alerts every console page shows in its header until their cause is gone (a fork in a partner's log): each links to its evidence. */
+  alerts?(service: S): ConsoleAlert[];
   /** Main site: narrows what one partner receives of each release (planned pages its planner's contract does not let it carry). */
   partnerRelease?(service: S): PartnerReleaseFilter;
+}
+
+/** A standing alert in the console header; `path` is relative to the console's base path, like NavEntry. */
+export interface ConsoleAlert {
+  text: string;
+  path: string;
 }
 
 export interface NavEntry {
@@ -114,6 +122,8 @@ export interface ModuleHost {
   view(): ContentView;
   /** Every module's account sections, in list order. */
   accountSections(): AccountSection[];
+  /** Every module's standing console alerts, in list order. */
+  alerts(): ConsoleAlert[];
   /** Every module's partner release filter, in list order. */
   partnerReleaseFilters(): PartnerReleaseFilter[];
 }

@@ -6,7 +6,8 @@ import { formatCheckpoint, logOrigin, rawPublicKey, signNote } from '../common/l
 import { loadKeyring } from '../common/keys/keystore.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
 import { api } from './helpers/sync-network.js';
-import { startNetwork, type TestNetwork } from './helpers/network.js';
+import supertest from 'supertest';
+import { startNetwork, TEST_PASSWORD, type TestNetwork } from './helpers/network.js';
 import { appendViews, fakeView } from './helpers/log-bundle.js';
 
 describe('log shipping and witnessing at the main site', function () {
@@ -73,6 +74,24 @@ describe('log shipping and witnessing at the main site', function () {
     assert.notEqual(forks[0]!.acceptedNote, forks[0]!.conflictingNote);
     const overview = await api(net.main.url, 'GET', '/admin/api/logs');
     assert.equal(overview.body.sites.find((s: { site: string }) => s.site === 'north').forks.length, 1);
+
+    // The operator sees it on every console page, linked to the evidence: both signed notes as received.
+    const admin = supertest.agent(net.main.url);
+    const login = await admin.get('/admin/login').expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)![1]!;
+    await admin.post('/admin/login').type('form').send({ _csrf: csrf, username: 'operator', password: TEST_PASSWORD }).expect(303);
+    for (const page of ['/admin/', '/admin/sync', '/admin/logs']) {
+      const html = (await admin.get(page).expect(200)).text;
+      assert.match(html, /role="alert"[\s\S]*The log of north forked[\s\S]*href="\/admin\/logs\/forks\/north"/, page);
+    }
+    const evidence = (await admin.get('/admin/logs/forks/north').expect(200)).text;
+    const unescape = (t: string) => t.replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    assert.ok(unescape(evidence).includes(forks[0]!.acceptedNote), 'the accepted note, byte for byte');
+    assert.ok(unescape(evidence).includes(forks[0]!.conflictingNote), 'the conflicting note, byte for byte');
+    await admin.get('/admin/logs/forks/nobody').expect(404);
+    // Without a session the evidence is not shown.
+    const anon = await supertest(net.main.url).get('/admin/logs/forks/north');
+    assert.equal(anon.status, 303);
   });
 
   it('answers an extension whose consistency proof does not hold as a fork', async () => {

@@ -26,6 +26,8 @@ export interface ConsoleOptions {
   canSuspend: boolean;
   /** Links in the console header, e.g. to the sync pages. */
   nav: { href: string; title: string }[];
+  /** Standing alerts shown under the header on every console page (absolute hrefs). */
+  alerts?: () => { href: string; text: string }[];
 }
 
 /** The console both kinds of site share: login, the identity and peers page, and the common API routes. */
@@ -63,6 +65,11 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     ctx.live.serve(req, res, () => auth.sessionUser(req) !== undefined);
   });
   pages.use(auth.requireSession());
+  // After the session check: alerts name partners and evidence, which only a logged-in user may see.
+  pages.use((_req, res, next) => {
+    res.locals.consoleAlerts = o.alerts?.() ?? [];
+    next();
+  });
   pages.get('/', (_req: Request, res: Response) => {
     res.render('console', {
       title: o.title,

@@ -88,6 +88,9 @@ export function createHost(ctx: SiteContext, modules: readonly SiteModule<unknow
       for (const m of modules) out.push(...(m.accountSections?.(host.use(m)) ?? []));
       return out;
     },
+    alerts() {
+      return modules.flatMap((m) => m.alerts?.(host.use(m)) ?? []);
+    },
     partnerReleaseFilters() {
       return modules.flatMap((m) => (m.partnerRelease ? [m.partnerRelease(host.use(m))] : []));
     },
@@ -131,6 +134,7 @@ export async function startHostedSite(config: SiteConfig, def: SiteDefinition, o
   const consoleSetup = createConsole(ctx, {
     ...def.console,
     nav: modules.flatMap((m) => (m.nav ?? []).map((n) => ({ href: base + n.path, title: n.title }))),
+    alerts: () => host.alerts().map((a) => ({ href: base + a.path, text: a.text })),
   });
   for (const m of modules) m.consoleApi?.(consoleSetup.api, svc(m), host);
   for (const m of modules) m.consolePages?.(consoleSetup.pages, svc(m), host);

@@ -25,6 +25,14 @@ export const logsModule = defineModule<MainLogs>({
   s2s: (router, l, deps) => mountLogShipping(router, l.witness, deps),
   consoleApi: (router, l, { ctx }) => router.use(logsApi(ctx, l.witness, (site) => l.bundleAttachment(site))),
   consolePages: (router, l, { ctx }) => router.use(logsPages(ctx, l.witness)),
+  alerts: (l) => {
+    const bySite = new Map<string, number>();
+    for (const f of l.witness.store.forks(null)) bySite.set(f.site, (bySite.get(f.site) ?? 0) + 1);
+    return [...bySite].map(([site, n]) => ({
+      text: `The log of ${site} forked: ${n === 1 ? 'one signed checkpoint contradicts' : `${n} signed checkpoints contradict`} the history this site cosigned.`,
+      path: `/logs/forks/${encodeURIComponent(site)}`,
+    }));
+  },
 });
 
 export type { MainLogs } from './main-logs.js';

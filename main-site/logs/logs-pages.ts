@@ -10,6 +10,17 @@ export function logsPages(ctx: SiteContext, witness: Witness): express.Router {
   r.get('/logs', (_req, res) => {
     res.render('main-logs', { title: 'Access logs', ...logsOverview(ctx, witness) });
   });
+  // The evidence an alert links to: both signed checkpoints of each fork, as received.
+  r.get('/logs/forks/:site', (req, res) => {
+    const site = req.params.site ?? '';
+    const forks = witness.store.forks(site);
+    // A removed partner's evidence stays readable: it is exactly what an auditor may ask for later.
+    if (!ctx.peers.get(site) && forks.length === 0) {
+      res.status(404).render('message', { title: 'No such partner', message: `No partner named "${site}" is enrolled here.` });
+      return;
+    }
+    res.render('main-log-forks', { title: `Fork evidence: ${site}`, site, forks });
+  });
   r.use(logBrowserPages(mainLogSources(ctx, witness)));
   return r;
 }
