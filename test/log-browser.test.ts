@@ -8,22 +8,12 @@ import { checkCosignature, checkNoteSignature, logOrigin, parseCheckpoint, parse
 import { loadKeyring } from '../common/keys/keystore.js';
 import type { SiteContext } from '../common/site/context.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
-import { startNetwork, TEST_PASSWORD, TEST_TOKEN, type TestNetwork } from './helpers/network.js';
+import { consoleLogin } from './helpers/console-login.js';
+import { startNetwork, TEST_TOKEN, type TestNetwork } from './helpers/network.js';
 
 type Agent = ReturnType<typeof supertest.agent>;
 
-const csrfFrom = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-
-async function login(url: string, base: string, username: string): Promise<Agent> {
-  const agent = supertest.agent(url);
-  const page = await agent.get(`${base}/login`).expect(200);
-  await agent
-    .post(`${base}/login`)
-    .type('form')
-    .send({ _csrf: csrfFrom(page.text), username, password: TEST_PASSWORD })
-    .expect(303);
-  return agent;
-}
+const login = consoleLogin;
 
 const KINDS = ['tie-up', 'original', 'asset', 'shop'] as const;
 const PATHS = ['/', '/about', '/products/tea', '/products/coffee', '/productsale', '/news/1'];

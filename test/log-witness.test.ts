@@ -7,7 +7,8 @@ import { loadKeyring } from '../common/keys/keystore.js';
 import { shipLog } from '../partner-site/logs/shipper.js';
 import { api } from './helpers/sync-network.js';
 import supertest from 'supertest';
-import { startNetwork, TEST_PASSWORD, type TestNetwork } from './helpers/network.js';
+import { consoleLogin } from './helpers/console-login.js';
+import { startNetwork, type TestNetwork } from './helpers/network.js';
 import { appendViews, fakeView } from './helpers/log-bundle.js';
 
 describe('log shipping and witnessing at the main site', function () {
@@ -76,10 +77,7 @@ describe('log shipping and witnessing at the main site', function () {
     assert.equal(overview.body.sites.find((s: { site: string }) => s.site === 'north').forks.length, 1);
 
     // The operator sees it on every console page, linked to the evidence: both signed notes as received.
-    const admin = supertest.agent(net.main.url);
-    const login = await admin.get('/admin/login').expect(200);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)![1]!;
-    await admin.post('/admin/login').type('form').send({ _csrf: csrf, username: 'operator', password: TEST_PASSWORD }).expect(303);
+    const admin = await consoleLogin(net.main.url, '/admin', 'operator');
     for (const page of ['/admin/', '/admin/sync', '/admin/logs']) {
       const html = (await admin.get(page).expect(200)).text;
       assert.match(html, /role="alert"[\s\S]*The log of north forked[\s\S]*href="\/admin\/logs\/forks\/north"/, page);

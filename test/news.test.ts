@@ -7,23 +7,12 @@ import { AppError } from '../common/errors.js';
 import { newsModule } from '../main-site/news/index.js';
 import { usersModule } from '../main-site/users/index.js';
 import { newsModule as partnerNewsModule } from '../partner-site/news/index.js';
-import { TEST_PASSWORD } from './helpers/network.js';
+import { consoleLogin } from './helpers/console-login.js';
 import { csrfOf, Shopper } from './helpers/shopper.js';
 import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
 
 const PASSWORD = 'a long enough passphrase';
 type Agent = ReturnType<typeof supertest.agent>;
-
-async function consoleLogin(url: string, base: string, username: string): Promise<Agent> {
-  const agent = supertest.agent(url);
-  const page = await agent.get(`${base}/login`).expect(200);
-  await agent
-    .post(`${base}/login`)
-    .type('form')
-    .send({ _csrf: csrfOf(page.text), username, password: TEST_PASSWORD })
-    .expect(303);
-  return agent;
-}
 
 /** Registers through the site's real form, ticking "send me news" or not. */
 async function register(url: string, email: string, name: string, news: boolean): Promise<Shopper> {
