@@ -345,7 +345,7 @@ export async function runDemo(): Promise<void> {
     );
     await coordDemo?.stop();
     await mailbox.close();
-    console.log('All three sites stopped.');
+    console.log('All sites stopped.');
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));
@@ -451,7 +451,7 @@ export async function runDemo(): Promise<void> {
     ...bannerCommands(sites, token),
     '',
     `Logs (one JSON line per event): ${rel}/*.log`,
-    'Ctrl-C stops all three sites.',
+    'Ctrl-C stops every site of the demo.',
     '',
   ];
   console.log(lines.join('\n'));

@@ -43,7 +43,7 @@ describe('the demo on moved ports, as a newcomer follows the README', function (
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 45000;
-    while (!out.includes('Ctrl-C stops all three')) {
+    while (!out.includes('Ctrl-C stops every site')) {
       if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
       if (Date.now() > deadline) throw new Error(`demo did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 100));

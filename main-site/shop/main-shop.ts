@@ -13,6 +13,7 @@ import { OutOfStock } from '../../common/shop/stock-table.js';
 import { KeyClosed, MainShopStore, type UnconfirmedOrder } from './shop-store.js';
 import type { UserService } from '../users/index.js';
 import { publicMessage } from '../../common/errors.js';
+import { peerRefusal } from '../../common/s2s/client.js';
 import { mainShopErrors } from './errors.js';
 import { shopErrors } from '../../common/shop/errors.js';
 
@@ -325,6 +326,9 @@ export class MainShop {
           const r = await this.ctx.client.send(p.id, SHOP_PARTNER_ORDERS, undefined, undefined, { timeoutMs: 3000 });
           return { orders: r.body.orders.map((o) => ({ ...o, site: p.id })), unreachable: [] };
         } catch (err) {
+          // A signed "no such route" is the peer saying it runs no shop (a delivery service, a settlement agent): not a fault to show.
+          const refusal = peerRefusal(err);
+          if (refusal?.status === 404 && refusal.code === 'not_found') return { orders: [], unreachable: [] };
           return { orders: [], unreachable: [{ site: p.id, reason: publicMessage(err) }] };
         }
       }),

@@ -6,7 +6,7 @@ import { fromRoot } from '../../common/paths.js';
 import { freePorts, TIEUP_BIN } from './cli.js';
 
 /** What `tieup demo` prints once every site listens. */
-const READY_LINE = 'Ctrl-C stops all three';
+const READY_LINE = 'Ctrl-C stops every site';
 
 /** `tieup demo` (what `npm start` runs) as a child process on free ports, with its own data, keys and content copy. */
 export interface RunningDemo {
