@@ -131,7 +131,7 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
       .type('form')
       .send({ ...fields, _csrf: csrfOf(page.text) })
       .expect(200);
-    assert.match(ask.text, /e-mails 2 opted-in shopper\(s\) registered on north/);
+    assert.match(ask.text, /e-mails 2 opted-in shoppers registered on north/);
     assert.match(ask.text, /cannot be recalled/);
     assert.equal(news().figures().length, 0, 'nothing was sent before the confirmation');
 

@@ -1,3 +1,4 @@
+import { plural } from '../../common/web/format.js';
 import { stringify } from 'csv-stringify/sync';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -96,7 +97,7 @@ export function newsPages(news: NewsService): express.Router {
     confirmFirst((req) => {
       const c = composeOf((req.body ?? {}) as Record<string, unknown>);
       const n = count(c);
-      const who = 'count' in n ? `${n.count} opted-in shopper(s)` : `no one yet (${n.problem})`;
+      const who = 'count' in n ? plural(n.count, 'opted-in shopper') : `no one yet (${n.problem})`;
       return {
         title: `Send "${c.subject}"?`,
         consequence: `This e-mails ${who}${c.site ? ` registered on ${c.site}` : ' of every site'}${audienceOf(c).viewed ? ` who viewed ${audienceOf(c).viewed}` : ''}. A sent campaign cannot be recalled.`,

@@ -1,3 +1,4 @@
+import { plural } from '../../common/web/format.js';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { shopperDataGranted } from '../../common/news/index.js';
@@ -163,7 +164,7 @@ export class NewsService {
         });
         this.store.insertRecipient({ campaignId: campaign.id, userId: r.userId, site: r.site, noticeId: notice.id });
       }
-      this.ctx.logger.info({ event: 'news_sent', campaign: campaign.id, sender, recipients: recipients.length, by }, `news campaign ${campaign.id} sent to ${recipients.length} shopper(s)`);
+      this.ctx.logger.info({ event: 'news_sent', campaign: campaign.id, sender, recipients: recipients.length, by }, `news campaign ${campaign.id} sent to ${plural(recipients.length, 'shopper')}`);
       return { campaign, recipients: recipients.length, created: true };
     })();
   }
