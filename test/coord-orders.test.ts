@@ -5,6 +5,10 @@ import type { PlanRequest } from '../common/coord/index.js';
 import { COORD_DECISION } from '../common/protocol/index.js';
 import { peerErrorCode } from '../common/s2s/client.js';
 import { AppError } from '../common/errors.js';
+import { formatMoney } from '../common/money.js';
+import { hashPassword } from '../common/web/password.js';
+import { consoleLogin } from './helpers/console-login.js';
+import { TEST_PASSWORD } from './helpers/network.js';
 import { profile, startCoordNetwork, until, type CoordNetwork } from './helpers/coord.js';
 
 const flourNorth = { id: 'flour-1kg', product: 'Mill flour', components: ['flour'], packSize: { quantity: 1, unit: 'kg' }, packLabel: 'bag', price: 120, stock: 20 };
@@ -168,6 +172,13 @@ describe('coord orders: one group, one order per supplier, exactly once', functi
     assert.equal(a.auth.amount, north.part.total.amount + grocer.part.total.amount);
     assert.equal(a.auth.captured, north.part.total.amount);
     assert.equal(a.auth.released, grocer.part.total.amount);
+    // The agent's own console shows money, not minor units: 24.20 EUR, never "2420 EUR".
+    net.settlement.ctx.consoleStore.upsertUser('u-payagent', 'manager', await hashPassword(TEST_PASSWORD), 'manager');
+    const agent = await consoleLogin(net.settlement.url, '/manage', 'manager');
+    const page = (await agent.get('/manage/settlement').expect(200)).text;
+    assert.ok(page.includes(formatMoney({ amount: a.auth.amount, currency: 'EUR' })), 'the authorised total in EUR');
+    assert.ok(page.includes(formatMoney({ amount: a.auth.captured, currency: 'EUR' })), 'the captured part in EUR');
+    assert.doesNotMatch(page, new RegExp(`>${a.auth.amount} EUR<`));
   });
 });
 

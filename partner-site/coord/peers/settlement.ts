@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import express from 'express';
 import type { z } from 'zod';
 import { defineModule } from '../../../common/module.js';
+import { formatMoney } from '../../../common/money.js';
 import { fromRoot } from '../../../common/paths.js';
 import { COORD_SETTLE_AUTHORISE, COORD_SETTLE_CAPTURE, COORD_SETTLE_RELEASE } from '../../../common/protocol/coord.js';
 import { s2sEndpoint } from '../../../common/s2s/middleware.js';
@@ -84,7 +85,7 @@ export const settlementModule = defineModule({
   consolePages: (router, s) => {
     const r = express.Router();
     r.get('/settlement', (_req, res) => {
-      res.render('coord-settlement', { title: 'Settlement', authorisations: s.store.list() });
+      res.render('coord-settlement', { title: 'Settlement', authorisations: s.store.list(), formatMoney });
     });
     router.use(r);
   },
