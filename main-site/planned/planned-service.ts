@@ -30,7 +30,7 @@ import type { Party, PortalService } from '../portal/index.js';
 import { plannedErrors } from './errors.js';
 import type { Application, CarriedBy, Contribution, Order, PlannedPage, PlannedStore, Planner } from './planned-store.js';
 import type { ContractView, SharesPort } from './shares-port.js';
-import { UseTotals } from './use-totals.js';
+import { deliveredBy, tallyEntry, UseTotals } from './use-totals.js';
 import { UseTotalsStore } from './use-totals-store.js';
 import { CARRIAGE_FILE, carries, DIRECTORY_DEFAULT, DIRECTORY_PAGE, directoryFor, namedPartners, type CarriageIndex } from './carriage.js';
 
@@ -825,26 +825,13 @@ export class PlannedService {
         w,
         (e, o) => {
           const targets: TotalsLine[] = [line('planner', o.planner, o, null)];
-          let ids = o.delivers;
-          if (e.type === 'planned_access') {
-            const m = ACCESS_PATH_RE.exec(e.path);
-            if (!m) return;
-            if (m[3] === 'file') ids = [m[4]!];
-          }
+          const ids = deliveredBy(e, o.delivers);
+          if (!ids) return;
           for (const id of ids) {
             const c = contributionOf(id);
             if (c) targets.push(line('contributor', c.contributor, o, id));
           }
-          for (const t of targets) {
-            if (e.type === 'planned_sale') {
-              t.sales++;
-              if (t.role === 'planner') t.amount += o.amount;
-            } else if (e.type === 'planned_refund') {
-              t.refunds++;
-              if (t.role === 'planner') t.amount -= o.amount;
-            } else if (/\/html$/.test(e.path)) t.views++;
-            else t.downloads++;
-          }
+          for (const t of targets) tallyEntry(t, e, o.amount);
         },
         cp.size,
       );

@@ -11,6 +11,26 @@ export interface CountingLookups {
 }
 
 /** Lines read from the log per step, so a long catch-up never holds the whole log in memory. */
+/** What one planned log entry delivered: every contribution of the order, or the one file an access names; null for an access path that names none. */
+export function deliveredBy(e: { type: string; path: string }, delivers: readonly string[]): readonly string[] | null {
+  if (e.type !== 'planned_access') return delivers;
+  const m = ACCESS_PATH_RE.exec(e.path);
+  if (!m) return null;
+  return m[3] === 'file' ? [m[4]!] : delivers;
+}
+
+/** Adds one planned log entry to a totals line: sales and refunds (money on the planner's line only), views of the HTML form, other accesses as downloads. */
+export function tallyEntry(t: { role: string; sales: number; refunds: number; amount: number; views: number; downloads: number }, e: { type: string; path: string }, amount: number): void {
+  if (e.type === 'planned_sale') {
+    t.sales++;
+    if (t.role === 'planner') t.amount += amount;
+  } else if (e.type === 'planned_refund') {
+    t.refunds++;
+    if (t.role === 'planner') t.amount -= amount;
+  } else if (/\/html$/.test(e.path)) t.views++;
+  else t.downloads++;
+}
+
 const STEP = 5000;
 /** Orders and contributions remembered between passes, at most (then forgotten all at once). */
 const REMEMBERED = 100_000;
@@ -133,26 +153,13 @@ export function countEntries(ctx: SiteContext, lookups: CountingLookups, from: n
       if (!o) continue;
       const period = e.time.slice(0, 7);
       const targets = [row(period, 'planner', o.planner, o, '')];
-      let ids = o.delivers;
-      if (e.type === 'planned_access') {
-        const m = ACCESS_PATH_RE.exec(e.path);
-        if (!m) continue;
-        if (m[3] === 'file') ids = [m[4]!];
-      }
+      const ids = deliveredBy(e, o.delivers);
+      if (!ids) continue;
       for (const c of ids) {
         const contributor = contributorOf(c);
         if (contributor) targets.push(row(period, 'contributor', contributor, o, c));
       }
-      for (const t of targets) {
-        if (e.type === 'planned_sale') {
-          t.sales++;
-          if (t.role === 'planner') t.amount += o.amount;
-        } else if (e.type === 'planned_refund') {
-          t.refunds++;
-          if (t.role === 'planner') t.amount -= o.amount;
-        } else if (/\/html$/.test(e.path)) t.views++;
-        else t.downloads++;
-      }
+      for (const t of targets) tallyEntry(t, e, o.amount);
     }
   }
   return rows;
