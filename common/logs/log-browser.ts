@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify';
+import { spreadsheetSafe } from '../web/csv.js';
 import express, { type Request, type Response } from 'express';
 import { decodeEntry, entryLeaf } from '../logchain/entry.js';
 import { verifyInclusion } from '../logchain/merkle.js';
@@ -31,7 +32,6 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe: paths and user ids come from visitors. */
-const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 function csvRow(e: StoredEntry): (string | number | null)[] {
   const f = decodeEntry(e.line);
@@ -183,7 +183,7 @@ export function logBrowserPages(sources: LogSources): express.Router {
     if (q.before !== undefined || q.after !== undefined)
       throw logBrowserErrors.bad_filter('before: the export is the whole filtered list; it takes no cursor', { field: q.before !== undefined ? 'before' : 'after' });
     const source = sourceOf(sources, q.site, 'site');
-    const csv = stringify({ header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows', cast: { string: defused } });
+    const csv = stringify({ header: true, columns: [...CSV_COLUMNS], record_delimiter: 'windows', cast: { string: spreadsheetSafe } });
     const name = ['log', source.site, q.params.type, q.params.kind, q.params.status].filter(Boolean).join('-');
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`);
     csv.pipe(res);

@@ -1,4 +1,5 @@
 import { plural } from '../../common/web/format.js';
+import { spreadsheetSafe } from '../../common/web/csv.js';
 import { stringify } from 'csv-stringify/sync';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -22,7 +23,6 @@ const filterSchema = z.object({ sender: siteParam, site: siteParam });
 const str = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
 /** A spreadsheet would run a text that starts with =, +, -, @, tab or CR as a formula: subjects are typed by people. */
-const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 /** The compose form's fields as given (a preview keeps them; a send parses them). */
 function composeOf(src: Record<string, unknown>) {
@@ -87,7 +87,10 @@ export function newsPages(news: NewsService): express.Router {
     const rows = news
       .figures({ sender: f.data.sender || undefined, site: f.data.site || undefined })
       .map((x) => [x.campaign, x.createdAt, x.sender, x.subject, x.link, x.site ?? '', x.sent, x.opened, x.unsubscribed]);
-    const csv = stringify([['campaign', 'created_at', 'sender', 'subject', 'link', 'site', 'sent', 'opened', 'unsubscribed'], ...rows], { record_delimiter: 'windows', cast: { string: defused } });
+    const csv = stringify([['campaign', 'created_at', 'sender', 'subject', 'link', 'site', 'sent', 'opened', 'unsubscribed'], ...rows], {
+      record_delimiter: 'windows',
+      cast: { string: spreadsheetSafe },
+    });
     const name = ['news', f.data.sender, f.data.site].filter(Boolean).join('-');
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(csv);
   });

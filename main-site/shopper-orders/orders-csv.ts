@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../../common/web/csv.js';
 import express from 'express';
 import { z } from 'zod';
 import { ORDER_STATES } from '../../common/protocol/index.js';
@@ -6,7 +7,6 @@ import type { MainShop } from '../shop/index.js';
 import type { ShopperOrders } from './shopper-orders-service.js';
 
 /** A text field a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe: names come from catalogs and shoppers. */
-const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 const filterSchema = z.strictObject({
   site: z
@@ -51,7 +51,7 @@ export function ordersCsv(shop: MainShop, orders: ShopperOrders): express.Router
     ]);
     const csv = stringify([['number', 'site', 'mode', 'state', 'shopper', 'lines', 'total_minor', 'currency', 'payment', 'placed_at', 'updated_at', 'partner_number'], ...rows], {
       record_delimiter: 'windows',
-      cast: { string: defused },
+      cast: { string: spreadsheetSafe },
     });
     const name = ['orders', f.data.site, f.data.state].filter(Boolean).join('-');
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(csv);

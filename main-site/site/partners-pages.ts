@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../../common/web/csv.js';
 import express, { type Request, type Response } from 'express';
 import { AppError, groundErrors, publicError } from '../../common/errors.js';
 import type { ModuleHost } from '../../common/module.js';
@@ -179,7 +180,7 @@ export function partnersPages(host: ModuleHost): express.Router {
     const csv = stringify([['id', 'name', 'base_url', 'status', ...keys.map((k) => `terms_${k}`), 'contract_problems', 'current_key_thumbprints', 'enrolled_at', 'updated_at'], ...rows], {
       record_delimiter: 'windows',
       // Names come from operators' forms: a cell a spreadsheet would run as a formula gets a leading apostrophe.
-      cast: { string: (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v) },
+      cast: { string: spreadsheetSafe },
     });
     const name = ['partners', filter.status, filter.slice].filter(Boolean).join('-');
     res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(csv);

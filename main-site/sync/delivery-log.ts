@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../../common/web/csv.js';
 import { z } from 'zod';
 import type { MainSync } from './main-sync.js';
 import type { PushOutcome } from './pusher.js';
@@ -65,7 +66,6 @@ export function filterQuery(q: ParsedFilter['query']): string {
 }
 
 /** A text field a spreadsheet would run as a formula gets a leading apostrophe: details quote partners' answers. */
-const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 /** The delivery log as CSV (RFC 4180 by csv-stringify), one row per push attempt, newest first. */
 export function deliveriesCsv(rows: readonly Delivery[]): string {
@@ -87,6 +87,6 @@ export function deliveriesCsv(rows: readonly Delivery[]): string {
         d.detail ?? '',
       ]),
     ],
-    { record_delimiter: 'windows', cast: { string: defused } },
+    { record_delimiter: 'windows', cast: { string: spreadsheetSafe } },
   );
 }

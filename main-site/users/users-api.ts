@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../../common/web/csv.js';
 import { z } from 'zod';
 import express from 'express';
 import { USERS_LOGIN, USERS_REGISTER } from '../../common/protocol/index.js';
@@ -51,7 +52,6 @@ const shopperFilter = z.strictObject({
 });
 
 /** A text field a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe: names are what shoppers typed. */
-const defused = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 /** /admin/users: shoppers, with the site each registered on; filtered by words and site, and as CSV. */
 export function usersPages(users: UserService): express.Router {
@@ -77,7 +77,7 @@ export function usersPages(users: UserService): express.Router {
     }
     const csv = stringify([['id', 'email', 'name', 'registered_site', 'created_at'], ...out.users.map((u) => [u.id, u.email, u.name, u.registeredSite, u.createdAt])], {
       record_delimiter: 'windows',
-      cast: { string: defused },
+      cast: { string: spreadsheetSafe },
     });
     res.type('text/csv').set('Content-Disposition', 'attachment; filename="shoppers.csv"').send(csv);
   });

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetSafe } from '../../../common/web/csv.js';
 
 /**
  * RFC 4180 CSV by csv-stringify: fields separated by commas, records ended by
@@ -11,18 +12,13 @@ import { stringify } from 'csv-stringify/sync';
  */
 export type CsvValue = string | number | null | undefined;
 
-/** A text field a spreadsheet would run as a formula gets a leading apostrophe. */
-function defused(v: string): string {
-  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-}
-
 export function csvField(v: CsvValue): string {
-  return stringify([[v]], { cast: { string: defused, number: (n) => (Number.isFinite(n) ? String(n) : '') } }).replace(/\n$/, '');
+  return stringify([[v]], { cast: { string: spreadsheetSafe, number: (n) => (Number.isFinite(n) ? String(n) : '') } }).replace(/\n$/, '');
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
   return stringify([header, ...(rows as CsvValue[][])], {
     record_delimiter: 'windows',
-    cast: { string: defused, number: (n) => (Number.isFinite(n) ? String(n) : '') },
+    cast: { string: spreadsheetSafe, number: (n) => (Number.isFinite(n) ? String(n) : '') },
   });
 }
