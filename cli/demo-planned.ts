@@ -5,8 +5,9 @@ import { hashPassword } from '../common/web/password.js';
 
 /**
  * The demo's planned pages (issue 16): one planner, Ridge Walks, with an open
- * page and two contributors whose contributions it accepted, one left waiting
- * in its moderation queue. Made once, through the planned service itself (the
+ * page and two contributors: stages one (Alice) and two (Bob) accepted, Alice's
+ * stage three waiting in its moderation queue. The whole page (6.00) costs less
+ * than its three stages bought one by one (3 x 2.50). Made once, through the planned service itself (the
  * main site runs in this process for a moment, on the demo's own database and
  * content folder), so the page is in the release partners receive.
  */
@@ -72,7 +73,7 @@ export async function prepareDemoPlanned(o: { mainUrl: string; dataDir: string; 
       ],
       currency: 'EUR',
       contributionPrice: 250,
-      pagePrice: 900,
+      pagePrice: 600,
       formats: ['html', 'pdf', 'markdown'],
     });
     planned.openPage(planner.partyId, page.id);
@@ -93,14 +94,16 @@ export async function prepareDemoPlanned(o: { mainUrl: string; dataDir: string; 
         body: 'From the crest the path zigzags down to the lake in about three hours. The lake hut serves dinner from six.',
       },
     ];
-    const ids: string[] = [];
-    for (const [i, c] of DEMO_PLANNED.contributors.entries()) {
+    const contributors: string[] = [];
+    for (const c of DEMO_PLANNED.contributors) {
       const party = portal.invite({ ...c, kind: 'contributor' }, planner.partyId).party;
       parties.activate(party.id, hash, now);
       planned.acceptTerms(party.id, page.id);
-      for (const t of texts.filter((_, j) => j % 2 === i)) ids.push(planned.contribute(party.id, page.id, { section: 'stages', kind: 'text', ...t }, null).id);
+      contributors.push(party.id);
     }
-    // Two accepted; the last waits in the planner's moderation queue.
+    // Sent in stage order (Alice one and three, Bob two): within a section the page lists contributions as they were sent.
+    const ids = texts.map((t, j) => planned.contribute(contributors[j % 2]!, page.id, { section: 'stages', kind: 'text', ...t }, null).id);
+    // Stages one (Alice) and two (Bob) accepted; Alice's stage three waits in the planner's moderation queue.
     for (const id of ids.slice(0, 2)) planned.decide(planner.partyId, id, 'accept', '');
     return { plannerId: planner.partyId, pageId: page.id };
   } finally {

@@ -104,7 +104,15 @@ export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** One block on a shopper's account page: HTML, already escaped, for the signed-in shopper. */
 // csrfToken: the shopper session's, for a section's own forms (news opt-in).
-export type AccountSection = (shopper: { userId: string; csrfToken: string }) => Promise<string> | string;
+export type AccountSection = (shopper: { userId: string; csrfToken: string }) => Promise<AccountSectionHtml> | AccountSectionHtml;
+
+/**
+ * What an account section shows. A section that lists orders says how many
+ * (`orders`); `ifNoOrders` (the shop's "No orders yet") is shown only when no
+ * section of the page lists any, so one module's empty message never sits
+ * above another module's purchases.
+ */
+export type AccountSectionHtml = string | { html: string; orders?: number; ifNoOrders?: string };
 
 /** What a module's hooks get from the site: the context and the services of the other modules. */
 export interface ModuleHost {

@@ -78,10 +78,22 @@ describe('the demo network: planned pages in a browser', function () {
 
   it('the demo has a planner with an open page and two contributors, and prints their logins', async () => {
     assert.match(demo.output(), /planner planner@demo\.test, contributors alice@demo\.test, bob@demo\.test, password tieup-demo-planner/);
-    const pages = (await api(main, 'GET', '/admin/api/planned/pages?state=open')).body.pages as { title: string; contributions: number }[];
+    const pages = (await api(main, 'GET', '/admin/api/planned/pages?state=open')).body.pages as { id: string; title: string; contributions: number }[];
     assert.equal(pages.length, 1);
     assert.equal(pages[0]!.title, 'The Ridge, stage by stage');
     assert.equal(pages[0]!.contributions, 3);
+    // What the README says: stages one and two on the page in stage order, Alice's stage three waiting for the planner.
+    const id = pages[0]!.id;
+    const pending = (await api(main, 'GET', `/admin/api/planned/contributions?page=${id}&state=pending`)).body.contributions as { title: string }[];
+    assert.deepEqual(
+      pending.map((c) => c.title),
+      ['Stage three: down to the lake'],
+    );
+    const html = await (await fetch(`${main}/planned/${id}`)).text();
+    assert.ok(html.includes('Stage one: the saddle') && html.indexOf('Stage one: the saddle') < html.indexOf('Stage two: the crest'), 'stage one comes before stage two');
+    assert.match(html, /By Alice Walker[\s\S]*By Bob Climber/);
+    // A bundle: the whole page costs less than its three stages one by one.
+    assert.match(html, /the whole page 6\.00 EUR; one contribution 2\.50 EUR/);
   });
 
   it('a planner applies, the operator approves with a contract, and the planner sets a password from the e-mail', async () => {
@@ -158,7 +170,10 @@ describe('the demo network: planned pages in a browser', function () {
     await portalLogin(alice, 'alice@demo.test', 'tieup-demo-planner');
     await alice.click('nav a:text-is("Contribute")');
     await alice.click('a:text-is("Swimming the high lakes")');
-    assert.match(await alice.locator('[data-terms]').innerText(), /30\.00% of every sale of your contribution/);
+    assert.match(
+      await alice.locator('[data-terms]').innerText(),
+      /30\.00% of the price of each sale of one of your contributions on its own; when the whole page is sold, 30\.00% of the whole-page price is divided equally/,
+    );
     await alice.click('button:text-is("I accept these terms")');
     await alice.selectOption('select[name=section]', 'lakes');
     await alice.fill('input[name=title]', 'Blue tarn');

@@ -146,7 +146,7 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
     assert.equal(early.status, 403);
     for (const a of [alice, bob]) {
       const page = await a.get(`/portal/contribute/pages/${pageId}`).expect(200);
-      assert.match(page.text, /30\.00% of every sale of your contribution/);
+      assert.match(page.text, /30\.00% of the price of each sale of one of your contributions on its own; when the whole page is sold, 30\.00% of the whole-page price is divided equally/);
       await a
         .post(`/portal/contribute/pages/${pageId}/accept`)
         .type('form')
@@ -340,12 +340,20 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
     assert.equal((pdf.body as Buffer).subarray(0, 5).toString('latin1'), '%PDF-');
     const md = await southShopper.agent.get(`/account/planned/${orderId}/download.md`).expect(200);
     assert.match(md.text, /SECRET-BOB-STAGE-TWO/);
+    // In the page's order, section by section: Alice's picture was sent before Bob's stage two, yet comes after every stage.
+    const partsAt = ['SECRET-ALICE-STAGE-ONE', 'SECRET-BOB-STAGE-TWO', 'Route card', 'The saddle at dawn', 'Sketch'].map((t) => md.text.indexOf(t));
+    assert.ok(
+      partsAt.every((at, i) => at >= 0 && (i === 0 || at > partsAt[i - 1]!)),
+      `parts in page order: ${partsAt.join(', ')}`,
+    );
     const file = await southShopper.agent.get(`/account/planned/${orderId}/file/${ids.bobSvg}`).buffer(true).parse(binary).expect(200);
     assert.equal(file.headers['content-type'], 'application/octet-stream');
     assert.match(file.headers['content-disposition']!, /^attachment/);
     assert.equal(file.headers['x-content-type-options'], 'nosniff');
     const account = await southShopper.agent.get('/account').expect(200);
     assert.match(account.text, /Planned pages you bought/);
+    // No shop order here, but this purchase is an order: no "No orders yet" above it.
+    assert.doesNotMatch(account.text, /No orders yet/);
 
     // Another shopper cannot open this order, on south or at the main site.
     const other = new Shopper(net.partners.south!.url);
@@ -479,6 +487,53 @@ describe('planned pages: planners, the assistant, contributions, buying on any s
       .send({ _csrf: 'forged', key: 'x'.repeat(24), total: '250' });
     assert.equal(forged.status, 403);
     assert.equal(net.main.planned.orders().filter((o) => o.userId === net.main.planned.orders().find((x) => x.id === id)!.userId).length, 1);
+  });
+
+  it('use totals count each view and download once: a HEAD or a prefetch delivers nothing and counts nothing', async () => {
+    const period = new Date().toISOString().slice(0, 7);
+    const lineOf = (role: 'planner' | 'contributor') => {
+      const l = net.main.planned.totals(period).lines.find((x) => x.role === role && x.page === pageId && (role === 'planner' || x.contribution === ids.aliceText));
+      return { views: l?.views ?? 0, downloads: l?.downloads ?? 0 };
+    };
+    const before = { planner: lineOf('planner'), contributor: lineOf('contributor') };
+    const shopper = new Shopper(net.partners.north!.url);
+    await shopper.register('counter@example.test', 'counter password 1');
+    await shopper.login('counter@example.test', 'counter password 1');
+    const bill = await shopper.agent.get(`/planned-buy/${pageId}/${ids.aliceText}`).expect(200);
+    const placed = await shopper.agent
+      .post(`/planned-buy/${pageId}/${ids.aliceText}`)
+      .type('form')
+      .send({ _csrf: csrfIn(bill.text), key: /name="key" value="([^"]+)"/.exec(bill.text)![1]!, total: '250' })
+      .expect(303);
+    const id = /po-[0-9a-f]{16}/.exec(placed.headers.location!)![0];
+    const views = 3;
+    const downloads = 2;
+    // The first view is the page the purchase lands on, as in a browser.
+    for (let i = 0; i < views; i++) assert.match((await shopper.agent.get(`/account/planned/${id}`).expect(200)).text, /SECRET-ALICE-STAGE-ONE/);
+    await shopper.agent.get(`/account/planned/${id}/download.pdf`).buffer(true).parse(binary).expect(200);
+    await shopper.agent.get(`/account/planned/${id}/download.md`).expect(200);
+    // What a link checker, a download manager or a browser's preloading sends: nothing is delivered, nothing counted.
+    await shopper.agent.head(`/account/planned/${id}`).expect(405);
+    await shopper.agent.head(`/account/planned/${id}/download.pdf`).expect(405);
+    const prefetched = await shopper.agent.get(`/account/planned/${id}/download.md`).set('Sec-Purpose', 'prefetch').expect(503);
+    assert.doesNotMatch(prefetched.text, /SECRET-ALICE/);
+    await shopper.agent.get(`/account/planned/${id}`).set('Sec-Purpose', 'prefetch;prerender').expect(503);
+
+    net.main.ctx.log.flush();
+    const accesses = net.main.ctx.logStore
+      .lines(0, net.main.ctx.log.size)
+      .map((l) => decodeEntry(l)!)
+      .filter((e) => e.type === 'planned_access' && e.order?.id === id);
+    assert.equal(accesses.length, views + downloads, 'one log entry per access the shopper made');
+    for (const role of ['planner', 'contributor'] as const) {
+      const after = lineOf(role);
+      assert.equal(after.views - before[role].views, views, `${role}: views`);
+      assert.equal(after.downloads - before[role].downloads, downloads, `${role}: downloads`);
+    }
+    // The portal shows the same numbers to the planner.
+    const shown = await planner.get(`/portal/planning/totals?period=${period}`).expect(200);
+    const row = new RegExp(`data-page="${pageId}">[\\s\\S]*?data-views>(\\d+)<[\\s\\S]*?data-downloads>(\\d+)<`).exec(shown.text)!;
+    assert.deepEqual([Number(row[1]), Number(row[2])], [before.planner.views + views, before.planner.downloads + downloads]);
   });
 
   it('a refunded order is no longer delivered', async () => {

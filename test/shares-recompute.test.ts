@@ -191,7 +191,8 @@ describe('planned shares: offline recompute from bundles, and each party sees on
   it('a contributor sees only its own lines in the portal; another party’s account answers 404; other kinds have no such section', async () => {
     const bo = await login('bo');
     const page = await bo.get('/portal/shares/').expect(200);
-    assert.match(page.text, /As contributor to planner/);
+    assert.match(page.text, /As contributor to planner plan</, 'the planner by name, not its party id');
+    assert.doesNotMatch(page.text, new RegExp(`planner <code>${ids.plan}`));
     assert.match(page.text, /contribution bo-1/);
     assert.doesNotMatch(page.text, /contribution ann-1|contribution cy-1/, "no other contributor's line");
     assert.doesNotMatch(page.text, /planner share/, "not the planner's lines");
@@ -240,11 +241,14 @@ describe('planned shares: offline recompute from bundles, and each party sees on
       .send({ _csrf: csrfFrom(login.text), username: 'operator', password: TEST_PASSWORD })
       .expect(303);
     const page = await op.get('/admin/planned/shares').expect(200);
-    assert.match(page.text, new RegExp(`Planner <code>${ids.plan}</code>`));
+    // Names first, the id beside them for an auditor.
+    assert.match(page.text, new RegExp(`Planner plan <small><code>${ids.plan}</code></small>`));
+    assert.match(page.text, new RegExp(`<td data-party="${ids.bo}">bo <small><code>${ids.bo}</code></small></td>`));
     assert.match(page.text, /<td class="num">2<\/td><td>2027-02-01T00:00:00.000Z<\/td><td>30.00%<\/td><td>30.00% page_sales_by_use/);
     const account = shares.accountsOf(ids.plan!).find((a) => a.role === 'planner')!;
     const detail = await op.get(`/admin/planned/shares/accounts/${account.id}`).expect(200);
     assert.match(detail.text, /Rests on the main site's log checkpoint of size \d+/);
+    assert.match(detail.text, /<h1>Statements: planner plan<\/h1>/);
     assert.match(detail.text, /cancellation <code>rc-r1<\/code>/);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { plannerTerms, reverseParts, saleRecord, splitSale, type PlannerTerms } from '../common/planned/shares/index.js';
+import { contributorPayText, plannerTerms, reverseParts, saleRecord, splitSale, type PlannerTerms } from '../common/planned/shares/index.js';
 
 /** A small seeded generator (mulberry32), so a failing case can be replayed. */
 function rng(seed: number): () => number {
@@ -18,6 +18,45 @@ const PLANNER = 'p-00000000000a';
 const C = ['p-0000000000c1', 'p-0000000000c2', 'p-0000000000c3'];
 
 describe('planned shares: exact split of a sale', () => {
+  it('the contributor terms say what the split pays a contributor for a sale of one contribution and for a whole-page sale', () => {
+    const terms = plannerTerms.parse({
+      currency: 'EUR',
+      plannerShareBps: 4000,
+      contributorPay: { basis: 'contribution_sales', bps: 3000 },
+      partnerHandlingBps: 1000,
+      mainShare: { type: 'remainder' },
+      holdingDays: 0,
+      payoutMinimum: 0,
+      statementCycle: 'monthly',
+    });
+    const text = contributorPayText(terms.contributorPay, 'EUR', 'you');
+    const sale = (kind: 'page' | 'contribution', n: number, amount: number) =>
+      saleRecord.parse({
+        saleId: `w-${kind}`,
+        time: '2026-11-10T12:00:00.000Z',
+        planner: PLANNER,
+        page: 'field-notes',
+        kind,
+        contributions: C.slice(0, n).map((c, k) => ({ contribution: `c${k}`, contributor: c, uses: 1 })),
+        amount,
+        currency: 'EUR',
+        site: 'main',
+        orderRef: `o-${kind}`,
+      });
+    // One contribution on its own: the stated 30.00% of its price.
+    assert.match(text, /^30\.00% of the price of each sale of one of your contributions on its own/);
+    const one = splitSale(sale('contribution', 1, 250), terms, 'main').find((p) => p.role === 'contributor')!;
+    assert.equal(one.amount, 75);
+    // The whole page with three contributions: each gets the stated 10.00% of the page price, not 30.00%.
+    assert.match(text, /with 3 contributions, 10\.00% of the page price each/);
+    const whole = splitSale(sale('page', 3, 900), terms, 'main').filter((p) => p.role === 'contributor');
+    assert.deepEqual(
+      whole.map((p) => p.amount),
+      [90, 90, 90],
+    );
+    assert.match(contributorPayText({ basis: 'fixed_fee', fee: 500 }, 'EUR', 'they'), /fixed fee of 5\.00 EUR .*sales pay them nothing more/);
+  });
+
   it('a sale on north of a page with three contributors splits to main, north, the planner and the three contributors, summing exactly to the price (1,000 random cases)', () => {
     const r = rng(16);
     const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

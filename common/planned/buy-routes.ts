@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { AppError, publicError } from '../errors.js';
 import { formBody } from '../http/bodies.js';
+import type { AccountSectionHtml } from '../module.js';
 import { formatMoney } from '../money.js';
 import type { ContentView } from '../render/content-view.js';
 import { escapeHtml } from '../render/page-renderer.js';
@@ -129,6 +130,18 @@ export function plannedBuyRoutes(o: { view: () => ContentView; sessions: Shopper
 
   const ORDER = /^po-[0-9a-f]{16}$/;
   const deliver = async (req: Request, res: Response, format: Format | 'file', contribution?: string) => {
+    // Every delivery is a use in the planner's and contributors' totals. A HEAD
+    // (Express answers it with the GET route) or a browser's prefetch would make
+    // the content and log an access nobody read: they get nothing and count nothing.
+    if (req.method === 'HEAD') {
+      res.status(405).set('Allow', 'GET').set('Cache-Control', 'private, no-store').end();
+      return undefined;
+    }
+    if (/prefetch|prerender/i.test(`${req.get('sec-purpose') ?? ''} ${req.get('purpose') ?? ''} ${req.get('x-moz') ?? ''}`)) {
+      // A non-2xx answer makes the browser drop the prefetch and fetch the page for real when the shopper opens it.
+      res.status(503).set('Cache-Control', 'private, no-store').end();
+      return undefined;
+    }
     const s = shopper(req, res);
     if (!s) return undefined;
     const id = String(req.params.order);
@@ -194,10 +207,10 @@ export function plannedBuyRoutes(o: { view: () => ContentView; sessions: Shopper
 }
 
 /** The shopper's planned-page purchases on the account page. */
-export async function accountPurchasesHtml(orders: OrderReceipt[]): Promise<string> {
+export async function accountPurchasesHtml(orders: OrderReceipt[]): Promise<AccountSectionHtml> {
   if (!orders.length) return '';
   const rows = orders
     .map((x) => `<li><a href="/account/planned/${esc(x.id)}">${esc(x.itemTitle)}</a>, sold by ${esc(x.seller.name)}, ${money(x)}${x.state === 'refunded' ? ' (refunded)' : ''}</li>`)
     .join('');
-  return `<section class="planned-purchases"><h2>Planned pages you bought</h2><ul>${rows}</ul></section>`;
+  return { html: `<section class="planned-purchases"><h2>Planned pages you bought</h2><ul>${rows}</ul></section>`, orders: orders.length };
 }

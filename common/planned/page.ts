@@ -95,3 +95,15 @@ export const pageFile = (id: string): string => `pages/planned/${id}.html`;
 export const saleFile = (id: string): string => `assets/planned/${id}.json`;
 export const pageUrl = (id: string): string => `/planned/${id}`;
 export const buyUrl = (page: string, item: SaleItem): string => `/planned-buy/${page}/${item.kind === 'page' ? 'page' : item.id}`;
+
+/**
+ * Contributions in the page's own order: section by section as the planner
+ * laid the page out, and within a section in the order they were sent (the
+ * store's order, which this sort keeps: Array.prototype.sort is stable). A
+ * contribution to a section no longer on the page comes last.
+ */
+export function inPageOrder<T extends { section: string }>(sections: readonly { id: string }[], items: readonly T[]): T[] {
+  const at = new Map(sections.map((s, i) => [s.id, i]));
+  const pos = (x: T) => at.get(x.section) ?? sections.length;
+  return [...items].sort((a, b) => pos(a) - pos(b));
+}

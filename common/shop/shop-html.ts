@@ -1,3 +1,4 @@
+import type { AccountSectionHtml } from '../module.js';
 import { formatMoney } from '../money.js';
 import { escapeHtml as e } from '../render/page-renderer.js';
 import { categoryTitle, type Product } from '../render/catalog.js';
@@ -197,12 +198,13 @@ export function notPlacedHtml(): string {
 <p><a class="button" href="/cart">Back to your cart</a></p>`;
 }
 
-export function accountOrdersHtml(orders: OrderView[], note?: string, pending: { ref: string }[] = []): string {
+export function accountOrdersHtml(orders: OrderView[], note?: string, pending: { ref: string }[] = []): AccountSectionHtml {
   const p = pending
     .map((x) => `<p class="notice" role="status">An order is being confirmed with the central warehouse: <a href="/checkout/pending/${encodeURIComponent(x.ref)}">see its state</a>.</p>`)
     .join('');
   const n = (note ? `<p class="notice">${e(note)}</p>` : '') + p;
-  if (orders.length === 0) return `<h2>Your orders</h2>${n}<p>No orders yet on this site.</p>`;
+  // "No orders yet" only when no other section (planned-page purchases) lists an order either (joinAccountSections).
+  if (orders.length === 0) return { html: n ? `<h2>Your orders</h2>${n}` : '', orders: 0, ifNoOrders: `${n ? '' : '<h2>Your orders</h2>'}<p>No orders yet on this site.</p>` };
   return `<h2>Your orders</h2>${n}<table class="orders"><thead><tr><th>Order</th><th>Placed</th><th>Total</th><th>State</th></tr></thead><tbody>${orders
     .map(
       (o) =>

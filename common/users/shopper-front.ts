@@ -1,6 +1,6 @@
 import type express from 'express';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { ModuleHost } from '../module.js';
+import type { AccountSectionHtml, ModuleHost } from '../module.js';
 import { fromRoot } from '../paths.js';
 import type { SiteContext } from '../site/context.js';
 import type { MigrationSet } from '../store/sqlite.js';
@@ -34,7 +34,7 @@ export function shopperFront(ctx: SiteContext, directory: UserDirectory): Shoppe
           sessions,
           view: () => host.view(),
           logger: ctx.logger,
-          accountSections: async (shopper) => (await Promise.all(sections.map(async (s) => s({ userId: shopper.session.userId, csrfToken: shopper.session.csrfToken })))).join(''),
+          accountSections: async (shopper) => joinAccountSections(await Promise.all(sections.map(async (s) => s({ userId: shopper.session.userId, csrfToken: shopper.session.csrfToken })))),
         }),
       );
     },
@@ -49,4 +49,11 @@ export function shopperFront(ctx: SiteContext, directory: UserDirectory): Shoppe
         { name: `${ctx.config.siteId}-shopper-sessions`, noOverlap: true },
       ),
   };
+}
+
+/** The account page's sections joined in order, with the empty-orders messages only when no section lists an order. */
+export function joinAccountSections(parts: readonly AccountSectionHtml[]): string {
+  const all = parts.map((x) => (typeof x === 'string' ? { html: x } : x));
+  const anyOrders = all.some((x) => (x.orders ?? 0) > 0);
+  return all.map((x) => x.html + (anyOrders ? '' : (x.ifNoOrders ?? ''))).join('');
 }

@@ -5,12 +5,14 @@ import { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
 import { decodeEntry, truncateAddress, uaClass } from '../../common/logchain/entry.js';
 import { formatMoney } from '../../common/money.js';
+import { contributorPayText } from '../../common/planned/shares/index.js';
 import {
   ACCESS_PATH_RE,
   boughtHtml,
   boughtMarkdown,
   boughtPdf,
   checkFile,
+  inPageOrder,
   contributionFields,
   pageFile,
   pageSpec,
@@ -300,9 +302,7 @@ export class PlannedService {
       id: page.id,
       spec: page.spec,
       planner: { name: planner.displayName, slug: planner.slug },
-      contributions: this.store
-        .contributionsOfPage(page.id, 'accepted')
-        .map((c) => ({ id: c.id, section: c.section, title: c.title, teaser: c.teaser, contributor: this.name(c.contributor), kind: c.kind })),
+      contributions: this.inOrder(page, 'accepted').map((c) => ({ id: c.id, section: c.section, title: c.title, teaser: c.teaser, contributor: this.name(c.contributor), kind: c.kind })),
     };
   }
 
@@ -317,7 +317,7 @@ export class PlannedService {
       contributionPrice: page.spec.contributionPrice,
       formats: page.spec.formats,
       partners: planner.carriedBy === 'none' ? [] : planner.carriedBy,
-      contributions: this.store.contributionsOfPage(page.id, 'accepted').map((c) => ({ id: c.id, title: c.title, contributor: this.name(c.contributor) })),
+      contributions: this.inOrder(page, 'accepted').map((c) => ({ id: c.id, title: c.title, contributor: this.name(c.contributor) })),
       release: page.updatedAt,
     };
   }
@@ -391,13 +391,7 @@ export class PlannedService {
     if (!page || page.state !== 'open') throw plannedErrors.page_not_found();
     const contract = this.d.shares.contractAt(page.planner, now());
     if (!contract) throw plannedErrors.no_contract();
-    const pay = contract.terms.contributorPay;
-    const how =
-      pay.basis === 'fixed_fee'
-        ? `a fixed fee of ${formatMoney({ amount: pay.fee, currency: contract.terms.currency })} for each contribution the planner accepts`
-        : pay.basis === 'contribution_sales'
-          ? `${(pay.bps / 100).toFixed(2)}% of every sale of your contribution (a whole-page sale is shared equally among the contributions it carries)`
-          : `${(pay.bps / 100).toFixed(2)}% of every sale of the page, shared among its contributors by the use count of each contribution`;
+    const how = contributorPayText(contract.terms.contributorPay, contract.terms.currency, 'you');
     const text =
       `Contributor terms of "${page.spec.title}" (contract version ${contract.version} of ${this.name(page.planner)}): you are paid ${how}. ` +
       `Balances are held ${contract.terms.holdingDays} day(s) after each sale and paid once they reach ${formatMoney({ amount: contract.terms.payoutMinimum, currency: contract.terms.currency })}; statements are ${contract.terms.statementCycle}. ` +
@@ -457,11 +451,16 @@ export class PlannedService {
 
   /** The moderation queue: pending contributions to the planner's own pages. */
   queue(planner: string): { page: PlannedPage; contribution: Contribution }[] {
-    return this.store.pagesOf(planner).flatMap((page) => this.store.contributionsOfPage(page.id, 'pending').map((contribution) => ({ page, contribution })));
+    return this.store.pagesOf(planner).flatMap((page) => this.inOrder(page, 'pending').map((contribution) => ({ page, contribution })));
   }
 
   contributionsOfPage(planner: string, pageId: string): Contribution[] {
-    return this.store.contributionsOfPage(this.ownPage(planner, pageId).id);
+    return this.inOrder(this.ownPage(planner, pageId));
+  }
+
+  /** A page's contributions (of one state, or all) in the page's own order: by its sections, then as sent. */
+  private inOrder(page: PlannedPage, state?: Contribution['state']): Contribution[] {
+    return inPageOrder(page.spec.sections, this.store.contributionsOfPage(page.id, state));
   }
 
   /** The planner accepts or rejects (with a reason); an accepted contribution appears on the page in the next release. */
@@ -504,7 +503,7 @@ export class PlannedService {
   // ---- orders ---------------------------------------------------------------------------------------------------
 
   private itemOf(page: PlannedPage, item: CommonOrder['items'][number]): { title: string; price: number | null; delivers: string[] } {
-    const accepted = this.store.contributionsOfPage(page.id, 'accepted');
+    const accepted = this.inOrder(page, 'accepted');
     if (item.kind === 'page') return { title: page.spec.title, price: page.spec.pagePrice, delivers: accepted.map((c) => c.id) };
     const c = accepted.find((x) => x.id === item.id);
     if (!c) throw plannedErrors.contribution_not_found('there is no such contribution on this page');
@@ -691,9 +690,14 @@ export class PlannedService {
       amount: o.amount,
       currency: o.currency,
       boughtAt: o.createdAt,
-      parts: o.delivers.flatMap((id) => {
-        const c = this.store.contribution(id);
-        if (!c) return [];
+      // In the page's order (orders placed before it was kept list their contributions as sent).
+      parts: inPageOrder(
+        page.spec.sections,
+        o.delivers.flatMap((id) => {
+          const c = this.store.contribution(id);
+          return c ? [c] : [];
+        }),
+      ).flatMap((c) => {
         const data = withFiles && c.file ? this.store.fileData(c.id) : undefined;
         return [
           {

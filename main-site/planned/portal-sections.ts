@@ -2,6 +2,7 @@ import type express from 'express';
 import type { Request, Response } from 'express';
 import { publicError } from '../../common/errors.js';
 import { formatMoney } from '../../common/money.js';
+import { contributorPayText } from '../../common/planned/shares/index.js';
 import { inertHeaders, LAYOUT_LABELS, LAYOUTS, FORMAT_LABELS, FORMATS, pageUrl, ALLOWED_EXTENSIONS } from '../../common/planned/index.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { escapeHtml as esc } from '../../common/render/page-renderer.js';
@@ -33,6 +34,8 @@ function totalsTable(t: Totals, role: 'planner' | 'contributor'): string {
     .join('');
   return (
     `<table class="planned-totals"><thead><tr><th>Page</th>${role === 'contributor' ? '<th>Contribution</th>' : ''}<th class="num">Sales</th><th class="num">Refunds</th>${role === 'planner' ? '<th class="num">Sold</th>' : ''}<th class="num">Views</th><th class="num">Downloads</th></tr></thead><tbody>${rows}</tbody></table>` +
+    // Said on the page because a shopper's first view comes without a click: the account shows the content right after buying.
+    `<p class="muted" data-counting>A view is each time a buyer's account showed the bought content (once right after buying, then once per visit); a download is each PDF, Markdown or attached file a buyer took.</p>` +
     `<p class="muted">Counted from the main site's signed log up to checkpoint ${t.checkpoint?.size ?? 0}${t.checkpoint ? ` (${esc(t.checkpoint.time)}, root <code>${esc(t.checkpoint.root.slice(0, 16))}</code>…)` : ''}.</p>`
   );
 }
@@ -120,7 +123,7 @@ export function plannerSection(planned: PlannedService, shares: SharesPanel, vie
           `<h1>Planned pages</h1>` +
             (planner ? `<p>Your home page: <a href="/planners/${esc(planner.slug)}">/planners/${esc(planner.slug)}</a></p>` : '') +
             (contract
-              ? `<p>Contract version ${contract.version} in force since ${when(contract.effectiveFrom)}: planner share ${(contract.terms.plannerShareBps / 100).toFixed(2)}%, contributors paid by ${esc(contract.terms.contributorPay.basis.replace(/_/g, ' '))}.</p>`
+              ? `<p>Contract version ${contract.version} in force since ${when(contract.effectiveFrom)}: planner share ${(contract.terms.plannerShareBps / 100).toFixed(2)}%, contributors get ${esc(contributorPayText(contract.terms.contributorPay, contract.terms.currency, 'they'))}.</p>`
               : '<p class="error">No contract in force yet: pages cannot be opened.</p>') +
             `<p><a class="button" href="new">Make a new page with the assistant</a> <a href="queue">Moderation queue (${queue.length})</a> <a href="totals">Use totals and shares</a></p>` +
             (rows ? `<table><thead><tr><th>Page</th><th>State</th><th>Address</th></tr></thead><tbody>${rows}</tbody></table>` : '<p>No pages yet.</p>'),

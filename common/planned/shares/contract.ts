@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MINOR_UNITS } from '../../money.js';
+import { formatMoney, MINOR_UNITS } from '../../money.js';
 
 /**
  * The planner contract (seed claim 3): how each sale of a planner's pages is
@@ -36,6 +36,32 @@ export const contributorPay = z.discriminatedUnion('basis', [
 ]);
 export type ContributorPay = z.output<typeof contributorPay>;
 export const CONTRIBUTOR_BASES = ['contribution_sales', 'page_sales_by_use', 'fixed_fee'] as const;
+
+const pctText = (bps: number) => `${(bps / 100).toFixed(2)}%`;
+
+/**
+ * How a contributor is paid, in words that say exactly what sharesOf
+ * (allocate.ts) does for a sale of one contribution and for a whole-page
+ * sale, to the contributor ("you") or about contributors ("they"). Contract
+ * summaries and contributor terms use it, so the words cannot drift from the split.
+ */
+export function contributorPayText(pay: ContributorPay, currencyCode: string, to: 'you' | 'they'): string {
+  const your = to === 'you' ? 'your' : 'their';
+  if (pay.basis === 'fixed_fee')
+    return `a fixed fee of ${formatMoney({ amount: pay.fee, currency: currencyCode })} for each contribution the planner accepts, out of the planner's part; sales pay ${to === 'you' ? 'you' : 'them'} nothing more`;
+  const p = pctText(pay.bps);
+  // The example: three contributions on a page sold whole, each getting a third of the contributors' share.
+  const third = pctText(pay.bps / 3);
+  if (pay.basis === 'contribution_sales')
+    return (
+      `${p} of the price of each sale of one of ${your} contributions on its own; when the whole page is sold, ${p} of the whole-page price is divided equally among the contributions it carries, ` +
+      `so each contribution gets ${p} divided by their number (with 3 contributions, ${third} of the page price each)`
+    );
+  return (
+    `${p} of the price of each sale of one of ${your} contributions on its own; when the whole page is sold, ${p} of the whole-page price is divided among the contributions it carries ` +
+    `in proportion to each one's uses so far (views and downloads of bought content; equally while none has a use)`
+  );
+}
 
 export const STATEMENT_CYCLES = ['monthly', 'weekly', 'daily'] as const;
 export type StatementCycle = (typeof STATEMENT_CYCLES)[number];

@@ -7,6 +7,7 @@ export {
   PARTY_ID_RE,
   STATEMENT_CYCLES,
   CONTRIBUTOR_BASES,
+  contributorPayText,
   type ContractVersion,
   type PlannerTerms,
   type ContributorPay,

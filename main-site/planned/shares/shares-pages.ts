@@ -74,11 +74,12 @@ export function sharesConsolePages(shares: SharesService): express.Router {
       contracts: shares.contracts(p),
       accounts: shares.accountsOfPlanner(p).map((a) => ({ ...a, last: shares.statements(a.id, { open: true }).at(-1) ?? null })),
     }));
-    res.render('main-planned-shares', { title: 'Planned shares', planners, money });
+    res.render('main-planned-shares', { title: 'Planned shares', planners, money, name: (id: string) => shares.partyName(id) });
   });
   r.get('/planned/shares/accounts/:account', (req, res) => {
     const { account, statements } = statementsOf(shares, accountParam(req.params.account), true);
-    res.render('main-planned-shares-account', { title: `Statements: ${account.role} ${account.party}`, account, statements, money, base: '/admin/planned/shares' });
+    const name = (id: string) => shares.partyName(id);
+    res.render('main-planned-shares-account', { title: `Statements: ${account.role} ${name(account.party)}`, account, statements, money, name, base: '/admin/planned/shares' });
   });
   return r;
 }
@@ -106,7 +107,7 @@ export function sharesSection(shares: SharesService): PortalSection {
         }
         const statements = chosen ? shares.statements(chosen.id, { open: true }) : [];
         if (q(req, 'format') === 'json') return void res.json({ account: chosen ?? null, statements });
-        res.render('portal-shares', { title: 'Shares and statements', accounts, chosen: chosen ?? null, statements, money });
+        res.render('portal-shares', { title: 'Shares and statements', accounts, chosen: chosen ?? null, statements, money, name: (id: string) => shares.partyName(id) });
       });
     },
   };

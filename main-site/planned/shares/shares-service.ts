@@ -62,6 +62,11 @@ export class SharesService {
     return this.ctx.config.siteId;
   }
 
+  /** Who an account's party is, as people read it: a planner's or contributor's display name; a site id (main, a partner) as it is. */
+  partyName(party: string): string {
+    return this.portal.get(party)?.displayName ?? party;
+  }
+
   // ---- contracts --------------------------------------------------------
 
   /**
