@@ -14,6 +14,7 @@ export function adBlock(ad: AdDefinition, clickHref: string): string {
     c.kind === 'image'
       ? `<img src="${escapeHtml(c.src)}" alt="${escapeHtml(c.alt)}" loading="lazy">`
       : `<iframe class="ad-creative" sandbox="" referrerpolicy="no-referrer" title="${escapeHtml(ad.title)}" srcdoc="${escapeHtml(c.html)}"></iframe>`;
-  const pts = ad.points > 0 ? ` <span class="ad-points">${ad.points} points</span>` : '';
-  return `<aside class="ad-slot" data-ad="${escapeHtml(ad.id)}" aria-label="Advertisement"><span class="ad-label">Ad</span> ${body}<a class="ad-open" rel="nofollow" href="${escapeHtml(clickHref)}">${escapeHtml(ad.title)}</a>${pts}</aside>`;
+  const pts = ad.points > 0 ? ` <span class="ad-points">(open it to earn ${ad.points} points)</span>` : '';
+  // Block elements, so the slot reads "Advertisement / creative / link" on any site's stylesheet, styled or not.
+  return `<aside class="ad-slot" data-ad="${escapeHtml(ad.id)}" aria-label="Advertisement"><p class="ad-label"><small>Advertisement</small></p><div class="ad-body">${body}</div><p class="ad-more"><a class="ad-open" rel="nofollow" href="${escapeHtml(clickHref)}">${escapeHtml(ad.title)}</a>${pts}</p></aside>`;
 }

@@ -11,6 +11,12 @@ export const adsHolderConfig = defineConfigSlice({
   adsIdleReturnMs: intFromString(100, 600_000).default(3000),
   /** Ask for more quota when a lease holds less than this many seconds of deliveries. */
   adsLowWaterSeconds: intFromString(0, 600).default(1),
+  /**
+   * A slot whose ad is eligible but has no quota on this site waits at most this long for an exchange
+   * before the page goes out without it (ms; 0: never wait). Only a site holding no lease waits: at a
+   * shopper's pace leases go back between pages, and without the wait the occasional visitor never saw an ad.
+   */
+  adsStarvedWaitMs: intFromString(0, 5000).default(250),
   /** How long an ad's click link works (seconds). */
   adsClickTtlSeconds: intFromString(60, 30 * 86400).default(86400),
 });
@@ -23,6 +29,13 @@ declare module '../config.js' {
   interface SiteConfigInput extends InputOfSlices<[typeof adsHolderConfig]> {}
 }
 
-export function holderOptions(c: { adsExchangeMs: number; adsLeaseMarginMs: number; adsIdleReturnMs: number; adsLowWaterSeconds: number; adsClickTtlSeconds: number }) {
-  return { exchangeMs: c.adsExchangeMs, marginMs: c.adsLeaseMarginMs, idleMs: c.adsIdleReturnMs, lowWaterSeconds: c.adsLowWaterSeconds, clickTtlSeconds: c.adsClickTtlSeconds };
+export function holderOptions(c: { adsExchangeMs: number; adsLeaseMarginMs: number; adsIdleReturnMs: number; adsLowWaterSeconds: number; adsClickTtlSeconds: number; adsStarvedWaitMs: number }) {
+  return {
+    exchangeMs: c.adsExchangeMs,
+    marginMs: c.adsLeaseMarginMs,
+    idleMs: c.adsIdleReturnMs,
+    lowWaterSeconds: c.adsLowWaterSeconds,
+    clickTtlSeconds: c.adsClickTtlSeconds,
+    starvedWaitMs: c.adsStarvedWaitMs,
+  };
 }

@@ -31,6 +31,8 @@ export interface HolderOptions {
   lowWaterSeconds: number;
   /** How long a click link works. */
   clickTtlSeconds: number;
+  /** How long a slot whose eligible ad has no quota here waits for an exchange (0: never). */
+  starvedWaitMs: number;
 }
 
 /** One delivery: the ad, where it came from, and its click link. */
@@ -121,14 +123,29 @@ export class AdHolder {
 
   /** Chooses and delivers an ad for a slot on `page`, or undefined (none eligible, or the delivery could not be recorded). */
   async serve(page: SlotPage, shopper: string, who: { user: string | null; session: string | null; client: string | undefined; ua: string | undefined }): Promise<Served | undefined> {
-    const now = Date.now();
-    const choice = chooseAd(
-      this.ads.map((ad) => ({ ad, available: this.available(ad.id, now) })),
-      page,
-      (ad) => this.capped(ad, shopper, now),
-    );
+    let now = Date.now();
+    const choose = () =>
+      chooseAd(
+        this.ads.map((ad) => ({ ad, available: this.available(ad.id, now) })),
+        page,
+        (ad) => this.capped(ad, shopper, now),
+      );
+    let choice = choose();
+    let waited = false;
+    if (!choice.ad && choice.starved.length && this.opts.starvedWaitMs > 0 && !this.closed) {
+      // Eligible, but no quota held here (leases go back when idle): ask now and wait a little, never
+      // longer than starvedWaitMs, so a page at a shopper's pace can still carry the ad. The demand
+      // counted below makes the exchange ask for this ad.
+      for (const id of choice.starved) this.demand.set(id, (this.demand.get(id) ?? 0) + 1);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.freshExchange(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.starvedWaitMs)))]);
+      clearTimeout(timer);
+      waited = true;
+      now = Date.now();
+      choice = choose();
+    }
     this.remember({ at: new Date(now).toISOString(), page: page.path.slice(0, 300), ad: choice.ad?.id ?? null, reason: choice.reason.slice(0, 500) });
-    for (const id of choice.starved) this.demand.set(id, (this.demand.get(id) ?? 0) + 1);
+    if (!waited) for (const id of choice.starved) this.demand.set(id, (this.demand.get(id) ?? 0) + 1);
     if (choice.starved.length) this.kick();
     if (!choice.ad) return undefined;
     const lease = this.liveLease(choice.ad.id, now)!;
@@ -198,6 +215,15 @@ export class AdHolder {
         }
       });
     return this.inFlight;
+  }
+
+  /** An exchange that starts after this call: one already under way was built before the caller's demand. */
+  private async freshExchange(): Promise<void> {
+    if (this.inFlight) {
+      this.again = true;
+      await this.inFlight;
+    }
+    await this.exchange();
   }
 
   /** Asks for an exchange soon: after the current task, so the serve that asked has queued its commit. */
