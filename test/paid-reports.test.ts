@@ -235,6 +235,14 @@ describe("paid sales reports: per item by partner and per partner by item, in ea
     const b = await login(supplier.b.email);
     const bPage = await b.get('/portal/sales/').expect(200);
     assert.doesNotMatch(bPage.text, /2u00300/);
+    // It opens on the last closed month, with the month in progress one link away.
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    const link = /<a data-current-period href="([^"]+)">This month so far \(([^)]+)\)<\/a>/.exec(bPage.text);
+    assert.ok(link, 'a link to the month in progress');
+    assert.equal(link[2], thisMonth);
+    const current = await b.get(link[1]!.replaceAll('&amp;', '&')).expect(200);
+    assert.match(current.text, new RegExp(`data-period="${thisMonth}"[^]*?, in progress\\.`));
+    assert.doesNotMatch(current.text, /data-current-period/);
     await b.get('/portal/sales/?item=2u0030001').expect(404);
     // Another kind of party has no such section.
     await party('ads@advertisers.test', 'advertiser', 'Ads Co');

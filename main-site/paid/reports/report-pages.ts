@@ -2,7 +2,7 @@ import express from 'express';
 import type { Request, Response } from 'express';
 import { AppError } from '../../../common/errors.js';
 import type { PortalSection } from '../../portal/index.js';
-import { CYCLES } from './cycles.js';
+import { CYCLES, cycleAt, isCycle } from './cycles.js';
 import { toCsv, type CsvValue } from './csv.js';
 import type { ReportService, SalesReport } from './report-service.js';
 import type { Line } from './tabulate.js';
@@ -63,7 +63,9 @@ function pageLocals(req: Request, r: SalesReport, base: string) {
     const p = new URLSearchParams({ cycle: r.cycle, period: r.period, view: viewOf(req), ...(q(req, 'item') ? { item: q(req, 'item')! } : {}), ...over });
     return `${base}?${p.toString()}`;
   };
-  return { report: r, view: viewOf(req), cycles: CYCLES, query, sales };
+  // The report opens on the last closed cycle (what is sent); the one in progress is a link away.
+  const current = isCycle(r.cycle) ? cycleAt(r.cycle, new Date()).period : r.period;
+  return { report: r, view: viewOf(req), cycles: CYCLES, query, sales, current };
 }
 
 /** /admin/api/paid/reports: JSON (default) or CSV of every item, or one supplier's; the suppliers' cycles; the reports sent. */
