@@ -97,7 +97,7 @@ export function adFront(o: { holder: AdHolder; view: () => ContentView; log: Sit
     if (!served) return next();
     let split = splits.get(p);
     if (!split) splits.set(p, (split = splitPage(p.html)));
-    const body = Buffer.concat([split.head, Buffer.from(adBlock(served.ad, `/ads/open/${served.token}`)), split.tail]);
+    const body = Buffer.concat([split.head, Buffer.from(adBlock(served.ad, served.token === null ? null : `/ads/open/${served.token}`)), split.tail]);
     // Written as bytes, not through res.send: a no-store answer needs no ETag (res.send would hash every body for one).
     res.status(200).set({ 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length) });
     res.end(body);

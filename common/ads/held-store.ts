@@ -23,8 +23,16 @@ interface LeaseRow {
 /** The serving side's SQL: leases held, ad definitions, opened click links, the click-signing secret. */
 export class HeldStore {
   private readonly setUsed;
+  private readonly setOwnSeq;
   constructor(private readonly db: Db) {
     this.setUsed = db.prepare('UPDATE ads_held_leases SET used = ? WHERE id = ? AND used <= ?');
+    // Never lowered: a late write of an older number must not let a position be given twice.
+    this.setOwnSeq = db.prepare('INSERT INTO ads_held_own_seq (ad, seq) VALUES (?, ?) ON CONFLICT (ad) DO UPDATE SET seq = MAX(seq, excluded.seq)');
+  }
+
+  /** The last delivery number given to each of the site's own ads (lease "own"). */
+  ownSeqs(): Map<string, number> {
+    return new Map((this.db.prepare('SELECT ad, seq FROM ads_held_own_seq').all() as { ad: string; seq: number }[]).map((r) => [r.ad, r.seq]));
   }
 
   leases(): HeldLease[] {
@@ -45,13 +53,15 @@ export class HeldStore {
   }
 
   /**
-   * Records what was served from each lease, in one transaction: this is the
-   * write that must happen before a delivery is sent. `alongside` runs inside
-   * the same transaction (the site's log commits the deliveries' entries there).
+   * Records what was served from each lease, and the last number given to
+   * each own ad, in one transaction: this is the write that must happen before
+   * a delivery is sent. `alongside` runs inside the same transaction (the
+   * site's log commits the deliveries' entries there).
    */
-  recordUsed(used: ReadonlyMap<string, number>, alongside: () => void = () => undefined): void {
+  recordUsed(used: ReadonlyMap<string, number>, alongside: () => void = () => undefined, ownSeqs: ReadonlyMap<string, number> = new Map()): void {
     this.db.transaction(() => {
       for (const [id, n] of used) this.setUsed.run(n, id, n);
+      for (const [ad, n] of ownSeqs) this.setOwnSeq.run(ad, n);
       alongside();
     })();
   }

@@ -2,11 +2,11 @@ import type { Logger } from '../logger.js';
 import type { SiteLog } from '../logchain/site-log.js';
 import { truncateAddress, uaClass } from '../logchain/entry.js';
 import type { AdsExchangeAnswer, AdsExchangeRequest } from '../protocol/ads.js';
-import { chooseAd, type SlotPage } from './choose.js';
+import { chooseAd, type Choice, type SlotPage } from './choose.js';
 import { signClick, verifyClick, type ClickClaims } from './click-token.js';
 import type { AdDefinition } from './definition.js';
 import type { HeldLease, HeldStore } from './held-store.js';
-import { adPathOf } from './log-entries.js';
+import { adPathOf, OWN_LEASE } from './log-entries.js';
 
 /** A group commit of deliveries waits at most this many event-loop turns, or for this many deliveries (see scheduleCommit). */
 const COMMIT_MAX_TURNS = 4;
@@ -35,13 +35,26 @@ export interface HolderOptions {
   starvedWaitMs: number;
 }
 
-/** One delivery: the ad, where it came from, and its click link. */
+/** One delivery: the ad, where it came from, and its click link (none for the site's own ads: no points, no lease). */
 export interface Served {
   ad: AdDefinition;
   lease: string;
   seq: number;
-  token: string;
+  token: string | null;
+  /** The serving site's own ad (lease "own"), not one of the main site's advertisers'. */
+  own: boolean;
 }
+
+/** One of the site's own ads, for its manager's console. */
+export interface OwnAdStatus {
+  ad: AdDefinition;
+  /** Deliveries so far: the last number given, each one an `ad` entry `/ads/<id>/own/<n>`. */
+  deliveries: number;
+  /** Why it is not served now (its id is one of the main site's current ads), or null. */
+  refused: string | null;
+}
+
+type Who = { user: string | null; session: string | null; client: string | undefined; ua: string | undefined };
 
 export interface ChoiceRecord {
   at: string;
@@ -77,6 +90,12 @@ interface Waiting {
  */
 export class AdHolder {
   private ads: AdDefinition[] = [];
+  /** The site's own ads (a partner's, from its files): served only when no main-site ad is chosen for a slot. */
+  private own: AdDefinition[] = [];
+  /** The last delivery number given per own ad, and what of it is written (the console's count). */
+  private readonly ownSeq: Map<string, number>;
+  private readonly ownCommitted: Map<string, number>;
+  private readonly ownDirty = new Map<string, number>();
   private readonly leases = new Map<string, LiveLease>();
   private readonly dirty = new Map<string, number>();
   private waiting: Waiting[] = [];
@@ -105,6 +124,8 @@ export class AdHolder {
   ) {
     this.secret = store.secret();
     this.ads = store.ads();
+    this.ownSeq = store.ownSeqs();
+    this.ownCommitted = new Map(this.ownSeq);
     for (const l of store.leases()) this.leases.set(l.id, { ...l, committed: l.used, reported: -1, lastServedMs: Date.now() });
   }
 
@@ -121,8 +142,16 @@ export class AdHolder {
     await this.inFlight?.catch(() => undefined);
   }
 
-  /** Chooses and delivers an ad for a slot on `page`, or undefined (none eligible, or the delivery could not be recorded). */
-  async serve(page: SlotPage, shopper: string, who: { user: string | null; session: string | null; client: string | undefined; ua: string | undefined }): Promise<Served | undefined> {
+  /** The site's own ads from now on (a partner's manager's files, already checked). */
+  setOwnAds(ads: readonly AdDefinition[]): void {
+    this.own = [...ads];
+  }
+
+  /**
+   * Chooses and delivers an ad for a slot on `page`, or undefined (none eligible, or the delivery could not be recorded).
+   * The main site's advertisers' ads come first (they are paid for); the site's own only when none of them is chosen.
+   */
+  async serve(page: SlotPage, shopper: string, who: Who): Promise<Served | undefined> {
     let now = Date.now();
     const choose = () =>
       chooseAd(
@@ -144,9 +173,21 @@ export class AdHolder {
       now = Date.now();
       choice = choose();
     }
-    this.remember({ at: new Date(now).toISOString(), page: page.path.slice(0, 300), ad: choice.ad?.id ?? null, reason: choice.reason.slice(0, 500) });
+    let own: Choice | undefined;
+    if (!choice.ad && this.own.length) {
+      const mainIds = new Set(this.ads.map((a) => a.id));
+      // Same target, keyword and frequency rules; no quota (an own ad is the site's to give), so `available` is only a placeholder.
+      own = chooseAd(
+        this.own.filter((a) => !mainIds.has(a.id)).map((ad) => ({ ad, available: 1 })),
+        page,
+        (ad) => this.capped(ad, shopper, now, true),
+      );
+    }
+    const reason = own?.ad ? `own ad ${own.reason.split(';')[0]} (no main-site ad: ${choice.reason})` : choice.reason;
+    this.remember({ at: new Date(now).toISOString(), page: page.path.slice(0, 300), ad: choice.ad?.id ?? own?.ad?.id ?? null, reason: reason.slice(0, 500) });
     if (!waited) for (const id of choice.starved) this.demand.set(id, (this.demand.get(id) ?? 0) + 1);
     if (choice.starved.length) this.kick();
+    if (own?.ad) return this.serveOwn(own.ad, page, shopper, who, now);
     if (!choice.ad) return undefined;
     const lease = this.liveLease(choice.ad.id, now)!;
     lease.used += 1;
@@ -159,11 +200,29 @@ export class AdHolder {
     // What is left for the ad over all leases held, as the exchange's `wants` judges it: judged by the
     // current lease alone, a rate above a lease's size (adsLeaseMax) asked for an exchange on every serve.
     if (lease.size - lease.used <= 0 || this.available(choice.ad.id, now) <= Math.max(1, rate * this.opts.lowWaterSeconds)) this.kick();
-    await this.commit({
+    await this.commit(this.adFields(adPathOf(choice.ad.id, lease.id, seq), page, who, now));
+    return { ad: choice.ad, lease: lease.id, seq, token: signClick(this.secret, { a: choice.ad.id, l: lease.id, s: seq }, this.opts.clickTtlSeconds), own: false };
+  }
+
+  /**
+   * One delivery of the site's own ad: the next number for the ad (one thread: never given twice), written with the
+   * group commit before the page goes out, exactly as a lease's units are, so a restart goes on after it.
+   */
+  private async serveOwn(ad: AdDefinition, page: SlotPage, shopper: string, who: Who, now: number): Promise<Served> {
+    const seq = (this.ownSeq.get(ad.id) ?? 0) + 1;
+    this.ownSeq.set(ad.id, seq);
+    this.ownDirty.set(ad.id, seq);
+    this.countFor(ad, shopper, now, true);
+    await this.commit(this.adFields(adPathOf(ad.id, OWN_LEASE, seq), page, who, now));
+    return { ad, lease: OWN_LEASE, seq, token: null, own: true };
+  }
+
+  private adFields(path: string, page: SlotPage, who: Who, now: number): Waiting['fields'] {
+    return {
       time: new Date(now).toISOString(),
       site: this.site,
       type: 'ad',
-      path: adPathOf(choice.ad.id, lease.id, seq),
+      path,
       kind: 'none',
       release: null,
       status: 200,
@@ -173,8 +232,7 @@ export class AdHolder {
       client: truncateAddress(who.client),
       ua: uaClass(who.ua),
       order: null,
-    });
-    return { ad: choice.ad, lease: lease.id, seq, token: signClick(this.secret, { a: choice.ad.id, l: lease.id, s: seq }, this.opts.clickTtlSeconds) };
+    };
   }
 
   /** A click link's delivery when the link is this site's, unexpired, and (with `consume`) opened for the first time. */
@@ -185,10 +243,16 @@ export class AdHolder {
     return { ok: true, claims, ad: this.ads.find((a) => a.id === claims.a) };
   }
 
-  /** Leases, ads and the latest choices, for consoles. */
-  status(): { ads: AdDefinition[]; leases: (HeldLease & { committed: number; reported: number })[]; choices: ChoiceRecord[] } {
+  /** Leases, ads (the main site's and the site's own) and the latest choices, for consoles. */
+  status(): { ads: AdDefinition[]; own: OwnAdStatus[]; leases: (HeldLease & { committed: number; reported: number })[]; choices: ChoiceRecord[] } {
+    const mainIds = new Set(this.ads.map((a) => a.id));
     return {
       ads: [...this.ads],
+      own: this.own.map((ad) => ({
+        ad,
+        deliveries: this.ownCommitted.get(ad.id) ?? 0,
+        refused: mainIds.has(ad.id) ? `the main site runs an ad with the id ${ad.id}: not served (rename the file and its id)` : null,
+      })),
       leases: [...this.leases.values()].map(({ lastServedMs: _l, ...l }) => l),
       choices: [...this.recent].reverse(),
     };
@@ -295,21 +359,22 @@ export class AdHolder {
     return undefined;
   }
 
-  private capped(ad: AdDefinition, shopper: string, now: number): boolean {
+  /** An own ad's shoppers are counted apart (`own` in the key): never mixed with a main-site ad's of the same id. */
+  private capped(ad: AdDefinition, shopper: string, now: number, own = false): boolean {
     const cap = ad.frequencyCap;
     if (!cap) return false;
-    const seen = this.freq.get(`${ad.id}\u0000${shopper}`);
+    const seen = this.freq.get(`${own ? 'own\u0000' : ''}${ad.id}\u0000${shopper}`);
     if (!seen) return false;
     const from = now - cap.hours * 3_600_000;
     return seen.filter((t) => t > from).length >= cap.count;
   }
 
-  private countFor(ad: AdDefinition, shopper: string, now: number): void {
+  private countFor(ad: AdDefinition, shopper: string, now: number, own = false): void {
     const cap = ad.frequencyCap;
     if (!cap) return;
     // Bounded memory: a site that sees more shoppers than this forgets the oldest window at once.
     if (this.freq.size > 200_000) this.freq.clear();
-    const k = `${ad.id}\u0000${shopper}`;
+    const k = `${own ? 'own\u0000' : ''}${ad.id}\u0000${shopper}`;
     const from = now - cap.hours * 3_600_000;
     this.freq.set(k, [...(this.freq.get(k) ?? []).filter((t) => t > from), now].slice(-cap.count));
   }
@@ -359,6 +424,8 @@ export class AdHolder {
     this.waiting = [];
     const used = new Map(this.dirty);
     this.dirty.clear();
+    const ownSeqs = new Map(this.ownDirty);
+    this.ownDirty.clear();
     // The leases' `used` and the deliveries' `ad` entries commit in one SQLite
     // transaction (one commit instead of two). Should the log's own write fail
     // inside it, the log keeps the entries queued and retries them (site-log.ts);
@@ -374,9 +441,10 @@ export class AdHolder {
       this.log.flush();
     };
     try {
-      this.store.recordUsed(used, appendAll);
+      this.store.recordUsed(used, appendAll, ownSeqs);
     } catch (err) {
       // Not written: these units are lost (never shown), the lease's store value stays lower than memory, which only under-delivers.
+      // An own ad's numbers stay taken in memory (never given again here); the next commit writes a higher one.
       this.logger.error({ event: 'ads_record_failed', err: err instanceof Error ? err.message : String(err) }, 'ads: could not record deliveries; not shown');
       batch.forEach((w) => w.reject(err));
       return;
@@ -385,6 +453,7 @@ export class AdHolder {
       const l = this.leases.get(id);
       if (l && n > l.committed) l.committed = n;
     }
+    for (const [ad, n] of ownSeqs) if (n > (this.ownCommitted.get(ad) ?? 0)) this.ownCommitted.set(ad, n);
     batch.forEach((w) => w.resolve());
   }
 }

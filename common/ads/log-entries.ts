@@ -25,4 +25,13 @@ export function adDeliveryOf(path: string): { ad: string; lease: string; seq: nu
   return m ? { ad: m[1]!, lease: m[2]!, seq: Number(m[3]) } : undefined;
 }
 
+/**
+ * The lease named in the path of a delivery of a partner's own ad (its files, not the main site's advertisers'):
+ * the main site's lease ids start with "L" (common/protocol/ads.ts), so it can never be one.
+ */
+export const OWN_LEASE = 'own';
+
+/** A delivery of the serving site's own ad, not of the main site's ad that may carry the same id. */
+export const isOwnDelivery = (d: { lease: string }): boolean => d.lease === OWN_LEASE;
+
 export const adPathOf = (ad: string, lease: string, seq: number): string => `/ads/${ad}/${lease}/${seq}`;

@@ -1,5 +1,5 @@
 import type { EntryFields } from '../logchain/entry.js';
-import { adDeliveryOf } from './log-entries.js';
+import { adDeliveryOf, isOwnDelivery } from './log-entries.js';
 
 /**
  * What a paid item costs after viewing points (seed 【0038】): (CP - SP) x m,
@@ -24,7 +24,7 @@ export function adsFeeCounts(entries: Iterable<Pick<EntryFields, 'type' | 'path'
     if (e.type !== 'ad') continue;
     const d = adDeliveryOf(e.path);
     if (!d) continue;
-    if (d.lease === 'own') ownAds++;
+    if (isOwnDelivery(d)) ownAds++;
     else mainAds++;
   }
   return { mainAds, ownAds };

@@ -1,6 +1,6 @@
 import { decodeEntry } from '../logchain/entry.js';
 import { periodBounds, type ContentUsage, type Usage } from './engine.js';
-import { adDeliveryOf } from '../ads/index.js';
+import { adDeliveryOf, isOwnDelivery } from '../ads/index.js';
 
 /**
  * Paths the shop answers itself on every site (cart, checkout, an order's
@@ -87,7 +87,7 @@ export function usageFromBundle(bundle: Buffer | string, period: string, timeZon
       const d = adDeliveryOf(e.path);
       if (d) {
         u.ads ??= { mainAds: 0, ownAds: 0 };
-        if (d.lease === 'own') u.ads.ownAds++;
+        if (isOwnDelivery(d)) u.ads.ownAds++;
         else u.ads.mainAds++;
       }
     } else if (e.order) {

@@ -1,5 +1,5 @@
 import { countsModule } from '../counts/index.js';
-import { adDeliveryOf } from '../../common/ads/index.js';
+import { adDeliveryOf, isOwnDelivery } from '../../common/ads/index.js';
 import { defineModule } from '../../common/module.js';
 import { defineConfigSlice } from '../../common/config-slice.js';
 import { fromRoot } from '../../common/paths.js';
@@ -42,10 +42,12 @@ export const adsModule = defineModule<MainAds>({
     const holder = new AdHolder(ctx.config.siteId, new HeldStore(ctx.db), ctx.log, ctx.logger, { exchange: async (req) => service.exchange(ctx.config.siteId, req) }, holderOptions(ctx.config));
     addAdsSection(portal, service);
     // Every served ad is an `ad` entry; delivery counts count them as item ad:<id>, like any counted item (docs/counts.md).
+    // A partner's own ad (lease "own") is not the main site's ad <id>, whatever its id: it is not counted at all
+    // (no advertiser here to report to or bill; the fee statement counts it from the same entries, docs/ads.md).
     if (host.has(countsModule))
       use(countsModule).countEntryType('ad', (e) => {
         const d = adDeliveryOf(e.path);
-        return d ? `ad:${d.ad}` : null;
+        return d && !isOwnDelivery(d) ? `ad:${d.ad}` : null;
       });
     return Object.assign(service, { holder });
   },

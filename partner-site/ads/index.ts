@@ -5,6 +5,10 @@ import { adEntry, adFront, adsHolderConfig, AdHolder, HeldStore, heldMigrations,
 import { ADS_EXCHANGE, ADS_VIEW } from '../../common/protocol/index.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { usersModule } from '../users/index.js';
+import { OwnAdFiles } from './own-ads.js';
+
+/** The partner's holder, and its own ads' files (docs/ads.md, "A partner's own ads"). */
+export type PartnerAds = AdHolder & { ownFiles: OwnAdFiles };
 
 const mainOf = (ctx: SiteContext): string => {
   const m = ctx.peers.list().find((p) => p.role === 'main');
@@ -16,33 +20,40 @@ const mainOf = (ctx: SiteContext): string => {
  * Advertisements on a partner (docs/ads.md): the ads and quota leases the main
  * site grants this site, served from the lease with no round trip, consumption
  * recorded before each delivery and reported; details pages that credit
- * viewing points at the main site.
+ * viewing points at the main site. The site's own ads, from files in its
+ * original-pages folder, fill a slot no main-site ad is chosen for.
  */
-export const adsModule = defineModule<AdHolder>({
+export const adsModule = defineModule<PartnerAds>({
   name: 'ads',
   config: adsHolderConfig,
   logEntryTypes: [adEntry],
   migrations: heldMigrations,
   views: [fromRoot('partner-site/ads/views')],
   nav: [{ path: '/ads', title: 'Ads' }],
-  create: ({ ctx }) =>
-    new AdHolder(
+  create: ({ ctx }) => {
+    const holder = new AdHolder(
       ctx.config.siteId,
       new HeldStore(ctx.db),
       ctx.log,
       ctx.logger,
       { exchange: async (req) => (await ctx.client.send(mainOf(ctx), ADS_EXCHANGE, req, undefined, { timeoutMs: 5000 })).body },
       holderOptions(ctx.config),
-    ),
+    );
+    const ownFiles = new OwnAdFiles(ctx.config.originalDir, holder, ctx.logger);
+    ownFiles.refresh();
+    return Object.assign(holder, { ownFiles });
+  },
   consoleApi: (router, holder) => {
     router.get('/ads', (_req, res) => {
-      res.json(holder.status());
+      holder.ownFiles.refresh();
+      res.json({ ...holder.status(), ownProblems: holder.ownFiles.problems() });
     });
   },
   consolePages: (router, holder) => {
     const r = express.Router();
     r.get('/ads', (_req, res) => {
-      res.render('partner-ads', { title: 'Ads', ...holder.status() });
+      holder.ownFiles.refresh();
+      res.render('partner-ads', { title: 'Ads', ...holder.status(), ownProblems: holder.ownFiles.problems() });
     });
     router.use(r);
   },
@@ -58,6 +69,12 @@ export const adsModule = defineModule<AdHolder>({
       }),
     );
   },
-  start: (holder) => holder.start(),
-  close: (holder) => holder.close(),
+  start: (holder) => {
+    holder.start();
+    holder.ownFiles.start();
+  },
+  close: (holder) => {
+    holder.ownFiles.close();
+    return holder.close();
+  },
 });
