@@ -87,7 +87,12 @@ const demoTerms = (base: number, services: Record<string, number>) => ({
   handlingFee: { bps: 250, fixed: 30, min: 50, max: 1000 },
 });
 const DEMO_FEE_CONTRACTS: Record<string, { currency: string; timeZone: string; versions: unknown[] }> = {
-  north: { currency: 'EUR', timeZone: 'Europe/Berlin', versions: [{ effectiveFrom: '2026-01-01', terms: demoTerms(10000, { integrityWatch: 1500 }) }] },
+  // North lives partly on ads (seed 001, Example 1): a credit for the main site's advertisers' ads on its pages, a fee for its own (ad-north-repairs).
+  north: {
+    currency: 'EUR',
+    timeZone: 'Europe/Berlin',
+    versions: [{ effectiveFrom: '2026-01-01', terms: { ...demoTerms(10000, { integrityWatch: 1500 }), ads: { mainAdCreditPerThousand: 2000, ownAdFeePerThousand: 500 } } }],
+  },
   south: { currency: 'EUR', timeZone: 'Europe/Berlin', versions: [{ effectiveFrom: '2026-01-01', terms: demoTerms(12000, { integrityWatch: 1500, emergencyEdit: 2000 }) }] },
 };
 
