@@ -58,6 +58,22 @@ describe('the demo network: an ad stops at its paid count on north and south and
     assert.match(demo.output(), /login ads@demo\.test \/ tieup-demo-advertiser +\(Trail Gear Ltd, advertiser p-0000000000a1: ad-tents, ad-stoves\)/);
   });
 
+  it('north shows its own ad on /local-news (no advertiser’s ad there), lists it on its console, and its statement has both ad lines', async () => {
+    const html = await (await fetch(`${north}/local-news`, { headers: { accept: 'text/html' } })).text();
+    assert.match(html, /data-ad="ad-north-repairs"/);
+    assert.match(html, /Tent repairs at North Outfitters/);
+    const st = (await api(north, 'GET', '/manage/api/ads')).body;
+    assert.deepEqual(st.ownProblems, []);
+    assert.equal(st.own[0].ad.id, 'ad-north-repairs');
+    assert.ok(st.own[0].deliveries >= 1);
+    const period = new Date().toISOString().slice(0, 7);
+    const stmt = (await api(main, 'GET', `/admin/api/fees/statements/north/${period}`)).body;
+    assert.deepEqual(
+      stmt.lines.filter((l: { code: string }) => l.code.startsWith('ads.')).map((l: { code: string }) => l.code),
+      ['ads.main', 'ads.own'],
+    );
+  });
+
   it('shows ad-tents on north and south until its 20 paid deliveries, then on neither; the advertiser sees the re-payment request in the portal and the SMTP inbox; the operator records the payment and it returns', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 } });
     const p = await ctx.newPage();
