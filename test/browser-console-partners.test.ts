@@ -78,7 +78,13 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     await sync.locator('button[type=submit]').click();
     const field = page.locator('section[data-slice="sync"] .field.invalid[data-field="schedule"]');
     await field.waitFor();
-    assert.equal(await field.locator('.field-error').innerText(), 'schedule must be a cron expression (five fields, or six with seconds)');
+    assert.equal(await field.locator('.field-error').innerText(), 'Push schedule: must be a cron expression (five fields, or six with seconds)');
+    // Fields carry their declared labels and hints, not the schema's keys.
+    assert.equal(await field.locator('label').innerText(), 'Push schedule');
+    assert.equal(await sync.locator('label[for="f-sync-requiresApproval"]').innerText(), 'Manager approves each release');
+    assert.match(await field.locator('.hint').innerText(), /A cron expression in UTC/);
+    const fee = page.locator('section[data-slice="shop"] .field[data-field="consult.handlingFee"]');
+    assert.equal(await fee.locator('label').innerText(), 'Fee per consulted order');
     assert.equal(await field.locator('input').inputValue(), 'every day at noon', 'the value is kept as typed');
     assert.equal(await field.locator('input').getAttribute('aria-invalid'), 'true');
     assert.equal(await sync.locator('select[name=partnershipType]').inputValue(), 'template', 'the other fields keep what was posted');

@@ -251,12 +251,12 @@ export class PeerStore {
 
   /**
    * An authenticated exchange with the peer just happened. Written when the
-   * last write is CONTACT_RECORD_MS old (or the direction changed), so the
+   * last write is CONTACT_RECORD_MS old (either direction), so the
    * console's "last contact" is at most that stale and s2s calls stay reads.
    */
   recordContact(id: string, direction: ContactDirection, now = Date.now()): void {
     const prev = this.contactWritten.get(id);
-    if (prev && now - prev.at < CONTACT_RECORD_MS && prev.direction === direction) return;
+    if (prev && now - prev.at < CONTACT_RECORD_MS) return;
     if (this.q.setContact.run(new Date(now).toISOString(), direction, id).changes === 0) return;
     this.contactWritten.set(id, { at: now, direction });
     this.invalidate();

@@ -24,7 +24,7 @@ export const adsModule = defineModule<AdHolder>({
   logEntryTypes: [adEntry],
   migrations: heldMigrations,
   views: [fromRoot('partner-site/ads/views')],
-  nav: [{ path: '/ads', title: 'Ads' }],
+  nav: [{ path: '/ads', title: 'Ads', group: 'Content' }],
   create: ({ ctx }) =>
     new AdHolder(
       ctx.config.siteId,
