@@ -34,7 +34,7 @@ describe('browser: an operator enrols a partner in the console, edits a contract
 
   it('enrols north (confirming the key), sets its sync terms, and sees a bad schedule refused inline with nothing changed', async () => {
     const thumbprint = (await publicKeysOf(dir, 'north'))[0]!.thumbprint;
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await ctx.newPage();
     await page.goto(`${main.url}/admin/login`);
     await page.fill('input[name=username]', 'operator');
@@ -42,6 +42,10 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     await page.click('button[type=submit]');
     await page.waitForURL(`${main.url}/admin/`);
 
+    // The header is one row at 1280 px: capability pages sit in a few menus ("Partners" under "Network").
+    const header = await page.locator('header.bar').boundingBox();
+    assert.ok(header && header.height < 70, `the console header is one row at 1280 px (${header?.height} px high)`);
+    await page.click('nav.console-nav summary:text-is("Network")');
     await page.click('nav.console-nav a:text-is("Partners")');
     await page.waitForURL(`${main.url}/admin/partners`);
     await page.fill('#enrol-id', 'north');
@@ -102,6 +106,15 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     assert.match(await page.locator('p.error[role=alert]').innerText(), /Bad filter: status must be "active" or "suspended"/);
     findings.push(...(await axe(page)));
     assert.deepEqual(findings, [], 'no serious or critical accessibility finding on the partners pages');
+    // On a phone the menus wrap under the site name and still open onto their pages.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${main.url}/admin/partners`);
+    await page.click('nav.console-nav summary:text-is("Network")');
+    const link = page.locator('nav.console-nav a:text-is("Tie-up sync")');
+    assert.ok(await link.isVisible());
+    const box = await link.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the open menu stays on the screen');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-nav-390.png') });
     await ctx.close();
   });
 });

@@ -26,12 +26,10 @@ export const shopTermsSchema = z
   .object({
     handling: z
       .object({
-        default: mode
-          .default('entrust')
-          .meta({
-            title: 'Handling mode for tie-up goods',
-            description: 'local: the partner ships from its own stock; entrust: the main site processes the order; consult: the partner asks the main site first.',
-          }),
+        default: mode.default('entrust').meta({
+          title: 'Handling mode for tie-up goods',
+          description: 'local: the partner ships from its own stock; entrust: the main site processes the order; consult: the partner asks the main site first.',
+        }),
         rules: z.array(rule).max(500).default([]).meta({ title: 'Handling rules', description: 'Exceptions by product or category, as JSON: [{"category": "kitchen", "mode": "local"}].' }),
       })
       .strict()
