@@ -15,6 +15,7 @@ import { openDatabase, runMigrations, type Db } from '../common/store/sqlite.js'
 import { hashPassword } from '../common/web/password.js';
 import { randomToken, sha256Hex } from '../common/web/tokens.js';
 import { CliError } from '../common/cli/command.js';
+import { EMPTY_CONTRACT } from '../common/contract/terms.js';
 import { CoordStore } from '../main-site/coord/coord-store.js';
 import { MAIN_SITE } from '../main-site/server.js';
 import { DELIVERY_SITE, SETTLEMENT_SITE, SUPPLIER_SITE } from '../partner-site/coord/peers/sites.js';
@@ -165,12 +166,18 @@ export async function prepareCoordDemo(o: { host: string; mainPort: number; main
     const store = new PeerStore(mainDb);
     const terms = siteTerms(MAIN_SITE);
     const coord = new CoordStore(mainDb);
+    // Enrolled without contract terms: a coordination peer carries no tie-up pages and has no shop, users or news arrangement,
+    // so no slice applies (each slice's whenAbsent): it is no push target, and the sync page does not offer it one.
+    const defaultsOnly = JSON.stringify(terms.initial({}));
     for (const p of peers) {
       const k = await keysOf(p.id);
-      if (!store.get(p.id)) store.add({ id: p.id, role: 'partner', baseUrl: p.url, contract: terms.initial({}), ackedKid: main.current, keys: k.keys });
+      const existing = store.get(p.id);
+      if (!existing) store.add({ id: p.id, role: 'partner', baseUrl: p.url, displayName: p.title, ackedKid: main.current, keys: k.keys });
       else {
         store.setBaseUrl(p.id, p.url);
         store.repin(p.id, k.keys);
+        // A demo data folder from before: the peer was given every slice's defaults (and showed as a content partner). An operator's own terms are kept.
+        if (JSON.stringify(existing.contract) === defaultsOnly) store.setContract(p.id, EMPTY_CONTRACT);
       }
       if (!coord.parties().some((x) => x.peerId === p.id)) coord.setParty(p.id, p.kind, 'demo');
     }

@@ -374,6 +374,8 @@ export async function runDemo(): Promise<void> {
         TIEUP_DATA_DIR: dataDir,
         TIEUP_KEYS_DIR: keysDir,
         TIEUP_DB_FILE: '',
+        // Partners start after the main site: its first scheduled pushes wait until each answers, instead of failing and retrying.
+        ...(s.role === 'main' ? { TIEUP_PUSH_START_GRACE_SECONDS: '60' } : {}),
         ...(s.role === 'main' ? { TIEUP_SMTP_HOST: host, TIEUP_SMTP_PORT: String(mailbox.port), TIEUP_SMTP_SECURE: 'false', TIEUP_MAIL_FROM: 'Tieup main <notices@demo.test>' } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import type { EntryType } from './logchain/entry-types.js';
 import type { ContentView } from './render/content-view.js';
 import type { SiteContext } from './site/context.js';
 import type { S2SServerDeps } from './s2s/middleware.js';
+import type { NavGroup } from './web/nav.js';
 import type { MigrationSet } from './store/sqlite.js';
 import type { TermsSlice } from './contract/terms.js';
 import type { PartnerReleaseFilter } from './release/manifest.js';
@@ -97,6 +98,8 @@ export interface NavEntry {
   /** Path below the console's base path, e.g. "/sync". */
   path: string;
   title: string;
+  /** The header menu it is listed under (default "Network"). */
+  group?: NavGroup;
 }
 
 /** A hot-path request handler that answers before express (true when it answered). */

@@ -44,7 +44,8 @@ describe('browser: a partner manager approves a pending release; the operator se
 
     const manager = await ctx.newPage();
     await login(manager, net.partners.south!.url, '/manage', 'manager');
-    await manager.click('text=Tie-up releases');
+    await manager.click('nav.console-nav summary:text-is("Network")');
+    await manager.click('nav.console-nav a:text-is("Tie-up releases")');
     const card = manager.locator('section.pending-card[data-release="2"]');
     await card.waitFor();
     assert.match(await card.innerText(), /New opening hours/);

@@ -34,7 +34,7 @@ describe('browser: an operator enrols a partner in the console, edits a contract
 
   it('enrols north (confirming the key), sets its sync terms, and sees a bad schedule refused inline with nothing changed', async () => {
     const thumbprint = (await publicKeysOf(dir, 'north'))[0]!.thumbprint;
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await ctx.newPage();
     await page.goto(`${main.url}/admin/login`);
     await page.fill('input[name=username]', 'operator');
@@ -42,6 +42,10 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     await page.click('button[type=submit]');
     await page.waitForURL(`${main.url}/admin/`);
 
+    // The header is one row at 1280 px: capability pages sit in a few menus ("Partners" under "Network").
+    const header = await page.locator('header.bar').boundingBox();
+    assert.ok(header && header.height < 70, `the console header is one row at 1280 px (${header?.height} px high)`);
+    await page.click('nav.console-nav summary:text-is("Network")');
     await page.click('nav.console-nav a:text-is("Partners")');
     await page.waitForURL(`${main.url}/admin/partners`);
     await page.fill('#enrol-id', 'north');
@@ -78,7 +82,13 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     await sync.locator('button[type=submit]').click();
     const field = page.locator('section[data-slice="sync"] .field.invalid[data-field="schedule"]');
     await field.waitFor();
-    assert.equal(await field.locator('.field-error').innerText(), 'schedule must be a cron expression (five fields, or six with seconds)');
+    assert.equal(await field.locator('.field-error').innerText(), 'Push schedule: must be a cron expression (five fields, or six with seconds)');
+    // Fields carry their declared labels and hints, not the schema's keys.
+    assert.equal(await field.locator('label').innerText(), 'Push schedule');
+    assert.equal(await sync.locator('label[for="f-sync-requiresApproval"]').innerText(), 'Manager approves each release');
+    assert.match(await field.locator('.hint').innerText(), /A cron expression in UTC/);
+    const fee = page.locator('section[data-slice="shop"] .field[data-field="consult.handlingFee"]');
+    assert.equal(await fee.locator('label').innerText(), 'Fee per consulted order');
     assert.equal(await field.locator('input').inputValue(), 'every day at noon', 'the value is kept as typed');
     assert.equal(await field.locator('input').getAttribute('aria-invalid'), 'true');
     assert.equal(await sync.locator('select[name=partnershipType]').inputValue(), 'template', 'the other fields keep what was posted');
@@ -96,6 +106,15 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     assert.match(await page.locator('p.error[role=alert]').innerText(), /Bad filter: status must be "active" or "suspended"/);
     findings.push(...(await axe(page)));
     assert.deepEqual(findings, [], 'no serious or critical accessibility finding on the partners pages');
+    // On a phone the menus wrap under the site name and still open onto their pages.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${main.url}/admin/partners`);
+    await page.click('nav.console-nav summary:text-is("Network")');
+    const link = page.locator('nav.console-nav a:text-is("Tie-up sync")');
+    assert.ok(await link.isVisible());
+    const box = await link.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the open menu stays on the screen');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'console-nav-390.png') });
     await ctx.close();
   });
 });

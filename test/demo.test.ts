@@ -109,6 +109,31 @@ describe('the demo network (what npm start runs)', function () {
     assert.equal((r.stdout.match(/ OK /g) ?? []).length, 10);
   });
 
+  it('the first pushes wait for the partners to answer (no failed attempt at start), and only north and south are push targets', async () => {
+    const get = async (path: string) => {
+      const r = await fetch(`http://127.0.0.1:${ports[0]}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 200, path);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    type Delivery = { partnerId: string; outcome: string; detail: string };
+    const end = Date.now() + 40_000;
+    let rows: Delivery[] = [];
+    for (;;) {
+      rows = (await get('/admin/api/deliveries?limit=50')).deliveries as Delivery[];
+      if (rows.some((d) => d.partnerId === 'north' && d.outcome === 'active') && rows.some((d) => d.partnerId === 'south' && d.outcome === 'pending')) break;
+      assert.ok(Date.now() < end, `north and south pushed by their schedules: ${JSON.stringify(rows)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(
+      rows.filter((d) => d.outcome === 'failed'),
+      [],
+    );
+    assert.deepEqual([...new Set(rows.map((d) => d.partnerId))].sort(), ['north', 'south']);
+    // The coordination peers hold no sync terms: the sync page names them apart, with no push button.
+    const partners = (await get('/admin/api/partners')).partners as { id: string; contract: Record<string, unknown> }[];
+    for (const id of ['grocer', 'courier', 'payagent']) assert.deepEqual(partners.find((p) => p.id === id)?.contract, {}, id);
+  });
+
   it('orders partners process themselves: every partner answers, and peers that run no shop (grocer, courier, payagent) are not shown as failures', async () => {
     const r = await api(ports[0]!, 'GET', '/admin/api/partner-orders');
     assert.equal(r.status, 200);
@@ -282,7 +307,9 @@ describe('the demo network (what npm start runs)', function () {
       await op.fill('input[name=password]', 'tieup-demo-operator');
       await op.click('button[type=submit]');
       await op.waitForURL(`${main}/admin/`);
-      await op.click('text=Orders');
+      // The header's "Orders" menu, then its "Orders" page.
+      await op.click('nav.console-nav summary:text-is("Orders")');
+      await op.click('nav.console-nav a:text-is("Orders")');
       const row = op.locator('#orders tbody tr').filter({ hasText: email }).first();
       assert.equal((await row.locator('.order-site').innerText()).trim(), 'north');
       assert.equal((await row.locator('.order-mode').innerText()).trim(), 'entrust');

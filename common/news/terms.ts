@@ -5,7 +5,7 @@ import { defineTermsSlice, readTerms, type TermsOf } from '../contract/terms.js'
 export const newsTermsSchema = z
   .object({
     /** Whether the partner may use its own shoppers' data to send them news itself (from its console, through the main site's outbox). */
-    shopperData: z.boolean().default(false),
+    shopperData: z.boolean().default(false).meta({ title: "May use its shoppers' data for news", description: 'Lets the partner send news to its own opted-in shoppers from its console.' }),
   })
   .strict();
 

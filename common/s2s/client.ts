@@ -230,6 +230,8 @@ export class S2SClient {
         return (await resolvePinnedKey(this.deps.peers, iss, kid)).key;
       });
       checkResponseClaims(raw, { peerId: peer.id, selfId: this.deps.selfId, requestJti: jti, status, bodyHash: bodyHash(respBytes), now: nowSeconds() });
+      // A verified answer, whatever its status, is an authenticated contact with the peer.
+      this.deps.peers.recordContact(peer.id, 'sent');
     } catch (err) {
       if (err instanceof S2SAuthError) {
         const code = RESPONSE_CODE[err.code] ?? 'response_malformed';

@@ -180,6 +180,8 @@ function authenticate(deps: S2SServerDeps): RequestHandler {
       if (!(await deps.replay.firstUse(claims.iss, claims.jti, claims.exp + CLOCK_SKEW_S))) {
         throw new S2SAuthError('replayed', 'this request token was already used');
       }
+      // Every check passed: the peer has talked to us, authenticated (the console's "last authenticated contact").
+      deps.peers.recordContact(peer!.id, 'received');
       let parsed: unknown;
       const type = s2sBodyType(req, body);
       if (type === 'binary') {

@@ -25,18 +25,25 @@ const rule = z.union([z.object({ product: z.string().min(1).max(64), mode }).str
 export const shopTermsSchema = z
   .object({
     handling: z
-      .object({ default: mode.default('entrust'), rules: z.array(rule).max(500).default([]) })
+      .object({
+        default: mode.default('entrust').meta({
+          title: 'Handling mode for tie-up goods',
+          description: 'local: the partner ships from its own stock; entrust: the main site processes the order; consult: the partner asks the main site first.',
+        }),
+        rules: z.array(rule).max(500).default([]).meta({ title: 'Handling rules', description: 'Exceptions by product or category, as JSON: [{"category": "kitchen", "mode": "local"}].' }),
+      })
       .strict()
       .default({ default: 'entrust', rules: [] }),
     /** What the main site commands for orders in consult mode. */
     consult: z
       .object({
-        checkStock: z.boolean().default(true),
+        checkStock: z.boolean().default(true).meta({ title: 'Consulted orders: check stock', description: 'Whether the main site checks stock before it commands the partner.' }),
         warehouse: z
           .string()
           .regex(/^[a-z0-9-]{1,40}$/)
-          .default('partner'),
-        handlingFee: z.number().int().nonnegative().max(1_000_000).default(0),
+          .default('partner')
+          .meta({ title: 'Consulted orders: warehouse', expects: '1 to 40 lowercase letters, digits or hyphens', description: '"partner" (its own stock), "central", or a warehouse id.' }),
+        handlingFee: z.number().int().nonnegative().max(1_000_000).default(0).meta({ title: 'Fee per consulted order', unit: 'cents', description: "In cents of the order's currency: 300 is 3.00." }),
       })
       .strict()
       .default({ checkStock: true, warehouse: 'partner', handlingFee: 0 }),

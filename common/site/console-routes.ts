@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION } from '../s2s/tokens.js';
 import type { SiteContext } from './context.js';
 import { describePeer, describeSite } from './enrolment.js';
 import { helloPeer } from './peer-protocol.js';
+import { NAV_GROUPS, type NavGroup } from '../web/nav.js';
 
 export interface ConsoleSetup {
   /** Browser pages, mounted at basePath. */
@@ -17,6 +18,18 @@ export interface ConsoleSetup {
   auth: ConsoleAuth;
 }
 
+/** One item of the console header: a link, or a menu of links (a group with one entry is just its link). */
+export type NavItem = { title: string; href: string } | { title: string; items: { title: string; href: string }[] };
+
+/** The header's items in NAV_GROUPS order: one menu per group, so the header is one row at 1280 px and wraps tidily at 390 px. */
+export function navMenus(nav: readonly { href: string; title: string; group?: NavGroup }[]): NavItem[] {
+  return NAV_GROUPS.flatMap((g): NavItem[] => {
+    const items = nav.filter((n) => (n.group ?? 'Network') === g).map((n) => ({ title: n.title, href: n.href }));
+    if (items.length === 0) return [];
+    return items.length === 1 ? [items[0]!] : [{ title: g, items }];
+  });
+}
+
 export interface ConsoleOptions {
   basePath: '/admin' | '/manage';
   title: string;
@@ -24,8 +37,8 @@ export interface ConsoleOptions {
   enrolHint: string;
   /** Only the main operator suspends and reactivates peers. */
   canSuspend: boolean;
-  /** Links in the console header, e.g. to the sync pages. */
-  nav: { href: string; title: string }[];
+  /** Links in the console header, e.g. to the sync pages, each under its menu. */
+  nav: { href: string; title: string; group?: NavGroup }[];
   /** Standing alerts shown under the header on every console page (absolute hrefs). */
   alerts?: () => { href: string; text: string }[];
 }
@@ -50,7 +63,7 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
     res.set('Cache-Control', 'no-store');
     res.locals.basePath = o.basePath;
     res.locals.siteId = ctx.config.siteId;
-    res.locals.consoleNav = [{ href: `${o.basePath}/`, title: 'Site and peers' }, ...o.nav];
+    res.locals.consoleNav = navMenus([{ href: `${o.basePath}/`, title: 'Site and peers', group: 'Network' }, ...o.nav]);
     // Every console view shows times and counts one way (common/web/format.ts).
     Object.assign(res.locals, consoleFormat);
     next();

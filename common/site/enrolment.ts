@@ -168,6 +168,8 @@ export function describePeer(ctx: SiteContext, peer: Peer) {
     keys: ctx.peers.keys(peer.id).map((k) => ({ thumbprint: k.thumbprint, pinnedBy: k.pinnedBy, pinnedAt: k.pinnedAt, validUntil: k.validUntil })),
     ourKeyPinnedByPeer: peer.ackedKid,
     lastHello: peer.lastHello,
+    /** The last authenticated exchange either way (any s2s call, not only a hello); at most 30 s stale. */
+    lastContact: peer.lastContact,
     createdAt: peer.createdAt,
     updatedAt: peer.updatedAt,
   };

@@ -133,7 +133,7 @@ export async function startHostedSite(config: SiteConfig, def: SiteDefinition, o
   const base = def.console.basePath;
   const consoleSetup = createConsole(ctx, {
     ...def.console,
-    nav: modules.flatMap((m) => (m.nav ?? []).map((n) => ({ href: base + n.path, title: n.title }))),
+    nav: modules.flatMap((m) => (m.nav ?? []).map((n) => ({ href: base + n.path, title: n.title, group: n.group ?? 'Network' }))),
     alerts: () => host.alerts().map((a) => ({ href: base + a.path, text: a.text })),
   });
   for (const m of modules) m.consoleApi?.(consoleSetup.api, svc(m), host);

@@ -28,9 +28,20 @@ export interface Peer {
   contract: Record<string, unknown>;
   ackedKid: string | null;
   lastHello: HelloResult | null;
+  /**
+   * The last authenticated exchange with the peer (recorded at most every
+   * CONTACT_RECORD_MS): "received" a request it signed that passed every
+   * check, or "sent" a request it answered with a verified signature.
+   */
+  lastContact: { at: string; direction: ContactDirection } | null;
   createdAt: string;
   updatedAt: string;
 }
+
+export type ContactDirection = 'received' | 'sent';
+
+/** How often a peer's last contact is written at most: every s2s call would otherwise be a write. */
+export const CONTACT_RECORD_MS = 30_000;
 
 export interface PinnedKey {
   peerId: string;
@@ -50,6 +61,8 @@ interface PeerRow {
   contract_json: string;
   acked_kid: string | null;
   last_hello_json: string | null;
+  last_contact_at: string | null;
+  last_contact_direction: ContactDirection | null;
   created_at: string;
   updated_at: string;
 }
@@ -72,6 +85,7 @@ const toPeer = (r: PeerRow): Peer => ({
   contract: JSON.parse(r.contract_json) as Record<string, unknown>,
   ackedKid: r.acked_kid,
   lastHello: r.last_hello_json ? (JSON.parse(r.last_hello_json) as HelloResult) : null,
+  lastContact: r.last_contact_at ? { at: r.last_contact_at, direction: r.last_contact_direction ?? 'received' } : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -109,6 +123,8 @@ export class PeerStore {
   private mainCache: Peer | null | undefined;
 
   private readonly watchers: ((id: string | null) => void)[] = [];
+  /** When each peer's contact was last written (ms), so the s2s path writes at most every CONTACT_RECORD_MS. */
+  private readonly contactWritten = new Map<string, { at: number; direction: ContactDirection }>();
 
   private invalidate(): void {
     this.peerCache = new Map();
@@ -139,6 +155,7 @@ export class PeerStore {
       rewriteContract: db.prepare('UPDATE peers SET contract_json = ? WHERE id = ?'),
       setAcked: db.prepare('UPDATE peers SET acked_kid = ?, updated_at = ? WHERE id = ?'),
       setHello: db.prepare('UPDATE peers SET last_hello_json = ? WHERE id = ?'),
+      setContact: db.prepare('UPDATE peers SET last_contact_at = ?, last_contact_direction = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM peers WHERE id = ?'),
       keys: db.prepare<[string], KeyRow>('SELECT * FROM peer_keys WHERE peer_id = ? ORDER BY pinned_at, thumbprint'),
       key: db.prepare<[string, string], KeyRow>('SELECT * FROM peer_keys WHERE peer_id = ? AND thumbprint = ?'),
@@ -229,6 +246,20 @@ export class PeerStore {
   recordHello(id: string, result: HelloResult): void {
     this.invalidate();
     this.q.setHello.run(JSON.stringify(result), id);
+    this.changed(id);
+  }
+
+  /**
+   * An authenticated exchange with the peer just happened. Written when the
+   * last write is CONTACT_RECORD_MS old (either direction), so the
+   * console's "last contact" is at most that stale and s2s calls stay reads.
+   */
+  recordContact(id: string, direction: ContactDirection, now = Date.now()): void {
+    const prev = this.contactWritten.get(id);
+    if (prev && now - prev.at < CONTACT_RECORD_MS) return;
+    if (this.q.setContact.run(new Date(now).toISOString(), direction, id).changes === 0) return;
+    this.contactWritten.set(id, { at: now, direction });
+    this.invalidate();
     this.changed(id);
   }
 

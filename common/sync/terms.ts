@@ -18,18 +18,28 @@ const freezeWindow = z.union([
  */
 export const syncTermsSchema = z
   .object({
-    partnershipType: z.enum(PARTNERSHIP_TYPES).default('content'),
-    requiresApproval: z.boolean().default(false),
-    emergencyEdit: z.boolean().default(false),
+    // Each field's meta is the console form's label and hint (common/web/schema-form.ts), declared beside what it labels.
+    partnershipType: z
+      .enum(PARTNERSHIP_TYPES)
+      .default('content')
+      .meta({ title: 'Partnership type', description: 'content: pages and templates are pushed; template: templates only; link: nothing is pushed.' }),
+    requiresApproval: z.boolean().default(false).meta({ title: 'Manager approves each release', description: "Yes: a pushed release waits for the partner manager's approval before it is served." }),
+    emergencyEdit: z.boolean().default(false).meta({ title: 'Emergency edits allowed', description: 'Whether the partner may change a served tie-up page itself in an emergency.' }),
     schedule: z
       .string()
-      .refine((s) => cron.validate(s), 'schedule must be a cron expression (five fields, or six with seconds)')
-      .optional(),
-    freezeWindows: z.array(freezeWindow).max(50).default([]),
+      .refine((s) => cron.validate(s), 'must be a cron expression (five fields, or six with seconds)')
+      .optional()
+      .meta({ title: 'Push schedule', description: 'A cron expression in UTC, e.g. "0 */15 * * * *" (every 15 minutes); empty: pushed only by hand.' }),
+    freezeWindows: z
+      .array(freezeWindow)
+      .max(50)
+      .default([])
+      .meta({ title: 'Freeze windows', description: 'When no push may happen, as JSON: [{"daily": "22:00-06:00"}] or [{"from": "<ISO time>", "to": "<ISO time>"}].' }),
     group: z
       .string()
       .regex(/^[a-z0-9-]{1,32}$/)
-      .optional(),
+      .optional()
+      .meta({ title: 'Push group', expects: '1 to 32 lowercase letters, digits or hyphens', description: 'Partners of one group can be pushed together (tieup sync push --group).' }),
   })
   .strict();
 

@@ -5,7 +5,7 @@ import { defineTermsSlice, readTerms, type TermsOf } from '../contract/terms.js'
 export const usersTermsSchema = z
   .object({
     /** Whether the partner may keep a copy of its shoppers' password hashes and profiles (and check logins against it while the main site is unreachable). */
-    userCopy: z.boolean().default(false),
+    userCopy: z.boolean().default(false).meta({ title: 'Keeps a copy of shopper accounts', description: 'Lets the partner check logins while the main site is unreachable.' }),
   })
   .strict();
 

@@ -16,6 +16,14 @@ export interface FormField {
   /** The dotted path, also the form field's name: "consult.handlingFee". */
   name: string;
   path: string[];
+  /** What the form calls it: the schema's `.meta({ title })` beside the field, else its key in words ("Approval required"). */
+  label: string;
+  /** A short hint under the field: the schema's `.meta({ description })`, if any. */
+  help: string | null;
+  /** The unit a number is counted in (`.meta({ unit: 'cents' })`), said in messages ("a whole number of cents"). */
+  unit: string | null;
+  /** What a text must look like, in words (`.meta({ expects })`), said when it does not. */
+  expects: string | null;
   kind: 'boolean' | 'enum' | 'integer' | 'number' | 'text' | 'json';
   /** For enums (and booleans: "true", "false"). */
   options: string[];
@@ -40,6 +48,16 @@ type JsonSchema = {
   maxLength?: number;
   maxItems?: number;
   format?: string;
+  title?: string;
+  description?: string;
+  unit?: string;
+  expects?: string;
+};
+
+/** "approvalRequired" -> "Approval required", for a field whose schema declares no title. */
+const words = (key: string): string => {
+  const w = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return w.charAt(0).toUpperCase() + w.slice(1);
 };
 
 function constraintOf(s: JsonSchema): string | null {
@@ -53,12 +71,24 @@ function constraintOf(s: JsonSchema): string | null {
   return out.length ? out.join(', ') : null;
 }
 
-function walk(s: JsonSchema, path: string[], required: boolean, out: FormField[]): void {
+function walk(s: JsonSchema, path: string[], required: boolean, out: FormField[], parentLabel: string | null = null): void {
   const type = Array.isArray(s.type) ? undefined : s.type;
   const defaultText = s.default === undefined ? null : JSON.stringify(s.default);
-  const base = { name: path.join('.'), path, defaultText, required: required && s.default === undefined, constraint: constraintOf(s) };
+  const key = path[path.length - 1] ?? '';
+  const label = s.title ?? (parentLabel ? `${parentLabel}: ${words(key).toLowerCase()}` : words(key));
+  const base = {
+    name: path.join('.'),
+    path,
+    label,
+    help: s.description ?? null,
+    unit: s.unit ?? null,
+    expects: s.expects ?? null,
+    defaultText,
+    required: required && s.default === undefined,
+    constraint: constraintOf(s),
+  };
   if (type === 'object' && s.properties) {
-    for (const [k, sub] of Object.entries(s.properties)) walk(sub, [...path, k], (s.required ?? []).includes(k), out);
+    for (const [k, sub] of Object.entries(s.properties)) walk(sub, [...path, k], (s.required ?? []).includes(k), out, path.length ? label : null);
   } else if (type === 'boolean') out.push({ ...base, kind: 'boolean', options: ['true', 'false'] });
   else if (s.enum && s.enum.every((v) => typeof v === 'string')) out.push({ ...base, kind: 'enum', options: s.enum });
   else if (type === 'integer' || type === 'number') out.push({ ...base, kind: type, options: [] });
@@ -117,7 +147,7 @@ export function valueFromForm(fields: readonly FormField[], posted: Record<strin
       try {
         put(f.path, JSON.parse(text) as unknown);
       } catch (err) {
-        problems[f.name] = `not valid JSON: ${(err as Error).message}`;
+        problems[f.name] = `${f.label} is not valid JSON (${(err as Error).message})`;
       }
     } else put(f.path, text);
   }
@@ -138,4 +168,85 @@ export function fieldOfProblem(fields: readonly FormField[], path: string): stri
     }
   }
   return best;
+}
+
+const pathText = (path: readonly PropertyKey[]): string => path.reduce<string>((t, p) => (typeof p === 'number' ? `${t}[${p}]` : t ? `${t}.${String(p)}` : String(p)), '');
+
+const TYPE_WORDS: Record<string, string> = { string: 'text', boolean: 'yes or no', array: 'a JSON array', object: 'a JSON object', number: 'a number', int: 'a whole number' };
+
+/** One zod issue in words, for a person: what the named field must be. */
+function issueText(f: FormField | null, i: z.core.$ZodIssue, rest: string): string {
+  const label = f?.label ?? (pathText(i.path) || 'The terms');
+  // Inside a JSON field ("freezeWindows[0].daily"): say which entry.
+  const entry = /^\[(\d+)\]\.?(.*)$/.exec(rest);
+  const where = !rest ? '' : entry ? ` (entry ${Number(entry[1]) + 1}${entry[2] ? `, ${entry[2]}` : ''})` : ` (${rest})`;
+  const unit = f?.unit ? ` of ${f.unit}` : '';
+  const units = f?.unit ? ` ${f.unit}` : '';
+  switch (i.code) {
+    case 'invalid_type': {
+      if (i.expected === 'int' || (i.expected === 'number' && f?.kind === 'integer')) return `${label}${where} must be a whole number${unit}`;
+      if (i.expected === 'number') return `${label}${where} must be a number${unit}`;
+      if (i.expected === 'boolean') return `${label}${where} must be yes or no`;
+      return `${label}${where} must be ${TYPE_WORDS[i.expected] ?? i.expected}`;
+    }
+    case 'too_small': {
+      const n = Number(i.minimum);
+      if (i.origin === 'number' || i.origin === 'int' || i.origin === 'bigint')
+        return n === 0 && i.inclusive !== false ? `${label}${where} must not be negative` : `${label}${where} must be ${i.inclusive === false ? 'more than' : 'at least'} ${n}${units}`;
+      if (i.origin === 'string') return `${label}${where} must be at least ${n} character${n === 1 ? '' : 's'} long`;
+      return `${label}${where} must have at least ${n} entr${n === 1 ? 'y' : 'ies'}`;
+    }
+    case 'too_big': {
+      const n = Number(i.maximum);
+      if (i.origin === 'number' || i.origin === 'int' || i.origin === 'bigint') return `${label}${where} must be ${i.inclusive === false ? 'less than' : 'at most'} ${n}${units}`;
+      if (i.origin === 'string') return `${label}${where} must be at most ${n} character${n === 1 ? '' : 's'} long`;
+      return `${label}${where} must have at most ${n} entr${n === 1 ? 'y' : 'ies'}`;
+    }
+    case 'invalid_value':
+      return `${label}${where} must be one of: ${i.values.map((v) => String(v)).join(', ')}`;
+    case 'invalid_format':
+      // A message the schema wrote itself (the freeze window's "daily windows look like ...") says more than "invalid".
+      if (!i.message.startsWith('Invalid')) return `${label}${where}: ${i.message}`;
+      return `${label}${where} must be ${f?.expects && !rest ? f.expects : i.format === 'regex' ? `text matching ${String((i as { pattern?: unknown }).pattern)}` : `a valid ${i.format}`}`;
+    case 'unrecognized_keys':
+      return `${label}${where}: unknown field${i.keys.length === 1 ? '' : 's'} ${i.keys.join(', ')}`;
+    default:
+      // A refinement's own words ("must be a cron expression ..."), after the field's name.
+      return `${label}${where}: ${i.message.replace(/^Invalid input: /, '')}`;
+  }
+}
+
+/**
+ * The schema's verdict on a form's value, in words a person reads, each beside
+ * its field ("Fee per consulted order must be a whole number of cents"): the
+ * same schema the API checks with, so a form refuses exactly what the API
+ * refuses. Issues of no field (an unknown key) go to `general`. A union's
+ * problem is told from the alternative that came closest.
+ */
+export function formProblems(fields: readonly FormField[], schema: z.ZodType, value: unknown): { errors: Record<string, string>; general: string[] } | null {
+  const r = schema.safeParse(value);
+  if (r.success) return null;
+  const errors: Record<string, string> = {};
+  const general: string[] = [];
+  const add = (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]) => {
+    for (const raw of issues) {
+      const i = { ...raw, path: [...prefix, ...raw.path] } as z.core.$ZodIssue;
+      if (i.code === 'invalid_union' && i.errors.length) {
+        const best = [...i.errors].sort((a, b) => a.length - b.length)[0]!;
+        if (best.length) {
+          add(best, i.path);
+          continue;
+        }
+      }
+      const at = pathText(i.path);
+      const name = at ? fieldOfProblem(fields, at) : null;
+      const f = name ? (fields.find((x) => x.name === name) ?? null) : null;
+      const rest = f ? at.slice(f.name.length).replace(/^\./, '') : '';
+      const text = issueText(f, i, rest);
+      if (name) errors[name] ??= text;
+      else general.push(text);
+    }
+  };
+  add(r.error.issues, []);
+  return { errors, general };
 }

@@ -32,7 +32,7 @@ export const adsModule = defineModule<MainAds>({
   logEntryTypes: [adEntry, adViewEntry],
   migrations: [...heldMigrations, { namespace: 'ads', dir: fromRoot('main-site/ads/migrations') }],
   views: [fromRoot('main-site/ads/views')],
-  nav: [{ path: '/ads', title: 'Ads' }],
+  nav: [{ path: '/ads', title: 'Ads', group: 'Content' }],
   create: (host) => {
     const { ctx, use } = host;
     const users = use(usersModule).service;

@@ -35,8 +35,8 @@ export const coordModule = defineModule({
   logEntryTypes: [pageEntry],
   views: [fromRoot('main-site/coord/views'), fromRoot('common/coord/net/views')],
   nav: [
-    { path: '/coord', title: 'Coordination' },
-    { path: '/coord/supply', title: 'Central stock orders' },
+    { path: '/coord', title: 'Coordination', group: 'Orders' },
+    { path: '/coord/supply', title: 'Central stock orders', group: 'Orders' },
   ],
   create: ({ ctx }) => new Coordinator(ctx, new CoordStore(ctx.db), new SupplyService(new SupplyStore(ctx.db), ctx.logger)),
   s2s: (router, coord, deps) => mountCoordEndpoints(router, coord, deps),

@@ -22,7 +22,7 @@ export const countsModule = defineModule<CountService>({
   errors: [countsErrors],
   migrations: [{ namespace: 'counts', dir: fromRoot('main-site/counts/migrations') }],
   views: [fromRoot('main-site/counts/views')],
-  nav: [{ path: '/counts', title: 'Delivery counts' }],
+  nav: [{ path: '/counts', title: 'Delivery counts', group: 'Content' }],
   create: ({ ctx, use }) => {
     const portal = use(portalModule);
     const counts = new CountService(ctx, new CountsStore(ctx.db), use(logsModule), use(noticesModule), portal);

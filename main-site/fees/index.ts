@@ -20,7 +20,7 @@ export const feesModule = defineModule<FeeService>({
   errors: [feesErrors],
   migrations: [{ namespace: 'fees', dir: fromRoot('main-site/fees/migrations'), adopts: { 1: 'main:4' } }],
   views: [fromRoot('main-site/fees/views')],
-  nav: [{ path: '/fees', title: 'Fees' }],
+  nav: [{ path: '/fees', title: 'Fees', group: 'Money' }],
   create({ ctx, use }) {
     const logs = use(logsModule);
     const fees = new FeeService(ctx, logs.witness, new FeeStore(ctx.db), use(syncModule));

@@ -20,7 +20,7 @@ export const logsModule = defineModule<MainLogs>({
   errors: [logsErrors, logBrowserErrors],
   migrations: [{ namespace: 'logs', dir: fromRoot('main-site/logs/migrations'), adopts: { 1: 'main:3', 2: 'main:4', 3: 'main:5' } }],
   views: [fromRoot('main-site/logs/views'), fromRoot('common/logs/views')],
-  nav: [{ path: '/logs', title: 'Access logs' }],
+  nav: [{ path: '/logs', title: 'Access logs', group: 'Logs' }],
   create: ({ ctx }) => new MainLogs(new Witness(ctx, new WitnessStore(ctx.db)), { log: ctx.log, store: ctx.logStore }),
   s2s: (router, l, deps) => mountLogShipping(router, l.witness, deps),
   consoleApi: (router, l, { ctx }) => router.use(logsApi(ctx, l.witness, (site) => l.bundleAttachment(site))),

@@ -25,7 +25,7 @@ export const newsModule = defineModule<NewsService>({
   terms: newsTermsSlice,
   migrations: [{ namespace: 'news', dir: fromRoot('main-site/news/migrations') }],
   views: [fromRoot('main-site/news/views')],
-  nav: [{ path: '/news', title: 'News' }],
+  nav: [{ path: '/news', title: 'News', group: 'Messages' }],
   create: ({ ctx, use }) => new NewsService(ctx, new NewsStore(ctx.db), use(usersModule).service, use(noticesModule), use(logsModule)),
   s2s: (router, news, deps) => {
     // The partner is always the authenticated caller: it reads and changes consent, sees figures and sends only for its own shoppers.

@@ -18,7 +18,7 @@ export const noticesModule = defineModule<NoticeService>({
   errors: [noticesErrors],
   migrations: [{ namespace: 'notices', dir: fromRoot('main-site/notices/migrations') }],
   views: [fromRoot('main-site/notices/views')],
-  nav: [{ path: '/notices', title: 'Notices' }],
+  nav: [{ path: '/notices', title: 'Notices', group: 'Messages' }],
   create: ({ ctx }) => new NoticeService(ctx, new NoticeStore(ctx.db)),
   consoleApi: (router, notices) => router.use(noticesApi(notices)),
   consolePages: (router, notices) => router.use(noticesPages(notices)),

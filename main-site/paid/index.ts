@@ -40,8 +40,8 @@ export const paidModule = defineModule<PaidService>({
   migrations: [{ namespace: 'paid', dir: fromRoot('main-site/paid/migrations') }],
   views: [fromRoot('main-site/paid/views'), fromRoot('common/paid/views')],
   nav: [
-    { path: '/paid', title: 'Paid content' },
-    { path: '/paid/rankings', title: 'Rankings and banners' },
+    { path: '/paid', title: 'Paid content', group: 'Content' },
+    { path: '/paid/rankings', title: 'Rankings and banners', group: 'Content' },
   ],
   create: (host) => {
     // Viewing points discount per-access keys (docs/paid-content.md); a site without ads charges the price.

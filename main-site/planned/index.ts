@@ -33,7 +33,7 @@ export const plannedModule = defineModule<PlannedService>({
   logEntryTypes: [plannedAccessEntry],
   migrations: [{ namespace: 'planned', dir: fromRoot('main-site/planned/migrations') }],
   views: [fromRoot('main-site/planned/views')],
-  nav: [{ path: '/planned', title: 'Planned pages' }],
+  nav: [{ path: '/planned', title: 'Planned pages', group: 'Content' }],
   cli: plannedCli,
   create: (host) => {
     const { ctx, use } = host;

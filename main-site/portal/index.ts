@@ -21,7 +21,7 @@ export const portalModule = defineModule<PortalService>({
   errors: [portalErrors],
   migrations: [{ namespace: 'portal', dir: fromRoot('main-site/portal/migrations') }],
   views: [fromRoot('main-site/portal/views')],
-  nav: [{ path: '/parties', title: 'Parties' }],
+  nav: [{ path: '/parties', title: 'Parties', group: 'Messages' }],
   create: ({ ctx, use }) => new PortalService(ctx, new PartyStore(ctx.db), use(noticesModule)),
   consoleApi: (router, portal) => router.use(partiesApi(portal)),
   consolePages: (router, portal, { use }) => router.use(partiesPages(portal, use(noticesModule))),

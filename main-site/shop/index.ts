@@ -27,7 +27,7 @@ export const shopModule = defineModule<MainShop>({
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('main-site/shop/migrations'), adopts: { 1: 'main:7' } }],
   config: shopConfig,
   views: [fromRoot('main-site/shop/views')],
-  nav: [{ path: '/orders', title: 'Orders' }],
+  nav: [{ path: '/orders', title: 'Orders', group: 'Orders' }],
   create({ ctx, use }) {
     const content = use(syncModule).content;
     const shop = new MainShop(ctx, new MainShopStore(ctx.db), () => content.current(), use(usersModule).service);

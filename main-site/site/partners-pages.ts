@@ -9,7 +9,7 @@ import { setPeerStatus } from '../../common/site/console-routes.js';
 import type { Peer } from '../../common/store/peer-store.js';
 import { defineBanners } from '../../common/web/banners.js';
 import { confirmFirst } from '../../common/web/confirm.js';
-import { fieldOfProblem, formFields, formValues, postedValues, valueFromForm, type FormField } from '../../common/web/schema-form.js';
+import { fieldOfProblem, formFields, formProblems, formValues, postedValues, valueFromForm, type FormField } from '../../common/web/schema-form.js';
 import { filterPartners, partnerFilterSchema, partnerOr404, removePartner, writeContract, type PartnerFilter } from './partners.js';
 
 const SLICE = /^[a-z][a-zA-Z0-9]{0,31}$/;
@@ -263,6 +263,9 @@ export function partnersPages(host: ModuleHost): express.Router {
     const { value, problems } = valueFromForm(fields, posted);
     const refused = (errors: Record<string, string>, general: string[]) => detailPage(req, res, p, { status: 400, slice: { ...sliceView(slice, p), values: posted, errors, general } });
     if (Object.keys(problems).length) return refused(problems, []);
+    // The slice's own schema (the API's) judges the value; its verdict is told in words beside each field.
+    const judged = formProblems(fields, slice.schema, value);
+    if (judged) return refused(judged.errors, judged.general);
     try {
       writeContract(ctx, p, { [slice.key]: value }, by(req));
     } catch (err) {

@@ -15,6 +15,14 @@ export const syncConfig = defineConfigSlice({
   pushMaxAttempts: intFromString(1, 100).default(5),
   /** The first retry delay (doubles, with jitter, capped). */
   pushRetryBaseMs: intFromString(10, 3600_000).default(2000),
+  /**
+   * Seconds after start during which a scheduled push waits quietly for a
+   * partner that does not answer yet (its /healthz), instead of failing and
+   * retrying: partners started together with the main site (the demo) are
+   * pushed once they listen. 0 (the default): pushes are attempted, and
+   * failures recorded, from the first second.
+   */
+  pushStartGraceSeconds: intFromString(0, 3600).default(0),
   /** The largest blob batch in one request. */
   pushBatchBytes: intFromString(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
   /** When to ask partners what they really serve. */

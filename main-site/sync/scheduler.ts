@@ -1,4 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { request } from 'undici';
 import type { SiteContext } from '../../common/site/context.js';
 import { readSyncTerms } from '../../common/sync/terms.js';
 import type { PushQueue } from './push-queue.js';
@@ -11,10 +12,37 @@ export class PushScheduler {
   private readonly tasks = new Map<string, { expr: string; task: ScheduledTask }>();
   private readonly unreadable = new Map<string, string>();
 
+  /** Partners that answered since start: the start grace no longer applies to them. */
+  private readonly answered = new Set<string>();
+  private readonly graceUntil: number;
+
   constructor(
     private readonly ctx: SiteContext,
     private readonly queue: PushQueue,
-  ) {}
+  ) {
+    this.graceUntil = Date.now() + ctx.config.pushStartGraceSeconds * 1000;
+  }
+
+  /**
+   * Within the start grace (pushStartGraceSeconds), whether the partner listens
+   * yet: a partner starting beside the main site is not pushed (nor shown as
+   * failing) before it answers. After the grace, or once it answered, always true.
+   */
+  private async ready(id: string): Promise<boolean> {
+    if (this.answered.has(id) || Date.now() >= this.graceUntil) return true;
+    const peer = this.ctx.peers.get(id);
+    if (!peer) return true;
+    try {
+      const r = await request(`${peer.baseUrl.replace(/\/+$/, '')}/healthz`, { headersTimeout: 2000, bodyTimeout: 2000 });
+      await r.body.dump();
+      if (r.statusCode !== 200) return false;
+    } catch {
+      this.ctx.logger.debug({ event: 'push_waits_for_partner', partner: id }, `${id} does not answer yet; the scheduled push waits for it`);
+      return false;
+    }
+    this.answered.add(id);
+    return true;
+  }
 
   reconcile(): void {
     const wanted = new Map<string, string>();
@@ -32,23 +60,29 @@ export class PushScheduler {
       const t = r.terms;
       if (t?.schedule && t.partnershipType !== 'link') wanted.set(p.id, t.schedule);
     }
+    let changed = false;
     for (const [id, cur] of this.tasks) {
       if (wanted.get(id) !== cur.expr) {
         void cur.task.destroy();
         this.tasks.delete(id);
+        changed = true;
       }
     }
     for (const [id, expr] of wanted) {
       if (this.tasks.has(id)) continue;
+      changed = true;
       const task = cron.schedule(
         expr,
-        () => {
-          this.queue.push({ partnerId: id, trigger: 'schedule' }).catch(() => undefined);
+        async () => {
+          if (await this.ready(id)) await this.queue.push({ partnerId: id, trigger: 'schedule' }).catch(() => undefined);
+          // The next run moved on, even when the push changed nothing (a scheduled no-op writes no row): open sync pages re-read it.
+          this.ctx.live.publish('sync', 'schedule', id);
         },
         { name: `push-${id}`, noOverlap: true },
       );
       this.tasks.set(id, { expr, task });
     }
+    if (changed) this.ctx.live.publish('sync', 'schedule');
   }
 
   nextRun(partnerId: string): string | null {

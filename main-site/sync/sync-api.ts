@@ -18,6 +18,19 @@ const groupOf = (contract: Record<string, unknown>): string | undefined => {
   return r.ok ? r.terms?.group : undefined;
 };
 
+/**
+ * Whether tie-up pages go to this peer at all: a partner whose contract holds
+ * sync terms, or terms that cannot be read (listed, so the problem is seen and
+ * fixed). A partner without a sync slice (a coordination peer: a supplier-only
+ * site, a delivery service, a settlement agent) carries no tie-up pages: it is
+ * no push target, not for "push all", a group or a schedule, and the sync page
+ * does not list it among the push targets (syncTermsSlice.whenAbsent).
+ */
+export function takesTieUpPages(contract: Readonly<Record<string, unknown>>): boolean {
+  const r = readSyncTerms(contract);
+  return !r.ok || r.terms !== null;
+}
+
 /** The sync status of one partner as the console and the API show it. */
 export function syncView(m: MainSync, partnerId: string) {
   const peer = m.ctx.peers.get(partnerId);
@@ -148,7 +161,8 @@ export function syncApi(m: MainSync): express.Router {
     const targets = m.ctx.peers
       .list()
       .filter((p) => p.role === 'partner' && p.status === 'active')
-      .filter((p) => body.all || body.partners?.includes(p.id) || (body.group && groupOf(p.contract) === body.group));
+      // Named partners are pushed as asked (a peer without sync terms answers "skipped", saying why); "all" means every partner that takes tie-up pages.
+      .filter((p) => body.partners?.includes(p.id) || (body.all && takesTieUpPages(p.contract)) || (body.group && groupOf(p.contract) === body.group));
     const unknown = (body.partners ?? []).filter((id) => !targets.some((t) => t.id === id));
     if (unknown.length) throw syncErrors.partner_not_found(`no active partner ${unknown.join(', ')}`);
     const results = await Promise.all(targets.map((t) => pushAndReport(m, t.id, { overrideFreeze: body.overrideFreeze ?? false }, 'manual')));

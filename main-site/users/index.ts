@@ -22,7 +22,7 @@ export const usersModule = defineModule<MainUsers>({
   terms: usersTermsSlice,
   migrations: [...sharedUserMigrations, { namespace: 'users', dir: fromRoot('main-site/users/migrations'), adopts: { 1: 'main:6' } }],
   views: [fromRoot('main-site/users/views')],
-  nav: [{ path: '/users', title: 'Shoppers' }],
+  nav: [{ path: '/users', title: 'Shoppers', group: 'Orders' }],
   create({ ctx }) {
     const service = new UserService(ctx, new UserStore(ctx.db));
     const siteId = ctx.config.siteId;

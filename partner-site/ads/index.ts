@@ -29,7 +29,7 @@ export const adsModule = defineModule<PartnerAds>({
   logEntryTypes: [adEntry],
   migrations: heldMigrations,
   views: [fromRoot('partner-site/ads/views')],
-  nav: [{ path: '/ads', title: 'Ads' }],
+  nav: [{ path: '/ads', title: 'Ads', group: 'Content' }],
   create: ({ ctx }) => {
     const holder = new AdHolder(
       ctx.config.siteId,

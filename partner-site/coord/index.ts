@@ -37,7 +37,7 @@ export const coordModule = defineModule({
   // "Get the components" (/coord/get) is a page the shopper is served: an access-log entry like any other.
   logEntryTypes: [pageEntry],
   views: [fromRoot('common/coord/net/views')],
-  nav: [{ path: '/coord/supply', title: 'Component orders' }],
+  nav: [{ path: '/coord/supply', title: 'Component orders', group: 'Orders' }],
   create: (host) => new SupplyService(new SupplyStore(host.ctx.db), host.ctx.logger),
   s2s: (router, supply, deps, host) => {
     mountSupplyEndpoints(router, supply, deps);

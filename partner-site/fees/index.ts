@@ -9,7 +9,7 @@ export const feesModule = defineModule({
   name: 'fees',
   errors: [feesErrors],
   views: [fromRoot('partner-site/fees/views')],
-  nav: [{ path: '/fees', title: 'Fees' }],
+  nav: [{ path: '/fees', title: 'Fees', group: 'Money' }],
   create: () => ({}),
   consoleApi: (router, _f, { ctx }) => router.use(partnerFeesApi(ctx)),
   consolePages: (router, _f, { ctx }) => router.use(partnerFeesPages(ctx)),

@@ -12,7 +12,7 @@ export const logsModule = defineModule<LogShipping>({
   config: logsConfig,
   errors: [logBrowserErrors],
   views: [fromRoot('partner-site/logs/views'), fromRoot('common/logs/views')],
-  nav: [{ path: '/logs', title: 'Access log' }],
+  nav: [{ path: '/logs', title: 'Access log', group: 'Logs' }],
   create: ({ ctx }) => new LogShipping(ctx),
   consoleApi: (router, _l, { ctx }) => router.use(ownLogApi(ctx)),
   consolePages: (router, _l, { ctx }) => router.use(ownLogPages(ctx)),

@@ -18,7 +18,7 @@ export const newsModule = defineModule<PartnerNews>({
   // Declared here too: a partner checks every slice the main site sends with the same definitions.
   terms: newsTermsSlice,
   views: [fromRoot('partner-site/news/views')],
-  nav: [{ path: '/news', title: 'News' }],
+  nav: [{ path: '/news', title: 'News', group: 'Messages' }],
   create: ({ ctx }) => new PartnerNews(ctx),
   consolePages: (router, news) => router.use(partnerNewsPages(news)),
   front: (app, news, host) => {

@@ -30,8 +30,8 @@ export const paidModule = defineModule<PartnerPaid>({
   migrations: [{ namespace: 'paid', dir: fromRoot('partner-site/paid/migrations') }],
   views: [fromRoot('partner-site/paid/views'), fromRoot('common/paid/views')],
   nav: [
-    { path: '/paid', title: 'Paid content' },
-    { path: '/paid/reconciliation', title: 'Statements' },
+    { path: '/paid', title: 'Paid content', group: 'Content' },
+    { path: '/paid/reconciliation', title: 'Statements', group: 'Money' },
   ],
   create: (host) => Object.assign(new PartnerPaidCore(host.ctx, new PartnerPaidStore(host.ctx.db), () => host.view()), { rankings: new PartnerRankings(host.ctx) }),
   consoleApi: (router, paid, host) => {

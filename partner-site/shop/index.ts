@@ -25,7 +25,7 @@ export const shopModule = defineModule<PartnerShop>({
   migrations: [...shopFrontMigrations, { namespace: 'shop', dir: fromRoot('partner-site/shop/migrations'), adopts: { 1: 'partner:4' } }],
   config: shopConfig,
   views: [fromRoot('partner-site/shop/views')],
-  nav: [{ path: '/orders', title: 'Orders' }],
+  nav: [{ path: '/orders', title: 'Orders', group: 'Orders' }],
   create({ ctx, use }) {
     const content = use(syncModule).content;
     const shop = new PartnerShop(ctx, new PartnerShopStore(ctx.db, ctx.config.siteId), () => content.current());

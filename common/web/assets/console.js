@@ -12,3 +12,30 @@
   window.tieupLocalTimes = localTimes;
   localTimes(document);
 })();
+
+// Header menus (<details>): one open at a time, closed by a click elsewhere or Escape. Without script they still open and close.
+(function () {
+  var menus = document.querySelectorAll('.console-nav details.nav-menu');
+  menus.forEach(function (d) {
+    d.addEventListener('toggle', function () {
+      if (d.open)
+        menus.forEach(function (o) {
+          if (o !== d) o.open = false;
+        });
+    });
+  });
+  document.addEventListener('click', function (e) {
+    menus.forEach(function (d) {
+      if (d.open && !d.contains(e.target)) d.open = false;
+    });
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape') return;
+    menus.forEach(function (d) {
+      if (d.open) {
+        d.open = false;
+        d.querySelector('summary').focus();
+      }
+    });
+  });
+})();

@@ -21,7 +21,7 @@ export const paidReportsModule = defineModule<ReportService>({
   errors: [reportErrors],
   cli: reportCli,
   views: [fromRoot('main-site/paid/reports/views')],
-  nav: [{ path: '/paid/reports', title: 'Sales reports' }],
+  nav: [{ path: '/paid/reports', title: 'Sales reports', group: 'Money' }],
   create: ({ ctx, use }) => {
     const reports = new ReportService(ctx, use(paidModule), new ReportStore(ctx.db), use(portalModule), use(noticesModule));
     use(portalModule).addSection(reportSection(reports));

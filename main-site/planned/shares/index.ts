@@ -24,7 +24,7 @@ export const plannedSharesModule = defineModule<SharesService>({
   logEntryTypes: SHARES_ENTRY_TYPES,
   cli: sharesCli,
   views: [fromRoot('main-site/planned/shares/views')],
-  nav: [{ path: '/planned/shares', title: 'Planned shares' }],
+  nav: [{ path: '/planned/shares', title: 'Planned shares', group: 'Money' }],
   create: ({ ctx, use }) => {
     const shares = new SharesService(ctx, new SharesStore(ctx.db), use(portalModule), use(noticesModule));
     use(portalModule).addSection(sharesSection(shares));

@@ -43,7 +43,7 @@ export const deliveryModule = defineModule({
   errors: [deliveryErrors],
   migrations: [{ namespace: 'coord-peers', dir: fromRoot('partner-site/coord/peers/migrations') }],
   views: [fromRoot('partner-site/coord/views')],
-  nav: [{ path: '/deliveries', title: 'Deliveries' }],
+  nav: [{ path: '/deliveries', title: 'Deliveries', group: 'Orders' }],
   create: ({ ctx }) => new DeliveryService(new DeliveryStore(ctx.db)),
   s2s: (router, d, deps) => {
     s2sEndpoint(router, deps, COORD_DELIVERY_BOOK, (_s2s, body) => {

@@ -65,7 +65,7 @@ export const settlementModule = defineModule({
   errors: [settlementErrors],
   migrations: [{ namespace: 'coord-peers', dir: fromRoot('partner-site/coord/peers/migrations') }],
   views: [fromRoot('partner-site/coord/views')],
-  nav: [{ path: '/settlement', title: 'Settlement' }],
+  nav: [{ path: '/settlement', title: 'Settlement', group: 'Money' }],
   create: ({ ctx }) => new SettlementService(new SettlementStore(ctx.db)),
   s2s: (router, s, deps) => {
     s2sEndpoint(router, deps, COORD_SETTLE_AUTHORISE, (_s2s, body) => {
