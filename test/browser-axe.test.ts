@@ -129,7 +129,9 @@ describe('accessibility: axe-core over every console and shop page of the demo, 
     await ctx.close();
   });
 
-  it('every console page of the main site and both partners, detail pages included', async () => {
+  it('every console page of the main site and both partners, detail pages included', async function () {
+    // Some 150 pages, each loaded and analysed: a bound on a hung page, not on how fast this machine is.
+    this.timeout(900_000);
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await sweepConsole(ctx, main, '/admin', 'operator', 'tieup-demo-operator');
     const nctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
