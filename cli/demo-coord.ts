@@ -182,6 +182,8 @@ export async function prepareCoordDemo(o: { host: string; mainPort: number; main
       if (!coord.parties().some((x) => x.peerId === p.id)) coord.setParty(p.id, p.kind, 'demo');
     }
     for (const id of o.partners) if (!coord.parties().some((x) => x.peerId === id)) coord.setParty(id, 'supplier', 'demo');
+    // The names the suppliers give themselves in their quotes, known before the first quote (the shopper's pages name suppliers, never ids).
+    for (const p of coord.parties()) if (p.kind === 'supplier' && p.name === null && DEMO_SUPPLY[p.peerId]) coord.setPartyName(p.peerId, DEMO_SUPPLY[p.peerId]!.name);
     setProfileOnce(mainDb, DEMO_SUPPLY.main!);
   } finally {
     mainDb.close();

@@ -77,6 +77,10 @@ describe('coord demo: getting the components of a recipe in a browser', function
     assert.equal(await butter.isChecked(), true);
     await butter.uncheck();
     await p.selectOption('select[name=priority1]', 'cheapest');
+    // The preferred-supplier choice names suppliers as shoppers know them, never by peer id.
+    const preferred = await p.locator('select[name=preferredSupplier] option').allInnerTexts();
+    assert.ok(preferred.includes('Corner Grocer') && preferred.includes('South Market'), preferred.join(', '));
+    assert.ok(!preferred.some((o) => /^(grocer|north|south|main)$/.test(o)), preferred.join(', '));
     await p.click('button:text("Ask the suppliers")');
     await p.waitForSelector('.coord-plan');
     await shot(p, '3-plan');
@@ -88,18 +92,35 @@ describe('coord demo: getting the components of a recipe in a browser', function
     // Amounts in each supplier's unit and packs.
     const milk = await p.locator('.coord-part[data-supplier=grocer] li[data-component=milk]').innerText();
     assert.match(milk, /500 ml milk -> 1 x 1 l bottle/);
+    const eggs = await p.locator('.coord-part[data-supplier=grocer] li[data-component=eggs]').innerText();
+    assert.match(eggs, /^\d+ eggs -> 1 x box of 6 \(\d+ left over\)/, 'a count reads "2 eggs", never "2 each eggs"');
     const flour = await p.locator('.coord-part[data-supplier=south] li[data-component=flour]').innerText();
     assert.match(flour, /250 g flour -> 1 x 500 g bag/);
     assert.equal(await p.locator('li[data-component=butter]').count(), 0, 'the unticked component is not bought');
+    const totalShown = async () => (await p.locator('.coord-summary tfoot strong').innerText()).trim();
+    const proposed = await totalShown();
 
-    // Delivery from the grocer, pickup at south.
+    // Delivery from the grocer (a 2.90 EUR fee), pickup at south. Placing the orders at once does not order at the
+    // total shown before: the page comes back with the fee as a line and the new total, and nothing is ordered.
     await p.selectOption('select[name=f_grocer]', 'delivery');
     await p.selectOption('select[name=f_south]', 'pickup');
     await p.fill('input[name=address]', address);
     await p.fill('input[name=phone]', phone);
     await p.click('button:text("Place the orders")');
+    await p.waitForSelector('.coord-plan p.notice');
+    assert.match(await p.locator('.coord-plan p.notice').first().innerText(), /Nothing was ordered/);
+    assert.match(await p.locator('.coord-part[data-supplier=grocer] li.fee').innerText(), /Delivery fee 2\.90 EUR/);
+    const shown = await totalShown();
+    const cents = (t: string) => Math.round(Number(t.replace(/ EUR$/, '')) * 100);
+    assert.equal(cents(shown), cents(proposed) + 290, `the fee is in the total shown (${proposed} -> ${shown})`);
+    assert.match(await p.locator('.coord-plan p.total').innerText(), new RegExp(`Total to pay ${shown.replace('.', '\\.')}`));
+    await shot(p, '3b-plan-with-delivery');
+    assert.equal(await p.inputValue('input[name=address]'), address, 'what was typed is kept');
+    await p.click('button:text("Place the orders")');
     await p.waitForSelector('.coord-group');
     await shot(p, '4-group');
+    // The total charged is the total shown.
+    assert.match(await p.locator('.coord-group').innerText(), new RegExp(`Total ${shown.replace('.', '\\.')}\\.`));
     const grocerRow = await p.locator('tr[data-supplier=grocer]').innerText();
     assert.match(grocerRow, /Delivery/);
     const southRow = await p.locator('tr[data-supplier=south]').innerText();
@@ -143,7 +164,10 @@ describe('coord demo: getting the components of a recipe in a browser', function
     assert.ok(booking.includes(address), 'the delivery service has the drop-off address');
     assert.ok(booking.includes(phone), 'and the phone number');
     assert.match(booking, /Corner Grocer, 22 Mill Street/);
-    assert.doesNotMatch(booking, /EUR|€/, 'no price reaches the delivery service');
+    // Cash on delivery: the courier is shown the one sum to collect at the door (the grocer's part), and no item price.
+    const grocerPart = (await p.locator('tr[data-supplier=grocer] td.num').innerText()).trim();
+    assert.equal((await d.locator('tr[data-reference] td.collect').first().innerText()).trim(), grocerPart);
+    assert.doesNotMatch(booking, /2\.99|1\.19/, 'no item price reaches the delivery service');
     await shot(d, '6-courier');
 
     // The shopper sees the grocer's acceptance.

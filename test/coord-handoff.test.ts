@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, before, after } from 'mocha';
 import supertest from 'supertest';
+import { checkHandoff, HANDOFF_LIFETIME_S, signHandoff } from '../common/coord/net/index.js';
 import { COORD_COMPONENTS } from '../common/protocol/index.js';
 import { peerErrorCode } from '../common/s2s/client.js';
 import { enrolPair, startSite, tempDir } from './helpers/network.js';
@@ -92,6 +93,45 @@ describe('coord hand-over: from a partner page to the coordination page at the m
     const r = await s.agent.get(`/coord/start?handoff=${encodeURIComponent(`${h}.${other}.${sig}`)}`).expect(400);
     assert.match(r.text, /not valid/);
     await s.agent.get('/coord/start?handoff=garbage').expect(400);
+  });
+
+  it('the link in the page never goes stale: a hand-over past its lifetime is signed afresh by its partner, once; a tampered one is refused', async () => {
+    // The page holds no signature: its link is the partner's /coord/get, which signs when it is followed.
+    const page = await supertest(north.url).get('/tarp').expect(200);
+    const href = /<a class="coord-get" href="([^"]+)"/.exec(page.text)![1]!.replace(/&amp;/g, '&');
+    assert.equal(href, '/coord/get?page=%2Ftarp');
+    const s = shopper();
+    await s.register('late-reader@example.org', 'a long enough passphrase');
+    // A hand-over signed ten minutes ago (twice the lifetime): the shopper logged in first, or scaled the servings
+    // long after opening the picking page. It is authentic, so it goes back to north to be signed again.
+    const old = signHandoff(north.ctx, '/tarp', { now: Date.now() - 2 * HANDOFF_LIFETIME_S * 1000 });
+    const bounced = await s.agent.get(`/coord/start?handoff=${encodeURIComponent(old)}&servings=2`).expect(303);
+    const back = new URL(bounced.headers.location!);
+    assert.equal(back.origin, north.url);
+    assert.equal(`${back.pathname}?${back.searchParams.toString()}`, '/coord/get?page=%2Ftarp&servings=2&again=1');
+    const fresh = await supertest(north.url)
+      .get(back.pathname + back.search)
+      .expect(303);
+    const to = new URL(fresh.headers.location!);
+    assert.equal(to.origin, main.url);
+    assert.notEqual(to.searchParams.get('handoff'), old);
+    assert.equal(to.searchParams.get('servings'), '2');
+    const picking = await s.agent.get(to.pathname + to.search).expect(200);
+    assert.match(picking.text, /Get the components: Tarp shelter/);
+    assert.match(picking.text, /name="c1_qty" value="16"/, 'scaled as asked');
+
+    // Sent back once only: a hand-over that comes back already expired (the clocks disagree) is refused in words.
+    const stale = await s.agent.get(`/coord/start?handoff=${encodeURIComponent(old)}&again=1`).expect(400);
+    assert.match(stale.text, /This link has expired/);
+    // A tampered hand-over, fresh or expired, is refused and never sent anywhere.
+    for (const token of [signHandoff(north.ctx, '/tarp'), old]) {
+      const [h, p, sig] = token.split('.') as [string, string, string];
+      const other = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), page: '/secret' })).toString('base64url');
+      const r = await s.agent.get(`/coord/start?handoff=${encodeURIComponent(`${h}.${other}.${sig}`)}`).expect(400);
+      assert.match(r.text, /not valid/);
+    }
+    // One signed by north for another audience is not north's hand-over to this site either.
+    assert.equal(await checkHandoff(south.ctx, signHandoff(north.ctx, '/tarp')), null);
   });
 
   it('a job-method provider answers by page only, and a page without components is not found', async () => {

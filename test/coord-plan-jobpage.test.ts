@@ -71,7 +71,7 @@ describe('coord job pages: rendered list and schema.org JSON-LD with structured 
     const ld = jobJsonLd(ok(PANCAKES), 'https://north.example/recipes/pancakes');
     assert.equal(ld['@type'], 'Recipe');
     assert.equal(ld.recipeYield, '4 servings');
-    assert.deepEqual(ld.recipeIngredient, ['250 g flour', '2 each eggs', '1.5 cup milk', '0.5 each lemon', '1.5 tbsp sugar']);
+    assert.deepEqual(ld.recipeIngredient, ['250 g flour', '2 eggs', '1.5 cup milk', '0.5 lemon', '1.5 tbsp sugar'], 'a count is said "2 eggs", never "2 each eggs"');
     const supply = ld.supply as Record<string, unknown>[];
     assert.deepEqual(supply[0], { '@type': 'HowToSupply', name: 'flour', requiredQuantity: { '@type': 'QuantitativeValue', value: 250, unitText: 'g', unitCode: 'GRM' } });
     assert.deepEqual(supply[3], { '@type': 'HowToSupply', name: 'lemon', requiredQuantity: { '@type': 'QuantitativeValue', value: 0.5, unitText: 'each', unitCode: 'H87' }, description: 'optional' });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { explainPlan, greedyTotal, planPurchase, planRequest, priorities, supplierQuote, type Plan, type PriorityKind, type SupplierQuote } from '../common/coord/index.js';
+import { explainPlan, formatAmount, formatPack, greedyTotal, planPurchase, planRequest, priorities, supplierQuote, type Plan, type PriorityKind, type SupplierQuote } from '../common/coord/index.js';
+import { formatMinutes } from '../common/web/format.js';
 
 // Small builders: a quote is [component, pack quantity, pack unit, price in cents, stock, label?] per offer.
 const LATER = '2099-01-01T00:00:00.000Z';
@@ -259,12 +260,37 @@ describe('coord plan: amounts in the supplier`s unit and packs', () => {
       ],
       P(['cheapest']),
     );
-    assert.deepEqual(displays(plan), [
-      '8 each eggs -> 1 x 1 dozen box (4 each left over)',
-      '1500 ml milk -> 2 x 1 l bottle (500 ml left over)',
-      '500 g butter -> 2 x 1 lb block (407.185 g left over)',
-    ]);
+    assert.deepEqual(displays(plan), ['8 eggs -> 1 x 1 dozen box (4 left over)', '1500 ml milk -> 2 x 1 l bottle (500 ml left over)', '500 g butter -> 2 x 1 lb block (407.185 g left over)']);
     assert.equal(plan.totals.total.amount, 300 + 220 + 500);
+  });
+
+  it('plain counts read as counts: "2 eggs -> 1 x box of 6 (4 left over)", "1 x kit", never "each"', () => {
+    const plan = planPurchase(
+      request([
+        ['eggs', 2, 'each'],
+        ['patch kit', 1, 'pcs'],
+      ]),
+      [
+        quote('farm', [
+          ['eggs', 6, 'each', 300, 4, 'box'],
+          ['patch kit', 1, 'each', 800, 4, 'kit'],
+        ]),
+      ],
+      P(['cheapest']),
+    );
+    assert.deepEqual(displays(plan), ['2 eggs -> 1 x box of 6 (4 left over)', '1 patch kit -> 1 x kit']);
+    assert.equal(formatPack({ quantity: 6, unit: 'each' }, 'box of 6'), 'box of 6', "the supplier's label says the count already");
+    assert.equal(formatPack({ quantity: 1, unit: 'kg' }, 'bag'), '1 kg bag');
+    assert.equal(formatAmount({ quantity: 3, unit: 'each' }), '3');
+    assert.equal(formatAmount({ quantity: 1, unit: 'dozen' }), '1 dozen');
+  });
+
+  it('lead times read as durations: 1 day, 2 h 30 min, 45 min', () => {
+    assert.deepEqual([1440, 150, 45, 0, 60, 2 * 1440 + 180, 1470].map(formatMinutes), ['1 day', '2 h 30 min', '45 min', '0 min', '1 h', '2 days 3 h', '1 day 30 min']);
+    const plan = planPurchase(request([['flour', 1, 'kg']]), [quote('mill', [['flour', 1, 'kg', 100, 5]], { ready: 1440 })], P(['cheapest']));
+    const text = explainPlan(plan).join('\n');
+    assert.match(text, /ready in 1 day\)/);
+    assert.doesNotMatch(text, /1440 min/);
   });
 
   it('density rule: a volume pack covers a mass only when the component states its density', () => {
@@ -273,8 +299,9 @@ describe('coord plan: amounts in the supplier`s unit and packs', () => {
     assert.equal(without.suppliers.length, 0);
     assert.deepEqual(
       without.uncovered.map((u) => [u.component, u.missing.quantity, u.reason]),
-      [['flour', 500, 'no supplier offers it']],
+      [['flour', 500, 'offered, but not usable (Mill: l does not convert to g (no density stated))']],
     );
+    assert.equal(without.uncovered[0]?.why, 'not_usable', 'offered in a unit that does not convert is not "no supplier offers it"');
     assert.match(without.excluded[0]?.reason ?? '', /l does not convert to g \(no density stated\)/);
     const withDensity = planPurchase(request([['flour', 500, 'g', '0.59 g/ml']]), offers, P(['cheapest']));
     assert.equal(withDensity.suppliers[0]?.lines[0]?.display, '500 g flour -> 1 x 1 l tub (90 g left over)');

@@ -24,7 +24,8 @@ import { TEST_PASSWORD, TEST_TOKEN } from './helpers/network.js';
  * Claim 22, checked on the wire. Each party's ALLOWED fields are written here,
  * independently of the protocol schemas, from the issue's privacy rule:
  *   supplier    items, quantities, fulfilment method, for pickup the name to hand over to;
- *   delivery    pickup and drop-off addresses and a phone number; no prices or payment data;
+ *   delivery    pickup and drop-off addresses and a phone number, for cash on delivery the sum to
+ *               collect at the door; no item prices or payment data;
  *   settlement  amounts and a payment reference; no items or address.
  * Two checks: (1) every request schema a party receives has no field outside
  * its set (so a schema that gains a personal field fails here, whether or not
@@ -56,7 +57,8 @@ const ALLOWED = {
     'respondBy',
     'reason',
   ]),
-  delivery: new Set(['idempotencyKey', 'reference', 'pickup.name', 'pickup.address', 'dropoff.name', 'dropoff.address', 'dropoff.phone']),
+  // For cash on delivery the courier also gets the one sum it collects at the door: not personal, and no item or item price.
+  delivery: new Set(['idempotencyKey', 'reference', 'pickup.name', 'pickup.address', 'dropoff.name', 'dropoff.address', 'dropoff.phone', 'collect.amount', 'collect.currency']),
   settlement: new Set(['idempotencyKey', 'paymentRef', 'authorisationId', 'part', 'amount.amount', 'amount.currency']),
 } as const;
 type Party = keyof typeof ALLOWED;
@@ -205,7 +207,25 @@ describe('coord privacy: each party receives only the fields its part needs', fu
     net.partners.north!.coord.decide(g2.orders[0]!.id, 'refused', 'out of stock', 'test');
     await until(() => coord.store.steps(g2.id).some((s) => s.idempotencyKey.endsWith('-release') && s.state === 'done'), 10_000, 'release');
 
+    // Order 3: delivery from the grocer, cash on delivery: the courier is told the one sum to collect at the door.
+    const round3 = await coord.quote({ currency: 'EUR', components: [request1.components[1]!] });
+    const g3 = await coord.order(user, {
+      idempotencyKey: 'privacy-order-0000000003',
+      quoteSetId: round3.id,
+      priorities: { order: ['cheapest'] },
+      choices: [{ supplier: 'grocer', fulfilment: 'delivery', payment: 'cash_on_delivery' }],
+      contact: SHOPPER,
+    });
+    net.grocers.grocer!.supply.decide(g3.orders[0]!.id, 'accepted', undefined, 'test');
+    await until(() => coord.store.steps(g3.id).some((s) => s.idempotencyKey.endsWith('-delivery') && s.state === 'done'), 10_000, 'cash delivery booked');
+
     const received = log.filter((c) => c.path.startsWith('/s2s/coord/'));
+    const bookings = received.filter((c) => c.path === '/s2s/coord/deliveries').map((c) => JSON.parse(c.bytes.toString('utf8')) as { reference: string; collect?: unknown });
+    const paid = bookings.find((b) => group.orders.some((o) => o.id === b.reference));
+    const cash = bookings.find((b) => b.reference === g3.orders[0]!.id);
+    assert.ok(paid && !('collect' in paid), 'a part paid electronically: nothing to collect');
+    assert.deepEqual(cash?.collect, g3.orders[0]!.part.total, 'cash on delivery: the part total (goods and delivery fee), nothing per item');
+    assert.equal(g3.orders[0]!.part.total.amount, 280 + 300);
     const parties = new Set(received.map((c) => c.party));
     assert.deepEqual([...parties].sort(), ['courier', 'grocer', 'north', 'payagent'], 'every kind of party received something');
     for (const c of received) {

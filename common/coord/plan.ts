@@ -1,10 +1,11 @@
 import { formatMoney } from '../money.js';
-import { formatPackAmount } from './explain.js';
+import { formatPackAmount, PRIORITY_WORDS } from './explain.js';
 import { evaluate } from './objectives.js';
 import { COVER_SLACK, prepare, type Prepared } from './prepare.js';
 import { bestMix, objectiveOrder, solvePrepared } from './solve.js';
 import type { Plan, PlanAlternative, PlanLine, PlanRequest, Priorities, SupplierPlan, SupplierQuote, Uncovered } from './types.js';
 import { tidy } from './units.js';
+import { componentKey } from './components.js';
 
 export interface PlanOptions {
   /** The instant quotes are judged against (expired quotes are left out). Default: now. */
@@ -90,24 +91,31 @@ function buildPlan(p: Prepared, priorities: Priorities, detail = true): Plan {
   p.components.forEach((c, ci) => {
     const left = remaining[ci] ?? 0;
     if (left <= c.need * COVER_SLACK * 10) return;
-    const offered = p.offers.some((o) => o.comp === ci);
-    const reason = !offered ? 'no supplier offers it' : c.target < c.need ? 'not enough in stock at all suppliers together' : 'not bought';
-    uncovered.push({ component: c.component.name, missing: { quantity: tidy(left), unit: c.component.unit }, reason });
+    const usable = p.offers.some((o) => o.comp === ci);
+    const by = p.offeredBy[ci] ?? [];
+    const missing = { quantity: tidy(left), unit: c.component.unit };
+    if (usable) {
+      const short = c.target < c.need;
+      uncovered.push({ component: c.component.name, missing, why: short ? 'short' : 'not_bought', reason: short ? 'not enough in stock at all suppliers together' : 'not bought' });
+    } else if (by.length === 0) {
+      uncovered.push({ component: c.component.name, missing, why: 'not_offered', reason: 'no supplier offers it' });
+    } else {
+      // Offered, but by none in a way the plan can use: say by whom and what stood in the way.
+      const specific = p.excluded.filter((e) => by.includes(e.supplier) && e.component !== undefined && componentKey(e.component) === c.key);
+      // A supplier left out as a whole (expired quote, payment, hand-over) says so, unless its offer of this component says more.
+      const whole = p.excluded.filter((e) => by.includes(e.supplier) && e.offerId === undefined && !specific.some((x) => x.supplier === e.supplier));
+      const reasons = [...specific, ...whole].map((e) => `${e.name ?? e.supplier}: ${e.reason}`);
+      const none = by.filter((id) => !p.excluded.some((e) => e.supplier === id && (e.component === undefined || componentKey(e.component) === c.key)));
+      for (const id of none) reasons.push(`${p.suppliers.find((s) => s.quote.supplier.id === id)?.quote.supplier.name ?? id}: none in stock`);
+      uncovered.push({ component: c.component.name, missing, why: 'not_usable', reason: `offered, but not usable (${[...new Set(reasons)].join('; ')})` });
+    }
   });
 
-  const goods = suppliers.reduce((sum, s) => sum + s.goods.amount, 0);
-  const fees = suppliers.reduce((sum, s) => sum + s.fee.amount, 0);
   const plan: Plan = {
     currency,
     priorities,
     suppliers,
-    totals: {
-      goods: money(goods, currency),
-      fees: money(fees, currency),
-      total: money(goods + fees, currency),
-      suppliers: suppliers.length,
-      readyInMinutes: suppliers.length === 0 ? null : Math.max(...suppliers.map((s) => s.fulfilment.readyInMinutes)),
-    },
+    totals: totalsOf(suppliers, currency),
     uncovered,
     alternatives: [],
     excluded: p.excluded,
@@ -123,6 +131,28 @@ function buildPlan(p: Prepared, priorities: Priorities, detail = true): Plan {
     }
   }
   return plan;
+}
+
+/** What a plan's parts add up to: goods, hand-over fees, the total, how many suppliers, and when the last part is ready. */
+export function totalsOf(suppliers: readonly SupplierPlan[], currency: string): Plan['totals'] {
+  const goods = suppliers.reduce((sum, s) => sum + s.goods.amount, 0);
+  const fees = suppliers.reduce((sum, s) => sum + s.fee.amount, 0);
+  return {
+    goods: money(goods, currency),
+    fees: money(fees, currency),
+    total: money(goods + fees, currency),
+    suppliers: suppliers.length,
+    readyInMinutes: suppliers.length === 0 ? null : Math.max(...suppliers.map((s) => s.fulfilment.readyInMinutes)),
+  };
+}
+
+/**
+ * The plan with the shopper's hand-over chosen per supplier (a part's
+ * fulfilment, fee and total replaced), totals added up again: what an order
+ * of it charges, line for line.
+ */
+export function withParts(plan: Plan, parts: readonly SupplierPlan[]): Plan {
+  return { ...plan, suppliers: [...parts], totals: totalsOf(parts, plan.currency) };
 }
 
 /** The cheapest whole-pack cover of a component's whole target at any other single supplier (goods only). */
@@ -181,7 +211,7 @@ function addAlternatives(plan: Plan, p: Prepared, quotes: SupplierQuote[], prior
     else {
       const d = a.total.amount - plan.totals.total.amount;
       if (d > 0) s.why += ` Without it the plan costs ${formatMoney(money(d, plan.currency))} more.`;
-      else if (d < 0) s.why += ` Without it the plan would cost ${formatMoney(money(-d, plan.currency))} less, but do worse on ${priorities.order[0] ?? 'the priorities'}.`;
+      else if (d < 0) s.why += ` Without it the plan would cost ${formatMoney(money(-d, plan.currency))} less, but do worse on ${PRIORITY_WORDS[priorities.order[0] ?? ''] ?? 'the priorities'}.`;
       else s.why += ' Without it the plan costs the same.';
     }
   }

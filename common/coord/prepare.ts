@@ -41,6 +41,8 @@ export interface Prepared {
   suppliers: PreparedSupplier[];
   offers: PreparedOffer[];
   excluded: Excluded[];
+  /** Per requested component (by index), the suppliers whose quote offers it at all, usable or not (for saying why it is uncovered). */
+  offeredBy: string[][];
 }
 
 /** Amounts within this relative distance of the need count as covering it (conversions are floating point). */
@@ -54,24 +56,31 @@ export function prepare(request: PlanRequest, quotes: SupplierQuote[], prioritie
   const suppliers: PreparedSupplier[] = [];
   const offers: PreparedOffer[] = [];
   const seen = new Set<string>();
+  const offeredBy: string[][] = components.map(() => []);
+  for (const quote of quotes)
+    for (const offer of quote.offers) {
+      const at = byKey.get(componentKey(offer.component));
+      if (at !== undefined && !offeredBy[at]!.includes(quote.supplier.id)) offeredBy[at]!.push(quote.supplier.id);
+    }
   for (const quote of quotes) {
     const sid = quote.supplier.id;
+    const name = quote.supplier.name;
     if (seen.has(sid)) {
-      excluded.push({ supplier: sid, reason: 'a second quote from the same supplier' });
+      excluded.push({ supplier: sid, name, reason: 'a second quote from the same supplier' });
       continue;
     }
     seen.add(sid);
     if (Date.parse(quote.expiresAt) <= now.getTime()) {
-      excluded.push({ supplier: sid, reason: `quote expired at ${quote.expiresAt}` });
+      excluded.push({ supplier: sid, name, reason: `quote expired at ${quote.expiresAt}` });
       continue;
     }
     if (priorities.payment !== undefined && !quote.payments.includes(priorities.payment)) {
-      excluded.push({ supplier: sid, reason: `does not take ${priorities.payment.replace(/_/g, ' ')}` });
+      excluded.push({ supplier: sid, name, reason: `does not take ${priorities.payment.replace(/_/g, ' ')}` });
       continue;
     }
     const options = quote.fulfilment.filter((f) => f.fee.currency === request.currency && (priorities.methods === undefined || priorities.methods.includes(f.method)));
     if (options.length === 0) {
-      excluded.push({ supplier: sid, reason: 'no fulfilment option the shopper allows' });
+      excluded.push({ supplier: sid, name, reason: 'no fulfilment option the shopper allows' });
       continue;
     }
     const s = suppliers.length;
@@ -80,22 +89,22 @@ export function prepare(request: PlanRequest, quotes: SupplierQuote[], prioritie
       const comp = byKey.get(componentKey(offer.component));
       const pc = comp === undefined ? undefined : components[comp];
       if (comp === undefined || pc === undefined) {
-        excluded.push({ supplier: sid, offerId: offer.id, reason: `"${offer.component}" was not asked for` });
+        excluded.push({ supplier: sid, name, offerId: offer.id, product: offer.product, reason: `"${offer.component}" was not asked for` });
         continue;
       }
       const c = pc.component;
       if (offer.alternative !== undefined && componentKey(offer.alternative) !== pc.key && !c.alternatives.some((a) => componentKey(a) === componentKey(offer.alternative ?? ''))) {
-        excluded.push({ supplier: sid, offerId: offer.id, reason: `"${offer.alternative}" is not an alternative for ${c.name}` });
+        excluded.push({ supplier: sid, name, offerId: offer.id, product: offer.product, component: c.name, reason: `"${offer.alternative}" is not an alternative for ${c.name}` });
         continue;
       }
       if (offer.pricePerPack.currency !== request.currency) {
-        excluded.push({ supplier: sid, offerId: offer.id, reason: `priced in ${offer.pricePerPack.currency}, not ${request.currency}` });
+        excluded.push({ supplier: sid, name, offerId: offer.id, product: offer.product, component: c.name, reason: `priced in ${offer.pricePerPack.currency}, not ${request.currency}` });
         continue;
       }
       const size = convertQuantity(offer.packSize.quantity, offer.packSize.unit, c.unit, c.density);
       if (size === null || !(size > 0)) {
         const why = c.density === undefined ? ' (no density stated)' : '';
-        excluded.push({ supplier: sid, offerId: offer.id, reason: `${offer.packSize.unit} does not convert to ${c.unit}${why}` });
+        excluded.push({ supplier: sid, name, offerId: offer.id, product: offer.product, component: c.name, reason: `${offer.packSize.unit} does not convert to ${c.unit}${why}` });
         continue;
       }
       if (offer.stockPacks === 0) continue;
@@ -103,7 +112,7 @@ export function prepare(request: PlanRequest, quotes: SupplierQuote[], prioritie
       offers.push({ comp, supplier: s, offer, size, price: offer.pricePerPack.amount, upper: Math.max(1, upper) });
       usable++;
     }
-    if (usable === 0 && quote.offers.length > 0) excluded.push({ supplier: sid, reason: 'nothing usable in stock' });
+    if (usable === 0 && quote.offers.length > 0) excluded.push({ supplier: sid, name, reason: 'nothing usable in stock' });
     suppliers.push({ quote, options });
   }
   for (const o of offers) {
@@ -111,5 +120,5 @@ export function prepare(request: PlanRequest, quotes: SupplierQuote[], prioritie
     if (pc !== undefined) pc.target += o.size * o.upper;
   }
   for (const pc of components) pc.target = Math.min(pc.need, pc.target);
-  return { request, components, suppliers, offers, excluded };
+  return { request, components, suppliers, offers, excluded, offeredBy };
 }

@@ -240,6 +240,12 @@ export interface SupplierPlan {
 export interface Uncovered {
   component: string;
   missing: Amount;
+  /**
+   * Why, as a code: no quote offers it at all; it is offered but no offer is
+   * usable (a unit that does not convert, another currency); all stock
+   * together is short; or it is left unbought.
+   */
+  why: 'not_offered' | 'not_usable' | 'short' | 'not_bought';
   reason: string;
 }
 
@@ -255,7 +261,12 @@ export interface PlanAlternative {
 /** A quote or offer the planner could not use, and why (expired, other currency, unit it cannot convert). */
 export interface Excluded {
   supplier: string;
+  /** The supplier's display name (what a shopper is shown; `supplier` is its id). */
+  name?: string;
   offerId?: string;
+  /** For an offer: its product and the requested component it was for. */
+  product?: string;
+  component?: string;
   reason: string;
 }
 

@@ -131,8 +131,17 @@ export function tidy(n: number): number {
   return Number(n.toPrecision(9));
 }
 
-/** "300 g", "1.5 kg", "2 each". Numbers are shown with up to 3 decimals. */
+/** Whether a unit is a plain count ("each", "piece", "pcs", "x"...): said as a number alone, "3 eggs". */
+export function isCountWord(unit: string): boolean {
+  return normalizeUnit(unit) === 'each';
+}
+
+/**
+ * "300 g", "1.5 kg", "1 dozen"; a plain count is the number alone ("3", read
+ * with the name after it: "3 eggs", never "3 each eggs"). Numbers are shown
+ * with up to 3 decimals.
+ */
 export function formatAmount(a: Amount): string {
   const v = Math.round(a.quantity * 1000) / 1000;
-  return `${v} ${a.unit}`;
+  return isCountWord(a.unit) ? `${v}` : `${v} ${a.unit}`;
 }

@@ -18,7 +18,8 @@ import { currency, isoTime } from './primitives.js';
  * the privacy test (test/coord-privacy.test.ts) holds these schemas to it.
  * Only what a party's part needs appears:
  *   supplier   items, quantities, fulfilment method, for pickup the name to hand over to;
- *   delivery   pickup and drop-off addresses, the name and phone at the door; no items, prices or payment;
+ *   delivery   pickup and drop-off addresses, the name and phone at the door, for cash on delivery the sum to
+ *              collect; no items, item prices or payment details;
  *   settlement amounts and an opaque payment reference; no items, names or addresses.
  */
 
@@ -171,6 +172,12 @@ export const coordDeliveryBooking = z.strictObject({
   reference: coordId,
   pickup: z.strictObject({ name: text(100), address: text(200) }),
   dropoff: z.strictObject({ name: text(100), address: text(200), phone: z.string().regex(/^\+?[0-9 ()-]{5,24}$/, 'a phone number is 5-24 digits, spaces, "+", "(", ")" or "-"') }),
+  /**
+   * Only for cash on delivery: the one sum the courier collects at the door
+   * (the supplier's part, goods and delivery fee). No item, price per item or
+   * payment detail; absent when the part is paid electronically.
+   */
+  collect: money.optional(),
 });
 
 export const COORD_DELIVERY_BOOK = defineEndpoint({

@@ -21,5 +21,19 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
+/**
+ * A span of minutes as a reader says it: "45 min", "2 h 30 min", "1 day",
+ * "2 days 3 h". Every non-zero part is kept (a lead time is never rounded
+ * down to look shorter); 0 is "0 min".
+ */
+export function formatMinutes(minutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  if (m === 0) return '0 min';
+  const days = Math.floor(m / 1440);
+  const hours = Math.floor((m % 1440) / 60);
+  const mins = m % 60;
+  return [days > 0 ? plural(days, 'day') : '', hours > 0 ? `${hours} h` : '', mins > 0 ? `${mins} min` : ''].filter(Boolean).join(' ');
+}
+
 /** What console views get as helpers (res.locals). */
-export const consoleFormat = { time: timeTag, plural };
+export const consoleFormat = { time: timeTag, plural, minutes: formatMinutes };

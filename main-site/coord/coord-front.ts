@@ -1,15 +1,29 @@
 import express from 'express';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { componentList, explainPlan, formatAmount, PRIORITY_KINDS, scaleForServings, type ComponentList, type Plan, type Priorities, type PriorityKind } from '../../common/coord/index.js';
+import {
+  componentList,
+  explainPlan,
+  formatAmount,
+  priorities as prioritiesSchema,
+  PRIORITY_KINDS,
+  scaleForServings,
+  withParts,
+  type ComponentList,
+  type FulfilmentOption,
+  type Plan,
+  type Priorities,
+  type PriorityKind,
+} from '../../common/coord/index.js';
 import { AppError } from '../../common/errors.js';
 import { formBody } from '../../common/http/bodies.js';
 import { formatMoney } from '../../common/money.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import { escapeHtml as esc } from '../../common/render/page-renderer.js';
+import { formatMinutes } from '../../common/web/format.js';
 import type { CoordPageLog } from '../../common/coord/net/index.js';
 import type { ShopperSessions } from '../../common/users/index.js';
-import type { Coordinator, GroupView, QuoteRound } from './coordinator.js';
+import { contactInput, type Coordinator, type GroupView, type OrderedPart, type QuoteRound } from './coordinator.js';
 import type { JobSource } from './job-source.js';
 import { coordErrors } from './errors.js';
 
@@ -52,8 +66,20 @@ function pickedFrom(b: Record<string, unknown>): ComponentList {
     });
   }
   const r = componentList.safeParse({ servings: 1, components });
-  if (!r.success)
-    throw coordErrors.invalid_request(components.length === 0 ? 'Tick at least one component.' : `Check the quantities: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) {
+    if (components.length === 0) throw coordErrors.invalid_request('Tick at least one component.');
+    // In the shopper's words, by component: never the schema's field paths.
+    const named = (i: z.core.$ZodIssue) => {
+      const at = typeof i.path[1] === 'number' ? (components[i.path[1]] as { name?: string } | undefined)?.name : undefined;
+      const what = at ? `"${at}"` : 'a component';
+      const field = i.path[2];
+      if (field === 'quantity') return `The quantity of ${what} must be a number above 0.`;
+      if (field === 'unit') return `Give a unit for ${what} (such as g, ml or each).`;
+      if (field === 'name') return 'Every component needs a name.';
+      return `${what[0]!.toUpperCase()}${what.slice(1)} cannot be read; reload the page and try again.`;
+    };
+    throw coordErrors.invalid_request(`Check the quantities. ${[...new Set(r.error.issues.map(named))].join(' ')}`);
+  }
   return r.data;
 }
 
@@ -79,6 +105,8 @@ function pickingHtml(o: {
   list: ComponentList;
   csrf: string;
   suppliers: { id: string; name: string | null }[];
+  /** The list is every provider's, reconciled (scaling keeps it so). */
+  providersAll?: boolean;
   error?: string;
 }): string {
   const rows = o.list.components
@@ -99,7 +127,7 @@ function pickingHtml(o: {
   return `<section class="coord-picking">
 <h1>Get the components: ${esc(o.title)}</h1>
 ${o.error ? `<p class="error" role="alert">${esc(o.error)}</p>` : ''}
-<form method="get" action="/coord/start" class="servings"><input type="hidden" name="${o.source.startsWith('handoff:') ? 'handoff' : 'page'}" value="${esc(o.source.replace(/^(handoff|page):/, ''))}">
+<form method="get" action="/coord/start" class="servings"><input type="hidden" name="${o.source.startsWith('handoff:') ? 'handoff' : 'page'}" value="${esc(o.source.replace(/^(handoff|page):/, ''))}">${o.providersAll ? '<input type="hidden" name="providers" value="all">' : ''}
 <label>Servings <input name="servings" type="number" min="1" max="1000" value="${o.servings}"></label> <button>Scale</button> <small>(written for ${o.baseServings})</small></form>
 ${o.source.startsWith('page:') ? `<p><a href="/coord/start?page=${esc(encodeURIComponent(o.source.slice(5)))}&amp;providers=all">Compare with every provider's list for this job</a></p>` : ''}
 <form method="post" action="/coord/quote">
@@ -116,63 +144,146 @@ ${o.source.startsWith('page:') ? `<p><a href="/coord/start?page=${esc(encodeURIC
 </form></section>`;
 }
 
-function planHtml(o: { round: QuoteRound; plan: Plan; csrf: string; action: string; name: string; idempotencyKey: string; priorities: Priorities; notice?: string; confirmOnly?: boolean }): string {
-  const { round, plan } = o;
-  const parts = plan.suppliers
+/** What the shopper entered on the plan page, kept when the page is shown again. */
+interface ContactFields {
+  name: string;
+  address: string;
+  phone: string;
+}
+
+interface PlanPage {
+  round: QuoteRound;
+  /** The plan as proposed for the priorities. */
+  plan: Plan;
+  /** Its parts with the hand-over and payment now chosen: what an order would carry, line for line. */
+  parts: OrderedPart[];
+  csrf: string;
+  action: string;
+  idempotencyKey: string;
+  priorities: Priorities;
+  contact: ContactFields;
+  nameOf: (supplier: string) => string;
+  notice?: string;
+  error?: string;
+  /** The re-plan of a group's missing part: only consent is asked (the contact is the group's). */
+  confirmOnly?: boolean;
+  /** Where "back" leads (the order group, for a re-plan). */
+  back?: { href: string; label: string };
+  /** Suppliers not asked again (they failed this group), by name. */
+  notAsked?: string[];
+}
+
+const minutes = (m: number) => formatMinutes(m);
+
+function handOverWords(f: FulfilmentOption): string {
+  return f.method === 'delivery'
+    ? `Delivery by the delivery service (${money(f.fee)}, at your door in ${minutes(f.readyInMinutes)})`
+    : `Pickup at ${f.shop.name}${f.shop.address ? `, ${f.shop.address}` : ''} (${f.fee.amount > 0 ? money(f.fee) : 'no fee'}, ready in ${minutes(f.readyInMinutes)})`;
+}
+
+function feeLine(f: FulfilmentOption): string {
+  return f.method === 'delivery' ? 'Delivery fee' : `Pickup at ${f.shop.name}${f.fee.amount > 0 ? ' (fee)' : ''}`;
+}
+
+function paidHow(p: OrderedPart): string {
+  if (p.payment === 'electronic') return 'paid now through the settlement agent (taken when the supplier accepts)';
+  return p.fulfilment.method === 'delivery' ? 'paid in cash to the courier at your door' : 'paid in cash at the shop';
+}
+
+/** The choices the page shows selected, as the form sends them back: to tell a changed selection from the one priced. */
+const shownChoices = (parts: OrderedPart[]) => parts.map((p) => ({ supplier: p.supplier.id, fulfilment: p.fulfilment.id, payment: p.payment }));
+
+/** Why a component is not covered, in words that fit where the page came from (all suppliers, those that answered, or the others). */
+function uncoveredWords(u: Plan['uncovered'][number], o: { notAsked: number; late: number }): string {
+  if (u.why !== 'not_offered') return u.reason;
+  if (o.notAsked > 0) return 'no other supplier offers it';
+  if (o.late > 0) return 'no supplier that answered offers it';
+  return 'no supplier offers it';
+}
+
+function planHtml(o: PlanPage): string {
+  const { round, plan, parts } = o;
+  const shown = withParts(plan, parts);
+  const cur = plan.currency;
+  const partsHtml = parts
     .map((s) => {
       const q = round.quotes.find((x) => x.supplier.id === s.supplier.id)!;
-      const fopts = q.fulfilment
-        .map(
-          (f) =>
-            `<option value="${esc(f.id)}"${f.id === s.fulfilment.id ? ' selected' : ''}>${f.method === 'delivery' ? `Delivery by the delivery service (${money(f.fee)}, ${f.readyInMinutes} min)` : `Pickup at ${esc(f.shop.name)}${f.shop.address ? `, ${esc(f.shop.address)}` : ''} (${money(f.fee)}, ready in ${f.readyInMinutes} min)`}</option>`,
-        )
+      const fopts = q.fulfilment.map((f) => `<option value="${esc(f.id)}"${f.id === s.fulfilment.id ? ' selected' : ''}>${esc(handOverWords(f))}</option>`).join('');
+      const popts = q.payments
+        .map((p) => `<option value="${p}"${p === s.payment ? ' selected' : ''}>${p === 'electronic' ? 'Pay now (settlement agent)' : 'Pay on hand-over (cash)'}</option>`)
         .join('');
-      const popts = q.payments.map((p) => `<option value="${p}">${p === 'electronic' ? 'Pay now (settlement agent)' : 'Pay on hand-over (cash)'}</option>`).join('');
       return `<section class="card coord-part" data-supplier="${esc(s.supplier.id)}">
-<h2>${esc(s.supplier.name)} <small>${money(s.total)}</small></h2>
+<h2>${esc(s.supplier.name)} <small class="part-total">${money(s.total)}</small></h2>
 <p class="why">${esc(s.why)}</p>
-<ul>${s.lines.map((l) => `<li class="line" data-component="${esc(l.component)}">${esc(l.display)} <span class="amount">${money(l.amount)}</span></li>`).join('')}</ul>
+<ul>${s.lines.map((l) => `<li class="line" data-component="${esc(l.component)}">${esc(l.display)} <span class="amount">${money(l.amount)}</span></li>`).join('')}
+<li class="fee" data-fulfilment="${esc(s.fulfilment.id)}">${esc(feeLine(s.fulfilment))} <span class="amount">${money(s.fee)}</span></li></ul>
+<p class="subtotal">${esc(s.supplier.name)}: <strong>${money(s.total)}</strong>, ${esc(paidHow(s))}.</p>
 <label>Hand-over <select name="f_${esc(s.supplier.id)}">${fopts}</select></label>
 <label>Payment <select name="p_${esc(s.supplier.id)}">${popts}</select></label>
 </section>`;
     })
     .join('');
-  const missing = round.missing.length
-    ? `<p class="notice">Not in this plan: ${round.missing.map((m) => `${esc(m.supplier)} (${m.reason === 'late' ? 'did not answer in time' : 'could not be reached'})`).join(', ')}.</p>`
+  const late = round.missing.length
+    ? `<p class="notice">Not in this plan: ${round.missing.map((m) => `${esc(o.nameOf(m.supplier))} (${m.reason === 'late' ? 'did not answer in time' : 'could not be reached'})`).join(', ')}.</p>`
     : '';
+  const notAsked = o.notAsked ?? [];
   const uncovered = plan.uncovered.length
-    ? `<p class="warning">Not covered: ${plan.uncovered.map((u) => `${esc(formatAmount(u.missing))} ${esc(u.component)} (${esc(u.reason)})`).join('; ')}.</p>`
+    ? `<p class="warning">Not covered: ${plan.uncovered.map((u) => `${esc(formatAmount(u.missing))} ${esc(u.component)} (${esc(uncoveredWords(u, { notAsked: notAsked.length, late: round.missing.length }))})`).join('; ')}.${
+        notAsked.length ? ` ${esc(listWords(notAsked))} could not fill ${notAsked.length === 1 ? 'its order and was' : 'their orders and were'} not asked again.` : ''
+      }</p>`
     : '';
-  const explanation = `<details><summary>Why this plan</summary><ul>${explainPlan(plan)
-    .map((l) => `<li>${esc(l)}</li>`)
-    .join('')}</ul></details>`;
-  const contact = o.confirmOnly
-    ? ''
-    : `<fieldset><legend>Your details</legend>
-<p class="hint">Each supplier is told only the items; for pickup, the name to hand them to. The delivery service gets the addresses and phone number; the settlement agent only amounts.</p>
-<label>Name <input name="name" value="${esc(o.name)}" required maxlength="100" autocomplete="name"></label>
-<label>Delivery address <input name="address" maxlength="200" autocomplete="street-address"></label>
-<label>Phone <input name="phone" maxlength="24" autocomplete="tel"></label></fieldset>`;
+  const cash = parts.filter((p) => p.payment === 'cash_on_delivery').reduce((sum, p) => sum + p.total.amount, 0);
+  const now = parts.filter((p) => p.payment === 'electronic').reduce((sum, p) => sum + p.total.amount, 0);
+  const how = [now > 0 ? `${money({ amount: now, currency: cur })} now through the settlement agent` : '', cash > 0 ? `${money({ amount: cash, currency: cur })} in cash on hand-over` : '']
+    .filter(Boolean)
+    .join(', ');
+  const summary = parts.length
+    ? `<table class="coord-summary"><caption>What you pay</caption><thead><tr><th>Supplier</th><th class="num">Goods</th><th class="num">Delivery or pickup fee</th><th class="num">Amount</th></tr></thead>
+<tbody>${parts.map((p) => `<tr data-supplier="${esc(p.supplier.id)}"><td>${esc(p.supplier.name)}</td><td class="num">${money(p.goods)}</td><td class="num">${money(p.fee)}</td><td class="num">${money(p.total)}</td></tr>`).join('')}</tbody>
+<tfoot><tr><th>Total</th><td class="num">${money(shown.totals.goods)}</td><td class="num">${money(shown.totals.fees)}</td><td class="num"><strong>${money(shown.totals.total)}</strong></td></tr></tfoot></table>
+<p class="total">Total to pay <strong>${money(shown.totals.total)}</strong> (goods ${money(shown.totals.goods)}, delivery and pickup fees ${money(shown.totals.fees)}) from ${shown.totals.suppliers === 1 ? '1 supplier' : `${shown.totals.suppliers} suppliers`}: ${esc(how)}. This is what the orders charge.</p>
+<p class="hint">Changed a hand-over or payment? <button type="submit" name="update" value="1" formnovalidate>Update the total</button> The orders are placed only at a total shown here.</p>`
+    : '';
+  const lines = parts.length ? explainPlan(shown) : [];
+  if (parts.length && shown.totals.total.amount !== plan.totals.total.amount)
+    lines.splice(1, 0, `The plan as proposed comes to ${money(plan.totals.total)}; the hand-over you chose makes it ${money(shown.totals.total)}.`);
+  const explanation = lines.length ? `<details class="why-plan"><summary>Why this plan</summary><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul></details>` : '';
+  const contact =
+    o.confirmOnly || !parts.length
+      ? ''
+      : `<fieldset><legend>Your details</legend>
+<p class="hint">Each supplier is told only the items; for pickup, the name to hand them to. The delivery service gets the addresses and phone number (and, for cash on delivery, the sum to collect); the settlement agent only amounts.</p>
+<label>Name <input name="name" value="${esc(o.contact.name)}" required maxlength="100" autocomplete="name"></label>
+<label>Delivery address <input name="address" value="${esc(o.contact.address)}" maxlength="200" autocomplete="street-address"></label>
+<label>Phone <input name="phone" value="${esc(o.contact.phone)}" maxlength="24" autocomplete="tel"></label></fieldset>`;
+  const nothing = o.confirmOnly ? 'No other supplier can supply what is missing now.' : 'No supplier can supply any of these components now.';
+  const back = o.back ? `<p class="back"><a href="${esc(o.back.href)}">${esc(o.back.label)}</a></p>` : '<p class="back"><a href="/coord/orders">Your component orders</a></p>';
   return `<section class="coord-plan">
-<h1>Your plan</h1>${o.notice ? `<p class="notice" role="status">${esc(o.notice)}</p>` : ''}${missing}
-${plan.suppliers.length ? '' : '<p>No supplier can supply any of these components now.</p>'}
+<h1>${o.confirmOnly ? 'The missing part' : 'Your plan'}</h1>${o.notice ? `<p class="notice" role="status">${esc(o.notice)}</p>` : ''}${o.error ? `<p class="error" role="alert">${esc(o.error)}</p>` : ''}${late}
+${parts.length ? '' : `<p>${nothing}</p>`}
 <form method="post" action="${esc(o.action)}">
 <input type="hidden" name="_csrf" value="${esc(o.csrf)}"><input type="hidden" name="quoteSetId" value="${esc(round.id)}">
 <input type="hidden" name="idempotencyKey" value="${esc(o.idempotencyKey)}"><input type="hidden" name="priorities" value="${esc(JSON.stringify(o.priorities))}">
-${parts}
-<p class="total">Total <strong>${money(plan.totals.total)}</strong> (goods ${money(plan.totals.goods)}, fees ${money(plan.totals.fees)}) from ${plan.totals.suppliers} supplier(s).</p>
+<input type="hidden" name="shown" value="${esc(JSON.stringify(shownChoices(parts)))}"><input type="hidden" name="shownTotal" value="${shown.totals.total.amount}"><input type="hidden" name="shownCurrency" value="${esc(cur)}">
+${partsHtml}
+${summary}
 ${uncovered}${explanation}${contact}
-${plan.suppliers.length ? `<p><button type="submit">${o.confirmOnly ? 'Order the missing part' : 'Place the orders'}</button></p>` : ''}
-</form></section>`;
+${parts.length ? `<p><button type="submit">${o.confirmOnly ? `Order the missing part for ${money(shown.totals.total)}` : `Place the orders for ${money(shown.totals.total)}`}</button></p>` : ''}
+</form>${back}</section>`;
+}
+
+/** "A", "A and B", "A, B and C". */
+function listWords(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 function groupHtml(g: GroupView, csrf: string): string {
   const rows = g.orders
     .map(
       (o) => `<tr data-order="${esc(o.id)}" data-supplier="${esc(o.supplier)}"><td>${esc(o.supplierName)}${o.round > 1 ? ` <small>(re-plan ${o.round - 1})</small>` : ''}</td>
-<td><ul>${o.part.lines.map((l) => `<li>${esc(l.display)}</li>`).join('')}</ul></td>
+<td><ul>${o.part.lines.map((l) => `<li>${esc(l.display)}</li>`).join('')}${o.part.fee.amount > 0 ? `<li class="fee">${esc(feeLine(o.part.fulfilment))} ${money(o.part.fee)}</li>` : ''}</ul></td>
 <td>${o.part.fulfilment.method === 'delivery' ? 'Delivery' : `Pickup at ${esc(o.part.fulfilment.shop.name)}`}; ${o.payment === 'electronic' ? 'paid electronically' : 'cash on hand-over'}</td>
-<td class="num">${money(o.part.total)}</td><td class="state">${esc(STATE_WORDS[o.state] ?? o.state)}${o.reason ? ` (${esc(o.reason)})` : ''}${o.replacedIn ? ' - re-planned' : ''}</td></tr>`,
+<td class="num">${money(o.part.total)}</td><td class="state">${esc(STATE_WORDS[o.state] ?? o.state)}${o.state === 'refused' && o.reason ? ` (${esc(o.reason)})` : ''}${o.replacedIn ? ' - re-planned' : ''}</td></tr>`,
     )
     .join('');
   const replan =
@@ -252,9 +363,17 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
           list,
           csrf: me.csrfToken,
           suppliers: coord.suppliers(),
+          providersAll: typeof q.handoff !== 'string' && q.providers === 'all',
         }),
       );
     } catch (err) {
+      const renew = err instanceof AppError && err.code === 'handoff_expired' ? err.details?.renew : undefined;
+      // An authentic hand-over past its lifetime goes back to its partner to be signed afresh (what clicking the link
+      // again does), once: one that comes back expired at once means the two clocks disagree, and is refused.
+      if (typeof renew === 'string' && req.query.again !== '1') {
+        const servings = typeof req.query.servings === 'string' && /^[0-9]{1,4}$/.test(req.query.servings) ? `&servings=${req.query.servings}` : '';
+        return redirect(req, res, `${renew}${servings}&again=1`);
+      }
       try {
         fail(req, res, err);
       } catch (e) {
@@ -262,6 +381,14 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       }
     }
   });
+
+  const nameOf = (id: string) => coord.suppliers().find((s) => s.id === id)?.name ?? 'a supplier';
+  const contactOf = (b: Record<string, unknown>, fallbackName: string): ContactFields => ({
+    name: b.name === undefined ? fallbackName : str(b, 'name', 100),
+    address: str(b, 'address', 200),
+    phone: str(b, 'phone', 24),
+  });
+  const newKey = () => randomBytes(18).toString('base64url');
 
   r.post('/coord/quote', form, async (req, res, next) => {
     const me = shopper(req, res, '/coord/orders');
@@ -272,7 +399,8 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
       const priorities = prioritiesFrom(b);
       const round = await coord.quote({ currency: 'EUR', components: list.components });
       const plan = coord.plan(round, priorities);
-      send(req, res, 200, 'Your plan', planHtml({ round, plan, csrf: me.csrfToken, action: '/coord/order', name: me.name, idempotencyKey: randomBytes(18).toString('base64url'), priorities }));
+      const parts = coord.priced(round, plan, []);
+      send(req, res, 200, 'Your plan', planHtml({ round, plan, parts, csrf: me.csrfToken, action: '/coord/order', contact: contactOf({}, me.name), nameOf, idempotencyKey: newKey(), priorities }));
     } catch (err) {
       try {
         fail(req, res, err);
@@ -291,6 +419,91 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
         return { supplier, fulfilment: str(b, k, 64), ...(payment ? { payment } : {}) };
       });
 
+  /**
+   * The parts as the form now selects them, for showing: a selection the plan
+   * cannot take (a supplier no longer in it, a hand-over it does not offer)
+   * falls back to the plan's own choice for that supplier.
+   */
+  const partsFor = (round: QuoteRound, plan: Plan, choices: ReturnType<typeof choicesFrom>): OrderedPart[] => {
+    const usable = choices.filter((c) => {
+      const q = round.quotes.find((x) => x.supplier.id === c.supplier);
+      return (
+        plan.suppliers.some((s) => s.supplier.id === c.supplier) &&
+        q !== undefined &&
+        (c.fulfilment === '' || q.fulfilment.some((f) => f.id === c.fulfilment)) &&
+        (c.payment === undefined || (q.payments as string[]).includes(c.payment))
+      );
+    });
+    return coord.priced(
+      round,
+      plan,
+      usable.map((c) => ({ supplier: c.supplier, ...(c.fulfilment ? { fulfilment: c.fulfilment } : {}), ...(c.payment ? { payment: c.payment } : {}) })),
+    );
+  };
+
+  /** Whether the form's selections are the ones the page priced (and so the total it showed is theirs). */
+  const asShown = (b: Record<string, unknown>, parts: OrderedPart[]): boolean => {
+    let shown: unknown;
+    try {
+      shown = JSON.parse(str(b, 'shown', 8000) || 'null');
+    } catch {
+      return false;
+    }
+    return JSON.stringify(shown) === JSON.stringify(shownChoices(parts));
+  };
+
+  const shownTotalOf = (b: Record<string, unknown>) => {
+    const amount = Number(str(b, 'shownTotal', 20));
+    const currency = str(b, 'shownCurrency', 3);
+    return Number.isSafeInteger(amount) && amount >= 0 && currency ? { amount, currency } : null;
+  };
+
+  /** The shopper's details in words (the order's schema checks them again; its messages name fields, not people). */
+  const contactProblem = (c: ContactFields, parts: OrderedPart[]): string | null => {
+    if (!c.name) return 'Enter your name: a supplier hands a pickup to it.';
+    if (parts.some((p) => p.fulfilment.method === 'delivery')) {
+      if (!c.address) return 'Enter the delivery address: the delivery service brings the goods there.';
+      if (!c.phone) return 'Enter a phone number: the delivery service calls it at the door.';
+    }
+    if (c.phone && !contactInput.shape.phone.safeParse(c.phone).success) return 'The phone number may have 5 to 24 digits, spaces, "+", "(", ")" or "-".';
+    return null;
+  };
+
+  /**
+   * The plan page again, priced for the hand-over and payment now selected,
+   * when the shopper asked to update the total or the selection is not the
+   * one whose total was shown: nothing is ordered at a total not shown.
+   */
+  const reprice = (
+    req: express.Request,
+    res: express.Response,
+    o: Omit<PlanPage, 'parts' | 'nameOf' | 'idempotencyKey'> & {
+      choices: ReturnType<typeof choicesFrom>;
+      status: number;
+      idempotencyKey?: string;
+      /** The total the page had shown; without a notice, the page says how the selection changed it. */
+      before?: { amount: number; currency: string } | null;
+    },
+  ) => {
+    const parts = partsFor(o.round, o.plan, o.choices);
+    const notice = o.notice ?? (o.error ? undefined : priceChangeNotice(o.before ?? null, parts));
+    send(
+      req,
+      res,
+      o.status,
+      o.confirmOnly ? 'The missing part' : 'Your plan',
+      planHtml({ ...o, parts, nameOf, idempotencyKey: o.idempotencyKey ?? newKey(), ...(notice !== undefined ? { notice } : {}) }),
+    );
+    return parts;
+  };
+
+  const priceChangeNotice = (before: { amount: number; currency: string } | null, parts: OrderedPart[]) => {
+    const total = { amount: parts.reduce((sum, p) => sum + p.total.amount, 0), currency: parts[0]?.total.currency ?? before?.currency ?? 'EUR' };
+    return before && before.amount !== total.amount
+      ? `With the hand-over you chose, the total is ${money(total)}, not the ${money(before)} shown before. Nothing was ordered: check the plan, then place the orders.`
+      : 'The total below is for the hand-over and payment you chose. Nothing is ordered until you place the orders.';
+  };
+
   r.post('/coord/order', form, async (req, res, next) => {
     const me = shopper(req, res, '/coord/orders');
     if (!me) return;
@@ -301,23 +514,41 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     } catch {
       priorities = null;
     }
+    const page = { csrf: me.csrfToken, action: '/coord/order', contact: contactOf(b, me.name), priorities: priorities as Priorities };
     try {
-      const contact = { name: str(b, 'name', 100), ...(str(b, 'address', 200) ? { address: str(b, 'address', 200) } : {}), ...(str(b, 'phone', 24) ? { phone: str(b, 'phone', 24) } : {}) };
-      const g = await coord.order(me.userId, { idempotencyKey: str(b, 'idempotencyKey', 120), quoteSetId: str(b, 'quoteSetId', 80), priorities, choices: choicesFrom(b), contact });
+      const choices = choicesFrom(b);
+      const round = coord.round(str(b, 'quoteSetId', 80));
+      const parsed = prioritiesSchema.safeParse(priorities);
+      if (!parsed.success) throw coordErrors.invalid_request('This plan can no longer be read: ask the suppliers again.');
+      const plan = coord.plan(round, parsed.data);
+      const selected = partsFor(round, plan, choices);
+      const before = shownTotalOf(b);
+      if (b.update !== undefined || !asShown(b, selected) || before === null) {
+        reprice(req, res, { ...page, round, plan, choices, status: b.update !== undefined ? 200 : 409, before });
+        return;
+      }
+      const problem = contactProblem(page.contact, selected);
+      if (problem) {
+        reprice(req, res, { ...page, round, plan, choices, status: 400, error: problem, idempotencyKey: str(b, 'idempotencyKey', 120) });
+        return;
+      }
+      const contact = { name: page.contact.name, ...(page.contact.address ? { address: page.contact.address } : {}), ...(page.contact.phone ? { phone: page.contact.phone } : {}) };
+      const g = await coord.order(me.userId, { idempotencyKey: str(b, 'idempotencyKey', 120), quoteSetId: round.id, priorities, choices: shownChoices(selected), contact, expectedTotal: before });
       redirect(req, res, `/coord/groups/${encodeURIComponent(g.id)}`);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'quote_changed') {
-        // The offers moved since the plan was shown: show the plan as it is now, to order again knowingly.
+      if (err instanceof AppError && (err.code === 'quote_changed' || err.code === 'total_changed')) {
+        // The offers (or the total) moved since the plan was shown: show the plan as it is now, to order again knowingly.
         const round = coord.round(str(b, 'quoteSetId', 80));
-        const p = priorities as Priorities;
-        const plan = coord.plan(round, p, new Date());
-        return send(
-          req,
-          res,
-          409,
-          'Your plan changed',
-          planHtml({ round, plan, csrf: me.csrfToken, action: '/coord/order', name: me.name, idempotencyKey: randomBytes(18).toString('base64url'), priorities: p, notice: err.message }),
-        );
+        const plan = err.code === 'quote_changed' ? coord.plan(round, page.priorities, new Date()) : coord.plan(round, page.priorities);
+        reprice(req, res, {
+          ...page,
+          round,
+          plan,
+          choices: choicesFrom(b),
+          status: 409,
+          ...(err.code === 'quote_changed' ? { notice: 'A supplier changed its offer since the plan was shown. Nothing was ordered: this is the plan now.' } : { before: shownTotalOf(b) }),
+        });
+        return;
       }
       try {
         fail(req, res, err);
@@ -355,11 +586,22 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     }
   });
 
+  /** The suppliers that failed a group (they are not asked again when it is re-planned), by name. */
+  const failedNames = (userId: string, id: string) => [
+    ...new Set(
+      coord
+        .view(coord.ownGroup(userId, id))
+        .orders.filter((o) => (o.state === 'refused' || o.state === 'timed_out' || o.state === 'failed') && o.replacedIn === null)
+        .map((o) => o.supplierName),
+    ),
+  ];
+
   r.post('/coord/groups/:id/replan', form, async (req, res, next) => {
     const id = String(req.params.id);
     const me = shopper(req, res, `/coord/groups/${id}`);
     if (!me) return;
     try {
+      const notAsked = failedNames(me.userId, id);
       const { round, plan } = await coord.replan(me.userId, id);
       const priorities = JSON.parse(coord.ownGroup(me.userId, id).priorities) as Priorities;
       send(
@@ -370,13 +612,17 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
         planHtml({
           round,
           plan,
+          parts: coord.priced(round, plan, []),
           csrf: me.csrfToken,
           action: `/coord/groups/${id}/replan/confirm`,
-          name: me.name,
+          contact: contactOf({}, me.name),
+          nameOf,
           idempotencyKey: round.id,
           priorities,
           confirmOnly: true,
-          notice: 'Only what is missing was asked for again; nothing is ordered until you confirm.',
+          notAsked,
+          back: { href: `/coord/groups/${id}`, label: 'Back to your order (nothing more is ordered)' },
+          notice: plan.suppliers.length ? 'Only what is missing was asked for again; nothing is ordered until you confirm.' : 'Only what is missing was asked for again.',
         }),
       );
     } catch (err) {
@@ -392,9 +638,52 @@ export function coordFront(coord: Coordinator, o: { view: () => ContentView; ses
     const id = String(req.params.id);
     const me = shopper(req, res, `/coord/groups/${id}`);
     if (!me) return;
+    const b = (req.body ?? {}) as Record<string, unknown>;
     try {
-      const b = (req.body ?? {}) as Record<string, unknown>;
-      await coord.confirmReplan(me.userId, id, { quoteSetId: str(b, 'quoteSetId', 80), choices: choicesFrom(b) });
+      const group = coord.ownGroup(me.userId, id);
+      const priorities = JSON.parse(group.priorities) as Priorities;
+      const round = coord.round(str(b, 'quoteSetId', 80));
+      const plan = coord.plan(round, priorities);
+      const choices = choicesFrom(b);
+      const selected = partsFor(round, plan, choices);
+      const before = shownTotalOf(b);
+      const page = {
+        csrf: me.csrfToken,
+        action: `/coord/groups/${id}/replan/confirm`,
+        contact: contactOf({}, me.name),
+        priorities,
+        round,
+        plan,
+        choices,
+        confirmOnly: true,
+        notAsked: failedNames(me.userId, id),
+        back: { href: `/coord/groups/${id}`, label: 'Back to your order (nothing more is ordered)' },
+        idempotencyKey: round.id,
+      };
+      if (b.update !== undefined || !asShown(b, selected) || before === null) {
+        reprice(req, res, { ...page, status: b.update !== undefined ? 200 : 409, before });
+        return;
+      }
+      const contact = JSON.parse(group.contact) as { address?: string; phone?: string };
+      if (selected.some((p) => p.fulfilment.method === 'delivery') && (!contact.address || !contact.phone)) {
+        reprice(req, res, { ...page, status: 400, error: 'Your order has no delivery address or phone number: choose pickup for this part.' });
+        return;
+      }
+      try {
+        await coord.confirmReplan(me.userId, id, { quoteSetId: round.id, choices: shownChoices(selected), expectedTotal: before });
+      } catch (err) {
+        if (err instanceof AppError && (err.code === 'quote_changed' || err.code === 'total_changed')) {
+          reprice(req, res, {
+            ...page,
+            plan: err.code === 'quote_changed' ? coord.plan(coord.round(round.id), priorities, new Date()) : plan,
+            round: coord.round(round.id),
+            status: 409,
+            ...(err.code === 'quote_changed' ? { notice: 'A supplier changed its offer since the plan was shown. Nothing was ordered: this is the plan now.' } : { before }),
+          });
+          return;
+        }
+        throw err;
+      }
       redirect(req, res, `/coord/groups/${encodeURIComponent(id)}`);
     } catch (err) {
       try {

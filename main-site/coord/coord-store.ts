@@ -8,6 +8,8 @@ export type StepRole = 'supplier' | 'delivery' | 'settlement';
 export interface PartyRow {
   peerId: string;
   kind: PartyKind;
+  /** What a supplier calls itself, from its last quote answer; null until it has answered one. */
+  name: string | null;
   addedBy: string;
   addedAt: string;
 }
@@ -87,7 +89,7 @@ export class CoordStore {
   // ---- parties
 
   parties(): PartyRow[] {
-    return this.db.prepare('SELECT peer_id AS peerId, kind, added_by AS addedBy, added_at AS addedAt FROM coord_parties ORDER BY kind, peer_id').all() as PartyRow[];
+    return this.db.prepare('SELECT peer_id AS peerId, kind, name, added_by AS addedBy, added_at AS addedAt FROM coord_parties ORDER BY kind, peer_id').all() as PartyRow[];
   }
 
   setParty(peerId: string, kind: PartyKind, by: string): void {
@@ -96,6 +98,11 @@ export class CoordStore {
         'INSERT INTO coord_parties (peer_id, kind, added_by, added_at) VALUES (?, ?, ?, ?) ON CONFLICT (peer_id) DO UPDATE SET kind = excluded.kind, added_by = excluded.added_by, added_at = excluded.added_at',
       )
       .run(peerId, kind, by, now());
+  }
+
+  /** Keeps the name a party gave itself (a supplier's quote answer); a peer that is no party is left alone. */
+  setPartyName(peerId: string, name: string): void {
+    this.db.prepare('UPDATE coord_parties SET name = ? WHERE peer_id = ? AND name IS NOT ?').run(name, peerId, name);
   }
 
   removeParty(peerId: string): boolean {

@@ -79,18 +79,27 @@ const choicesInput = z
   .max(50)
   .default([]);
 
+/**
+ * The total the shopper was shown for these choices. When given, an order
+ * whose parts (goods and hand-over fees) add up to anything else is refused
+ * with total_changed and nothing is ordered: the total charged is the total shown.
+ */
+const expectedTotal = z.strictObject({ amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER), currency: z.string().min(3).max(3) });
+
 export const orderInput = z.strictObject({
   idempotencyKey: coordIdempotencyKey,
   quoteSetId: z.string().min(1).max(80),
   priorities: prioritiesSchema,
   choices: choicesInput,
   contact: contactInput,
+  expectedTotal: expectedTotal.optional(),
 });
 export type OrderInput = z.input<typeof orderInput>;
 
 export const replanConfirmInput = z.strictObject({
   quoteSetId: z.string().min(1).max(80),
   choices: choicesInput,
+  expectedTotal: expectedTotal.optional(),
 });
 
 /** One supplier's part as ordered: the plan's part with the shopper's hand-over and payment applied. */
@@ -189,8 +198,18 @@ export class Coordinator {
     return kind === 'supplier' && this.central.profile() ? [this.selfId, ...peers] : peers;
   }
 
+  /**
+   * The suppliers asked for quotes, each with the name a shopper knows it by:
+   * the central stock's profile name, a peer's name from its last quote answer,
+   * else the name the operator gave the peer at enrolment (null: none known yet).
+   */
   suppliers(): { id: string; kind: 'central' | 'peer'; name: string | null }[] {
-    return this.partiesOf('supplier').map((id) => (id === this.selfId ? { id, kind: 'central' as const, name: this.central.profile()?.name ?? null } : { id, kind: 'peer' as const, name: null }));
+    const named = new Map(this.store.parties().map((p) => [p.peerId, p.name]));
+    return this.partiesOf('supplier').map((id) =>
+      id === this.selfId
+        ? { id, kind: 'central' as const, name: this.central.profile()?.name ?? null }
+        : { id, kind: 'peer' as const, name: named.get(id) ?? this.ctx.peers.get(id)?.displayName ?? null },
+    );
   }
 
   // ---- quotes (claims 11-12, 27-28) ------------------------------------------------------------
@@ -217,6 +236,7 @@ export class Coordinator {
       else {
         round.quotes.push(toSupplierQuote(a.supplier, `${id}-${a.supplier}`, a.answer));
         round.dispatch[a.supplier] = a.answer.dispatch;
+        if (a.supplier !== this.selfId) this.store.setPartyName(a.supplier, a.answer.supplierName);
       }
     }
     this.store.addQuoteSet({
@@ -294,6 +314,7 @@ export class Coordinator {
     const round = this.round(input.quoteSetId);
     const plan = await this.recheck(round, input.priorities);
     const parts = this.applyChoices(round, plan, input.choices);
+    checkTotal(parts, input.expectedTotal);
     this.checkParties(parts, input.contact);
     const groupId = newId('g');
     const needsPayment = parts.some((p) => p.payment === 'electronic');
@@ -343,6 +364,15 @@ export class Coordinator {
     round.quotes = quotes;
     round.dispatch = dispatch;
     return current;
+  }
+
+  /**
+   * Each supplier's part as it would be ordered: the plan's part with the
+   * shopper's hand-over and payment applied, and its total (goods and the
+   * chosen hand-over's fee). The plan page shows exactly these parts.
+   */
+  priced(round: QuoteRound, plan: Plan, choices: unknown): OrderedPart[] {
+    return this.applyChoices(round, plan, parseInput(choicesInput, choices));
   }
 
   private applyChoices(round: QuoteRound, plan: Plan, choices: z.output<typeof choicesInput>): OrderedPart[] {
@@ -498,7 +528,14 @@ export class Coordinator {
             party: courier,
             role: 'delivery',
             endpoint: COORD_DELIVERY_BOOK,
-            body: { idempotencyKey: key, reference: o.id, pickup: dispatch, dropoff: { name: contact.name, address: contact.address!, phone: contact.phone! } },
+            body: {
+              idempotencyKey: key,
+              reference: o.id,
+              pickup: dispatch,
+              dropoff: { name: contact.name, address: contact.address!, phone: contact.phone! },
+              // Cash on delivery: the courier collects the part's total at the door, and needs to know how much.
+              ...(o.payment === 'cash_on_delivery' ? { collect: part.total } : {}),
+            },
           }),
         );
     }
@@ -581,6 +618,7 @@ export class Coordinator {
     const round = this.round(input.quoteSetId);
     const plan = await this.recheck(round, JSON.parse(group.priorities) as Priorities);
     const parts = this.applyChoices(round, plan, input.choices);
+    checkTotal(parts, input.expectedTotal);
     this.checkParties(parts, JSON.parse(group.contact) as Contact);
     const next = Math.max(...orders.map((o) => o.round)) + 1;
     this.store.markReplaced(
@@ -710,6 +748,19 @@ function definitive(err: unknown): boolean {
 
 function toSupplierQuote(id: string, quoteId: string, a: CoordQuoteAnswer): SupplierQuote {
   return { supplier: { id, name: a.supplierName }, quoteId, offers: a.offers, fulfilment: a.fulfilment, payments: a.payments, expiresAt: a.expiresAt };
+}
+
+/** The total charged is the total shown: parts that add up to anything else are not ordered. */
+function checkTotal(parts: OrderedPart[], expected: { amount: number; currency: string } | undefined): void {
+  if (!expected) return;
+  const total = parts.reduce((sum, p) => sum + p.total.amount, 0);
+  const currency = parts[0]?.total.currency ?? expected.currency;
+  if (total !== expected.amount || currency !== expected.currency)
+    throw coordErrors.total_changed(undefined, {
+      shown: expected,
+      total: { amount: total, currency },
+      parts: parts.map((p) => ({ supplier: p.supplier.id, fulfilment: p.fulfilment.id, fee: p.fee, total: p.total })),
+    });
 }
 
 /** What an order rests on: per supplier, each line's product, packs and price, and the hand-over fee. */

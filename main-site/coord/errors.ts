@@ -9,6 +9,7 @@ export const coordErrors = defineErrors('coord', {
   idempotency_key_reused: { status: 409, message: 'this idempotency key was already used for another order' },
   quote_not_found: { status: 404, message: 'no such quote: ask the suppliers again' },
   quote_changed: { status: 409, message: 'a supplier changed its offer since the plan was shown: see the new plan' },
+  total_changed: { status: 409, message: 'the hand-over chosen changes the total from the one shown: see the new total; nothing was ordered' },
   nothing_to_order: { status: 409, message: 'the plan covers none of the components' },
   no_suppliers: { status: 409, message: 'no component supplier is enrolled' },
   no_settlement_agent: { status: 409, message: 'electronic payment needs a settlement agent, and none is enrolled' },
@@ -19,4 +20,5 @@ export const coordErrors = defineErrors('coord', {
   party_not_found: { status: 404 },
   payment_declined: { status: 402 },
   handoff_invalid: { status: 400 },
+  handoff_expired: { status: 400, message: 'This link has expired: open "Get the components" on the how-to page again.' },
 });

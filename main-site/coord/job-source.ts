@@ -1,5 +1,5 @@
 import { reconcileProviderLists, type ComponentList } from '../../common/coord/index.js';
-import { pageComponents, readHandoff } from '../../common/coord/net/index.js';
+import { checkHandoff, pageComponents } from '../../common/coord/net/index.js';
 import { COORD_COMPONENTS } from '../../common/protocol/index.js';
 import type { ContentView } from '../../common/render/content-view.js';
 import type { SiteContext } from '../../common/site/context.js';
@@ -15,6 +15,11 @@ export interface Job {
 /** Where a job's component list comes from: the main site's own page, or the page of the partner that handed the shopper over. */
 export interface JobSource {
   fromMain(page: string): Job;
+  /**
+   * The job a partner's hand-over names. An authentic hand-over past its
+   * lifetime is refused with handoff_expired, whose details name where the
+   * partner signs a fresh one (`renew`: its /coord/get for the same page).
+   */
   fromHandoff(token: string): Promise<Job>;
   /**
    * Claims 8, 24: the same page asked of every job-method provider of the
@@ -31,8 +36,13 @@ export function jobSource(ctx: SiteContext, view: () => ContentView): JobSource 
       return { ...pageComponents(view(), page), provider: ctx.config.siteId };
     },
     async fromHandoff(token) {
-      const h = await readHandoff(ctx, token);
-      if (!h) throw coordErrors.handoff_invalid('this link is not valid (or has expired): open "Get the components" on the page again');
+      const h = await checkHandoff(ctx, token);
+      if (!h) throw coordErrors.handoff_invalid('This link is not valid: open "Get the components" on the how-to page again.');
+      if (h.state === 'expired') {
+        const partner = ctx.peers.get(h.partner);
+        const renew = partner ? `${partner.baseUrl.replace(/\/+$/, '')}/coord/get?page=${encodeURIComponent(h.page)}` : null;
+        throw coordErrors.handoff_expired(undefined, renew ? { renew } : undefined);
+      }
       // The job-method provider is asked by page only: it learns nothing about the shopper (claim 22).
       const { body } = await ctx.client.send(h.partner, COORD_COMPONENTS, { page: h.page }, undefined, { timeoutMs: 5000 });
       return { title: body.title, list: { servings: body.servings, components: body.components }, provider: h.partner };

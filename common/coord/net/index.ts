@@ -8,6 +8,6 @@ export { supplyErrors, SUPPLY_ERRORS } from './errors.js';
 export { SupplyService, supplyProfile, type SupplyProfile, type SupplyProfileInput, type DecisionSink, type SupplyOrderView } from './supply.js';
 export { SupplyStore, type SupplyOrderRow } from './supply-store.js';
 export { mountSupplyEndpoints, supplyApi, supplyPages } from './supply-routes.js';
-export { signHandoff, readHandoff, HANDOFF_TYP } from './handoff.js';
+export { signHandoff, readHandoff, checkHandoff, HANDOFF_TYP, HANDOFF_LIFETIME_S } from './handoff.js';
 export { pageComponents, mountJobEndpoints, getComponentsLink } from './job-pages.js';
 export { coordPageLog, type CoordPageLog } from './page-log.js';

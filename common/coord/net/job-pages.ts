@@ -22,14 +22,22 @@ export function mountJobEndpoints(router: express.Router, view: () => ContentVie
   });
 }
 
-/** "Get the components" on a page: /coord/get?page=<path> sends the shopper to the coordination page at the main site; every answer is logged. */
+/**
+ * "Get the components" on a page: /coord/get?page=<path> sends the shopper to
+ * the coordination page at the main site; every answer is logged. On a
+ * partner the target is signed here, when the link is followed (so a link in
+ * a page never goes stale); `servings` and `again` (the main site sending an
+ * expired hand-over back to be signed afresh) are passed on.
+ */
 export function getComponentsLink(target: (page: string) => string | null, view: () => ContentView, logged: CoordPageLog): express.Router {
   const r = express.Router();
   r.get('/coord/get', (req, res) => {
     const page = typeof req.query.page === 'string' && /^\/[A-Za-z0-9/_.-]{0,300}$/.test(req.query.page) ? req.query.page : null;
     const v = view();
     const known = page !== null && v.hasPage(page);
-    const to = known ? target(page) : null;
+    const passOn = [typeof req.query.servings === 'string' && /^[0-9]{1,4}$/.test(req.query.servings) ? `&servings=${req.query.servings}` : '', req.query.again === '1' ? '&again=1' : ''].join('');
+    const signed = known ? target(page) : null;
+    const to = signed === null ? null : signed + passOn;
     if (!known) res.status(404).type('html').send(v.message('Nothing to get', 'That page lists no components.'));
     else if (!to) res.status(503).type('html').send(v.message('Not available', 'Ordering components needs the main site; this site has none enrolled.'));
     else res.redirect(303, to);

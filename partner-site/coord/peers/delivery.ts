@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import express from 'express';
 import { defineModule } from '../../../common/module.js';
+import { formatMoney } from '../../../common/money.js';
 import { fromRoot } from '../../../common/paths.js';
 import { COORD_DELIVERY_BOOK, COORD_DELIVERY_CANCEL, type CoordDeliveryBooking } from '../../../common/protocol/coord.js';
 import { s2sEndpoint } from '../../../common/s2s/middleware.js';
@@ -62,7 +63,7 @@ export const deliveryModule = defineModule({
   consolePages: (router, d) => {
     const r = express.Router();
     r.get('/deliveries', (_req, res) => {
-      res.render('coord-deliveries', { title: 'Deliveries', deliveries: d.list() });
+      res.render('coord-deliveries', { title: 'Deliveries', deliveries: d.list(), formatMoney });
     });
     router.use(r);
   },
