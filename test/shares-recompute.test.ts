@@ -14,7 +14,10 @@ import { TERMS } from './helpers/shares-terms.js';
 const PASSWORD = 'a long password 123';
 const csrfFrom = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
-describe('planned shares: offline recompute from bundles, and each party sees only its own lines', () => {
+describe('planned shares: offline recompute from bundles, and each party sees only its own lines', function () {
+  // The recompute runs the CLI as child processes over bundles: 23 s against the suite's 30 s default on a busy
+  // 2-core machine, 88 s once under heavy load. The bound catches a hang, not a slow machine.
+  this.timeout(240_000);
   let net: TestNetwork;
   let shares: SharesService;
   const ids: Record<string, string> = {};
