@@ -262,9 +262,17 @@ export function demoFolders(dataDir: string, siteIds: string[]): { content: stri
     return to;
   };
   const base = join(dataDir, 'demo');
+  const original = (id: string) => {
+    const dir = seed(fromRoot('partner-site/demo-original', id), join(base, 'original', id));
+    // A partner's own ads (docs/ads.md) join only the demo's copy: tests and benches serve
+    // partner-site/demo-original/<id> as it is, and an ad there would log entries they do not expect.
+    const ads = fromRoot('partner-site/demo-ads', id);
+    if (existsSync(ads)) seed(ads, join(dir, 'ads'));
+    return dir;
+  };
   return {
     content: seed(fromRoot('main-site/demo-content'), join(base, 'content')),
-    originals: Object.fromEntries(siteIds.map((id) => [id, seed(fromRoot('partner-site/demo-original', id), join(base, 'original', id))])),
+    originals: Object.fromEntries(siteIds.map((id) => [id, original(id)])),
   };
 }
 
