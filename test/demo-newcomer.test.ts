@@ -21,7 +21,7 @@ function fingerprint(dir: string): Record<string, string> {
   return out;
 }
 
-const SHIPPED = ['main-site/demo-content', 'partner-site/demo-original'];
+const SHIPPED = ['main-site/demo-content', 'partner-site/demo-original', 'partner-site/demo-ads'];
 
 describe('the demo on moved ports, as a newcomer follows the README', function () {
   this.timeout(90000);
@@ -98,7 +98,18 @@ describe('the demo on moved ports, as a newcomer follows the README', function (
     // Planned pages publish the demo planner's page into folders of their own in the copy (docs/planned-pages.md).
     const shippedPart = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).filter(([k]) => !/^(pages\/planned|assets\/planned|pages\/planners)\//.test(k)));
     assert.deepEqual(shippedPart(fingerprint(content)), shipped['main-site/demo-content']);
-    assert.deepEqual(fingerprint(join(data, 'demo', 'original')), shipped['partner-site/demo-original']);
+    // The partners' own ads (partner-site/demo-ads/<site>) join the copy only, as <site>/ads/.
+    const originals = fingerprint(join(data, 'demo', 'original'));
+    const ownAds = /^[^/]+\/ads\//;
+    assert.deepEqual(Object.fromEntries(Object.entries(originals).filter(([k]) => !ownAds.test(k))), shipped['partner-site/demo-original']);
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(originals)
+          .filter(([k]) => ownAds.test(k))
+          .map(([k, v]) => [k.replace('/ads/', '/'), v]),
+      ),
+      shipped['partner-site/demo-ads'],
+    );
     assert.match(out, /edit \S*demo\/content\/pages\/about.md and save/, 'the banner names the copy to edit');
 
     const about = join(content, 'pages', 'about.md');
