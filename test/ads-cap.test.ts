@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adEntriesIn, adOn, closeAgent, startAdsNetwork, testAd, type AdsNetwork } from './helpers/ads-network.js';
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { adEntriesIn, adOn, closeAgent, startAdsNetwork, testAd, type AdsNetwork, until } from './helpers/ads-network.js';
 
 /** Keeps `perSite` requests in flight on every site until `stop()` holds; counts the pages that showed `ad`, per site. */
 async function hammer(urls: string[], perSite: number, ad: string, stop: () => boolean): Promise<number[]> {

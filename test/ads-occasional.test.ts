@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adEntriesIn, adOn, closeAgent, startAdsPair, testAd, type AdsPair } from './helpers/ads-network.js';
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { adEntriesIn, adOn, closeAgent, startAdsPair, testAd, type AdsPair, until } from './helpers/ads-network.js';
 
 /**
  * A shopper at a human pace: a page, then a pause longer than the idle return, so the site gives its

@@ -3,17 +3,7 @@ import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { TEST_TOKEN } from './helpers/network.js';
-import { adEntriesIn, adOn, closeAgent, startAdsPair, testAd, type AdsPair } from './helpers/ads-network.js';
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { adEntriesIn, adOn, closeAgent, startAdsPair, testAd, type AdsPair, until } from './helpers/ads-network.js';
 
 async function hammer(urls: string[], perSite: number, stop: () => boolean): Promise<void> {
   await Promise.all(

@@ -200,3 +200,14 @@ export async function startAdsPair(extra: Partial<SiteConfigInput> = {}): Promis
     },
   };
 }
+
+/** Polls `f` every 25 ms until it gives a truthy value (returned), or fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
