@@ -4,18 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { greedyTotal, planPurchase, type PlanRequest, type Priorities, type SupplierQuote } from '../common/coord/index.js';
 import { fmt, report } from './lib/report.js';
-
-/** A small deterministic generator (mulberry32), so every run plans the same instances. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../test/helpers/rng.js';
 
 interface Kind {
   unit: string;

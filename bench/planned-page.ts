@@ -3,19 +3,9 @@
 // pageRatio() is exported so bench:shares can fold page_ratio into its own report.
 import { pathToFileURL } from 'node:url';
 import { Agent, request } from 'undici';
+import { TERMS_40_30 as TERMS } from '../test/helpers/shares-terms.js';
 import { api, startSyncNetwork } from '../test/helpers/sync-network.js';
 import { closedLoop, fmt, report } from './lib/report.js';
-
-const TERMS = {
-  currency: 'EUR',
-  plannerShareBps: 4000,
-  contributorPay: { basis: 'contribution_sales', bps: 3000 },
-  partnerHandlingBps: 1000,
-  mainShare: { type: 'remainder' },
-  holdingDays: 0,
-  payoutMinimum: 0,
-  statementCycle: 'monthly',
-};
 
 export interface PageRatio {
   planned_page_rps: number;

@@ -8,7 +8,8 @@
 // which goes first. Also the cold start: the first incremental call, which
 // counts the whole log once. The two answers are compared every round.
 import assert from 'node:assert/strict';
-import { appendUses, rng, seedPlanned } from '../test/helpers/planned-totals.js';
+import { appendUses, seedPlanned } from '../test/helpers/planned-totals.js';
+import { rng } from '../test/helpers/rng.js';
 import { startSyncNetwork } from '../test/helpers/sync-network.js';
 import { fmt, report } from './lib/report.js';
 

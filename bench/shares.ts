@@ -13,6 +13,7 @@ import { computeDue } from '../main-site/planned/shares/closing.js';
 import { SharesStore } from '../main-site/planned/shares/shares-store.js';
 import { tempDir } from '../test/helpers/network.js';
 import { fmt, report } from './lib/report.js';
+import { rng } from '../test/helpers/rng.js';
 
 const SALES = Number(process.env.BENCH_SHARES_SALES ?? 1_000_000);
 const PLANNERS = 500;
@@ -33,18 +34,6 @@ const PAGE_BENCH = './shares-page.js';
 const hex = (n: number) => n.toString(16).padStart(12, '0');
 const plannerId = (i: number) => `p-a${hex(i).slice(1)}`;
 const contributorId = (i: number) => `p-c${hex(i).slice(1)}`;
-
-/** A seeded generator (mulberry32), so every run builds the same sales. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

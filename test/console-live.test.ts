@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -8,87 +7,11 @@ import type { Browser } from 'playwright-core';
 import { request } from 'undici';
 import { launchBrowser, SCREENSHOT_DIR } from './helpers/browser.js';
 import { runCli } from './helpers/cli.js';
+import { consoleSession } from './helpers/console-login.js';
+import { openStream } from './helpers/event-stream.js';
 import { TEST_PASSWORD, TEST_TOKEN } from './helpers/network.js';
 import { Shopper, orderNumberOf } from './helpers/shopper.js';
 import { api, pageText, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
-
-interface Frame {
-  event?: string;
-  data?: { topic: string; kinds: string[]; subjects: string[] };
-  comment?: string;
-}
-
-/** An open event stream, read frame by frame as the browser's EventSource would. */
-interface Stream {
-  res: IncomingMessage;
-  frames: Frame[];
-  ended: boolean;
-  waitFor(pred: (f: Frame) => boolean, ms?: number): Promise<Frame>;
-  close(): void;
-}
-
-function openStream(url: string, cookie?: string): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { headers: { accept: 'text/event-stream', ...(cookie ? { cookie } : {}) } }, (res) => {
-      const frames: Frame[] = [];
-      let buf = '';
-      const s: Stream = {
-        res,
-        frames,
-        ended: false,
-        async waitFor(pred, ms = 5000) {
-          const end = Date.now() + ms;
-          for (;;) {
-            const f = frames.find(pred);
-            if (f) return f;
-            if (Date.now() > end) throw new Error(`no such frame in time; got ${JSON.stringify(frames)}`);
-            await sleep(20);
-          }
-        },
-        close: () => req.destroy(),
-      };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const f: Frame = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) f.comment = line.slice(1).trim();
-            else if (line.startsWith('event: ')) f.event = line.slice(7);
-            else if (line.startsWith('data: ')) f.data = JSON.parse(line.slice(6)) as Frame['data'];
-          }
-          frames.push(f);
-        }
-      });
-      res.on('end', () => (s.ended = true));
-      res.on('close', () => (s.ended = true));
-      resolve(s);
-    });
-    req.on('error', reject);
-  });
-}
-
-/** Logs in through the console's own form (CSRF cookie and field), as a browser does; returns the session cookie. */
-async function consoleSession(base: string, path: string, username: string): Promise<string> {
-  const page = await request(`${base}${path}/login`);
-  const html = await page.body.text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  const loginCookie = String(page.headers['set-cookie']).split(';')[0]!;
-  const res = await request(`${base}${path}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
-    body: new URLSearchParams({ _csrf: csrf, username, password: TEST_PASSWORD }).toString(),
-  });
-  await res.body.text();
-  assert.equal(res.statusCode, 303);
-  const set = res.headers['set-cookie'];
-  const session = (Array.isArray(set) ? set : [set]).find((c) => typeof c === 'string' && c.includes('_console='));
-  assert.ok(session, 'the login sets a session cookie');
-  return session.split(';')[0]!;
-}
 
 async function getText(url: string, cookie: string): Promise<{ status: number; type: string; text: string }> {
   const r = await request(url, { headers: { cookie, accept: 'text/html' } });

@@ -1,52 +1,15 @@
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { TEST_PASSWORD } from './helpers/network.js';
+import { consoleSession } from './helpers/console-login.js';
+import { openStream } from './helpers/event-stream.js';
 import { api, pageText, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
-
-/** Logs in through the console's own form (CSRF cookie and field), as a browser does; returns the session cookie. */
-async function consoleSession(base: string): Promise<string> {
-  const page = await request(`${base}/admin/login`);
-  const html = await page.body.text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  const loginCookie = String(page.headers['set-cookie']).split(';')[0]!;
-  const res = await request(`${base}/admin/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
-    body: new URLSearchParams({ username: 'operator', password: TEST_PASSWORD, _csrf: csrf }).toString(),
-  });
-  await res.body.dump();
-  const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  return set.find((c) => c.startsWith('tieup_main_console='))!.split(';')[0]!;
-}
 
 const html = async (url: string, cookie: string) => {
   const r = await request(url, { headers: { cookie, accept: 'text/html' } });
   assert.equal(r.statusCode, 200, url);
   return r.body.text();
 };
-
-/** The event names and kinds of the console's event stream, as they arrive. */
-function listen(url: string, cookie: string) {
-  const kinds: { event: string; kinds: string[]; subjects: string[] }[] = [];
-  let buf = '';
-  const req = get(url, { headers: { accept: 'text/event-stream', cookie } }, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const ev = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (ev && data) kinds.push({ event: ev, ...(JSON.parse(data) as { kinds: string[]; subjects: string[] }) });
-      }
-    });
-  });
-  return { kinds, close: () => req.destroy() };
-}
 
 describe('walkthrough 13: sync targets, live next push, last contact, pushes that wait for a starting partner', function () {
   this.timeout(120000);
@@ -59,7 +22,7 @@ describe('walkthrough 13: sync targets, live next push, last contact, pushes tha
     // A coordination peer (a delivery service): enrolled without contract terms, so it carries no tie-up pages.
     net.main.ctx.peers.add({ id: 'courier', role: 'partner', baseUrl: 'http://127.0.0.1:9', displayName: 'delivery service', ackedKid: null, keys: [] });
     await api(main(), 'POST', '/admin/api/releases', { note: 'first' });
-    cookie = await consoleSession(main());
+    cookie = await consoleSession(main(), '/admin', 'operator');
   });
   after(async () => {
     await net?.close();
@@ -131,13 +94,9 @@ describe('walkthrough 13: sync targets, live next push, last contact, pushes tha
     // Scheduled every 2 s since the test above.
     const first = net.main.sync.scheduler.nextRun('north');
     assert.ok(first);
-    const s = listen(`${main()}/admin/events`, cookie);
+    const s = await openStream(`${main()}/admin/events`, cookie);
     try {
-      const end = Date.now() + 6000;
-      while (!s.kinds.some((k) => k.event === 'sync' && k.kinds.includes('schedule') && k.subjects.includes('north'))) {
-        assert.ok(Date.now() < end, `no event after a scheduled run: ${JSON.stringify(s.kinds)}`);
-        await sleep(50);
-      }
+      await s.waitFor((f) => f.event === 'sync' && !!f.data?.kinds.includes('schedule') && f.data.subjects.includes('north'), 6000);
     } finally {
       s.close();
     }

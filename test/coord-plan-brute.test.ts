@@ -3,7 +3,8 @@ import { greedyTotal, planPurchase, planRequest, priorities, supplierQuote, type
 import { evaluate } from '../common/coord/objectives.js';
 import { COVER_SLACK, prepare, type Prepared } from '../common/coord/prepare.js';
 import { objectiveOrder } from '../common/coord/solve.js';
-import { instance, rng } from '../bench/coord-plan.js';
+import { instance } from '../bench/coord-plan.js';
+import { rng } from './helpers/rng.js';
 
 /**
  * The plan against brute force: every choice of fulfilment per supplier (or

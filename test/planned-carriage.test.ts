@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { api, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
-import { TERMS } from './helpers/planned.js';
+import { TERMS_40_30 as TERMS } from './helpers/shares-terms.js';
 import { pageFile, saleFile } from '../common/planned/index.js';
 import { plannedReleaseFilter } from '../main-site/planned/carriage.js';
 import type { RunningPartner } from '../partner-site/server.js';

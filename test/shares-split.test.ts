@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { contributorPayText, plannerTerms, reverseParts, saleRecord, splitSale, type PlannerTerms } from '../common/planned/shares/index.js';
-
-/** A small seeded generator (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/rng.js';
+import { TERMS, TERMS_40_30 } from './helpers/shares-terms.js';
 
 const PLANNER = 'p-00000000000a';
 const C = ['p-0000000000c1', 'p-0000000000c2', 'p-0000000000c3'];
 
 describe('planned shares: exact split of a sale', () => {
   it('the contributor terms say what the split pays a contributor for a sale of one contribution and for a whole-page sale', () => {
-    const terms = plannerTerms.parse({
-      currency: 'EUR',
-      plannerShareBps: 4000,
-      contributorPay: { basis: 'contribution_sales', bps: 3000 },
-      partnerHandlingBps: 1000,
-      mainShare: { type: 'remainder' },
-      holdingDays: 0,
-      payoutMinimum: 0,
-      statementCycle: 'monthly',
-    });
+    const terms = plannerTerms.parse(TERMS_40_30);
     const text = contributorPayText(terms.contributorPay, 'EUR', 'you');
     const sale = (kind: 'page' | 'contribution', n: number, amount: number) =>
       saleRecord.parse({
@@ -124,16 +105,7 @@ describe('planned shares: exact split of a sale', () => {
   });
 
   it('a page sold before it has contributions gives the contributors’ share to the planner; a sale on the main site gives the handling share to the main site', () => {
-    const terms = plannerTerms.parse({
-      currency: 'EUR',
-      plannerShareBps: 3000,
-      contributorPay: { basis: 'contribution_sales', bps: 2000 },
-      partnerHandlingBps: 1000,
-      mainShare: { type: 'remainder' },
-      holdingDays: 0,
-      payoutMinimum: 0,
-      statementCycle: 'monthly',
-    });
+    const terms = plannerTerms.parse(TERMS);
     const sale = saleRecord.parse({
       saleId: 's',
       time: '2026-11-10T12:00:00.000Z',

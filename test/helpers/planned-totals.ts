@@ -1,19 +1,8 @@
 import { logPageHit } from '../../common/logchain/page-log.js';
 import type { RunningMain } from '../../main-site/server.js';
 import { usersModule } from '../../main-site/users/index.js';
-import { TERMS } from './planned.js';
-
-/** A seeded generator (mulberry32), so every run appends the same entries. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { TERMS_40_30 as TERMS } from './shares-terms.js';
+import { rng } from './rng.js';
 
 export interface PlannedSeed {
   planner: string;

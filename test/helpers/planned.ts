@@ -3,17 +3,6 @@ import supertest from 'supertest';
 import type { Mailbox } from '../../cli/demo-mailbox.js';
 
 export const PARTY_PASSWORD = 'party password 123';
-export const TERMS = {
-  currency: 'EUR',
-  plannerShareBps: 4000,
-  contributorPay: { basis: 'contribution_sales', bps: 3000 },
-  partnerHandlingBps: 1000,
-  mainShare: { type: 'remainder' },
-  holdingDays: 0,
-  payoutMinimum: 0,
-  statementCycle: 'monthly',
-};
-
 export const csrfIn = (html: string): string => {
   const m = /name="_csrf" value="([^"]+)"/.exec(html);
   assert.ok(m, 'the page has a form with a CSRF token');

@@ -11,3 +11,6 @@ export const TERMS: PlannerTerms = {
   payoutMinimum: 0,
   statementCycle: 'monthly',
 };
+
+/** The demo's split: 40% planner, 30% contributors, 10% partner handling, the rest the main site's. */
+export const TERMS_40_30: PlannerTerms = { ...TERMS, plannerShareBps: 4000, contributorPay: { basis: 'contribution_sales', bps: 3000 } };

@@ -1,0 +1,15 @@
+/**
+ * A small seeded generator (mulberry32) giving numbers in [0, 1): tests and
+ * benches that draw random cases use it so every run draws the same ones and a
+ * failing case can be replayed from its seed.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
