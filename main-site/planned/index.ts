@@ -26,6 +26,9 @@ import { plannedSharesModule } from './shares/index.js';
  * site; every access to bought content is logged, and use totals go to each
  * party. The money side (contracts, splits, statements) is plannedSharesModule.
  */
+/** The start-up catch-up per running site, cancelled at close if it has not run yet. */
+const catchUp = new WeakMap<PlannedService, NodeJS.Immediate>();
+
 export const plannedModule = defineModule<PlannedService>({
   name: 'planned',
   config: plannedConfig,
@@ -72,19 +75,24 @@ export const plannedModule = defineModule<PlannedService>({
   // Early each month: last month's use totals to every planner and contributor (once each; the notice's dedupe key holds across restarts).
   // At start too: a period that ended while the site was down still gets its notices (the dedupe key keeps them to one).
   start: (planned, { ctx }) => {
-    setImmediate(() => {
-      try {
-        planned.ensureCarriageIndex();
-      } catch (err) {
-        ctx.logger.warn({ event: 'planned_carriage_failed', reason: (err as Error).message }, 'the planned carriage index was not written');
-      }
-      try {
-        planned.closePeriod();
-      } catch (err) {
-        ctx.logger.warn({ event: 'planned_totals_failed', reason: (err as Error).message }, 'use totals not sent at start');
-      }
-    });
+    catchUp.set(
+      planned,
+      setImmediate(() => {
+        try {
+          planned.ensureCarriageIndex();
+        } catch (err) {
+          ctx.logger.warn({ event: 'planned_carriage_failed', reason: (err as Error).message }, 'the planned carriage index was not written');
+        }
+        try {
+          planned.closePeriod();
+        } catch (err) {
+          ctx.logger.warn({ event: 'planned_totals_failed', reason: (err as Error).message }, 'use totals not sent at start');
+        }
+      }),
+    );
   },
+  // A site closed before its first turn (a bench that blocks the loop from start to close) must not run the catch-up on a closed database.
+  close: (planned) => clearImmediate(catchUp.get(planned)),
   jobs: (planned, { ctx }) => [cron.schedule('0 15 0 1 * *', () => void planned.closePeriod(), { name: `${ctx.config.siteId}-planned-totals`, noOverlap: true })],
 });
 
