@@ -152,4 +152,24 @@ describe('ads: contract variants, payments and refusals', function () {
     assert.throws(() => net.ads.exchange('south', { seq: 1, reports: [], wants: [], choices: [] }), /older than one already answered/);
     net.ads.withdraw(id, 'test');
   });
+  it('a newly paid count is shared among the sites serving lately: the first to ask cannot take it all before the others ask, and after the warm-up a lone asker takes the rest', async () => {
+    const id = 'ad-warm';
+    for (const site of ['wx', 'wy', 'wz']) net.ads.exchange(site, { seq: 1, reports: [], wants: [], choices: [] });
+    net.ads.create({ advertiser: net.advertiser, ad: testAd(id), paidCount: 90, price: PRICE }, 'test');
+    net.ads.pay({ payment: 'warm-1', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    const want = [{ ad: id, rate: 1000 }];
+    const first = net.ads.exchange('wx', { seq: 2, reports: [], wants: want, choices: [] }).leases;
+    assert.equal(first.length, 1);
+    // wx, wy and wz (and the pair's own sites) exchanged lately: at most a third of the 90 at a rate that would want them all.
+    assert.ok(first[0]!.size <= 30, `the first lease is ${first[0]!.size} of 90`);
+    const second = net.ads.exchange('wy', { seq: 2, reports: [], wants: want, choices: [] }).leases;
+    assert.equal(second.length, 1, 'a site asking later in the warm-up still gets a share');
+    // wy gives its lease back unused; once the warm-up is over (3 exchanges + 1 s), wx alone asks and may take all that is left.
+    net.ads.exchange('wy', { seq: 3, reports: [{ lease: second[0]!.id, used: 0, close: true }], wants: [], choices: [] });
+    await sleep(3 * 100 + 1000 + 200);
+    const later = net.ads.exchange('wx', { seq: 3, reports: [{ lease: first[0]!.id, used: 0, close: false }], wants: want, choices: [] }).leases;
+    assert.equal(later.length, 1);
+    assert.equal(later[0]!.size, 90 - first[0]!.size, 'after the warm-up the only site asking gets the rest');
+    net.ads.withdraw(id, 'test');
+  });
 });

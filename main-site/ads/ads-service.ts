@@ -67,6 +67,10 @@ const MAX_HELD = 500;
  */
 export class AdsService {
   private readonly wanting = new Map<string, Map<string, number>>();
+  /** When each serving site last exchanged: the sites that may still ask for a newly paid ad. */
+  private readonly serving = new Map<string, number>();
+  /** When the first lease of each paid cycle (`ad paidTotal`) was granted: its warm-up starts then. */
+  private readonly cycleOpened = new Map<string, number>();
   private readonly choiceLog: SiteChoice[] = [];
   private timer: NodeJS.Timeout | undefined;
   /**
@@ -211,6 +215,7 @@ export class AdsService {
     return this.store.tx(() => {
       // Exchanges of one site are sequential; a copy that arrives after a later one (a retried or delayed request) would list an old set of leases.
       if (!this.store.advanceSite(site, req.seq)) throw adsErrors.stale_exchange();
+      this.serving.set(site, now);
       const settled: string[] = [];
       const touched = new Set<string>();
       for (const r of req.reports) {
@@ -277,6 +282,22 @@ export class AdsService {
     asked.set(site, now);
     for (const [s, t] of asked) if (now - t > 3 * c.adsExchangeMs + 1000) asked.delete(s);
     const sites = new Set([...asked.keys(), ...this.store.holders(adId), site]);
+    // Warm-up of a newly paid count: the other sites learn of the ad at their next exchange and ask at
+    // the one after, so the first asker (the main site's own holder, a direct call) would otherwise take
+    // all of a small count before they could. While the window lasts, every site that exchanged lately
+    // and may show the ad counts as wanting it; after it, only those that asked (idle quota flows back).
+    const window = 3 * c.adsExchangeMs + 1000;
+    const cycle = `${adId} ${a.paidTotal}`;
+    let opened = this.cycleOpened.get(cycle);
+    if (opened === undefined) {
+      opened = now;
+      // Once per paid cycle; a forgotten cycle would only get a second warm-up.
+      for (const [k, t] of this.cycleOpened) if (now - t > 10 * window) this.cycleOpened.delete(k);
+      this.cycleOpened.set(cycle, opened);
+    }
+    if (now - opened < window) {
+      for (const [s, t] of this.serving) if (now - t <= window && (!a.definition.target.sites.length || a.definition.target.sites.includes(s))) sites.add(s);
+    }
     const size = leaseSize({ rate, available, sitesWanting: sites.size, leaseSeconds: c.adsLeaseSeconds, initial: c.adsLeaseInitial, max: c.adsLeaseMax });
     if (size <= 0) return undefined;
     const id = `L${randomBytes(12).toString('base64url')}`;
