@@ -8,7 +8,7 @@ import { PAID_KEY_ISSUE, SHOP_ORDER_BY_KEY, SHOP_STATE, USERS_REGISTER } from '.
 import { api, startSyncNetwork } from '../test/helpers/sync-network.js';
 import { closedLoop, fmt, pairedRatio, report } from './lib/report.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 // Many short rounds: the ratios are the median of per-round pairs (bench/lib/report.ts pairedRatio).
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
