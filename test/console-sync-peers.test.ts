@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { runCli } from './helpers/cli.js';
 import { consoleSession } from './helpers/console-login.js';
+import { TEST_TOKEN } from './helpers/network.js';
 import { openStream } from './helpers/event-stream.js';
 import { api, pageText, startSyncNetwork, type SyncNetwork } from './helpers/sync-network.js';
 
@@ -45,6 +47,22 @@ describe('walkthrough 13: sync targets, live next push, last contact, pushes tha
       ['north'],
     );
     assert.equal(net.main.sync.sync.deliveries('courier', 5).length, 0, 'nothing was attempted for courier');
+    // The API and the CLI list the same targets, and name the peer apart.
+    const status = await api(main(), 'GET', '/admin/api/sync');
+    assert.deepEqual(
+      (status.body.partners as { id: string }[]).map((p) => p.id),
+      ['north'],
+    );
+    assert.deepEqual(status.body.withoutSync, [{ id: 'courier', name: 'delivery service' }]);
+    const cli = await runCli(['sync', 'status', '--url', main(), '--token', TEST_TOKEN]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^north /m);
+    assert.doesNotMatch(cli.stdout, /^courier /m);
+    // The partners list says the same of the peer's contract.
+    const list = await html(`${main()}/admin/partners`, cookie);
+    assert.match(/<tr data-partner="courier">[\s\S]*?<\/tr>/.exec(list)![0], /none \(takes no tie-up pages\)/);
+    assert.doesNotMatch(/<tr data-partner="north">[\s\S]*?<\/tr>/.exec(list)![0], /takes no tie-up pages/);
+    assert.match(cli.stdout, /not push targets \(no sync terms, no tie-up pages\): courier \(delivery service\)/);
   });
 
   it('records the last authenticated s2s contact on both sides (not only an explicit hello), and the partner page shows it', async () => {

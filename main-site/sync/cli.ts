@@ -73,7 +73,7 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
     summary: 'per partner: serving, staged, last push, drift',
     options: API_OPTIONS,
     async run(flags, _args, io) {
-      const r = await apiCall<{ partners: StatusRow[] }>(urlOf(flags), tokenOf(flags), 'GET', '/admin/api/sync');
+      const r = await apiCall<{ partners: StatusRow[]; withoutSync?: { id: string; name: string | null }[] }>(urlOf(flags), tokenOf(flags), 'GET', '/admin/api/sync');
       print(flags, io, r, () => {
         io.out(`${'partner'.padEnd(12)} ${'type'.padEnd(9)} ${'serving'.padEnd(8)} ${'staged'.padEnd(26)} ${'last push'.padEnd(10)} ${'integrity'.padEnd(9)} next push`);
         for (const p of r.partners) {
@@ -84,6 +84,7 @@ export const syncCli = defineCommands('Publishing and pushing (against the main 
           // A standing rollback is said in words under its row: the columns alone read like a partner waiting for a push.
           if (p.rollback) io.out(`${''.padEnd(12)} ${p.rollback.text}${p.rollback.by ? ` (by ${p.rollback.by})` : ''}`);
         }
+        if (r.withoutSync?.length) io.out(`not push targets (no sync terms, no tie-up pages): ${r.withoutSync.map((p) => (p.name ? `${p.id} (${p.name})` : p.id)).join(', ')}`);
       });
       return 0;
     },

@@ -31,6 +31,19 @@ export function takesTieUpPages(contract: Readonly<Record<string, unknown>>): bo
   return !r.ok || r.terms !== null;
 }
 
+/**
+ * The push targets with their sync status, and apart from them the partners
+ * that take no tie-up pages (named only): what the sync page, `GET
+ * /admin/api/sync` and `tieup sync status` all show.
+ */
+export function syncTargets(m: MainSync) {
+  const peers = m.ctx.peers.list().filter((p) => p.role === 'partner');
+  return {
+    partners: peers.filter((p) => takesTieUpPages(p.contract)).map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
+    withoutSync: peers.filter((p) => !takesTieUpPages(p.contract)).map((p) => ({ id: p.id, name: p.displayName })),
+  };
+}
+
 /** The sync status of one partner as the console and the API show it. */
 export function syncView(m: MainSync, partnerId: string) {
   const peer = m.ctx.peers.get(partnerId);
@@ -144,12 +157,7 @@ export function syncApi(m: MainSync): express.Router {
     res.json(rel);
   });
   r.get('/sync', (_req, res) => {
-    res.json({
-      partners: m.ctx.peers
-        .list()
-        .filter((p) => p.role === 'partner')
-        .map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) })),
-    });
+    res.json(syncTargets(m));
   });
   r.post('/partners/:id/push', async (req, res) => {
     const p = partner(String(req.params.id));

@@ -4,7 +4,7 @@ import { defineBanners, failureBanner, type Banner } from '../../common/web/bann
 import type { MainSync } from './main-sync.js';
 import { publish } from './publisher.js';
 import { checkDrift, type PushOutcome } from './pusher.js';
-import { syncView, takesTieUpPages } from './sync-api.js';
+import { syncTargets, syncView } from './sync-api.js';
 import { DELIVERY_STATES, deliveriesCsv, filterQuery, parseDeliveryFilter, type ParsedFilter } from './delivery-log.js';
 
 /** What /admin/sync can say after a redirect; the redirect names one by id (see common/web/banners.ts). */
@@ -55,25 +55,15 @@ const DELIVERY_LIMIT = 30;
 export function syncPages(m: MainSync): express.Router {
   const r = express.Router();
   // Push targets only: a partner without sync terms carries no tie-up pages (a coordination peer), so it gets no push buttons here.
-  const partners = () =>
-    m.ctx.peers
-      .list()
-      .filter((p) => p.role === 'partner' && takesTieUpPages(p.contract))
-      .map((p) => ({ id: p.id, status: p.status, ...syncView(m, p.id) }));
-  const withoutSync = () =>
-    m.ctx.peers
-      .list()
-      .filter((p) => p.role === 'partner' && !takesTieUpPages(p.contract))
-      .map((p) => ({ id: p.id, name: p.displayName }));
   const noFilter: ParsedFilter = { filter: { limit: DELIVERY_LIMIT }, query: { partner: '', state: '', release: '' } };
   const render = (res: Response, banner: Banner | null, status = 200, f: ParsedFilter = noFilter) => {
-    const enrolled = partners();
+    const { partners: enrolled, withoutSync } = syncTargets(m);
     res.status(status).render('main-sync', {
       title: 'Tie-up sync',
       latest: m.releases.latest() ?? null,
       releases: m.releases.list(10),
       partners: enrolled,
-      withoutSync: withoutSync(),
+      withoutSync,
       deliveries: m.sync.filteredDeliveries(f.filter),
       deliveryLimit: f.filter.limit,
       deliveryChoices: { partners: enrolled.map((p) => p.id), releases: m.sync.deliveryChoices().releases },
@@ -101,7 +91,7 @@ export function syncPages(m: MainSync): express.Router {
   });
   // Fragments for live.js (docs/console-live.md): the same markup as the page's, one table each.
   r.get('/sync/live/latest', (_req, res) => res.render('sync-live-latest', { latest: m.releases.latest() ?? null }));
-  r.get('/sync/live/partners', (_req, res) => res.render('sync-live-partners', { partners: partners(), withoutSync: withoutSync() }));
+  r.get('/sync/live/partners', (_req, res) => res.render('sync-live-partners', syncTargets(m)));
   r.get('/sync/live/events', (_req, res) => res.render('sync-live-events', { events: m.sync.events(null, 20) }));
   r.get('/sync/live/deliveries', (req, res) => {
     const f = parseDeliveryFilter(m, req.query, { strict: true, limit: DELIVERY_LIMIT, maxLimit: DELIVERY_LIMIT });
