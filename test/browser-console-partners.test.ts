@@ -48,6 +48,9 @@ describe('browser: an operator enrols a partner in the console, edits a contract
     await page.click('nav.console-nav summary:text-is("Network")');
     await page.click('nav.console-nav a:text-is("Partners")');
     await page.waitForURL(`${main.url}/admin/partners`);
+    // The header says where you are: the page's link, and the menu it sits in, and nothing else.
+    assert.deepEqual(await page.locator('nav.console-nav a[aria-current="page"]').allTextContents(), ['Partners']);
+    assert.deepEqual(await page.locator('nav.console-nav details.nav-menu.current > summary').allInnerTexts(), ['Network']);
     await page.fill('#enrol-id', 'north');
     await page.fill('#enrol-name', 'North Market');
     await page.fill('#enrol-baseUrl', north.url);

@@ -18,15 +18,32 @@ export interface ConsoleSetup {
   auth: ConsoleAuth;
 }
 
-/** One item of the console header: a link, or a menu of links (a group with one entry is just its link). */
-export type NavItem = { title: string; href: string } | { title: string; items: { title: string; href: string }[] };
+/** One item of the console header: a link, or a menu of links (a group with one entry is just its link); `current` marks the page shown and its menu. */
+export type NavLink = { title: string; href: string; current?: true };
+export type NavItem = NavLink | { title: string; items: NavLink[]; current?: true };
+
+/** The link the page at `path` belongs to: the longest href that is the path or a folder above it (the console home only itself). */
+function currentHref(nav: readonly { href: string }[], path: string): string | undefined {
+  let best: string | undefined;
+  for (const { href } of nav) {
+    const h = href.split('?')[0]!;
+    const home = h.endsWith('/');
+    const hit = home ? path === h || path === h.slice(0, -1) : path === h || path.startsWith(`${h}/`);
+    if (hit && (best === undefined || h.length > best.length)) best = h;
+  }
+  return best;
+}
 
 /** The header's items in NAV_GROUPS order: one menu per group, so the header is one row at 1280 px and wraps tidily at 390 px. */
-export function navMenus(nav: readonly { href: string; title: string; group?: NavGroup }[]): NavItem[] {
+export function navMenus(nav: readonly { href: string; title: string; group?: NavGroup }[], path = ''): NavItem[] {
+  const here = currentHref(nav, path);
   return NAV_GROUPS.flatMap((g): NavItem[] => {
-    const items = nav.filter((n) => (n.group ?? 'Network') === g).map((n) => ({ title: n.title, href: n.href }));
+    const items = nav
+      .filter((n) => (n.group ?? 'Network') === g)
+      .map((n): NavLink => (n.href.split('?')[0] === here ? { title: n.title, href: n.href, current: true } : { title: n.title, href: n.href }));
     if (items.length === 0) return [];
-    return items.length === 1 ? [items[0]!] : [{ title: g, items }];
+    if (items.length === 1) return [items[0]!];
+    return [items.some((i) => i.current) ? { title: g, items, current: true } : { title: g, items }];
   });
 }
 
@@ -58,12 +75,12 @@ export function createConsole(ctx: SiteContext, o: ConsoleOptions): ConsoleSetup
   });
 
   const pages = express.Router();
-  pages.use((_req, res, next) => {
+  pages.use((req, res, next) => {
     // Console pages show live state and per-user tokens: never cache them.
     res.set('Cache-Control', 'no-store');
     res.locals.basePath = o.basePath;
     res.locals.siteId = ctx.config.siteId;
-    res.locals.consoleNav = navMenus([{ href: `${o.basePath}/`, title: 'Site and peers', group: 'Network' }, ...o.nav]);
+    res.locals.consoleNav = navMenus([{ href: `${o.basePath}/`, title: 'Site and peers', group: 'Network' }, ...o.nav], req.originalUrl.split('?')[0]);
     // Every console view shows times and counts one way (common/web/format.ts).
     Object.assign(res.locals, consoleFormat);
     next();
