@@ -73,3 +73,26 @@ export function roundDiv(numerator: bigint, denominator: bigint): number {
 export function applyBps(amount: number, bps: number): number {
   return roundDiv(BigInt(amount) * BigInt(bps), 10_000n);
 }
+
+/**
+ * "12.50" typed in a form, in a currency -> 1250 minor units; "" -> null.
+ * Throws a RangeError with a readable message for anything else, including
+ * more decimals than the currency has (never rounds what a person typed).
+ */
+export function amountFromText(text: string, currency: string): number | null {
+  const t = text.trim();
+  if (t === '') return null;
+  const digits = Object.hasOwn(MINOR_UNITS, currency) ? MINOR_UNITS[currency]! : 2;
+  // A comma is a decimal point ("12,50"), but never before exactly three digits: "1,000" may mean a thousand.
+  if (/,\d{3}$/.test(t)) throw new RangeError(`"${t}" is ambiguous: write ${t.replace(',', '')} or ${t.replace(',', '.')}`);
+  const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(t);
+  if (!m || (m[2] && m[2].length > digits)) throw new RangeError(`an amount is a number with at most ${digits} decimal(s), like ${digits ? `12.${'5'.padEnd(digits, '0')}` : '1200'}`);
+  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || '0');
+}
+
+/** Minor units as a form shows them for editing: 1250 EUR -> "12.50"; null -> "". */
+export function amountToText(amount: number | null, currency: string): string {
+  if (amount === null) return '';
+  const digits = Object.hasOwn(MINOR_UNITS, currency) ? MINOR_UNITS[currency]! : 2;
+  return digits ? `${Math.floor(amount / 10 ** digits)}.${String(amount % 10 ** digits).padStart(digits, '0')}` : String(amount);
+}

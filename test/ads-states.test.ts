@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { consoleLogin, csrfFromPage } from './helpers/console-login.js';
 import { TEST_TOKEN } from './helpers/network.js';
 import { adEntriesIn, adOn, closeAgent, startAdsPair, testAd, type AdsPair, until } from './helpers/ads-network.js';
 
@@ -170,6 +171,32 @@ describe('ads: contract variants, payments and refusals', function () {
     const later = net.ads.exchange('wx', { seq: 3, reports: [{ lease: first[0]!.id, used: 0, close: false }], wants: want, choices: [] }).leases;
     assert.equal(later.length, 1);
     assert.equal(later[0]!.size, 90 - first[0]!.size, 'after the warm-up the only site asking gets the rest');
+    net.ads.withdraw(id, 'test');
+  });
+  it('the console records a payment typed as money ("12.00"), refuses an amount it cannot read exactly, and changes nothing then', async () => {
+    const id = 'ad-form';
+    net.ads.create({ advertiser: net.advertiser, ad: testAd(id), paidCount: 10, price: PRICE }, 'test');
+    const op = await consoleLogin(net.main.url, '/admin', 'operator');
+    const page = await op.get(`/admin/ads/${id}`).expect(200);
+    assert.match(page.text, /name="amount"[^>]*value="12\.00"/, 'the price is offered as 12.00, not 1200');
+    const pay = (amount: string) =>
+      op
+        .post(`/admin/ads/${id}/pay`)
+        .type('form')
+        .send({ _csrf: csrfFromPage(page.text), payment: 'form-0001', amount, currency: 'EUR', count: '10' });
+    for (const bad of ['12.345', '12,3,4', '-5', 'twelve', '']) {
+      const r = await pay(bad);
+      assert.equal(r.status, 400, bad);
+      assert.equal(net.ads.store.payments(id).length, 0, `nothing recorded for "${bad}"`);
+    }
+    assert.match((await pay('12.345')).text, /at most 2 decimal/);
+    const ok = await pay('12.00');
+    assert.equal(ok.status, 200);
+    assert.match(ok.text, /Payment form-0001 recorded/);
+    assert.deepEqual(
+      net.ads.store.payments(id).map((p) => [p.amount, p.currency]),
+      [[1200, 'EUR']],
+    );
     net.ads.withdraw(id, 'test');
   });
 });

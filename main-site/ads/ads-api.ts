@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request } from 'express';
 import { ADS_EXCHANGE, ADS_VIEW } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
-import { formatMoney } from '../../common/money.js';
+import { amountFromText, amountToText, formatMoney } from '../../common/money.js';
 import type { AdHolder } from '../../common/ads/index.js';
 import type { PortalService } from '../portal/index.js';
 import { AD_STATES, type AdRow, type AdState } from './ads-store.js';
@@ -86,6 +86,7 @@ export function adsPages(ads: AdsService, own: AdHolder): express.Router {
       payments: ads.store.payments(a.id),
       leases: ads.leases({ ad: a.id }).slice(0, 50),
       money,
+      amountToText,
       csrfToken: req.csrfToken,
       notice,
       error,
@@ -96,7 +97,11 @@ export function adsPages(ads: AdsService, own: AdHolder): express.Router {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const num = (v: unknown) => (typeof v === 'string' && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : v);
     try {
-      const out = ads.pay({ payment: b.payment, ad: String(req.params.id), amount: num(b.amount), currency: b.currency, ...(b.count ? { count: num(b.count) } : {}) }, 'operator', who(req));
+      // The form takes the amount as a person writes it ("12.00"); the JSON API takes minor units.
+      const currency = typeof b.currency === 'string' ? b.currency.trim().toUpperCase() : '';
+      const amount = typeof b.amount === 'string' ? amountFromText(b.amount, currency) : null;
+      if (amount === null) throw new RangeError('the amount is required');
+      const out = ads.pay({ payment: b.payment, ad: String(req.params.id), amount, currency, ...(b.count ? { count: num(b.count) } : {}) }, 'operator', who(req));
       showAd(req, res, out.replayed ? `Payment ${out.payment.id} was already recorded.` : `Payment ${out.payment.id} recorded; the ad is ${out.ad.state}.`, null);
     } catch (err) {
       res.status(400);

@@ -1,24 +1,17 @@
-import { MINOR_UNITS } from '../../common/money.js';
+import { amountFromText as moneyFromText, amountToText, MINOR_UNITS } from '../../common/money.js';
 import { FORMATS } from '../../common/planned/index.js';
 import { plannedErrors } from './errors.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** "12.50" in a currency -> 1250 minor units; "" -> null. Refuses more decimals than the currency has. */
+/** A price typed in a planned-page form, refused with the capability's error code. */
 export function amountFromText(text: string, currency: string): number | null {
-  const t = text.trim();
-  if (t === '') return null;
-  const digits = MINOR_UNITS[currency] ?? 2;
-  const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(t);
-  if (!m || (m[2] && m[2].length > digits)) throw plannedErrors.invalid_input(`a price is a number with at most ${digits} decimal(s), like ${digits ? `12.${'5'.padEnd(digits, '0')}` : '1200'}`);
-  return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || '0');
-}
-
-export function amountToText(amount: number | null, currency: string): string {
-  if (amount === null) return '';
-  const digits = MINOR_UNITS[currency] ?? 2;
-  return digits ? `${Math.floor(amount / 10 ** digits)}.${String(amount % 10 ** digits).padStart(digits, '0')}` : String(amount);
+  try {
+    return moneyFromText(text, currency);
+  } catch (err) {
+    throw plannedErrors.invalid_input(`a price is ${(err as Error).message.replace(/^an amount is /, '')}`);
+  }
 }
 
 const slug = (s: string, i: number) =>
@@ -53,8 +46,8 @@ export function specFromForm(body: Record<string, unknown>): unknown {
     description: str(body.description),
     sections,
     currency,
-    contributionPrice: currency in MINOR_UNITS ? amountFromText(str(body.contributionPrice), currency) : null,
-    pagePrice: currency in MINOR_UNITS ? amountFromText(str(body.pagePrice), currency) : null,
+    contributionPrice: Object.hasOwn(MINOR_UNITS, currency) ? amountFromText(str(body.contributionPrice), currency) : null,
+    pagePrice: Object.hasOwn(MINOR_UNITS, currency) ? amountFromText(str(body.pagePrice), currency) : null,
     formats: list(body.formats).filter((f) => (FORMATS as readonly string[]).includes(f)),
   };
 }
