@@ -218,6 +218,7 @@ describe("paid sales reports: per item by partner and per partner by item, in ea
   it("a supplier sees only its own items at the portal, as a page, CSV and JSON; another supplier's item is refused", async () => {
     const a = await login(supplier.a.email);
     const page = await a.get('/portal/sales/?cycle=daily&period=2000-01-01').expect(200);
+    assert.match(page.text, /<span data-from="2000-01-01T00:00:00.000Z" data-to="2000-01-02T00:00:00.000Z">2000-01-01 \(UTC\)<\/span>/);
     assert.match(page.text, /data-item="2u0030003"/);
     assert.doesNotMatch(page.text, /b-letter/);
     assert.match(page.text, /data-rank="1"/);
@@ -306,6 +307,10 @@ describe("paid sales reports: per item by partner and per partner by item, in ea
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /2u0030003 {2}Club 2u0030003 {2}rank 1\/\d+, 1 in 2u003/);
     assert.match(out.stdout, /ALL +accesses 176047/);
+    // The period in days a reader reads, not as two instants.
+    assert.match(out.stdout, /^daily 2000-01-01: 2000-01-01 \(UTC\)/m);
+    const month = await cli('paid', 'reports', '--cycle', 'monthly', '--period', '2000-02');
+    assert.match(month.stdout, /^monthly 2000-02: 2000-02-01 to 2000-02-29 \(UTC\)/m, 'the last day of a leap February');
     const byPartner = await cli('paid', 'reports', '--cycle', 'daily', '--period', '2000-01-01', '--by', 'partner', '--csv');
     assert.equal(byPartner.code, 0, byPartner.stderr);
     assert.match(byPartner.stdout, /daily,2000-01-01,TOTAL,,,d-sha,,,36051,/);

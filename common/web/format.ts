@@ -35,5 +35,20 @@ export function formatMinutes(minutes: number): string {
   return [days > 0 ? plural(days, 'day') : '', hours > 0 ? `${hours} h` : '', mins > 0 ? `${mins} min` : ''].filter(Boolean).join(' ');
 }
 
+/**
+ * A period given as [from, to) instants, as a reader says it: "2026-11-01 to
+ * 2026-11-30 (UTC)" for whole days (the end is exclusive, so the last day is
+ * the one before it), one date for a single day, the two instants otherwise.
+ */
+export function daySpan(from: string, to: string): string {
+  const a = Date.parse(from);
+  const b = Date.parse(to);
+  const day = 86_400_000;
+  if (Number.isNaN(a) || Number.isNaN(b) || a % day !== 0 || b % day !== 0 || b <= a) return `${from} to ${to} (UTC)`;
+  const first = new Date(a).toISOString().slice(0, 10);
+  const last = new Date(b - day).toISOString().slice(0, 10);
+  return first === last ? `${first} (UTC)` : `${first} to ${last} (UTC)`;
+}
+
 /** What console views get as helpers (res.locals). */
-export const consoleFormat = { time: timeTag, plural, minutes: formatMinutes };
+export const consoleFormat = { time: timeTag, plural, minutes: formatMinutes, daySpan };

@@ -1,5 +1,6 @@
 import { API_OPTIONS, apiCall, DEFAULT_URL, tokenOf, urlOf } from '../../../common/cli/api.js';
 import { defineCommands, print } from '../../../common/cli/command.js';
+import { daySpan } from '../../../common/web/format.js';
 import { reportCsv } from './report-pages.js';
 import type { SalesReport } from './report-service.js';
 
@@ -21,7 +22,7 @@ export const reportCli = defineCommands(`Sales reports (against the main site's 
         return 0;
       }
       print(flags, io, { report: r }, () => {
-        io.out(`${r.cycle} ${r.period} (${r.from} to ${r.to})${r.supplier ? ` supplier ${r.supplier}` : ''}${r.restsOn ? `, rests on checkpoint ${r.restsOn.size}` : ''}`);
+        io.out(`${r.cycle} ${r.period}: ${daySpan(r.from, r.to)}${r.supplier ? ` supplier ${r.supplier}` : ''}${r.restsOn ? `, rests on checkpoint ${r.restsOn.size}` : ''}`);
         const line = (name: string, l: SalesReport['total']) =>
           `  ${name.padEnd(24)} accesses ${l.accesses} [${l.tenDays.join('/')}]  new ${l.registered}  continuing ${l.continuing}  valid ${l.valid}  growth ${l.growth === null ? 'n/a' : `${l.growth}%`}`;
         if (byPartner) {

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { Request, Response } from 'express';
 import { AppError } from '../../../common/errors.js';
+import { daySpan } from '../../../common/web/format.js';
 import type { PortalSection } from '../../portal/index.js';
 import { CYCLES, cycleAt, isCycle } from './cycles.js';
 import { toCsv, type CsvValue } from './csv.js';
@@ -65,7 +66,7 @@ function pageLocals(req: Request, r: SalesReport, base: string) {
   };
   // The report opens on the last closed cycle (what is sent); the one in progress is a link away.
   const current = isCycle(r.cycle) ? cycleAt(r.cycle, new Date()).period : r.period;
-  return { report: r, view: viewOf(req), cycles: CYCLES, query, sales, current };
+  return { report: r, view: viewOf(req), cycles: CYCLES, query, sales, current, span: daySpan(r.from, r.to) };
 }
 
 /** /admin/api/paid/reports: JSON (default) or CSV of every item, or one supplier's; the suppliers' cycles; the reports sent. */

@@ -1,4 +1,5 @@
 import type { SiteContext } from '../../../common/site/context.js';
+import { daySpan } from '../../../common/web/format.js';
 import type { NoticeService } from '../../notices/index.js';
 import type { PortalService } from '../../portal/index.js';
 import type { PaidService } from '../paid-service.js';
@@ -156,7 +157,7 @@ const fmtSales = (s: Record<string, number>) =>
 
 /** The notice's text: one line per item, and where the whole report is. */
 export function reportText(r: SalesReport, link: string): string {
-  const lines = [`Your ${r.cycle} sales report for ${r.period} (${r.from} to ${r.to}, UTC).`, ''];
+  const lines = [`Your ${r.cycle} sales report for ${r.period}: ${daySpan(r.from, r.to)}.`, ''];
   for (const i of r.items) {
     lines.push(
       `${i.title} (${i.item}): ${i.total.accesses} accesses, ${i.total.registered} new, ${i.total.continuing} continuing, ${i.total.valid} valid, growth ${fmtGrowth(i.total.growth)}, rank ${i.rank} of ${r.rankedItems} (${i.categoryRank} of ${r.categorySizes[i.category] ?? 0} in ${i.category}), sales ${fmtSales(i.total.sales)} (minor units)`,
