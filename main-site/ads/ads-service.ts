@@ -69,8 +69,8 @@ export class AdsService {
   private readonly wanting = new Map<string, Map<string, number>>();
   /** When each serving site last exchanged: the sites that may still ask for a newly paid ad. */
   private readonly serving = new Map<string, number>();
-  /** When the first lease of each paid cycle (`ad paidTotal`) was granted: its warm-up starts then. */
-  private readonly cycleOpened = new Map<string, number>();
+  /** Per ad, the paid total of its current cycle and when that cycle's first lease was granted: its warm-up starts then. */
+  private readonly cycleOpened = new Map<string, { paidTotal: number; at: number }>();
   private readonly choiceLog: SiteChoice[] = [];
   private timer: NodeJS.Timeout | undefined;
   /**
@@ -200,6 +200,7 @@ export class AdsService {
       this.store.setState(id, { state: 'withdrawn' }, at);
       this.store.addEvent({ ad: id, at, kind: 'withdrawn', detail: `by ${by}` });
     });
+    this.cycleOpened.delete(id);
     return this.ad(id);
   }
 
@@ -287,15 +288,13 @@ export class AdsService {
     // all of a small count before they could. While the window lasts, every site that exchanged lately
     // and may show the ad counts as wanting it; after it, only those that asked (idle quota flows back).
     const window = 3 * c.adsExchangeMs + 1000;
-    const cycle = `${adId} ${a.paidTotal}`;
-    let opened = this.cycleOpened.get(cycle);
-    if (opened === undefined) {
-      opened = now;
-      // Once per paid cycle; a forgotten cycle would only get a second warm-up.
-      for (const [k, t] of this.cycleOpened) if (now - t > 10 * window) this.cycleOpened.delete(k);
-      this.cycleOpened.set(cycle, opened);
+    // One entry per ad (a payment raises the paid total and opens a new cycle), so the map is bounded by the ads.
+    let cycle = this.cycleOpened.get(adId);
+    if (cycle?.paidTotal !== a.paidTotal) {
+      cycle = { paidTotal: a.paidTotal, at: now };
+      this.cycleOpened.set(adId, cycle);
     }
-    if (now - opened < window) {
+    if (now - cycle.at < window) {
       for (const [s, t] of this.serving) if (now - t <= window && (!a.definition.target.sites.length || a.definition.target.sites.includes(s))) sites.add(s);
     }
     const size = leaseSize({ rate, available, sitesWanting: sites.size, leaseSeconds: c.adsLeaseSeconds, initial: c.adsLeaseInitial, max: c.adsLeaseMax });
