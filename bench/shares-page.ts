@@ -8,7 +8,7 @@ export async function pageBench(): Promise<{ rows: [string, string][]; figures: 
     rows: [
       [`planned page on a partner, ${r.contributions} contributions`, `${fmt(r.planned_page_rps)} pages/s`],
       ['shop product page, same partner', `${fmt(r.product_page_rps)} pages/s`],
-      ['page_ratio', `${fmt(r.page_ratio, 2)}   target >= 0.9`],
+      ['page_ratio', `${fmt(r.page_ratio, 2)}   target >= 0.9  (median of ${r.rounds} paired rounds, rounds ${fmt(r.page_ratio_low, 2)}-${fmt(r.page_ratio_high, 2)})`],
     ],
     figures: { page_ratio: r.page_ratio, planned_page_rps: r.planned_page_rps, product_page_rps: r.product_page_rps },
   };

@@ -31,10 +31,10 @@ export function plannedPageFastPath(o: {
     const m = PAGE_URL.exec(req.url ?? '');
     if (!m) return false;
     if (req.headers.cookie?.includes(o.sessionCookieName + '=')) return false;
-    if (o.carries && !o.carries(m[1]!)) return false;
     const view = o.view();
     const path = `/planned/${m[1]!}`;
     if (!view.hasPage(path)) return false;
+    if (o.carries && !o.carries(m[1]!)) return false;
     const page = view.page(path);
     if (!page || page.status === DAMAGED_STATUS) return false;
     const start = process.hrtime.bigint();
