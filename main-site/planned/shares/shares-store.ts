@@ -97,11 +97,10 @@ export class SharesStore {
       firstPartAt: db.prepare(
         'SELECT MIN(at) AS at FROM (SELECT MIN(at) AS at FROM planned_share_sales WHERE planner = @p UNION ALL SELECT MIN(at) AS at FROM planned_share_acceptances WHERE planner = @p)',
       ),
-      windowTotals: db.prepare(
-        `SELECT account, SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS credits, SUM(CASE WHEN amount < 0 THEN amount ELSE 0 END) AS debits, COUNT(*) AS lines,
-                SUM(CASE WHEN hold_until > @to THEN amount ELSE 0 END) AS held
-           FROM planned_share_parts WHERE at >= @from AND at < @to GROUP BY account`,
-      ),
+      // The window's parts in time order, read raw from the covering index and summed in windowTotals:
+      // SQLite's GROUP BY account over a time range sorts every part in a temporary B-tree first, which
+      // took twice as long as the scan itself (bench:shares: 2.5 s against 1.3 s for a year of 300,000 sales).
+      windowParts: db.prepare('SELECT account, amount, hold_until FROM planned_share_parts WHERE at >= ? AND at < ?').raw(true),
       heldBefore: db.prepare('SELECT account, SUM(amount) AS held FROM planned_share_parts WHERE at >= @since AND at < @from AND hold_until > @to GROUP BY account'),
       lastStatement: db.prepare(
         'SELECT account, period_from AS periodFrom, period_to AS periodTo, closing, payout, statement, hash, closed_at AS closedAt FROM planned_share_statements WHERE account = ? ORDER BY period_from DESC LIMIT 1',
@@ -205,8 +204,21 @@ export class SharesStore {
   }
 
   /** Every account's parts in [from, to), added up in SQL, with what of them is still held at `to`. */
+  /** Per account, the window's credits, debits, line count and what of it is still held at its end; ordered by account. */
   windowTotals(from: string, to: string): WindowTotal[] {
-    return this.q.windowTotals.all({ from, to }) as WindowTotal[];
+    const by = new Map<number, WindowTotal>();
+    for (const [account, amount, holdUntil] of this.q.windowParts.iterate(from, to) as Iterable<[number, number, string]>) {
+      let t = by.get(account);
+      if (!t) {
+        t = { account, credits: 0, debits: 0, lines: 0, held: 0 };
+        by.set(account, t);
+      }
+      if (amount > 0) t.credits += amount;
+      else t.debits += amount;
+      t.lines++;
+      if (holdUntil > to) t.held += amount;
+    }
+    return [...by.values()].sort((a, b) => a.account - b.account);
   }
   /** Parts from [since, from) still held at `to` (holding periods longer than the window). */
   heldBefore(since: string, from: string, to: string): { account: number; held: number }[] {
