@@ -86,7 +86,8 @@ export function amountFromText(text: string, currency: string): number | null {
   // A comma is a decimal point ("12,50"), but never before exactly three digits: "1,000" may mean a thousand.
   if (/,\d{3}$/.test(t)) throw new RangeError(`"${t}" is ambiguous: write ${t.replace(',', '')} or ${t.replace(',', '.')}`);
   const m = /^(\d{1,9})(?:[.,](\d+))?$/.exec(t);
-  if (!m || (m[2] && m[2].length > digits)) throw new RangeError(`an amount is a number with at most ${digits} decimal(s), like ${digits ? `12.${'5'.padEnd(digits, '0')}` : '1200'}`);
+  if (!m || (m[2] && m[2].length > digits))
+    throw new RangeError(`an amount is a number with at most ${digits} decimal${digits === 1 ? '' : 's'}, like ${digits ? `12.${'5'.padEnd(digits, '0')}` : '1200'}`);
   return Number(m[1]) * 10 ** digits + Number((m[2] ?? '').padEnd(digits, '0') || '0');
 }
 

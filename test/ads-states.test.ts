@@ -189,7 +189,11 @@ describe('ads: contract variants, payments and refusals', function () {
       assert.equal(r.status, 400, bad);
       assert.equal(net.ads.store.payments(id).length, 0, `nothing recorded for "${bad}"`);
     }
-    assert.match((await pay('12.345')).text, /at most 2 decimal/);
+    const refused = (await pay('12.345')).text;
+    assert.match(refused, /Amount: a number with at most 2 decimals, like 12\.50/);
+    // What was typed stays in the form, to be corrected rather than typed again.
+    assert.match(refused, /name="payment"[^>]*value="form-0001"/);
+    assert.match(refused, /name="amount"[^>]*value="12\.345"/);
     const ok = await pay('12.00');
     assert.equal(ok.status, 200);
     assert.match(ok.text, /Payment form-0001 recorded/);

@@ -77,8 +77,11 @@ export function adsPages(ads: AdsService, own: AdHolder): express.Router {
   r.get('/ads', (req, res) => {
     res.render('main-ads', { title: 'Ads', ads: ads.list().map(adView), choices: allChoices(ads, own).slice(0, 50), money, csrfToken: req.csrfToken });
   });
-  const showAd = (req: Request, res: express.Response, notice: string | null, error: string | null) => {
+  /** The payment form's fields: the ad's price and count, or what was typed when it was refused (so nothing is typed twice). */
+  type PayForm = { payment: string; amount: string; currency: string; count: string };
+  const showAd = (req: Request, res: express.Response, notice: string | null, error: string | null, typed?: PayForm) => {
     const a = ads.ad(String(req.params.id));
+    const pay: PayForm = typed ?? { payment: '', amount: amountToText(a.price.amount, a.price.currency), currency: a.price.currency, count: String(a.countPerPayment) };
     res.render('main-ad', {
       title: `Ad ${a.id}`,
       ad: adView(a),
@@ -86,7 +89,7 @@ export function adsPages(ads: AdsService, own: AdHolder): express.Router {
       payments: ads.store.payments(a.id),
       leases: ads.leases({ ad: a.id }).slice(0, 50),
       money,
-      amountToText,
+      pay,
       csrfToken: req.csrfToken,
       notice,
       error,
@@ -100,12 +103,14 @@ export function adsPages(ads: AdsService, own: AdHolder): express.Router {
       // The form takes the amount as a person writes it ("12.00"); the JSON API takes minor units.
       const currency = typeof b.currency === 'string' ? b.currency.trim().toUpperCase() : '';
       const amount = typeof b.amount === 'string' ? amountFromText(b.amount, currency) : null;
-      if (amount === null) throw new RangeError('the amount is required');
+      if (amount === null) throw new RangeError('a number, like 12.50');
       const out = ads.pay({ payment: b.payment, ad: String(req.params.id), amount, currency, ...(b.count ? { count: num(b.count) } : {}) }, 'operator', who(req));
       showAd(req, res, out.replayed ? `Payment ${out.payment.id} was already recorded.` : `Payment ${out.payment.id} recorded; the ad is ${out.ad.state}.`, null);
     } catch (err) {
       res.status(400);
-      showAd(req, res, null, (err as Error).message);
+      const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : '');
+      const message = err instanceof RangeError ? `Amount: ${err.message.replace(/^an amount is /, '')}` : (err as Error).message;
+      showAd(req, res, null, message, { payment: text(b.payment), amount: text(b.amount), currency: text(b.currency), count: text(b.count) });
     }
   });
   return r;
