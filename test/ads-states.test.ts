@@ -184,7 +184,7 @@ describe('ads: contract variants, payments and refusals', function () {
         .post(`/admin/ads/${id}/pay`)
         .type('form')
         .send({ _csrf: csrfFromPage(page.text), payment: 'form-0001', amount, currency: 'EUR', count: '10' });
-    for (const bad of ['12.345', '12,3,4', '-5', 'twelve', '']) {
+    for (const bad of ['12.345', '12,3,4', '-5', 'twelve', '', '0.00', '0']) {
       const r = await pay(bad);
       assert.equal(r.status, 400, bad);
       assert.equal(net.ads.store.payments(id).length, 0, `nothing recorded for "${bad}"`);
@@ -194,6 +194,18 @@ describe('ads: contract variants, payments and refusals', function () {
     // What was typed stays in the form, to be corrected rather than typed again.
     assert.match(refused, /name="payment"[^>]*value="form-0001"/);
     assert.match(refused, /name="amount"[^>]*value="12\.345"/);
+    assert.match((await pay('0.00')).text, /Amount: more than 0/);
+    const badCount = await op
+      .post(`/admin/ads/${id}/pay`)
+      .type('form')
+      .send({ _csrf: csrfFromPage(page.text), payment: 'form-0001', amount: '12.00', currency: 'EUR', count: '-5' });
+    assert.equal(badCount.status, 400);
+    assert.match(badCount.text, /Deliveries: a whole number of at least 1/);
+    assert.equal(net.ads.store.payments(id).length, 0);
+    // The API refuses a zero payment too.
+    const zero = await api(net, 'POST', `/ads/${id}/payments`, { payment: 'api-zero-1', amount: 0, currency: 'EUR' });
+    assert.equal(zero.status, 400);
+    assert.match(JSON.stringify(zero.body), /a payment is more than 0/);
     const ok = await pay('12.00');
     assert.equal(ok.status, 200);
     assert.match(ok.text, /Payment form-0001 recorded/);

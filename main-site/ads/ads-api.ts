@@ -104,7 +104,10 @@ export function adsPages(ads: AdsService, own: AdHolder): express.Router {
       const currency = typeof b.currency === 'string' ? b.currency.trim().toUpperCase() : '';
       const amount = typeof b.amount === 'string' ? amountFromText(b.amount, currency) : null;
       if (amount === null) throw new RangeError('a number, like 12.50');
-      const out = ads.pay({ payment: b.payment, ad: String(req.params.id), amount, currency, ...(b.count ? { count: num(b.count) } : {}) }, 'operator', who(req));
+      if (amount === 0) throw new RangeError('more than 0 (a payment of nothing buys nothing)');
+      const count = typeof b.count === 'string' && b.count.trim() !== '' ? num(b.count) : undefined;
+      if (count !== undefined && typeof count !== 'number') throw new Error("Deliveries: a whole number of at least 1, or empty for the ad's usual count");
+      const out = ads.pay({ payment: b.payment, ad: String(req.params.id), amount, currency, ...(count !== undefined ? { count } : {}) }, 'operator', who(req));
       showAd(req, res, out.replayed ? `Payment ${out.payment.id} was already recorded.` : `Payment ${out.payment.id} recorded; the ad is ${out.ad.state}.`, null);
     } catch (err) {
       res.status(400);

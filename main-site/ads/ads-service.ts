@@ -34,7 +34,8 @@ export const paymentSchema = z.strictObject({
   ad: z.string().max(64),
   /** Deliveries bought (default: the ad's paid count). */
   count: z.int().min(1).max(100_000_000).optional(),
-  amount,
+  // A payment of nothing buys nothing: a price may be 0 (a house ad), a payment may not.
+  amount: z.int().min(1, 'a payment is more than 0').max(Number.MAX_SAFE_INTEGER),
   currency,
 });
 export type PaymentInput = z.input<typeof paymentSchema>;
