@@ -404,8 +404,20 @@ describe('paid content: access keys issued to partners and checked on every page
       .post('/admin/paid/revoke')
       .type('form')
       .send({ _csrf: csrfOf(page.text), scope: 'key', keyId: a.keyId, reason: 'from the page' })
-      .expect(200);
+      .expect(303)
+      .expect('location', '/admin/paid?revoked=key#revocations');
+    assert.match((await operator.get('/admin/paid?revoked=key').expect(200)).text, /Revoked \(key\); in force from the next page\./);
     assert.equal((await getFrom(mainUrl(a.path))).status, 403);
+    // A partner that is none is refused without a confirmation, and nothing is recorded.
+    const before = net.main.paid.store.revocations().length;
+    const none = await operator
+      .post('/admin/paid/revoke')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), scope: 'partner', partner: 'atlantis', reason: 'typo' })
+      .expect(400);
+    assert.match(none.text, /no such partner: atlantis/);
+    assert.doesNotMatch(none.text, /Revoke every key of atlantis\?/);
+    assert.equal(net.main.paid.store.revocations().length, before);
     // Revoking every key of a partner asks first; nothing is revoked until it is confirmed.
     const b = await north().paid.requestKey(userId, 'trail-guide', '127.0.0.1', idem());
     const asked = await operator

@@ -16,4 +16,5 @@ export const paidErrors = defineErrors('paid', {
   idempotency_key_reused: { status: 409, message: 'this idempotency key was already used for another request' },
   key_not_found: { status: 404 },
   invalid_revocation: { status: 400 },
+  partner_not_found: { status: 404, message: 'no such partner: it is not enrolled and no key was ever issued through it' },
 });

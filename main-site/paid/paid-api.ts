@@ -86,7 +86,10 @@ export function paidPages(paid: PaidService): express.Router {
       notice,
       error,
     });
-  r.get('/paid', (req, res) => show(req, res, null, null));
+  r.get('/paid', (req, res) => {
+    const done = req.query.revoked;
+    show(req, res, done === 'key' || done === 'user_item' || done === 'partner' ? `Revoked (${done}); in force from the next page.` : null, null);
+  });
   // Revoking every key of a partner stops all of its shoppers' reading at once and cannot be undone: it asks first.
   r.post(
     '/paid/revoke',
@@ -102,13 +105,15 @@ export function paidPages(paid: PaidService): express.Router {
           back: '/admin/paid',
         };
       },
-      (req) => (req.body as Record<string, unknown>).scope === 'partner',
+      // Only a partner that can be revoked is asked about; a name that is none is refused at once (below).
+      (req) => (req.body as Record<string, unknown>).scope === 'partner' && paid.knowsPartner(String((req.body as Record<string, unknown>).partner ?? '')),
     ),
   );
   r.post('/paid/revoke', form, (req, res) => {
     try {
       const rev = revoke(paid, (req.body ?? {}) as Record<string, unknown>, req.consoleUser?.username ?? 'operator');
-      show(req, res, `Revoked (${rev.scope}); in force from the next page.`, null);
+      // Post, then redirect: reloading the answer must not revoke a second time.
+      res.redirect(303, `/admin/paid?revoked=${encodeURIComponent(rev.scope)}#revocations`);
     } catch (err) {
       res.status(400);
       show(req, res, null, (err as Error).message);

@@ -392,6 +392,8 @@ export class PaidService {
     if (r.scope === 'user_item' && !(r.partner && r.userId && r.item)) throw paidErrors.invalid_revocation('a user and item revocation names the partner, the user and the item');
     if (r.scope === 'partner' && !r.partner) throw paidErrors.invalid_revocation('a partner revocation names the partner');
     if (r.scope === 'key' && !this.store.key(r.keyId!)) throw paidErrors.key_not_found(`there is no key ${r.keyId}`);
+    // A typo must not read as done: the partner is enrolled, or keys were issued through it (a removed partner's keys can still be revoked).
+    if (r.scope !== 'key' && !this.knowsPartner(r.partner!)) throw paidErrors.partner_not_found(`no such partner: ${r.partner}`);
     const rec: Omit<RevocationRecord, 'id'> = {
       scope: r.scope,
       keyId: r.scope === 'key' ? r.keyId! : null,
@@ -407,6 +409,11 @@ export class PaidService {
     this.remember({ ...rec, id });
     this.ctx.logger.info({ event: 'paid_revoked', ...rec }, 'access keys revoked');
     return { ...rec, id };
+  }
+
+  /** A partner whose keys can be revoked: enrolled, or keys were issued through it (a removed partner's keys can still be revoked). */
+  knowsPartner(partner: string): boolean {
+    return partner !== '' && (this.ctx.peers.get(partner)?.role === 'partner' || this.store.keys({ partner, limit: 1 }).length > 0);
   }
 
   private remember(r: RevocationRecord): void {

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { Request, Response } from 'express';
 import { AppError } from '../../../common/errors.js';
+import { formatMoney } from '../../../common/money.js';
 import { daySpan } from '../../../common/web/format.js';
 import type { PortalSection } from '../../portal/index.js';
 import { CYCLES, cycleAt, isCycle } from './cycles.js';
@@ -12,6 +13,11 @@ const LINE_HEADER = ['accesses', 'days_1_10', 'days_11_20', 'days_21_end', 'new'
 const sales = (s: Record<string, number>) =>
   Object.entries(s)
     .map(([c, a]) => `${a} ${c}`)
+    .join('; ');
+/** On the page, money as a reader reads it ("18.00 EUR"); CSV and JSON keep minor units. */
+const salesText = (s: Record<string, number>) =>
+  Object.entries(s)
+    .map(([currency, amount]) => formatMoney({ amount, currency }))
     .join('; ');
 const lineCells = (l: Line): CsvValue[] => [l.accesses, ...l.tenDays, l.registered, l.monthToDate, l.continuing, l.valid, l.previousValid, l.growth, sales(l.sales)];
 
@@ -66,7 +72,7 @@ function pageLocals(req: Request, r: SalesReport, base: string) {
   };
   // The report opens on the last closed cycle (what is sent); the one in progress is a link away.
   const current = isCycle(r.cycle) ? cycleAt(r.cycle, new Date()).period : r.period;
-  return { report: r, view: viewOf(req), cycles: CYCLES, query, sales, current, span: daySpan(r.from, r.to) };
+  return { report: r, view: viewOf(req), cycles: CYCLES, query, sales: salesText, current, span: daySpan(r.from, r.to) };
 }
 
 /** /admin/api/paid/reports: JSON (default) or CSV of every item, or one supplier's; the suppliers' cycles; the reports sent. */

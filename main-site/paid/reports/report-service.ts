@@ -1,4 +1,5 @@
 import type { SiteContext } from '../../../common/site/context.js';
+import { formatMoney } from '../../../common/money.js';
 import { daySpan } from '../../../common/web/format.js';
 import type { NoticeService } from '../../notices/index.js';
 import type { PortalService } from '../../portal/index.js';
@@ -152,7 +153,7 @@ export class ReportService {
 const fmtGrowth = (g: number | null) => (g === null ? 'n/a' : `${g > 0 ? '+' : ''}${g.toFixed(2)} %`);
 const fmtSales = (s: Record<string, number>) =>
   Object.entries(s)
-    .map(([c, a]) => `${a} ${c}`)
+    .map(([currency, amount]) => formatMoney({ amount, currency }))
     .join(', ') || '0';
 
 /** The notice's text: one line per item, and where the whole report is. */
@@ -160,7 +161,7 @@ export function reportText(r: SalesReport, link: string): string {
   const lines = [`Your ${r.cycle} sales report for ${r.period}: ${daySpan(r.from, r.to)}.`, ''];
   for (const i of r.items) {
     lines.push(
-      `${i.title} (${i.item}): ${i.total.accesses} accesses, ${i.total.registered} new, ${i.total.continuing} continuing, ${i.total.valid} valid, growth ${fmtGrowth(i.total.growth)}, rank ${i.rank} of ${r.rankedItems} (${i.categoryRank} of ${r.categorySizes[i.category] ?? 0} in ${i.category}), sales ${fmtSales(i.total.sales)} (minor units)`,
+      `${i.title} (${i.item}): ${i.total.accesses} accesses, ${i.total.registered} new, ${i.total.continuing} continuing, ${i.total.valid} valid, growth ${fmtGrowth(i.total.growth)}, rank ${i.rank} of ${r.rankedItems} (${i.categoryRank} of ${r.categorySizes[i.category] ?? 0} in ${i.category}), sales ${fmtSales(i.total.sales)}`,
     );
   }
   if (!r.items.length) lines.push('You have no items this cycle.');
