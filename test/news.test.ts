@@ -83,6 +83,13 @@ describe('news: new-product notices to opted-in shoppers, on the partners’ beh
       .send({ news: 'no', _csrf: csrfOf(account.text) })
       .expect(303);
     assert.match((await eve.agent.get('/account').expect(200)).text, /You do not get our news/);
+    // On another partner her one account works, but news is not that site's to show or change: it says where it is.
+    const eveOnSouth = new Shopper(south().url);
+    await eveOnSouth.login('eve@north.test', PASSWORD);
+    const there = (await eveOnSouth.agent.get('/account').expect(200)).text;
+    assert.match(there, /You registered on another site of our network: news of new products comes from that site/);
+    assert.doesNotMatch(there, /cannot be shown right now/);
+    assert.doesNotMatch(there, /action="\/account\/news"/, 'no form to change another site’s setting');
 
     // Dan views the main site's about page while logged in: the access log records him as its viewer.
     await dan.agent.get('/about').expect(200);

@@ -1,3 +1,4 @@
+import { AppError } from '../../common/errors.js';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
 import { consentRoute, newsAccountHtml, newsTermsSlice } from '../../common/news/index.js';
@@ -36,7 +37,11 @@ export const newsModule = defineModule<PartnerNews>({
     async ({ userId, csrfToken }) => {
       try {
         return newsAccountHtml((await news.consent(userId)).optedIn, csrfToken);
-      } catch {
+      } catch (err) {
+        // News is sent by the site a shopper registered on, and only it may read or change the setting
+        // (main-site/news): one account works everywhere, but this is not that shopper's news site.
+        if (err instanceof AppError && err.code === 'shopper_not_found')
+          return newsAccountHtml(null, csrfToken, 'You registered on another site of our network: news of new products comes from that site, and you change this setting on its account page.');
         return newsAccountHtml(null, csrfToken);
       }
     },
