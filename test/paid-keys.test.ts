@@ -75,7 +75,7 @@ describe('paid content: access keys issued to partners and checked on every page
     assert.ok(!files.some((f) => f.startsWith('paid/') && f.includes('/pages/')), files.join());
     assert.ok(net.main.sync.content.current().release!.manifest.some((e) => e.path === 'paid/trail-guide/pages/stages/one.md'));
     const entry = await shopper.agent.get('/paid/trail-guide').expect(200);
-    assert.match(entry.text, /Five stages along the ridge/);
+    assert.match(entry.text, /Two stages along the ridge/);
     assert.match(entry.text, /action="\/paid\/trail-guide\/read"/);
     // The paid pages are not served by the partner at any path.
     assert.equal((await getFrom(north().url + '/paid/trail-guide/pages/index')).status, 404);

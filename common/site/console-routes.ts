@@ -23,7 +23,7 @@ export type NavLink = { title: string; href: string; current?: true };
 export type NavItem = NavLink | { title: string; items: NavLink[]; current?: true };
 
 /** The link the page at `path` belongs to: the longest href that is the path or a folder above it (the console home only itself). */
-function currentHref(nav: readonly { href: string }[], path: string): string | undefined {
+export function currentHref(nav: readonly { href: string }[], path: string): string | undefined {
   let best: string | undefined;
   for (const { href } of nav) {
     const h = href.split('?')[0]!;

@@ -6,7 +6,7 @@ import { escapeHtml as esc } from '../../common/render/page-renderer.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { safeEqual } from '../../common/web/tokens.js';
 import type { NoticeService } from '../notices/index.js';
-import type { PortalService } from '../portal/index.js';
+import { portalNav, type PortalService } from '../portal/index.js';
 import type { PlannedService } from './planned-service.js';
 
 /**
@@ -33,7 +33,7 @@ export function contributeUpload(ctx: SiteContext, planned: PlannedService, port
         body: html,
         party: s.party,
         csrfToken: s.csrfToken,
-        portalNav: portal.sectionsFor(s.party.kind).map((x) => ({ href: `/portal/${x.id}/`, title: x.title })),
+        portalNav: portalNav(portal, s.party, notices.unread(s.party.id), req.originalUrl),
         unread: notices.unread(s.party.id),
         siteId: ctx.config.siteId,
         basePath: '/portal',

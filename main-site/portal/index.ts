@@ -33,5 +33,5 @@ export const portalModule = defineModule<PortalService>({
 });
 
 export { PortalService, PARTY_KIND_LABELS, type PortalSection, type SectionTools } from './portal-service.js';
-export { partyOf } from './portal-front.js';
+export { partyOf, portalNav } from './portal-front.js';
 export { PARTY_KINDS, PartyStore, type Party, type PartyKind, type PartyStatus } from './party-store.js';

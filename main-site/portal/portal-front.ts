@@ -1,3 +1,4 @@
+import { currentHref } from '../../common/site/console-routes.js';
 import { timeTag } from '../../common/web/format.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parse as parseCookies } from 'cookie';
@@ -27,6 +28,18 @@ export const PORTAL_BANNERS = defineBanners('portal', {
 const BASE = '/portal';
 
 /** The signed-in party of a portal request (the guard has checked the session). */
+/** The portal header's links for a party, the page shown marked (as the consoles' header does; a section's pages sit under its folder). */
+export function portalNav(portal: PortalService, party: Party, unread: number, url: string): { href: string; title: string; current: boolean }[] {
+  const links = [
+    { href: `${BASE}/`, title: 'Home' },
+    ...portal.sectionsFor(party.kind).map((x) => ({ href: `${BASE}/${x.id}/`, title: x.title })),
+    { href: `${BASE}/inbox`, title: unread ? `Inbox (${unread})` : 'Inbox' },
+    { href: `${BASE}/account`, title: 'Account' },
+  ];
+  const here = currentHref(links, url.split('?')[0]!);
+  return links.map((l) => ({ ...l, current: l.href === here }));
+}
+
 export function partyOf(req: Request): Party {
   if (!req.party) throw new Error('portal route reached without a signed-in party');
   return req.party;
@@ -171,8 +184,8 @@ export function portalFront(ctx: SiteContext, portal: PortalService, notices: No
     req.party = s.party;
     res.locals.party = s.party;
     res.locals.csrfToken = s.csrfToken;
-    res.locals.portalNav = portal.sectionsFor(s.party.kind).map((x) => ({ href: `${BASE}/${x.id}/`, title: x.title }));
     res.locals.unread = notices.unread(s.party.id);
+    res.locals.portalNav = portalNav(portal, s.party, res.locals.unread as number, req.originalUrl);
     res.locals.siteId = ctx.config.siteId;
     res.locals.basePath = BASE;
     // Instants read one way everywhere: local, the UTC instant on hover.
