@@ -173,6 +173,24 @@ describe('ads: contract variants, payments and refusals', function () {
     assert.equal(later[0]!.size, 90 - first[0]!.size, 'after the warm-up the only site asking gets the rest');
     net.ads.withdraw(id, 'test');
   });
+  it('a site that asked while the rest was leased elsewhere gets its share when quota comes back: the holder cannot take it all again', async () => {
+    const id = 'ad-starve';
+    net.ads.create({ advertiser: net.advertiser, ad: testAd(id), paidCount: 30, price: PRICE }, 'test');
+    net.ads.pay({ payment: 'starve-1', ad: id, amount: 1200, currency: 'EUR' }, 'operator', 'test');
+    const want = [{ ad: id, rate: 1000 }];
+    const a1 = net.ads.exchange('sx', { seq: 1, reports: [], wants: want, choices: [] }).leases[0]!;
+    await sleep(3 * 100 + 1000 + 200); // past the warm-up: sx alone asks, so it takes the rest
+    const a2 = net.ads.exchange('sx', { seq: 2, reports: [{ lease: a1.id, used: 0, close: false }], wants: want, choices: [] }).leases[0]!;
+    assert.equal(a1.size + a2.size, 30, 'sx holds all 30');
+    assert.deepEqual(net.ads.exchange('sy', { seq: 1, reports: [], wants: want, choices: [] }).leases, [], 'nothing left for sy now');
+    // sx gives everything back unused and asks again at once: sy asked a moment ago, so sx gets half.
+    const back = net.ads.exchange('sx', { seq: 3, reports: [a1, a2].map((l) => ({ lease: l.id, used: 0, close: true })), wants: want, choices: [] }).leases;
+    assert.equal(back[0]!.size, 15, 'shared with the site that asked while it was all leased');
+    // sy's share of what is left: ceil(15 / 2 sites wanting); the rest at its next ask.
+    assert.equal(net.ads.exchange('sy', { seq: 2, reports: [], wants: want, choices: [] }).leases[0]!.size, 8);
+    net.ads.withdraw(id, 'test');
+  });
+
   it('the console records a payment typed as money ("12.00"), refuses an amount it cannot read exactly, and changes nothing then', async () => {
     const id = 'ad-form';
     net.ads.create({ advertiser: net.advertiser, ad: testAd(id), paidCount: 10, price: PRICE }, 'test');

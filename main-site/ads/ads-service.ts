@@ -268,6 +268,13 @@ export class AdsService {
     if (!a || !LIVE.includes(a.state)) return undefined;
     if (a.definition.target.sites.length && !a.definition.target.sites.includes(site)) return undefined;
     const c = this.ctx.config;
+    // Recorded before anything is refused: a site that asked while the rest was leased to others still
+    // counts as wanting the ad when quota comes back, so the site that held it cannot take all again
+    // (the demo: north held 12 of what was left while south, asking, got nothing for 16 pages).
+    const asked = this.wanting.get(adId) ?? new Map<string, number>();
+    this.wanting.set(adId, asked);
+    asked.set(site, now);
+    for (const [s, t] of asked) if (now - t > 3 * c.adsExchangeMs + 1000) asked.delete(s);
     let ttl = c.adsLeaseTtlMs;
     let available: number;
     if (a.state === 'active') available = a.paidTotal - a.reserved;
@@ -279,10 +286,6 @@ export class AdsService {
     if (available <= 0) return undefined;
     // Bounded: a site lists every lease it holds in each exchange (the request allows 1000).
     if (this.store.heldBy(site).length >= MAX_HELD) return undefined;
-    const asked = this.wanting.get(adId) ?? new Map<string, number>();
-    this.wanting.set(adId, asked);
-    asked.set(site, now);
-    for (const [s, t] of asked) if (now - t > 3 * c.adsExchangeMs + 1000) asked.delete(s);
     const sites = new Set([...asked.keys(), ...this.store.holders(adId), site]);
     // Warm-up of a newly paid count: the other sites learn of the ad at their next exchange and ask at
     // the one after, so the first asker (the main site's own holder, a direct call) would otherwise take
