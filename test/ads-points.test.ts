@@ -47,6 +47,10 @@ describe('ads: viewing points from a signed single-use click link, once per ad p
     assert.match(first.text, /data-points="25"/);
     const reused = await shopper.agent.get(link).set('accept', 'text/html');
     assert.equal(reused.status, 410, 'a click link works once');
+    // Back and forward land on it again: the details are shown, nothing is credited.
+    assert.match(reused.text, /data-used="true"/);
+    assert.match(reused.text, /You opened this link before; its points were counted then\./);
+    assert.doesNotMatch(reused.text, /data-credited/);
     const second = await shopper.agent.get(await pageWithAd(shopper)).set('accept', 'text/html');
     assert.match(second.text, /data-credited="false"/, 'once per ad per period');
     assert.match(second.text, /data-balance="25"/);

@@ -1,3 +1,4 @@
+import type { AdDefinition } from './definition.js';
 import express from 'express';
 import { DAMAGED_STATUS, type ContentView, type ServedPage } from '../render/content-view.js';
 import { escapeHtml } from '../render/page-renderer.js';
@@ -51,17 +52,18 @@ export function adFront(o: { holder: AdHolder; view: () => ContentView; log: Sit
         .send(v.wrap(title, `<section class="ad-details">${body}</section>`));
     };
     const opened = o.holder.openClick(String(req.params.token), s !== undefined);
+    const details = (ad: AdDefinition | undefined) =>
+      ad
+        ? `<h1>${escapeHtml(ad.title)}</h1>${ad.text ? `<p class="ad-text">${escapeHtml(ad.text)}</p>` : ''}${ad.url ? `<p><a rel="nofollow noopener" href="${escapeHtml(ad.url)}">More from the advertiser</a></p>` : ''}`
+        : '<h1>Ad</h1><p>This ad has ended.</p>';
     if (!opened.ok) {
-      return page(
-        opened.reason === 'used' ? 410 : 404,
-        'Ad',
-        opened.reason === 'used' ? '<h1>This link was already used</h1><p>Each ad link opens its details once.</p>' : '<h1>No such ad link</h1><p>The link is not valid or has expired.</p>',
-      );
+      // Back and forward reopen a used link: show the details again, and say the points were counted the first time.
+      if (opened.reason === 'used')
+        return page(410, opened.ad?.title ?? 'Ad', `${details(opened.ad)}<p class="ad-points-note" data-used="true">You opened this link before; its points were counted then.</p>`);
+      return page(404, 'Ad', '<h1>No such ad link</h1><p>The link is not valid or has expired.</p>');
     }
     const ad = opened.ad;
-    const head = ad
-      ? `<h1>${escapeHtml(ad.title)}</h1>${ad.text ? `<p class="ad-text">${escapeHtml(ad.text)}</p>` : ''}${ad.url ? `<p><a rel="nofollow noopener" href="${escapeHtml(ad.url)}">More from the advertiser</a></p>` : ''}`
-      : '<h1>Ad</h1><p>This ad has ended.</p>';
+    const head = details(ad);
     if (!s) return page(200, ad?.title ?? 'Ad', `${head}<p class="ad-points-note">Log in and open an ad's details to earn its viewing points.</p>`);
     try {
       const c = await o.credit(opened.claims, s.session.userId);

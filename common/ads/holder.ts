@@ -236,10 +236,14 @@ export class AdHolder {
   }
 
   /** A click link's delivery when the link is this site's, unexpired, and (with `consume`) opened for the first time. */
-  openClick(token: string, consume: boolean): { ok: true; claims: ClickClaims; ad: AdDefinition | undefined } | { ok: false; reason: 'invalid' | 'used' } {
+  openClick(
+    token: string,
+    consume: boolean,
+  ): { ok: true; claims: ClickClaims; ad: AdDefinition | undefined } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'used'; ad: AdDefinition | undefined } {
     const claims = verifyClick(this.secret, token);
     if (!claims) return { ok: false, reason: 'invalid' };
-    if (consume && !this.store.openClick(claims.j)) return { ok: false, reason: 'used' };
+    // A used link is still ours (its signature holds): the details may be shown again, the points are not credited again.
+    if (consume && !this.store.openClick(claims.j)) return { ok: false, reason: 'used', ad: this.ads.find((a) => a.id === claims.a) };
     return { ok: true, claims, ad: this.ads.find((a) => a.id === claims.a) };
   }
 
