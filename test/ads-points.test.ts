@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { TEST_TOKEN } from './helpers/network.js';
 import { Shopper } from './helpers/shopper.js';
+import { ADS_POINTS } from '../common/protocol/index.js';
+import { peerErrorCode } from '../common/s2s/client.js';
 import { adEntriesIn, closeAgent, startAdsPair, testAd, type AdsPair } from './helpers/ads-network.js';
 
 const linkOf = (html: string): string | undefined => /class="ad-open" rel="nofollow" href="(\/ads\/open\/[^"]+)"/.exec(html)?.[1];
@@ -54,6 +56,10 @@ describe('ads: viewing points from a signed single-use click link, once per ad p
     const second = await shopper.agent.get(await pageWithAd(shopper)).set('accept', 'text/html');
     assert.match(second.text, /data-credited="false"/, 'once per ad per period');
     assert.match(second.text, /data-balance="25"/);
+    // North's account page shows the points the main site keeps for the shopper, as the main site's does.
+    const northAccount = await shopper.agent.get('/account').set('accept', 'text/html');
+    assert.match(northAccount.text, /<h2>Viewing points<\/h2><p>Balance: <strong data-points-balance="25">25<\/strong> points\.<\/p>/);
+    assert.match(northAccount.text, /25 for <code>ad-pts<\/code>/);
 
     const forged = await shopper.agent.get('/ads/open/eyJhIjoiYWQtcHRzIn0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').set('accept', 'text/html');
     assert.equal(forged.status, 404);
@@ -94,6 +100,16 @@ describe('ads: viewing points from a signed single-use click link, once per ad p
     assert.match(account.text, /data-points-balance="0"/);
     assert.match(account.text, /25 for <code>ad-pts<\/code>/);
     assert.match(account.text, /25 spent on trail-guide/);
+  });
+
+  it('ads.points answers a partner for a shopper of the main site and refuses an unknown one, changing nothing', async () => {
+    const ask = (user: string) => net.north.ctx.client.send('main', ADS_POINTS, { user });
+    await assert.rejects(ask('no-such-shopper'), (err: unknown) => peerErrorCode(err, ADS_POINTS) === 'user_unknown');
+    const user = (net.ads.store.db.prepare('SELECT user_id FROM ad_points').get() as { user_id: string }).user_id;
+    const before = net.ads.points(user).balance;
+    const r = await ask(user);
+    assert.equal(r.body.balance, before);
+    assert.equal(net.ads.points(user).balance, before, 'reading spends nothing');
   });
 
   it('shows the details without crediting anyone to a visitor who is not logged in', async () => {

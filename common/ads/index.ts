@@ -15,3 +15,4 @@ export { pointsCharge, adsFeeCounts } from './points.js';
 
 /** The serving side's tables, on every site. */
 export const heldMigrations: MigrationSet[] = [{ namespace: 'ads-held', dir: fromRoot('common/ads/migrations') }];
+export { pointsAccountHtml, POINTS_UNAVAILABLE_HTML } from './points-section.js';

@@ -122,3 +122,27 @@ export const ADS_VIEW = defineEndpoint({
   errors: ['delivery_unknown', 'user_unknown'],
   callers: 'partner',
 });
+
+/**
+ * A shopper's viewing points as the main site keeps them, for the account
+ * page of the site the shopper is signed in on (points are earned on any site
+ * and kept at the main site). A partner learns no more than ads.view's answer
+ * already tells it (the balance), plus the lots and spends behind it.
+ */
+export const adsPointsRequest = z.strictObject({ user: z.string().min(1).max(64) });
+export const adsPointsAnswer = z.strictObject({
+  balance: z.int().min(0),
+  earned: z.array(z.strictObject({ ad: adId, period: z.string().max(20), points: z.int().min(0), left: z.int().min(0), expired: z.boolean(), expiresAt: z.string().max(40) })).max(200),
+  spent: z.array(z.strictObject({ points: z.int().min(0), reason: z.string().max(200), spentAt: z.string().max(40) })).max(200),
+});
+export type AdsPointsAnswer = z.output<typeof adsPointsAnswer>;
+
+export const ADS_POINTS = defineEndpoint({
+  name: 'ads.points',
+  method: 'POST',
+  path: '/s2s/ads/points',
+  request: adsPointsRequest,
+  response: adsPointsAnswer,
+  errors: ['user_unknown'],
+  callers: 'partner',
+});

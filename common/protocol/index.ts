@@ -1,5 +1,5 @@
 import type { AnyEndpoint } from './endpoint.js';
-import { ADS_VIEW } from './ads.js';
+import { ADS_POINTS, ADS_VIEW } from './ads.js';
 import { FEES_STATEMENT } from './fees.js';
 import { LOGS_SHIP } from './logs.js';
 import { PAID_KEY_ISSUE, PAID_RANKINGS, PAID_RECONCILIATION, PAID_STATEMENT_SUBMIT, PAID_SUBSCRIBE, PAID_UNSUBSCRIBE } from './paid.js';
@@ -56,6 +56,7 @@ export const ALL_ENDPOINTS: readonly AnyEndpoint[] = [
   SHOPPER_ORDERS_REPORT,
   SHOPPER_ORDERS_OF,
   ADS_VIEW,
+  ADS_POINTS,
 ];
 export * from './coord.js';
 export * from './news.js';

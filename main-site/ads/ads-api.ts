@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Request } from 'express';
-import { ADS_EXCHANGE, ADS_VIEW } from '../../common/protocol/index.js';
+import { ADS_EXCHANGE, ADS_POINTS, ADS_VIEW } from '../../common/protocol/index.js';
 import { s2sEndpoint, type S2SServerDeps } from '../../common/s2s/middleware.js';
 import { amountFromText, amountToText, formatMoney } from '../../common/money.js';
 import type { AdHolder } from '../../common/ads/index.js';
@@ -28,6 +28,7 @@ export function allChoices(ads: AdsService, own: AdHolder): SiteChoice[] {
 export function mountAdsEndpoints(router: express.Router, ads: AdsService, deps: S2SServerDeps): void {
   s2sEndpoint(router, deps, ADS_EXCHANGE, (s2s, body) => ({ body: ads.exchange(s2s.peer.id, body) }));
   s2sEndpoint(router, deps, ADS_VIEW, (s2s, body) => ({ body: ads.creditView(s2s.peer.id, body) }));
+  s2sEndpoint(router, deps, ADS_POINTS, (_s2s, body) => ({ body: ads.pointsFor(body.user) }));
 }
 
 /** /admin/api/ads...: commission, pay, withdraw, read leases, choices and points. */

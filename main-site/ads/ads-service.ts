@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { SiteContext } from '../../common/site/context.js';
 import { adDefinition, adPathOf, leaseSize, pointsCharge, type AdDefinition, type ChoiceRecord } from '../../common/ads/index.js';
-import type { AdsExchangeAnswer, AdsExchangeRequest } from '../../common/protocol/index.js';
+import type { AdsExchangeAnswer, AdsExchangeRequest, AdsPointsAnswer } from '../../common/protocol/index.js';
 import { formatMoney } from '../../common/money.js';
 import type { NoticeService } from '../notices/index.js';
 import type { PortalService } from '../portal/index.js';
@@ -413,6 +413,17 @@ export class AdsService {
   }
 
   /** A shopper's points: what is left of each credit (spends use the oldest unexpired first), and the spends. */
+  /** What a partner's account page shows of a shopper's points (ads.points over s2s): the newest 200 lots and spends. */
+  pointsFor(user: string): AdsPointsAnswer {
+    if (!this.userExists(user)) throw adsErrors.user_unknown();
+    const p = this.points(user);
+    return {
+      balance: p.balance,
+      earned: p.earned.slice(-200).map((e) => ({ ad: e.ad, period: e.period, points: e.points, left: e.left, expired: e.expired, expiresAt: e.expiresAt })),
+      spent: p.spent.slice(-200).map((x) => ({ points: x.points, reason: x.reason.slice(0, 200), spentAt: x.spentAt })),
+    };
+  }
+
   points(user: string, at = new Date()): PointsAccount {
     const lots = this.store.lots(user).map((l) => ({ ...l, left: l.points, expired: false }));
     const spent = this.store.spends(user);

@@ -3,8 +3,7 @@ import { adDeliveryOf, isOwnDelivery } from '../../common/ads/index.js';
 import { defineModule } from '../../common/module.js';
 import { defineConfigSlice } from '../../common/config-slice.js';
 import { fromRoot } from '../../common/paths.js';
-import { escapeHtml } from '../../common/render/page-renderer.js';
-import { adEntry, adFront, adsHolderConfig, adViewEntry, AdHolder, HeldStore, heldMigrations, holderOptions } from '../../common/ads/index.js';
+import { adEntry, adFront, adsHolderConfig, adViewEntry, AdHolder, HeldStore, heldMigrations, holderOptions, pointsAccountHtml } from '../../common/ads/index.js';
 import { noticesModule } from '../notices/index.js';
 import { portalModule } from '../portal/index.js';
 import { usersModule } from '../users/index.js';
@@ -66,16 +65,7 @@ export const adsModule = defineModule<MainAds>({
       }),
     );
   },
-  accountSections: (ads) => [
-    (shopper) => {
-      const p = ads.points(shopper.userId);
-      const rows = p.earned
-        .map((e) => `<li>${e.points} for <code>${escapeHtml(e.ad)}</code> (${e.period}), ${e.left} left${e.expired ? ', expired' : `, until ${e.expiresAt.slice(0, 10)}`}</li>`)
-        .join('');
-      const spent = p.spent.map((s) => `<li>${s.points} spent on ${escapeHtml(s.reason)}</li>`).join('');
-      return `<section class="account-points"><h2>Viewing points</h2><p>Balance: <strong data-points-balance="${p.balance}">${p.balance}</strong> points.</p>${rows ? `<h3>Earned</h3><ul>${rows}</ul>` : '<p>Open an ad’s details to earn its points.</p>'}${spent ? `<h3>Spent</h3><ul>${spent}</ul>` : ''}</section>`;
-    },
-  ],
+  accountSections: (ads) => [(shopper) => pointsAccountHtml(ads.pointsFor(shopper.userId))],
   start: (ads) => {
     ads.start();
     ads.holder.start();

@@ -1,14 +1,14 @@
 import express from 'express';
 import { defineModule } from '../../common/module.js';
 import { fromRoot } from '../../common/paths.js';
-import { adEntry, adFront, adsHolderConfig, AdHolder, HeldStore, heldMigrations, holderOptions } from '../../common/ads/index.js';
-import { ADS_EXCHANGE, ADS_VIEW } from '../../common/protocol/index.js';
+import { adEntry, adFront, adsHolderConfig, AdHolder, HeldStore, heldMigrations, holderOptions, pointsAccountHtml, POINTS_UNAVAILABLE_HTML } from '../../common/ads/index.js';
+import { ADS_EXCHANGE, ADS_POINTS, ADS_VIEW } from '../../common/protocol/index.js';
 import type { SiteContext } from '../../common/site/context.js';
 import { usersModule } from '../users/index.js';
 import { OwnAdFiles } from './own-ads.js';
 
 /** The partner's holder, and its own ads' files (docs/ads.md, "A partner's own ads"). */
-export type PartnerAds = AdHolder & { ownFiles: OwnAdFiles };
+export type PartnerAds = AdHolder & { ownFiles: OwnAdFiles; pointsHtml: (user: string) => Promise<string> };
 
 const mainOf = (ctx: SiteContext): string => {
   const m = ctx.peers.list().find((p) => p.role === 'main');
@@ -41,7 +41,15 @@ export const adsModule = defineModule<PartnerAds>({
     );
     const ownFiles = new OwnAdFiles(ctx.config.originalDir, holder, ctx.logger);
     ownFiles.refresh();
-    return Object.assign(holder, { ownFiles });
+    // Points are earned on any site and kept at the main site: the account page asks it, briefly.
+    const pointsHtml = async (user: string) => {
+      try {
+        return pointsAccountHtml((await ctx.client.send(mainOf(ctx), ADS_POINTS, { user }, undefined, { timeoutMs: 3000 })).body);
+      } catch {
+        return POINTS_UNAVAILABLE_HTML;
+      }
+    };
+    return Object.assign(holder, { ownFiles, pointsHtml });
   },
   consoleApi: (router, holder) => {
     router.get('/ads', (_req, res) => {
@@ -69,6 +77,7 @@ export const adsModule = defineModule<PartnerAds>({
       }),
     );
   },
+  accountSections: (holder) => [({ userId }) => holder.pointsHtml(userId)],
   start: (holder) => {
     holder.start();
     holder.ownFiles.start();
