@@ -219,7 +219,10 @@ describe("paid sales reports: per item by partner and per partner by item, in ea
     const a = await login(supplier.a.email);
     const page = await a.get('/portal/sales/?cycle=daily&period=2000-01-01').expect(200);
     // The portal's header marks the section shown, and only it.
-    assert.deepEqual([...page.text.matchAll(/<a href="([^"]+)" aria-current="page">/g)].map((m) => m[1]), ['/portal/sales/']);
+    assert.deepEqual(
+      [...page.text.matchAll(/<a href="([^"]+)" aria-current="page">/g)].map((m) => m[1]),
+      ['/portal/sales/'],
+    );
     assert.match(page.text, /<a href="\/portal\/inbox">Inbox/);
     assert.match(page.text, /<span data-from="2000-01-01T00:00:00.000Z" data-to="2000-01-02T00:00:00.000Z">2000-01-01 \(UTC\)<\/span>/);
     assert.match(page.text, /data-item="2u0030003"/);

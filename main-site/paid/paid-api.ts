@@ -106,7 +106,10 @@ export function paidPages(paid: PaidService): express.Router {
         };
       },
       // Only a partner that can be revoked is asked about; a name that is none is refused at once (below).
-      (req) => (req.body as Record<string, unknown>).scope === 'partner' && paid.knowsPartner(String((req.body as Record<string, unknown>).partner ?? '')),
+      (req) => {
+        const b = req.body as Record<string, unknown>;
+        return b.scope === 'partner' && paid.knowsPartner(typeof b.partner === 'string' ? b.partner : '');
+      },
     ),
   );
   r.post('/paid/revoke', form, (req, res) => {
